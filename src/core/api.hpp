@@ -1,0 +1,60 @@
+// The coarse JSON-in/JSON-out surface that the wasm bindings expose one to
+// one. Every function catches its own failures and returns a value: nothing
+// throws across the boundary (an exception there leaks wasm stack).
+//
+// All strings are UTF-8 JSON texts. Shapes follow DESIGN.md's public JS API:
+//   spec     {"url","method","params":[{key,value}],"headers":[{key,value}],"body"}
+//   options  {"allowLocalHttp":bool}                       (may be "" or "{}")
+//   context  {"user":{"id","properties":{}},"event":{"key","properties":{}}}
+//   request  {"method","url","headers":[[k,v],...],"body":string|null}
+//   problem  {"field","code","message","severity":"error"|"warning"}
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hookcast::api {
+
+/// {"ok":bool,"problems":[problem...]}. Malformed spec JSON or wrong field
+/// types are problems too (code "invalid_type", "invalid_spec").
+std::string validate(std::string_view spec_json, std::string_view options_json);
+
+/// [{"source":"user"|"event","name","fallback":string|null,"field"}...]
+/// Variables of a spec whose templates parse; unparsable parts are skipped.
+std::string variables(std::string_view spec_json);
+
+/// {"ok":true,"request":request,"warnings":[problem...]} or
+/// {"ok":false,"problems":[problem...]}
+std::string render(std::string_view spec_json, std::string_view context_json,
+                   std::string_view options_json);
+
+/// Compiles a spec once for many renders. Returns {"ok":true,"handle":N} or
+/// {"ok":false,"problems":[...]}. A handle lives until release(handle).
+std::string compile(std::string_view spec_json, std::string_view options_json);
+
+/// Same result as render() for the compiled spec.
+std::string render_compiled(std::uint32_t handle, std::string_view context_json);
+
+/// contexts_json is a JSON array; returns a JSON array of render results.
+std::string render_batch(std::uint32_t handle, std::string_view contexts_json);
+
+/// Frees a compiled webhook; unknown or already released handles are ignored.
+void release(std::uint32_t handle);
+
+/// Number of live compiled handles (lets tests prove the finalizer frees them).
+std::uint32_t live_handles();
+
+/// request JSON -> {"ok":true,"curl":string} | {"ok":false,"problems":[...]}
+std::string to_curl(std::string_view request_json);
+
+/// request JSON -> {"ok":true,"rows":[{"section","key","value"}...]} | {"ok":false,...}
+std::string to_table(std::string_view request_json);
+
+/// outcome {"status":N,"retryAfter"?:string} | {"error":"timeout"|"network"};
+/// options {"jitter":bool,"seed":number}. Returns
+/// {"ok":true,"retry":bool,"delayMs":N,"reason":string} | {"ok":false,"problems":[...]}
+std::string retry_decision(std::string_view outcome_json, int attempt, double now_ms,
+                           std::string_view options_json);
+
+}  // namespace hookcast::api

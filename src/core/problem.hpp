@@ -1,0 +1,32 @@
+// Problems are values: every rule reports where (field path), what (stable
+// code), why (a sentence a marketer understands) and how bad (severity).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hookcast {
+
+enum class Severity { kError, kWarning };
+
+/// One finding about a spec or a rendered request.
+struct Problem {
+  /// Path of the offending field: "url", "method", "params[2].value", "headers[0].key", "body".
+  std::string field;
+  /// Stable machine word, e.g. "https_required", "invalid_json", "header_injection".
+  std::string code;
+  /// Sentence for a person, with the position (line/column) where it helps.
+  std::string message;
+  Severity severity = Severity::kError;
+};
+
+using Problems = std::vector<Problem>;
+
+/// True when at least one problem is an error (warnings alone keep a spec valid).
+inline bool has_error(const Problems& problems) {
+  for (const Problem& p : problems)
+    if (p.severity == Severity::kError) return true;
+  return false;
+}
+
+}  // namespace hookcast

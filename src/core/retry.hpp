@@ -1,0 +1,47 @@
+// The retry policy: which outcomes a retry can fix, and how long to wait.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace hookcast {
+
+/// How one attempt ended: an HTTP status, or a transport error.
+struct Outcome {
+  enum class Kind { kStatus, kTimeout, kNetwork };
+  Kind kind = Kind::kStatus;
+  int status = 0;                          ///< for kStatus: 100..599
+  std::optional<std::string> retry_after;  ///< raw Retry-After header, if any
+};
+
+/// Opt-in jitter: "full" jitter picks the delay uniformly in [0, delay] from a
+/// deterministic generator seeded with (seed, attempt).
+struct RetryOptions {
+  bool jitter = false;
+  std::uint64_t seed = 0;
+};
+
+struct RetryDecision {
+  bool retry = false;
+  std::int64_t delay_ms = 0;
+  /// Stable reason word: "success", "redirect_not_followed", "client_error",
+  /// "request_timeout", "rate_limited", "server_error", "timeout",
+  /// "network_error", "retries_exhausted", "invalid_outcome", ...
+  std::string reason;
+};
+
+constexpr int kMaxRetries = 3;                ///< attempts 2..4 are retries
+constexpr std::int64_t kBaseDelayMs = 1000;   ///< 1 s, 2 s, 4 s
+constexpr std::int64_t kMaxDelayMs = 10000;   ///< every delay capped at 10 s
+
+/// Decides after attempt number `attempt` (1 = the first send) ended with
+/// `outcome`. `now_ms` (Unix epoch ms) resolves a Retry-After HTTP date.
+RetryDecision retry_decision(const Outcome& outcome, int attempt, std::int64_t now_ms,
+                             const RetryOptions& options = {});
+
+/// Parses a Retry-After value (delta-seconds or IMF-fixdate/RFC 850/asctime)
+/// into milliseconds from now; nullopt when it is garbage or negative.
+std::optional<std::int64_t> parse_retry_after(const std::string& value, std::int64_t now_ms);
+
+}  // namespace hookcast

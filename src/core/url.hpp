@@ -1,0 +1,90 @@
+// URL structure, host canonicalisation and the SSRF address classes.
+// A host is judged after canonicalisation, so every spelling of an address
+// (decimal, hex, octal, short, IPv6, IPv4-mapped, full-width digits) lands
+// in the same class.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "problem.hpp"
+#include "request.hpp"
+
+namespace hookcast {
+
+/// What a destination host is, for the SSRF guard.
+enum class AddressClass {
+  kPublic,       ///< a public name or address: allowed
+  kLoopback,     ///< 127.0.0.0/8, ::1, "localhost", "*.localhost"
+  kPrivate,      ///< 10/8, 172.16/12, 192.168/16, fc00::/7, fec0::/10
+  kLinkLocal,    ///< 169.254/16, fe80::/10
+  kCgnat,        ///< 100.64/10
+  kMetadata,     ///< 169.254.169.254, fd00:ec2::254, metadata.google.internal, ...
+  kUnspecified,  ///< 0.0.0.0/8, ::
+  kMulticast,    ///< 224/4, ff00::/8
+  kReserved,     ///< 240/4, broadcast, benchmarking, documentation and other special ranges
+};
+
+/// Stable short name of a class ("loopback", "private", ...), for messages.
+const char* address_class_name(AddressClass c);
+
+enum class HostKind { kName, kIpv4, kIpv6 };
+
+/// Byte ranges of an absolute URL's parts, as offsets into the parsed text.
+/// A range [begin, end) is empty when the part is absent; `has_query` and
+/// `has_fragment` tell "absent" from "present but empty".
+struct UrlLayout {
+  std::size_t scheme_end = 0;        ///< text[0, scheme_end) is the scheme
+  std::size_t authority_begin = 0;   ///< after "//"
+  std::size_t authority_end = 0;     ///< userinfo@host:port
+  std::size_t path_begin = 0, path_end = 0;
+  bool has_query = false;
+  std::size_t query_begin = 0, query_end = 0;  ///< after '?'
+  bool has_fragment = false;
+  std::size_t fragment_begin = 0, fragment_end = 0;  ///< after '#'
+};
+
+/// Result of parsing an absolute http(s) URL.
+struct ParsedUrl {
+  bool ok = false;
+  std::string code;     ///< on failure: "url_required", "invalid_url", "https_required",
+                        ///< "host_required", "invalid_host", "invalid_port", "credentials_in_url",
+                        ///< "private_address"
+  std::string message;  ///< on failure: a sentence for a marketer
+  UrlLayout layout;
+  std::string scheme;   ///< lowercase, "https" or "http"
+  std::string host;     ///< canonical: lowercase ASCII (punycode for IDN), dotted IPv4, "[v6]"
+  std::string port;     ///< "" when absent or the scheme's default
+  HostKind host_kind = HostKind::kName;
+  AddressClass address_class = AddressClass::kPublic;
+  /// scheme "://" host [":" port], the canonical origin used to rebuild the URL.
+  std::string origin;
+};
+
+/// Parses `text` as an absolute URL and applies the destination rules: https
+/// only (http allowed to loopback when options.allow_local_http), a host, no
+/// userinfo, a valid port, and no loopback/private/link-local/CGNAT/metadata/
+/// unspecified/multicast/reserved destination (loopback allowed only with
+/// allow_local_http). Placeholders must already be masked by the caller.
+ParsedUrl parse_url(std::string_view text, const Options& options);
+
+/// Canonicalises a host as WHATWG URL does (IPv4 in every spelling, IPv6,
+/// full-width forms, lowercase, IDN to punycode) and classifies it. Returns
+/// false with a code/message in `out` when the host is not valid.
+bool canonicalize_host(std::string_view raw, ParsedUrl& out);
+
+/// Percent-encodes a personalization value for a URL path: everything but
+/// RFC 3986 unreserved characters, so a value cannot add a segment.
+std::string encode_path_segment(std::string_view value);
+
+/// Percent-encodes a value (or a params key/value) for the query: everything
+/// but unreserved characters, so a value cannot add a parameter or a fragment.
+std::string encode_query_component(std::string_view value);
+
+/// Normalises literal URL text typed by the marketer (path or query part):
+/// keeps valid %XX escapes and reserved characters, percent-encodes spaces,
+/// controls, non-ASCII bytes and characters a URL cannot hold.
+std::string normalize_url_literal(std::string_view text);
+
+}  // namespace hookcast
