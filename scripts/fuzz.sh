@@ -16,7 +16,7 @@ for src in fuzz/*_fuzz.cpp; do
   mkdir -p "$work"
   echo "== $name for ${secs}s"
   if ! "build/fuzz/$name" -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 \
-      -print_final_stats=1 "$work" "fuzz/corpus/$name" 2>"build/fuzz/$name.log"; then
+      -print_final_stats=1 -artifact_prefix="build/fuzz/$name-" "$work" "fuzz/corpus/$name" 2>"build/fuzz/$name.log"; then
     echo "!! $name found a crash; see build/fuzz/$name.log and the crash-* file" >&2
     tail -30 "build/fuzz/$name.log" >&2
     status=1
