@@ -28,6 +28,28 @@ constexpr PlainTable kPlain;
 
 const char kHex[] = "0123456789abcdef";
 
+// Marks, in the high bit of each byte, the bytes at p that need attention in
+// a JSON string: control bytes, '"', '\\' and non-ASCII (SWAR, 8 bytes a
+// step). Only the lowest mark is exact (borrows may mark bytes above it), which
+// is all the callers use.
+inline std::uint64_t special8(const unsigned char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  const std::uint64_t below_space = (v - kOnes * 0x20) & ~v;
+  const std::uint64_t q = v ^ (kOnes * '"');
+  const std::uint64_t quote = (q - kOnes) & ~q;
+  const std::uint64_t b = v ^ (kOnes * '\\');
+  const std::uint64_t backslash = (b - kOnes) & ~b;
+  return (below_space | quote | backslash | v) & kHighs;
+}
+
+// Index of the first marked byte of a non-zero special8() mask (bytes are
+// loaded little-endian, as on x86 and wasm).
+inline std::size_t first_marked(std::uint64_t mask) {
+  return static_cast<std::size_t>(__builtin_ctzll(mask)) >> 3;
+}
+
 // Length of the valid UTF-8 sequence starting at p (Unicode Table 3-7), or 0.
 inline std::size_t utf8_length(const unsigned char* p, std::size_t n) {
   const unsigned char c = p[0];
@@ -146,57 +168,91 @@ void decode_into(std::string_view raw, std::string& out) {
 
 }  // namespace
 
-void append_json_escaped(std::string& out, std::string_view text) {
+void append_json_escaped(Buffer& out, std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
+  // Worst case 6 output bytes per input byte (\u00XX); reserving once keeps
+  // the loop free of capacity checks.
+  char* const begin = out.tail(n * 6);
+  char* w = begin;
   std::size_t i = 0;
   while (i < n) {
-    std::size_t run = i;
-    while (run < n && kSafe.safe[s[run]]) ++run;
-    if (run > i) out.append(text.data() + i, run - i);
-    i = run;
-    if (i >= n) break;
+    if (i + 8 <= n) {
+      const std::uint64_t mask = special8(s + i);
+      std::memcpy(w, s + i, 8);  // the bytes past a special one are rewritten below
+      if (mask == 0) {
+        w += 8;
+        i += 8;
+        continue;
+      }
+      const std::size_t skip = first_marked(mask);
+      w += skip;
+      i += skip;
+    }
     const unsigned char c = s[i];
+    if (kSafe.safe[c]) {
+      *w++ = static_cast<char>(c);
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
       const std::size_t len = utf8_length(s + i, n - i);
       if (len == 0) {
-        out.append("\xEF\xBF\xBD");
+        std::memcpy(w, "\xEF\xBF\xBD", 3);
+        w += 3;
         ++i;
       } else {
-        out.append(text.data() + i, len);
+        std::memcpy(w, s + i, len);
+        w += len;
         i += len;
       }
       continue;
     }
+    *w++ = '\\';
     switch (c) {
       case '"':
-        out.append("\\\"");
+        *w++ = '"';
         break;
       case '\\':
-        out.append("\\\\");
+        *w++ = '\\';
         break;
       case '\n':
-        out.append("\\n");
+        *w++ = 'n';
         break;
       case '\r':
-        out.append("\\r");
+        *w++ = 'r';
         break;
       case '\t':
-        out.append("\\t");
+        *w++ = 't';
         break;
       case '\b':
-        out.append("\\b");
+        *w++ = 'b';
         break;
       case '\f':
-        out.append("\\f");
+        *w++ = 'f';
         break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(esc, 6);
-      }
+      default:
+        *w++ = 'u';
+        *w++ = '0';
+        *w++ = '0';
+        *w++ = kHex[c >> 4];
+        *w++ = kHex[c & 0xF];
     }
     ++i;
   }
+  out.commit(static_cast<std::size_t>(w - begin));
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  Buffer b;
+  append_json_escaped(b, text);
+  out.append(b.data(), b.size());
+}
+
+void append_json_string(Buffer& out, std::string_view text) {
+  out.push_back('"');
+  append_json_escaped(out, text);
+  out.push_back('"');
 }
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -357,7 +413,19 @@ string : {
   ++p;
   node.begin = static_cast<std::uint32_t>(p);
   for (;;) {
-    while (p < n && kPlain.plain[u[p]]) ++p;
+    for (;;) {
+      if (p + 8 <= n) {
+        const std::uint64_t mask = special8(u + p);
+        if (mask == 0) {
+          p += 8;
+          continue;
+        }
+        p += first_marked(mask);
+        break;
+      }
+      while (p < n && kPlain.plain[u[p]]) ++p;
+      break;
+    }
     if (p >= n) {
       reason = "unterminated string";
       goto fail;
@@ -478,10 +546,15 @@ std::uint32_t JsonDoc::find(std::uint32_t object, std::string_view key) const {
   std::uint32_t i = object + 1;
   while (i < end) {
     const JsonNode& k = nodes_[i];
-    if (k.escaped ? string_equals(i, key)
-                  : (k.length == key.size() &&
-                     std::memcmp(text_.data() + k.begin, key.data(), key.size()) == 0))
-      found = i + 1;
+    if (k.escaped) {
+      if (string_equals(i, key)) found = i + 1;
+    } else if (k.length == key.size()) {
+      // Keys are short: an inline loop beats a memcmp call.
+      const char* a = text_.data() + k.begin;
+      std::size_t j = 0;
+      while (j < key.size() && a[j] == key[j]) ++j;
+      if (j == key.size()) found = i + 1;
+    }
     i = nodes_[i + 1].next;
   }
   return found;
@@ -504,16 +577,18 @@ bool JsonDoc::string_equals(std::uint32_t index, std::string_view expected) cons
   return scratch_ == expected;
 }
 
-void JsonDoc::append_string(std::uint32_t index, std::string& out) const {
+void JsonDoc::append_string(std::uint32_t index, Buffer& out) const {
   const JsonNode& node = nodes_[index];
   if (!node.escaped) {
     out.append(text_.data() + node.begin, node.length);
     return;
   }
-  decode_into(raw(index), out);
+  scratch_.clear();
+  decode_into(raw(index), scratch_);
+  out.append(scratch_);
 }
 
-void JsonDoc::append_string_escaped(std::uint32_t index, std::string& out) const {
+void JsonDoc::append_string_escaped(std::uint32_t index, Buffer& out) const {
   const JsonNode& node = nodes_[index];
   // The parser proved the raw text valid (UTF-8, escapes, no raw controls);
   // only a lone surrogate escape must be rewritten so the output is strict JSON.
@@ -526,7 +601,7 @@ void JsonDoc::append_string_escaped(std::uint32_t index, std::string& out) const
   append_json_escaped(out, scratch_);
 }
 
-void JsonDoc::append_compact(std::uint32_t index, std::string& out) const {
+void JsonDoc::append_compact(std::uint32_t index, Buffer& out) const {
   const std::uint32_t end = nodes_[index].next;
   frames_.clear();
   std::uint32_t i = index;

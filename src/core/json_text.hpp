@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "buffer.hpp"
+
 namespace hookcast {
 
 /// Appends the JSON-string escape of `text` (without quotes) to `out`:
@@ -17,9 +19,13 @@ namespace hookcast {
 /// \f or \u00XX, valid UTF-8 is copied as is, and every byte that is not part
 /// of a valid UTF-8 sequence becomes U+FFFD. The result is always valid JSON
 /// string content whatever the input bytes.
+void append_json_escaped(Buffer& out, std::string_view text);
+/// append_json_escaped into a std::string (off the hot path).
 void append_json_escaped(std::string& out, std::string_view text);
 
 /// Appends `text` as a quoted JSON string ("..." with append_json_escaped).
+void append_json_string(Buffer& out, std::string_view text);
+/// append_json_string into a std::string (off the hot path).
 void append_json_string(std::string& out, std::string_view text);
 
 /// Returns the byte offset of the first byte that does not start or continue
@@ -97,15 +103,15 @@ class JsonDoc {
 
   /// Appends the decoded bytes of string node `index` (escapes resolved,
   /// surrogate pairs joined, lone surrogates as U+FFFD).
-  void append_string(std::uint32_t index, std::string& out) const;
+  void append_string(std::uint32_t index, Buffer& out) const;
 
   /// Appends the JSON-escaped content of string node `index` (no quotes),
   /// copying the raw text when it is already valid output.
-  void append_string_escaped(std::uint32_t index, std::string& out) const;
+  void append_string_escaped(std::uint32_t index, Buffer& out) const;
 
   /// Appends the compact JSON text of the subtree at `index` (no spaces;
   /// numbers as written; strings re-escaped only when needed).
-  void append_compact(std::uint32_t index, std::string& out) const;
+  void append_compact(std::uint32_t index, Buffer& out) const;
 
   /// Length of string node `index` in UTF-16 code units, as JavaScript (and
   /// so liquidjs) counts `.size`.

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::uint32_t kNone = JsonDoc::kNone;
 
-void append_uint(std::string& out, std::uint64_t v) {
+void append_uint(Buffer& out, std::uint64_t v) {
   char buf[24];
   int n = 0;
   do {
@@ -35,7 +35,7 @@ struct Roots {
 };
 
 // Liquid's text of a value, appended to `out`.
-void append_text(const JsonDoc& doc, const ResolvedValue& v, std::string& out) {
+void append_text(const JsonDoc& doc, const ResolvedValue& v, Buffer& out) {
   if (v.kind == ResolvedValue::Kind::kMissing) return;
   if (v.kind == ResolvedValue::Kind::kCount) {
     append_uint(out, v.count);
@@ -206,7 +206,7 @@ class Renderer {
            RenderedRequest& out)
       : wh_(wh), doc_(doc), scratch_(scratch), out_(out) {}
 
-  void emit(const std::vector<Op>& ops, std::string& dst) {
+  void emit(const std::vector<Op>& ops, Buffer& dst) {
     for (const Op& op : ops) {
       dst.append(op.text);
       if (op.slot >= 0) emit_slot(wh_.slots[static_cast<std::size_t>(op.slot)], dst);
@@ -214,7 +214,7 @@ class Renderer {
   }
 
  private:
-  void emit_slot(const Slot& slot, std::string& dst) {
+  void emit_slot(const Slot& slot, Buffer& dst) {
     const ResolvedValue& v = scratch_.values[slot.lookup];
     if (slot.fallback && is_falsy(doc_, v)) {
       dst.append(*slot.fallback);
@@ -230,8 +230,8 @@ class Renderer {
         scratch_.text.clear();
         append_text(doc_, v, scratch_.text);
         if (scratch_.text.empty()) return;
-        dst.append(slot.mode == SlotMode::kQuery ? encode_query_component(scratch_.text)
-                                                 : encode_path_segment(scratch_.text));
+        dst.append(slot.mode == SlotMode::kQuery ? encode_query_component(scratch_.text.view())
+                                                 : encode_path_segment(scratch_.text.view()));
         return;
       case SlotMode::kBodyString:
         if (v.kind == ResolvedValue::Kind::kNode && doc_.node(v.node).type == JsonType::kString) {
@@ -240,7 +240,7 @@ class Renderer {
         }
         scratch_.text.clear();
         append_text(doc_, v, scratch_.text);
-        append_json_escaped(dst, scratch_.text);
+        append_json_escaped(dst, scratch_.text.view());
         return;
       case SlotMode::kBodyValue:
         if (v.kind == ResolvedValue::Kind::kMissing) {
@@ -269,7 +269,7 @@ class Renderer {
   RenderedRequest& out_;
 };
 
-bool has_forbidden_header_byte(const std::string& value, std::size_t& at) {
+bool has_forbidden_header_byte(const Buffer& value, std::size_t& at) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
     if (c == '\r' || c == '\n' || c == '\0') {
@@ -305,13 +305,14 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
   }
   out.header_values.resize(webhook.headers.size());
   for (std::size_t i = 0; i < webhook.headers.size(); ++i) {
-    std::string& value = out.header_values[i];
+    Buffer& value = out.header_values[i];
     value.clear();
     r.emit(webhook.headers[i].value, value);
     std::size_t b = 0, e = value.size();
     while (b < e && (value[b] == ' ' || value[b] == '\t')) ++b;
     while (e > b && (value[e - 1] == ' ' || value[e - 1] == '\t')) --e;
-    if (b != 0 || e != value.size()) value = value.substr(b, e - b);
+    value.truncate(e);
+    if (b) value.erase_front(b);
     std::size_t at = 0;
     if (has_forbidden_header_byte(value, at)) {
       fail(out, webhook.headers[i].field, "header_injection",
@@ -360,12 +361,12 @@ void render_json(const CompiledWebhook& webhook, std::string_view context_json,
 HttpRequest to_http_request(const CompiledWebhook& webhook, const RenderedRequest& rendered) {
   HttpRequest request;
   request.method = webhook.method;
-  request.url = rendered.url;
+  request.url = rendered.url.str();
   request.headers.reserve(webhook.headers.size() + 1);
   request.headers.emplace_back("Content-Type", "application/json");
   for (std::size_t i = 0; i < webhook.headers.size(); ++i)
-    request.headers.emplace_back(webhook.headers[i].name, rendered.header_values[i]);
-  if (rendered.has_body) request.body = rendered.body;
+    request.headers.emplace_back(webhook.headers[i].name, rendered.header_values[i].str());
+  if (rendered.has_body) request.body = rendered.body.str();
   return request;
 }
 

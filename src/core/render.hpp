@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "buffer.hpp"
 #include "json_text.hpp"
 #include "problem.hpp"
 #include "request.hpp"
@@ -49,18 +50,18 @@ struct ResolvedValue {
 /// nothing it can avoid. One per thread; never shared between threads.
 struct RenderScratch {
   JsonDoc doc;                        ///< the parsed context (or batch of contexts)
-  std::string text;                   ///< a value's text before encoding
+  Buffer text;                        ///< a value's text before encoding
   std::vector<ResolvedValue> values;  ///< one per Lookup
 };
 
 /// The rendered parts of one request, in buffers reused across renders.
 struct RenderedRequest {
   bool ok = false;
-  std::string url;
+  Buffer url;
   /// One per CompiledWebhook::headers, same order (Content-Type not included).
-  std::vector<std::string> header_values;
+  std::vector<Buffer> header_values;
   bool has_body = false;
-  std::string body;
+  Buffer body;
   /// ok: warnings of this render (`missing_value`); !ok: the errors
   /// (`invalid_context`, `header_injection`, `url_too_long`,
   /// `header_value_too_long`, `body_too_large`).
