@@ -32,7 +32,8 @@ std::string render(std::string_view spec_json, std::string_view context_json,
 /// Compiles a spec once for many renders. Returns
 /// {"ok":true,"handle":N,"warnings":[problem...]} (the compile-time warnings,
 /// as validate() lists them) or {"ok":false,"problems":[...]}. A handle lives
-/// until release(handle); a released handle never becomes valid again.
+/// until release(handle); a released handle stays invalid (its slot may be
+/// reused, under a new generation, 4096 times before a number repeats).
 std::string compile(std::string_view spec_json, std::string_view options_json);
 
 /// Same result as render() for the compiled spec. Warnings of a render are
