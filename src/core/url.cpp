@@ -625,10 +625,8 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
     if (cp == 0x3002 || cp == 0xFF0E || cp == 0xFF61) cp = '.';
     cp = lower_code_point(cp);
   }
-  bool ascii = true;
   for (std::uint32_t cp : cps) {
     if (cp >= 0x80) {
-      ascii = false;
       if (cp <= 0xA0 || cp == 0xAD || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 ||
           cp == 0x2029 || cp == 0x3000 || cp == 0xFEFF)
         return fail(
@@ -642,24 +640,11 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
                   "The host contains " + describe_char(c) +
                       ", which a host name cannot hold (only letters, digits, \"-\" and \".\").");
   }
-  if (ascii) {
-    std::string name;
-    for (std::uint32_t cp : cps) name += static_cast<char>(cp);
-    if (ends_in_number(name)) {
-      std::uint32_t addr;
-      if (!parse_ipv4(name, addr))
-        return fail(out, "invalid_host",
-                    "\"" + name + "\" ends in a number but is not a valid IPv4 address.");
-      out.host = ipv4_to_string(addr);
-      out.host_kind = HostKind::kIpv4;
-      out.address_class = classify_v4(addr);
-      return true;
-    }
-  }
   // Domain name: split into labels, punycode the non-ASCII ones.
   std::string host;
   std::vector<std::uint32_t> label;
   std::size_t visible = 0;  // length without a trailing dot
+  std::size_t longest = 0;
   for (std::size_t i = 0; i <= cps.size(); ++i) {
     if (i < cps.size() && cps[i] != '.') {
       label.push_back(cps[i]);
@@ -681,13 +666,26 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
     } else {
       for (std::uint32_t cp : label) encoded += static_cast<char>(cp);
     }
-    if (encoded.size() > 63)
-      return fail(out, "invalid_host", "The host has a label longer than 63 characters.");
+    if (encoded.size() > longest) longest = encoded.size();
     host += encoded;
     visible = host.size();
     if (i < cps.size()) host += '.';
     label.clear();
   }
+  // As in WHATWG, the number check runs on the ASCII form, so a name like
+  // "127.<non-ASCII>.0.1" is not an IPv4 address and is refused.
+  if (ends_in_number(host)) {
+    std::uint32_t addr;
+    if (!parse_ipv4(host, addr))
+      return fail(out, "invalid_host",
+                  "\"" + host + "\" ends in a number but is not a valid IPv4 address.");
+    out.host = ipv4_to_string(addr);
+    out.host_kind = HostKind::kIpv4;
+    out.address_class = classify_v4(addr);
+    return true;
+  }
+  if (longest > 63)
+    return fail(out, "invalid_host", "The host has a label longer than 63 characters.");
   if (visible > 253)
     return fail(out, "invalid_host", "The host name is longer than 253 characters.");
   out.host = host;
