@@ -10,6 +10,15 @@
 #include <string>
 #include <string_view>
 
+/// Forces inlining of the per-byte helpers even in size-optimised (-Oz)
+/// builds, where the compiler would otherwise call them: the wasm build
+/// measured 3.5x slower without it.
+#if defined(__GNUC__) || defined(__clang__)
+#define HOOKCAST_INLINE inline __attribute__((always_inline))
+#else
+#define HOOKCAST_INLINE inline
+#endif
+
 namespace hookcast {
 
 /// Append-only bytes with reusable capacity.
@@ -41,22 +50,22 @@ class Buffer {
   }
 
   /// Forgets the contents, keeps the capacity.
-  void clear() { size_ = 0; }
+  HOOKCAST_INLINE void clear() { size_ = 0; }
   /// Number of bytes held.
-  std::size_t size() const { return size_; }
+  HOOKCAST_INLINE std::size_t size() const { return size_; }
   /// True when no byte is held.
   bool empty() const { return size_ == 0; }
   /// The bytes (not NUL-terminated).
-  const char* data() const { return data_.get(); }
+  HOOKCAST_INLINE const char* data() const { return data_.get(); }
   /// The bytes as a view (valid until the next append).
-  std::string_view view() const { return std::string_view(data_.get(), size_); }
+  HOOKCAST_INLINE std::string_view view() const { return std::string_view(data_.get(), size_); }
   /// A copy of the bytes.
   std::string str() const { return std::string(data_.get(), size_); }
   /// The byte at `i` (< size()).
-  char operator[](std::size_t i) const { return data_[i]; }
+  HOOKCAST_INLINE char operator[](std::size_t i) const { return data_[i]; }
 
   /// Appends `n` bytes from `bytes`.
-  void append(const char* bytes, std::size_t n) {
+  HOOKCAST_INLINE void append(const char* bytes, std::size_t n) {
     if (n == 0) return;
     char* p = tail(n);
     // Most appends are a few bytes: a loop beats a memcpy call (in wasm a
@@ -69,20 +78,20 @@ class Buffer {
     size_ += n;
   }
   /// Appends a string's bytes.
-  void append(std::string_view text) { append(text.data(), text.size()); }
+  HOOKCAST_INLINE void append(std::string_view text) { append(text.data(), text.size()); }
   /// Appends one byte.
-  void push_back(char c) {
+  HOOKCAST_INLINE void push_back(char c) {
     if (size_ == capacity_) grow(1);
     data_[size_++] = c;
   }
   /// Makes room for `n` more bytes and returns where they go; write them,
   /// then commit(count) with the number actually written (≤ n).
-  char* tail(std::size_t n) {
+  HOOKCAST_INLINE char* tail(std::size_t n) {
     if (capacity_ - size_ < n) grow(n);
     return data_.get() + size_;
   }
   /// Adds `n` bytes written through tail().
-  void commit(std::size_t n) { size_ += n; }
+  HOOKCAST_INLINE void commit(std::size_t n) { size_ += n; }
   /// Drops bytes from the end so that size() == n (n ≤ size()).
   void truncate(std::size_t n) { size_ = n; }
   /// Removes the first `n` bytes (n ≤ size()).

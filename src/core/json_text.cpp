@@ -32,7 +32,7 @@ const char kHex[] = "0123456789abcdef";
 // a JSON string: control bytes, '"', '\\' and non-ASCII (SWAR, 8 bytes a
 // step). Only the lowest mark is exact (borrows may mark bytes above it), which
 // is all the callers use.
-inline std::uint64_t special8(const unsigned char* p) {
+HOOKCAST_INLINE std::uint64_t special8(const unsigned char* p) {
   std::uint64_t v;
   std::memcpy(&v, p, 8);
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
@@ -46,12 +46,12 @@ inline std::uint64_t special8(const unsigned char* p) {
 
 // Index of the first marked byte of a non-zero special8() mask (bytes are
 // loaded little-endian, as on x86 and wasm).
-inline std::size_t first_marked(std::uint64_t mask) {
+HOOKCAST_INLINE std::size_t first_marked(std::uint64_t mask) {
   return static_cast<std::size_t>(__builtin_ctzll(mask)) >> 3;
 }
 
 // Length of the valid UTF-8 sequence starting at p (Unicode Table 3-7), or 0.
-inline std::size_t utf8_length(const unsigned char* p, std::size_t n) {
+HOOKCAST_INLINE std::size_t utf8_length(const unsigned char* p, std::size_t n) {
   const unsigned char c = p[0];
   if (c < 0x80) return 1;
   if (c < 0xC2) return 0;
@@ -89,7 +89,7 @@ inline void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
-inline int hex_value(char c) {
+HOOKCAST_INLINE int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -97,7 +97,7 @@ inline int hex_value(char c) {
 }
 
 // Reads 4 hex digits at s (caller checked the length); -1 when not hex.
-inline long read_hex4(const char* s) {
+HOOKCAST_INLINE long read_hex4(const char* s) {
   long v = 0;
   for (int i = 0; i < 4; ++i) {
     const int h = hex_value(s[i]);
@@ -107,7 +107,7 @@ inline long read_hex4(const char* s) {
   return v;
 }
 
-inline bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+HOOKCAST_INLINE bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 // Decodes a validated JSON string body (escapes known to be well formed).
 void decode_into(std::string_view raw, std::string& out) {
