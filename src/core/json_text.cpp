@@ -168,7 +168,20 @@ void decode_into(std::string_view raw, std::string& out) {
 
 }  // namespace
 
-void append_json_escaped(Buffer& out, std::string_view text) {
+namespace {
+
+HOOKCAST_INLINE char* write_u_escape(char* w, std::uint32_t unit) {
+  w[0] = '\\';
+  w[1] = 'u';
+  w[2] = kHex[(unit >> 12) & 0xF];
+  w[3] = kHex[(unit >> 8) & 0xF];
+  w[4] = kHex[(unit >> 4) & 0xF];
+  w[5] = kHex[unit & 0xF];
+  return w + 6;
+}
+
+template <bool kAscii>
+void escape_into(Buffer& out, std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   // Worst case 6 output bytes per input byte (\u00XX); reserving once keeps
@@ -197,6 +210,26 @@ void append_json_escaped(Buffer& out, std::string_view text) {
     }
     if (c >= 0x80) {
       const std::size_t len = utf8_length(s + i, n - i);
+      if (kAscii) {
+        // At most 6 output bytes per input byte here too (\uXXXX for 2+ bytes).
+        std::uint32_t cp = 0xFFFD;
+        if (len == 2) {
+          cp = ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
+        } else if (len == 3) {
+          cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+        } else if (len == 4) {
+          cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) |
+               (s[i + 3] & 0x3Fu);
+        }
+        if (cp >= 0x10000) {
+          w = write_u_escape(w, 0xD800 + ((cp - 0x10000) >> 10));
+          w = write_u_escape(w, 0xDC00 + ((cp - 0x10000) & 0x3FF));
+        } else {
+          w = write_u_escape(w, cp);
+        }
+        i += len ? len : 1;
+        continue;
+      }
       if (len == 0) {
         std::memcpy(w, "\xEF\xBF\xBD", 3);
         w += 3;
@@ -242,6 +275,12 @@ void append_json_escaped(Buffer& out, std::string_view text) {
   }
   out.commit(static_cast<std::size_t>(w - begin));
 }
+
+}  // namespace
+
+void append_json_escaped(Buffer& out, std::string_view text) { escape_into<false>(out, text); }
+
+void append_json_escaped_ascii(Buffer& out, std::string_view text) { escape_into<true>(out, text); }
 
 void append_json_escaped(std::string& out, std::string_view text) {
   Buffer b;

@@ -156,3 +156,23 @@ TEST(JsonDoc, ReuseAcrossParses) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(JsonEscape, AsciiVariantEscapesEveryNonAsciiCharacter) {
+  hookcast::Buffer b;
+  hookcast::append_json_escaped_ascii(b, "S\xC3\xA3o \xE2\x80\xA8 \xF0\x9F\x98\x80 \xFF \"q\"");
+  EXPECT_EQ(b.str(), "S\\u00e3o \\u2028 \\ud83d\\ude00 \\ufffd \\\"q\\\"");
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  all += "h\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80";
+  b.clear();
+  hookcast::append_json_escaped_ascii(b, all);
+  for (const char c : b.view()) EXPECT_LT(static_cast<unsigned char>(c), 0x80u);
+  hookcast::Buffer plain;
+  hookcast::append_json_escaped(plain, all);
+  EXPECT_EQ(nlohmann::json::parse("\"" + b.str() + "\""),
+            nlohmann::json::parse("\"" + plain.str() + "\""));
+}
+
+}  // namespace
