@@ -1,0 +1,57 @@
+// hookcast edge worker: the HTTP API in front of the engine and the sender.
+//
+//   POST /v1/preview          {spec, context}                 -> the rendered request, curl, table
+//   POST /v1/test-send        {spec, context, timeoutMs?, signingSecret?}  -> one real attempt
+//   POST /v1/deliveries       {spec, contexts[], timeoutMs?, signingSecret?}  -> 202 (or ?wait=1: 200 with results)
+//   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
+//
+// Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
+// JSON: { ok: false, error: { code, message }, problems: [...] }.
+
+import { bearerMatches, errorResponse, HttpError } from './http.js';
+import { preview, testSend, createDeliveries, getDelivery } from './api.js';
+
+export { DeliveryBatch } from './store.js';
+
+const ROUTES = [
+  { pattern: /^\/v1\/preview$/, methods: { POST: (req, env) => preview(req, env) } },
+  { pattern: /^\/v1\/test-send$/, methods: { POST: (req, env) => testSend(req, env) } },
+  { pattern: /^\/v1\/deliveries$/, methods: { POST: (req, env, url) => createDeliveries(req, env, url) } },
+  { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeURIComponent(m[1]), env) } },
+];
+
+async function route(request, env) {
+  const apiKey = env.HOOKCAST_API_KEY;
+  if (typeof apiKey !== 'string' || apiKey.length === 0) {
+    return errorResponse(503, 'not_configured', 'The worker has no HOOKCAST_API_KEY; set it as a secret.');
+  }
+  if (!(await bearerMatches(request, apiKey))) {
+    return errorResponse(401, 'unauthorized', 'Send "Authorization: Bearer <API key>".', undefined, {
+      'www-authenticate': 'Bearer realm="hookcast"',
+    });
+  }
+  const url = new URL(request.url);
+  for (const r of ROUTES) {
+    const m = r.pattern.exec(url.pathname);
+    if (!m) continue;
+    const handler = r.methods[request.method];
+    if (!handler) {
+      const allow = Object.keys(r.methods).join(', ');
+      return errorResponse(405, 'method_not_allowed', `${url.pathname} accepts ${allow}, not ${request.method}.`, undefined, { allow });
+    }
+    return handler(request, env, url, m);
+  }
+  return errorResponse(404, 'not_found', `No route ${request.method} ${url.pathname}.`);
+}
+
+export default {
+  async fetch(request, env) {
+    try {
+      return await route(request, env);
+    } catch (e) {
+      if (e instanceof HttpError) return e.toResponse();
+      console.error('hookcast: unexpected error', e?.stack ?? e);
+      return errorResponse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
+    }
+  },
+};
