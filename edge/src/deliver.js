@@ -27,32 +27,25 @@ export function checkTimeout(value, field = 'timeoutMs') {
 
 const utf8 = new TextEncoder();
 
-/**
- * fetch's Headers take ByteStrings (one char per byte). hookcast header values
- * are UTF-8 text and are sent as their UTF-8 bytes, as curl sends them, so each
- * value is passed as the binary string of its UTF-8 encoding.
- */
-export function toByteString(text) {
-  const bytes = utf8.encode(text);
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  }
-  return out;
-}
-
 /** The exact bytes of a rendered request's body (empty when it has none). */
 export function bodyBytesOf(request) {
   return request.body == null ? new Uint8Array(0) : utf8.encode(request.body);
 }
 
 /**
- * Builds the outgoing Headers: the rendered headers (UTF-8 bytes), then
- * `webhook-id` and, when signing, `webhook-timestamp` and `webhook-signature`.
+ * Builds the outgoing Headers: the rendered headers, then `webhook-id` and,
+ * when signing, `webhook-timestamp` and `webhook-signature`.
+ *
+ * Header values are sent as their UTF-8 bytes (as curl sends them, so the
+ * cURL preview and the send agree). The Fetch standard types them as
+ * ByteStrings (one char per byte), but workerd encodes a header value string
+ * as UTF-8 on the wire: handing it the binary string of the UTF-8 bytes
+ * double-encodes ("Zoë" arrives as "ZoÃ«"). So the text goes in as is;
+ * tests/js/edge_delivery.test.mjs checks the bytes a sink receives.
  */
 export async function outgoingHeaders(request, msgId, signingKey, bodyBytes, nowMs) {
   const headers = new Headers();
-  for (const [name, value] of request.headers) headers.append(name, toByteString(value));
+  for (const [name, value] of request.headers) headers.append(name, value);
   headers.set('webhook-id', msgId);
   if (signingKey) {
     const signed = await signAttempt(signingKey, msgId, Math.floor(nowMs / 1000), bodyBytes);
