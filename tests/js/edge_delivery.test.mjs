@@ -317,6 +317,17 @@ describe('delivery', { concurrency: true }, () => {
     assert.equal(res.json.deliveries[0].status, 'delivered');
   });
 
+  it('sends nothing at all when one context of a batch cannot render', async () => {
+    const s = await sink(ok);
+    const spec = postSpec(`${s.origin}/all-or-nothing`, { headers: [{ key: 'X-Name', value: '{{ user.name }}' }] });
+    const contexts = [{ user: { properties: { name: 'fine' } } }, { user: { properties: { name: 'evil\r\nX-Admin: 1' } } }];
+    const res = await edge.api('POST', '/v1/deliveries?wait=1', { spec, contexts });
+    assert.equal(res.status, 400, res.text);
+    assert.deepEqual(res.json.problems.map((p) => [p.context, p.code]), [[1, 'header_injection']]);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.connections, 0);
+  });
+
   it('over an IPv6 loopback sink too', async () => {
     const s = await sink(ok, { host: '::1' });
     const [d] = (await deliverWait(postSpec(`${s.origin}/v6`), [{}])).deliveries;

@@ -31,7 +31,9 @@ export async function startSink(handler, { host = '127.0.0.1' } = {}) {
       handler(req, res, hit, hits.length);
     });
   });
+  let connections = 0;
   server.on('connection', (s) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -44,6 +46,10 @@ export async function startSink(handler, { host = '127.0.0.1' } = {}) {
     hits,
     get count() {
       return count;
+    },
+    /** TCP connections accepted (counts even traffic that is not HTTP). */
+    get connections() {
+      return connections;
     },
     /** The value bytes of header `name` in a recorded hit (first one), or undefined. */
     header(hit, name) {
