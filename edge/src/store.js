@@ -28,8 +28,10 @@ import { attemptRecord } from './outcome.js';
 export const CONCURRENCY = 32;
 /** Waits longer than this end the alarm handler and re-arm the alarm instead. */
 const SLEEP_IN_HANDLER_MAX_MS = 30_000;
-/** While a pump runs, the alarm stays armed this far ahead as a crash backstop. */
+/** While attempts are in flight, the alarm stays armed at most this far ahead (crash backstop). */
 const WATCHDOG_MS = 60_000;
+/** Attempt results are written together at most this often. */
+const FLUSH_MS = 25;
 /** How long `?wait=1` waits for a batch before answering with what it has. */
 export const MAX_WAIT_MS = 300_000;
 
@@ -61,6 +63,8 @@ export class DeliveryBatch extends DurableObject {
       );
     `);
     this.inflight = new Set();
+    this.results = [];
+    this.alarmAt = null; // what we last set; null = unknown
     this.pumping = false;
     this.wake = null;
   }
@@ -86,6 +90,7 @@ export class DeliveryBatch extends DurableObject {
       });
     });
     await this.ctx.storage.setAlarm(now);
+    this.alarmAt = now;
     if (!wait) return { ok: true, deliveries: deliveries.map((d) => ({ id: d.id, status: 'pending' })) };
     await this.waitUntilDone(MAX_WAIT_MS);
     return { ok: true, deliveries: this.allDeliveries() };
@@ -111,6 +116,13 @@ export class DeliveryBatch extends DurableObject {
    * Sends every due attempt, at most CONCURRENCY at once, sleeping through
    * short backoffs, until nothing is pending or the next attempt is far off
    * (then the alarm is re-armed for it). Only one pump runs per object.
+   *
+   * Results are written in batches (every FLUSH_MS) rather than one commit
+   * per attempt: a Durable Object holds every outgoing fetch until its last
+   * write is durable (the output gate), and one commit per attempt measured
+   * ~8 ms of stall for every send. A row stays "in flight" until its result
+   * is written, so it is never picked twice; a crash before the write means
+   * the attempt is sent again (at-least-once, same webhook-id).
    */
   async pump() {
     if (this.pumping) {
@@ -119,46 +131,78 @@ export class DeliveryBatch extends DurableObject {
     }
     this.pumping = true;
     const active = new Map();
-    let watchdogAt = 0;
+    let lastFlush = Date.now();
     try {
       for (;;) {
-        const now = Date.now();
-        if (now >= watchdogAt - WATCHDOG_MS / 2) {
-          watchdogAt = now + WATCHDOG_MS;
-          await this.ctx.storage.setAlarm(watchdogAt);
+        let now = Date.now();
+        if (this.results.length > 0 && (active.size === 0 || now - lastFlush >= FLUSH_MS)) {
+          this.flush();
+          lastFlush = now;
         }
         for (const row of this.dueRows(now, CONCURRENCY - active.size)) {
           this.inflight.add(row.idx);
-          const p = this.runAttempt(row).finally(() => {
-            this.inflight.delete(row.idx);
-            active.delete(row.idx);
-          });
+          const p = this.runAttempt(row).finally(() => active.delete(row.idx));
           active.set(row.idx, p);
         }
         const nextAt = this.nextDueAt();
-        if (active.size === 0) {
+        if (active.size === 0 && this.results.length === 0) {
           if (nextAt === null) {
             await this.ctx.storage.deleteAlarm();
+            this.alarmAt = null;
             return;
           }
           if (nextAt - now > SLEEP_IN_HANDLER_MAX_MS) {
             await this.ctx.storage.setAlarm(nextAt);
+            this.alarmAt = nextAt;
             return;
           }
         }
-        const waits = [...active.values()];
-        let timer;
-        if (nextAt !== null && active.size < CONCURRENCY) {
-          waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, nextAt - now)))));
+        // Keep the persisted alarm no later than the next due attempt (or a
+        // watchdog while attempts are in flight), so a crash mid-pump resumes
+        // on time. An alarm that fires while we run only wakes this loop.
+        const backstop = nextAt !== null ? Math.min(nextAt, now + WATCHDOG_MS) : now + WATCHDOG_MS;
+        if (this.alarmAt === null || this.alarmAt <= now || backstop < this.alarmAt) {
+          await this.ctx.storage.setAlarm(backstop);
+          this.alarmAt = backstop;
+          now = Date.now();
         }
+        const waits = [...active.values()];
+        let wakeAt = Infinity;
+        if (nextAt !== null && active.size < CONCURRENCY) wakeAt = nextAt;
+        if (this.results.length > 0) wakeAt = Math.min(wakeAt, lastFlush + FLUSH_MS);
+        let timer;
+        if (wakeAt !== Infinity) waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, wakeAt - now)))));
         waits.push(new Promise((resolve) => (this.wake = resolve)));
         await Promise.race(waits);
         clearTimeout(timer);
         this.wake = null;
       }
     } finally {
+      if (this.results.length > 0) this.flush();
       this.pumping = false;
     }
+  }
+
+  /** Writes the buffered attempt results in one transaction. */
+  flush() {
+    const results = this.results;
+    this.results = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const r of results) {
+        if (r.record) {
+          this.sql.exec('INSERT OR REPLACE INTO attempts (idx, attempt, record) VALUES (?, ?, ?)', r.idx, r.attempt, JSON.stringify(r.record));
+        }
+        if (r.state === 'pending') {
+          this.sql.exec('UPDATE deliveries SET attempts = ?, next_at = ?, reason = ? WHERE idx = ?', r.attempts, r.nextAt, r.reason, r.idx);
+        } else {
+          this.sql.exec(
+            'UPDATE deliveries SET state = ?, reason = ?, attempts = ?, next_at = NULL, finished_at = ? WHERE idx = ?',
+            r.state, r.reason, r.attempts, r.at, r.idx,
+          );
+        }
+      }
+    });
+    for (const r of results) this.inflight.delete(r.idx);
   }
 
   /** Pending rows due by `now` that are not in flight, oldest first. */
@@ -182,15 +226,18 @@ export class DeliveryBatch extends DurableObject {
     return row ? row.next_at : null;
   }
 
+  /** Sends one attempt and buffers its result for the next flush. Never throws. */
   async runAttempt(row) {
     const attempt = row.attempts + 1;
-    const request = JSON.parse(row.request);
+    const done = (state, reason, attempts, extra = {}) =>
+      this.results.push({ idx: row.idx, attempt, state, reason, attempts, at: Date.now(), ...extra });
     try {
+      const request = JSON.parse(row.request);
       const engine = await getEngine();
       // The SSRF guard runs before every attempt, not only at render time.
       const blocked = destinationProblems(engine, request.url, engineOptions(this.env));
       if (blocked.length > 0) {
-        this.finish(row.idx, 'failed', blocked[0].code, row.attempts);
+        done('failed', blocked[0].code, row.attempts);
         return;
       }
       const timeoutMs = Number(this.meta('timeoutMs') ?? DEFAULT_TIMEOUT_MS);
@@ -198,30 +245,19 @@ export class DeliveryBatch extends DurableObject {
       const result = await sendOnce({ request, msgId: row.id, signingKey, timeoutMs });
       const decision = retryDecisionFor(engine, result, attempt, Date.now());
       const record = attemptRecord(attempt, result, decision);
-      this.ctx.storage.transactionSync(() => {
-        this.sql.exec('INSERT OR REPLACE INTO attempts (idx, attempt, record) VALUES (?, ?, ?)', row.idx, attempt, JSON.stringify(record));
-        if (decision.retry) {
-          this.sql.exec(
-            'UPDATE deliveries SET attempts = ?, next_at = ?, reason = ? WHERE idx = ?',
-            attempt, result.startedAt + result.durationMs + decision.delayMs, decision.reason, row.idx,
-          );
-        } else {
-          this.finish(row.idx, isDelivered(decision) ? 'delivered' : 'failed', decision.reason, attempt);
-        }
-      });
+      if (decision.retry) {
+        done('pending', decision.reason, attempt, { record, nextAt: result.startedAt + result.durationMs + decision.delayMs });
+      } else {
+        done(isDelivered(decision) ? 'delivered' : 'failed', decision.reason, attempt, { record });
+      }
     } catch (e) {
       // Our own failure (not the destination's): record it and stop, rather
       // than retry forever through the alarm.
       console.error('hookcast: delivery attempt failed internally', row.id, e);
-      this.finish(row.idx, 'failed', 'internal_error', row.attempts);
+      done('failed', 'internal_error', row.attempts);
+    } finally {
+      this.wake?.();
     }
-  }
-
-  finish(idx, state, reason, attempts) {
-    this.sql.exec(
-      'UPDATE deliveries SET state = ?, reason = ?, attempts = ?, next_at = NULL, finished_at = ? WHERE idx = ?',
-      state, reason, attempts, Date.now(), idx,
-    );
   }
 
   async signingKey() {

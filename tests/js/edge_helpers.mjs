@@ -81,6 +81,7 @@ export const API_KEY = 'test-key-0123456789abcdef';
 export async function startEdge(options = {}) {
   const mf = createEdgeMiniflare({ apiKey: API_KEY, ...options });
   await mf.ready;
+  let closed = false;
   async function api(method, path, body, init = {}) {
     const headers = { authorization: `Bearer ${API_KEY}`, ...(init.headers ?? {}) };
     let payload;
@@ -99,7 +100,14 @@ export async function startEdge(options = {}) {
     }
     return { status: res.status, headers: res.headers, json, text };
   }
-  return { mf, api, close: () => mf.dispose() };
+  return {
+    mf,
+    api,
+    close: async () => {
+      if (!closed) await mf.dispose();
+      closed = true;
+    },
+  };
 }
 
 /** A POST spec to `url` with a small JSON body. */
