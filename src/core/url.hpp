@@ -26,7 +26,8 @@ enum class AddressClass {
   kReserved,     ///< 240/4, broadcast, benchmarking, documentation and other special ranges
 };
 
-/// Stable short name of a class ("loopback", "private", ...), for messages.
+/// Stable short name of a class: "public", "loopback", "private", "link-local",
+/// "cgnat", "metadata", "unspecified", "multicast" or "reserved".
 const char* address_class_name(AddressClass c);
 
 enum class HostKind { kName, kIpv4, kIpv6 };
