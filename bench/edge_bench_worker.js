@@ -48,8 +48,25 @@ export default {
     const options = engineOptions(env);
     const compiled = engine.compile(spec, options);
     if (!compiled.ok) return Response.json({ error: compiled.problems }, { status: 400 });
+    const ctxOf = (i) => ({ user: { id: `u${i}`, properties: { name: 'Ada' } } });
+    if (mode === 'stages') {
+      // CPU-only loops; workerd freezes the clock during CPU work, so the
+      // caller times this request from outside. One stage per request.
+      const stage = url.searchParams.get('stage');
+      const sample = compiled.webhook.render(ctxOf(0)).request;
+      const fakeResult = { status: 200, headers: [['content-type', 'application/json']], error: null };
+      let sink = 0;
+      for (let i = 0; i < n; i++) {
+        if (stage === 'render') sink += compiled.webhook.render(ctxOf(i)).ok ? 1 : 0;
+        else if (stage === 'guard') sink += destinationProblems(engine, sample.url, options).length;
+        else if (stage === 'decide') sink += retryDecisionFor(engine, fakeResult, 1, 1_700_000_000_000 + i).retry ? 1 : 0;
+        else if (stage === 'empty') sink += i & 1;
+      }
+      compiled.webhook.dispose?.();
+      return Response.json({ sink });
+    }
     const result = await run(n, concurrency, async (i) => {
-      const rendered = compiled.webhook.render({ user: { id: `u${i}`, properties: { name: 'Ada' } } });
+      const rendered = compiled.webhook.render(ctxOf(i));
       if (!rendered.ok) return false;
       if (destinationProblems(engine, rendered.request.url, options).length) return false;
       const sent = await sendOnce({ request: rendered.request, msgId: `msg_bench_${i}`, timeoutMs: 15_000 });
