@@ -30,6 +30,8 @@ export const CONCURRENCY = 32;
 const SLEEP_IN_HANDLER_MAX_MS = 30_000;
 /** While attempts are in flight, the alarm stays armed at most this far ahead (crash backstop). */
 const WATCHDOG_MS = 60_000;
+/** The crash-backstop alarm is set at least this far ahead. */
+const ALARM_AHEAD_MS = 1_000;
 /** Attempt results are written together at most this often. */
 const FLUSH_MS = 25;
 /** How long `?wait=1` waits for a batch before answering with what it has. */
@@ -160,7 +162,9 @@ export class DeliveryBatch extends DurableObject {
         // Keep the persisted alarm no later than the next due attempt (or a
         // watchdog while attempts are in flight), so a crash mid-pump resumes
         // on time. An alarm that fires while we run only wakes this loop.
-        const backstop = nextAt !== null ? Math.min(nextAt, now + WATCHDOG_MS) : now + WATCHDOG_MS;
+        // Never less than ALARM_AHEAD_MS ahead: rows already due but waiting
+        // for a free slot must not cost a storage write per loop turn.
+        const backstop = Math.max(now + ALARM_AHEAD_MS, nextAt !== null ? Math.min(nextAt, now + WATCHDOG_MS) : now + WATCHDOG_MS);
         if (this.alarmAt === null || this.alarmAt <= now || backstop < this.alarmAt) {
           await this.ctx.storage.setAlarm(backstop);
           this.alarmAt = backstop;
@@ -279,8 +283,13 @@ export class DeliveryBatch extends DurableObject {
   // ---- reads ----------------------------------------------------------------
 
   meta(key) {
+    // Batch settings never change once written: cache them.
+    this.metaCache ??= new Map();
+    if (this.metaCache.has(key)) return this.metaCache.get(key);
     const rows = this.sql.exec('SELECT value FROM meta WHERE key = ?', key).toArray();
-    return rows.length ? rows[0].value : null;
+    const value = rows.length ? rows[0].value : null;
+    if (value !== null) this.metaCache.set(key, value);
+    return value;
   }
 
   setMeta(key, value) {
