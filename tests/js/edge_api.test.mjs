@@ -49,6 +49,18 @@ describe('auth', { concurrency: true }, () => {
       }
     });
   }
+  it('answers 503 not_configured, never 200, when the worker has no HOOKCAST_API_KEY', async () => {
+    const bare = await startEdge({ bindings: { HOOKCAST_API_KEY: '' } });
+    try {
+      for (const authorization of [null, 'Bearer ', `Bearer ${API_KEY}`]) {
+        const res = await bare.api('POST', '/v1/preview', { spec: SPEC }, { headers: { authorization } });
+        assertError(res, 503, 'not_configured');
+      }
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('accepts the right key, case-insensitive scheme', async () => {
     const res = await edge.api('POST', '/v1/preview', { spec: SPEC, context: CONTEXT }, { headers: { authorization: `bearer ${API_KEY}` } });
     assert.equal(res.status, 200, res.text);
