@@ -182,4 +182,15 @@ export async function getDelivery(id, env) {
   return json(delivery);
 }
 
+const BATCH_RE = /^[a-z2-7]{20}$/;
+
+/** GET /v1/batches/:batch -> counts by state and every delivery of one POST. */
+export async function getBatch(batch, env) {
+  const notFound = () => new HttpError(404, 'not_found', `No batch ${batch}.`, [problem('batch', 'not_found', 'No such batch.')]);
+  if (!BATCH_RE.test(batch)) throw notFound();
+  const listed = await env.DELIVERIES.get(env.DELIVERIES.idFromName(batch)).list();
+  if (!listed) throw notFound();
+  return json(listed);
+}
+
 export { allowLocalHttp };

@@ -4,20 +4,31 @@
 //   POST /v1/test-send        {spec, context, timeoutMs?, signingSecret?}  -> one real attempt
 //   POST /v1/deliveries       {spec, contexts[], timeoutMs?, signingSecret?}  -> 202 (or ?wait=1: 200 with results)
 //   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
+//   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
 
 import { bearerMatches, errorResponse, HttpError } from './http.js';
-import { preview, testSend, createDeliveries, getDelivery } from './api.js';
+import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
 
 export { DeliveryBatch } from './store.js';
+
+/** A path segment, percent-decoded; malformed escapes are kept as typed (then they match nothing). */
+function decodeSegment(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
 const ROUTES = [
   { pattern: /^\/v1\/preview$/, methods: { POST: (req, env) => preview(req, env) } },
   { pattern: /^\/v1\/test-send$/, methods: { POST: (req, env) => testSend(req, env) } },
   { pattern: /^\/v1\/deliveries$/, methods: { POST: (req, env, url) => createDeliveries(req, env, url) } },
-  { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeURIComponent(m[1]), env) } },
+  { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/batches\/([^/]+)$/, methods: { GET: (req, env, url, m) => getBatch(decodeSegment(m[1]), env) } },
 ];
 
 async function route(request, env) {

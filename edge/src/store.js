@@ -103,9 +103,14 @@ export class DeliveryBatch extends DurableObject {
     return this.delivery(idx);
   }
 
-  /** Every delivery of the batch, in context order. */
+  /** The batch: counts by state and every delivery in context order; null if unknown. */
   async list() {
-    return this.allDeliveries();
+    const batch = this.meta('batch');
+    if (batch === null) return null;
+    const deliveries = this.allDeliveries();
+    const counts = { pending: 0, delivered: 0, failed: 0 };
+    for (const d of deliveries) counts[d.status]++;
+    return { batch, createdAt: Number(this.meta('createdAt')), counts, deliveries };
   }
 
   async alarm() {

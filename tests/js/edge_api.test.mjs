@@ -143,6 +143,9 @@ describe('routing and body parsing', { concurrency: true }, () => {
     assertError(await edge.api('GET', '/v1/deliveries/msg_aaaaaaaaaaaaaaaaaaaa_0'), 404, 'not_found');
     assertError(await edge.api('GET', '/v1/deliveries/nope'), 404, 'not_found');
     assertError(await edge.api('GET', '/v1/deliveries/msg_aaaaaaaaaaaaaaaaaaaa_01'), 404, 'not_found');
+    assertError(await edge.api('GET', '/v1/batches/aaaaaaaaaaaaaaaaaaaa'), 404, 'not_found');
+    assertError(await edge.api('GET', '/v1/batches/..'), 404, 'not_found');
+    assertError(await edge.api('GET', '/v1/deliveries/%E0%A4%A'), 404, 'not_found');
   });
 });
 

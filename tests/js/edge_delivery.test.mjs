@@ -285,6 +285,10 @@ describe('delivery', { concurrency: true }, () => {
     assert.equal(new Set(out.deliveries.map((d) => d.id)).size, 100);
     assert.deepEqual(s.hits.map((h) => JSON.parse(h.body).user).sort(), contexts.map((c) => c.user.id).sort());
     assert.ok(peak <= 32, `peak concurrency ${peak}`);
+    const batch = await edge.api('GET', `/v1/batches/${out.batch}`);
+    assert.equal(batch.status, 200, batch.text);
+    assert.deepEqual(batch.json.counts, { pending: 0, delivered: 100, failed: 0 });
+    assert.deepEqual(batch.json.deliveries.map((d) => d.id), out.deliveries.map((d) => d.id));
     assert.ok(peak > 1, `peak concurrency ${peak}: sends overlapped`);
   });
 
