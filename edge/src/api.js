@@ -135,6 +135,9 @@ export async function createDeliveries(request, env, url) {
   } finally {
     compiled.webhook.dispose?.();
   }
+  if (!Array.isArray(results) || results.length !== body.contexts.length) {
+    throw new Error(`engine renderBatch returned ${Array.isArray(results) ? results.length : typeof results} results for ${body.contexts.length} contexts`);
+  }
   const problems = [];
   const warnings = [];
   results.forEach((r, i) => {

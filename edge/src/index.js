@@ -61,6 +61,11 @@ export default {
       return await route(request, env);
     } catch (e) {
       if (e instanceof HttpError) return e.toResponse();
+      // The engine throws HookcastError for input its contract cannot answer
+      // with problems (e.g. a value that cannot be JSON): still the caller's input.
+      if (e?.name === 'HookcastError') {
+        return errorResponse(400, e.code ?? 'invalid_request', e.message, e.problems?.length ? e.problems : undefined);
+      }
       console.error('hookcast: unexpected error', e?.stack ?? e);
       return errorResponse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
     }

@@ -1,7 +1,7 @@
 // The worker's HTTP API surface in workerd: auth, routing, body limits,
-// malformed input, validation problems, preview. Nothing here sends a
-// webhook: HOOKCAST_ALLOW_LOCAL_HTTP is off and every destination is refused
-// or never reached.
+// malformed input, validation problems, preview. The worker's outbound fetch
+// is replaced by a trap that answers 599: a spec that passes validation here
+// (public example hosts) must never reach the network.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,8 +10,13 @@ import { createEngine } from '../../src/js/node.js';
 
 let edge;
 let engine;
+const trapped = [];
+const trap = async (request) => {
+  trapped.push(request.url);
+  return new Response('trapped', { status: 599 });
+};
 before(async () => {
-  [edge, engine] = await Promise.all([startEdge({ allowLocalHttp: false }), createEngine()]);
+  [edge, engine] = await Promise.all([startEdge({ allowLocalHttp: false, outbound: trap }), createEngine()]);
 });
 after(() => edge?.close());
 
@@ -50,7 +55,7 @@ describe('auth', { concurrency: true }, () => {
     });
   }
   it('answers 503 not_configured, never 200, when the worker has no HOOKCAST_API_KEY', async () => {
-    const bare = await startEdge({ bindings: { HOOKCAST_API_KEY: '' } });
+    const bare = await startEdge({ bindings: { HOOKCAST_API_KEY: '' }, outbound: trap });
     try {
       for (const authorization of [null, 'Bearer ', `Bearer ${API_KEY}`]) {
         const res = await bare.api('POST', '/v1/preview', { spec: SPEC }, { headers: { authorization } });
@@ -184,5 +189,47 @@ describe('preview', { concurrency: true }, () => {
     const bad = res.json.problems.filter((p) => p.code === 'header_injection');
     assert.deepEqual(bad.map((p) => p.context), [1, 3]);
     assert.match(res.json.error.message, /2 of 4 contexts cannot be sent; nothing was sent/);
+  });
+});
+
+describe('hostile input never gets a 500', { concurrency: true }, () => {
+  const specs = [
+    { url: 5, method: 'POST' },
+    { url: 'https://x.example', method: null },
+    { url: 'https://x.example', method: 'POST', headers: 'X-A: 1' },
+    { url: 'https://x.example', method: 'POST', headers: [null, 5, 'x', { key: 1, value: {} }] },
+    { url: 'https://x.example', method: 'POST', params: { a: 1 } },
+    { url: 'https://x.example', method: 'POST', params: [{ key: 'a' }] },
+    { url: 'https://x.example', method: 'POST', body: 7 },
+    { url: 'https://x.example', method: 'POST', body: '{"a": {{ user.a }' },
+    { url: 'https://x.example/{{', method: 'POST' },
+    { url: 'https://x.example', method: 'POST', body: '{"deep": ' + '['.repeat(5000) + ']'.repeat(5000) + '}' },
+    { url: `https://x.example/${'a'.repeat(100_000)}`, method: 'GET' },
+    { url: 'https://x.example', method: 'POST', extra: { nested: [1, 2, 3] }, __proto__: { polluted: true } },
+  ];
+  const contexts = [
+    { user: 5 },
+    { user: { id: 7, properties: 'x' } },
+    { event: { key: [], properties: [1, 2] } },
+    { user: { properties: { a: { b: { c: { d: null } } } } } },
+    { user: { properties: { name: '\ud800' } } }, // lone surrogate
+  ];
+  for (const [i, spec] of specs.entries()) {
+    it(`spec #${i}`, async () => {
+      for (const [path, body] of [
+        ['/v1/preview', { spec, context: contexts[i % contexts.length] }],
+        ['/v1/test-send', { spec, context: contexts[i % contexts.length], timeoutMs: 100 }],
+        ['/v1/deliveries', { spec, contexts }],
+      ]) {
+        const res = await edge.api('POST', path, body);
+        assert.ok([200, 202, 400].includes(res.status), `${path} spec #${i}: ${res.status} ${res.text.slice(0, 300)}`);
+        if (res.status === 400) assert.ok(res.json.problems.length > 0 && res.json.problems.every((p) => p.message));
+      }
+    });
+  }
+  it('valid spec with hostile contexts (sends land in the trap)', async () => {
+    const res = await edge.api('POST', '/v1/deliveries', { spec: SPEC, contexts });
+    assert.ok([202, 400].includes(res.status), res.text.slice(0, 300));
+    assert.ok(trapped.every((u) => new URL(u).hostname.endsWith('example.com') || new URL(u).hostname.endsWith('.example')), trapped.join(' '));
   });
 });
