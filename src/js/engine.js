@@ -32,7 +32,11 @@ const modules = new WeakMap();
  * turns the caller's module or binary into Emscripten module arguments.
  */
 export function engineFor(factory, opts, defaultArgs, keyedArgs = moduleArgs) {
-  checkLoadOptions(opts);
+  try {
+    checkLoadOptions(opts);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const cache = caches.get(factory) ?? { default: undefined, keyed: new WeakMap() };
   caches.set(factory, cache);
   const key = opts?.wasmModule ?? opts?.wasmBinary;
@@ -143,7 +147,10 @@ const RETRY_OPTIONS = { jitter: 'boolean', seed: 'number' };
 
 function makeEngine(Module) {
   // Frees handles of compiled webhooks that were collected without dispose().
-  const finalizer = new FinalizationRegistry((handle) => Module.release(handle));
+  // workerd only has FinalizationRegistry with weak refs enabled (compat flag
+  // enable_weak_ref); without it, compiled webhooks live until dispose().
+  const finalizer =
+    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => Module.release(handle)) : undefined;
 
   function renderCompiled(handle, context) {
     const contextJson = encode(context);
@@ -171,7 +178,7 @@ function makeEngine(Module) {
 
     constructor(handle) {
       this.#handle = handle;
-      finalizer.register(this, handle, this);
+      finalizer?.register(this, handle, this);
     }
 
     #live(method) {
@@ -192,7 +199,7 @@ function makeEngine(Module) {
     dispose() {
       if (this.#disposed) return;
       this.#disposed = true;
-      finalizer.unregister(this);
+      finalizer?.unregister(this);
       Module.release(this.#handle);
     }
   }
