@@ -62,11 +62,16 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
   });
 
   test('validate: unknown method is an error on field method', () => {
-    for (const method of ['HEAD', 'get', 'CONNECT', '', 'TRACE']) {
+    for (const method of ['HEAD', 'CONNECT', '', 'TRACE', 'GETT', ' POST']) {
       const r = engine.validate(base({ method }));
       assert.equal(r.ok, false, method);
       assert.ok(problemsOf(r).some((p) => p.field === 'method' && p.severity === 'error'), method);
     }
+  });
+
+  test('validate: a lowercase method is accepted and sent uppercase', () => {
+    assert.equal(engine.validate(base({ method: 'post' })).ok, true);
+    assert.equal(rendered(base({ method: 'patch' }), ctx()).method, 'PATCH');
   });
 
   test('validate: http:// is https_required', () => {
@@ -682,9 +687,18 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
 }
 
 // The fixtures' shapes are owned by the native tests; these readers follow them.
-function fixtureCases(engine, { test, assert, fixtures }) {
-  void engine;
-  void test;
-  void assert;
-  void fixtures;
+function fixtureCases(engine, { test, assert, fixtures, hasProblem }) {
+  // urls.json: [{ url, ok, code?, allowLocalHttp? , host?, class? }] — what
+  // the URL rules decide, seen here through validate() of a bodiless GET.
+  if (Array.isArray(fixtures.urls)) {
+    test(`fixtures/urls.json: validate agrees on all ${fixtures.urls.length} URLs`, () => {
+      for (const c of fixtures.urls) {
+        const options = c.allowLocalHttp ? { allowLocalHttp: true } : undefined;
+        const r = engine.validate({ url: c.url, method: 'GET' }, options);
+        const label = `${JSON.stringify(c)} -> ${JSON.stringify(r.problems)}`;
+        assert.equal(r.ok, c.ok, label);
+        if (!c.ok && c.code) assert.ok(hasProblem(r, c.code, 'url'), label);
+      }
+    });
+  }
 }
