@@ -109,7 +109,9 @@ export type EngineOptions = {
 
 /**
  * A spec compiled once for many renders: the fast path for fan-out. Freed by
- * the garbage collector; `dispose()` frees it now.
+ * the garbage collector (FinalizationRegistry); `dispose()` frees it now.
+ * workerd has FinalizationRegistry only from compatibility date 2025-05-05
+ * (or with the `enable_weak_ref` flag); before that, call `dispose()`.
  */
 export interface CompiledWebhook {
   /** Same result as `engine.render(spec, context, options)` for the compiled spec. */

@@ -147,8 +147,9 @@ const RETRY_OPTIONS = { jitter: 'boolean', seed: 'number' };
 
 function makeEngine(Module) {
   // Frees handles of compiled webhooks that were collected without dispose().
-  // workerd only has FinalizationRegistry with weak refs enabled (compat flag
-  // enable_weak_ref); without it, compiled webhooks live until dispose().
+  // workerd has FinalizationRegistry only from compatibility date 2025-05-05
+  // (or with the enable_weak_ref flag); without it, compiled webhooks live
+  // until dispose().
   const finalizer =
     typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => Module.release(handle)) : undefined;
 
