@@ -164,6 +164,36 @@ std::uint32_t lower_code_point(std::uint32_t cp) {
   return cp;
 }
 
+// Code points UTS-46 deletes ("ignored") or that are spaces/controls. A
+// browser would drop them, so "local<U+00AD>host" would reach localhost:
+// they are refused rather than punycoded into a different, "public" name.
+bool is_invisible(std::uint32_t cp) {
+  return cp <= 0xA0 || cp == 0xAD || cp == 0x34F || cp == 0x61C || (cp >= 0x115F && cp <= 0x1160) ||
+         (cp >= 0x17B4 && cp <= 0x17B5) || (cp >= 0x180B && cp <= 0x180F) ||
+         (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) ||
+         (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0x3164 ||
+         (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 ||
+         (cp >= 0xFFF0 && cp <= 0xFFFF) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) ||
+         (cp >= 0x1D173 && cp <= 0x1D17A) || (cp >= 0xE0000 && cp <= 0xE0FFF);
+}
+
+// Blocks whose characters UTS-46 maps to ASCII letters, digits or dots
+// (superscripts, letterlike symbols, Roman numerals, circled and
+// parenthesised numbers, mathematical alphanumerics, small and vertical
+// forms...). Without full UTS-46 tables they could hide "127.0.0.1" from the
+// IPv4 check ("127.0.0.<U+2460>"), so they are refused outright.
+bool is_compatibility_form(std::uint32_t cp) {
+  return cp == 0xAA || cp == 0xB2 || cp == 0xB3 || cp == 0xB9 || cp == 0xBA ||
+         (cp >= 0xBC && cp <= 0xBE) || cp == 0x17F || (cp >= 0x1D2C && cp <= 0x1D6A) ||
+         (cp >= 0x2024 && cp <= 0x2026) || (cp >= 0x2070 && cp <= 0x209F) ||
+         (cp >= 0x2100 && cp <= 0x218F) || (cp >= 0x2460 && cp <= 0x24FF) ||
+         (cp >= 0x2C7C && cp <= 0x2C7D) || (cp >= 0x3200 && cp <= 0x33FF) ||
+         (cp >= 0xFE10 && cp <= 0xFE1F) || (cp >= 0xFE30 && cp <= 0xFE6F) ||
+         (cp >= 0xFF00 && cp <= 0xFF64) || (cp >= 0xFFE0 && cp <= 0xFFEF) ||
+         (cp >= 0x1D400 && cp <= 0x1D7FF) || (cp >= 0x1F100 && cp <= 0x1F1FF) ||
+         (cp >= 0x1FBF0 && cp <= 0x1FBF9);
+}
+
 // ------------------------------------------------------------- punycode ----
 // RFC 3492 encoder (section 6.3) for one label of code points.
 
@@ -625,15 +655,16 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
     if (cp == 0x3002 || cp == 0xFF0E || cp == 0xFF61) cp = '.';
     cp = lower_code_point(cp);
   }
-  bool ascii = true;
   for (std::uint32_t cp : cps) {
     if (cp >= 0x80) {
-      ascii = false;
-      if (cp <= 0xA0 || cp == 0xAD || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 ||
-          cp == 0x2029 || cp == 0x3000 || cp == 0xFEFF)
+      if (is_invisible(cp))
         return fail(
             out, "invalid_host",
             "The host contains " + describe_code_point(cp) + " (an invisible or space character).");
+      if (is_compatibility_form(cp))
+        return fail(out, "invalid_host",
+                    "The host contains " + describe_code_point(cp) +
+                        ", a styled form of a letter, digit or dot; type the plain character.");
       continue;
     }
     auto c = static_cast<unsigned char>(cp);
@@ -642,24 +673,11 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
                   "The host contains " + describe_char(c) +
                       ", which a host name cannot hold (only letters, digits, \"-\" and \".\").");
   }
-  if (ascii) {
-    std::string name;
-    for (std::uint32_t cp : cps) name += static_cast<char>(cp);
-    if (ends_in_number(name)) {
-      std::uint32_t addr;
-      if (!parse_ipv4(name, addr))
-        return fail(out, "invalid_host",
-                    "\"" + name + "\" ends in a number but is not a valid IPv4 address.");
-      out.host = ipv4_to_string(addr);
-      out.host_kind = HostKind::kIpv4;
-      out.address_class = classify_v4(addr);
-      return true;
-    }
-  }
   // Domain name: split into labels, punycode the non-ASCII ones.
   std::string host;
   std::vector<std::uint32_t> label;
   std::size_t visible = 0;  // length without a trailing dot
+  std::size_t longest = 0;
   for (std::size_t i = 0; i <= cps.size(); ++i) {
     if (i < cps.size() && cps[i] != '.') {
       label.push_back(cps[i]);
@@ -681,13 +699,26 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
     } else {
       for (std::uint32_t cp : label) encoded += static_cast<char>(cp);
     }
-    if (encoded.size() > 63)
-      return fail(out, "invalid_host", "The host has a label longer than 63 characters.");
+    if (encoded.size() > longest) longest = encoded.size();
     host += encoded;
     visible = host.size();
     if (i < cps.size()) host += '.';
     label.clear();
   }
+  // As in WHATWG, the number check runs on the ASCII form, so a name like
+  // "127.<non-ASCII>.0.1" is not an IPv4 address and is refused.
+  if (ends_in_number(host)) {
+    std::uint32_t addr;
+    if (!parse_ipv4(host, addr))
+      return fail(out, "invalid_host",
+                  "\"" + host + "\" ends in a number but is not a valid IPv4 address.");
+    out.host = ipv4_to_string(addr);
+    out.host_kind = HostKind::kIpv4;
+    out.address_class = classify_v4(addr);
+    return true;
+  }
+  if (longest > 63)
+    return fail(out, "invalid_host", "The host has a label longer than 63 characters.");
   if (visible > 253)
     return fail(out, "invalid_host", "The host name is longer than 253 characters.");
   out.host = host;
