@@ -138,8 +138,13 @@ try {
 
 const api = `http://${host}:${port}`;
 const example = {
-  spec: { url: `http://127.0.0.1:${sinkPort}/hook/{{ user.id }}`, method: 'POST', body: '{"hello": "{{ user.name | default: \\"there\\" }}"}' },
-  context: { user: { id: '42', properties: { name: 'Ada' } } },
+  spec: {
+    url: `http://127.0.0.1:${sinkPort}/hook/{{ user.id | default: "anonymous" }}`,
+    method: 'POST',
+    headers: [{ key: 'X-Campaign', value: 'welcome' }],
+    body: '{"hello": "{{ user.name | default: "there" }}", "plan": {{ user.plan | default: "free" }}}',
+  },
+  context: { user: { id: '42', properties: { name: 'Zoë', plan: 'pro' } } },
 };
 const shq = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 const line = '='.repeat(78);
