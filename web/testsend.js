@@ -98,41 +98,44 @@ export function createTestSend({ getPayload }) {
 
   function showOutcome(data) {
     const o = data.outcome;
-    const errorKind = typeof o.error === 'string' ? o.error : o.error?.kind ?? o.error?.code ?? null;
-    const errorMessage = typeof o.error === 'object' && o.error ? o.error.message : null;
+    const errorKind = o.error ? String(o.error) : null; // 'timeout' | 'dns' | 'connection_refused' | 'tls' | 'network' | …
     const headers = Array.isArray(o.headers) ? o.headers : Object.entries(o.headers ?? {});
+    const warnings = Array.isArray(data.warnings) ? data.warnings : [];
     const req = data.request;
     setChildren(result,
       h('dl', { class: 'facts' },
         errorKind
-          ? [h('dt', {}, 'Error'), h('dd', { class: 'error-kind', dataset: { error: errorKind } }, errorKind, errorMessage ? h('span', { class: 'muted' }, ` — ${errorMessage}`) : null)]
+          ? [h('dt', {}, 'Error'), h('dd', {}, h('span', { class: 'error-kind', dataset: { error: errorKind } }, errorKind),
+            o.errorMessage ? h('span', { class: 'muted' }, ` — ${o.errorMessage}`) : null)]
           : [h('dt', {}, 'Status'), h('dd', {}, h('span', { class: `status ${statusKind(o.status)}`, dataset: { status: o.status } }, String(o.status)))],
+        o.redirect ? [h('dt', {}, 'Redirect'), h('dd', { class: 'mono value' }, o.redirect, h('span', { class: 'muted' }, ' (not followed)'))] : null,
         h('dt', {}, 'Duration'), h('dd', { class: 'duration' }, formatMs(o.durationMs)),
         h('dt', {}, 'Retry'), h('dd', { class: 'retry', dataset: { retry: String(Boolean(data.wouldRetry)) } },
           data.wouldRetry
             ? `A real send would retry in ${formatMs(data.retryDelayMs)}`
             : 'A real send would not retry',
           data.retryReason ? [' (', h('code', {}, data.retryReason), ')'] : null),
+        data.signed !== undefined ? [h('dt', {}, 'Signed'), h('dd', {}, data.signed ? 'yes (Standard Webhooks)' : 'no')] : null,
+        data.id ? [h('dt', {}, 'Message id'), h('dd', { class: 'mono value' }, data.id)] : null,
         data.allowLocalHttp ? [h('dt', {}, 'Note'), h('dd', { class: 'warning-text' }, 'This worker allows http:// to loopback addresses (local development setting).')] : null),
+      warnings.length ? problemList(warnings) : null,
       headers.length
         ? h('details', { class: 'sub', open: true }, h('summary', {}, `Response headers (${headers.length})`),
           h('table', { class: 'kv-table' }, h('tbody', {}, headers.map(([k, v]) => h('tr', {}, h('th', { scope: 'row', class: 'mono' }, k), h('td', { class: 'mono value' }, v))))))
         : null,
       errorKind ? null : h('div', { class: 'sub' },
-        h('h4', {}, 'Response body ', o.bodyTruncated ? h('span', { class: 'badge warning', title: 'The worker keeps only the start of long bodies' }, 'truncated') : null),
+        h('h3', { class: 'h4' }, 'Response body ', o.bodyTruncated ? h('span', { class: 'badge warning', title: 'The worker keeps only the start of long bodies' }, 'truncated') : null),
+        o.bodyError ? h('p', { class: 'warning-text' }, `The body could not be read: ${o.bodyError}`) : null,
         o.body ? h('pre', { class: 'mono response-body' }, o.body) : h('p', { class: 'muted' }, '(empty body)')),
-      req ? h('details', { class: 'sub' }, h('summary', {}, 'Request as sent'),
+      req ? h('details', { class: 'sub' }, h('summary', {}, 'Request as rendered'),
         h('pre', { class: 'mono response-body' }, [`${req.method} ${req.url}`, ...(req.headers ?? []).map(([k, v]) => `${k}: ${v}`), '', req.body ?? ''].join('\n'))) : null);
   }
 
   function showRefusal(code, data, text) {
-    const problems = Array.isArray(data?.problems) ? data.problems : [];
+    const problems = Array.isArray(data?.problems) ? data.problems.filter((p) => p.code !== data?.error?.code || p.field) : [];
     setChildren(result, problems.length
-      ? h('ul', { class: 'problems' }, problems.map((p) => h('li', { class: `problem ${p.severity === 'warning' ? 'warning' : 'error'}`, dataset: { code: p.code } },
-        h('span', { class: 'badge' }, p.severity === 'warning' ? 'Warning' : 'Error'),
-        h('span', { class: 'mono' }, p.field ?? ''), ' ',
-        h('span', { class: 'message' }, p.message), h('code', { class: 'code' }, p.code))))
-      : h('pre', { class: 'mono response-body' }, data ? JSON.stringify(data, null, 2) : text.slice(0, 2000)));
+      ? problemList(problems)
+      : data ? null : h('pre', { class: 'mono response-body' }, text.slice(0, 2000)));
   }
 
   byId('send-form').addEventListener('submit', (event) => {
@@ -140,6 +143,14 @@ export function createTestSend({ getPayload }) {
     sendTest();
   });
   return { send: sendTest };
+}
+
+function problemList(problems) {
+  return h('ul', { class: 'problems' }, problems.map((p) => h('li', { class: `problem ${p.severity === 'warning' ? 'warning' : 'error'}`, dataset: { code: p.code, field: p.field ?? '' } },
+    h('span', { class: 'badge' }, p.severity === 'warning' ? 'Warning' : 'Error'),
+    p.field ? h('span', { class: 'mono' }, p.field) : null,
+    h('span', { class: 'message' }, p.message),
+    h('code', { class: 'code' }, p.code))));
 }
 
 function statusKind(status) {
@@ -150,7 +161,7 @@ function statusKind(status) {
 
 function summaryLine(data) {
   const o = data.outcome;
-  const what = o.error ? `failed (${typeof o.error === 'string' ? o.error : o.error.kind ?? o.error.code ?? 'error'})` : `answered ${o.status}`;
+  const what = o.error ? `could not be reached (${o.error})` : `answered ${o.status}`;
   return `The destination ${what} in ${formatMs(o.durationMs)}; ${data.wouldRetry ? 'a real send would retry' : 'no retry'}.`;
 }
 

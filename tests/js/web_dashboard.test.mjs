@@ -235,8 +235,8 @@ async function sendVia(worker, key = 'test-key') {
 test('Send test posts spec + context with the key and shows status, headers, body and retry verdict', async () => {
   const worker = await startFakeWorker([200, {
     request: { method: 'POST', url: 'https://api.example.com/v1/customers/u_1042/events', headers: [['Content-Type', 'application/json']], body: '{}' },
-    outcome: { status: 503, headers: [['retry-after', '2'], ['content-type', 'text/plain']], body: 'try later', bodyTruncated: true, durationMs: 42.5, error: null },
-    wouldRetry: true, retryReason: 'server_error', retryDelayMs: 2000, allowLocalHttp: false,
+    outcome: { startedAt: 0, status: 503, headers: [['retry-after', '2'], ['content-type', 'text/plain']], body: 'try later', bodyTruncated: true, redirect: null, durationMs: 42.5, error: null, errorMessage: null, bodyError: null },
+    warnings: [], wouldRetry: true, retryReason: 'server_error', retryDelayMs: 2000, signed: false, allowLocalHttp: false, id: 'msg_test1',
   }]);
   try {
     await sendVia(worker);
@@ -266,12 +266,13 @@ test('Send test posts spec + context with the key and shows status, headers, bod
 test('Send test shows the error kind when the destination could not be reached', async () => {
   const worker = await startFakeWorker([200, {
     request: null,
-    outcome: { status: 0, headers: [], body: '', bodyTruncated: false, durationMs: 10000, error: 'timeout' },
+    outcome: { startedAt: 0, status: null, headers: [], body: '', bodyTruncated: false, redirect: null, durationMs: 10000, error: 'timeout', errorMessage: 'No response within 10000 ms.', bodyError: null },
     wouldRetry: true, retryReason: 'timeout', retryDelayMs: 1000, allowLocalHttp: false,
   }]);
   try {
     await sendVia(worker);
     assert.equal(await page.getAttribute('#send-result .error-kind', 'data-error'), 'timeout');
+    assert.match(await page.textContent('#send-result'), /No response within 10000 ms/);
     assert.equal(await page.getAttribute('#send-status', 'data-kind'), 'error');
   } finally {
     await worker.close();
@@ -279,12 +280,26 @@ test('Send test shows the error kind when the destination could not be reached',
 });
 
 test('Send test explains a refused API key', async () => {
-  const worker = await startFakeWorker([401, { error: 'unauthorized' }]);
+  const worker = await startFakeWorker([401, { ok: false, error: { code: 'unauthorized', message: 'Send "Authorization: Bearer <API key>".' },
+    problems: [{ field: '', code: 'unauthorized', message: 'Send "Authorization: Bearer <API key>".', severity: 'error' }] }]);
   // Chromium itself logs every 4xx answer to fetch(); that line is the point of this test.
   expectedConsole.push(/^console: Failed to load resource: the server responded with a status of 401/);
   try {
     await sendVia(worker, 'wrong');
     assert.match(await page.textContent('#send-status'), /refused the API key \(401\)/);
+  } finally {
+    await worker.close();
+  }
+});
+
+test('Send test lists the problems the worker answers 400 with', async () => {
+  const worker = await startFakeWorker([400, { ok: false, error: { code: 'invalid_request', message: 'The request has problems.' },
+    problems: [{ field: 'url', code: 'private_address', message: 'The destination is a private address.', severity: 'error' }] }]);
+  expectedConsole.push(/^console: Failed to load resource: the server responded with a status of 400/);
+  try {
+    await sendVia(worker);
+    assert.match(await page.textContent('#send-status'), /refused the test \(400\): The request has problems\./);
+    assert.equal(await page.locator('#send-result li[data-code="private_address"]').count(), 1);
   } finally {
     await worker.close();
   }
