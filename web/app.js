@@ -8,17 +8,20 @@ import { createPreview } from './preview.js';
 import { createTestSend } from './testsend.js';
 
 const STATE_STORE = 'hookcast.dashboard.v1';
+const LOCAL_HTTP_STORE = 'hookcast.allowLocalHttp';
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 let engine = null;
 let state = loadState();
 let lastRender = null; // the last successful render's request, for "Send test"
 let resetUndo = null;
+let allowLocalHttp = store.get(LOCAL_HTTP_STORE) === 'true';
 
 const editor = createEditor({ onChange: update });
 const preview = createPreview({ focusField: (path) => editor.focusField(path) });
 createTestSend({ getPayload });
 editor.load(state);
+setupLocalHttp();
 
 byId('reset').addEventListener('click', () => {
   resetUndo = JSON.stringify(state);
@@ -58,6 +61,24 @@ async function boot() {
   status.dataset.state = 'ok';
   document.body.dataset.engine = 'ready';
   update();
+}
+
+/**
+ * The engine's one deployment switch: http:// to loopback for local
+ * development. Off by default, remembered, and visible in the top bar.
+ */
+function setupLocalHttp() {
+  const box = byId('allow-local-http');
+  const badge = byId('local-badge');
+  box.checked = allowLocalHttp;
+  badge.hidden = !allowLocalHttp;
+  box.addEventListener('change', () => {
+    allowLocalHttp = box.checked;
+    badge.hidden = !allowLocalHttp;
+    if (allowLocalHttp) store.set(LOCAL_HTTP_STORE, 'true');
+    else store.remove(LOCAL_HTTP_STORE);
+    update();
+  });
 }
 
 /** The spec exactly as typed, in the engine's shape. */
@@ -118,9 +139,10 @@ function update() {
   let rendered;
   let view = null;
   try {
-    validation = engine.validate(spec);
+    const options = allowLocalHttp ? { allowLocalHttp: true } : undefined;
+    validation = engine.validate(spec, options);
     vars = engine.variables(spec);
-    rendered = engine.render(spec, context);
+    rendered = engine.render(spec, context, options);
     if (rendered.ok) view = { curl: engine.toCurl(rendered.request), rows: engine.toTable(rendered.request) };
   } catch (err) {
     // The engine returns problems as values; a throw here is a bug worth showing.
