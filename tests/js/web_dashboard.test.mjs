@@ -176,6 +176,14 @@ test('Insert variable puts a tag with its fallback at the cursor', async () => {
   assert.match(await page.textContent('#timing'), /engine \d+(\.\d+)? ms/);
 });
 
+test('Copy puts the exact cURL command on the clipboard', async () => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await page.waitForFunction(() => !document.querySelector('#curl').hidden);
+  await page.click('#copy-curl');
+  await page.waitForFunction(() => document.querySelector('#copy-status').textContent === 'Copied.');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await curlText());
+});
+
 test('the draft survives a reload', async () => {
   await typeInto('#url', 'https://hooks.example.org/saved');
   await page.reload();
