@@ -7,7 +7,7 @@
 export function exampleState() {
   return {
     spec: {
-      url: 'https://api.example.com/v1/customers/{{ user.id }}/events',
+      url: 'https://api.example.com/v1/customers/{{ user.id | default: "unknown" }}/events',
       method: 'POST',
       params: [
         { key: 'source', value: 'hookcast' },
@@ -19,7 +19,7 @@ export function exampleState() {
       body: [
         '{',
         '  "greeting": "Hi {{ user.first_name | default: "there" }}!",',
-        '  "event": "{{ event.key }}",',
+        '  "event": "{{ event.key | default: "unknown" }}",',
         '  "amount": {{ event.amount | default: 0 }}',
         '}',
       ].join('\n'),

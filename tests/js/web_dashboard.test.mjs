@@ -95,7 +95,11 @@ test('a variable in the URL is rendered and percent-encoded in the cURL command'
   assert.match(curl, /https:\/\/api\.example\.com\/u\/ada%20lovelace%2F1\/ping/i);
   assert.doesNotMatch(curl, /\{\{/);
   assert.equal(await page.getAttribute('#url', 'aria-invalid'), null);
-  assert.equal(await page.locator('#url-problems li').count(), 0);
+  assert.equal(await page.locator('#url-problems li.error').count(), 0);
+  // user.id has no fallback: the engine warns, in the warning style, by the URL.
+  const warning = page.locator('#url-problems li[data-code="missing_fallback"]');
+  assert.equal(await warning.getAttribute('class'), 'problem warning');
+  assert.match(await page.getAttribute('#url', 'class'), /has-warning/);
   // The table's request row carries the same URL.
   const urlCell = page.locator('#request-table tbody[data-section="request"] tr', { hasText: 'url' }).locator('td');
   assert.match(await urlCell.textContent(), /\/u\/ada%20lovelace%2F1\/ping/i);
@@ -253,7 +257,7 @@ test('Send test posts spec + context with the key and shows status, headers, bod
     assert.equal(call.url, '/v1/test-send');
     assert.equal(call.authorization, 'Bearer test-key');
     assert.equal(call.body.spec.method, 'POST');
-    assert.equal(call.body.spec.url, 'https://api.example.com/v1/customers/{{ user.id }}/events');
+    assert.equal(call.body.spec.url, 'https://api.example.com/v1/customers/{{ user.id | default: "unknown" }}/events');
     assert.equal(call.body.context.user.id, 'u_1042');
     assert.equal(call.body.context.event.properties.product_id, 'sku 42/blue');
     assert.equal('signingSecret' in call.body, false);
