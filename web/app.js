@@ -2,6 +2,7 @@
 // validate + variables + render + toCurl + toTable through it and shows the
 // results. No rule lives here: the engine decides, the page displays.
 import { byId, formatMs, store } from './dom.js';
+import { COHORT_LIMIT, createCohort } from './cohort.js';
 import { createEditor } from './editor.js';
 import { exampleState } from './example.js';
 import { createPreview } from './preview.js';
@@ -20,6 +21,7 @@ let allowLocalHttp = store.get(LOCAL_HTTP_STORE) === 'true';
 const editor = createEditor({ onChange: update });
 const preview = createPreview({ focusField: (path) => editor.focusField(path) });
 createTestSend({ getPayload });
+const cohort = createCohort({ onUse: useRecipient });
 editor.load(state);
 setupLocalHttp();
 
@@ -134,27 +136,48 @@ function update() {
   const t0 = performance.now();
   const spec = specOf(state);
   const { context, problems: contextProblems } = contextOf(state);
+  const { recipients, problems: cohortProblems } = cohort.parse(state.cohort);
   let validation;
   let vars;
   let rendered;
   let view = null;
+  const options = allowLocalHttp ? { allowLocalHttp: true } : undefined;
   try {
-    const options = allowLocalHttp ? { allowLocalHttp: true } : undefined;
     validation = engine.validate(spec, options);
     vars = engine.variables(spec);
     rendered = engine.render(spec, context, options);
     if (rendered.ok) view = { curl: engine.toCurl(rendered.request), rows: engine.toTable(rendered.request) };
   } catch (err) {
-    // The engine returns problems as values; a throw here is a bug worth showing.
-    byId('engine-status').textContent = `Engine error: ${err.message}`;
-    byId('engine-status').dataset.state = 'error';
+    engineFailed(err);
     return;
   }
   const t1 = performance.now();
 
+  // The cohort: compile once, render every recipient (the fan-out path).
+  let cohortResults = null;
+  let cohortWhy = '';
+  const shown = recipients ? recipients.slice(0, COHORT_LIMIT) : null;
+  if (!shown) cohortWhy = 'Fix the cohort JSON to see the cohort preview.';
+  else if (shown.length === 0) cohortWhy = 'Add recipients to the cohort (in the sample recipient card) to preview it.';
+  else if (!validation.ok) cohortWhy = 'No cohort preview until the errors are fixed.';
+  else {
+    try {
+      const compiled = engine.compile(spec, options);
+      if (compiled.ok) {
+        try { cohortResults = compiled.webhook.renderBatch(shown); } finally { compiled.webhook.dispose(); }
+      } else {
+        cohortWhy = 'No cohort preview until the errors are fixed.';
+      }
+    } catch (err) {
+      engineFailed(err);
+      return;
+    }
+  }
+  const t2 = performance.now();
+
   const seen = new Set();
   const problems = [];
-  for (const p of [...validation.problems, ...(rendered.ok ? rendered.warnings : rendered.problems), ...contextProblems]) {
+  for (const p of [...validation.problems, ...(rendered.ok ? rendered.warnings : rendered.problems), ...contextProblems, ...cohortProblems]) {
     const k = problemKey(p);
     if (!seen.has(k)) { seen.add(k); problems.push(p); }
   }
@@ -163,12 +186,35 @@ function update() {
   preview.showVariables(vars);
   preview.showRequest(view);
   lastRender = rendered.ok && validation.ok && contextProblems.length === 0 ? rendered.request : null;
+  cohort.show(shown, cohortResults, cohortWhy);
   editor.setSuggestions(suggestions(context));
-  const t2 = performance.now();
+  const t3 = performance.now();
 
   const timing = byId('timing');
-  timing.textContent = `Last keystroke: engine ${formatMs(t1 - t0)} · page ${formatMs(t2 - t1)}`;
+  timing.textContent = `Last keystroke: engine ${formatMs(t1 - t0)}`
+    + (cohortResults ? ` · cohort of ${cohortResults.length} ${formatMs(t2 - t1)}` : '')
+    + ` · page ${formatMs(t3 - t2)}`;
   timing.dataset.engineMs = (t1 - t0).toFixed(3);
+}
+
+function engineFailed(err) {
+  // The engine returns problems as values; a throw here is a bug worth showing.
+  byId('engine-status').textContent = `Engine error: ${err.message}`;
+  byId('engine-status').dataset.state = 'error';
+}
+
+/** "Use" in the cohort preview: that recipient becomes the sample recipient. */
+function useRecipient(recipient) {
+  const props = (p) => (p && typeof p === 'object' ? JSON.stringify(p, null, 2) : '{}');
+  state.context = {
+    userId: recipient.user?.id === undefined ? '' : String(recipient.user.id),
+    userProperties: props(recipient.user?.properties),
+    eventKey: recipient.event?.key === undefined ? '' : String(recipient.event.key),
+    eventProperties: props(recipient.event?.properties),
+  };
+  editor.load(state);
+  update();
+  byId('ctx-user-id').focus();
 }
 
 function suggestions(context) {
@@ -212,6 +258,7 @@ function loadState() {
         eventKey: str(s.context?.eventKey),
         eventProperties: str(s.context?.eventProperties),
       },
+      cohort: typeof s.cohort === 'string' ? s.cohort : exampleState().cohort,
     };
   } catch {
     return exampleState();

@@ -67,6 +67,7 @@ export function createEditor({ onChange }) {
     register('context.event.properties', ctx.eventProperties, byId('ctx-event-problems'));
     register('context.event', null, byId('ctx-event-problems'));
     register('context', null, byId('ctx-user-problems'));
+    register('cohort', byId('cohort'), byId('cohort-problems'));
   }
 
   function rowElement(kind, index, row) {
@@ -126,7 +127,9 @@ export function createEditor({ onChange }) {
 
   function write(path, value) {
     const parts = parseFieldPath(path);
-    if (parts[0] === 'context') {
+    if (path === 'cohort') {
+      state.cohort = value;
+    } else if (parts[0] === 'context') {
       const map = {
         'context.user.id': 'userId', 'context.user.properties': 'userProperties',
         'context.event.key': 'eventKey', 'context.event.properties': 'eventProperties',
@@ -151,7 +154,7 @@ export function createEditor({ onChange }) {
   });
   form.addEventListener('focusin', (event) => {
     const el = event.target;
-    if (insertable(el) && el.dataset.field && !el.readOnly && !el.dataset.field.startsWith('context')) {
+    if (insertable(el) && el.dataset.field && !el.readOnly && !el.dataset.field.startsWith('context') && el.dataset.field !== 'cohort') {
       lastTarget = el;
       updateInsertTarget();
     }
@@ -305,6 +308,7 @@ export function createEditor({ onChange }) {
     ctx.userProperties.value = state.context.userProperties;
     ctx.eventKey.value = state.context.eventKey;
     ctx.eventProperties.value = state.context.eventProperties;
+    byId('cohort').value = state.cohort;
     rebuildRows('params');
     rebuildRows('headers');
     syncMethod();

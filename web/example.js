@@ -3,7 +3,7 @@
 // string and as a whole number), and a sample recipient that exercises the
 // encodings (a space and a slash in a query value).
 
-/** @returns {{ spec: object, context: object }} fresh copies every call */
+/** @returns {{ spec: object, context: object, cohort: string }} fresh copies every call */
 export function exampleState() {
   return {
     spec: {
@@ -30,5 +30,17 @@ export function exampleState() {
       eventKey: 'purchase',
       eventProperties: JSON.stringify({ product_id: 'sku 42/blue', amount: 19.99 }, null, 2),
     },
+    // A small cohort: a full profile, one missing most properties (fallbacks
+    // apply), and one whose locale holds a line break (refused: it would
+    // inject a header).
+    cohort: [
+      '[',
+      '  {"user": {"id": "u_1042", "properties": {"first_name": "Ada", "locale": "en-GB"}},',
+      '   "event": {"key": "purchase", "properties": {"product_id": "sku-7", "amount": 5}}},',
+      '  {"user": {"id": "u_2001"}, "event": {"key": "purchase"}},',
+      '  {"user": {"id": "u_3003", "properties": {"locale": "fr\\r\\nX-Admin: 1"}},',
+      '   "event": {"key": "purchase", "properties": {"amount": "12"}}}',
+      ']',
+    ].join('\n'),
   };
 }

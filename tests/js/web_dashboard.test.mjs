@@ -59,7 +59,11 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // An exception inside the update loop is shown in the engine status line.
+  const engineState = await page.getAttribute('#engine-status', 'data-state');
+  const engineText = await page.textContent('#engine-status');
   await page.close();
+  assert.equal(engineState, 'ok', engineText);
   const unexpected = consoleErrors.filter((e) => !expectedConsole.some((re) => re.test(e)));
   assert.deepEqual(unexpected, [], 'the page logged errors');
 });
@@ -186,6 +190,24 @@ test('Copy puts the exact cURL command on the clipboard', async () => {
   await page.click('#copy-curl');
   await page.waitForFunction(() => document.querySelector('#copy-status').textContent === 'Copied.');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await curlText());
+});
+
+test('the cohort preview renders every recipient and refuses only the one with unsafe data', async () => {
+  const rows = page.locator('#cohort-rows tr');
+  await page.waitForFunction(() => document.querySelectorAll('#cohort-rows tr').length === 3);
+  assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.ok)), ['true', 'true', 'false']);
+  assert.match(await rows.nth(0).textContent(), /customers\/u_1042\/events\?source=hookcast&product=sku-7/);
+  assert.match(await rows.nth(1).textContent(), /product=none/); // the fallback
+  assert.equal(await rows.nth(2).locator('li[data-code="header_injection"]').count(), 1);
+  assert.match(await page.textContent('#cohort-status'), /3 recipients: 2 rendered, 1 refused/);
+  // "Use" makes a recipient the sample recipient.
+  await rows.nth(1).locator('button').click();
+  assert.equal(await page.inputValue('#ctx-user-id'), 'u_2001');
+  await page.waitForFunction(() => /u_2001/.test(document.querySelector('#curl').textContent));
+  // A cohort that is not JSON is reported on the cohort box.
+  await typeInto('#cohort', '[{"user": ');
+  await page.locator('#cohort-problems li[data-code="invalid_cohort_json"]').waitFor();
+  assert.equal(await page.isHidden('#cohort-table'), true);
 });
 
 test('the draft survives a reload', async () => {
