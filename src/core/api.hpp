@@ -29,14 +29,21 @@ std::string variables(std::string_view spec_json);
 std::string render(std::string_view spec_json, std::string_view context_json,
                    std::string_view options_json);
 
-/// Compiles a spec once for many renders. Returns {"ok":true,"handle":N} or
-/// {"ok":false,"problems":[...]}. A handle lives until release(handle).
+/// Compiles a spec once for many renders. Returns
+/// {"ok":true,"handle":N,"warnings":[problem...]} (the compile-time warnings,
+/// as validate() lists them) or {"ok":false,"problems":[...]}. A handle lives
+/// until release(handle); a released handle stays invalid (its slot may be
+/// reused, under a new generation, 4096 times before a number repeats).
 std::string compile(std::string_view spec_json, std::string_view options_json);
 
-/// Same result as render() for the compiled spec.
+/// Same result as render() for the compiled spec. Warnings of a render are
+/// those of that user (missing_value); compile-time warnings come from
+/// compile() and validate().
 std::string render_compiled(std::uint32_t handle, std::string_view context_json);
 
-/// contexts_json is a JSON array; returns a JSON array of render results.
+/// contexts_json is a JSON array; returns a JSON array of render results, one
+/// per context, in order. When the handle is unknown, or contexts_json is not
+/// a JSON array, returns one {"ok":false,"problems":[...]} object instead.
 std::string render_batch(std::uint32_t handle, std::string_view contexts_json);
 
 /// Frees a compiled webhook; unknown or already released handles are ignored.

@@ -11,7 +11,12 @@ namespace hookcast {
 /// One POSIX-shell-safe curl command that sends exactly `request`: method,
 /// URL (no globbing, path as is), each header byte for byte (empty values
 /// included), curl's own User-Agent/Accept suppressed unless the request sets
-/// them, and the body bytes verbatim.
+/// them, and the body bytes verbatim (--data-raw, so a leading "@" is not a
+/// file name; curl's form Content-Type suppressed unless one is set). Every
+/// value is single-quoted, so no byte is interpreted by the shell; a NUL byte
+/// cannot be carried by any shell argument (rendering never produces one),
+/// and the kernel caps one argument at 128 KiB, which bounds the body a
+/// copied command can carry.
 std::string to_curl(const HttpRequest& request);
 
 struct TableRow {
@@ -21,7 +26,8 @@ struct TableRow {
 };
 
 /// Rows the dashboard shows: request (method, url), params (decoded query
-/// pairs of the URL), headers, body.
+/// pairs of the URL, "%XX" decoded, "+" kept; a pair whose decoding is not
+/// UTF-8 is shown still encoded), headers, body (absent for a null body).
 std::vector<TableRow> to_table(const HttpRequest& request);
 
 }  // namespace hookcast

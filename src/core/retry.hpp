@@ -16,7 +16,9 @@ struct Outcome {
 };
 
 /// Opt-in jitter: "full" jitter picks the delay uniformly in [0, delay] from a
-/// deterministic generator seeded with (seed, attempt).
+/// deterministic generator seeded with (seed, attempt). When a Retry-After
+/// was honoured, the range starts at it instead of 0, so jitter never sends
+/// earlier than the server asked.
 struct RetryOptions {
   bool jitter = false;
   std::uint64_t seed = 0;
@@ -31,9 +33,9 @@ struct RetryDecision {
   std::string reason;
 };
 
-constexpr int kMaxRetries = 3;                ///< attempts 2..4 are retries
-constexpr std::int64_t kBaseDelayMs = 1000;   ///< 1 s, 2 s, 4 s
-constexpr std::int64_t kMaxDelayMs = 10000;   ///< every delay capped at 10 s
+constexpr int kMaxRetries = 3;               ///< attempts 2..4 are retries
+constexpr std::int64_t kBaseDelayMs = 1000;  ///< 1 s, 2 s, 4 s
+constexpr std::int64_t kMaxDelayMs = 10000;  ///< every delay capped at 10 s
 
 /// Decides after attempt number `attempt` (1 = the first send) ended with
 /// `outcome`. `now_ms` (Unix epoch ms) resolves a Retry-After HTTP date.
@@ -41,7 +43,9 @@ RetryDecision retry_decision(const Outcome& outcome, int attempt, std::int64_t n
                              const RetryOptions& options = {});
 
 /// Parses a Retry-After value (delta-seconds or IMF-fixdate/RFC 850/asctime)
-/// into milliseconds from now; nullopt when it is garbage or negative.
+/// into milliseconds from now; nullopt when it is garbage or negative. A date
+/// in the past gives 0; values beyond int64 milliseconds saturate. Day and
+/// month names are matched without regard to case; the zone must be "GMT".
 std::optional<std::int64_t> parse_retry_after(const std::string& value, std::int64_t now_ms);
 
 }  // namespace hookcast

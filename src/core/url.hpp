@@ -26,7 +26,8 @@ enum class AddressClass {
   kReserved,     ///< 240/4, broadcast, benchmarking, documentation and other special ranges
 };
 
-/// Stable short name of a class ("loopback", "private", ...), for messages.
+/// Stable short name of a class: "public", "loopback", "private", "link-local",
+/// "cgnat", "metadata", "unspecified", "multicast" or "reserved".
 const char* address_class_name(AddressClass c);
 
 enum class HostKind { kName, kIpv4, kIpv6 };
@@ -35,9 +36,9 @@ enum class HostKind { kName, kIpv4, kIpv6 };
 /// A range [begin, end) is empty when the part is absent; `has_query` and
 /// `has_fragment` tell "absent" from "present but empty".
 struct UrlLayout {
-  std::size_t scheme_end = 0;        ///< text[0, scheme_end) is the scheme
-  std::size_t authority_begin = 0;   ///< after "//"
-  std::size_t authority_end = 0;     ///< userinfo@host:port
+  std::size_t scheme_end = 0;       ///< text[0, scheme_end) is the scheme
+  std::size_t authority_begin = 0;  ///< after "//"
+  std::size_t authority_end = 0;    ///< userinfo@host:port
   std::size_t path_begin = 0, path_end = 0;
   bool has_query = false;
   std::size_t query_begin = 0, query_end = 0;  ///< after '?'
@@ -53,9 +54,9 @@ struct ParsedUrl {
                         ///< "private_address"
   std::string message;  ///< on failure: a sentence for a marketer
   UrlLayout layout;
-  std::string scheme;   ///< lowercase, "https" or "http"
-  std::string host;     ///< canonical: lowercase ASCII (punycode for IDN), dotted IPv4, "[v6]"
-  std::string port;     ///< "" when absent or the scheme's default
+  std::string scheme;  ///< lowercase, "https" or "http"
+  std::string host;    ///< canonical: lowercase ASCII (punycode for IDN), dotted IPv4, "[v6]"
+  std::string port;    ///< "" when absent or the scheme's default
   HostKind host_kind = HostKind::kName;
   AddressClass address_class = AddressClass::kPublic;
   /// scheme "://" host [":" port], the canonical origin used to rebuild the URL.
@@ -67,11 +68,28 @@ struct ParsedUrl {
 /// userinfo, a valid port, and no loopback/private/link-local/CGNAT/metadata/
 /// unspecified/multicast/reserved destination (loopback allowed only with
 /// allow_local_http). Placeholders must already be masked by the caller.
+///
+/// Stricter than WHATWG where WHATWG silently repairs: tabs, newlines, other
+/// controls, backslashes and leading/trailing spaces are refused
+/// ("invalid_url", with the 1-based character position), and so are
+/// "https:host" (no "//"), empty hosts, userinfo and port 0. Host names may
+/// only hold letters, digits, "-", "_" and "." (non-ASCII labels become
+/// punycode). Besides IP ranges, these names are refused as destinations:
+/// "localhost", "*.localhost" (loopback), cloud metadata names such as
+/// "metadata.google.internal" (metadata), and names that only resolve on a
+/// local network: single-label names ("intranet"), "*.internal", "*.local"
+/// (private). A trailing dot is kept in `host` (as WHATWG does) but ignored
+/// for classification. DNS answers are not the core's to check: a public
+/// name that resolves to a private address must be caught at send time.
 ParsedUrl parse_url(std::string_view text, const Options& options);
 
 /// Canonicalises a host as WHATWG URL does (IPv4 in every spelling, IPv6,
 /// full-width forms, lowercase, IDN to punycode) and classifies it. Returns
-/// false with a code/message in `out` when the host is not valid.
+/// false with a code/message in `out` when the host is not valid. `raw` is
+/// the host as it appears in the URL (percent-escapes allowed, IPv6 in
+/// brackets). Canonical output is a fixed point: canonicalising it again
+/// gives the same host and class. Non-ASCII lowercasing covers Latin, Greek
+/// and Cyrillic only (full UTS-46 mapping is not implemented).
 bool canonicalize_host(std::string_view raw, ParsedUrl& out);
 
 /// Percent-encodes a personalization value for a URL path: everything but

@@ -1,0 +1,602 @@
+#include "api.hpp"
+
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
+
+#include "json_text.hpp"
+#include "preview.hpp"
+#include "render.hpp"
+#include "request.hpp"
+#include "retry.hpp"
+#include "template.hpp"
+#include "webhook.hpp"
+
+namespace hookcast::api {
+namespace {
+
+using nlohmann::json;
+
+// ---- output -----------------------------------------------------------------
+
+template <typename Out>
+void append_problem(Out& out, const Problem& p) {
+  out.append("{\"field\":");
+  append_json_string(out, p.field);
+  out.append(",\"code\":");
+  append_json_string(out, p.code);
+  out.append(",\"message\":");
+  append_json_string(out, p.message);
+  out.append(p.severity == Severity::kError ? ",\"severity\":\"error\"}"
+                                            : ",\"severity\":\"warning\"}");
+}
+
+template <typename Out>
+void append_problems(Out& out, const Problems& problems) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    if (i) out.push_back(',');
+    append_problem(out, problems[i]);
+  }
+  out.push_back(']');
+}
+
+std::string failure(const Problems& problems) {
+  std::string out = "{\"ok\":false,\"problems\":";
+  append_problems(out, problems);
+  out.push_back('}');
+  return out;
+}
+
+std::string failure(std::string field, const char* code, std::string message) {
+  return failure(Problems{Problem{std::move(field), code, std::move(message), Severity::kError}});
+}
+
+// ---- input decoding (nlohmann, at the edge) ------------------------------------
+
+const char* type_name(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a true/false value";
+    case json::value_t::string:
+      return "a text";
+    case json::value_t::array:
+      return "a list";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::binary:
+    case json::value_t::discarded:
+      return "something else";
+    default:
+      return "a number";
+  }
+}
+
+void type_problem(Problems& problems, const std::string& field, const char* expected,
+                  const json& got) {
+  problems.push_back(Problem{field, "invalid_type",
+                             field + " must be " + expected + ", not " + type_name(got) + ".",
+                             Severity::kError});
+}
+
+// Reads an optional string member; false (with a problem) on a wrong type.
+bool read_string(const json& obj, const char* key, const std::string& field, std::string& out,
+                 Problems& problems) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return true;
+  if (!it->is_string()) {
+    type_problem(problems, field, "a text", *it);
+    return false;
+  }
+  out = it->get_ref<const std::string&>();
+  return true;
+}
+
+void read_rows(const json& obj, const char* name, std::vector<KeyValue>& rows, Problems& problems,
+               std::vector<std::string>& bad_fields) {
+  const auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) return;
+  if (!it->is_array()) {
+    type_problem(problems, name, "a list of {key, value} rows", *it);
+    bad_fields.push_back(name);
+    return;
+  }
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& row = (*it)[i];
+    const std::string base = std::string(name) + "[" + std::to_string(i) + "]";
+    KeyValue kv;
+    if (!row.is_object()) {
+      type_problem(problems, base, "an object {key, value}", row);
+      bad_fields.push_back(base);
+    } else {
+      if (!read_string(row, "key", base + ".key", kv.key, problems))
+        bad_fields.push_back(base + ".key");
+      if (!read_string(row, "value", base + ".value", kv.value, problems))
+        bad_fields.push_back(base + ".value");
+    }
+    rows.push_back(std::move(kv));
+  }
+}
+
+// Decodes a spec. Returns false when there is nothing to compile (not JSON,
+// not an object). `bad_fields` names fields whose type was wrong, so the
+// compile problems they would cause (url_required, ...) are not reported twice.
+bool decode_spec(std::string_view text, WebhookSpec& spec, Problems& problems,
+                 std::vector<std::string>& bad_fields) {
+  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) {
+    problems.push_back(
+        Problem{"spec", "invalid_spec", "The webhook is not valid JSON.", Severity::kError});
+    return false;
+  }
+  if (!doc.is_object()) {
+    problems.push_back(
+        Problem{"spec", "invalid_spec",
+                std::string("The webhook must be an object, not ") + type_name(doc) + ".",
+                Severity::kError});
+    return false;
+  }
+  for (const auto& item : doc.items()) {
+    const std::string& key = item.key();
+    if (key != "url" && key != "method" && key != "params" && key != "headers" && key != "body") {
+      problems.push_back(Problem{key, "unknown_field",
+                                 "The field \"" + key +
+                                     "\" is not part of a webhook and is ignored (known: url, "
+                                     "method, params, headers, body).",
+                                 Severity::kWarning});
+    }
+  }
+  if (!read_string(doc, "url", "url", spec.url, problems)) bad_fields.push_back("url");
+  if (!read_string(doc, "method", "method", spec.method, problems)) bad_fields.push_back("method");
+  read_rows(doc, "params", spec.params, problems, bad_fields);
+  read_rows(doc, "headers", spec.headers, problems, bad_fields);
+  const auto body = doc.find("body");
+  if (body != doc.end() && !body->is_null()) {
+    if (body->is_string()) {
+      spec.body = body->get_ref<const std::string&>();
+    } else {
+      type_problem(problems, "body", "a text (the JSON body as typed)", *body);
+      bad_fields.push_back("body");
+    }
+  }
+  return true;
+}
+
+bool covers(const std::string& bad, const std::string& field) {
+  if (field.compare(0, bad.size(), bad) != 0) return false;
+  return field.size() == bad.size() || field[bad.size()] == '[' || field[bad.size()] == '.';
+}
+
+bool decode_options(std::string_view text, Options& options, Problems& problems) {
+  if (text.empty()) return true;
+  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    problems.push_back(Problem{
+        "options", "invalid_type",
+        "The options must be a JSON object like {\"allowLocalHttp\": false}.", Severity::kError});
+    return false;
+  }
+  const auto it = doc.find("allowLocalHttp");
+  if (it != doc.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      type_problem(problems, "options.allowLocalHttp", "true or false", *it);
+      return false;
+    }
+    options.allow_local_http = it->get<bool>();
+  }
+  return true;
+}
+
+// Decodes, checks and (when `out` is given and nothing is wrong) compiles.
+Problems check_spec(std::string_view spec_json, std::string_view options_json,
+                    CompiledWebhook* out) {
+  Problems problems;
+  Options options;
+  WebhookSpec spec;
+  std::vector<std::string> bad_fields;
+  const bool options_ok = decode_options(options_json, options, problems);
+  if (!decode_spec(spec_json, spec, problems, bad_fields)) return problems;
+  const bool decoded = !has_error(problems);
+  Problems found = compile_webhook(spec, options, decoded && options_ok ? out : nullptr);
+  for (Problem& p : found) {
+    bool skip = false;
+    for (const std::string& bad : bad_fields) skip = skip || covers(bad, p.field);
+    if (!skip) problems.push_back(std::move(p));
+  }
+  return problems;
+}
+
+// ---- the handle registry --------------------------------------------------------
+
+// A handle packs a slot index (low 20 bits, +1 so 0 is never valid) and the
+// slot's generation (high 12 bits), so a released handle stays invalid after
+// its slot is reused.
+constexpr std::uint32_t kIndexBits = 20;
+constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
+
+struct Entry {
+  CompiledWebhook webhook;
+  /// JSON text before the URL and around each header, built once.
+  std::string head;                       // {"ok":true,"request":{"method":"...","url":"
+  std::vector<std::string> header_heads;  // ,["Name","
+};
+
+struct Registry {
+  std::vector<std::unique_ptr<Entry>> slots;
+  std::vector<std::uint32_t> generations;
+  std::vector<std::uint32_t> free_list;
+  std::uint32_t live = 0;
+
+  Entry* get(std::uint32_t handle) {
+    const std::uint32_t index = (handle & kIndexMask);
+    if (index == 0 || index > slots.size()) return nullptr;
+    if (generations[index - 1] != (handle >> kIndexBits)) return nullptr;
+    return slots[index - 1].get();
+  }
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+// Buffers reused by every render through this API (the wasm module is
+// single-threaded; natively each thread gets its own).
+struct Buffers {
+  RenderScratch scratch;
+  RenderedRequest rendered;
+  Buffer out;
+};
+
+Buffers& buffers() {
+  thread_local Buffers b;
+  return b;
+}
+
+std::unique_ptr<Entry> make_entry(CompiledWebhook&& webhook) {
+  auto entry = std::make_unique<Entry>();
+  entry->webhook = std::move(webhook);
+  entry->head = "{\"ok\":true,\"request\":{\"method\":";
+  append_json_string(entry->head, entry->webhook.method);
+  entry->head.append(",\"url\":\"");
+  for (const CompiledHeader& h : entry->webhook.headers) {
+    std::string head = ",[";
+    append_json_string(head, h.name);
+    head.append(",\"");
+    entry->header_heads.push_back(std::move(head));
+  }
+  return entry;
+}
+
+void append_result(Buffer& out, const Entry& entry, const RenderedRequest& r) {
+  if (!r.ok) {
+    out.append("{\"ok\":false,\"problems\":");
+    append_problems(out, r.problems);
+    out.push_back('}');
+    return;
+  }
+  out.append(entry.head);
+  append_json_escaped(out, r.url.view());
+  out.append("\",\"headers\":[[\"Content-Type\",\"application/json\"]");
+  for (std::size_t i = 0; i < entry.header_heads.size(); ++i) {
+    out.append(entry.header_heads[i]);
+    append_json_escaped(out, r.header_values[i].view());
+    out.append("\"]");
+  }
+  out.append("],\"body\":");
+  if (r.has_body) {
+    append_json_string(out, r.body.view());
+  } else {
+    out.append("null");
+  }
+  out.append("},\"warnings\":");
+  append_problems(out, r.problems);
+  out.push_back('}');
+}
+
+std::string render_entry(const Entry& entry, std::string_view context_json) {
+  Buffers& b = buffers();
+  render_json(entry.webhook, context_json, b.scratch, b.rendered);
+  b.out.clear();
+  append_result(b.out, entry, b.rendered);
+  return b.out.str();
+}
+
+// ---- request / outcome decoding for the preview and retry functions ----------------
+
+bool decode_request(std::string_view text, HttpRequest& request, Problems& problems) {
+  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    problems.push_back(Problem{"request", "invalid_type",
+                               "The request must be a JSON object {method, url, headers, body}.",
+                               Severity::kError});
+    return false;
+  }
+  const auto method = doc.find("method");
+  if (method == doc.end() || !method->is_string()) {
+    type_problem(problems, "method", "a text", method == doc.end() ? json() : *method);
+  } else {
+    request.method = method->get_ref<const std::string&>();
+  }
+  const auto url = doc.find("url");
+  if (url == doc.end() || !url->is_string()) {
+    type_problem(problems, "url", "a text", url == doc.end() ? json() : *url);
+  } else {
+    request.url = url->get_ref<const std::string&>();
+  }
+  const auto headers = doc.find("headers");
+  if (headers != doc.end() && !headers->is_null()) {
+    if (!headers->is_array()) {
+      type_problem(problems, "headers", "a list of [name, value] pairs", *headers);
+    } else {
+      for (std::size_t i = 0; i < headers->size(); ++i) {
+        const json& h = (*headers)[i];
+        if (!h.is_array() || h.size() != 2 || !h[0].is_string() || !h[1].is_string()) {
+          type_problem(problems, "headers[" + std::to_string(i) + "]",
+                       "a [name, value] pair of texts", h);
+          continue;
+        }
+        request.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
+      }
+    }
+  }
+  const auto body = doc.find("body");
+  if (body != doc.end() && !body->is_null()) {
+    if (!body->is_string()) {
+      type_problem(problems, "body", "a text or null", *body);
+    } else {
+      request.body = body->get<std::string>();
+    }
+  }
+  return !has_error(problems);
+}
+
+}  // namespace
+
+std::string validate(std::string_view spec_json, std::string_view options_json) {
+  const Problems problems = check_spec(spec_json, options_json, nullptr);
+  std::string out =
+      has_error(problems) ? "{\"ok\":false,\"problems\":" : "{\"ok\":true,\"problems\":";
+  append_problems(out, problems);
+  out.push_back('}');
+  return out;
+}
+
+std::string variables(std::string_view spec_json) {
+  WebhookSpec spec;
+  Problems ignored;
+  std::vector<std::string> bad_fields;
+  std::string out = "[";
+  if (!decode_spec(spec_json, spec, ignored, bad_fields)) return "[]";
+  bool first = true;
+  auto list = [&](const std::string& text, const std::string& field) {
+    Problems problems;
+    const Template tpl = parse_template(text, field, problems);
+    if (!problems.empty()) return;
+    for (const VariableRef* var : tpl.variables()) {
+      out.append(first ? "{\"source\":" : ",{\"source\":");
+      first = false;
+      append_json_string(out, variable_source_name(var->source));
+      out.append(",\"name\":");
+      append_json_string(out, var->name);
+      out.append(",\"fallback\":");
+      if (var->fallback) {
+        append_json_string(out, var->fallback->text);
+      } else {
+        out.append("null");
+      }
+      out.append(",\"field\":");
+      append_json_string(out, field);
+      out.push_back('}');
+    }
+  };
+  list(spec.url, "url");
+  for (std::size_t i = 0; i < spec.params.size(); ++i) {
+    const std::string base = "params[" + std::to_string(i) + "]";
+    list(spec.params[i].key, base + ".key");
+    list(spec.params[i].value, base + ".value");
+  }
+  for (std::size_t i = 0; i < spec.headers.size(); ++i)
+    list(spec.headers[i].value, "headers[" + std::to_string(i) + "].value");
+  if (spec.body) list(*spec.body, "body");
+  out.push_back(']');
+  return out;
+}
+
+std::string render(std::string_view spec_json, std::string_view context_json,
+                   std::string_view options_json) {
+  CompiledWebhook webhook;
+  const Problems problems = check_spec(spec_json, options_json, &webhook);
+  if (has_error(problems)) return failure(problems);
+  const std::unique_ptr<Entry> entry = make_entry(std::move(webhook));
+  return render_entry(*entry, context_json);
+}
+
+std::string compile(std::string_view spec_json, std::string_view options_json) {
+  CompiledWebhook webhook;
+  const Problems problems = check_spec(spec_json, options_json, &webhook);
+  if (has_error(problems)) return failure(problems);
+  Registry& reg = registry();
+  std::uint32_t index;
+  if (!reg.free_list.empty()) {
+    index = reg.free_list.back();
+    reg.free_list.pop_back();
+  } else {
+    if (reg.slots.size() >= kIndexMask) {
+      return failure("spec", "too_many_webhooks",
+                     "Too many compiled webhooks are alive; release some first.");
+    }
+    index = static_cast<std::uint32_t>(reg.slots.size());
+    reg.slots.emplace_back();
+    reg.generations.push_back(0);
+  }
+  reg.slots[index] = make_entry(std::move(webhook));
+  ++reg.live;
+  const std::uint32_t handle = (reg.generations[index] << kIndexBits) | (index + 1);
+  std::string out = "{\"ok\":true,\"handle\":" + std::to_string(handle) + ",\"warnings\":";
+  append_problems(out, problems);
+  out.push_back('}');
+  return out;
+}
+
+std::string render_compiled(std::uint32_t handle, std::string_view context_json) {
+  const Entry* entry = registry().get(handle);
+  if (!entry) {
+    return failure("handle", "invalid_handle",
+                   "This compiled webhook was released or never existed; compile it again.");
+  }
+  return render_entry(*entry, context_json);
+}
+
+std::string render_batch(std::uint32_t handle, std::string_view contexts_json) {
+  const Entry* entry = registry().get(handle);
+  if (!entry) {
+    return failure("handle", "invalid_handle",
+                   "This compiled webhook was released or never existed; compile it again.");
+  }
+  Buffers& b = buffers();
+  JsonError error;
+  if (!b.scratch.doc.parse(contexts_json, &error)) {
+    return failure("contexts", "invalid_context",
+                   "The contexts are not valid JSON at " +
+                       describe_position(contexts_json, error.offset) + ": " + error.reason + ".");
+  }
+  const JsonDoc& doc = b.scratch.doc;
+  if (doc.node(0).type != JsonType::kArray) {
+    return failure("contexts", "invalid_type", "The contexts must be a JSON array.");
+  }
+  b.out.clear();
+  b.out.push_back('[');
+  const std::uint32_t end = doc.node(0).next;
+  for (std::uint32_t i = 1; i < end; i = doc.node(i).next) {
+    if (i != 1) b.out.push_back(',');
+    render_context(entry->webhook, doc, i, b.scratch, b.rendered);
+    append_result(b.out, *entry, b.rendered);
+  }
+  b.out.push_back(']');
+  return b.out.str();
+}
+
+void release(std::uint32_t handle) {
+  Registry& reg = registry();
+  if (!reg.get(handle)) return;
+  const std::uint32_t index = (handle & kIndexMask) - 1;
+  reg.slots[index].reset();
+  reg.generations[index] = (reg.generations[index] + 1) & ((1u << (32 - kIndexBits)) - 1);
+  reg.free_list.push_back(index);
+  --reg.live;
+}
+
+std::uint32_t live_handles() { return registry().live; }
+
+std::string to_curl(std::string_view request_json) {
+  HttpRequest request;
+  Problems problems;
+  if (!decode_request(request_json, request, problems)) return failure(problems);
+  std::string out = "{\"ok\":true,\"curl\":";
+  append_json_string(out, hookcast::to_curl(request));
+  out.push_back('}');
+  return out;
+}
+
+std::string to_table(std::string_view request_json) {
+  HttpRequest request;
+  Problems problems;
+  if (!decode_request(request_json, request, problems)) return failure(problems);
+  std::string out = "{\"ok\":true,\"rows\":[";
+  const std::vector<TableRow> rows = hookcast::to_table(request);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out.append(i ? ",{\"section\":" : "{\"section\":");
+    append_json_string(out, rows[i].section);
+    out.append(",\"key\":");
+    append_json_string(out, rows[i].key);
+    out.append(",\"value\":");
+    append_json_string(out, rows[i].value);
+    out.push_back('}');
+  }
+  out.append("]}");
+  return out;
+}
+
+std::string retry_decision(std::string_view outcome_json, int attempt, double now_ms,
+                           std::string_view options_json) {
+  Outcome outcome;
+  const json doc = json::parse(outcome_json.begin(), outcome_json.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return failure(
+        "outcome", "invalid_type",
+        "The outcome must be {\"status\": 503} or {\"error\": \"timeout\"|\"network\"}.");
+  }
+  const auto error = doc.find("error");
+  const auto status = doc.find("status");
+  if (error != doc.end() && !error->is_null()) {
+    const bool timeout = error->is_string() && error->get_ref<const std::string&>() == "timeout";
+    const bool network = error->is_string() && error->get_ref<const std::string&>() == "network";
+    if (!timeout && !network) {
+      return failure("outcome.error", "invalid_type",
+                     "outcome.error must be \"timeout\" or \"network\".");
+    }
+    outcome.kind = timeout ? Outcome::Kind::kTimeout : Outcome::Kind::kNetwork;
+  } else if (status != doc.end() && status->is_number()) {
+    const double s = status->get<double>();
+    if (s != std::floor(s)) {
+      return failure("outcome.status", "invalid_type", "outcome.status must be a whole number.");
+    }
+    outcome.kind = Outcome::Kind::kStatus;
+    outcome.status = (s >= -1e6 && s <= 1e6) ? static_cast<int>(s) : -1;
+    const auto after = doc.find("retryAfter");
+    if (after != doc.end() && !after->is_null()) {
+      if (!after->is_string()) {
+        return failure("outcome.retryAfter", "invalid_type",
+                       "outcome.retryAfter must be the Retry-After header's text.");
+      }
+      outcome.retry_after = after->get<std::string>();
+    }
+  } else {
+    return failure("outcome", "invalid_type",
+                   "The outcome needs a numeric status or an error (\"timeout\" or \"network\").");
+  }
+  if (!std::isfinite(now_ms) || std::fabs(now_ms) > 8.64e15) {
+    return failure("nowMs", "invalid_type", "nowMs must be a finite number of milliseconds.");
+  }
+  RetryOptions options;
+  if (!options_json.empty()) {
+    const json opts = json::parse(options_json.begin(), options_json.end(), nullptr, false);
+    if (opts.is_discarded() || !opts.is_object()) {
+      return failure("options", "invalid_type",
+                     "The retry options must be an object {\"jitter\": bool, \"seed\": number}.");
+    }
+    const auto jitter = opts.find("jitter");
+    if (jitter != opts.end() && !jitter->is_null()) {
+      if (!jitter->is_boolean()) {
+        return failure("options.jitter", "invalid_type", "options.jitter must be true or false.");
+      }
+      options.jitter = jitter->get<bool>();
+    }
+    const auto seed = opts.find("seed");
+    if (seed != opts.end() && !seed->is_null()) {
+      const double v = seed->is_number() ? seed->get<double>() : -1;
+      if (!seed->is_number() || v < 0 || v != std::floor(v) || v >= 18446744073709551616.0) {
+        return failure("options.seed", "invalid_type",
+                       "options.seed must be a whole number, 0 or more.");
+      }
+      options.seed =
+          seed->is_number_unsigned() ? seed->get<std::uint64_t>() : static_cast<std::uint64_t>(v);
+    }
+  }
+  const RetryDecision d = hookcast::retry_decision(
+      outcome, attempt, static_cast<std::int64_t>(std::floor(now_ms)), options);
+  std::string out = d.retry ? "{\"ok\":true,\"retry\":true,\"delayMs\":"
+                            : "{\"ok\":true,\"retry\":false,\"delayMs\":";
+  out += std::to_string(d.delay_ms);
+  out.append(",\"reason\":");
+  append_json_string(out, d.reason);
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace hookcast::api

@@ -1,0 +1,180 @@
+#include "preview.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookcast {
+namespace {
+
+// POSIX single quoting: nothing is special inside '...' except the closing
+// quote, so every byte but NUL (which no argv can hold) survives as is.
+std::string sh_quote(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+// A plain token (a method such as POST) reads better unquoted.
+std::string sh_word(std::string_view s) {
+  bool plain = !s.empty();
+  for (char c : s)
+    plain = plain && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_');
+  return plain ? std::string(s) : sh_quote(s);
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+bool has_header(const HttpRequest& r, std::string_view name) {
+  for (const auto& h : r.headers)
+    if (iequals(h.first, name)) return true;
+  return false;
+}
+
+bool blank(std::string_view v) {
+  for (char c : v)
+    if (c != ' ' && c != '\t') return false;
+  return true;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Decodes %XX; "+" stays "+" (the request is sent as is, and a webhook
+// receiver is not a form). A decoding that is not UTF-8 would show as
+// mojibake, so the still-encoded text is shown instead.
+std::string percent_decode_for_display(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return valid_utf8(out) ? out : std::string(s);
+}
+
+}  // namespace
+
+std::string to_curl(const HttpRequest& request) {
+  const char* const kNext = " \\\n  ";
+  // --globoff: "[]{}" in the URL are not ranges; --path-as-is: "/../" is not
+  // collapsed. Both keep curl from rewriting the URL that was rendered.
+  std::string out = "curl --globoff --path-as-is";
+  if (request.method != "GET" || request.body.has_value()) {
+    out += kNext;
+    out += "--request " + sh_word(request.method);
+  }
+  out += kNext;
+  out += "--url " + sh_quote(request.url);
+  for (const auto& h : request.headers) {
+    out += kNext;
+    // "Name:" with nothing after it tells curl to drop the header; "Name;"
+    // is curl's spelling for a header sent with an empty value.
+    out += "--header " + sh_quote(blank(h.second) ? h.first + ";" : h.first + ": " + h.second);
+  }
+  // Headers curl would add on its own; "Name:" removes them.
+  if (!has_header(request, "User-Agent")) out += std::string(kNext) + "--header 'User-Agent:'";
+  if (!has_header(request, "Accept")) out += std::string(kNext) + "--header 'Accept:'";
+  if (request.body) {
+    // With a body curl adds "Content-Type: application/x-www-form-urlencoded".
+    if (!has_header(request, "Content-Type"))
+      out += std::string(kNext) + "--header 'Content-Type:'";
+    // --data-raw sends the bytes as given, including a leading "@" (which
+    // --data-binary would read as a file name) and newlines.
+    out += kNext;
+    out += "--data-raw " + sh_quote(*request.body);
+  }
+  return out;
+}
+
+std::vector<TableRow> to_table(const HttpRequest& request) {
+  std::vector<TableRow> rows;
+  rows.push_back({"request", "method", request.method});
+  rows.push_back({"request", "url", request.url});
+  std::string_view url(request.url);
+  const std::size_t hash = url.find('#');
+  if (hash != std::string_view::npos) url = url.substr(0, hash);
+  const std::size_t q = url.find('?');
+  if (q != std::string_view::npos) {
+    std::string_view query = url.substr(q + 1);
+    std::size_t start = 0;
+    while (start <= query.size()) {
+      std::size_t amp = query.find('&', start);
+      if (amp == std::string_view::npos) amp = query.size();
+      const std::string_view pair = query.substr(start, amp - start);
+      if (!pair.empty()) {
+        const std::size_t eq = pair.find('=');
+        const std::string_view key = pair.substr(0, eq);
+        const std::string_view value =
+            eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        rows.push_back(
+            {"params", percent_decode_for_display(key), percent_decode_for_display(value)});
+      }
+      start = amp + 1;
+    }
+  }
+  for (const auto& h : request.headers) rows.push_back({"headers", h.first, h.second});
+  if (request.body) rows.push_back({"body", "body", *request.body});
+  return rows;
+}
+
+}  // namespace hookcast
