@@ -46,8 +46,11 @@ const PAGE = `<!doctype html>
 </script>`;
 
 const server = await startStaticServer({
-  '/': ['text/html; charset=utf-8', PAGE],
-  '/fixtures.json': ['application/json', JSON.stringify(await loadFixtures())],
+  only: ['/src/js/', '/dist/', '/tests/js/suites/'],
+  pages: {
+    '/': ['text/html; charset=utf-8', PAGE],
+    '/fixtures.json': ['application/json', JSON.stringify(await loadFixtures())],
+  },
 });
 const profile = await mkdtemp(join(tmpdir(), 'hookcast-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
