@@ -23,11 +23,12 @@ export const COMPATIBILITY_DATE = '2025-04-01';
  *   outbound        optional function (Request) => Response that replaces the
  *                   worker's outbound fetch (tests use it to prove no packet leaves)
  *   scriptPath      worker entry (default edge/src/index.js; the bench adds its own)
+ *   corsOrigins     browser origins allowed to call the API (HOOKCAST_CORS_ORIGINS)
  *   bindings        extra plain bindings
  *   log             a miniflare Log instance
  */
 export function createEdgeMiniflare(options = {}) {
-  const { apiKey, allowLocalHttp = false, persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, log } = options;
+  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, log } = options;
   if (!apiKey) throw new Error('createEdgeMiniflare: apiKey is required');
   return new Miniflare({
     modules: true,
@@ -44,6 +45,7 @@ export function createEdgeMiniflare(options = {}) {
     bindings: {
       HOOKCAST_API_KEY: apiKey,
       HOOKCAST_ALLOW_LOCAL_HTTP: allowLocalHttp ? '1' : '0',
+      HOOKCAST_CORS_ORIGINS: corsOrigins.join(','),
       ...bindings,
     },
     ...(outbound ? { outboundService: outbound } : {}),

@@ -127,7 +127,9 @@ async function stop(code = 0) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
-mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port });
+// The dashboard (another origin) may call the API from the browser.
+const corsOrigins = hasWeb ? [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`] : [];
+mf = createEdgeMiniflare({ apiKey, allowLocalHttp, corsOrigins, persistDir: path.join(persistDir, 'do'), host, port });
 
 try {
   await Promise.all([mf.ready, listen(sink, sinkPort, 'the demo sink'), hasWeb ? listen(web, webPort, 'the dashboard') : null]);
@@ -153,7 +155,7 @@ console.log(`${line}
  API key${generatedKey ? ' (generated; set HOOKCAST_API_KEY to choose one)' : ''}:
    ${apiKey}
  demo sink (logs what it receives, answers 200):   http://127.0.0.1:${sinkPort}
- dashboard: ${hasWeb ? `http://127.0.0.1:${webPort}/web/   (/v1/ is proxied to the worker)` : 'web/ not built yet'}
+ dashboard: ${hasWeb ? `http://127.0.0.1:${webPort}/web/   (API base ${api}, or this origin: /v1/ is proxied)` : 'web/ not found'}
  state: ${path.relative(process.cwd(), persistDir) || '.'}/
 ${allowLocalHttp
     ? ` !! HOOKCAST_ALLOW_LOCAL_HTTP=1 — http:// to LOOPBACK (127.0.0.0/8, ::1) is ALLOWED

@@ -55,19 +55,54 @@ async function route(request, env) {
   return errorResponse(404, 'not_found', `No route ${request.method} ${url.pathname}.`);
 }
 
+/**
+ * Origins allowed to call the API from a browser (the dashboard), from
+ * HOOKCAST_CORS_ORIGINS: a comma- or space-separated list; none by default.
+ */
+function corsOrigin(request, env) {
+  const origin = request.headers.get('origin');
+  if (!origin) return null;
+  const allowed = String(env.HOOKCAST_CORS_ORIGINS ?? '').split(/[\s,]+/).filter(Boolean);
+  return allowed.includes(origin) ? origin : null;
+}
+
 export default {
   async fetch(request, env) {
-    try {
-      return await route(request, env);
-    } catch (e) {
-      if (e instanceof HttpError) return e.toResponse();
-      // The engine throws HookcastError for input its contract cannot answer
-      // with problems (e.g. a value that cannot be JSON): still the caller's input.
-      if (e?.name === 'HookcastError') {
-        return errorResponse(400, e.code ?? 'invalid_request', e.message, e.problems?.length ? e.problems : undefined);
-      }
-      console.error('hookcast: unexpected error', e?.stack ?? e);
-      return errorResponse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
+    const origin = corsOrigin(request, env);
+    // A browser's preflight carries no Authorization; answer it for allowed
+    // origins only. Everything else, OPTIONS included, needs the key.
+    if (origin && request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          'access-control-allow-origin': origin,
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': 'Authorization, Content-Type, Prefer',
+          'access-control-max-age': '600',
+          vary: 'Origin',
+        },
+      });
     }
+    const response = await handle(request, env);
+    if (origin) {
+      response.headers.set('access-control-allow-origin', origin);
+      response.headers.append('vary', 'Origin');
+    }
+    return response;
   },
 };
+
+async function handle(request, env) {
+  try {
+    return await route(request, env);
+  } catch (e) {
+    if (e instanceof HttpError) return e.toResponse();
+    // The engine throws HookcastError for input its contract cannot answer
+    // with problems (e.g. a value that cannot be JSON): still the caller's input.
+    if (e?.name === 'HookcastError') {
+      return errorResponse(400, e.code ?? 'invalid_request', e.message, e.problems?.length ? e.problems : undefined);
+    }
+    console.error('hookcast: unexpected error', e?.stack ?? e);
+    return errorResponse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
+  }
+}

@@ -233,3 +233,43 @@ describe('hostile input never gets a 500', { concurrency: true }, () => {
     assert.ok(trapped.every((u) => new URL(u).hostname.endsWith('example.com') || new URL(u).hostname.endsWith('.example')), trapped.join(' '));
   });
 });
+
+describe('CORS for the dashboard', { concurrency: true }, () => {
+  let cors;
+  const DASH = 'http://127.0.0.1:8789';
+  before(async () => {
+    cors = await startEdge({ corsOrigins: [DASH], outbound: trap });
+  });
+  after(() => cors?.close());
+
+  const preflight = (origin) =>
+    cors.mf.dispatchFetch('http://hookcast.test/v1/test-send', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+
+  it('answers the preflight of an allowed origin without a key', async () => {
+    const res = await preflight(DASH);
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), DASH);
+    assert.match(res.headers.get('access-control-allow-headers'), /Authorization/);
+    assert.match(res.headers.get('access-control-allow-methods'), /POST/);
+  });
+
+  it('refuses (401) the preflight of any other origin, and never allows it', async () => {
+    const res = await preflight('http://evil.example');
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('marks answers to an allowed origin, errors included; none without configuration', async () => {
+    const ok = await cors.api('POST', '/v1/preview', { spec: SPEC, context: CONTEXT }, { headers: { origin: DASH } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('access-control-allow-origin'), DASH);
+    const denied = await cors.api('POST', '/v1/preview', { spec: SPEC }, { headers: { origin: DASH, authorization: null } });
+    assert.equal(denied.status, 401);
+    assert.equal(denied.headers.get('access-control-allow-origin'), DASH);
+    const plain = await edge.api('POST', '/v1/preview', { spec: SPEC, context: CONTEXT }, { headers: { origin: DASH } });
+    assert.equal(plain.headers.get('access-control-allow-origin'), null);
+  });
+});
