@@ -43,12 +43,12 @@ export function bodyBytesOf(request) {
  * double-encodes ("Zoë" arrives as "ZoÃ«"). So the text goes in as is;
  * tests/js/edge_delivery.test.mjs checks the bytes a sink receives.
  */
-export async function outgoingHeaders(request, msgId, signingKey, bodyBytes, nowMs) {
+export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
   const headers = new Headers();
   for (const [name, value] of request.headers) headers.append(name, value);
   headers.set('webhook-id', msgId);
   if (signingKey) {
-    const signed = await signAttempt(signingKey, msgId, Math.floor(nowMs / 1000), bodyBytes);
+    const signed = await signAttempt(signingKey, msgId, Math.floor(nowMs / 1000), bodyBytesOf(request));
     for (const [k, v] of Object.entries(signed)) headers.set(k, v);
   }
   return headers;
@@ -67,9 +67,8 @@ export async function outgoingHeaders(request, msgId, signingKey, bodyBytes, now
  * (e.g. the timeout struck mid-body): the status stands, the body is partial.
  */
 export async function sendOnce({ request, msgId, signingKey = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = fetch }) {
-  const bodyBytes = bodyBytesOf(request);
   const startedAt = Date.now();
-  const headers = await outgoingHeaders(request, msgId, signingKey, bodyBytes, startedAt);
+  const headers = await outgoingHeaders(request, msgId, signingKey, startedAt);
   const controller = new AbortController();
   let timedOut = false;
   let onAbort;
