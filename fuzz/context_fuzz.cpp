@@ -47,6 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   hookcast::JsonDoc doc;
   hookcast::JsonError error;
   const bool ours = doc.parse(text, &error);
+  if (text.find('\0') != std::string::npos) {
+    // nlohmann reads a NUL byte as the end of the text; JSON has no such rule.
+    check(!ours);
+    return 0;
+  }
   Verdict verdict;
   nlohmann::json::sax_parse(text, &verdict, nlohmann::json::input_format_t::json, true);
   if (!ours) {

@@ -298,12 +298,20 @@ void append_result(Buffer& out, const Entry& entry, const RenderedRequest& r) {
   out.push_back('}');
 }
 
-std::string render_entry(const Entry& entry, std::string_view context_json) {
+std::string_view render_entry(const Entry& entry, std::string_view context_json) {
   Buffers& b = buffers();
   render_json(entry.webhook, context_json, b.scratch, b.rendered);
   b.out.clear();
   append_result(b.out, entry, b.rendered);
-  return b.out.str();
+  return b.out.view();
+}
+
+// Puts a one-off answer in the shared output buffer, for the *_view functions.
+std::string_view buffered(const std::string& text) {
+  Buffers& b = buffers();
+  b.out.clear();
+  b.out.append(text);
+  return b.out.view();
 }
 
 // ---- request / outcome decoding for the preview and retry functions ----------------
@@ -413,7 +421,7 @@ std::string render(std::string_view spec_json, std::string_view context_json,
   const Problems problems = check_spec(spec_json, options_json, &webhook);
   if (has_error(problems)) return failure(problems);
   const std::unique_ptr<Entry> entry = make_entry(std::move(webhook));
-  return render_entry(*entry, context_json);
+  return std::string(render_entry(*entry, context_json));
 }
 
 std::string compile(std::string_view spec_json, std::string_view options_json) {
@@ -443,31 +451,38 @@ std::string compile(std::string_view spec_json, std::string_view options_json) {
   return out;
 }
 
-std::string render_compiled(std::uint32_t handle, std::string_view context_json) {
+std::string_view render_compiled_view(std::uint32_t handle, std::string_view context_json) {
   const Entry* entry = registry().get(handle);
   if (!entry) {
-    return failure("handle", "invalid_handle",
-                   "This compiled webhook was released or never existed; compile it again.");
+    return buffered(
+        failure("handle", "invalid_handle",
+                "This compiled webhook was released or never existed; compile it again."));
   }
   return render_entry(*entry, context_json);
 }
 
-std::string render_batch(std::uint32_t handle, std::string_view contexts_json) {
+std::string render_compiled(std::uint32_t handle, std::string_view context_json) {
+  return std::string(render_compiled_view(handle, context_json));
+}
+
+std::string_view render_batch_view(std::uint32_t handle, std::string_view contexts_json) {
   const Entry* entry = registry().get(handle);
   if (!entry) {
-    return failure("handle", "invalid_handle",
-                   "This compiled webhook was released or never existed; compile it again.");
+    return buffered(
+        failure("handle", "invalid_handle",
+                "This compiled webhook was released or never existed; compile it again."));
   }
   Buffers& b = buffers();
   JsonError error;
   if (!b.scratch.doc.parse(contexts_json, &error)) {
-    return failure("contexts", "invalid_context",
-                   "The contexts are not valid JSON at " +
-                       describe_position(contexts_json, error.offset) + ": " + error.reason + ".");
+    return buffered(failure("contexts", "invalid_context",
+                            "The contexts are not valid JSON at " +
+                                describe_position(contexts_json, error.offset) + ": " +
+                                error.reason + "."));
   }
   const JsonDoc& doc = b.scratch.doc;
   if (doc.node(0).type != JsonType::kArray) {
-    return failure("contexts", "invalid_type", "The contexts must be a JSON array.");
+    return buffered(failure("contexts", "invalid_type", "The contexts must be a JSON array."));
   }
   b.out.clear();
   b.out.push_back('[');
@@ -478,7 +493,11 @@ std::string render_batch(std::uint32_t handle, std::string_view contexts_json) {
     append_result(b.out, *entry, b.rendered);
   }
   b.out.push_back(']');
-  return b.out.str();
+  return b.out.view();
+}
+
+std::string render_batch(std::uint32_t handle, std::string_view contexts_json) {
+  return std::string(render_batch_view(handle, contexts_json));
 }
 
 void release(std::uint32_t handle) {

@@ -46,6 +46,17 @@ std::string render_compiled(std::uint32_t handle, std::string_view context_json)
 /// a JSON array, returns one {"ok":false,"problems":[...]} object instead.
 std::string render_batch(std::uint32_t handle, std::string_view contexts_json);
 
+/// render_compiled() without copying the result: the view points into a
+/// buffer reused by the next *_view call on this thread. For bindings that
+/// decode the bytes straight out of wasm memory (TextDecoder over HEAPU8):
+/// Embind's std::string return walks the text byte by byte in JavaScript,
+/// which costs more than the render itself.
+std::string_view render_compiled_view(std::uint32_t handle, std::string_view context_json);
+
+/// render_batch() without copying the result; same lifetime as
+/// render_compiled_view().
+std::string_view render_batch_view(std::uint32_t handle, std::string_view contexts_json);
+
 /// Frees a compiled webhook; unknown or already released handles are ignored.
 void release(std::uint32_t handle);
 

@@ -67,6 +67,16 @@ BodyAnalysis analyze_body(std::string_view body, Problems& problems) {
         Severity::kError});
     return result;
   }
+  // nlohmann stops at a NUL byte as if the text ended there; JSON.parse and
+  // every receiver would not, so a NUL is refused before the JSON check.
+  const std::size_t nul = body.find('\0');
+  if (nul != std::string_view::npos) {
+    problems.push_back(Problem{"body", "invalid_json",
+                               "The body has a NUL character at " + describe_position(body, nul) +
+                                   "; JSON text cannot hold one (write \\u0000 inside a string).",
+                               Severity::kError});
+    return result;
+  }
   const std::size_t before = problems.size();
   Template tpl = parse_template(body, "body", problems);
   if (problems.size() != before) return result;

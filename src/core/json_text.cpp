@@ -287,6 +287,10 @@ bool JsonDoc::parse(std::string_view text, JsonError* error) {
   std::size_t p = 0;
   const char* reason = nullptr;
   bool pending_key = false;
+  // The innermost open container, kept in locals (the stack holds the outer ones).
+  std::uint32_t top = kNone;
+  bool in_object = false;
+  std::uint32_t count = 0;
 
   if (n >= 0xFFFFFFF0u) {
     reason = "the text is too large";
@@ -303,8 +307,7 @@ value:
     goto fail;
   }
   {
-    if (!stack_.empty() && nodes_[stack_.back()].type == JsonType::kArray)
-      ++nodes_[stack_.back()].count;
+    if (top != kNone && !in_object) ++count;
     const auto index = static_cast<std::uint32_t>(nodes_.size());
     JsonNode node;
     node.begin = static_cast<std::uint32_t>(p);
@@ -314,15 +317,17 @@ value:
         const bool object = s[p] == '{';
         node.type = object ? JsonType::kObject : JsonType::kArray;
         nodes_.push_back(node);
-        stack_.push_back(index);
         ++p;
         while (p < n && is_ws(s[p])) ++p;
         if (p < n && s[p] == (object ? '}' : ']')) {
           ++p;
-          stack_.pop_back();
           nodes_[index].next = index + 1;
           goto after;
         }
+        stack_.push_back(OpenContainer{top, count, in_object});
+        top = index;
+        count = 0;
+        in_object = object;
         if (object) goto key;
         goto value;
       }
@@ -402,7 +407,7 @@ key:
     reason = "expected a key in double quotes";
     goto fail;
   }
-  ++nodes_[stack_.back()].count;
+  ++count;
   pending_key = true;  // the key is a string node; ':' and the value follow it
   goto string;
 
@@ -499,7 +504,7 @@ string : {
   }
 
 after:
-  if (stack_.empty()) {
+  if (top == kNone) {
     while (p < n && is_ws(s[p])) ++p;
     if (p != n) {
       reason = "unexpected text after the JSON value";
@@ -508,8 +513,7 @@ after:
     return true;
   }
   {
-    const std::uint32_t top = stack_.back();
-    const bool object = nodes_[top].type == JsonType::kObject;
+    const bool object = in_object;
     while (p < n && is_ws(s[p])) ++p;
     if (p >= n) {
       reason = object ? "unexpected end of text, expected ',' or '}'"
@@ -524,6 +528,10 @@ after:
     if (s[p] == (object ? '}' : ']')) {
       ++p;
       nodes_[top].next = static_cast<std::uint32_t>(nodes_.size());
+      nodes_[top].count = count;
+      top = stack_.back().index;
+      count = stack_.back().count;
+      in_object = stack_.back().object;
       stack_.pop_back();
       goto after;
     }

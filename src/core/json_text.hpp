@@ -120,7 +120,12 @@ class JsonDoc {
  private:
   std::string_view text_;
   std::vector<JsonNode> nodes_;
-  std::vector<std::uint32_t> stack_;
+  struct OpenContainer {
+    std::uint32_t index;
+    std::uint32_t count;
+    bool object;
+  };
+  std::vector<OpenContainer> stack_;
   struct Frame {
     std::uint32_t end;
     bool object;

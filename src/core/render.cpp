@@ -4,7 +4,6 @@
 
 #include "body.hpp"
 #include "template.hpp"
-#include "url.hpp"
 
 namespace hookcast {
 namespace {
@@ -20,6 +19,41 @@ void append_uint(Buffer& out, std::uint64_t v) {
   } while (v);
   while (n) out.push_back(buf[--n]);
 }
+
+// Unreserved bytes (RFC 3986) stay, everything else becomes %XX: the same
+// bytes as encode_path_segment / encode_query_component (render_test checks
+// both agree on every byte), written straight into the output buffer.
+struct UnreservedTable {
+  bool keep[256];
+  constexpr UnreservedTable() : keep() {
+    for (int c = 0; c < 256; ++c)
+      keep[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '.' || c == '_' || c == '~';
+  }
+};
+constexpr UnreservedTable kUnreserved;
+
+}  // namespace
+
+void append_percent_encoded(Buffer& out, std::string_view value) {
+  static const char kHexUpper[] = "0123456789ABCDEF";
+  char* const begin = out.tail(value.size() * 3);
+  char* w = begin;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (kUnreserved.keep[c]) {
+      *w++ = ch;
+    } else {
+      w[0] = '%';
+      w[1] = kHexUpper[c >> 4];
+      w[2] = kHexUpper[c & 0xF];
+      w += 3;
+    }
+  }
+  out.commit(static_cast<std::size_t>(w - begin));
+}
+
+namespace {
 
 bool all_digits(const std::string& s) {
   if (s.empty() || s.size() > 15) return false;
@@ -227,11 +261,15 @@ class Renderer {
         return;
       case SlotMode::kPathSegment:
       case SlotMode::kQuery:
+        // A string value needs no decoding step when it has no escapes.
+        if (v.kind == ResolvedValue::Kind::kNode && doc_.node(v.node).type == JsonType::kString &&
+            !doc_.node(v.node).escaped) {
+          append_percent_encoded(dst, doc_.raw(v.node));
+          return;
+        }
         scratch_.text.clear();
         append_text(doc_, v, scratch_.text);
-        if (scratch_.text.empty()) return;
-        dst.append(slot.mode == SlotMode::kQuery ? encode_query_component(scratch_.text.view())
-                                                 : encode_path_segment(scratch_.text.view()));
+        append_percent_encoded(dst, scratch_.text.view());
         return;
       case SlotMode::kBodyString:
         if (v.kind == ResolvedValue::Kind::kNode && doc_.node(v.node).type == JsonType::kString) {

@@ -84,6 +84,11 @@ void render_json(const CompiledWebhook& webhook, std::string_view context_json,
 /// spec's headers; body nullopt for GET and bodiless specs. Only for ok renders.
 HttpRequest to_http_request(const CompiledWebhook& webhook, const RenderedRequest& rendered);
 
+/// Appends `value` percent-encoded for a URL path segment or query component
+/// (every byte but RFC 3986 unreserved ones as %XX): byte for byte what
+/// encode_path_segment and encode_query_component return, without a temporary.
+void append_percent_encoded(Buffer& out, std::string_view value);
+
 /// One-shot convenience over render_json for tests and tools.
 struct RenderResult {
   bool ok = false;

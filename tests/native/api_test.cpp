@@ -267,3 +267,20 @@ TEST(Api, RetryDecisionDecoding) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Api, ViewVariantsMatchTheCopyingOnes) {
+  const std::uint32_t h = compile_ok(kSpec);
+  const std::string ctx = R"({"user":{"id":"v","properties":{"name":"N"}}})";
+  const std::string copy = api::render_compiled(h, ctx);
+  EXPECT_EQ(std::string(api::render_compiled_view(h, ctx)), copy);
+  EXPECT_EQ(std::string(api::render_batch_view(h, "[" + ctx + "]")), "[" + copy + "]");
+  EXPECT_EQ(parse(std::string(api::render_batch_view(h, "5")))["problems"][0]["code"],
+            "invalid_type");
+  api::release(h);
+  EXPECT_EQ(parse(std::string(api::render_compiled_view(h, ctx)))["problems"][0]["code"],
+            "invalid_handle");
+}
+
+}  // namespace

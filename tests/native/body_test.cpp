@@ -94,6 +94,13 @@ TEST(Body, InvalidUtf8IsReportedWithItsPosition) {
   EXPECT_NE(p.message.find("column 8"), std::string::npos) << p.message;
 }
 
+TEST(Body, NulBytesAreRefusedEvenAfterTheValue) {
+  // Regression: nlohmann stops at a NUL, so "{}\0junk" passed the JSON check.
+  const hookcast::Problem p = error_of(std::string("{\"a\": 1}\0junk", 13));
+  EXPECT_EQ(p.code, "invalid_json");
+  EXPECT_NE(p.message.find("column 9"), std::string::npos) << p.message;
+}
+
 TEST(Body, TemplateErrorsComeFirst) {
   EXPECT_EQ(error_of(R"({"a": "{{ user.a | upcase }}"})").code, "unknown_filter");
 }

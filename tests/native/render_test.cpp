@@ -11,6 +11,7 @@
 #include <string>
 
 #include "api.hpp"
+#include "url.hpp"
 #include "webhook.hpp"
 
 using nlohmann::json;
@@ -261,6 +262,22 @@ TEST(RenderBehaviour, ScratchReuseDoesNotLeakBetweenUsers) {
   EXPECT_EQ(req.headers[1].second, "pre b post");
   EXPECT_EQ(req.url.find("a-very"), std::string::npos);
   EXPECT_EQ(req.body->find("a-very"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RenderEncoding, AppendPercentEncodedMatchesTheUrlEncoders) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  const std::string samples[] = {all, "", "a b&c=d#e/f?g", "S\xC3\xA3o Paulo", "~._-AZaz09", "%2F"};
+  for (const std::string& s : samples) {
+    hookcast::Buffer b;
+    hookcast::append_percent_encoded(b, s);
+    EXPECT_EQ(b.str(), hookcast::encode_path_segment(s));
+    EXPECT_EQ(b.str(), hookcast::encode_query_component(s));
+  }
 }
 
 }  // namespace
