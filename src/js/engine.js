@@ -27,9 +27,11 @@ const modules = new WeakMap();
 /**
  * Returns the engine for `factory` (the Emscripten module factory) and the
  * caller's load options, instantiating the module at most once per
- * (factory, wasmModule|wasmBinary). `defaultArgs()` supplies the runtime's
- * own loading arguments when the caller passed neither; `keyedArgs(opts)`
- * turns the caller's module or binary into Emscripten module arguments.
+ * (factory, wasmModule|wasmBinary). `defaultArgs(fail)` supplies the
+ * runtime's own loading arguments when the caller passed neither;
+ * `keyedArgs(opts, fail)` turns the caller's module or binary into Emscripten
+ * module arguments. An `instantiateWasm` they define reports errors to
+ * `fail(error)`: Emscripten would otherwise wait for it forever.
  */
 export function engineFor(factory, opts, defaultArgs, keyedArgs = moduleArgs) {
   try {
@@ -41,7 +43,7 @@ export function engineFor(factory, opts, defaultArgs, keyedArgs = moduleArgs) {
   caches.set(factory, cache);
   const key = opts?.wasmModule ?? opts?.wasmBinary;
   if (key === undefined) {
-    cache.default ??= instantiate(factory, () => defaultArgs()).catch((error) => {
+    cache.default ??= instantiate(factory, defaultArgs).catch((error) => {
       cache.default = undefined; // a failed load may succeed later (e.g. after a build)
       throw error;
     });
@@ -49,7 +51,7 @@ export function engineFor(factory, opts, defaultArgs, keyedArgs = moduleArgs) {
   }
   let pending = cache.keyed.get(key);
   if (!pending) {
-    pending = instantiate(factory, () => keyedArgs(opts)).catch((error) => {
+    pending = instantiate(factory, (fail) => keyedArgs(opts, fail)).catch((error) => {
       cache.keyed.delete(key);
       throw error;
     });
@@ -59,14 +61,14 @@ export function engineFor(factory, opts, defaultArgs, keyedArgs = moduleArgs) {
 }
 
 /** Emscripten module arguments for a caller-supplied module or binary. */
-export function moduleArgs(opts) {
+export function moduleArgs(opts, fail) {
   if (opts.wasmModule !== undefined) {
     const wasmModule = opts.wasmModule;
     return {
       instantiateWasm(imports, receive) {
         // Asynchronous: browsers refuse synchronous instantiation of big
         // modules on the main thread. Emscripten waits for receive().
-        WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule));
+        WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule), fail);
         return {};
       },
     };
@@ -92,7 +94,11 @@ function checkLoadOptions(opts) {
 }
 
 async function instantiate(factory, args) {
-  const Module = await factory(await args());
+  let fail;
+  const failed = new Promise((resolve, reject) => {
+    fail = reject;
+  });
+  const Module = await Promise.race([factory(await args(fail)), failed]);
   return makeEngine(Module);
 }
 

@@ -7,13 +7,18 @@ import { engineFor } from './engine.js';
 
 export { HookcastError, liveHandles } from './engine.js';
 
-function argsFor(wasmModule) {
+function argsFor(wasmModule, fail) {
   return {
     locateFile: (path) => path,
     instantiateWasm(imports, receive) {
-      const instance = new WebAssembly.Instance(wasmModule, imports);
-      receive(instance, wasmModule);
-      return instance.exports;
+      try {
+        const instance = new WebAssembly.Instance(wasmModule, imports);
+        receive(instance, wasmModule);
+        return instance.exports;
+      } catch (error) {
+        fail(error);
+        return {};
+      }
     },
   };
 }
@@ -25,8 +30,8 @@ export function createEngine(opts) {
       new TypeError('createEngine(opts): workerd cannot compile wasm from bytes; pass { wasmModule } (an imported .wasm) or nothing'),
     );
   }
-  const wasmModule = opts?.wasmModule ?? bundledModule;
-  // Key the cache by the module itself so the default and an explicit
+  // Always keyed by the module, so the default and an explicit
   // { wasmModule: sameModule } share one engine.
-  return engineFor(createHookcastModule, { wasmModule }, () => argsFor(wasmModule), (o) => argsFor(o.wasmModule));
+  const wasmModule = opts?.wasmModule ?? bundledModule;
+  return engineFor(createHookcastModule, { wasmModule }, undefined, (o, fail) => argsFor(o.wasmModule, fail));
 }

@@ -61,6 +61,14 @@ test('node: a binary that is not wasm rejects, and is not memoised', async () =>
   await assert.rejects(createEngine({ wasmBinary: junk }));
 });
 
+test('node: a wasmModule that fails to instantiate rejects instead of hanging', { timeout: 10_000 }, async () => {
+  // A valid module importing x.y, which the engine's imports do not provide.
+  const foreign = new WebAssembly.Module(
+    new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 7, 1, 1, 120, 1, 121, 0, 0]),
+  );
+  await assert.rejects(createEngine({ wasmModule: foreign }), /Import #0/);
+});
+
 test('node: HookcastError is exported and carries code and problems', () => {
   try {
     engine.toCurl({});
