@@ -20,4 +20,4 @@ echo "== types"
 npx tsc -p tsconfig.json
 
 echo "== JS suites"
-node --test --test-concurrency=1 tests/js/
+node --test --test-concurrency=1 tests/js/*.test.mjs

@@ -1,0 +1,240 @@
+// One delivery attempt: send a rendered request exactly as rendered, with a
+// timeout, without following redirects, and capture what came back with
+// bounded memory. What to do next (retry or not, how long to wait) is the
+// engine's call (see outcome.js); this file only does the I/O.
+
+import { connect } from 'cloudflare:sockets';
+import { problem } from './http.js';
+import { signAttempt } from './signing.js';
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const MAX_TIMEOUT_MS = 30_000;
+/** Bytes of a response body kept; the rest is not read (the stream is cancelled). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Checks an optional `timeoutMs` (1..30000 ms); returns problems. */
+export function checkTimeout(value, field = 'timeoutMs') {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    return [problem(field, 'invalid_type', 'The timeout must be a whole number of milliseconds.')];
+  }
+  if (value < 1 || value > MAX_TIMEOUT_MS) {
+    return [problem(field, 'out_of_range', `The timeout must be between 1 and ${MAX_TIMEOUT_MS} ms; it is ${value}.`)];
+  }
+  return [];
+}
+
+const utf8 = new TextEncoder();
+
+/** The exact bytes of a rendered request's body (empty when it has none). */
+export function bodyBytesOf(request) {
+  return request.body == null ? new Uint8Array(0) : utf8.encode(request.body);
+}
+
+/**
+ * Builds the outgoing Headers: the rendered headers, then `webhook-id` and,
+ * when signing, `webhook-timestamp` and `webhook-signature`.
+ *
+ * Header values are sent as their UTF-8 bytes (as curl sends them, so the
+ * cURL preview and the send agree). The Fetch standard types them as
+ * ByteStrings (one char per byte), but workerd encodes a header value string
+ * as UTF-8 on the wire: handing it the binary string of the UTF-8 bytes
+ * double-encodes ("Zoë" arrives as "ZoÃ«"). So the text goes in as is;
+ * tests/js/edge_delivery.test.mjs checks the bytes a sink receives.
+ */
+export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
+  const headers = new Headers();
+  for (const [name, value] of request.headers) headers.append(name, value);
+  headers.set('webhook-id', msgId);
+  if (signingKey) {
+    const signed = await signAttempt(signingKey, msgId, Math.floor(nowMs / 1000), bodyBytesOf(request));
+    for (const [k, v] of Object.entries(signed)) headers.set(k, v);
+  }
+  return headers;
+}
+
+/**
+ * Sends `request` once. Never throws for network trouble: the result says
+ * what happened.
+ *
+ * Returns { startedAt (epoch ms), durationMs, status (null on error),
+ *   headers ([name, value][] of the response), body (UTF-8 text, at most
+ *   64 KiB of bytes), bodyTruncated, redirect (Location of a 3xx, or null),
+ *   error (null | 'timeout' | 'dns' | 'connection_refused' |
+ *   'connection_reset' | 'tls' | 'network'), errorMessage, bodyError }.
+ * `bodyError` is set when the status arrived but reading the body failed
+ * (e.g. the timeout struck mid-body): the status stands, the body is partial.
+ */
+export async function sendOnce({ request, msgId, signingKey = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = fetch }) {
+  const startedAt = Date.now();
+  const headers = await outgoingHeaders(request, msgId, signingKey, startedAt);
+  const controller = new AbortController();
+  let timedOut = false;
+  let onAbort;
+  const aborted = new Promise((_, reject) => {
+    onAbort = () => reject(new Error('hookcast: attempt timed out'));
+  });
+  aborted.catch(() => {});
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+    onAbort();
+  }, timeoutMs);
+  const result = {
+    startedAt,
+    durationMs: 0,
+    status: null,
+    headers: [],
+    body: '',
+    bodyTruncated: false,
+    redirect: null,
+    error: null,
+    errorMessage: null,
+    bodyError: null,
+  };
+  let response;
+  try {
+    response = await Promise.race([
+      fetchImpl(request.url, {
+        method: request.method,
+        headers,
+        // The string itself: workerd sends it as UTF-8 (the bytes signed
+        // above), and a string body is cheaper for it than a Uint8Array.
+        body: request.body == null ? undefined : request.body,
+        redirect: 'manual',
+        signal: controller.signal,
+      }),
+      aborted,
+    ]);
+  } catch (e) {
+    clearTimeout(timer);
+    result.error = timedOut ? 'timeout' : await classifyError(e, request.url, timeoutMs);
+    result.errorMessage = timedOut ? `No response within ${timeoutMs} ms.` : String(e?.message ?? e);
+    result.durationMs = Date.now() - startedAt;
+    return result;
+  }
+  result.status = response.status;
+  result.headers = [...response.headers];
+  if (response.status >= 300 && response.status < 400) result.redirect = response.headers.get('location');
+  try {
+    const { text, truncated } = await readBody(response, aborted);
+    result.body = text;
+    result.bodyTruncated = truncated;
+  } catch (e) {
+    result.body = e.partialText ?? '';
+    result.bodyTruncated = true;
+    result.bodyError = timedOut ? 'timeout' : 'connection_reset';
+  } finally {
+    clearTimeout(timer);
+  }
+  result.durationMs = Date.now() - startedAt;
+  return result;
+}
+
+/**
+ * A body whose Content-Length is within the limit is read whole (the
+ * common, cheaper case: HTTP framing ends it there); any other is streamed
+ * through readBounded.
+ */
+async function readBody(response, aborted) {
+  const declared = response.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= BODY_LIMIT_BYTES && response.body) {
+    const bytes = await Promise.race([response.arrayBuffer(), aborted]);
+    return { text: new TextDecoder('utf-8').decode(bytes), truncated: false };
+  }
+  return readBounded(response.body, aborted);
+}
+
+/**
+ * Reads at most BODY_LIMIT_BYTES from a stream, then cancels it, so an endless
+ * or huge body costs 64 KiB of memory and stops the transfer.
+ */
+async function readBounded(stream, aborted) {
+  if (!stream) return { text: '', truncated: false };
+  const decoder = new TextDecoder('utf-8');
+  const reader = stream.getReader();
+  let kept = 0;
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      if (done) return { text: text + decoder.decode(), truncated: false };
+      const room = BODY_LIMIT_BYTES - kept;
+      if (value.byteLength > room) {
+        text += decoder.decode(value.subarray(0, room));
+        reader.cancel().catch(() => {});
+        return { text: text + decoder.decode(), truncated: true };
+      }
+      kept += value.byteLength;
+      text += decoder.decode(value, { stream: true });
+      if (kept === BODY_LIMIT_BYTES) {
+        // Exactly at the limit: truncated only if more bytes follow.
+        const next = await Promise.race([reader.read(), aborted]);
+        if (next.done) return { text: text + decoder.decode(), truncated: false };
+        reader.cancel().catch(() => {});
+        return { text: text + decoder.decode(), truncated: true };
+      }
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    e.partialText = text + decoder.decode();
+    throw e;
+  }
+}
+
+/**
+ * Names a transport error. workerd's messages are coarse (checked against
+ * workerd 2026-04 through miniflare): a refused connection and a reset both
+ * read "Network connection lost.", and a DNS failure and a TLS failure both
+ * read "internal error; reference = …". To tell them apart we open a bare TCP
+ * socket to the same host and port (the destination already passed the SSRF
+ * check): if it connects, the server is there, so the fetch died by a reset
+ * (or, for "internal error" over https, in the TLS handshake); if it cannot
+ * connect, nothing listens (refused) or, for a host name, the name did not
+ * resolve (dns). Anything else is "network".
+ */
+export async function classifyError(error, url, timeoutMs) {
+  const message = String(error?.message ?? error);
+  if (/DNS lookup failed|Name or service not known|ENOTFOUND/i.test(message)) return 'dns';
+  if (/certificate|TLS|SSL|handshake/i.test(message)) return 'tls';
+  if (/connection refused|ECONNREFUSED/i.test(message)) return 'connection_refused';
+  if (/connection reset|ECONNRESET/i.test(message)) return 'connection_reset';
+  const lost = /Network connection lost/i.test(message);
+  const internal = /internal error/i.test(message);
+  if (!lost && !internal) return 'network';
+  let target;
+  try {
+    target = new URL(url);
+  } catch {
+    return 'network';
+  }
+  const reachable = await probe(target, Math.min(PROBE_TIMEOUT_MS, timeoutMs));
+  if (reachable === null) return 'network';
+  const isName = !/^[\d.]+$/.test(target.hostname) && !target.hostname.startsWith('[');
+  if (lost) return reachable ? 'connection_reset' : 'connection_refused';
+  if (!reachable) return isName ? 'dns' : 'connection_refused';
+  return target.protocol === 'https:' ? 'tls' : 'network';
+}
+
+/** true: a TCP connection opens; false: it is refused; null: cannot tell. */
+async function probe(url, timeoutMs) {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  let socket;
+  let timer;
+  try {
+    socket = connect({ hostname: url.hostname, port });
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const opened = await Promise.race([socket.opened.then(() => 'open', (e) => e), timeout]);
+    if (opened === 'open') return true;
+    if (opened === 'timeout') return null;
+    return /cannot connect|refused/i.test(String(opened?.message ?? opened)) ? false : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+    socket?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,83 @@
+// The hookcast engine (the C++ core compiled to wasm) as the worker uses it.
+// Every decision goes through here: validation, rendering, the SSRF check of
+// a destination URL, and the retry decision. Nothing below re-implements a
+// rule; it only translates between the engine's values and the worker's.
+
+import { createEngine } from '../../src/js/workerd.js';
+
+let enginePromise = null;
+
+/** The engine for this isolate, created once (a failed start is retried). */
+export function getEngine() {
+  if (!enginePromise) {
+    enginePromise = createEngine().catch((e) => {
+      enginePromise = null;
+      throw e;
+    });
+  }
+  return enginePromise;
+}
+
+/** True when HOOKCAST_ALLOW_LOCAL_HTTP is "1" (http:// to loopback only). */
+export function allowLocalHttp(env) {
+  return String(env?.HOOKCAST_ALLOW_LOCAL_HTTP ?? '').trim() === '1';
+}
+
+/** Engine options for this deployment: `{ allowLocalHttp }`. */
+export function engineOptions(env) {
+  return { allowLocalHttp: allowLocalHttp(env) };
+}
+
+/**
+ * Re-checks a rendered URL right before a send, through the engine's own URL
+ * rules (https, no loopback/private/link-local/metadata address in any
+ * spelling, loopback http only with allowLocalHttp). Returns the error
+ * problems about the URL; empty means the destination may be contacted.
+ *
+ * A Worker cannot see DNS answers, so a public name that resolves to a
+ * private address (DNS rebinding) is not caught here: on Cloudflare the
+ * platform's egress never reaches private networks, and locally
+ * HOOKCAST_ALLOW_LOCAL_HTTP only ever opens loopback, nothing else.
+ */
+export function destinationProblems(engine, url, options) {
+  const result = engine.validate({ url, method: 'GET' }, options);
+  return result.problems.filter((p) => p.severity === 'error' && p.field === 'url');
+}
+
+/** The Retry-After header of a captured response, if any. */
+function retryAfterOf(headers) {
+  for (const [name, value] of headers) if (name.toLowerCase() === 'retry-after') return value;
+  return undefined;
+}
+
+/**
+ * Asks the engine what to do after attempt number `attempt` (1 = first send)
+ * ended with `result` (from sendOnce). The engine knows two transport error
+ * classes: a timeout, and everything else ("network").
+ * Returns { retry, delayMs, reason }.
+ */
+export function retryDecisionFor(engine, result, attempt, nowMs = Date.now()) {
+  let outcome;
+  if (result.status !== null) {
+    outcome = { status: result.status };
+    const retryAfter = retryAfterOf(result.headers);
+    if (retryAfter !== undefined) outcome.retryAfter = retryAfter;
+  } else {
+    outcome = { error: result.error === 'timeout' ? 'timeout' : 'network' };
+  }
+  let decision;
+  try {
+    decision = engine.retryDecision(outcome, attempt, nowMs);
+  } catch {
+    decision = null;
+  }
+  if (!decision || typeof decision.retry !== 'boolean') {
+    return { retry: false, delayMs: 0, reason: 'invalid_outcome' };
+  }
+  return { retry: decision.retry, delayMs: decision.delayMs, reason: decision.reason };
+}
+
+/** The engine's word for a delivered request is the decision reason "success". */
+export function isDelivered(decision) {
+  return decision.reason === 'success';
+}

@@ -1,0 +1,109 @@
+// HTTP plumbing for the API: JSON responses, error shapes, the bearer-key
+// check and bounded request-body reading. No hookcast rule lives here.
+
+/** Largest accepted request body. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A JSON response. */
+export function json(value, status = 200, headers = {}) {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+/** One problem in DESIGN.md's shape. */
+export function problem(field, code, message, severity = 'error') {
+  return { field, code, message, severity };
+}
+
+/**
+ * An error response: `{ ok: false, error: { code, message }, problems }`.
+ * `problems` defaults to the one problem the error describes.
+ */
+export function errorResponse(status, code, message, problems, headers) {
+  return json(
+    { ok: false, error: { code, message }, problems: problems ?? [problem('', code, message)] },
+    status,
+    headers,
+  );
+}
+
+/** Thrown by request parsing; turned into a JSON error response by the router. */
+export class HttpError extends Error {
+  constructor(status, code, message, problems) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.problems = problems;
+  }
+  toResponse() {
+    return errorResponse(this.status, this.code, this.message, this.problems);
+  }
+}
+
+/**
+ * Reads a JSON object body, at most MAX_BODY_BYTES, counting bytes as they
+ * stream in (a lying or absent Content-Length cannot make us buffer more).
+ */
+export async function readJsonBody(request) {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  }
+  const chunks = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, 'invalid_utf8', 'The request body is not valid UTF-8.');
+  }
+  if (text.trim() === '') throw new HttpError(400, 'invalid_json', 'The request body is empty; send a JSON object.');
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${e.message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpError(400, 'invalid_json', 'The request body must be a JSON object.');
+  }
+  return value;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Compares the bearer key in constant time: both sides are hashed first, so
+ * neither the length nor a common prefix of the key leaks through timing.
+ */
+export async function bearerMatches(request, apiKey) {
+  const header = request.headers.get('authorization') ?? '';
+  const m = /^Bearer[ ]+(.+)$/i.exec(header);
+  const given = m ? m[1].trim() : '';
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(`hookcast-key:${given}`)),
+    crypto.subtle.digest('SHA-256', encoder.encode(`hookcast-key:${apiKey}`)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b) && m !== null;
+}

@@ -1,0 +1,30 @@
+// Message ids. A delivery's id is stable across all its attempts (it is the
+// Standard Webhooks `webhook-id`) and names the Durable Object that owns it:
+//   msg_<batch>_<index>   batch = 20 random base32 characters (100 bits)
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+const ID_RE = /^msg_([a-z2-7]{20})_(0|[1-9]\d{0,8})$/;
+
+/** A fresh random batch id. */
+export function newBatchId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  let out = '';
+  for (const b of bytes) out += ALPHABET[b & 31];
+  return out;
+}
+
+/** The message id of delivery `index` in `batch`. */
+export function messageId(batch, index) {
+  return `msg_${batch}_${index}`;
+}
+
+/** A standalone message id (test-send): its own one-delivery batch. */
+export function singleMessageId() {
+  return messageId(newBatchId(), 0);
+}
+
+/** { batch, index } of a message id, or null when it is not one of ours. */
+export function parseMessageId(id) {
+  const m = ID_RE.exec(id);
+  return m ? { batch: m[1], index: Number(m[2]) } : null;
+}

@@ -1,0 +1,180 @@
+// Types of the npm package "hookcast" (every runtime entry: node, browser,
+// workerd). Hand-written from DESIGN.md's "Public JS API"; the names and
+// shapes there are the contract, extra optional arguments are marked.
+
+/** One row of a spec's params or headers table. Values may hold placeholders. */
+export type KeyValue = { key: string; value: string };
+
+/** HTTP methods a webhook may use. */
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * A webhook request template as a marketer writes it. `url`, params, header
+ * values and `body` may hold Liquid placeholders such as
+ * `{{ user.name | default: "there" }}`; `body` is JSON text.
+ */
+export type WebhookSpec = {
+  url: string;
+  method: Method;
+  params?: KeyValue[];
+  headers?: KeyValue[];
+  body?: string;
+};
+
+/** One finding about a spec or a rendered request. */
+export type Problem = {
+  /** Where: a field path such as `url`, `params[2].value`, `headers[0].key`, `body`. */
+  field: string;
+  /** Stable machine word, e.g. `https_required`, `invalid_json`, `private_address`. */
+  code: string;
+  /** A sentence a marketer understands, with the position where it helps. */
+  message: string;
+  /** Errors refuse the spec or request; warnings do not. */
+  severity: 'error' | 'warning';
+};
+
+/** What one user's request is personalised with. */
+export type Context = {
+  /** `user.id` is `id`; `user.<name>` reads `properties[name]`. */
+  user?: { id?: string; properties?: Record<string, unknown> };
+  /** `event.key` is `key`; `event.<name>` reads `properties[name]`. */
+  event?: { key?: string; properties?: Record<string, unknown> };
+};
+
+/** A rendered request, exactly as it is sent: headers in send order, `body` null when none. */
+export type HttpRequest = {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: string | null;
+};
+
+/** Result of `validate`: `ok` is true when no problem has severity `error`. */
+export type ValidationResult = { ok: boolean; problems: Problem[] };
+
+/** Result of a render: the request plus warnings, or the problems that refused it. */
+export type RenderResult =
+  | { ok: true; request: HttpRequest; warnings: Problem[] }
+  | { ok: false; problems: Problem[] };
+
+/** One personalization variable a spec uses, as listed by `variables`. */
+export type Variable = {
+  /** `user` or `event`. */
+  source: 'user' | 'event';
+  /** The property name (`id` / `key` for the built-ins), nested paths dotted. */
+  name: string;
+  /** The `default:` filter's text, or null when there is none. */
+  fallback: string | null;
+  /** The field path where the placeholder stands. */
+  field: string;
+};
+
+/** One row of the dashboard's table view of a request. */
+export type TableRow = {
+  section: 'request' | 'params' | 'headers' | 'body';
+  key: string;
+  value: string;
+};
+
+/** How one delivery attempt ended: an HTTP status (with its Retry-After, if any) or a transport error. */
+export type RetryOutcome = { status: number; retryAfter?: string } | { error: 'timeout' | 'network' };
+
+/** Whether to retry, after how long, and why (a stable word such as `server_error`). */
+export type RetryDecision = { retry: boolean; delayMs: number; reason: string };
+
+/** Switches for validate, render and compile; all off by default. */
+export type SpecOptions = {
+  /**
+   * Allow `http://` and loopback destinations (127.0.0.0/8, ::1, localhost)
+   * for local development. Private, link-local and metadata addresses stay refused.
+   */
+  allowLocalHttp?: boolean;
+};
+
+/** Extra switches for `retryDecision`. */
+export type RetryOptions = {
+  /** Full jitter: the delay is drawn uniformly in [0, delay] (deterministic per seed and attempt). */
+  jitter?: boolean;
+  /** Seed of the jitter generator. */
+  seed?: number;
+};
+
+/** How `createEngine` loads the wasm module; by default each runtime finds `hookcast.wasm` itself. */
+export type EngineOptions = {
+  /** The bytes of `hookcast.wasm` (not accepted in workerd, which cannot compile bytes at run time). */
+  wasmBinary?: BufferSource;
+  /** `hookcast.wasm` already compiled, e.g. a workerd `.wasm` import. */
+  wasmModule?: WebAssembly.Module;
+};
+
+/**
+ * A spec compiled once for many renders: the fast path for fan-out. Freed by
+ * the garbage collector (FinalizationRegistry); `dispose()` frees it now.
+ * workerd has FinalizationRegistry only from compatibility date 2025-05-05
+ * (or with the `enable_weak_ref` flag); before that, call `dispose()`.
+ */
+export interface CompiledWebhook {
+  /** Same result as `engine.render(spec, context, options)` for the compiled spec. */
+  render(context: Context): RenderResult;
+  /** One result per context, in order, computed in a single call into the engine. */
+  renderBatch(contexts: Context[]): RenderResult[];
+  /** Frees the compiled spec now; later calls to render/renderBatch throw a `HookcastError` (`disposed`). Idempotent. */
+  dispose(): void;
+}
+
+/** The hookcast engine: every rule, compiled from the C++ core. */
+export interface Engine {
+  /** Checks a spec; a non-object spec yields problems, never a throw. */
+  validate(spec: WebhookSpec, options?: SpecOptions): ValidationResult;
+  /** Lists the personalization variables of a spec (unparsable parts are skipped). */
+  variables(spec: WebhookSpec): Variable[];
+  /** Renders one user's request with context-aware escaping. */
+  render(spec: WebhookSpec, context: Context, options?: SpecOptions): RenderResult;
+  /** Compiles a spec once for many renders; same problems as `validate` when it cannot. */
+  compile(
+    spec: WebhookSpec,
+    options?: SpecOptions,
+  ): { ok: true; webhook: CompiledWebhook } | { ok: false; problems: Problem[] };
+  /**
+   * One POSIX-shell-safe curl command that sends exactly `request`.
+   * @throws HookcastError with code `invalid_request` when `request` is not a request.
+   */
+  toCurl(request: HttpRequest): string;
+  /**
+   * The rows the dashboard shows for `request`.
+   * @throws HookcastError with code `invalid_request` when `request` is not a request.
+   */
+  toTable(request: HttpRequest): TableRow[];
+  /**
+   * Decides whether to retry after attempt number `attempt` (1 = the first
+   * send) ended with `outcome`. `nowMs` (default `Date.now()`) resolves a
+   * Retry-After given as an HTTP date.
+   * @throws HookcastError with code `invalid_outcome`, `invalid_attempt` or `invalid_now` on bad input.
+   */
+  retryDecision(outcome: RetryOutcome, attempt: number, nowMs?: number, options?: RetryOptions): RetryDecision;
+}
+
+/**
+ * Loads the wasm module and resolves to the engine. Memoised: the same
+ * options (or none) give the same engine.
+ */
+export function createEngine(opts?: EngineOptions): Promise<Engine>;
+
+/** Error thrown where the contract returns a value rather than problems. */
+export class HookcastError extends Error {
+  /**
+   * Stable machine word: `invalid_request`, `invalid_outcome`, `invalid_attempt`,
+   * `invalid_now`, `invalid_options`, `invalid_contexts` or `disposed`.
+   */
+  readonly code: string;
+  /** The engine's problems behind the error, when it gave any. */
+  readonly problems: Problem[];
+  /** Makes an error with a stable `code`, a message and the problems behind it. */
+  constructor(code: string, message: string, problems?: Problem[]);
+}
+
+/**
+ * Diagnostics: how many compiled webhooks the engine still holds (neither
+ * disposed nor collected). For tests of the finalizer; not a stable API.
+ */
+export function liveHandles(engine: Engine): number;

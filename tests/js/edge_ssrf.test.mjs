@@ -1,0 +1,122 @@
+// The SSRF guard at send time, in the real worker.
+// * Loopback in every spelling with HOOKCAST_ALLOW_LOCAL_HTTP off: refused,
+//   and real loopback sinks (v4 and v6) accept no connection at all.
+// * Private, link-local, CGNAT, metadata addresses: refused with the setting
+//   off AND on (it opens loopback only). These run with the worker's outbound
+//   fetch replaced by a trap that records every call: no packet can leave,
+//   and the trap must stay untouched.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
+
+let off; // setting off, real network (loopback sinks only)
+let offTrapped; // setting off, outbound trapped
+let onTrapped; // setting on, outbound trapped
+let v4;
+let v6;
+const trapHits = [];
+const trap = async (request) => {
+  trapHits.push(request.url);
+  return new Response('the SSRF trap was reached', { status: 599 });
+};
+
+before(async () => {
+  [off, offTrapped, onTrapped, v4, v6] = await Promise.all([
+    startEdge({ allowLocalHttp: false }),
+    startEdge({ allowLocalHttp: false, outbound: trap }),
+    startEdge({ allowLocalHttp: true, outbound: trap }),
+    startSink((req, res) => res.end('leaked')),
+    startSink((req, res) => res.end('leaked'), { host: '::1' }),
+  ]);
+});
+after(async () => {
+  await Promise.all([off, offTrapped, onTrapped, v4, v6].map((x) => x?.close()));
+});
+
+const codes = (res) => (res.json?.problems ?? []).map((p) => p.code);
+
+/** Tries a URL on every sending route and on preview; all must refuse it. */
+async function assertRefused(edge, url, expectCode) {
+  const spec = postSpec(url);
+  const send = await edge.api('POST', '/v1/test-send', { spec, context: {} });
+  assert.equal(send.status, 400, `test-send ${url}: ${send.text}`);
+  const many = await edge.api('POST', '/v1/deliveries?wait=1', { spec, contexts: [{}, {}] });
+  assert.equal(many.status, 400, `deliveries ${url}: ${many.text}`);
+  const prev = await edge.api('POST', '/v1/preview', { spec, context: {} });
+  assert.equal(prev.status, 200);
+  assert.equal(prev.json.ok, false, `preview ${url}`);
+  for (const res of [send, many, prev]) {
+    if (expectCode) assert.ok(codes(res).includes(expectCode), `${url}: ${JSON.stringify(codes(res))}`);
+    assert.ok(res.json.problems.every((p) => typeof p.message === 'string' && p.message.length > 0));
+  }
+}
+
+describe('loopback with HOOKCAST_ALLOW_LOCAL_HTTP off', { concurrency: true }, () => {
+  const spellings = (p4, p6) => [
+    `127.0.0.1:${p4}`,
+    `127.1:${p4}`,
+    `2130706433:${p4}`,
+    `0x7f.0.0.1:${p4}`,
+    `0177.0.0.1:${p4}`,
+    `127.000.000.001:${p4}`,
+    `localhost:${p4}`,
+    `LOCALHOST.:${p4}`,
+    `[::1]:${p6}`,
+    `[0:0:0:0:0:0:0:1]:${p6}`,
+    `[::ffff:127.0.0.1]:${p4}`,
+  ];
+  it('refuses https:// to every spelling of loopback as private_address', async () => {
+    await Promise.all(spellings(v4.port, v6.port).map((h) => assertRefused(off, `https://${h}/hook`, 'private_address')));
+  });
+  it('refuses http:// to every spelling of loopback', async () => {
+    await Promise.all(spellings(v4.port, v6.port).map((h) => assertRefused(off, `http://${h}/hook`)));
+  });
+  it('no connection reached the loopback sinks', () => {
+    assert.equal(v4.connections, 0);
+    assert.equal(v6.connections, 0);
+  });
+});
+
+const PRIVATE = [
+  '10.0.0.1',
+  '10.255.255.254:8443',
+  '172.16.0.1',
+  '192.168.1.1',
+  '169.254.169.254',
+  '169.254.169.254/latest/meta-data/iam',
+  '[fd00:ec2::254]',
+  '[fc00::1]',
+  '[fe80::1]',
+  '100.64.0.1',
+  '0.0.0.0',
+  '167772161', // 10.0.0.1 in decimal
+  '0xa9fea9fe', // 169.254.169.254 in hex
+  '0xc0.0xa8.1.1', // 192.168.1.1 in hex parts
+  '[::ffff:10.0.0.1]',
+  '[::ffff:a9fe:a9fe]', // 169.254.169.254, IPv4-mapped in hex
+];
+
+describe('private, link-local and metadata addresses', { concurrency: true }, () => {
+  it('are refused with the setting off', async () => {
+    await Promise.all(PRIVATE.map((h) => assertRefused(offTrapped, `https://${h}/`, 'private_address')));
+    await Promise.all(PRIVATE.map((h) => assertRefused(offTrapped, `http://${h}/`)));
+  });
+  it('are refused with the setting on (it opens loopback only)', async () => {
+    await Promise.all(PRIVATE.map((h) => assertRefused(onTrapped, `https://${h}/`, 'private_address')));
+    await Promise.all(PRIVATE.map((h) => assertRefused(onTrapped, `http://${h}/`)));
+  });
+});
+
+describe('the trap', () => {
+  it('was never called by a refused destination, and does catch a permitted send', async () => {
+    assert.deepEqual(trapHits, []);
+    // Proves the trap is wired: a permitted loopback send lands in it, not on the network.
+    const res = await onTrapped.api('POST', '/v1/test-send', { spec: postSpec(`http://127.0.0.1:${v4.port}/ok`), context: {} });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.outcome.status, 599);
+    assert.equal(res.json.allowLocalHttp, true);
+    assert.equal(trapHits.length, 1);
+    assert.equal(v4.connections, 0);
+  });
+});

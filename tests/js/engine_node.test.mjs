@@ -1,0 +1,83 @@
+// The engine suite in Node 20, through the package's own name ("node" export
+// condition), plus what only Node can check: loading options and memoising.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import test from 'node:test';
+
+import { createEngine, HookcastError, liveHandles } from 'hookcast';
+
+import { engineSuite } from './suites/engine_suite.mjs';
+import { loadFixtures } from './suites/fixtures.mjs';
+
+const engine = await createEngine();
+engineSuite(engine, { test, assert, fixtures: await loadFixtures() });
+
+const wasmBytes = await readFile(new URL('../../dist/hookcast.wasm', import.meta.url));
+
+test('node: createEngine() is memoised', async () => {
+  assert.equal(await createEngine(), engine);
+  assert.equal(await createEngine({}), engine);
+});
+
+test('node: createEngine({ wasmBinary }) loads from bytes, memoised per binary', async () => {
+  const fromBytes = await createEngine({ wasmBinary: wasmBytes });
+  assert.notEqual(fromBytes, engine);
+  assert.equal(await createEngine({ wasmBinary: wasmBytes }), fromBytes);
+  const copy = wasmBytes.buffer.slice(wasmBytes.byteOffset, wasmBytes.byteOffset + wasmBytes.byteLength);
+  const fromArrayBuffer = await createEngine({ wasmBinary: copy });
+  const fromDataView = await createEngine({ wasmBinary: new DataView(copy) });
+  for (const e of [fromBytes, fromArrayBuffer, fromDataView]) {
+    assert.deepEqual(e.validate({ url: 'http://x.example.com/', method: 'GET' }), engine.validate({ url: 'http://x.example.com/', method: 'GET' }));
+  }
+});
+
+test('node: createEngine({ wasmModule }) instantiates a compiled module', async () => {
+  const wasmModule = await WebAssembly.compile(wasmBytes);
+  const e = await createEngine({ wasmModule });
+  assert.equal(await createEngine({ wasmModule }), e);
+  assert.equal(e.retryDecision({ status: 503 }, 1, 0).retry, true);
+});
+
+test('node: engines from different binaries hold separate handles', async () => {
+  const other = await createEngine({ wasmBinary: new Uint8Array(wasmBytes) });
+  const before = liveHandles(engine);
+  const c = other.compile({ url: 'https://x.example.com/', method: 'GET' });
+  assert.ok(c.ok);
+  assert.equal(liveHandles(other), 1);
+  assert.equal(liveHandles(engine), before);
+  c.webhook.dispose();
+  assert.equal(liveHandles(other), 0);
+});
+
+test('node: bad loading options are a TypeError', async () => {
+  await assert.rejects(createEngine({ wasmBinary: 'dist/hookcast.wasm' }), TypeError);
+  await assert.rejects(createEngine({ wasmModule: wasmBytes }), TypeError);
+  await assert.rejects(createEngine(5), TypeError);
+});
+
+test('node: a binary that is not wasm rejects, and is not memoised', async () => {
+  const junk = new Uint8Array([1, 2, 3, 4]);
+  await assert.rejects(createEngine({ wasmBinary: junk }));
+  await assert.rejects(createEngine({ wasmBinary: junk }));
+});
+
+test('node: a wasmModule that fails to instantiate rejects instead of hanging', { timeout: 10_000 }, async () => {
+  // A valid module importing x.y, which the engine's imports do not provide.
+  const foreign = new WebAssembly.Module(
+    new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 7, 1, 1, 120, 1, 121, 0, 0]),
+  );
+  await assert.rejects(createEngine({ wasmModule: foreign }), /Import #0/);
+});
+
+test('node: HookcastError is exported and carries code and problems', () => {
+  try {
+    engine.toCurl({});
+    assert.fail('toCurl({}) should throw');
+  } catch (error) {
+    assert.ok(error instanceof HookcastError);
+    assert.ok(error instanceof Error);
+    assert.equal(error.code, 'invalid_request');
+    assert.ok(Array.isArray(error.problems) && error.problems.length > 0);
+  }
+  assert.throws(() => liveHandles({}), TypeError);
+});

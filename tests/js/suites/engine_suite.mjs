@@ -1,0 +1,750 @@
+// The engine's contract (DESIGN.md "Public JS API"), written once and run in
+// every runtime: Node (node:test), workerd (miniflare) and Chromium. The
+// runner passes `test(name, fn)`, an `assert` with node:assert/strict's
+// names, and the shared fixtures (tests/fixtures/*.json, each may be absent).
+// Address cases only parse URLs: nothing here sends traffic.
+
+const SEVERITIES = ['error', 'warning'];
+
+function base(overrides = {}) {
+  return { url: 'https://hooks.example.com/in', method: 'POST', body: '{"ok": true}', ...overrides };
+}
+
+function ctx(userProps = {}, extra = {}) {
+  return { user: { id: 'u-1', properties: userProps }, event: { key: 'signup', properties: {} }, ...extra };
+}
+
+export function engineSuite(engine, { test, assert, fixtures = {} }) {
+  function assertProblemShape(p) {
+    assert.equal(typeof p.field, 'string', `problem.field: ${JSON.stringify(p)}`);
+    assert.match(p.code, /^[a-z][a-z0-9_]*$/, `problem.code: ${JSON.stringify(p)}`);
+    assert.ok(typeof p.message === 'string' && p.message.length > 0, `problem.message: ${JSON.stringify(p)}`);
+    assert.ok(SEVERITIES.includes(p.severity), `problem.severity: ${JSON.stringify(p)}`);
+  }
+
+  function problemsOf(result) {
+    assert.equal(typeof result.ok, 'boolean');
+    const list = result.ok ? result.warnings ?? result.problems : result.problems;
+    assert.ok(Array.isArray(list), `problems array in ${JSON.stringify(result)}`);
+    list.forEach(assertProblemShape);
+    return list;
+  }
+
+  function hasProblem(result, code, field) {
+    return problemsOf(result).some((p) => p.code === code && (field === undefined || p.field === field));
+  }
+
+  function rendered(spec, context, options) {
+    const r = engine.render(spec, context, options);
+    assert.ok(r.ok, `render refused: ${JSON.stringify(r.problems)}`);
+    problemsOf(r);
+    return r.request;
+  }
+
+  function header(request, name) {
+    const found = request.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase());
+    return found.length === 1 ? found[0][1] : found.map(([, v]) => v);
+  }
+
+  // ---- validate ----------------------------------------------------------
+
+  test('validate: a plain HTTPS POST spec is ok with no error', () => {
+    const r = engine.validate(base({ params: [{ key: 'a', value: '1' }], headers: [{ key: 'X-Trace', value: 'x' }] }));
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.ok(problemsOf(r).every((p) => p.severity === 'warning'));
+  });
+
+  test('validate: every method of the contract is accepted', () => {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      const spec = method === 'GET' ? { url: 'https://x.example.com/', method } : base({ method });
+      assert.equal(engine.validate(spec).ok, true, method);
+    }
+  });
+
+  test('validate: unknown method is an error on field method', () => {
+    for (const method of ['HEAD', 'CONNECT', '', 'TRACE', 'GETT', ' POST']) {
+      const r = engine.validate(base({ method }));
+      assert.equal(r.ok, false, method);
+      assert.ok(problemsOf(r).some((p) => p.field === 'method' && p.severity === 'error'), method);
+    }
+  });
+
+  test('validate: a lowercase method is accepted and sent uppercase', () => {
+    assert.equal(engine.validate(base({ method: 'post' })).ok, true);
+    assert.equal(rendered(base({ method: 'patch' }), ctx()).method, 'PATCH');
+  });
+
+  test('validate: http:// is https_required', () => {
+    const r = engine.validate(base({ url: 'http://hooks.example.com/in' }));
+    assert.equal(r.ok, false);
+    assert.ok(hasProblem(r, 'https_required', 'url'), JSON.stringify(r.problems));
+  });
+
+  test('validate: a missing or empty url is an error on url', () => {
+    for (const url of ['', undefined]) {
+      const r = engine.validate(base({ url }));
+      assert.equal(r.ok, false);
+      assert.ok(problemsOf(r).some((p) => p.field === 'url' && p.severity === 'error'));
+    }
+  });
+
+  test('validate: GET with a body is body_not_allowed', () => {
+    const r = engine.validate({ url: 'https://x.example.com/', method: 'GET', body: '{"a":1}' });
+    assert.equal(r.ok, false);
+    assert.ok(hasProblem(r, 'body_not_allowed', 'body'), JSON.stringify(r.problems));
+  });
+
+  test('validate: Content-Type cannot be set (any case)', () => {
+    for (const key of ['Content-Type', 'content-type', 'CONTENT-TYPE']) {
+      const r = engine.validate(base({ headers: [{ key: 'X-A', value: '1' }, { key, value: 'text/plain' }] }));
+      assert.equal(r.ok, false, key);
+      assert.ok(hasProblem(r, 'content_type_fixed', 'headers[1].key'), JSON.stringify(r.problems));
+    }
+  });
+
+  test('validate: message-framing headers cannot be set', () => {
+    for (const key of ['Host', 'Content-Length', 'Transfer-Encoding', 'Connection', 'Upgrade']) {
+      const r = engine.validate(base({ headers: [{ key, value: 'x' }] }));
+      assert.equal(r.ok, false, key);
+      assert.ok(problemsOf(r).some((p) => p.field === 'headers[0].key' && p.severity === 'error'), key);
+    }
+  });
+
+  test('validate: a header name that is not an HTTP token is an error', () => {
+    for (const key of ['Bad Header', 'X:Y', '', 'Ünï']) {
+      const r = engine.validate(base({ headers: [{ key, value: 'x' }] }));
+      assert.equal(r.ok, false, JSON.stringify(key));
+      assert.ok(problemsOf(r).some((p) => p.field === 'headers[0].key' && p.severity === 'error'), key);
+    }
+  });
+
+  test('validate: CR, LF or NUL typed into a header value is refused', () => {
+    for (const value of ['a\r\nX-Evil: 1', 'a\nb', 'a\rb', 'a\0b']) {
+      const r = engine.validate(base({ headers: [{ key: 'X-A', value }] }));
+      assert.equal(r.ok, false, JSON.stringify(value));
+      assert.ok(problemsOf(r).some((p) => p.field === 'headers[0].value' && p.severity === 'error'), JSON.stringify(r.problems));
+    }
+  });
+
+  test('validate: a body that is not JSON is invalid_json', () => {
+    const r = engine.validate(base({ body: '{"a": }' }));
+    assert.equal(r.ok, false);
+    assert.ok(hasProblem(r, 'invalid_json', 'body'), JSON.stringify(r.problems));
+  });
+
+  test('validate: placeholders are found before the JSON check', () => {
+    const r = engine.validate(base({ body: '{"n": "{{ user.name | default: "there" }}", "age": {{ user.age }}}' }));
+    assert.equal(r.ok, true, JSON.stringify(r.problems));
+  });
+
+  test('validate: unknown_variable and unclosed_tag', () => {
+    const unknown = engine.validate(base({ body: '{"n": "{{ account.name }}"}' }));
+    assert.equal(unknown.ok, false);
+    assert.ok(hasProblem(unknown, 'unknown_variable', 'body'), JSON.stringify(unknown.problems));
+    const unclosed = engine.validate(base({ headers: [{ key: 'X-N', value: 'Hi {{ user.name' }] }));
+    assert.equal(unclosed.ok, false);
+    assert.ok(hasProblem(unclosed, 'unclosed_tag', 'headers[0].value'), JSON.stringify(unclosed.problems));
+  });
+
+  test('validate: problems name params by index', () => {
+    const r = engine.validate(base({ params: [{ key: 'a', value: '1' }, { key: 'b', value: '{{ nope.x }}' }] }));
+    assert.equal(r.ok, false);
+    assert.ok(problemsOf(r).some((p) => p.field.startsWith('params[1]')), JSON.stringify(r.problems));
+  });
+
+  // Every spelling of loopback: refused by default, allowed only with
+  // allowLocalHttp. Parsing only: no traffic.
+  const LOOPBACK = [
+    'https://127.0.0.1/',
+    'https://127.0.0.1:8443/x',
+    'https://127.1/',
+    'https://127.0.1/',
+    'https://2130706433/',
+    'https://0x7f000001/',
+    'https://0x7F.0.0.1/',
+    'https://0177.0.0.1/',
+    'https://0177.1/',
+    'https://127.000.000.001/',
+    'https://127.255.255.254/',
+    'https://[::1]/',
+    'https://[0:0:0:0:0:0:0:1]/',
+    'https://[::ffff:127.0.0.1]/',
+    'https://[::ffff:7f00:1]/',
+    'https://localhost/',
+    'https://LOCALHOST./',
+    'https://api.localhost/',
+    'https://１２７.０.０.１/',
+  ];
+
+  test('validate: every loopback spelling is private_address by default', () => {
+    for (const url of LOOPBACK) {
+      const r = engine.validate(base({ url }));
+      assert.equal(r.ok, false, url);
+      assert.ok(hasProblem(r, 'private_address', 'url'), `${url}: ${JSON.stringify(r.problems)}`);
+    }
+  });
+
+  test('validate: allowLocalHttp admits loopback spellings, over http too', () => {
+    for (const url of LOOPBACK) {
+      const r = engine.validate(base({ url }), { allowLocalHttp: true });
+      assert.equal(r.ok, true, `${url}: ${JSON.stringify(r.problems)}`);
+    }
+    for (const url of ['http://127.0.0.1:8080/hook', 'http://[::1]:9000/', 'http://localhost/']) {
+      assert.equal(engine.validate(base({ url }), { allowLocalHttp: true }).ok, true, url);
+      assert.equal(engine.validate(base({ url })).ok, false, url);
+    }
+  });
+
+  test('validate: private, link-local, metadata and other special addresses stay refused', () => {
+    const urls = [
+      'https://10.0.0.1/',
+      'https://10.1/',
+      'https://172.16.0.1/',
+      'https://172.31.255.255/',
+      'https://192.168.1.1/',
+      'https://0xc0a80101/',
+      'https://3232235777/',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://169.254.1.1/',
+      'https://100.64.0.1/',
+      'https://0.0.0.0/',
+      'https://0/',
+      'https://[::]/',
+      'https://[fe80::1]/',
+      'https://[fc00::1]/',
+      'https://[fd00:ec2::254]/',
+      'https://[::ffff:10.0.0.1]/',
+      'https://[::ffff:169.254.169.254]/',
+      'https://metadata.google.internal/',
+      'https://224.0.0.1/',
+      'https://255.255.255.255/',
+    ];
+    for (const url of urls) {
+      for (const options of [undefined, { allowLocalHttp: true }]) {
+        const r = engine.validate(base({ url }), options);
+        assert.equal(r.ok, false, `${url} ${JSON.stringify(options)}`);
+        assert.ok(hasProblem(r, 'private_address', 'url'), `${url}: ${JSON.stringify(r.problems)}`);
+      }
+    }
+  });
+
+  test('validate: public hosts in odd spellings are not mistaken for private ones', () => {
+    for (const url of ['https://8.8.8.8/', 'https://[2606:4700::1111]/', 'https://127.example.com/', 'https://localhost.example.com/']) {
+      assert.equal(engine.validate(base({ url })).ok, true, url);
+    }
+  });
+
+  test('validate: non-object specs are problems, not throws', () => {
+    const cyclic = {};
+    cyclic.self = cyclic;
+    for (const spec of [null, undefined, 42, 'https://x.example.com', [], true, cyclic, { url: 1n, method: 'GET' }]) {
+      const r = engine.validate(spec);
+      assert.equal(r.ok, false, String(spec));
+      assert.ok(problemsOf(r).length > 0);
+    }
+  });
+
+  test('validate: wrongly typed fields are problems naming the field', () => {
+    const cases = [
+      [{ url: 42, method: 'POST' }, 'url'],
+      [{ url: 'https://x.example.com/', method: 7 }, 'method'],
+      [{ url: 'https://x.example.com/', method: 'POST', headers: 'X-A: 1' }, 'headers'],
+      [{ url: 'https://x.example.com/', method: 'POST', body: { a: 1 } }, 'body'],
+    ];
+    for (const [spec, field] of cases) {
+      const r = engine.validate(spec);
+      assert.equal(r.ok, false, JSON.stringify(spec));
+      assert.ok(problemsOf(r).some((p) => p.field.startsWith(field)), `${field}: ${JSON.stringify(r.problems)}`);
+    }
+  });
+
+  test('validate: bad options throw a HookcastError', () => {
+    assert.throws(() => engine.validate(base(), 'yes'), { name: 'HookcastError', code: 'invalid_options' });
+    assert.throws(() => engine.validate(base(), { allowLocalHttp: 'true' }), { name: 'HookcastError', code: 'invalid_options' });
+  });
+
+  // ---- variables ---------------------------------------------------------
+
+  test('variables: lists each placeholder with source, name, fallback and field', () => {
+    const spec = base({
+      url: 'https://x.example.com/u/{{ user.id }}',
+      params: [{ key: 'p', value: '{{ event.product_id }}' }],
+      headers: [{ key: 'X-Name', value: '{{ user.account_name | default: "John Doe" }}' }],
+      body: '{"k": "{{ event.key }}", "age": {{ user.age | default: 3 }}}',
+    });
+    const vars = engine.variables(spec);
+    assert.ok(Array.isArray(vars));
+    const find = (source, name) => vars.find((v) => v.source === source && v.name === name);
+    assert.deepEqual(find('user', 'id'), { source: 'user', name: 'id', fallback: null, field: 'url' });
+    assert.deepEqual(find('event', 'product_id'), { source: 'event', name: 'product_id', fallback: null, field: 'params[0].value' });
+    assert.deepEqual(find('user', 'account_name'), { source: 'user', name: 'account_name', fallback: 'John Doe', field: 'headers[0].value' });
+    assert.deepEqual(find('event', 'key'), { source: 'event', name: 'key', fallback: null, field: 'body' });
+    assert.equal(find('user', 'age')?.fallback, '3');
+    assert.equal(vars.length, 5, JSON.stringify(vars));
+  });
+
+  test('variables: nested and bracket names', () => {
+    const vars = engine.variables(base({ body: '{"c": "{{ user.address.city }}", "f": "{{ user["first name"] }}"}' }));
+    const names = vars.map((v) => v.name);
+    assert.ok(names.some((n) => n.includes('address') && n.includes('city')), JSON.stringify(vars));
+    assert.ok(names.some((n) => n.includes('first name')), JSON.stringify(vars));
+  });
+
+  test('variables: a non-object spec has no variables', () => {
+    for (const spec of [null, undefined, 3, 'x']) assert.deepEqual(engine.variables(spec), []);
+  });
+
+  // ---- render ------------------------------------------------------------
+
+  test('render: the request carries method, Content-Type and JSON body', () => {
+    const req = rendered(base({ headers: [{ key: 'X-Trace', value: 't-1' }] }), ctx());
+    assert.equal(req.method, 'POST');
+    assert.equal(header(req, 'Content-Type'), 'application/json');
+    assert.equal(header(req, 'X-Trace'), 't-1');
+    assert.deepEqual(JSON.parse(req.body), { ok: true });
+    assert.match(req.url, /^https:\/\/hooks\.example\.com\/in$/);
+  });
+
+  test('render: GET has a null body', () => {
+    const req = rendered({ url: 'https://x.example.com/', method: 'GET' }, ctx());
+    assert.equal(req.body, null);
+    assert.equal(req.method, 'GET');
+  });
+
+  test('render: a value in the URL path is one percent-encoded segment', () => {
+    const req = rendered(base({ url: 'https://x.example.com/u/{{ user.id }}/p' }), { user: { id: 'a/b?c#d e%' } });
+    const url = new URL(req.url);
+    assert.equal(url.hostname, 'x.example.com');
+    assert.equal(url.search, '');
+    assert.equal(url.hash, '');
+    const segments = url.pathname.split('/');
+    assert.equal(segments.length, 4, url.pathname);
+    assert.equal(decodeURIComponent(segments[2]), 'a/b?c#d e%');
+  });
+
+  test('render: a value cannot add a query parameter', () => {
+    const spec = base({ url: 'https://x.example.com/q?x={{ user.x }}', params: [{ key: 'p', value: '{{ user.p }}' }, { key: '{{ user.k }}', value: 'v' }] });
+    const req = rendered(spec, ctx({ x: '1&admin=1#f', p: 'a=b&c', k: 'k&z=1' }));
+    const url = new URL(req.url);
+    assert.deepEqual([...url.searchParams.keys()], ['x', 'p', 'k&z=1']);
+    assert.equal(url.searchParams.get('x'), '1&admin=1#f');
+    assert.equal(url.searchParams.get('p'), 'a=b&c');
+    assert.equal(url.hash, '');
+  });
+
+  test('render: header values are inserted as is; CR/LF/NUL refuse the request', () => {
+    const spec = base({ headers: [{ key: 'X-Name', value: 'Hi {{ user.name }}!' }] });
+    assert.equal(header(rendered(spec, ctx({ name: 'Zoë "Z" $(x) `y`' })), 'X-Name'), 'Hi Zoë "Z" $(x) `y`!');
+    for (const name of ['a\r\nX-Evil: 1', 'a\nb', 'a\rb', 'a\u0000b']) {
+      const r = engine.render(spec, ctx({ name }));
+      assert.equal(r.ok, false, JSON.stringify(name));
+      assert.ok(hasProblem(r, 'header_injection'), JSON.stringify(r.problems));
+    }
+  });
+
+  test('render: a value inside a JSON string is JSON-escaped', () => {
+    const spec = base({ body: '{"n": "Hi {{ user.name }}!"}' });
+    for (const name of ['plain', 'quote " back \\ slash', 'new\nline\ttab', '</script>', 'Zoë 💥', '\u0001\u001f', '"}, "admin": true, "x": "']) {
+      const body = JSON.parse(rendered(spec, ctx({ name })).body);
+      assert.deepEqual(body, { n: `Hi ${name}!` });
+    }
+  });
+
+  test('render: a whole-value placeholder becomes JSON of the value', () => {
+    const spec = base({ body: '{"age": {{ user.age }}, "vip": {{ user.vip }}, "name": {{ user.name }}, "gone": {{ user.gone }}, "fb": {{ user.gone | default: 7 }}}' });
+    const body = JSON.parse(rendered(spec, ctx({ age: 36, vip: true, name: 'Ada "A"' })).body);
+    assert.equal(body.age, 36);
+    assert.equal(body.vip, true);
+    assert.equal(body.name, 'Ada "A"');
+    assert.equal(body.gone, null);
+    assert.ok(body.fb === 7 || body.fb === '7', JSON.stringify(body));
+  });
+
+  test('render: missing, null, false and empty take the fallback', () => {
+    const spec = base({ body: '{"n": "{{ user.name | default: "there" }}"}' });
+    for (const props of [{}, { name: null }, { name: false }, { name: '' }]) {
+      assert.deepEqual(JSON.parse(rendered(spec, ctx(props)).body), { n: 'there' }, JSON.stringify(props));
+    }
+    assert.deepEqual(JSON.parse(rendered(spec, ctx({ name: 'Ada' })).body), { n: 'Ada' });
+    assert.deepEqual(JSON.parse(rendered(spec, {}).body), { n: 'there' });
+  });
+
+  test('render: user.id, event.key, nested and bracket names', () => {
+    const spec = base({
+      headers: [
+        { key: 'X-U', value: '{{ user.id }}' },
+        { key: 'X-E', value: '{{ event.key }}' },
+        { key: 'X-C', value: '{{ user.address.city }}' },
+        { key: 'X-F', value: '{{ user["first name"] }}' },
+        { key: 'X-P', value: '{{ event.product_id }}' },
+      ],
+    });
+    const req = rendered(spec, {
+      user: { id: 'u-9', properties: { address: { city: 'Lyon' }, 'first name': 'Ada' } },
+      event: { key: 'purchase', properties: { product_id: 'p-1' } },
+    });
+    assert.equal(header(req, 'X-U'), 'u-9');
+    assert.equal(header(req, 'X-E'), 'purchase');
+    assert.equal(header(req, 'X-C'), 'Lyon');
+    assert.equal(header(req, 'X-F'), 'Ada');
+    assert.equal(header(req, 'X-P'), 'p-1');
+  });
+
+  test('render: the body is valid JSON whatever the user data', () => {
+    const spec = base({ body: '{"a": "{{ user.a }}", "b": {{ user.b }}, "c": [{{ user.c }}, "{{ user.c }}"]}' });
+    const hostile = ['"', '\\', '\\"', '}', '{{ user.a }}', '\u2028\u2029', '\ud83d\ude00', 'null', '1e999', ''];
+    for (const a of hostile) {
+      for (const b of [a, 1.5, -0, 1e300, null, true, false, [1, 'x'], { k: 'v' }]) {
+        const r = engine.render(spec, ctx({ a, b, c: a }));
+        assert.ok(r.ok, JSON.stringify([a, b, r.problems]));
+        JSON.parse(r.request.body);
+      }
+    }
+  });
+
+  test('render: an invalid spec renders to the same problems as validate', () => {
+    const spec = base({ url: 'http://x.example.com/' });
+    const r = engine.render(spec, ctx());
+    assert.equal(r.ok, false);
+    assert.ok(hasProblem(r, 'https_required', 'url'));
+    assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), engine.validate(spec).problems.filter((p) => p.severity === 'error'));
+  });
+
+  test('render: allowLocalHttp is needed for loopback', () => {
+    const spec = base({ url: 'http://127.0.0.1:8080/hook' });
+    assert.equal(engine.render(spec, ctx()).ok, false);
+    assert.equal(rendered(spec, ctx(), { allowLocalHttp: true }).url, 'http://127.0.0.1:8080/hook');
+  });
+
+  test('render: non-object contexts do not throw', () => {
+    const cyclic = {};
+    cyclic.self = cyclic;
+    for (const context of [null, undefined, 5, 'x', [], cyclic]) {
+      const r = engine.render(base(), context);
+      problemsOf(r);
+    }
+    const r = engine.render(base(), { user: { properties: { n: 10n } } });
+    assert.equal(r.ok, false);
+  });
+
+  test('render: non-object specs are problems', () => {
+    for (const spec of [null, undefined, 'x', []]) {
+      const r = engine.render(spec, ctx());
+      assert.equal(r.ok, false);
+      assert.ok(problemsOf(r).length > 0);
+    }
+  });
+
+  // ---- compile / renderBatch ----------------------------------------------
+
+  const FANOUT = base({
+    url: 'https://x.example.com/u/{{ user.id }}?src={{ event.key }}',
+    params: [{ key: 'city', value: '{{ user.city | default: "nowhere" }}' }],
+    headers: [{ key: 'X-Name', value: '{{ user.name }}' }],
+    body: '{"name": "{{ user.name }}", "age": {{ user.age }}}',
+  });
+  const CONTEXTS = [
+    ctx({ name: 'Ada', age: 36, city: 'London' }),
+    ctx({ name: 'Zoë "Z"', age: null }),
+    { user: { id: 'only-id' } },
+    {},
+    ctx({ name: 'bad\r\nX-Evil: 1' }),
+    ctx({ name: '💥', age: 1e21 }),
+  ];
+
+  test('compile: webhook.render equals engine.render for every context', () => {
+    const c = engine.compile(FANOUT);
+    assert.ok(c.ok, JSON.stringify(c.problems));
+    try {
+      for (const context of CONTEXTS) assert.deepEqual(c.webhook.render(context), engine.render(FANOUT, context));
+    } finally {
+      c.webhook.dispose();
+    }
+  });
+
+  test('compile: renderBatch equals render, in order', () => {
+    const c = engine.compile(FANOUT);
+    assert.ok(c.ok);
+    try {
+      const batch = c.webhook.renderBatch(CONTEXTS);
+      assert.equal(batch.length, CONTEXTS.length);
+      CONTEXTS.forEach((context, i) => assert.deepEqual(batch[i], engine.render(FANOUT, context), `context ${i}`));
+      assert.equal(batch[4].ok, false);
+      assert.deepEqual(c.webhook.renderBatch([]), []);
+    } finally {
+      c.webhook.dispose();
+    }
+  });
+
+  test('compile: a batch with an unserialisable context answers it alone', () => {
+    const c = engine.compile(FANOUT);
+    const cyclic = {};
+    cyclic.self = cyclic;
+    try {
+      const batch = c.webhook.renderBatch([CONTEXTS[0], cyclic, CONTEXTS[1]]);
+      assert.equal(batch.length, 3);
+      assert.deepEqual(batch[0], engine.render(FANOUT, CONTEXTS[0]));
+      assert.equal(batch[1].ok, false);
+      assert.equal(batch[1].problems[0].field, 'contexts[1]');
+      assert.deepEqual(batch[2], engine.render(FANOUT, CONTEXTS[1]));
+      assert.throws(() => c.webhook.renderBatch('nope'), { name: 'HookcastError', code: 'invalid_contexts' });
+    } finally {
+      c.webhook.dispose();
+    }
+  });
+
+  test('compile: options are compiled in (allowLocalHttp)', () => {
+    const spec = base({ url: 'http://127.0.0.1:9/x/{{ user.id }}' });
+    assert.equal(engine.compile(spec).ok, false);
+    const c = engine.compile(spec, { allowLocalHttp: true });
+    assert.ok(c.ok, JSON.stringify(c.problems));
+    try {
+      assert.deepEqual(c.webhook.render(ctx()), engine.render(spec, ctx(), { allowLocalHttp: true }));
+    } finally {
+      c.webhook.dispose();
+    }
+  });
+
+  test('compile: an invalid spec gives the problems of validate', () => {
+    const spec = base({ method: 'GET' });
+    const c = engine.compile(spec);
+    assert.equal(c.ok, false);
+    assert.equal(c.webhook, undefined);
+    assert.ok(hasProblem(c, 'body_not_allowed', 'body'));
+    assert.equal(engine.compile(null).ok, false);
+  });
+
+  test('compile: dispose is idempotent and use after dispose throws', () => {
+    const c = engine.compile(FANOUT);
+    c.webhook.dispose();
+    c.webhook.dispose();
+    assert.throws(() => c.webhook.render(ctx()), { name: 'HookcastError', code: 'disposed', message: /disposed/ });
+    assert.throws(() => c.webhook.renderBatch([ctx()]), { name: 'HookcastError', code: 'disposed' });
+  });
+
+  test('compile: disposing one webhook leaves the others working', () => {
+    const a = engine.compile(FANOUT);
+    const b = engine.compile(base({ headers: [{ key: 'X-B', value: '{{ user.id }}' }] }));
+    a.webhook.dispose();
+    const c = engine.compile(FANOUT);
+    try {
+      assert.equal(header(b.webhook.render(ctx()).request, 'X-B'), 'u-1');
+      assert.deepEqual(c.webhook.render(CONTEXTS[0]), engine.render(FANOUT, CONTEXTS[0]));
+    } finally {
+      b.webhook.dispose();
+      c.webhook.dispose();
+    }
+  });
+
+  // ---- toCurl / toTable ----------------------------------------------------
+
+  test('toCurl: one curl command naming the method and the URL', () => {
+    const req = rendered(base({ headers: [{ key: 'X-Name', value: "O'Brien" }] }), ctx());
+    const cmd = engine.toCurl(req);
+    assert.equal(typeof cmd, 'string');
+    assert.match(cmd, /^curl /);
+    assert.ok(cmd.includes('hooks.example.com/in'));
+    assert.ok(cmd.includes('POST'));
+  });
+
+  test('toCurl: bad requests throw HookcastError invalid_request', () => {
+    for (const request of [null, undefined, {}, 'curl x', { method: 'GET' }, { method: 'GET', url: 'https://x.example.com/', headers: 'x', body: null }]) {
+      assert.throws(() => engine.toCurl(request), { name: 'HookcastError', code: 'invalid_request' }, JSON.stringify(request));
+    }
+  });
+
+  test('toTable: request, params, headers and body rows', () => {
+    const spec = base({
+      url: 'https://x.example.com/p',
+      params: [{ key: 'q', value: '{{ user.q }}' }, { key: 'n', value: '2' }],
+      headers: [{ key: 'X-A', value: 'a' }],
+      body: '{"b": 1}',
+    });
+    const rows = engine.toTable(rendered(spec, ctx({ q: 'a b&c' })));
+    for (const row of rows) {
+      assert.ok(['request', 'params', 'headers', 'body'].includes(row.section), JSON.stringify(row));
+      assert.equal(typeof row.key, 'string');
+      assert.equal(typeof row.value, 'string');
+    }
+    const values = (section) => rows.filter((r) => r.section === section).map((r) => [r.key, r.value]);
+    assert.ok(values('request').some(([, v]) => v === 'POST'));
+    assert.deepEqual(values('params'), [['q', 'a b&c'], ['n', '2']]);
+    assert.ok(values('headers').some(([k, v]) => k === 'X-A' && v === 'a'));
+    assert.ok(values('headers').some(([k, v]) => k === 'Content-Type' && v === 'application/json'));
+    assert.equal(values('body').length, 1);
+    assert.deepEqual(JSON.parse(values('body')[0][1]), { b: 1 });
+  });
+
+  test('toTable: bad requests throw HookcastError invalid_request', () => {
+    for (const request of [null, 7, { url: 3 }]) {
+      assert.throws(() => engine.toTable(request), { name: 'HookcastError', code: 'invalid_request' });
+    }
+  });
+
+  // ---- retryDecision ---------------------------------------------------------
+
+  const NOW = Date.UTC(2030, 0, 15, 12, 0, 0);
+
+  test('retryDecision: the status table', () => {
+    const table = [
+      [{ status: 200 }, false],
+      [{ status: 204 }, false],
+      [{ status: 301 }, false],
+      [{ status: 302 }, false],
+      [{ status: 400 }, false],
+      [{ status: 401 }, false],
+      [{ status: 404 }, false],
+      [{ status: 408 }, true],
+      [{ status: 429 }, true],
+      [{ status: 451 }, false],
+      [{ status: 500 }, true],
+      [{ status: 502 }, true],
+      [{ status: 503 }, true],
+      [{ status: 599 }, true],
+      [{ error: 'timeout' }, true],
+      [{ error: 'network' }, true],
+    ];
+    for (const [outcome, retry] of table) {
+      const d = engine.retryDecision(outcome, 1, NOW);
+      assert.equal(d.retry, retry, JSON.stringify([outcome, d]));
+      assert.equal(d.delayMs, retry ? 1000 : 0, JSON.stringify([outcome, d]));
+      assert.match(d.reason, /^[a-z_]+$/);
+    }
+    assert.equal(engine.retryDecision({ status: 200 }, 1, NOW).reason, 'success');
+  });
+
+  test('retryDecision: backoff 1 s, 2 s, 4 s, then at most 3 retries', () => {
+    assert.deepEqual([1, 2, 3].map((a) => engine.retryDecision({ status: 503 }, a, NOW).delayMs), [1000, 2000, 4000]);
+    for (const attempt of [4, 5, 100]) {
+      const d = engine.retryDecision({ status: 503 }, attempt, NOW);
+      assert.equal(d.retry, false, `attempt ${attempt}`);
+    }
+  });
+
+  test('retryDecision: Retry-After in seconds is honoured up to 10 s', () => {
+    assert.equal(engine.retryDecision({ status: 429, retryAfter: '5' }, 1, NOW).delayMs, 5000);
+    assert.equal(engine.retryDecision({ status: 503, retryAfter: '3' }, 1, NOW).delayMs, 3000);
+    assert.equal(engine.retryDecision({ status: 429, retryAfter: '30' }, 1, NOW).delayMs, 10000);
+    assert.equal(engine.retryDecision({ status: 429, retryAfter: '99999999999999999999999' }, 1, NOW).delayMs, 10000);
+  });
+
+  test('retryDecision: Retry-After as an HTTP date is resolved against nowMs', () => {
+    const inSeconds = (s) => new Date(NOW + s * 1000).toUTCString();
+    assert.equal(engine.retryDecision({ status: 503, retryAfter: inSeconds(4) }, 1, NOW).delayMs, 4000);
+    assert.equal(engine.retryDecision({ status: 503, retryAfter: inSeconds(3600) }, 1, NOW).delayMs, 10000);
+    assert.equal(engine.retryDecision({ status: 429, retryAfter: 'Tue, 15 Jan 2030 12:00:06 GMT' }, 1, NOW).delayMs, 6000);
+    assert.equal(engine.retryDecision({ status: 429, retryAfter: 'Tuesday, 15-Jan-30 12:00:07 GMT' }, 1, NOW).delayMs, 7000);
+    assert.equal(engine.retryDecision({ status: 429, retryAfter: 'Tue Jan 15 12:00:08 2030' }, 1, NOW).delayMs, 8000);
+  });
+
+  test('retryDecision: garbage Retry-After falls back to the backoff', () => {
+    for (const retryAfter of ['soon', '', '-5', '1.5', '0x10', 'Mon, 99 Foo 2030 99:99:99 GMT', '5 s']) {
+      const d = engine.retryDecision({ status: 503, retryAfter }, 2, NOW);
+      assert.equal(d.retry, true, retryAfter);
+      assert.equal(d.delayMs, 2000, `${JSON.stringify(retryAfter)}: ${JSON.stringify(d)}`);
+    }
+  });
+
+  test('retryDecision: Retry-After does not make a non-retryable status retry', () => {
+    assert.equal(engine.retryDecision({ status: 404, retryAfter: '1' }, 1, NOW).retry, false);
+    assert.equal(engine.retryDecision({ status: 503, retryAfter: '1' }, 4, NOW).retry, false);
+  });
+
+  test('retryDecision: nowMs defaults to Date.now()', () => {
+    const soon = new Date(Date.now() + 60_000).toUTCString();
+    assert.equal(engine.retryDecision({ status: 503, retryAfter: soon }, 1).delayMs, 10000);
+  });
+
+  test('retryDecision: jitter is deterministic per seed and within the delay', () => {
+    const a = engine.retryDecision({ status: 503 }, 3, NOW, { jitter: true, seed: 7 });
+    const b = engine.retryDecision({ status: 503 }, 3, NOW, { jitter: true, seed: 7 });
+    assert.deepEqual(a, b);
+    const delays = new Set();
+    for (let seed = 0; seed < 20; seed++) {
+      const d = engine.retryDecision({ status: 503 }, 3, NOW, { jitter: true, seed });
+      assert.equal(d.retry, true);
+      assert.ok(d.delayMs >= 0 && d.delayMs <= 4000, JSON.stringify(d));
+      delays.add(d.delayMs);
+    }
+    assert.ok(delays.size > 1, 'different seeds give different delays');
+  });
+
+  test('retryDecision: a status outside 100..599 or an attempt below 1 is a no-retry decision', () => {
+    for (const [outcome, attempt] of [[{ status: 42 }, 1], [{ status: 700 }, 1], [{ status: 99 }, 1], [{ status: 503 }, 0], [{ status: 503 }, -1]]) {
+      assert.deepEqual(engine.retryDecision(outcome, attempt, NOW), { retry: false, delayMs: 0, reason: 'invalid_outcome' }, JSON.stringify([outcome, attempt]));
+    }
+  });
+
+  test('retryDecision: bad input throws HookcastError with a stable code', () => {
+    for (const outcome of [null, undefined, {}, { status: 'x' }, { status: 200.5 }, { error: 'dns' }, 'timeout', [503]]) {
+      assert.throws(() => engine.retryDecision(outcome, 1, NOW), { name: 'HookcastError', code: 'invalid_outcome' }, JSON.stringify(outcome));
+    }
+    for (const attempt of [1.5, '1', NaN, undefined, 2 ** 40]) {
+      assert.throws(() => engine.retryDecision({ status: 503 }, attempt, NOW), { name: 'HookcastError', code: 'invalid_attempt' }, String(attempt));
+    }
+    assert.throws(() => engine.retryDecision({ status: 503 }, 1, Number.NaN), { name: 'HookcastError', code: 'invalid_now' });
+    assert.throws(() => engine.retryDecision({ status: 503 }, 1, NOW, { jitter: 'yes' }), { name: 'HookcastError', code: 'invalid_options' });
+  });
+
+  // ---- shared fixtures (written by the C++ side; each file may be absent) ----
+
+  fixtureCases(engine, { test, assert, fixtures, hasProblem, problemsOf });
+}
+
+// The fixtures' shapes are owned by the native tests; these readers follow them.
+function fixtureCases(engine, { test, assert, fixtures, hasProblem }) {
+  // urls.json: [{ url, ok, code?, allowLocalHttp? , host?, class? }] — what
+  // the URL rules decide, seen here through validate() of a bodiless GET.
+  if (Array.isArray(fixtures.urls)) {
+    test(`fixtures/urls.json: validate agrees on all ${fixtures.urls.length} URLs`, () => {
+      for (const c of fixtures.urls) {
+        const options = c.allowLocalHttp ? { allowLocalHttp: true } : undefined;
+        const r = engine.validate({ url: c.url, method: 'GET' }, options);
+        const label = `${JSON.stringify(c)} -> ${JSON.stringify(r.problems)}`;
+        assert.equal(r.ok, c.ok, label);
+        if (!c.ok && c.code) assert.ok(hasProblem(r, c.code, 'url'), label);
+      }
+    });
+  }
+
+  // render.json / templates.json: [{ name, spec, context | context_json,
+  // expect: { ok, request?, warnings?: [code], problems?: [code] } }].
+  const codes = (problems, severity) => problems.filter((p) => p.severity === severity).map((p) => p.code);
+  // Cases whose context JS cannot express: JSON.parse reads the fixture's
+  // 1000.0 as 1000, so a JS caller sends "1000" (and the engine prints that).
+  const NOT_FROM_JS = new Set(['text of values: arrays join, objects print as JSON, booleans as words']);
+  for (const name of ['render', 'templates']) {
+    if (!Array.isArray(fixtures[name])) continue;
+    for (const c of fixtures[name]) {
+      if (NOT_FROM_JS.has(c.name)) continue;
+      let context = c.context;
+      if (c.context_json !== undefined) {
+        // A JS caller can only pass what JSON.parse yields; malformed context
+        // text is the native tests' business.
+        try {
+          context = JSON.parse(c.context_json);
+        } catch {
+          continue;
+        }
+      }
+      test(`fixtures/${name}.json: ${c.name}`, () => {
+        const r = engine.render(c.spec, context);
+        assert.equal(r.ok, c.expect.ok, JSON.stringify(r));
+        if (c.expect.ok) {
+          assert.deepEqual(r.request, c.expect.request);
+          if (c.expect.warnings) assert.deepEqual(codes(r.warnings, 'warning'), c.expect.warnings);
+          const compiled = engine.compile(c.spec);
+          assert.ok(compiled.ok, JSON.stringify(compiled.problems));
+          try {
+            assert.deepEqual(compiled.webhook.render(context), r);
+            assert.deepEqual(compiled.webhook.renderBatch([context, context]), [r, r]);
+          } finally {
+            compiled.webhook.dispose();
+          }
+        } else {
+          assert.deepEqual(codes(r.problems, 'error'), c.expect.problems);
+        }
+      });
+    }
+  }
+}
