@@ -115,6 +115,8 @@ std::string percent_decode_for_display(std::string_view s) {
 }  // namespace
 
 std::string to_curl(const HttpRequest& request) {
+  // MAX_ARG_STRLEN is 32 pages (128 KiB) including the terminating NUL.
+  constexpr std::size_t kMaxArgBytes = 128 * 1024 - 1;
   const char* const kNext = " \\\n  ";
   // --globoff: "[]{}" in the URL are not ranges; --path-as-is: "/../" is not
   // collapsed. Both keep curl from rewriting the URL that was rendered.
@@ -138,10 +140,18 @@ std::string to_curl(const HttpRequest& request) {
     // With a body curl adds "Content-Type: application/x-www-form-urlencoded".
     if (!has_header(request, "Content-Type"))
       out += std::string(kNext) + "--header 'Content-Type:'";
-    // --data-raw sends the bytes as given, including a leading "@" (which
-    // --data-binary would read as a file name) and newlines.
-    out += kNext;
-    out += "--data-raw " + sh_quote(*request.body);
+    if (request.body->size() <= kMaxArgBytes) {
+      // --data-raw sends the bytes as given, including a leading "@" (which
+      // --data-binary would read as a file name) and newlines.
+      out += kNext;
+      out += "--data-raw " + sh_quote(*request.body);
+    } else {
+      // Linux refuses a single exec argument over 128 KiB, so a large body
+      // goes through printf, a shell builtin (no exec), into curl's stdin.
+      out += kNext;
+      out += "--data-binary @-";
+      out = "printf '%s' " + sh_quote(*request.body) + " |\n" + out;
+    }
   }
   return out;
 }

@@ -14,9 +14,9 @@ namespace hookcast {
 /// them, and the body bytes verbatim (--data-raw, so a leading "@" is not a
 /// file name; curl's form Content-Type suppressed unless one is set). Every
 /// value is single-quoted, so no byte is interpreted by the shell; a NUL byte
-/// cannot be carried by any shell argument (rendering never produces one),
-/// and the kernel caps one argument at 128 KiB, which bounds the body a
-/// copied command can carry.
+/// cannot be carried by any shell argument (rendering never produces one).
+/// The kernel caps one exec argument at 128 KiB, so a larger body is piped
+/// in from the shell builtin printf (`printf '%s' '…' | curl … --data-binary @-`).
 std::string to_curl(const HttpRequest& request);
 
 struct TableRow {

@@ -37,7 +37,7 @@ struct HttpRequest {
   std::string method;
   std::string url;  ///< absolute, normalised, fragment removed
   std::vector<std::pair<std::string, std::string>> headers;  ///< in send order
-  std::optional<std::string> body;  ///< nullopt: no body (always for GET)
+  std::optional<std::string> body;                           ///< nullopt: no body (always for GET)
 };
 
 }  // namespace hookcast

@@ -180,5 +180,24 @@ TEST(ToTable, UndecodableParamStaysEncoded) {
   EXPECT_EQ(rows[4].value, "%zz");
 }
 
+// Regression: a body over Linux's 128 KiB exec-argument limit made the copied
+// command fail with "Argument list too long"; it is now piped in by printf.
+TEST(ToCurl, LargeBodyIsPipedThroughPrintf) {
+  HttpRequest small{"POST",
+                    "https://a.example/",
+                    {{"Content-Type", "application/json"}},
+                    std::string(128 * 1024 - 1, 'a')};
+  EXPECT_EQ(to_curl(small).rfind("curl ", 0), 0u);
+  EXPECT_NE(to_curl(small).find("--data-raw '"), std::string::npos);
+
+  HttpRequest large = small;
+  large.body = std::string(128 * 1024, 'a');
+  const std::string command = to_curl(large);
+  EXPECT_EQ(command.rfind("printf '%s' 'aaa", 0), 0u);
+  EXPECT_NE(command.find("' |\ncurl --globoff"), std::string::npos);
+  EXPECT_NE(command.find("--data-binary @-"), std::string::npos);
+  EXPECT_EQ(command.find("--data-raw"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hookcast
