@@ -5,8 +5,13 @@
 #include <string_view>
 #include <vector>
 
+#include "ascii.hpp"
+
 namespace hookcast {
 namespace {
+
+using ascii::hex_value;
+using ascii::iequals;
 
 // POSIX single quoting: nothing is special inside '...' except the closing
 // quote, so every byte but NUL (which no argv can hold) survives as is.
@@ -32,15 +37,6 @@ std::string sh_word(std::string_view s) {
   return plain ? std::string(s) : sh_quote(s);
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 bool has_header(const HttpRequest& r, std::string_view name) {
   for (const auto& h : r.headers)
     if (iequals(h.first, name)) return true;
@@ -51,13 +47,6 @@ bool blank(std::string_view v) {
   for (char c : v)
     if (c != ' ' && c != '\t') return false;
   return true;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool valid_utf8(std::string_view s) {

@@ -6,20 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "ascii.hpp"
+
 namespace hookcast {
 namespace {
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+using ascii::iequals;
+using ascii::is_digit;
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
 // algorithm): the clock-free, locale-free replacement for timegm().

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "ascii.hpp"
+
 namespace hookcast {
 namespace {
 
@@ -9,7 +11,7 @@ bool is_liquid_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using ascii::is_digit;
 bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c) || c == '-'; }
 
 bool is_plain_name(std::string_view key) {
