@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "json_check.hpp"
 #include "json_text.hpp"
 
 namespace {
@@ -15,30 +16,6 @@ namespace {
 void check(bool ok) {
   if (!ok) std::abort();
 }
-
-// Records nlohmann's verdict without exceptions.
-struct Verdict : nlohmann::json_sax<nlohmann::json> {
-  bool failed = false;
-  std::string what;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { return true; }
-  bool key(string_t&) override { return true; }
-  bool end_object() override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t, const std::string&,
-                   const nlohmann::detail::exception& ex) override {
-    failed = true;
-    what = ex.what();
-    return false;
-  }
-};
 
 }  // namespace
 
@@ -52,8 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!ours);
     return 0;
   }
-  Verdict verdict;
-  nlohmann::json::sax_parse(text, &verdict, nlohmann::json::input_format_t::json, true);
+  const hookcast::JsonSyntaxCheck verdict = hookcast::check_json_syntax(text);
   if (!ours) {
     check(error.offset <= size && !error.reason.empty());
     check(verdict.failed);

@@ -3,38 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "json_check.hpp"
 #include "json_text.hpp"
 
 namespace hookcast {
 namespace {
-
-// Records only the first error and its byte position; sax_parse reports
-// errors through this callback instead of throwing, so it also works with
-// -fno-exceptions.
-struct ErrorSax : nlohmann::json_sax<nlohmann::json> {
-  bool failed = false;
-  std::size_t position = 0;
-  std::string what;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { return true; }
-  bool key(string_t&) override { return true; }
-  bool end_object() override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t pos, const std::string&,
-                   const nlohmann::detail::exception& ex) override {
-    failed = true;
-    position = pos;
-    what = ex.what();
-    return false;
-  }
-};
 
 // nlohmann's message minus its prefix and its own (byte-based) position.
 std::string reason_of(const std::string& what) {
@@ -55,7 +28,36 @@ std::string reason_of(const std::string& what) {
   return r;
 }
 
+// Only the first error and its byte position; sax_parse reports errors
+// through this callback instead of throwing, so it works with -fno-exceptions.
+struct ErrorSax : nlohmann::json_sax<nlohmann::json> {
+  JsonSyntaxCheck result;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t pos, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
+    result = {true, pos, ex.what()};
+    return false;
+  }
+};
+
 }  // namespace
+
+JsonSyntaxCheck check_json_syntax(std::string_view text) {
+  ErrorSax sax;
+  nlohmann::json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, true);
+  return sax.result;
+}
 
 BodyAnalysis analyze_body(std::string_view body, Problems& problems) {
   BodyAnalysis result;
@@ -122,8 +124,7 @@ BodyAnalysis analyze_body(std::string_view body, Problems& problems) {
   }
   for (std::size_t i = kept_end; i < body.size(); ++i) check[i] = ' ';
 
-  ErrorSax sax;
-  nlohmann::json::sax_parse(check, &sax, nlohmann::json::input_format_t::json, true);
+  const JsonSyntaxCheck sax = check_json_syntax(check);
   if (sax.failed) {
     std::size_t offset = sax.position > 0 ? sax.position - 1 : 0;
     if (offset > body.size()) offset = body.size();
