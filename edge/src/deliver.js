@@ -26,6 +26,9 @@ export function checkTimeout(value, field = 'timeoutMs') {
 }
 
 const utf8 = new TextEncoder();
+// Stateless use only (one whole body per call, no `stream: true`), so one
+// decoder serves every attempt of the isolate.
+const wholeDecoder = new TextDecoder('utf-8');
 
 /** The exact bytes of a rendered request's body (empty when it has none). */
 export function bodyBytesOf(request) {
@@ -33,8 +36,11 @@ export function bodyBytesOf(request) {
 }
 
 /**
- * Builds the outgoing Headers: the rendered headers, then `webhook-id` and,
- * when signing, `webhook-timestamp` and `webhook-signature`.
+ * The outgoing header list: the rendered headers, then `webhook-id` and,
+ * when signing, `webhook-timestamp` and `webhook-signature` (a rendered
+ * header of one of those names is replaced, not doubled). A plain
+ * [name, value][] list: fetch takes it as is, cheaper than filling a
+ * Headers object one native call at a time.
  *
  * Header values are sent as their UTF-8 bytes (as curl sends them, so the
  * cURL preview and the send agree). The Fetch standard types them as
@@ -43,15 +49,23 @@ export function bodyBytesOf(request) {
  * double-encodes ("Zoë" arrives as "ZoÃ«"). So the text goes in as is;
  * tests/js/edge_delivery.test.mjs checks the bytes a sink receives.
  */
-export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
-  const headers = new Headers();
-  for (const [name, value] of request.headers) headers.append(name, value);
-  headers.set('webhook-id', msgId);
-  if (signingKey) {
-    const signed = await signAttempt(signingKey, msgId, Math.floor(nowMs / 1000), bodyBytesOf(request));
-    for (const [k, v] of Object.entries(signed)) headers.set(k, v);
+function headerList(request, added) {
+  const list = [];
+  for (const pair of request.headers) {
+    const name = pair[0];
+    // Cheap length test first: only names as long as an added one can clash.
+    if (name.length >= 10 && name.length <= 17 && Object.hasOwn(added, name.toLowerCase())) continue;
+    list.push(pair);
   }
-  return headers;
+  for (const name in added) list.push([name, added[name]]);
+  return list;
+}
+
+/** As headerList, for callers that want the list with signing done (async). */
+export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
+  const added = { 'webhook-id': msgId };
+  if (signingKey) Object.assign(added, await signAttempt(signingKey, msgId, Math.floor(nowMs / 1000), bodyBytesOf(request)));
+  return headerList(request, added);
 }
 
 /**
@@ -65,22 +79,22 @@ export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
  *   'connection_reset' | 'tls' | 'network'), errorMessage, bodyError }.
  * `bodyError` is set when the status arrived but reading the body failed
  * (e.g. the timeout struck mid-body): the status stands, the body is partial.
+ *
+ * The timeout is one AbortSignal.timeout() for the whole attempt: workerd
+ * rejects the pending fetch and any pending body read when it fires (checked
+ * for arrayBuffer(), text() and stream reads), so no timer of our own and no
+ * race against one is needed.
  */
-export async function sendOnce({ request, msgId, signingKey = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = fetch }) {
+export function sendOnce({ request, msgId, signingKey = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = fetch }) {
   const startedAt = Date.now();
-  const headers = await outgoingHeaders(request, msgId, signingKey, startedAt);
-  const controller = new AbortController();
-  let timedOut = false;
-  let onAbort;
-  const aborted = new Promise((_, reject) => {
-    onAbort = () => reject(new Error('hookcast: attempt timed out'));
-  });
-  aborted.catch(() => {});
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-    onAbort();
-  }, timeoutMs);
+  if (signingKey) {
+    return outgoingHeaders(request, msgId, signingKey, startedAt).then((headers) => attempt(request, headers, startedAt, timeoutMs, fetchImpl));
+  }
+  return attempt(request, headerList(request, { 'webhook-id': msgId }), startedAt, timeoutMs, fetchImpl);
+}
+
+async function attempt(request, headers, startedAt, timeoutMs, fetchImpl) {
+  const signal = AbortSignal.timeout(timeoutMs);
   const result = {
     startedAt,
     durationMs: 0,
@@ -95,70 +109,71 @@ export async function sendOnce({ request, msgId, signingKey = null, timeoutMs = 
   };
   let response;
   try {
-    response = await Promise.race([
-      fetchImpl(request.url, {
-        method: request.method,
-        headers,
-        // The string itself: workerd sends it as UTF-8 (the bytes signed
-        // above), and a string body is cheaper for it than a Uint8Array.
-        body: request.body == null ? undefined : request.body,
-        redirect: 'manual',
-        signal: controller.signal,
-      }),
-      aborted,
-    ]);
+    response = await fetchImpl(request.url, {
+      method: request.method,
+      headers,
+      // The string itself: workerd sends it as UTF-8 (the bytes signed
+      // above), and a string body is cheaper for it than a Uint8Array.
+      body: request.body == null ? undefined : request.body,
+      redirect: 'manual',
+      signal,
+    });
   } catch (e) {
-    clearTimeout(timer);
+    const timedOut = signal.aborted;
     result.error = timedOut ? 'timeout' : await classifyError(e, request.url, timeoutMs);
     result.errorMessage = timedOut ? `No response within ${timeoutMs} ms.` : String(e?.message ?? e);
     result.durationMs = Date.now() - startedAt;
     return result;
   }
-  result.status = response.status;
-  result.headers = [...response.headers];
-  if (response.status >= 300 && response.status < 400) result.redirect = response.headers.get('location');
+  const status = response.status;
+  result.status = status;
+  // One pass over the response headers (workerd gives lower-case names):
+  // the copy kept for the record, and the three this function needs.
+  let length = null;
+  let encoded = false;
+  const list = [];
+  for (const pair of response.headers) {
+    list.push(pair);
+    const name = pair[0];
+    if (name === 'content-length') length = pair[1];
+    else if (name === 'content-encoding') encoded = pair[1].trim().toLowerCase() !== 'identity';
+    else if (name === 'location' && status >= 300 && status < 400) result.redirect = pair[1];
+  }
+  result.headers = list;
   try {
-    const { text, truncated } = await readBody(response, aborted);
-    result.body = text;
-    result.bodyTruncated = truncated;
+    if (response.body === null) {
+      // No body (204, 304, HEAD): nothing to read.
+    } else if (!encoded && length !== null && length.length <= 5 && /^\d+$/.test(length) && Number(length) <= BODY_LIMIT_BYTES) {
+      // HTTP framing ends the body at Content-Length, so one whole read is
+      // bounded. Not for a Content-Encoding: workerd decompresses, and a
+      // 1 KiB gzip can unpack to megabytes (tested), so those stream.
+      result.body = wholeDecoder.decode(await response.arrayBuffer());
+    } else {
+      const { text, truncated } = await readBounded(response.body);
+      result.body = text;
+      result.bodyTruncated = truncated;
+    }
   } catch (e) {
-    result.body = e.partialText ?? '';
+    result.body = e?.partialText ?? '';
     result.bodyTruncated = true;
-    result.bodyError = timedOut ? 'timeout' : 'connection_reset';
-  } finally {
-    clearTimeout(timer);
+    result.bodyError = signal.aborted ? 'timeout' : 'connection_reset';
   }
   result.durationMs = Date.now() - startedAt;
   return result;
 }
 
 /**
- * A body whose Content-Length is within the limit is read whole (the
- * common, cheaper case: HTTP framing ends it there); any other is streamed
- * through readBounded.
- */
-async function readBody(response, aborted) {
-  const declared = response.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= BODY_LIMIT_BYTES && response.body) {
-    const bytes = await Promise.race([response.arrayBuffer(), aborted]);
-    return { text: new TextDecoder('utf-8').decode(bytes), truncated: false };
-  }
-  return readBounded(response.body, aborted);
-}
-
-/**
  * Reads at most BODY_LIMIT_BYTES from a stream, then cancels it, so an endless
  * or huge body costs 64 KiB of memory and stops the transfer.
  */
-async function readBounded(stream, aborted) {
-  if (!stream) return { text: '', truncated: false };
+async function readBounded(stream) {
   const decoder = new TextDecoder('utf-8');
   const reader = stream.getReader();
   let kept = 0;
   let text = '';
   try {
     for (;;) {
-      const { done, value } = await Promise.race([reader.read(), aborted]);
+      const { done, value } = await reader.read();
       if (done) return { text: text + decoder.decode(), truncated: false };
       const room = BODY_LIMIT_BYTES - kept;
       if (value.byteLength > room) {
@@ -170,7 +185,7 @@ async function readBounded(stream, aborted) {
       text += decoder.decode(value, { stream: true });
       if (kept === BODY_LIMIT_BYTES) {
         // Exactly at the limit: truncated only if more bytes follow.
-        const next = await Promise.race([reader.read(), aborted]);
+        const next = await reader.read();
         if (next.done) return { text: text + decoder.decode(), truncated: false };
         reader.cancel().catch(() => {});
         return { text: text + decoder.decode(), truncated: true };
