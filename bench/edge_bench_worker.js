@@ -3,10 +3,18 @@
 // runs n sends at the given concurrency INSIDE workerd and answers the wall
 // time, so the numbers hold no Node<->workerd dispatch cost.
 //   mode "bare":     fetch(url, POST body) + read the body
-//   mode "pipeline": hookcast's per-send path: engine render (compiled spec),
-//                    SSRF re-check through the engine, sendOnce (timeout,
-//                    manual redirect, bounded capture), engine retry decision.
-//                    No persistence (the /v1/deliveries row measures that).
+//   mode "pipeline": hookcast's first attempt: engine render (compiled spec),
+//                    sendOnce (timeout, manual redirect, bounded capture,
+//                    webhook-id), engine retry decision. No SSRF re-check:
+//                    the engine checked the destination when it rendered it
+//                    (as DeliveryBatch skips it for a first attempt right
+//                    after POST /v1/deliveries). No persistence (the
+//                    /v1/deliveries row measures that).
+//   mode "retry":    the same plus the SSRF re-check through the engine, as
+//                    for every retry and every attempt after a restart.
+//   mode "send":     sendOnce alone on one pre-rendered request.
+//   mode "render":   render + sendOnce, no retry decision.
+// The last two exist for the breakdown (stages removed one at a time).
 
 import worker, { DeliveryBatch } from '../edge/src/index.js';
 import { getEngine, engineOptions, destinationProblems, retryDecisionFor } from '../edge/src/engine.js';
@@ -65,12 +73,16 @@ export default {
       compiled.webhook.dispose?.();
       return Response.json({ sink });
     }
+    const recheck = mode === 'retry';
+    const decide = mode !== 'send' && mode !== 'render';
+    const fixed = mode === 'send' ? compiled.webhook.render(ctxOf(0)) : null;
     const result = await run(n, concurrency, async (i) => {
-      const rendered = compiled.webhook.render(ctxOf(i));
+      const rendered = fixed ?? compiled.webhook.render(ctxOf(i));
       if (!rendered.ok) return false;
-      if (destinationProblems(engine, rendered.request.url, options).length) return false;
+      if (recheck && destinationProblems(engine, rendered.request.url, options).length) return false;
       const sent = await sendOnce({ request: rendered.request, msgId: `msg_bench_${i}`, timeoutMs: 15_000 });
-      const decision = retryDecisionFor(engine, sent, 1);
+      if (!decide) return sent.status === 200;
+      const decision = retryDecisionFor(engine, sent, recheck ? 2 : 1);
       return decision.reason === 'success';
     });
     compiled.webhook.dispose?.();
