@@ -1,19 +1,25 @@
 // Delivery throughput against a local keep-alive sink (127.0.0.1 only).
 //
 // Rows, each at concurrency 1, 16 and 64, N sends (BENCH_N, default 2000):
-//   hookcast pipeline (workerd)   render + SSRF guard + fetch + capture + retry decision, no persistence
-//   bare fetch (workerd)          the same POST with a plain fetch loop in the same workerd: the baseline
+//   hookcast pipeline (workerd)   a first attempt: render + fetch (timeout, manual redirect,
+//                                 webhook-id) + bounded capture + retry decision, no persistence
+//   hookcast retry attempt        the same plus the engine's SSRF re-check (every retry and
+//                                 every attempt after a restart pays it)
+//   bare fetch (workerd)          a plain POST fetch loop in the same workerd, body read: the baseline
 //   Node fetch                    Node's built-in fetch
 //   undici request()              undici's request() on a Pool of `concurrency` connections
 // plus one row for the full API with persistence: POST /v1/deliveries?wait=1
 // with N contexts (Durable Object + SQLite, the object's fixed concurrency 32).
-// Then "where the time goes": the engine stages timed alone in Node
-// (workerd freezes timers during CPU work, so stages cannot be timed there).
+// Then "where the time goes": workerd's CPU time per send (from
+// /proc/<workerd>/stat, so other processes on the machine do not count) at
+// concurrency 64 with the pipeline's stages added one at a time; and the
+// engine stages looped alone (inside workerd, timed from outside, and in Node).
 //
 // Run: node bench/delivery_bench.mjs   (needs dist/ built: bash scripts/build.sh wasm)
 //      BENCH_N (default 2000) sends per cell, BENCH_ROUNDS (default 3) runs per cell, best kept.
 
 import { Worker } from 'node:worker_threads';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest, Pool } from 'undici';
@@ -57,6 +63,36 @@ const spec = {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mf = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, scriptPath: path.join(here, 'edge_bench_worker.js') });
 await mf.ready;
+
+// workerd's own CPU time (user + system, ms), summed over the workerd
+// processes this process started (miniflare runs one). null off Linux.
+function workerdPids() {
+  try {
+    return fs.readdirSync('/proc').filter((d) => {
+      if (!/^\d+$/.test(d)) return false;
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+const WORKERD = workerdPids();
+const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
+function workerdCpuMs() {
+  if (WORKERD.length === 0) return null;
+  let ticks = 0;
+  for (const pid of WORKERD) {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * TICK_MS;
+}
 
 async function inWorkerd(mode, concurrency) {
   const res = await mf.dispatchFetch('http://bench/bench', {
@@ -119,9 +155,11 @@ const best = async (fn) => {
 for (const c of CONCURRENCIES) {
   const bare = await best(() => inWorkerd('bare', c));
   const pipeline = await best(() => inWorkerd('pipeline', c));
+  const retry = await best(() => inWorkerd('retry', c));
   const nf = await best(() => nodeFetch(c));
   const un = await best(() => undici(c));
   rows.push({ c, name: 'hookcast pipeline (workerd)', ms: pipeline, base: bare });
+  rows.push({ c, name: 'hookcast retry attempt (workerd)', ms: retry, base: bare });
   rows.push({ c, name: 'bare fetch (workerd)', ms: bare, base: bare });
   rows.push({ c, name: 'Node 20 fetch', ms: nf, base: bare });
   rows.push({ c, name: 'undici request()', ms: un, base: bare });
@@ -154,6 +192,27 @@ async function workerdStage(stage) {
   await r.json();
   return performance.now() - t;
 }
+// Stages added one at a time, at concurrency 64 where workerd's one thread
+// is the limit: workerd CPU µs per send, the least of ROUNDS runs each.
+const BREAKDOWN = [
+  ['bare', 'bare fetch + body read'],
+  ['send', 'sendOnce (one pre-rendered request)'],
+  ['render', '+ render (renderBatch of 64)'],
+  ['pipeline', '+ retry decision = first attempt'],
+  ['retry', '+ SSRF re-check = retry attempt'],
+];
+const cpuUs = {};
+if (workerdCpuMs() !== null) {
+  for (const [mode] of BREAKDOWN) cpuUs[mode] = Infinity;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [mode] of BREAKDOWN) {
+      const before = workerdCpuMs();
+      await inWorkerd(mode, 64);
+      cpuUs[mode] = Math.min(cpuUs[mode], ((workerdCpuMs() - before) / N) * 1000);
+    }
+  }
+}
+
 await workerdStage('render'); // warm-up
 const emptyMs = await workerdStage('empty');
 const inWorkerdUs = {};
@@ -183,17 +242,24 @@ await new Promise((r) => sinkThread.once('exit', r));
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 console.log(`\nhookcast delivery benchmark — N=${N} POSTs per row to a keep-alive sink on 127.0.0.1 (best of ${ROUNDS}; node ${process.version}; sink in its own thread)\n`);
-console.log(`${pad('concurrency', 12)}${pad('client', 32)}${lpad('req/s', 10)}${lpad('vs bare workerd fetch', 24)}`);
+console.log(`${pad('concurrency', 12)}${pad('client', 34)}${lpad('req/s', 10)}${lpad('vs bare workerd fetch', 24)}`);
 for (const r of rows) {
-  console.log(`${pad(r.c, 12)}${pad(r.name, 32)}${lpad(rps(r.ms).toFixed(0), 10)}${lpad(`${(r.base / r.ms).toFixed(2)}x`, 24)}`);
+  console.log(`${pad(r.c, 12)}${pad(r.name, 34)}${lpad(rps(r.ms).toFixed(0), 10)}${lpad(`${(r.base / r.ms).toFixed(2)}x`, 24)}`);
 }
-console.log(`${pad(32, 12)}${pad('POST /v1/deliveries (DO+SQLite)', 32)}${lpad(rps(apiMs).toFixed(0), 10)}${lpad(`${(bare32 / apiMs).toFixed(2)}x`, 24)}   (vs bare fetch at 32: ${rps(bare32).toFixed(0)} req/s)`);
-console.log(`\nwhere the time goes (µs per call, ${STAGE_N} calls; engine = the same wasm in both):`);
+console.log(`${pad(32, 12)}${pad('POST /v1/deliveries (DO+SQLite)', 34)}${lpad(rps(apiMs).toFixed(0), 10)}${lpad(`${(bare32 / apiMs).toFixed(2)}x`, 24)}   (vs bare fetch at 32: ${rps(bare32).toFixed(0)} req/s)`);
+if (Object.keys(cpuUs).length) {
+  console.log(`\nwhere the time goes at concurrency 64: workerd CPU µs per send (least of ${ROUNDS}; /proc, 10 ms ticks over ${N} sends):`);
+  let prev = null;
+  for (const [mode, label] of BREAKDOWN) {
+    const step = prev === null ? '' : `${cpuUs[mode] - prev >= 0 ? '+' : ''}${(cpuUs[mode] - prev).toFixed(0)}`;
+    console.log(`  ${pad(label, 42)}${lpad(cpuUs[mode].toFixed(0), 8)}${lpad(step, 8)}`);
+    prev = cpuUs[mode];
+  }
+  console.log(`  first attempt / bare: ${(cpuUs.bare / cpuUs.pipeline).toFixed(2)}x of the CPU rate; retry attempt / bare: ${(cpuUs.bare / cpuUs.retry).toFixed(2)}x`);
+} else {
+  console.log('\n(workerd CPU breakdown skipped: no /proc)');
+}
+console.log(`\nengine stages looped alone (µs per call, ${STAGE_N} calls; the same wasm in both):`);
 console.log(`  ${pad('stage', 42)}${lpad('workerd', 10)}${lpad('Node', 10)}`);
 for (const k of Object.keys(STAGE_NAMES)) console.log(`  ${pad(STAGE_NAMES[k], 42)}${lpad(inWorkerdUs[k].toFixed(2), 10)}${lpad(inNodeUs[k].toFixed(2), 10)}`);
-const perSend = (ms) => (ms / N) * 1000;
-const engineUs = inWorkerdUs.render + inWorkerdUs.guard + inWorkerdUs.decide;
-const extra = perSend(rows[0].ms) - perSend(rows[1].ms);
-console.log(`  at concurrency 1: ${perSend(rows[0].ms).toFixed(0)} µs per send through the pipeline vs ${perSend(rows[1].ms).toFixed(0)} µs bare (+${extra.toFixed(0)} µs);` +
-  ` the engine stages account for ${engineUs.toFixed(0)} µs of that, the rest is sendOnce's own work` +
-  ' (Headers, webhook-id, abort timer, streamed bounded body read, result record).');
+console.log('  (in the pipeline, interleaved with I/O, the same calls cost several times more: see the step sizes above)');

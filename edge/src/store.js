@@ -69,6 +69,14 @@ export class DeliveryBatch extends DurableObject {
     this.alarmAt = null; // what we last set; null = unknown
     this.pumping = false;
     this.wake = null;
+    // Deliveries stored by create() in this object's lifetime and not yet
+    // attempted. POST /v1/deliveries rendered them and ran the engine's
+    // destination check on every rendered URL moments before, under this
+    // same deployment's options (and a rendered URL's scheme, host and port
+    // are the compiled spec's: the engine refuses placeholders there), so
+    // their first attempt skips a second identical check. Every other attempt (a retry, or any attempt after an
+    // eviction or restart, when this set starts empty) is re-checked.
+    this.checkedAtRender = new Set();
   }
 
   /**
@@ -91,6 +99,7 @@ export class DeliveryBatch extends DurableObject {
         );
       });
     });
+    for (let idx = 0; idx < deliveries.length; idx++) this.checkedAtRender.add(idx);
     await this.ctx.storage.setAlarm(now);
     this.alarmAt = now;
     if (!wait) return { ok: true, deliveries: deliveries.map((d) => ({ id: d.id, status: 'pending' })) };
@@ -243,8 +252,10 @@ export class DeliveryBatch extends DurableObject {
     try {
       const request = JSON.parse(row.request);
       const engine = await getEngine();
-      // The SSRF guard runs before every attempt, not only at render time.
-      const blocked = destinationProblems(engine, request.url, engineOptions(this.env));
+      // The SSRF guard runs before every attempt, not only at render time
+      // (see checkedAtRender for the one attempt it was just run for).
+      const fresh = attempt === 1 && this.checkedAtRender.delete(row.idx);
+      const blocked = fresh ? [] : destinationProblems(engine, request.url, engineOptions(this.env));
       if (blocked.length > 0) {
         done('failed', blocked[0].code, row.attempts);
         return;

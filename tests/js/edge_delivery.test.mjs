@@ -5,6 +5,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { Webhook } from 'standardwebhooks';
 import { startSink, startEdge, closedPort, postSpec, gapMs } from './edge_helpers.mjs';
 import { createEngine } from '../../src/js/node.js';
@@ -125,6 +126,40 @@ describe('delivery', { concurrency: true }, () => {
     assert.deepEqual(d.attempts.map((a) => a.status ?? a.error), ['timeout', 200]);
     assert.equal(d.attempts[0].reason, 'timeout');
     assert.equal(s.count, 3);
+  });
+
+  it('keeps the status and the partial body when the timeout strikes mid-body (known length and chunked)', async () => {
+    const s = await sink((req, res) => {
+      // Headers and 10 bytes at once, then nothing more.
+      if (req.url === '/stall-length') res.writeHead(200, { 'content-length': '100' });
+      else res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('0123456789');
+    });
+    for (const path of ['/stall-length', '/stall-chunked']) {
+      // 2 s: the headers must arrive before it even while the other tests of
+      // this suite run alongside; the body never completes.
+      const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`${s.origin}${path}`), context: {}, timeoutMs: 2000 });
+      assert.equal(t.status, 200, t.text);
+      assert.equal(t.json.outcome.status, 200, `${path}: ${t.text}`);
+      assert.equal(t.json.outcome.error, null, path);
+      assert.equal(t.json.outcome.bodyError, 'timeout', path);
+      assert.equal(t.json.outcome.bodyTruncated, true, path);
+      assert.ok(t.json.outcome.durationMs >= 1900, `${path}: gave up after ${t.json.outcome.durationMs} ms`);
+    }
+  });
+
+  it('keeps 64 KiB of a small gzip body that unpacks to 1 MiB (workerd decompresses it)', async () => {
+    const packed = gzipSync(Buffer.alloc(1024 * 1024, 'a'));
+    const s = await sink((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': String(packed.length) });
+      res.end(packed);
+    });
+    assert.ok(packed.length < 64 * 1024);
+    const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`${s.origin}/bomb`), context: {} });
+    assert.equal(t.status, 200, t.text);
+    assert.equal(t.json.outcome.status, 200);
+    assert.equal(t.json.outcome.bodyTruncated, true);
+    assert.equal(t.json.outcome.body, 'a'.repeat(64 * 1024));
   });
 
   it('records a reset connection as connection_reset and a closed port as connection_refused', async () => {
