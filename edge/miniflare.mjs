@@ -10,7 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root: the worker imports ../../src/js and ../../dist from edge/src. */
 export const REPO_ROOT = path.resolve(here, '..');
 /** Matches wrangler.jsonc. */
-export const COMPATIBILITY_DATE = '2025-04-01';
+export const COMPATIBILITY_DATE = '2025-06-01';
 
 /**
  * Creates a Miniflare running edge/src/index.js.
