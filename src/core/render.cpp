@@ -198,8 +198,8 @@ bool find_roots(const JsonDoc& doc, std::uint32_t root, Roots& roots, RenderedRe
                 "\"properties\": {…}}}.");
   }
   struct Part {
-    const char* name;
-    const char* builtin;
+    std::string_view name;
+    std::string_view builtin;
     std::uint32_t* builtin_out;
     std::uint32_t* props_out;
   };
@@ -210,14 +210,14 @@ bool find_roots(const JsonDoc& doc, std::uint32_t root, Roots& roots, RenderedRe
     if (node == kNone || doc.node(node).type == JsonType::kNull) continue;
     if (doc.node(node).type != JsonType::kObject) {
       return fail(out, "context", "invalid_context",
-                  std::string("The context's \"") + part.name + "\" must be an object.");
+                  "The context's \"" + std::string(part.name) + "\" must be an object.");
     }
     const std::uint32_t builtin = doc.find(node, part.builtin);
     if (builtin != kNone) {
       const JsonType t = doc.node(builtin).type;
       if (t == JsonType::kArray || t == JsonType::kObject) {
         return fail(out, "context", "invalid_context",
-                    std::string("The context's ") + part.name + "." + part.builtin +
+                    "The context's " + std::string(part.name) + "." + std::string(part.builtin) +
                         " must be a text or a number.");
       }
       *part.builtin_out = builtin;
@@ -226,7 +226,7 @@ bool find_roots(const JsonDoc& doc, std::uint32_t root, Roots& roots, RenderedRe
     if (props != kNone && doc.node(props).type != JsonType::kNull) {
       if (doc.node(props).type != JsonType::kObject) {
         return fail(out, "context", "invalid_context",
-                    std::string("The context's ") + part.name + ".properties must be an object.");
+                    "The context's " + std::string(part.name) + ".properties must be an object.");
       }
       *part.props_out = props;
     }
