@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "api.hpp"
 
@@ -82,6 +83,19 @@ void BM_RenderBatch1000(benchmark::State& state) {
   hookcast::api::release(h);
 }
 BENCHMARK(BM_RenderBatch1000);
+
+// The packed answer the JS binding reads (no per-render JSON escaping).
+void BM_RenderBatchPacked1000(benchmark::State& state) {
+  const std::uint32_t h = compile_handle();
+  const std::string batch = batch_json(1000);
+  for (auto _ : state) {
+    const std::string_view out = hookcast::api::render_batch_packed(h, batch);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+  hookcast::api::release(h);
+}
+BENCHMARK(BM_RenderBatchPacked1000);
 
 // Baseline: one copy of the batch's JSON text (memory traffic floor).
 void BM_BaselineCopyBatch1000(benchmark::State& state) {

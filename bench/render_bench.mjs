@@ -16,18 +16,26 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const contexts = makeContexts(1000);
 const minMs = Number(process.env.BENCH_MS || 1500);
 
-/** Runs fn(batchOfContexts) repeatedly for at least minMs; returns renders/s (best of 3). */
-function measure(fn) {
-  let best = 0;
-  for (let round = 0; round < 3; round++) {
-    let renders = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < minMs / 3) {
-      renders += fn(contexts);
-      elapsed = performance.now() - start;
-    }
-    best = Math.max(best, (renders / elapsed) * 1000);
+/**
+ * Renders/s of each fn(batchOfContexts), best of 5 rounds. The rounds are
+ * interleaved (every engine runs once per round) so that a change in the
+ * machine's load hits every engine alike: the ratios to liquidjs hold even on
+ * a shared machine, where back-to-back measurements drift apart.
+ */
+function measureAll(fns) {
+  const best = fns.map(() => 0);
+  const rounds = 5;
+  for (let round = 0; round < rounds; round++) {
+    fns.forEach((fn, i) => {
+      let renders = 0;
+      const start = performance.now();
+      let elapsed = 0;
+      while (elapsed < minMs / rounds) {
+        renders += fn(contexts);
+        elapsed = performance.now() - start;
+      }
+      best[i] = Math.max(best[i], (renders / elapsed) * 1000);
+    });
   }
   return best;
 }
@@ -103,13 +111,15 @@ function renderHookcastBatch(batch) {
   return results.length;
 }
 
-const rows = [
-  ['liquidjs renderSync (baseline)', measure(renderLiquid)],
-  ['handlebars (compiled)', measure(renderHandlebars)],
-  ['JS template literal + escaping', measure(renderLiteral)],
-  ['hookcast CompiledWebhook.render', measure(renderHookcastEach)],
-  ['hookcast CompiledWebhook.renderBatch(1000)', measure(renderHookcastBatch)],
+const engines = [
+  ['liquidjs renderSync (baseline)', renderLiquid],
+  ['handlebars (compiled)', renderHandlebars],
+  ['JS template literal + escaping', renderLiteral],
+  ['hookcast CompiledWebhook.render', renderHookcastEach],
+  ['hookcast CompiledWebhook.renderBatch(1000)', renderHookcastBatch],
 ];
+const rates = measureAll(engines.map(([, fn]) => fn));
+const rows = engines.map(([name], i) => [name, rates[i]]);
 
 // Native core, if built (Google Benchmark).
 const nativeBin = `${root}build/native/native_render_bench`;

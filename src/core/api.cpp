@@ -1,6 +1,7 @@
 #include "api.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -223,6 +224,11 @@ struct Entry {
   /// JSON text before the URL and around each header, built once.
   std::string head;                       // {"ok":true,"request":{"method":"...","url":"
   std::vector<std::string> header_heads;  // ,["Name","
+  /// Per header: true when its value holds no placeholder (the packed
+  /// format leaves it out; compile() hands it over once in the layout).
+  std::vector<bool> header_static;
+  /// compile()'s "layout" member: method, headers (static values or null), body.
+  std::string layout;
 };
 
 struct Registry {
@@ -257,21 +263,6 @@ Buffers& buffers() {
   return b;
 }
 
-std::unique_ptr<Entry> make_entry(CompiledWebhook&& webhook) {
-  auto entry = std::make_unique<Entry>();
-  entry->webhook = std::move(webhook);
-  entry->head = "{\"ok\":true,\"request\":{\"method\":";
-  append_json_string(entry->head, entry->webhook.method);
-  entry->head.append(",\"url\":\"");
-  for (const CompiledHeader& h : entry->webhook.headers) {
-    std::string head = ",[";
-    append_json_string(head, h.name);
-    head.append(",\"");
-    entry->header_heads.push_back(std::move(head));
-  }
-  return entry;
-}
-
 void append_result(Buffer& out, const Entry& entry, const RenderedRequest& r) {
   if (!r.ok) {
     out.append("{\"ok\":false,\"problems\":");
@@ -300,6 +291,91 @@ void append_result(Buffer& out, const Entry& entry, const RenderedRequest& r) {
   out.append("},\"warnings\":");
   append_problems(out, r.problems);
   out.push_back('}');
+}
+
+std::unique_ptr<Entry> make_entry(CompiledWebhook&& webhook) {
+  auto entry = std::make_unique<Entry>();
+  entry->webhook = std::move(webhook);
+  entry->head = "{\"ok\":true,\"request\":{\"method\":";
+  append_json_string(entry->head, entry->webhook.method);
+  entry->head.append(",\"url\":\"");
+  entry->layout = "{\"method\":";
+  append_json_string(entry->layout, entry->webhook.method);
+  entry->layout.append(",\"headers\":[[\"Content-Type\",\"application/json\"]");
+  for (const CompiledHeader& h : entry->webhook.headers) {
+    std::string head = ",[";
+    append_json_string(head, h.name);
+    head.append(",\"");
+    entry->header_heads.push_back(std::move(head));
+    std::string value;
+    const bool fixed = static_header_value(h, value);
+    entry->header_static.push_back(fixed);
+    entry->layout.append(",[");
+    append_json_string(entry->layout, h.name);
+    entry->layout.push_back(',');
+    if (fixed) {
+      append_json_string(entry->layout, value);
+    } else {
+      entry->layout.append("null");
+    }
+    entry->layout.push_back(']');
+  }
+  entry->layout.append(entry->webhook.has_body ? "],\"body\":true}" : "],\"body\":false}");
+  return entry;
+}
+
+// Eight bytes a step (a memchr call into wasm's libc cost more than that).
+bool holds_nul(std::string_view text) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  const char* p = text.data();
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    if ((v - kOnes) & ~v & kHighs) return true;
+  }
+  for (; i < n; ++i)
+    if (p[i] == '\0') return true;
+  return false;
+}
+
+// One record of the packed format (see api.hpp). The NUL separator is safe
+// because no rendered field can hold a NUL: URLs are percent-encoded, header
+// values with one are refused, and the JSON body escapes control characters.
+// The check below keeps that a guarantee of this function, not an assumption.
+void append_packed(Buffer& out, const Entry& entry, const RenderedRequest& r) {
+  if (!r.ok) {
+    out.append("e", 2);
+    append_problems(out, r.problems);
+    out.push_back('\0');
+    return;
+  }
+  bool nul = holds_nul(r.url.view()) || (r.has_body && holds_nul(r.body.view()));
+  for (std::size_t i = 0; i < r.header_values.size(); ++i)
+    nul = nul || (!entry.header_static[i] && holds_nul(r.header_values[i].view()));
+  if (nul) {
+    out.append("j", 2);
+    append_result(out, entry, r);
+    out.push_back('\0');
+    return;
+  }
+  out.append(r.problems.empty() ? "o" : "w", 2);
+  out.append(r.url.view());
+  out.push_back('\0');
+  for (std::size_t i = 0; i < r.header_values.size(); ++i) {
+    if (entry.header_static[i]) continue;
+    out.append(r.header_values[i].view());
+    out.push_back('\0');
+  }
+  if (r.has_body) {
+    out.append(r.body.view());
+    out.push_back('\0');
+  }
+  if (!r.problems.empty()) {
+    append_problems(out, r.problems);
+    out.push_back('\0');
+  }
 }
 
 std::string_view render_entry(const Entry& entry, std::string_view context_json) {
@@ -451,18 +527,87 @@ std::string compile(std::string_view spec_json, std::string_view options_json) {
   const std::uint32_t handle = (reg.generations[index] << kIndexBits) | (index + 1);
   std::string out = "{\"ok\":true,\"handle\":" + std::to_string(handle) + ",\"warnings\":";
   append_problems(out, problems);
+  out.append(",\"layout\":");
+  out.append(reg.slots[index]->layout);
   out.push_back('}');
   return out;
 }
 
-std::string_view render_compiled_view(std::uint32_t handle, std::string_view context_json) {
+namespace {
+
+const Entry* entry_or_failure(std::uint32_t handle, bool packed) {
   const Entry* entry = registry().get(handle);
   if (!entry) {
-    return buffered(
-        failure("handle", "invalid_handle",
-                "This compiled webhook was released or never existed; compile it again."));
+    const std::string_view text =
+        buffered(failure("handle", "invalid_handle",
+                         "This compiled webhook was released or never existed; compile it again."));
+    if (packed) {
+      Buffer& out = buffers().out;
+      const std::string json(text);
+      out.clear();
+      out.append("x", 2);
+      out.append(json);
+      out.push_back('\0');
+    }
   }
-  return render_entry(*entry, context_json);
+  return entry;
+}
+
+std::string_view render_one(std::uint32_t handle, std::string_view context_json, bool packed) {
+  const Entry* entry = entry_or_failure(handle, packed);
+  if (!entry) return buffers().out.view();
+  Buffers& b = buffers();
+  render_json(entry->webhook, context_json, b.scratch, b.rendered);
+  b.out.clear();
+  if (packed) {
+    append_packed(b.out, *entry, b.rendered);
+  } else {
+    append_result(b.out, *entry, b.rendered);
+  }
+  return b.out.view();
+}
+
+std::string_view render_many(std::uint32_t handle, std::string_view contexts_json, bool packed) {
+  const Entry* entry = entry_or_failure(handle, packed);
+  if (!entry) return buffers().out.view();
+  Buffers& b = buffers();
+  JsonError error;
+  std::string problem;
+  if (!b.scratch.doc.parse(contexts_json, &error)) {
+    problem =
+        failure("contexts", "invalid_context",
+                "The contexts are not valid JSON at " +
+                    describe_position(contexts_json, error.offset) + ": " + error.reason + ".");
+  } else if (b.scratch.doc.node(0).type != JsonType::kArray) {
+    problem = failure("contexts", "invalid_type", "The contexts must be a JSON array.");
+  }
+  b.out.clear();
+  if (!problem.empty()) {
+    if (packed) b.out.append("x", 2);
+    b.out.append(problem);
+    if (packed) b.out.push_back('\0');
+    return b.out.view();
+  }
+  const JsonDoc& doc = b.scratch.doc;
+  if (!packed) b.out.push_back('[');
+  const std::uint32_t end = doc.node(0).next;
+  for (std::uint32_t i = 1; i < end; i = doc.node(i).next) {
+    render_context(entry->webhook, doc, i, b.scratch, b.rendered);
+    if (packed) {
+      append_packed(b.out, *entry, b.rendered);
+    } else {
+      if (i != 1) b.out.push_back(',');
+      append_result(b.out, *entry, b.rendered);
+    }
+  }
+  if (!packed) b.out.push_back(']');
+  return b.out.view();
+}
+
+}  // namespace
+
+std::string_view render_compiled_view(std::uint32_t handle, std::string_view context_json) {
+  return render_one(handle, context_json, false);
 }
 
 std::string render_compiled(std::uint32_t handle, std::string_view context_json) {
@@ -470,38 +615,19 @@ std::string render_compiled(std::uint32_t handle, std::string_view context_json)
 }
 
 std::string_view render_batch_view(std::uint32_t handle, std::string_view contexts_json) {
-  const Entry* entry = registry().get(handle);
-  if (!entry) {
-    return buffered(
-        failure("handle", "invalid_handle",
-                "This compiled webhook was released or never existed; compile it again."));
-  }
-  Buffers& b = buffers();
-  JsonError error;
-  if (!b.scratch.doc.parse(contexts_json, &error)) {
-    return buffered(failure("contexts", "invalid_context",
-                            "The contexts are not valid JSON at " +
-                                describe_position(contexts_json, error.offset) + ": " +
-                                error.reason + "."));
-  }
-  const JsonDoc& doc = b.scratch.doc;
-  if (doc.node(0).type != JsonType::kArray) {
-    return buffered(failure("contexts", "invalid_type", "The contexts must be a JSON array."));
-  }
-  b.out.clear();
-  b.out.push_back('[');
-  const std::uint32_t end = doc.node(0).next;
-  for (std::uint32_t i = 1; i < end; i = doc.node(i).next) {
-    if (i != 1) b.out.push_back(',');
-    render_context(entry->webhook, doc, i, b.scratch, b.rendered);
-    append_result(b.out, *entry, b.rendered);
-  }
-  b.out.push_back(']');
-  return b.out.view();
+  return render_many(handle, contexts_json, false);
 }
 
 std::string render_batch(std::uint32_t handle, std::string_view contexts_json) {
   return std::string(render_batch_view(handle, contexts_json));
+}
+
+std::string_view render_compiled_packed(std::uint32_t handle, std::string_view context_json) {
+  return render_one(handle, context_json, true);
+}
+
+std::string_view render_batch_packed(std::uint32_t handle, std::string_view contexts_json) {
+  return render_many(handle, contexts_json, true);
 }
 
 void release(std::uint32_t handle) {

@@ -30,8 +30,14 @@ std::string render(std::string_view spec_json, std::string_view context_json,
                    std::string_view options_json);
 
 /// Compiles a spec once for many renders. Returns
-/// {"ok":true,"handle":N,"warnings":[problem...]} (the compile-time warnings,
-/// as validate() lists them) or {"ok":false,"problems":[...]}. A handle lives
+/// {"ok":true,"handle":N,"warnings":[problem...],"layout":layout} (the
+/// compile-time warnings, as validate() lists them) or
+/// {"ok":false,"problems":[...]}. The layout is what every render of the
+/// handle shares, for reading the packed format:
+/// {"method":"POST","headers":[["Content-Type","application/json"],
+/// ["Name","static value"],["Name",null],...],"body":bool}: a header whose
+/// value holds no placeholder has its value there (null: it differs per
+/// user); "body" tells whether requests carry one (else body is null). A handle lives
 /// until release(handle); a released handle stays invalid (its slot may be
 /// reused, under a new generation, 4096 times before a number repeats).
 std::string compile(std::string_view spec_json, std::string_view options_json);
@@ -56,6 +62,25 @@ std::string_view render_compiled_view(std::uint32_t handle, std::string_view con
 /// render_batch() without copying the result; same lifetime as
 /// render_compiled_view().
 std::string_view render_batch_view(std::uint32_t handle, std::string_view contexts_json);
+
+/// render_compiled_view() in the packed format, which a binding turns into
+/// result objects without a JSON parse of the request. The answer is a
+/// sequence of fields, each followed by one NUL byte, in UTF-8; a record
+/// starts with a one-letter tag field:
+///   "o"  ok: the URL, the value of each layout header whose layout value is
+///        null (in layout order), then the body when the layout has one
+///   "w"  ok with warnings: the same fields, then the warnings as a JSON array
+///   "e"  refused: the problems as a JSON array
+///   "j"  any result as one JSON text (the form of render_compiled); used
+///        when a field would hold a NUL, which the rendering rules prevent
+///   "x"  the whole call failed (unknown handle, contexts not a JSON array):
+///        its {"ok":false,"problems":[...]} JSON
+/// Same buffer and lifetime as render_compiled_view().
+std::string_view render_compiled_packed(std::uint32_t handle, std::string_view context_json);
+
+/// render_batch_view() in the packed format: one record per context, in
+/// order (or a single "x" record). Same lifetime as render_compiled_view().
+std::string_view render_batch_packed(std::uint32_t handle, std::string_view contexts_json);
 
 /// Frees a compiled webhook; unknown or already released handles are ignored.
 void release(std::uint32_t handle);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -68,10 +69,16 @@ class Buffer {
   HOOKCAST_INLINE void append(const char* bytes, std::size_t n) {
     if (n == 0) return;
     char* p = tail(n);
-    // Most appends are a few bytes: a loop beats a memcpy call (in wasm a
-    // call into the libc memcpy).
-    if (n <= 16) {
-      for (std::size_t i = 0; i < n; ++i) p[i] = bytes[i];
+    // Most appends are short: inline 8-byte moves beat a memcpy call (in
+    // wasm a call into the libc memcpy, which profiled at ~12% of a render).
+    if (n <= 64) {
+      std::size_t i = 0;
+      for (; i + 8 <= n; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, bytes + i, 8);
+        std::memcpy(p + i, &word, 8);
+      }
+      for (; i < n; ++i) p[i] = bytes[i];
     } else {
       std::memcpy(p, bytes, n);
     }

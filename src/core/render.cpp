@@ -198,8 +198,8 @@ bool find_roots(const JsonDoc& doc, std::uint32_t root, Roots& roots, RenderedRe
                 "\"properties\": {…}}}.");
   }
   struct Part {
-    const char* name;
-    const char* builtin;
+    std::string_view name;
+    std::string_view builtin;
     std::uint32_t* builtin_out;
     std::uint32_t* props_out;
   };
@@ -210,14 +210,14 @@ bool find_roots(const JsonDoc& doc, std::uint32_t root, Roots& roots, RenderedRe
     if (node == kNone || doc.node(node).type == JsonType::kNull) continue;
     if (doc.node(node).type != JsonType::kObject) {
       return fail(out, "context", "invalid_context",
-                  std::string("The context's \"") + part.name + "\" must be an object.");
+                  "The context's \"" + std::string(part.name) + "\" must be an object.");
     }
     const std::uint32_t builtin = doc.find(node, part.builtin);
     if (builtin != kNone) {
       const JsonType t = doc.node(builtin).type;
       if (t == JsonType::kArray || t == JsonType::kObject) {
         return fail(out, "context", "invalid_context",
-                    std::string("The context's ") + part.name + "." + part.builtin +
+                    "The context's " + std::string(part.name) + "." + std::string(part.builtin) +
                         " must be a text or a number.");
       }
       *part.builtin_out = builtin;
@@ -226,7 +226,7 @@ bool find_roots(const JsonDoc& doc, std::uint32_t root, Roots& roots, RenderedRe
     if (props != kNone && doc.node(props).type != JsonType::kNull) {
       if (doc.node(props).type != JsonType::kObject) {
         return fail(out, "context", "invalid_context",
-                    std::string("The context's ") + part.name + ".properties must be an object.");
+                    "The context's " + std::string(part.name) + ".properties must be an object.");
       }
       *part.props_out = props;
     }
@@ -307,6 +307,16 @@ class Renderer {
   RenderedRequest& out_;
 };
 
+// Header values are sent without surrounding spaces and tabs (RFC 9110
+// field values carry no leading or trailing whitespace).
+void trim_header_value(Buffer& value) {
+  std::size_t b = 0, e = value.size();
+  while (b < e && (value[b] == ' ' || value[b] == '\t')) ++b;
+  while (e > b && (value[e - 1] == ' ' || value[e - 1] == '\t')) --e;
+  value.truncate(e);
+  if (b) value.erase_front(b);
+}
+
 bool has_forbidden_header_byte(const Buffer& value, std::size_t& at) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
@@ -346,11 +356,7 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
     Buffer& value = out.header_values[i];
     value.clear();
     r.emit(webhook.headers[i].value, value);
-    std::size_t b = 0, e = value.size();
-    while (b < e && (value[b] == ' ' || value[b] == '\t')) ++b;
-    while (e > b && (value[e - 1] == ' ' || value[e - 1] == '\t')) --e;
-    value.truncate(e);
-    if (b) value.erase_front(b);
+    trim_header_value(value);
     std::size_t at = 0;
     if (has_forbidden_header_byte(value, at)) {
       fail(out, webhook.headers[i].field, "header_injection",
@@ -394,6 +400,17 @@ void render_json(const CompiledWebhook& webhook, std::string_view context_json,
     return;
   }
   render_context(webhook, scratch.doc, 0, scratch, out);
+}
+
+bool static_header_value(const CompiledHeader& header, std::string& value) {
+  Buffer b;
+  for (const Op& op : header.value) {
+    if (op.slot >= 0) return false;
+    b.append(op.text);
+  }
+  trim_header_value(b);
+  value = b.str();
+  return true;
 }
 
 HttpRequest to_http_request(const CompiledWebhook& webhook, const RenderedRequest& rendered) {

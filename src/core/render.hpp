@@ -80,6 +80,10 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
 void render_json(const CompiledWebhook& webhook, std::string_view context_json,
                  RenderScratch& scratch, RenderedRequest& out);
 
+/// True when `header`'s value holds no placeholder; `value` is then what
+/// every render gives it (the same bytes render_context writes).
+bool static_header_value(const CompiledHeader& header, std::string& value);
+
 /// The request as sent: Content-Type: application/json first, then the
 /// spec's headers; body nullopt for GET and bodiless specs. Only for ok renders.
 HttpRequest to_http_request(const CompiledWebhook& webhook, const RenderedRequest& rendered);

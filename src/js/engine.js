@@ -159,22 +159,37 @@ function makeEngine(Module) {
   const finalizer =
     typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => Module.release(handle)) : undefined;
 
-  function renderCompiled(handle, context) {
-    const contextJson = encode(context);
-    if (contextJson === undefined) return unserialisable('context', 'context');
-    return JSON.parse(Module.render_compiled(handle, contextJson));
+  // The compiled fast path skips Embind: the context JSON is encoded straight
+  // into the core's input buffer in wasm memory, and the packed answer (see
+  // render_compiled_packed in src/core/api.hpp) is decoded with one
+  // TextDecoder call and assembled into result objects below.
+  function callPacked(batch, handle, json) {
+    const room = json.length * 3; // UTF-16 code units -> at most 3 UTF-8 bytes each
+    const at = Module._hc_input(room) >>> 0;
+    // A fresh view: hc_input may have grown (and so detached) wasm memory.
+    const { written } = encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + room));
+    const out = (batch ? Module._hc_render_batch_packed(handle, written) : Module._hc_render_packed(handle, written)) >>> 0;
+    return decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length()));
   }
 
-  function renderBatch(handle, contexts) {
+  function renderCompiled(handle, layout, context) {
+    const contextJson = encode(context);
+    if (contextJson === undefined) return unserialisable('context', 'context');
+    const fields = callPacked(false, handle, contextJson).split('\0');
+    return unpack(layout, fields, 0, []);
+  }
+
+  function renderBatch(handle, layout, contexts) {
     if (!Array.isArray(contexts)) {
       throw new HookcastError('invalid_contexts', 'renderBatch(contexts): contexts must be an array of contexts');
     }
     const contextsJson = encode(contexts);
-    if (contextsJson !== undefined) return JSON.parse(Module.render_batch(handle, contextsJson));
+    if (contextsJson !== undefined) return unpackAll(layout, callPacked(true, handle, contextsJson));
     // Some context cannot be JSON: answer it alone, batch the others.
     const texts = contexts.map(encode);
     const sendable = texts.filter((t) => t !== undefined);
-    const rendered = JSON.parse(Module.render_batch(handle, `[${sendable.join(',')}]`));
+    const rendered = unpackAll(layout, callPacked(true, handle, `[${sendable.join(',')}]`));
+    if (!Array.isArray(rendered)) return rendered;
     let next = 0;
     return texts.map((t, i) => (t === undefined ? unserialisable(`contexts[${i}]`, 'context') : rendered[next++]));
   }
@@ -183,8 +198,11 @@ function makeEngine(Module) {
     #handle;
     #disposed = false;
 
-    constructor(handle) {
+    #layout;
+
+    constructor(handle, layout) {
       this.#handle = handle;
+      this.#layout = layout;
       finalizer?.register(this, handle, this);
     }
 
@@ -196,11 +214,11 @@ function makeEngine(Module) {
     }
 
     render(context) {
-      return renderCompiled(this.#live('render'), context);
+      return renderCompiled(this.#live('render'), this.#layout, context);
     }
 
     renderBatch(contexts) {
-      return renderBatch(this.#live('renderBatch'), contexts);
+      return renderBatch(this.#live('renderBatch'), this.#layout, contexts);
     }
 
     dispose() {
@@ -236,7 +254,7 @@ function makeEngine(Module) {
       if (specJson === undefined) return unserialisable('', 'webhook spec');
       const result = JSON.parse(Module.compile(specJson, encodeOptions(options, 'compile', SPEC_OPTIONS)));
       if (!result.ok) return result;
-      return { ok: true, webhook: new CompiledWebhook(result.handle) };
+      return { ok: true, webhook: new CompiledWebhook(result.handle, result.layout) };
     },
 
     toCurl(request) {
@@ -267,6 +285,47 @@ function makeEngine(Module) {
   });
   modules.set(engine, Module);
   return engine;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// The packed answer of a batch: one result per record, or the single
+// {ok:false} object of a call that failed as a whole ("x").
+function unpackAll(layout, text) {
+  const fields = text.split('\0');
+  if (fields[0] === 'x') return JSON.parse(fields[1]);
+  const results = [];
+  // The answer ends with a NUL, so the last field is the empty string.
+  const end = fields.length - 1;
+  const cursor = [0];
+  while (cursor[0] < end) results.push(unpack(layout, fields, cursor[0], cursor));
+  return results;
+}
+
+// The result object of the record at fields[k] (the shape engine.render
+// returns); stores the index of the next record in cursor[0].
+function unpack(layout, fields, k, cursor) {
+  const tag = fields[k++];
+  let result;
+  if (tag === 'o' || tag === 'w') {
+    const url = fields[k++];
+    const spec = layout.headers;
+    const headers = new Array(spec.length);
+    for (let h = 0; h < spec.length; h++) {
+      const value = spec[h][1];
+      headers[h] = [spec[h][0], value === null ? fields[k++] : value];
+    }
+    const body = layout.body ? fields[k++] : null;
+    const warnings = tag === 'w' ? JSON.parse(fields[k++]) : [];
+    result = { ok: true, request: { method: layout.method, url, headers, body }, warnings };
+  } else if (tag === 'e') {
+    result = { ok: false, problems: JSON.parse(fields[k++]) };
+  } else {
+    result = JSON.parse(fields[k++]); // "j" and "x": the result as JSON
+  }
+  cursor[0] = k;
+  return result;
 }
 
 // toCurl/toTable: the contract returns the view itself, so a request the core

@@ -3,11 +3,14 @@
 // The api functions never throw, which matters here: an exception crossing
 // the wasm/JS boundary leaks wasm stack on every call.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "api.hpp"
+#include "buffer.hpp"
 
 namespace {
 
@@ -50,7 +53,56 @@ std::string retry_decision(const std::string& outcome, int attempt, double now_m
   return hookcast::api::retry_decision(outcome, attempt, now_ms, options);
 }
 
+// ---- the compiled fast path: bytes in wasm memory, no Embind strings --------
+//
+// Embind copies a std::string argument through a malloc'd temporary and reads
+// a returned one byte by byte in JavaScript; for a render that costs more than
+// the render itself. These entry points let the JS side encode the context
+// JSON straight into `input` (TextEncoder.encodeInto) and decode the packed
+// answer with one TextDecoder call over wasm memory.
+
+hookcast::Buffer& input() {
+  static hookcast::Buffer buffer;
+  return buffer;
+}
+
+std::uint32_t output_length = 0;
+
+const char* answer(std::string_view out) {
+  output_length = static_cast<std::uint32_t>(out.size());
+  return out.data();
+}
+
 }  // namespace
+
+extern "C" {
+
+/// Room for `size` bytes of input; returns where to write them. May grow
+/// wasm memory, so the caller takes a fresh view of it afterwards.
+EMSCRIPTEN_KEEPALIVE char* hc_input(std::uint32_t size) {
+  hookcast::Buffer& in = input();
+  in.clear();
+  return in.tail(size);
+}
+
+/// Renders the `length` bytes of context JSON in the input buffer for
+/// `handle`; returns the packed answer (api::render_compiled_packed), whose
+/// length hc_output_length() gives. Valid until the next render.
+EMSCRIPTEN_KEEPALIVE const char* hc_render_packed(std::uint32_t handle, std::uint32_t length) {
+  return answer(
+      hookcast::api::render_compiled_packed(handle, std::string_view(input().data(), length)));
+}
+
+/// hc_render_packed for a JSON array of contexts (api::render_batch_packed).
+EMSCRIPTEN_KEEPALIVE const char* hc_render_batch_packed(std::uint32_t handle,
+                                                        std::uint32_t length) {
+  return answer(
+      hookcast::api::render_batch_packed(handle, std::string_view(input().data(), length)));
+}
+
+/// Length in bytes of the last answer.
+EMSCRIPTEN_KEEPALIVE std::uint32_t hc_output_length() { return output_length; }
+}
 
 EMSCRIPTEN_BINDINGS(hookcast) {
   emscripten::function("validate", &validate);

@@ -476,6 +476,71 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     }
   });
 
+  // The compiled path reads a packed answer (NUL-separated fields, static
+  // headers from the compile-time layout) instead of JSON: every result must
+  // still be deep-equal to engine.render's, whatever the values hold.
+  test('compile: render and renderBatch equal engine.render for hostile values', () => {
+    const specs = [
+      FANOUT,
+      base({
+        url: 'https://x.example.com/{{ user.id }}/{{ user.name }}?q={{ user.name }}',
+        headers: [
+          { key: 'Authorization', value: '  Bearer static  ' },
+          { key: 'X-Name', value: '  {{ user.name }}  ' },
+          { key: 'X-Fixed', value: 'plain' },
+          { key: 'X-Both', value: 'a {{ user.name | default: "b" }} c' },
+        ],
+        body: '{"n": "{{ user.name }}", "v": {{ user.name }}, "o": {{ user.obj }}, "m": "{{ user.missing }}"}',
+      }),
+      base({ method: 'GET', body: undefined, headers: [{ key: 'X-Name', value: '{{ user.name }}' }] }),
+      base({ method: 'DELETE', body: '', headers: [] }),
+    ];
+    const values = [
+      'nul\u0000inside', 'cr\rlf\nboth', '\u0000', 'lone \uD800 surrogate', 'pair \uD83D\uDCA5', 'quote " back \\ slash',
+      '<\/script>', 'ünïcödé Tōkyō', '\u2028\u2029', '', ' ', 'x'.repeat(9000), '%00%0D%0A', '{{ user.id }}', 'a\tb',
+      '\u007f\u0001', 'end space ',
+    ];
+    const contexts = [];
+    for (const v of values) {
+      contexts.push(ctx({ name: v, obj: { [v]: [v, 1, null, true] } }));
+      contexts.push({ user: { id: v, properties: { name: [v, [v]] } }, event: { key: v } });
+    }
+    contexts.push({}, { user: null }, { user: 'nope' }, ctx({ name: 12.5e3 }), ctx({ name: false }), ctx({ name: { a: '\u0000' } }));
+    const outcomes = new Set();
+    for (const spec of specs) {
+      const c = engine.compile(spec);
+      assert.ok(c.ok, JSON.stringify(c.problems));
+      try {
+        const expected = contexts.map((context) => engine.render(spec, context));
+        contexts.forEach((context, i) => assert.deepEqual(c.webhook.render(context), expected[i], `render, context ${i}`));
+        assert.deepEqual(c.webhook.renderBatch(contexts), expected);
+        outcomes.add(expected.some((r) => r.ok && r.warnings.length > 0) ? 'warned' : 'clean');
+        for (const r of expected) outcomes.add(r.ok ? 'ok' : r.problems[0].code);
+      } finally {
+        c.webhook.dispose();
+      }
+    }
+    // The cases reach every kind of record: ok, warned, refused.
+    for (const kind of ['ok', 'warned', 'header_injection', 'header_value_too_long', 'invalid_context']) {
+      assert.ok(outcomes.has(kind), `no case gave ${kind}: ${[...outcomes]}`);
+    }
+  });
+
+  test('compile: results of renderBatch share no arrays', () => {
+    const c = engine.compile(FANOUT);
+    try {
+      const [a, b] = c.webhook.renderBatch([CONTEXTS[0], CONTEXTS[0]]);
+      assert.notEqual(a.request.headers, b.request.headers);
+      assert.notEqual(a.request.headers[0], b.request.headers[0]);
+      assert.notEqual(a.warnings, b.warnings);
+      a.request.headers[0][1] = 'changed';
+      assert.deepEqual(b, engine.render(FANOUT, CONTEXTS[0]));
+      assert.deepEqual(c.webhook.render(CONTEXTS[0]), engine.render(FANOUT, CONTEXTS[0]));
+    } finally {
+      c.webhook.dispose();
+    }
+  });
+
   test('compile: a batch with an unserialisable context answers it alone', () => {
     const c = engine.compile(FANOUT);
     const cyclic = {};
@@ -743,6 +808,16 @@ function fixtureCases(engine, { test, assert, fixtures, hasProblem }) {
           }
         } else {
           assert.deepEqual(codes(r.problems, 'error'), c.expect.problems);
+          // A spec that compiles but refuses this user: the compiled path refuses alike.
+          const compiled = engine.compile(c.spec);
+          if (compiled.ok) {
+            try {
+              assert.deepEqual(compiled.webhook.render(context), r);
+              assert.deepEqual(compiled.webhook.renderBatch([context, context]), [r, r]);
+            } finally {
+              compiled.webhook.dispose();
+            }
+          }
         }
       });
     }
