@@ -2,7 +2,7 @@
 // engine (validate / render / compile / retry decision), and does the I/O.
 
 import { HttpError, json, problem, readJsonBody } from './http.js';
-import { getEngine, engineOptions, allowLocalHttp, destinationProblems, retryDecisionFor } from './engine.js';
+import { getEngine, engineOptions, allowLocalHttp, retryDecisionFor } from './engine.js';
 import { checkTimeout, sendOnce, DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { checkSigningSecret, importSigningKey } from './signing.js';
 import { publicOutcome } from './outcome.js';
@@ -85,9 +85,9 @@ export async function testSend(request, env) {
   const engine = await getEngine();
   const options = engineOptions(env);
   const rendered = engine.render(body.spec, body.context ?? {}, options);
+  // render applied the destination rule (the host cannot hold a placeholder),
+  // so the rendered URL needs no second check before this first attempt.
   if (!rendered.ok) throw badRequest(rendered.problems);
-  const blocked = destinationProblems(engine, rendered.request.url, options);
-  if (blocked.length) throw badRequest(blocked);
   const id = singleMessageId();
   const signingKey = body.signingSecret ? await importSigningKey(body.signingSecret) : null;
   const result = await sendOnce({ request: rendered.request, msgId: id, signingKey, timeoutMs: body.timeoutMs ?? DEFAULT_TIMEOUT_MS });
@@ -142,10 +142,7 @@ export async function createDeliveries(request, env, url) {
   const warnings = [];
   results.forEach((r, i) => {
     if (!r.ok) problems.push(...r.problems.map((p) => ({ ...p, context: i })));
-    else {
-      warnings.push(...r.warnings.map((p) => ({ ...p, context: i })));
-      problems.push(...destinationProblems(engine, r.request.url, options).map((p) => ({ ...p, context: i })));
-    }
+    else warnings.push(...r.warnings.map((p) => ({ ...p, context: i })));
   });
   if (errorsOf(problems).length) {
     throw badRequest(problems, `${new Set(problems.map((p) => p.context)).size} of ${results.length} contexts cannot be sent; nothing was sent.`);

@@ -70,12 +70,13 @@ export class DeliveryBatch extends DurableObject {
     this.pumping = false;
     this.wake = null;
     // Deliveries stored by create() in this object's lifetime and not yet
-    // attempted. POST /v1/deliveries rendered them and ran the engine's
-    // destination check on every rendered URL moments before, under this
-    // same deployment's options (and a rendered URL's scheme, host and port
-    // are the compiled spec's: the engine refuses placeholders there), so
-    // their first attempt skips a second identical check. Every other attempt (a retry, or any attempt after an
-    // eviction or restart, when this set starts empty) is re-checked.
+    // attempted. POST /v1/deliveries compiled and rendered them moments
+    // before, and compile applied the destination rule under this same
+    // deployment's options (a rendered URL's scheme, host and port are the
+    // compiled spec's: the engine refuses placeholders there), so their first
+    // attempt skips a second identical check. Every other attempt (a retry,
+    // or any attempt after an eviction or restart, when this set starts
+    // empty) is re-checked.
     this.checkedAtRender = new Set();
   }
 
