@@ -5,14 +5,20 @@
 //   POST /v1/deliveries       {spec, contexts[], timeoutMs?, signingSecret?}  -> 202 (or ?wait=1: 200 with results)
 //   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
+//   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences.js)
+//   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (cohorts.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
 
 import { bearerMatches, errorResponse, HttpError } from './http.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
+import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences.js';
+import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './cohorts.js';
 
 export { DeliveryBatch } from './store.js';
+export { UserShard } from './shard.js';
+export { Workspace } from './workspace.js';
 
 /** A path segment, percent-decoded; malformed escapes are kept as typed (then they match nothing). */
 function decodeSegment(segment) {
@@ -29,6 +35,24 @@ const ROUTES = [
   { pattern: /^\/v1\/deliveries$/, methods: { POST: (req, env, url) => createDeliveries(req, env, url) } },
   { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/batches\/([^/]+)$/, methods: { GET: (req, env, url, m) => getBatch(decodeSegment(m[1]), env) } },
+  // audiences: users, events, properties, cohorts
+  { pattern: /^\/v1\/users$/, methods: { POST: (req, env) => upsertUsers(req, env) } },
+  {
+    pattern: /^\/v1\/users\/([^/]+)$/,
+    methods: { GET: (req, env, url, m) => getUser(decodeSegment(m[1]), env), DELETE: (req, env, url, m) => deleteUser(decodeSegment(m[1]), env) },
+  },
+  { pattern: /^\/v1\/events$/, methods: { POST: (req, env) => addEvents(req, env) } },
+  { pattern: /^\/v1\/properties$/, methods: { GET: (req, env) => listProperties(env) } },
+  { pattern: /^\/v1\/cohorts$/, methods: { POST: (req, env) => createCohort(req, env), GET: (req, env) => listCohorts(env) } },
+  {
+    pattern: /^\/v1\/cohorts\/([^/]+)$/,
+    methods: {
+      GET: (req, env, url, m) => getCohort(decodeSegment(m[1]), env),
+      PUT: (req, env, url, m) => updateCohort(decodeSegment(m[1]), req, env),
+      DELETE: (req, env, url, m) => deleteCohort(decodeSegment(m[1]), env),
+    },
+  },
+  { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
 ];
 
 async function route(request, env) {
@@ -76,7 +100,7 @@ export default {
         status: 204,
         headers: {
           'access-control-allow-origin': origin,
-          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
           'access-control-allow-headers': 'Authorization, Content-Type, Prefer',
           'access-control-max-age': '600',
           vary: 'Origin',
