@@ -7,6 +7,8 @@
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
 //   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences.js)
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (cohorts.js)
+//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
+//   POST /v1/deliveries/:id/retry   (campaign_results.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
@@ -14,11 +16,13 @@
 import { bearerMatches, errorResponse, HttpError } from './http.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
 import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences.js';
+import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaign_results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './cohorts.js';
 
 export { DeliveryBatch } from './store.js';
 export { UserShard } from './shard.js';
 export { Workspace } from './workspace.js';
+export { CampaignDispatch } from './dispatch.js';
 
 /** A path segment, percent-decoded; malformed escapes are kept as typed (then they match nothing). */
 function decodeSegment(segment) {
@@ -52,6 +56,11 @@ const ROUTES = [
       DELETE: (req, env, url, m) => deleteCohort(decodeSegment(m[1]), env),
     },
   },
+  // campaign results: deliveries, exposures, audience check, replay of a failed delivery
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/deliveries$/, methods: { GET: (req, env, url, m) => listCampaignDeliveries(decodeSegment(m[1]), env, url) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
 ];
 

@@ -45,7 +45,18 @@ export class DeliveryBatch extends DurableObject {
         record TEXT NOT NULL,
         PRIMARY KEY (idx, attempt)
       );
+      CREATE TABLE IF NOT EXISTS earlier_attempts (
+        idx INTEGER NOT NULL,
+        run INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (idx, run, attempt)
+      );
     `);
+    // `run` counts replays (POST /v1/deliveries/:id/retry); added after v1.
+    if (!this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'run'").toArray().length) {
+      this.sql.exec('ALTER TABLE deliveries ADD COLUMN run INTEGER NOT NULL DEFAULT 0');
+    }
     this.pump = new AttemptPump(ctx.storage, this);
     // Deliveries stored by create() in this object's lifetime and not yet
     // attempted. POST /v1/deliveries compiled and rendered them moments
@@ -99,6 +110,32 @@ export class DeliveryBatch extends DurableObject {
     const counts = { pending: 0, delivered: 0, failed: 0 };
     for (const d of deliveries) counts[d.status]++;
     return { batch, createdAt: Number(this.meta('createdAt')), counts, deliveries };
+  }
+
+  /**
+   * Replays a failed delivery: same stored request and webhook-id, a new
+   * attempt history (the earlier one moves to `earlierRuns`). Answers
+   * { ok, delivery } or { ok: false, code: 'not_found' | 'not_failed', status }.
+   */
+  async retry(idx) {
+    const [row] = this.sql.exec('SELECT state, run FROM deliveries WHERE idx = ?', idx).toArray();
+    if (!row) return { ok: false, code: 'not_found' };
+    if (row.state !== 'failed') return { ok: false, code: 'not_failed', status: row.state };
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('INSERT INTO earlier_attempts (idx, run, attempt, record) SELECT idx, ?, attempt, record FROM attempts WHERE idx = ?', row.run, idx);
+      this.sql.exec('DELETE FROM attempts WHERE idx = ?', idx);
+      this.sql.exec(
+        "UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?, finished_at = NULL WHERE idx = ?",
+        now, idx,
+      );
+    });
+    if (this.pump.pumping) this.pump.wake?.();
+    else {
+      await this.ctx.storage.setAlarm(now);
+      this.pump.alarmAt = now;
+    }
+    return { ok: true, delivery: this.delivery(idx) };
   }
 
   async alarm() {
@@ -214,6 +251,13 @@ export class DeliveryBatch extends DurableObject {
       .exec('SELECT record FROM attempts WHERE idx = ? ORDER BY attempt', row.idx)
       .toArray()
       .map((a) => JSON.parse(a.record));
+    const earlier = new Map();
+    if (row.run > 0) {
+      for (const a of this.sql.exec('SELECT run, record FROM earlier_attempts WHERE idx = ? ORDER BY run, attempt', row.idx)) {
+        if (!earlier.has(a.run)) earlier.set(a.run, []);
+        earlier.get(a.run).push(JSON.parse(a.record));
+      }
+    }
     return {
       id: row.id,
       batch: this.meta('batch'),
@@ -227,6 +271,7 @@ export class DeliveryBatch extends DurableObject {
       signed: this.meta('signingSecret') !== null,
       request: JSON.parse(row.request),
       attempts,
+      ...(row.run > 0 ? { earlierRuns: Array.from({ length: row.run }, (_, r) => ({ attempts: earlier.get(r) ?? [] })) } : {}),
     };
   }
 }
