@@ -46,6 +46,8 @@ export function createEdgeMiniflare(options = {}) {
       // audiences: user shards (shards.js) and the one workspace object
       USER_SHARDS: { className: 'UserShard', useSQLite: true },
       WORKSPACE: { className: 'Workspace', useSQLite: true },
+      // campaign delivery: one object per campaign slice (dispatch.js)
+      DISPATCH: { className: 'CampaignDispatch', useSQLite: true },
       ...durableObjects,
     },
     durableObjectsPersist: persistDir ?? false,

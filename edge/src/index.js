@@ -9,6 +9,8 @@
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns.js)
+//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
+//   POST /v1/deliveries/:id/retry   (campaign_results.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
@@ -16,12 +18,14 @@
 import { bearerMatches, errorResponse, HttpError } from './http.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
 import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences.js';
+import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaign_results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './cohorts.js';
 import * as campaigns from './campaigns.js';
 
 export { DeliveryBatch } from './store.js';
 export { UserShard } from './shard.js';
 export { Workspace } from './workspace.js';
+export { CampaignDispatch } from './dispatch.js';
 
 /** A path segment, percent-decoded; malformed escapes are kept as typed (then they match nothing). */
 function decodeSegment(segment) {
@@ -55,6 +59,11 @@ const ROUTES = [
       DELETE: (req, env, url, m) => deleteCohort(decodeSegment(m[1]), env),
     },
   },
+  // campaign results: deliveries, exposures, audience check, replay of a failed delivery
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/deliveries$/, methods: { GET: (req, env, url, m) => listCampaignDeliveries(decodeSegment(m[1]), env, url) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
   // campaigns: CRUD, lifecycle, preview/test-send, API sends, stats, frequency capping
   { pattern: /^\/v1\/campaigns$/, methods: { POST: (req, env) => campaigns.createCampaign(req, env), GET: (req, env) => campaigns.listCampaigns(env) } },

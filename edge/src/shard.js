@@ -25,6 +25,7 @@ import { getEngine } from './engine.js';
 import { foldProperties } from './property_summary.js';
 import { propertiesSizeProblem } from './audience_bounds.js';
 import { EVENT_RETENTION_MS, readMembers } from './shard_members.js';
+import * as sends from './shard_sends.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -74,6 +75,10 @@ export class UserShard extends DurableObject {
       );
     `);
     this.pruneArmed = false;
+    // Campaign sends (shard_sends.js): its tables, and an alarm soon when a
+    // crash left accepted messages in the outbox.
+    sends.createSendTables(this.sql);
+    ctx.blockConcurrencyWhile(() => sends.armIfOutbox(this));
   }
 
   // ---- ingestion ------------------------------------------------------------
@@ -279,6 +284,7 @@ export class UserShard extends DurableObject {
 
   /** Deletes events older than the retention, PRUNE_CHUNK rows per transaction, then re-arms. */
   async alarm() {
+    await sends.sendsAlarm(this);
     const cutoff = Date.now() - EVENT_RETENTION_MS;
     for (;;) {
       const deleted = this.ctx.storage.transactionSync(() => {
@@ -292,12 +298,32 @@ export class UserShard extends DurableObject {
       });
       if (deleted < PRUNE_CHUNK) break;
     }
-    await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
+    const next = Date.now() + PRUNE_EVERY_MS;
+    const cur = await this.ctx.storage.getAlarm();
+    // sendsAlarm may have asked for an earlier wake (outbox leftovers).
+    if (cur === null || cur <= Date.now() || cur > next) await this.ctx.storage.setAlarm(next);
     this.pruneArmed = true;
   }
 
   /** Lowers the kept-event counts by [{ key, n }]. */
   dropEventCounts(counts) {
     for (const { key, n } of counts) this.sql.exec('UPDATE summary_event_keys SET count = max(0, count - ?) WHERE key = ?', n, key);
+  }
+
+  // ---- campaign sends (edge-dispatch: shard_sends.js) -------------------------
+
+  /** Check-and-record of a trigger's candidates; see shard_sends.js. */
+  async campaignCandidates(args) {
+    return sends.campaignCandidates(this, args);
+  }
+
+  /** { targeted, accepted, suppressed: { reason: count } } of campaign `key` in this shard. */
+  async campaignCounts(key) {
+    return sends.campaignCounts(this, key);
+  }
+
+  /** Who was sent campaign `key`: ledger rows after rowid `after`. */
+  async exposures(key, after = 0, limit = 100) {
+    return sends.exposures(this, key, after, limit);
   }
 }
