@@ -26,7 +26,7 @@
 import { getEngine, engineOptions } from './engine.js';
 import { DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { SHARD_COUNT, shardStub } from './shards.js';
-import { nextOccurrenceMs, occurrenceMs } from '../../src/js/timezone.js';
+import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../src/js/timezone.js';
 
 /** How long an Idempotency-Key answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -243,7 +243,9 @@ export async function transitionCampaign(ws, key, action, nowMs) {
     let nextRun = row.next_run_at;
     if (action === 'start') {
       const scheduleAtMs = firstRunMs(campaign.send);
-      const launch = engine.launchCheck(launchable(campaign, row), { nowMs, scheduleAtMs, ...engineOptions(ws.env) });
+      const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
+      const until = schedule?.repeat?.until ? untilMs(schedule.repeat.until, schedule.timeZone) : null;
+      const launch = engine.launchCheck(launchable(campaign, row), { nowMs, scheduleAtMs, untilMs: until, ...engineOptions(ws.env) });
       const missingCohort = campaign.target?.cohort && !cohortExists(sql, campaign.target.cohort);
       const problems = [...launch.problems];
       if (missingCohort) {
@@ -252,7 +254,9 @@ export async function transitionCampaign(ws, key, action, nowMs) {
       if (!launch.ok || missingCohort) {
         return refusal(400, 'not_launchable', 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
       }
-      nextRun = scheduleAtMs;
+      // The first occurrence after now: `at` itself, or (a repeat whose
+      // first days have passed) the next one.
+      nextRun = schedule ? nextOccurrenceMs(schedule, nowMs) : null;
     }
     if (action === 'end') nextRun = null;
     sql.exec(
