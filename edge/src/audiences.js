@@ -12,6 +12,7 @@ import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './audience_bounds.js';
 import { checkProperties, idProblems, parseAt } from './audience_input.js';
 import { foldProperties, mergeNamed } from './property_summary.js';
 import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
+import { eventTriggers } from './campaign_events.js';
 
 const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -150,15 +151,21 @@ export async function addEvents(request, env) {
   });
   if (problems.length) throw badRequest(problems);
 
+  // Running event campaigns this call triggers (campaign_events.js); each
+  // shard records the triggers with the events and runs them.
+  const { matches, snapshots } = await eventTriggers(env, events.map((e) => ({ userId: e.userId, key: e.key, properties: e.parsed, at: e.at })));
+  events.forEach((e, i) => (e.campaigns = matches[i]));
   const groups = [...groupByShard(events, (e) => e.userId)];
-  await Promise.all(
+  const results = await Promise.all(
     groups.map(([i, slice]) => {
-      const rows = slice.map((e) => ({ userId: e.userId, key: e.key, properties: e.properties, at: e.at }));
-      return shardStub(env, i).addEvents(rows, eventSummary(slice), now);
+      const rows = slice.map((e) => ({ userId: e.userId, key: e.key, properties: e.properties, at: e.at, campaigns: e.campaigns }));
+      const used = {};
+      for (const e of slice) for (const key of e.campaigns) used[key] = snapshots[key];
+      return shardStub(env, i).addEvents(rows, eventSummary(slice), now, used);
     }),
   );
-  // Event-based campaign sends hook in here (the campaign code); none yet.
-  const triggered = 0;
+  let triggered = 0;
+  for (const r of results) triggered += r.triggered ?? 0;
   return json({ ok: true, accepted: events.length, triggered });
 }
 

@@ -26,6 +26,7 @@ import { foldProperties } from './property_summary.js';
 import { propertiesSizeProblem } from './audience_bounds.js';
 import { EVENT_RETENTION_MS, readMembers } from './shard_members.js';
 import * as sends from './shard_sends.js';
+import * as triggers from './shard_triggers.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -79,6 +80,9 @@ export class UserShard extends DurableObject {
     // crash left accepted messages in the outbox.
     sends.createSendTables(this.sql);
     ctx.blockConcurrencyWhile(() => sends.armIfOutbox(this));
+    // Event-campaign triggers (shard_triggers.js): crash leftovers run soon.
+    triggers.createTriggerTables(this.sql);
+    ctx.blockConcurrencyWhile(() => triggers.armIfTriggers(this));
   }
 
   // ---- ingestion ------------------------------------------------------------
@@ -144,11 +148,16 @@ export class UserShard extends DurableObject {
    * null), at (ms) }]; `summary` is the batch's fold for GET /v1/properties
    * ({ keys: [[key, count]], props: [[key, name, type, seen, example]] }).
    * An unknown user is created with no properties; last_seen_at becomes the
-   * latest `at` seen. One transaction. Returns { accepted }.
+   * latest `at` seen. One transaction. Returns { accepted, triggered }.
+   * An event may carry `campaigns`: the keys of running event campaigns it
+   * triggers (`snapshots` holds theirs); the triggers are recorded in the
+   * same transaction and run right after it (shard_triggers.js);
+   * `triggered` counts the messages they accepted.
    */
-  async addEvents(events, summary, nowMs) {
+  async addEvents(events, summary, nowMs, snapshots = null) {
     await this.armPruning(nowMs);
-    return this.ctx.storage.transactionSync(() => {
+    const triggerSeqs = [];
+    const stored = this.ctx.storage.transactionSync(() => {
       const latest = new Map();
       for (const e of events) latest.set(e.userId, Math.max(latest.get(e.userId) ?? -Infinity, e.at));
       for (const [id, at] of latest) {
@@ -159,7 +168,13 @@ export class UserShard extends DurableObject {
         );
       }
       for (const e of events) {
-        this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)', e.userId, e.key, e.properties, e.at);
+        if (e.campaigns?.length) {
+          const { seq } = this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq', e.userId, e.key, e.properties, e.at).one();
+          triggers.recordTriggers(this.sql, seq, e.campaigns);
+          triggerSeqs.push(seq);
+        } else {
+          this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)', e.userId, e.key, e.properties, e.at);
+        }
       }
       for (const [key, count] of summary.keys) {
         this.sql.exec(
@@ -176,6 +191,8 @@ export class UserShard extends DurableObject {
       }
       return { accepted: events.length };
     });
+    const triggered = await triggers.runTriggers(this, triggerSeqs, snapshots ?? {});
+    return { ...stored, triggered };
   }
 
   // ---- reads ------------------------------------------------------------------
@@ -284,6 +301,7 @@ export class UserShard extends DurableObject {
 
   /** Deletes events older than the retention, PRUNE_CHUNK rows per transaction, then re-arms. */
   async alarm() {
+    await triggers.triggersAlarm(this);
     await sends.sendsAlarm(this);
     const cutoff = Date.now() - EVENT_RETENTION_MS;
     for (;;) {
