@@ -7,6 +7,8 @@
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
 //   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences.js)
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (cohorts.js)
+//   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
+//   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns.js)
 //   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
 //   POST /v1/deliveries/:id/retry   (campaign_results.js)
 //
@@ -18,6 +20,7 @@ import { preview, testSend, createDeliveries, getDelivery, getBatch } from './ap
 import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences.js';
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaign_results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './cohorts.js';
+import * as campaigns from './campaigns.js';
 
 export { DeliveryBatch } from './store.js';
 export { UserShard } from './shard.js';
@@ -62,6 +65,27 @@ const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
+  // campaigns: CRUD, lifecycle, preview/test-send, API sends, stats, frequency capping
+  { pattern: /^\/v1\/campaigns$/, methods: { POST: (req, env) => campaigns.createCampaign(req, env), GET: (req, env) => campaigns.listCampaigns(env) } },
+  {
+    pattern: /^\/v1\/campaigns\/([^/]+)$/,
+    methods: {
+      GET: (req, env, url, m) => campaigns.getCampaign(decodeSegment(m[1]), env),
+      PATCH: (req, env, url, m) => campaigns.updateCampaign(decodeSegment(m[1]), req, env),
+    },
+  },
+  {
+    pattern: /^\/v1\/campaigns\/([^/]+)\/(start|pause|resume|end)$/,
+    methods: { POST: (req, env, url, m) => campaigns.transitionCampaign(decodeSegment(m[1]), m[2], env) },
+  },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/preview$/, methods: { POST: (req, env, url, m) => campaigns.previewCampaign(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/test-send$/, methods: { POST: (req, env, url, m) => campaigns.testSendCampaign(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/send$/, methods: { POST: (req, env, url, m) => campaigns.sendCampaign(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/stats$/, methods: { GET: (req, env, url, m) => campaigns.getCampaignStats(decodeSegment(m[1]), env) } },
+  {
+    pattern: /^\/v1\/settings\/frequency-capping$/,
+    methods: { GET: (req, env) => campaigns.getFrequencyCapping(env), PUT: (req, env) => campaigns.putFrequencyCapping(req, env) },
+  },
 ];
 
 async function route(request, env) {
@@ -110,7 +134,7 @@ export default {
         headers: {
           'access-control-allow-origin': origin,
           'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
-          'access-control-allow-headers': 'Authorization, Content-Type, Prefer',
+          'access-control-allow-headers': 'Authorization, Content-Type, Prefer, Idempotency-Key',
           'access-control-max-age': '600',
           vary: 'Origin',
         },

@@ -9,6 +9,7 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { newBatchId } from './ids.js';
+import * as campaigns from './workspace_campaigns.js';
 
 /** The Workspace stub of this deployment. */
 export function workspaceStub(env) {
@@ -33,6 +34,7 @@ export class Workspace extends DurableObject {
         updated_at INTEGER NOT NULL
       );
     `);
+    campaigns.createCampaignTables(this.sql);
   }
 
   // ---- cohorts ------------------------------------------------------------------
@@ -66,6 +68,7 @@ export class Workspace extends DurableObject {
       'UPDATE cohorts SET name = ?, rule = ?, updated_at = ? WHERE id = ?',
       name ?? cur.name, JSON.stringify(rule ?? cur.rule), nowMs, id,
     );
+    if (rule !== undefined) campaigns.cohortChanged(this, id);
     return this.getCohort(id);
   }
 
@@ -83,9 +86,62 @@ export class Workspace extends DurableObject {
     });
   }
 
-  /** True while a campaign that is not ended targets cohort `id` (campaigns fill this in). */
+  /** True while a campaign that is not ended targets cohort `id`. */
   cohortInUse(id) {
-    void id;
-    return false;
+    return campaigns.cohortInUse(this, id);
+  }
+
+  // ---- campaigns (workspace_campaigns.js) ------------------------------------------
+  // Thin RPC methods; the work and its why are in workspace_campaigns.js.
+
+  async createCampaign(fields, nowMs) {
+    return campaigns.createCampaign(this, fields, nowMs);
+  }
+  async listCampaigns() {
+    return campaigns.listCampaigns(this);
+  }
+  async getCampaign(key) {
+    return campaigns.getCampaign(this, key);
+  }
+  async updateCampaign(key, fields, nowMs) {
+    return campaigns.updateCampaign(this, key, fields, nowMs);
+  }
+  async transitionCampaign(key, action, nowMs) {
+    return campaigns.transitionCampaign(this, key, action, nowMs);
+  }
+  async getSnapshot(key) {
+    return campaigns.getSnapshot(this, key);
+  }
+  async runningEventCampaigns(knownVersion) {
+    return campaigns.runningEventCampaigns(this, knownVersion);
+  }
+  async noteSlice(key, slice) {
+    return campaigns.noteSlice(this, key, slice);
+  }
+  async campaignSlices(key) {
+    return campaigns.campaignSlices(this, key);
+  }
+  async campaignRuns(key) {
+    return campaigns.campaignRuns(this, key);
+  }
+  async frequencyRules() {
+    return campaigns.frequencyCapping(this).rules;
+  }
+  async getFrequencyCapping() {
+    return campaigns.frequencyCapping(this);
+  }
+  async setFrequencyCapping(settings) {
+    return campaigns.setFrequencyCapping(this, settings);
+  }
+  async beginApiSend(key, idemKey, bodyHash, dispatchId, nowMs) {
+    return campaigns.beginApiSend(this, key, idemKey, bodyHash, dispatchId, nowMs);
+  }
+  async finishApiSend(key, idemKey, answer) {
+    return campaigns.finishApiSend(this, key, idemKey, answer);
+  }
+
+  /** The workspace alarm drives schedule runs (miniflare fires no cron; alarms persist). */
+  async alarm() {
+    await campaigns.runSchedules(this);
   }
 }
