@@ -116,7 +116,7 @@ async function prepare(shard, snapshot, trigger) {
   const frequencyCapping = snapshot.fatigue?.frequencyCapping === true;
   let rules = [];
   if (frequencyCapping) {
-    const given = trigger.rules ?? (await workspaceStub(shard.env).frequencyRules());
+    const given = trigger.rules ?? snapshot.frequencyRules ?? (await workspaceStub(shard.env).frequencyRules());
     rules = Array.isArray(given) ? given : (given?.rules ?? []);
   }
   return {
@@ -171,7 +171,11 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
     const stored = e.row.properties ? JSON.parse(e.row.properties) : {};
     const properties = isObject(e.row.override) ? { ...stored, ...e.row.override } : stored;
     e.context = { user: { id: e.id, properties } };
-    if (trigger.event) e.context.event = { key: trigger.event.key, properties: trigger.event.properties ?? {} };
+    if (trigger.event) {
+      // API sends: the call's properties, overridden by the recipient's.
+      const own = trigger.kind === 'api' && isObject(e.row.override) ? e.row.override : null;
+      e.context.event = { key: trigger.event.key, properties: own ? { ...(trigger.event.properties ?? {}), ...own } : (trigger.event.properties ?? {}) };
+    }
     toRender.push(e);
   });
   const rendered = prep.webhook ? prep.webhook.renderBatch(toRender.map((e) => e.context)) : toRender.map(() => ({ ok: false, problems: prep.compileProblems }));
