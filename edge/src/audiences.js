@@ -9,7 +9,7 @@
 
 import { HttpError, json, problem, readJsonBody } from './http.js';
 import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './audience_bounds.js';
-import { checkProperties, idProblems, parseAt } from './audience_input.js';
+import { checkProperties, idProblems, parseAt, userIdProblems } from './audience_input.js';
 import { foldProperties, mergeNamed } from './property_summary.js';
 import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
 
@@ -46,7 +46,7 @@ export async function upsertUsers(request, env) {
       problems.push(problem(at, 'invalid_type', `${at} must be an object like {"id": "u1", "properties": {...}}.`));
       return;
     }
-    const found = [...idProblems(item.id, `${at}.id`, 'A user id'), ...checkProperties(item.properties, `${at}.properties`).problems];
+    const found = [...userIdProblems(item.id, `${at}.id`), ...checkProperties(item.properties, `${at}.properties`).problems];
     if (found.length) problems.push(...found);
     else users.push({ index, id: item.id, properties: item.properties ?? {} });
   });
@@ -79,7 +79,7 @@ function sortByItem(problems) {
 
 /** The user id in a /v1/users/:id path, checked like an id in a body. */
 function pathUserId(id) {
-  const found = idProblems(id, 'id', 'A user id');
+  const found = userIdProblems(id, 'id');
   if (found.length) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id.slice(0, 300))}.`, found);
   return id;
 }
@@ -136,7 +136,7 @@ export async function addEvents(request, env) {
       problems.push(problem(at, 'invalid_type', `${at} must be an object like {"userId": "u1", "key": "purchase"}.`));
       return;
     }
-    const found = [...idProblems(item.userId, `${at}.userId`, 'A user id'), ...idProblems(item.key, `${at}.key`, 'An event key')];
+    const found = [...userIdProblems(item.userId, `${at}.userId`), ...idProblems(item.key, `${at}.key`, 'An event key')];
     const props = checkProperties(item.properties, `${at}.properties`);
     found.push(...props.problems);
     let ms = now;
