@@ -119,15 +119,15 @@ function eventSummary(events) {
     foldProperties(e.parsed, perKey);
   }
   const out = [];
-  for (const [key, perKey] of props) for (const p of perKey.values()) out.push([key, p.name, p.type, p.seen, p.example]);
-  return { keys: [...keys], props: out };
+  for (const [key, perKey] of props) for (const p of perKey.values()) out.push([key, p.name, p.type, p.example]);
+  return { keys: [...keys], names: out };
 }
 
-/** POST /v1/events */
-export async function addEvents(request, env) {
-  const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
-  const items = itemsOf(body, 'events');
-  const now = Date.now();
+/**
+ * Checks POST /v1/events items. Returns { events: [{ userId, key,
+ * properties (JSON text or null), parsed (the object), at (ms) }], problems }.
+ */
+export function checkEvents(items, now) {
   const problems = [];
   const events = [];
   items.forEach((item, index) => {
@@ -148,6 +148,14 @@ export async function addEvents(request, env) {
     if (found.length) problems.push(...found);
     else events.push({ userId: item.userId, key: item.key, properties: props.text, parsed: item.properties, at: ms });
   });
+  return { events, problems };
+}
+
+/** POST /v1/events */
+export async function addEvents(request, env) {
+  const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
+  const now = Date.now();
+  const { events, problems } = checkEvents(itemsOf(body, 'events'), now);
   if (problems.length) throw badRequest(problems);
 
   const groups = [...groupByShard(events, (e) => e.userId)];

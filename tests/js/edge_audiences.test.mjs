@@ -157,7 +157,9 @@ describe('GET /v1/properties', () => {
     assert.equal(res.status, 200, res.text);
     const user = Object.fromEntries(res.json.user.filter((p) => p.name.startsWith('zz_')).map((p) => [p.name, p]));
     assert.deepEqual(Object.keys(user).sort(), ['zz_address', 'zz_age', 'zz_plan', 'zz_tags', 'zz_vip']);
-    assert.equal(user.zz_age.type, 'number', 'the type seen most often');
+    assert.equal(user.zz_age.type, 'number', 'the type most shards have seen');
+    assert.deepEqual(user.zz_age.types, ['number', 'string']);
+    assert.equal(user.zz_plan.types, undefined);
     assert.ok([41, 7].includes(user.zz_age.example));
     assert.equal(user.zz_plan.type, 'string');
     assert.ok(['pro', 'free'].includes(user.zz_plan.example));
