@@ -155,6 +155,33 @@ describe('event', () => {
   });
 });
 
+describe('targets', () => {
+  it('an event campaign with conditions and a cohort target: only matching events of cohort members send', async () => {
+    await users([{ id: 'tg-pro', properties: { plan: 'pro' } }, { id: 'tg-free', properties: { plan: 'free' } }]);
+    const cohort = await api('POST', '/v1/cohorts', { name: 'pro', rule: { property: 'plan', op: 'eq', value: 'pro' } });
+    assert.equal(cohort.status, 201, cohort.text);
+    const { key, t } = await campaign({
+      target: { cohort: cohort.json.cohort.id },
+      send: { type: 'event', event: 'order', where: [{ property: 'amount', op: 'gte', value: 10 }] },
+    });
+    await start(key);
+    const r = await api('POST', '/v1/events', {
+      events: [
+        { userId: 'tg-pro', key: 'order', properties: { amount: 5 } },
+        { userId: 'tg-free', key: 'order', properties: { amount: 50 } },
+        { userId: 'tg-pro', key: 'order', properties: { amount: 20 } },
+      ],
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.triggered, 1);
+    const s = await statsWhen(key, (x) => x.delivered === 1);
+    assert.equal(s.targeted, 2, 'the two events with amount >= 10 are candidates');
+    assert.equal(s.suppressed.not_in_cohort, 1);
+    assertAddsUp(s);
+    assert.deepEqual(hitsOf(t).map((h) => h.path), [`/${t}/tg-pro`]);
+  });
+});
+
 describe('api', () => {
   it('sends to the recipients with the call and recipient properties; Idempotency-Key replays the first answer, also after a restart', async () => {
     const { key, t } = await campaign({ send: { type: 'api' } });

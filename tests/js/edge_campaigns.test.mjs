@@ -230,6 +230,32 @@ describe('PATCH', () => {
   });
 });
 
+describe('targets and event conditions', () => {
+  it('a cohort targeted by a campaign that is not ended cannot be deleted (409 cohort_in_use)', async () => {
+    const cohort = await api('POST', '/v1/cohorts', { name: 'pros', rule: { property: 'plan', op: 'eq', value: 'pro' } });
+    assert.equal(cohort.status, 201, cohort.text);
+    const id = cohort.json.cohort.id;
+    const c = await create(complete({ target: { cohort: id } }));
+    assert.deepEqual(c.target, { cohort: id });
+    let r = await api('DELETE', `/v1/cohorts/${id}`);
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'cohort_in_use');
+    await api('POST', `/v1/campaigns/${c.key}/start`);
+    assert.equal((await api('DELETE', `/v1/cohorts/${id}`)).status, 409);
+    await api('POST', `/v1/campaigns/${c.key}/end`);
+    r = await api('DELETE', `/v1/cohorts/${id}`);
+    assert.equal(r.status, 200, r.text);
+  });
+
+  it('event conditions are checked by the engine as a cohort event rule, problems under send.where', async () => {
+    const ok = await api('POST', '/v1/campaigns', { title: 'w', send: { type: 'event', event: 'purchase', where: [{ property: 'amount', op: 'gte', value: 10 }] } });
+    assert.equal(ok.status, 201, ok.text);
+    const bad = await api('POST', '/v1/campaigns', { title: 'w', send: { type: 'event', event: 'purchase', where: [{ property: 'amount', op: 'bigger', value: 10 }] } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.ok(fieldsOf(bad).some((f) => f.startsWith('send.where[0]')), bad.text);
+  });
+});
+
 describe('frequency-capping settings', () => {
   it('defaults to no rules, stores valid rules, refuses periods over 30 days and bad limits', async () => {
     let r = await api('GET', '/v1/settings/frequency-capping');
