@@ -127,6 +127,31 @@ describe('schedule', () => {
   });
 });
 
+describe('repeat', () => {
+  it('a daily repeat re-arms at the same local time the next day; until ends it', async () => {
+    await users([{ id: 'rp-1' }]);
+    const zone = 'America/New_York';
+    const at = toLocalText(Date.now() + 2000, zone);
+    const day = at.slice(0, 10);
+    const { key } = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days', until: at } } });
+    const daily = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days' } } });
+    await start(key);
+    await start(daily.key);
+    await statsWhen(key, (x) => x.delivered >= 1 && x.pending === 0);
+    await statsWhen(daily.key, (x) => x.delivered >= 1 && x.pending === 0);
+    let next = null;
+    for (let i = 0; i < 100 && next === null; i++) {
+      next = (await api('GET', `/v1/campaigns/${daily.key}`)).json.campaign.nextRunAt;
+      if (next === null) await sleep(100);
+    }
+    // The next occurrence is the same wall time one local day later (DST-safe: compare local text).
+    const expected = new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10) + at.slice(10);
+    assert.equal(toLocalText(Date.parse(next), zone), expected);
+    assert.equal((await api('GET', `/v1/campaigns/${key}`)).json.campaign.nextRunAt, null, 'until is the first run: no next run');
+    assert.equal((await api('GET', `/v1/campaigns/${key}`)).json.campaign.status, 'running');
+  });
+});
+
 describe('event', () => {
   it('a matching event triggers a personalized send to its user; triggered counts accepted messages', async () => {
     const { key, t } = await campaign({ send: { type: 'event', event: 'purchase' } });
