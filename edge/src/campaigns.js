@@ -159,7 +159,7 @@ export async function listCampaigns(env) {
       status: c.status,
       send: c.send ? { type: c.send.type } : null,
       stats: stats[i],
-      problems: webhookProblems(engine, c.webhook, env).length,
+      errors: errorsOf(webhookProblems(engine, c.webhook, env)).length,
       createdAt: iso(c.createdAt),
       updatedAt: iso(c.updatedAt),
       nextRunAt: iso(c.nextRunAt),
