@@ -348,7 +348,8 @@ export async function sendCampaign(key, request, env) {
   });
   const groups = [...groupByShard(body.recipients, (r) => r.userId)];
   const answers = await Promise.all(groups.map(([i, recipients]) => shardStub(env, i).campaignCandidates({ snapshot, trigger: trigger(recipients) })));
-  const suppressed = {};
+  // Every reason a candidate of an API send can be suppressed for, zeros included (as in stats).
+  const suppressed = Object.fromEntries(SUPPRESSION_REASONS.filter((r) => r !== 'cancelled').map((r) => [r, 0]));
   let accepted = 0;
   for (const a of answers) {
     if (!a.ok) throw new Error(`shard refused API send ${begun.dispatchId}: ${JSON.stringify(a).slice(0, 300)}`);

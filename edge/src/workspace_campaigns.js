@@ -464,6 +464,14 @@ export async function armScheduleAlarm(ws) {
  * bit is still clear are asked again; they are idempotent per run id anyway.
  */
 export async function runSchedules(ws) {
+  // One run loop per object: an alarm re-fired while a long run is still
+  // asking shards waits for it instead of asking the same shards again.
+  if (ws.scheduling) return ws.scheduling;
+  ws.scheduling = runSchedulesOnce(ws).finally(() => (ws.scheduling = null));
+  return ws.scheduling;
+}
+
+async function runSchedulesOnce(ws) {
   const { sql } = ws;
   const now = Date.now();
   ws.ctx.storage.transactionSync(() => {
