@@ -16,7 +16,7 @@
 import * as sends from './shard_sends.js';
 import { workspaceStub } from './workspace.js';
 
-/** A crash leftover is retried this much later when its run fails. */
+/** A trigger whose run failed is tried again this much later, by the alarm. */
 const RETRY_MS = 2_000;
 
 /** Creates the trigger table (idempotent). */
@@ -29,71 +29,88 @@ export function recordTriggers(sql, seq, campaigns) {
   for (const key of campaigns) sql.exec('INSERT OR IGNORE INTO event_triggers (seq, campaign) VALUES (?, ?)', seq, key);
 }
 
+/** Bound parameters per statement (a Durable Object's SQLite allows 100). */
+const MAX_VARS = 90;
+/** Triggers run at once: each awaits its hand-off to the dispatch objects, which coalesce. */
+const CONCURRENCY = 64;
+
 /**
  * Runs the trigger rows of events `seqs` (all leftovers when `seqs` is
  * null), with `snapshots` ({ key: snapshot }, from the caller) or the
- * workspace's current snapshot. Resolves to the number of messages accepted.
+ * workspace's current snapshot. Up to CONCURRENCY run at once: each one's
+ * check-and-record is its own synchronous transaction, and their hand-offs
+ * to the dispatch objects share one forward of the outbox (one RPC per
+ * object for many messages instead of one per message). Never throws: a
+ * trigger that fails stays in the table and the alarm runs it again soon.
+ * Resolves to the number of messages accepted.
  */
 export async function runTriggers(shard, seqs, snapshots = {}) {
-  const { sql } = shard;
-  let rows;
-  if (seqs === null) {
-    rows = sql.exec('SELECT t.seq, t.campaign, e.user_id, e.key, e.properties, e.at FROM event_triggers t LEFT JOIN events e ON e.seq = t.seq ORDER BY t.seq').toArray();
-  } else {
-    if (seqs.length === 0) return 0;
-    rows = [];
-    for (let i = 0; i < seqs.length; i += 500) {
-      const part = seqs.slice(i, i + 500);
-      rows.push(
-        ...sql
-          .exec(
-            `SELECT t.seq, t.campaign, e.user_id, e.key, e.properties, e.at FROM event_triggers t LEFT JOIN events e ON e.seq = t.seq
-             WHERE t.seq IN (${part.map(() => '?').join(',')}) ORDER BY t.seq`,
-            ...part,
-          )
-          .toArray(),
-      );
-    }
-  }
-  let triggered = 0;
+  const rows = triggerRows(shard.sql, seqs);
+  if (rows.length === 0) return 0;
   const known = new Map(Object.entries(snapshots ?? {}));
-  for (const row of rows) {
-    let snapshot = known.get(row.campaign);
-    if (snapshot === undefined) {
-      snapshot = await workspaceStub(shard.env).getSnapshot(row.campaign);
-      known.set(row.campaign, snapshot);
+  const snapshotOf = async (key) => {
+    if (!known.has(key)) known.set(key, workspaceStub(shard.env).getSnapshot(key));
+    return known.get(key);
+  };
+  let triggered = 0;
+  let failed = 0;
+  for (let i = 0; i < rows.length; i += CONCURRENCY) {
+    const results = await Promise.allSettled(rows.slice(i, i + CONCURRENCY).map((row) => runOne(shard, row, snapshotOf)));
+    for (const r of results) {
+      if (r.status === 'fulfilled') triggered += r.value;
+      else {
+        failed++;
+        console.error('hookcast: event trigger failed; the alarm runs it again', r.reason?.stack ?? r.reason);
+      }
     }
-    // The event is gone (user deleted) or the campaign ended meanwhile: nothing to send.
-    if (row.user_id !== null && snapshot && snapshot.status !== 'ended') {
-      const event = { key: row.key, properties: row.properties ? JSON.parse(row.properties) : {}, at: row.at };
-      const answer = await sends.campaignCandidates(shard, {
-        snapshot,
-        trigger: { kind: 'event', id: `ev${row.seq}`, sendAtMs: row.at, userIds: [row.user_id], event, rules: snapshot.frequencyRules },
-      });
-      if (!answer.ok) throw new Error(`event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`);
-      triggered += answer.accepted;
-    }
-    sql.exec('DELETE FROM event_triggers WHERE seq = ? AND campaign = ?', row.seq, row.campaign);
   }
+  if (failed > 0) await armSoon(shard, Date.now() + RETRY_MS);
   return triggered;
 }
 
-/** The alarm's part: runs crash leftovers; asks for another alarm soon if that failed. */
-export async function triggersAlarm(shard) {
-  try {
-    await runTriggers(shard, null);
-  } catch (e) {
-    console.error('hookcast: event trigger leftovers failed; retrying', e?.stack ?? e);
-    const at = Date.now() + RETRY_MS;
-    const cur = await shard.ctx.storage.getAlarm();
-    if (cur === null || cur > at) await shard.ctx.storage.setAlarm(at);
+/** Trigger rows with their events: of `seqs`, or all of them (null). */
+function triggerRows(sql, seqs) {
+  const select = 'SELECT t.seq, t.campaign, e.user_id, e.key, e.properties, e.at FROM event_triggers t LEFT JOIN events e ON e.seq = t.seq';
+  if (seqs === null) return sql.exec(`${select} ORDER BY t.seq`).toArray();
+  const rows = [];
+  for (let i = 0; i < seqs.length; i += MAX_VARS) {
+    const part = seqs.slice(i, i + MAX_VARS);
+    rows.push(...sql.exec(`${select} WHERE t.seq IN (${part.map(() => '?').join(',')}) ORDER BY t.seq`, ...part).toArray());
   }
+  return rows;
+}
+
+/** One trigger row: the send decision for its user, then the row is deleted. Resolves to messages accepted (0 or 1). */
+async function runOne(shard, row, snapshotOf) {
+  const snapshot = await snapshotOf(row.campaign);
+  let accepted = 0;
+  // The event is gone (user deleted) or the campaign ended meanwhile: nothing to send.
+  if (row.user_id !== null && snapshot && snapshot.status !== 'ended') {
+    const event = { key: row.key, properties: row.properties ? JSON.parse(row.properties) : {}, at: row.at };
+    const answer = await sends.campaignCandidates(shard, {
+      snapshot,
+      trigger: { kind: 'event', id: `ev${row.seq}`, sendAtMs: row.at, userIds: [row.user_id], event, rules: snapshot.frequencyRules },
+    });
+    if (!answer.ok) throw new Error(`event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`);
+    accepted = answer.accepted;
+  }
+  shard.sql.exec('DELETE FROM event_triggers WHERE seq = ? AND campaign = ?', row.seq, row.campaign);
+  return accepted;
+}
+
+/** Sets the shard's alarm to `at` unless it is already set no later. */
+async function armSoon(shard, at) {
+  const cur = await shard.ctx.storage.getAlarm();
+  if (cur === null || cur > at) await shard.ctx.storage.setAlarm(at);
+}
+
+/** The alarm's part: runs crash leftovers (a failure re-arms the alarm, see runTriggers). */
+export async function triggersAlarm(shard) {
+  await runTriggers(shard, null);
 }
 
 /** Arms the alarm now when a crash left trigger rows (called at start-up). */
 export async function armIfTriggers(shard) {
   const [{ n }] = shard.sql.exec('SELECT count(*) AS n FROM event_triggers').toArray();
-  if (n === 0) return;
-  const cur = await shard.ctx.storage.getAlarm();
-  if (cur === null || cur > Date.now()) await shard.ctx.storage.setAlarm(Date.now());
+  if (n > 0) await armSoon(shard, Date.now());
 }
