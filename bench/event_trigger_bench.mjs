@@ -76,7 +76,11 @@ async function round() {
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < list.length) triggered += (await call('POST', '/v1/events', list[next++])).triggered;
+      while (next < list.length) {
+        // Not `triggered += await …`: that reads `triggered` before the await and loses the other workers' counts.
+        const answer = await call('POST', '/v1/events', list[next++]);
+        triggered += answer.triggered;
+      }
     }),
   );
   return { perSec: (CALLS * PER_CALL) / ((performance.now() - t0) / 1000), triggered };
