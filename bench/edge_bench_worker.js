@@ -17,11 +17,11 @@
 //   mode "render":   render (batched) + sendOnce, no retry decision.
 // The last two exist for the breakdown (stages removed one at a time).
 
-import worker, { DeliveryBatch } from '../edge/src/index.js';
+import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch } from '../edge/src/index.js';
 import { getEngine, engineOptions, destinationProblems, retryDecisionFor } from '../edge/src/engine.js';
 import { sendOnce } from '../edge/src/deliver.js';
 
-export { DeliveryBatch };
+export { DeliveryBatch, UserShard, Workspace, CampaignDispatch };
 
 async function run(n, concurrency, one) {
   let next = 0;

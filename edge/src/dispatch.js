@@ -44,6 +44,7 @@ export class CampaignDispatch extends DurableObject {
         user_id TEXT NOT NULL,
         context TEXT NOT NULL,
         request TEXT,
+        dispatched INTEGER NOT NULL DEFAULT 0,
         state TEXT NOT NULL,
         reason TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
@@ -53,7 +54,7 @@ export class CampaignDispatch extends DurableObject {
         created_at INTEGER NOT NULL,
         finished_at INTEGER
       );
-      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
+      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, dispatched, next_at);
       CREATE TABLE IF NOT EXISTS attempts (
         idx INTEGER NOT NULL,
         run INTEGER NOT NULL,
@@ -63,7 +64,8 @@ export class CampaignDispatch extends DurableObject {
       );
     `);
     // Column meanings: `request` is null until the first attempt renders it
-    // (so "not dispatched" = pending with request null); `attempts` counts
+    // (`dispatched` = request is not null, in the index, so picking the next
+    // retry never scans the messages still waiting for their first attempt); `attempts` counts
     // the current run's attempts, `run` the replays by POST
     // /v1/deliveries/:id/retry; `next_at` is "not before" until dispatch,
     // then the next retry's time.
@@ -197,7 +199,7 @@ export class CampaignDispatch extends DurableObject {
     if (limit <= 0) return [];
     const out = this.sql
       .exec(
-        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND request IS NOT NULL AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
+        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND dispatched = 1 AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
         now, limit + inflight.size,
       )
       .toArray()
@@ -209,7 +211,7 @@ export class CampaignDispatch extends DurableObject {
     const room = pace > 0 ? 1 : limit - out.length;
     const fresh = this.sql
       .exec(
-        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND request IS NULL AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
+        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
         now, room + inflight.size,
       )
       .toArray()
@@ -228,9 +230,9 @@ export class CampaignDispatch extends DurableObject {
       const rows = this.sql.exec(sql, ...args, inflight.size + 1).toArray();
       return rows.find((r) => !inflight.has(r.idx))?.next_at ?? null;
     };
-    let next = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND request IS NOT NULL ORDER BY next_at LIMIT ?");
+    let next = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY next_at LIMIT ?");
     if (this.status() === 'running') {
-      const fresh = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND request IS NULL ORDER BY next_at LIMIT ?");
+      const fresh = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 ORDER BY next_at LIMIT ?");
       if (fresh !== null) {
         const at = Math.max(fresh, this.paceMs() > 0 ? this.paceAt() : 0);
         next = next === null ? at : Math.min(next, at);
@@ -281,7 +283,7 @@ export class CampaignDispatch extends DurableObject {
       if (r.record) {
         this.sql.exec('INSERT OR REPLACE INTO attempts (idx, run, attempt, record) VALUES (?, ?, ?, ?)', r.idx, r.run, r.attempt, JSON.stringify(r.record));
       }
-      if (r.rendered) this.sql.exec('UPDATE deliveries SET request = ? WHERE idx = ?', r.rendered, r.idx);
+      if (r.rendered) this.sql.exec('UPDATE deliveries SET request = ?, dispatched = 1 WHERE idx = ?', r.rendered, r.idx);
       const added = r.record ? 1 : 0;
       if (r.state === 'pending') {
         this.sql.exec(
@@ -341,7 +343,7 @@ export class CampaignDispatch extends DurableObject {
     const inflight = [...this.pump.inflight];
     const r = this.sql.exec(
       `UPDATE deliveries SET state = 'cancelled', reason = 'campaign_ended', finished_at = ?
-       WHERE state = 'pending' AND request IS NULL${inflight.length ? ` AND idx NOT IN (${inflight.map(() => '?').join(',')})` : ''}`,
+       WHERE state = 'pending' AND dispatched = 0${inflight.length ? ` AND idx NOT IN (${inflight.map(() => '?').join(',')})` : ''}`,
       Date.now(), ...inflight,
     );
     return r.rowsWritten;

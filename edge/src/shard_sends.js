@@ -44,6 +44,8 @@ export const OUTBOX_CHUNK = 500;
 export const DECISIONS_KEPT_MS = 48 * 60 * 60 * 1000;
 /** When a forward fails, the alarm tries again this much later. */
 export const FORWARD_RETRY_MS = 2_000;
+/** Bound parameters per statement (a Durable Object's SQLite allows 100). */
+const MAX_VARS = 90;
 /** Sample user ids kept per refusal code in an audience check. */
 const SAMPLE_SIZE = 10;
 /** Suppression reasons, in the order they are checked. */
@@ -233,8 +235,8 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
 /** Outcomes stored earlier for (campaign, triggerKey) among `ids`: Map id → outcome. */
 function storedOutcomes(sql, campaign, triggerKey, ids) {
   const found = new Map();
-  for (let i = 0; i < ids.length; i += 500) {
-    const part = ids.slice(i, i + 500);
+  for (let i = 0; i < ids.length; i += MAX_VARS - 2) {
+    const part = ids.slice(i, i + MAX_VARS - 2);
     const rows = sql.exec(
       `SELECT user_id, outcome FROM campaign_decisions WHERE campaign = ? AND trigger = ? AND user_id IN (${part.map(() => '?').join(',')})`,
       campaign, triggerKey, ...part,
@@ -247,8 +249,8 @@ function storedOutcomes(sql, campaign, triggerKey, ids) {
 /** Reads user rows [{ id, properties }] for `ids` (missing users are absent). */
 function userRows(sql, ids) {
   const rows = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    const part = ids.slice(i, i + 500);
+  for (let i = 0; i < ids.length; i += MAX_VARS) {
+    const part = ids.slice(i, i + MAX_VARS);
     rows.push(...sql.exec(`SELECT id, properties FROM users WHERE id IN (${part.map(() => '?').join(',')})`, ...part).toArray());
   }
   return rows;
@@ -447,7 +449,10 @@ export async function forwardOutbox(shard) {
                 version: last.version,
                 items: part.map((r) => JSON.parse(r.item)),
               });
-              shard.sql.exec(`DELETE FROM campaign_outbox WHERE seq IN (${part.map(() => '?').join(',')})`, ...part.map((r) => r.seq));
+              for (let k = 0; k < part.length; k += MAX_VARS) {
+                const seqs = part.slice(k, k + MAX_VARS).map((r) => r.seq);
+                shard.sql.exec(`DELETE FROM campaign_outbox WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs);
+              }
             }
           }
         }
