@@ -45,15 +45,21 @@ export function readMembers(sql, users, needs, nowMs, { range = false } = {}) {
     if (range) {
       const lo = members[0].id;
       const hi = members[members.length - 1].id;
-      // Uses the (user_id, key, at) index: a range over user_id, key and at checked in the index.
+      // The (user_id, key, at) index: a range over user_id, key and at checked
+      // in the index. Named, because the planner otherwise picks the (at)
+      // index for `at >= ?` and scans every event of the window once per
+      // chunk (measured: 2.2x slower at 30k users, worse as they grow).
       const rows = sql.exec(
-        'SELECT user_id, at, properties FROM events WHERE user_id >= ? AND user_id <= ? AND key = ? AND at >= ?',
+        'SELECT user_id, at, properties FROM events INDEXED BY events_user_key_at WHERE user_id >= ? AND user_id <= ? AND key = ? AND at >= ?',
         lo, hi, key, since,
       );
       for (const row of rows) push(row, key);
     } else {
       for (const m of members) {
-        const rows = sql.exec('SELECT user_id, at, properties FROM events WHERE user_id = ? AND key = ? AND at >= ?', m.id, key, since);
+        const rows = sql.exec(
+          'SELECT user_id, at, properties FROM events INDEXED BY events_user_key_at WHERE user_id = ? AND key = ? AND at >= ?',
+          m.id, key, since,
+        );
         for (const row of rows) push(row, key);
       }
     }
