@@ -8,3 +8,4 @@ bash scripts/build.sh wasm
 bash scripts/build.sh native
 node bench/render_bench.mjs
 if [ -f bench/delivery_bench.mjs ]; then node bench/delivery_bench.mjs; fi
+node bench/audience_bench.mjs
