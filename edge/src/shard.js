@@ -33,6 +33,8 @@ import { EVENT_RETENTION_MS, readMembers } from './shard_members.js';
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
 /** Rows deleted per pruning transaction (bounded work per step). */
 const PRUNE_CHUNK = 5000;
+/** Rows one alarm run deletes at most before re-arming itself a second later. */
+const PRUNE_PER_ALARM = 100_000;
 /** Most user ids (and, apart, summary rows) a shard remembers as stored (about 100 bytes each). */
 const KNOWN_USERS_MAX = 50_000;
 /**
@@ -339,9 +341,25 @@ export class UserShard extends DurableObject {
     this.pruneArmed = true;
   }
 
-  /** Deletes events older than the retention, PRUNE_CHUNK rows per transaction, then re-arms. */
+  /**
+   * The daily alarm: prunes, then re-arms: in a day, or in a second when it
+   * stopped at PRUNE_PER_ALARM rows (a backlog is worked off in bounded steps).
+   */
   async alarm() {
-    const cutoff = Date.now() - EVENT_RETENTION_MS;
+    const deleted = await this.prune(Date.now(), PRUNE_PER_ALARM);
+    await this.ctx.storage.setAlarm(Date.now() + (deleted >= PRUNE_PER_ALARM ? 1000 : PRUNE_EVERY_MS));
+    this.pruneArmed = true;
+  }
+
+  /**
+   * Deletes the events older than the retention at `nowMs`, PRUNE_CHUNK rows
+   * per transaction (at most about `maxRows` in all), keeping each user's
+   * last-seen time and the summary's counts right. Returns the number of
+   * events deleted.
+   */
+  async prune(nowMs, maxRows = Infinity) {
+    const cutoff = nowMs - EVENT_RETENTION_MS;
+    let total = 0;
     for (;;) {
       const deleted = this.ctx.storage.transactionSync(() => {
         const pick = 'SELECT seq FROM events WHERE at < ? ORDER BY at, seq LIMIT ?';
@@ -360,10 +378,9 @@ export class UserShard extends DurableObject {
         this.sql.exec(`DELETE FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK);
         return rows.length;
       });
-      if (deleted < PRUNE_CHUNK) break;
+      total += deleted;
+      if (deleted < PRUNE_CHUNK || total >= maxRows) return total;
     }
-    await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS);
-    this.pruneArmed = true;
   }
 
   /** Lowers the kept-event counts by [{ key, n }]. */
