@@ -275,6 +275,13 @@ export interface CompiledCohort {
   matches(member: CohortMember, nowMs: number): boolean;
   /** One answer per member, in order, in few calls into the engine. Also throws `invalid_members` for a non-array. */
   matchBatch(members: CohortMember[], nowMs: number): boolean[];
+  /**
+   * `matchBatch` for members already written as one JSON array text (e.g.
+   * assembled from stored JSON columns without parsing them): skips the
+   * `JSON.stringify` that dominates `matchBatch`'s cost. Event `at` may also be
+   * ISO 8601 text here. Throws `invalid_members` when the text is not a JSON array.
+   */
+  matchBatchJson(membersJson: string, nowMs: number): boolean[];
   /** Frees the compiled rule now; later calls throw `disposed`. Idempotent. */
   dispose(): void;
 }
