@@ -74,7 +74,12 @@ RuleLiteral literal_of(const json& v) {
   } else {
     lit.type = RuleLiteral::Type::kNumber;
     lit.number = v.get<double>();
-    lit.text = v.dump();
+    // The digits of a whole number, for `contains` on a text property. Other
+    // numbers get no text (they match list members only): writing them as
+    // JavaScript does would pull nlohmann's serializer and printf into the
+    // wasm module (+10 KiB) for a corner case.
+    if (lit.number == std::floor(lit.number) && std::fabs(lit.number) < 1e15)
+      lit.text = std::to_string(static_cast<long long>(lit.number));
   }
   return lit;
 }
@@ -415,8 +420,9 @@ class Reader {
                                       : out.values[0].text > out.values[1].text;
         if (reversed) {
           error(field, "invalid_value",
-                field + " has its low bound above its high bound, so nothing matches; write [" +
-                    out.values[1].text + ", " + out.values[0].text + "].");
+                field +
+                    " has its low bound above its high bound, so nothing matches; write the "
+                    "lower bound first.");
           return false;
         }
         return true;
@@ -773,6 +779,7 @@ class Evaluator {
       return false;
     }
     if (n.type != JsonType::kString) return false;
+    if (lit.type == RuleLiteral::Type::kNumber && lit.text.empty()) return false;
     const Scalar s = scalar(node);
     return s.text.find(lit.text) != std::string_view::npos;
   }
