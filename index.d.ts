@@ -200,7 +200,8 @@ export type CohortValue = string | number | boolean;
  * list property is membership, on a text a substring test. `between` is
  * inclusive. `before`/`after` take ISO 8601 text (no offset = UTC) and are strict;
  * the property may hold ISO text or epoch milliseconds. A dotted name that is
- * not itself a key reads a nested property (`"address.city"`).
+ * not itself a key reads a nested property (`"address.city"`); a user property
+ * `"id"` that the properties do not hold is the user's id.
  */
 export type PropertyCondition =
   | { property: string; op: 'eq' | 'ne' | 'contains' | 'not_contains'; value: CohortValue }

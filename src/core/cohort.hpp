@@ -14,6 +14,8 @@
 // Semantics, where DESIGN.md leaves a choice:
 // * Property names are exact keys of the properties object; a name holding
 //   dots that is not itself a key is read as a path ("address.city").
+// * A user property named "id" that the properties do not hold is the user's
+//   id (so `{"property": "id", "op": "in", "value": [...]}` targets users).
 // * A property set to null is missing (the HTTP API removes null properties).
 // * A missing property matches only `not_exists`, `ne`, `not_in` and
 //   `not_contains` (as Braze and Amplitude do: "plan ne pro" includes users
