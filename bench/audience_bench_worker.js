@@ -16,7 +16,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import worker, { DeliveryBatch, UserShard as RealUserShard, Workspace } from '../edge/src/index.js';
 import { getEngine } from '../edge/src/engine.js';
-import { readMembers } from '../edge/src/shard_members.js';
+import { readMembers, readMemberTexts } from '../edge/src/shard_members.js';
 import { forEachShard } from '../edge/src/shards.js';
 import { readJsonBody } from '../edge/src/http.js';
 import { checkEvents } from '../edge/src/audiences.js';
@@ -27,9 +27,12 @@ export { DeliveryBatch, Workspace };
 
 /**
  * The real user shard plus one bench-only method: the estimate's loop cut
- * after a stage, to show where its time goes ("rows": read the users only;
- * "members": + read the needed events and build the members; "json": + the
- * JSON.stringify the engine does first; "match": the whole matchBatch).
+ * after a stage, to show where its time goes. The estimate's path: "rows"
+ * reads the users only; "text": SQLite assembles each member's JSON text
+ * from the stored columns (readMemberTexts); "textMatch": + matchBatchJson
+ * (= the estimate). The object path it replaced: "members": read the rows
+ * and build member objects (JSON.parse); "json": + the JSON.stringify
+ * matchBatch starts with; "match": the whole matchBatch.
  */
 export class UserShard extends RealUserShard {
   async estimateStage(rule, nowMs, stage) {
@@ -37,6 +40,17 @@ export class UserShard extends RealUserShard {
     const needs = cohort.needs(nowMs);
     let after = '';
     let n = 0;
+    if (stage === 'text' || stage === 'textMatch') {
+      for (;;) {
+        const rows = readMemberTexts(this.sql, after, 1000, needs, nowMs);
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1].id;
+        const text = `[${rows.map((r) => r.member).join(',')}]`;
+        n += stage === 'text' ? text.length : cohort.matchBatchJson(text, nowMs).filter(Boolean).length;
+      }
+      cohort.dispose();
+      return n;
+    }
     for (;;) {
       const rows = this.sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT 1000', after).toArray();
       if (rows.length === 0) break;

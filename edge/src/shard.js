@@ -27,7 +27,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { getEngine } from './engine.js';
 import { foldProperties } from './property_summary.js';
 import { propertiesSizeProblem } from './audience_bounds.js';
-import { EVENT_RETENTION_MS, readMembers } from './shard_members.js';
+import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts } from './shard_members.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -308,23 +308,35 @@ export class UserShard extends DurableObject {
     const cohort = compiled.cohort;
     try {
       const needs = cohort.needs(nowMs);
+      // Member text assembled by SQLite for matchBatchJson (no JSON parsed or
+      // written in JS); readMembers + matchBatch for a rule naming more keys.
+      const asText = eventWindows(needs, nowMs).length <= MAX_TEXT_KEYS;
       const columns = needs.properties ? 'id, properties' : 'id';
       let users = 0;
       const sample = [];
       let after = null;
       for (;;) {
-        const rows = after === null
-          ? this.sql.exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK).toArray()
-          : this.sql.exec(`SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, ESTIMATE_CHUNK).toArray();
-        if (rows.length === 0) break;
-        const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
-        const matched = cohort.matchBatch(members, nowMs);
-        for (let i = 0; i < members.length; i++) {
+        let ids;
+        let matched;
+        if (asText) {
+          const rows = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs);
+          ids = rows.map((r) => r.id);
+          matched = rows.length ? cohort.matchBatchJson(`[${rows.map((r) => r.member).join(',')}]`, nowMs) : [];
+        } else {
+          const rows = after === null
+            ? this.sql.exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK).toArray()
+            : this.sql.exec(`SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, ESTIMATE_CHUNK).toArray();
+          const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
+          ids = members.map((m) => m.id);
+          matched = cohort.matchBatch(members, nowMs);
+        }
+        if (ids.length === 0) break;
+        for (let i = 0; i < ids.length; i++) {
           if (!matched[i]) continue;
           users++;
-          if (sample.length < sampleSize) sample.push(members[i].id);
+          if (sample.length < sampleSize) sample.push(ids[i]);
         }
-        after = rows[rows.length - 1].id;
+        after = ids[ids.length - 1];
       }
       return { ok: true, users, sample };
     } finally {

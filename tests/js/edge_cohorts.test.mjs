@@ -150,6 +150,9 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     bigPurchaseEver: people.filter((p) => p.purchases.some((e) => e.amount >= 50)),
     neverPurchased: people.filter((p) => p.purchases.length === 0),
     legacy: people.filter((p) => p.legacy === 89),
+    legacyOrBig: people.filter((p) => p.legacy === 89 || p.purchases.some((e) => e.amount >= 50)),
+    // 41 event keys: past what one member-text query reads, so the other path.
+    legacyAmongMany: people.filter((p) => p.legacy === 89),
   };
   const ids = (list) => list.map((p) => p.id);
   const cohorts = {};
@@ -172,6 +175,8 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       bigPurchaseEver: { event: 'purchase', op: 'did', where: [{ property: 'amount', op: 'gte', value: 50 }] },
       neverPurchased: { event: 'purchase', op: 'did_not' },
       legacy: { event: 'legacy', op: 'did' },
+      legacyOrBig: { any: [{ event: 'legacy', op: 'did' }, { event: 'purchase', op: 'did', where: [{ property: 'amount', op: 'gte', value: 50 }] }] },
+      legacyAmongMany: { any: [...Array.from({ length: 40 }, (_, i) => ({ event: `never-${i}`, op: 'did' })), { event: 'legacy', op: 'did' }] },
     };
     for (const [name, rule] of Object.entries(rules)) {
       const res = await api('POST', '/v1/cohorts', { name, rule });
@@ -180,7 +185,7 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     }
   });
 
-  for (const name of ['proAndTwoThisWeek', 'bigPurchaseEver', 'neverPurchased', 'legacy']) {
+  for (const name of ['proAndTwoThisWeek', 'bigPurchaseEver', 'neverPurchased', 'legacy', 'legacyOrBig', 'legacyAmongMany']) {
     it(`counts exactly the users a brute force over the sent data finds: ${name}`, async () => {
       const res = await api('POST', `/v1/cohorts/${cohorts[name]}/estimate`);
       assert.equal(res.status, 200, res.text);
