@@ -330,7 +330,8 @@ export type CohortValue = string | number | boolean;
  * list property is membership, on a text a substring test. `between` is
  * inclusive. `before`/`after` take ISO 8601 text (no offset = UTC) and are strict;
  * the property may hold ISO text or epoch milliseconds. A dotted name that is
- * not itself a key reads a nested property (`"address.city"`).
+ * not itself a key reads a nested property (`"address.city"`); a user property
+ * `"id"` that the properties do not hold is the user's id.
  */
 export type PropertyCondition =
   | { property: string; op: 'eq' | 'ne' | 'contains' | 'not_contains'; value: CohortValue }
@@ -405,6 +406,13 @@ export interface CompiledCohort {
   matches(member: CohortMember, nowMs: number): boolean;
   /** One answer per member, in order, in few calls into the engine. Also throws `invalid_members` for a non-array. */
   matchBatch(members: CohortMember[], nowMs: number): boolean[];
+  /**
+   * `matchBatch` for members already written as one JSON array text (e.g.
+   * assembled from stored JSON columns without parsing them): skips the
+   * `JSON.stringify` that dominates `matchBatch`'s cost. Event `at` may also be
+   * ISO 8601 text here. Throws `invalid_members` when the text is not a JSON array.
+   */
+  matchBatchJson(membersJson: string, nowMs: number): boolean[];
   /** Frees the compiled rule now; later calls throw `disposed`. Idempotent. */
   dispose(): void;
 }

@@ -6,19 +6,64 @@
 //                                       shards spread them (same hash): the cost of the fan-out
 //   POST /bench/check-events { events } POST /v1/events's body read and checks alone, nothing stored
 //   POST /bench/bare-users  { users }   profiles into the same bare object (for the SQL baseline)
+//   POST /bench/estimate-stage { rule, stage }  the estimate's loop over every shard, cut after
+//                                       a stage (UserShard.estimateStage below)
 //   POST /bench/sql-estimate { plan, key, sinceMs, min }
 //                                       "plan = X AND at least `min` `key` events since sinceMs",
 //                                       answered by one hand-written SQL query in that object
 // Everything else is the real worker.
 
 import { DurableObject } from 'cloudflare:workers';
-import worker, { DeliveryBatch, UserShard, Workspace } from '../edge/src/index.js';
+import worker, { DeliveryBatch, UserShard as RealUserShard, Workspace } from '../edge/src/index.js';
+import { getEngine } from '../edge/src/engine.js';
+import { readMembers, readMemberTexts } from '../edge/src/shard_members.js';
+import { forEachShard } from '../edge/src/shards.js';
 import { readJsonBody } from '../edge/src/http.js';
 import { checkEvents } from '../edge/src/audiences.js';
 import { MAX_AUDIENCE_BODY_BYTES } from '../edge/src/audience_bounds.js';
 import { groupByShard } from '../edge/src/shards.js';
 
-export { DeliveryBatch, UserShard, Workspace };
+export { DeliveryBatch, Workspace };
+
+/**
+ * The real user shard plus one bench-only method: the estimate's loop cut
+ * after a stage, to show where its time goes. The estimate's path: "rows"
+ * reads the users only; "text": SQLite assembles each member's JSON text
+ * from the stored columns (readMemberTexts); "textMatch": + matchBatchJson
+ * (= the estimate). The object path it replaced: "members": read the rows
+ * and build member objects (JSON.parse); "json": + the JSON.stringify
+ * matchBatch starts with; "match": the whole matchBatch.
+ */
+export class UserShard extends RealUserShard {
+  async estimateStage(rule, nowMs, stage) {
+    const cohort = (await getEngine()).compileCohort(rule).cohort;
+    const needs = cohort.needs(nowMs);
+    let after = '';
+    let n = 0;
+    if (stage === 'text' || stage === 'textMatch') {
+      for (;;) {
+        const rows = readMemberTexts(this.sql, after, 1000, needs, nowMs);
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1].id;
+        const text = `[${rows.map((r) => r.member).join(',')}]`;
+        n += stage === 'text' ? text.length : cohort.matchBatchJson(text, nowMs).filter(Boolean).length;
+      }
+      cohort.dispose();
+      return n;
+    }
+    for (;;) {
+      const rows = this.sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT 1000', after).toArray();
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1].id;
+      if (stage === 'rows') continue;
+      const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
+      if (stage === 'json') n += JSON.stringify(members).length;
+      if (stage === 'match') n += cohort.matchBatch(members, nowMs).filter(Boolean).length;
+    }
+    cohort.dispose();
+    return n;
+  }
+}
 
 export class BareEvents extends DurableObject {
   constructor(ctx, env) {
@@ -94,6 +139,11 @@ export default {
     if (url.pathname === '/bench/bare-users') {
       const { users } = await request.json();
       return Response.json({ accepted: await bare(env).insertUsers(users.map((u) => [u.id, JSON.stringify(u.properties ?? {})])) });
+    }
+    if (url.pathname === '/bench/estimate-stage') {
+      const { rule, stage } = await request.json();
+      const now = Date.now();
+      return Response.json({ n: (await forEachShard(env, (stub) => stub.estimateStage(rule, now, stage))).reduce((a, b) => a + b, 0) });
     }
     if (url.pathname === '/bench/sql-estimate') {
       return Response.json({ users: await bare(env).sqlEstimate(await request.json()) });

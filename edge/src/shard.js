@@ -27,7 +27,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { getEngine } from './engine.js';
 import { foldProperties } from './property_summary.js';
 import { propertiesSizeProblem } from './audience_bounds.js';
-import { EVENT_RETENTION_MS, readMembers } from './shard_members.js';
+import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts } from './shard_members.js';
 import * as sends from './shard_sends.js';
 import * as triggers from './shard_triggers.js';
 
@@ -35,10 +35,15 @@ import * as triggers from './shard_triggers.js';
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
 /** Rows deleted per pruning transaction (bounded work per step). */
 const PRUNE_CHUNK = 5000;
+/** Rows one alarm run deletes at most before re-arming itself a second later. */
+const PRUNE_PER_ALARM = 100_000;
 /** Most user ids (and, apart, summary rows) a shard remembers as stored (about 100 bytes each). */
 const KNOWN_USERS_MAX = 50_000;
-/** Users evaluated per engine call during an estimate. */
-const ESTIMATE_CHUNK = 512;
+/**
+ * Users evaluated per engine call during an estimate: fewer calls (and range
+ * scans) vs the memory one chunk's members take (profiles are ≤ 32 KiB).
+ */
+const ESTIMATE_CHUNK = 1000;
 /** Sends GET /v1/users/:id lists (the most recent). */
 export const MAX_LISTED_SENDS = 1000;
 
@@ -323,23 +328,35 @@ export class UserShard extends DurableObject {
     const cohort = compiled.cohort;
     try {
       const needs = cohort.needs(nowMs);
+      // Member text assembled by SQLite for matchBatchJson (no JSON parsed or
+      // written in JS); readMembers + matchBatch for a rule naming more keys.
+      const asText = eventWindows(needs, nowMs).length <= MAX_TEXT_KEYS;
       const columns = needs.properties ? 'id, properties' : 'id';
       let users = 0;
       const sample = [];
       let after = null;
       for (;;) {
-        const rows = after === null
-          ? this.sql.exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK).toArray()
-          : this.sql.exec(`SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, ESTIMATE_CHUNK).toArray();
-        if (rows.length === 0) break;
-        const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
-        const matched = cohort.matchBatch(members, nowMs);
-        for (let i = 0; i < members.length; i++) {
+        let ids;
+        let matched;
+        if (asText) {
+          const rows = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs);
+          ids = rows.map((r) => r.id);
+          matched = rows.length ? cohort.matchBatchJson(`[${rows.map((r) => r.member).join(',')}]`, nowMs) : [];
+        } else {
+          const rows = after === null
+            ? this.sql.exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK).toArray()
+            : this.sql.exec(`SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, ESTIMATE_CHUNK).toArray();
+          const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
+          ids = members.map((m) => m.id);
+          matched = cohort.matchBatch(members, nowMs);
+        }
+        if (ids.length === 0) break;
+        for (let i = 0; i < ids.length; i++) {
           if (!matched[i]) continue;
           users++;
-          if (sample.length < sampleSize) sample.push(members[i].id);
+          if (sample.length < sampleSize) sample.push(ids[i]);
         }
-        after = rows[rows.length - 1].id;
+        after = ids[ids.length - 1];
       }
       return { ok: true, users, sample };
     } finally {
@@ -356,11 +373,30 @@ export class UserShard extends DurableObject {
     this.pruneArmed = true;
   }
 
-  /** Deletes events older than the retention, PRUNE_CHUNK rows per transaction, then re-arms. */
+  /**
+   * The daily alarm: prunes, then re-arms: in a day, or in a second when it
+   * stopped at PRUNE_PER_ALARM rows (a backlog is worked off in bounded steps).
+   */
   async alarm() {
     await triggers.triggersAlarm(this);
     await sends.sendsAlarm(this);
-    const cutoff = Date.now() - EVENT_RETENTION_MS;
+    const deleted = await this.prune(Date.now(), PRUNE_PER_ALARM);
+    const next = Date.now() + (deleted >= PRUNE_PER_ALARM ? 1000 : PRUNE_EVERY_MS);
+    const cur = await this.ctx.storage.getAlarm();
+    // triggersAlarm / sendsAlarm may have asked for an earlier wake (leftovers).
+    if (cur === null || cur <= Date.now() || cur > next) await this.ctx.storage.setAlarm(next);
+    this.pruneArmed = true;
+  }
+
+  /**
+   * Deletes the events older than the retention at `nowMs`, PRUNE_CHUNK rows
+   * per transaction (at most about `maxRows` in all), keeping each user's
+   * last-seen time and the summary's counts right. Returns the number of
+   * events deleted.
+   */
+  async prune(nowMs, maxRows = Infinity) {
+    const cutoff = nowMs - EVENT_RETENTION_MS;
+    let total = 0;
     for (;;) {
       const deleted = this.ctx.storage.transactionSync(() => {
         const pick = 'SELECT seq FROM events WHERE at < ? ORDER BY at, seq LIMIT ?';
@@ -379,13 +415,9 @@ export class UserShard extends DurableObject {
         this.sql.exec(`DELETE FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK);
         return rows.length;
       });
-      if (deleted < PRUNE_CHUNK) break;
+      total += deleted;
+      if (deleted < PRUNE_CHUNK || total >= maxRows) return total;
     }
-    const next = Date.now() + PRUNE_EVERY_MS;
-    const cur = await this.ctx.storage.getAlarm();
-    // sendsAlarm may have asked for an earlier wake (outbox leftovers).
-    if (cur === null || cur <= Date.now() || cur > next) await this.ctx.storage.setAlarm(next);
-    this.pruneArmed = true;
   }
 
   /** Lowers the kept-event counts by [{ key, n }]. */

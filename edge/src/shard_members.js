@@ -2,7 +2,8 @@
 // out of a user shard's SQLite, fetching only what a compiled cohort says it
 // needs (CompiledCohort.needs): user properties only when the rule reads
 // them, and only the event rows of the keys and time windows it reads.
-// The membership decision itself is always the engine's (matchBatch).
+// The membership decision itself is always the engine's (matchBatch, or
+// matchBatchJson on member text SQLite assembles from the stored JSON).
 
 /** Events are kept (and visible to cohorts) exactly this long after their `at`. */
 export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
@@ -45,18 +46,58 @@ export function readMembers(sql, users, needs, nowMs, { range = false } = {}) {
     if (range) {
       const lo = members[0].id;
       const hi = members[members.length - 1].id;
-      // Uses the (user_id, key, at) index: a range over user_id, key and at checked in the index.
+      // The (user_id, key, at) index: a range over user_id, key and at checked
+      // in the index. Named, because the planner otherwise picks the (at)
+      // index for `at >= ?` and scans every event of the window once per
+      // chunk (measured: 2.2x slower at 30k users, worse as they grow).
       const rows = sql.exec(
-        'SELECT user_id, at, properties FROM events WHERE user_id >= ? AND user_id <= ? AND key = ? AND at >= ?',
+        'SELECT user_id, at, properties FROM events INDEXED BY events_user_key_at WHERE user_id >= ? AND user_id <= ? AND key = ? AND at >= ?',
         lo, hi, key, since,
       );
       for (const row of rows) push(row, key);
     } else {
       for (const m of members) {
-        const rows = sql.exec('SELECT user_id, at, properties FROM events WHERE user_id = ? AND key = ? AND at >= ?', m.id, key, since);
+        const rows = sql.exec(
+          'SELECT user_id, at, properties FROM events INDEXED BY events_user_key_at WHERE user_id = ? AND key = ? AND at >= ?',
+          m.id, key, since,
+        );
         for (const row of rows) push(row, key);
       }
     }
   }
   return members;
+}
+
+/** Event keys one member-text query reads at most (2 bound parameters each; Cloudflare allows 100 per query). */
+export const MAX_TEXT_KEYS = 40;
+
+/**
+ * The next `limit` users after `afterId` (null: from the first) in id order,
+ * each as { id, member } where member is the CohortMember's JSON text,
+ * assembled by SQLite from the stored JSON columns (nothing is parsed in JS;
+ * the engine's matchBatchJson reads it): `{"id":…,"properties":…,"events":[…]}`.
+ * Needs at most MAX_TEXT_KEYS event keys (readMembers has no such limit).
+ */
+export function readMemberTexts(sql, afterId, limit, needs, nowMs) {
+  const windows = eventWindows(needs, nowMs);
+  if (windows.length > MAX_TEXT_KEYS) throw new RangeError(`readMemberTexts: at most ${MAX_TEXT_KEYS} event keys`);
+  const params = [];
+  // One correlated, index-ordered lookup per user and key: (user_id, key, at).
+  const perKey = windows.map(({ key, since }) => {
+    params.push(key, since);
+    return `(SELECT group_concat('{"key":' || json_quote(e.key) || ',"at":' || e.at || ',"properties":' || coalesce(e.properties, '{}') || '}', ',')
+               FROM events e INDEXED BY events_user_key_at WHERE e.user_id = u.id AND e.key = ? AND e.at >= ?)`;
+  });
+  const events = perKey.length === 0 ? "''" : perKey.length === 1 ? `coalesce(${perKey[0]}, '')` : `concat_ws(',', ${perKey.join(', ')})`;
+  const properties = needs.properties ? 'u.properties' : "'{}'";
+  const where = afterId === null ? '' : 'WHERE id > ?';
+  if (afterId !== null) params.push(afterId);
+  params.push(limit);
+  return sql
+    .exec(
+      `SELECT u.id AS id, '{"id":' || json_quote(u.id) || ',"properties":' || ${properties} || ',"events":[' || ${events} || ']}' AS member
+         FROM (SELECT id, properties FROM users ${where} ORDER BY id LIMIT ?) u ORDER BY u.id`,
+      ...params,
+    )
+    .toArray();
 }

@@ -74,7 +74,12 @@ RuleLiteral literal_of(const json& v) {
   } else {
     lit.type = RuleLiteral::Type::kNumber;
     lit.number = v.get<double>();
-    lit.text = v.dump();
+    // The digits of a whole number, for `contains` on a text property. Other
+    // numbers get no text (they match list members only): writing them as
+    // JavaScript does would pull nlohmann's serializer and printf into the
+    // wasm module (+10 KiB) for a corner case.
+    if (lit.number == std::floor(lit.number) && std::fabs(lit.number) < 1e15)
+      lit.text = std::to_string(static_cast<long long>(lit.number));
   }
   return lit;
 }
@@ -415,8 +420,9 @@ class Reader {
                                       : out.values[0].text > out.values[1].text;
         if (reversed) {
           error(field, "invalid_value",
-                field + " has its low bound above its high bound, so nothing matches; write [" +
-                    out.values[1].text + ", " + out.values[0].text + "].");
+                field +
+                    " has its low bound above its high bound, so nothing matches; write the "
+                    "lower bound first.");
           return false;
         }
         return true;
@@ -614,6 +620,7 @@ class Evaluator {
 
   Membership member(const CohortNode& root, std::uint32_t m) {
     if (m >= doc_.size() || doc_.node(m).type != JsonType::kObject) return Membership::kInvalid;
+    member_ = m;
     properties_ = doc_.find(m, "properties");
     if (properties_ != JsonDoc::kNone) {
       const JsonType t = doc_.node(properties_).type;
@@ -653,7 +660,7 @@ class Evaluator {
       case CohortNode::Kind::kNot:
         return !eval(n.children[0]);
       case CohortNode::Kind::kProperty:
-        return property(n.property, properties_);
+        return property(n.property, properties_, member_);
       case CohortNode::Kind::kEvent:
         return event(n.event);
     }
@@ -773,12 +780,20 @@ class Evaluator {
       return false;
     }
     if (n.type != JsonType::kString) return false;
+    if (lit.type == RuleLiteral::Type::kNumber && lit.text.empty()) return false;
     const Scalar s = scalar(node);
     return s.text.find(lit.text) != std::string_view::npos;
   }
 
-  bool property(const PropertyCondition& c, std::uint32_t object) {
-    const std::uint32_t node = lookup(c, object);
+  // `user` is the member's node for a user property (kNone for an event's):
+  // "id", when the properties do not hold it, is the user's id.
+  bool property(const PropertyCondition& c, std::uint32_t object,
+                std::uint32_t user = JsonDoc::kNone) {
+    std::uint32_t node = lookup(c, object);
+    if (node == JsonDoc::kNone && user != JsonDoc::kNone && c.name == "id") {
+      node = doc_.find(user, "id");
+      if (node != JsonDoc::kNone && doc_.node(node).type == JsonType::kNull) node = JsonDoc::kNone;
+    }
     const bool missing = node == JsonDoc::kNone;
     switch (c.op) {
       case PropertyOp::kExists:
@@ -918,6 +933,7 @@ class Evaluator {
   CohortScratch& scratch_;
   std::uint32_t properties_ = JsonDoc::kNone;
   std::uint32_t events_node_ = JsonDoc::kNone;
+  std::uint32_t member_ = JsonDoc::kNone;
   bool events_ready_ = false;
   bool invalid_ = false;
 };

@@ -14,6 +14,8 @@
 // Semantics, where DESIGN.md leaves a choice:
 // * Property names are exact keys of the properties object; a name holding
 //   dots that is not itself a key is read as a path ("address.city").
+// * A user property named "id" that the properties do not hold is the user's
+//   id (so `{"property": "id", "op": "in", "value": [...]}` targets users).
 // * A property set to null is missing (the HTTP API removes null properties).
 // * A missing property matches only `not_exists`, `ne`, `not_in` and
 //   `not_contains` (as Braze and Amplitude do: "plan ne pro" includes users
@@ -30,7 +32,9 @@
 //     "false".
 //   Arrays and objects match none of these (use `contains` for arrays).
 // * `contains` on an array property is membership (typed equality as for
-//   `eq`); on a string property it is a substring test with the value's text.
+//   `eq`); on a string property it is a substring test with the value's text
+//   (a whole number's digits, "true"/"false"; a fractional number matches
+//   list members only).
 //   `starts_with` / `ends_with` apply to strings (and the text of numbers).
 // * `between [low, high]` is inclusive; both bounds numbers or both strings.
 // * `before` / `after` take ISO 8601 text (no offset = UTC) and are strict
@@ -134,7 +138,8 @@ constexpr std::string_view kEventOpNames[] = {"did", "did_not"};
 struct RuleLiteral {
   enum class Type { kString, kNumber, kBoolean };
   Type type = Type::kString;
-  /// A string's text; a number's JSON text ("42", "4.5"); "true"/"false".
+  /// A string's text; a whole number's digits ("42"; empty for other
+  /// numbers); "true"/"false".
   std::string text;
   double number = 0;
   bool boolean = false;

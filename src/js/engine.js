@@ -528,6 +528,11 @@ function cohortMethods(Module) {
     if (json === undefined) {
       throw new HookcastError('invalid_members', `${method}: the members cannot be written as JSON (a cycle, a BigInt or the like)`);
     }
+    matchJson(handle, json, offset, nowMs, results, method);
+  }
+
+  // Appends one boolean per member of the JSON array `json` to `results`.
+  function matchJson(handle, json, offset, nowMs, results, method) {
     const length = put(json);
     const out = Module._hc_cohort_match_batch(handle, length, nowMs) >>> 0;
     const size = Module._hc_output_length();
@@ -592,6 +597,17 @@ function cohortMethods(Module) {
         const chunk = start === 0 && members.length <= MATCH_CHUNK ? members : members.slice(start, start + MATCH_CHUNK);
         matchChunk(handle, chunk, start, nowMs, results, 'cohort.matchBatch()');
       }
+      return results;
+    }
+
+    matchBatchJson(membersJson, nowMs) {
+      const handle = this.#live('matchBatchJson');
+      if (typeof membersJson !== 'string') {
+        throw new HookcastError('invalid_members', 'cohort.matchBatchJson(membersJson): membersJson must be the JSON text of an array of members');
+      }
+      checkNow('cohort.matchBatchJson()', nowMs);
+      const results = [];
+      matchJson(handle, membersJson, 0, nowMs, results, 'cohort.matchBatchJson()');
       return results;
     }
 

@@ -116,8 +116,9 @@ export async function usage(): Promise<void> {
     const since: (number | null)[] = needs.events.map((e) => e.sinceMs);
     const one: boolean = cohort.matches(member, Date.now());
     const many: boolean[] = cohort.matchBatch([member, member], Date.now());
+    const fromText: boolean[] = cohort.matchBatchJson('[{"id":"u1","properties":{}}]', Date.now());
     cohort.dispose();
-    void [since, one, many, needs.properties];
+    void [since, one, many, fromText, needs.properties];
   } else {
     void compiledRule.problems;
   }

@@ -995,6 +995,28 @@ function cohortSuite(engine, { test, assert, fixtures }) {
     }
   });
 
+  test('cohorts: matchBatchJson takes the members as JSON text and agrees with matchBatch', () => {
+    const cohort = compiled({ all: [{ property: 'plan', op: 'eq', value: 'pro' }, { event: 'p', op: 'did', within: { last: 1, unit: 'days' } }] });
+    try {
+      const members = [
+        { id: 'a', properties: { plan: 'pro' }, events: [{ key: 'p', at: COHORT_NOW - 1000 }] },
+        { id: 'b', properties: { plan: 'pro' }, events: [{ key: 'p', at: COHORT_NOW - 2 * DAY }] },
+        { id: 'c', properties: { plan: 'free', name: 'Zoë 🐈' }, events: [] },
+      ];
+      // As a shard assembles it: stored JSON columns pasted in, not parsed.
+      const text = `[${members.map((m) => `{"id":${JSON.stringify(m.id)},"properties":${JSON.stringify(m.properties)},"events":${JSON.stringify(m.events)}}`).join(',')}]`;
+      assert.deepEqual(cohort.matchBatchJson(text, COHORT_NOW), cohort.matchBatch(members, COHORT_NOW));
+      assert.deepEqual(cohort.matchBatchJson(text, COHORT_NOW), [true, false, false]);
+      assert.deepEqual(cohort.matchBatchJson('[{"properties":{"plan":"pro"},"events":[{"key":"p","at":"2026-06-15T11:00:00Z"}]}]', COHORT_NOW), [true]);
+      assert.deepEqual(cohort.matchBatchJson('[]', COHORT_NOW), []);
+      for (const bad of ['{}', '[', 'null', '']) assert.throws(() => cohort.matchBatchJson(bad, COHORT_NOW), { code: 'invalid_members' }, bad);
+      assert.throws(() => cohort.matchBatchJson(members, COHORT_NOW), { code: 'invalid_members' });
+      assert.throws(() => cohort.matchBatchJson('[{}, 5]', COHORT_NOW), { code: 'invalid_member', message: /members\[1\]/ });
+    } finally {
+      cohort.dispose();
+    }
+  });
+
   test('cohorts: bad arguments throw HookcastError with a stable code', () => {
     const cohort = compiled({ property: 'plan', op: 'exists' });
     assert.throws(() => cohort.matchBatch('nope', COHORT_NOW), { name: 'HookcastError', code: 'invalid_members' });
