@@ -383,7 +383,14 @@ function campaignMethods(Module) {
     if (policyJson === undefined) throw new HookcastError('invalid_policy', `${name}: the policy cannot be written as JSON`);
     const ledgersJson = encode(ledgers);
     if (ledgersJson === undefined) throw new HookcastError('invalid_ledger', `${name}: the ledgers cannot be written as JSON`);
-    const result = JSON.parse(Module.fatigue_batch(policyJson, ledgersJson, sendAtMs));
+    // Both texts go straight into wasm memory (see hc_fatigue_batch in bindings.cpp).
+    const room = (policyJson.length + ledgersJson.length) * 3; // UTF-16 units -> ≤ 3 UTF-8 bytes
+    const at = Module._hc_input(room) >>> 0;
+    const heap = Module.HEAPU8; // after hc_input, which may grow memory
+    const policyBytes = encoder.encodeInto(policyJson, heap.subarray(at, at + room)).written;
+    const ledgerBytes = encoder.encodeInto(ledgersJson, heap.subarray(at + policyBytes, at + room)).written;
+    const out = Module._hc_fatigue_batch(policyBytes, ledgerBytes, sendAtMs) >>> 0;
+    const result = JSON.parse(decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length())));
     if (!result.ok) {
       // fatigueDecision passed one ledger: name it as the caller knows it.
       const single = name === 'fatigueDecision';

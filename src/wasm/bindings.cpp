@@ -155,6 +155,24 @@ std::string fatigue_batch(const std::string& policy, const std::string& ledgers,
 
 }  // namespace
 
+extern "C" {
+
+/// fatigue_batch over the input buffer (hc_input): the policy's JSON in its
+/// first `policy_length` bytes, the ledgers' JSON in the next
+/// `ledgers_length`. The ledgers of a large batch run to hundreds of KB;
+/// TextEncoder.encodeInto writes them straight into wasm memory, where an
+/// Embind std::string argument is copied in a JavaScript loop. Returns the
+/// answer's bytes; hc_output_length() gives their length.
+EMSCRIPTEN_KEEPALIVE const char* hc_fatigue_batch(std::uint32_t policy_length,
+                                                  std::uint32_t ledgers_length, double send_at_ms) {
+  static std::string out;
+  const std::string_view in(input().data(), policy_length + ledgers_length);
+  out = hookcast::api::fatigue_batch(in.substr(0, policy_length), in.substr(policy_length),
+                                     send_at_ms);
+  return answer(out);
+}
+}
+
 EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("campaign_transition", &campaign_transition);
   emscripten::function("campaign_editable", &campaign_editable);
