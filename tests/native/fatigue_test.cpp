@@ -250,6 +250,54 @@ TEST(Fatigue, BatchReadsEscapedKeysAndFractionalTimes) {
   EXPECT_EQ(r["reasons"], "aao");
 }
 
+// The packed form the wasm binding sends: interned keys + (n, (key, at)...) doubles.
+TEST(Fatigue, PackedBatchAgreesWithTheJsonBatch) {
+  const json cases = load_fixture("fatigue.json")["decisions"];
+  for (const json& c : cases) {
+    std::vector<std::string> keys;
+    std::vector<double> data;
+    const json ledger = ledger_ms(c["ledger"]);
+    data.push_back(static_cast<double>(ledger.size()));
+    for (const json& e : ledger) {
+      const auto name = e["campaign"].get<std::string>();
+      auto it = std::find(keys.begin(), keys.end(), name);
+      if (it == keys.end()) it = keys.insert(keys.end(), name);
+      data.push_back(static_cast<double>(it - keys.begin()));
+      data.push_back(e["at"].get<double>());
+    }
+    const double send_at = static_cast<double>(iso(c["sendAt"]));
+    EXPECT_EQ(api::fatigue_batch_packed(c["policy"].dump(), json(keys).dump(), data.data(),
+                                        data.size(), send_at),
+              api::fatigue_batch(c["policy"].dump(), json::array({ledger}).dump(), send_at))
+        << c["name"];
+  }
+}
+
+TEST(Fatigue, PackedBatchNamesWhatIsWrong) {
+  const std::string policy = R"({"campaign":"c1","resend":null,"frequencyCapping":false})";
+  const auto field = [&](std::vector<double> data, const char* keys = R"(["c1"])") {
+    const json r =
+        json::parse(api::fatigue_batch_packed(policy, keys, data.data(), data.size(), 0));
+    EXPECT_FALSE(r["ok"].get<bool>()) << r.dump();
+    return r["problems"][0]["field"].get<std::string>();
+  };
+  const double nan = std::nan("");
+  EXPECT_EQ(field({0, -1}), "ledgers[1]");
+  EXPECT_EQ(field({2, 0, 1, -2, nan}), "ledgers[0][1]");
+  EXPECT_EQ(field({1, -1, 5}), "ledgers[0][0].campaign");
+  EXPECT_EQ(field({1, 0, nan}), "ledgers[0][0].at");
+  EXPECT_EQ(field({1, 0, 1e300}), "ledgers[0][0].at");
+  // Malformed packing (not what the binding writes) is refused, never read past the end.
+  EXPECT_EQ(field({3, 0, 1}), "ledgers");
+  EXPECT_EQ(field({1, 1, 1}), "ledgers");
+  EXPECT_EQ(field({1.5, 0, 1}), "ledgers");
+  EXPECT_EQ(field({1, 0, 1}, "{}"), "ledgers");
+  const std::vector<double> ok = {1, 0, 5, 0, 1, 0, 5};
+  EXPECT_EQ(json::parse(
+                api::fatigue_batch_packed(policy, R"(["x"])", ok.data(), ok.size(), 10))["reasons"],
+            "ooo");  // one send, no sends, one send
+}
+
 TEST(Fatigue, AddPeriodRefusals) {
   EXPECT_EQ(parse(api::add_period(0.5, 1, "days"))["problems"][0]["field"], "ms");
   EXPECT_EQ(parse(api::add_period(0, 1.5, "days"))["problems"][0]["field"], "n");
