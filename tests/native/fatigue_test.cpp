@@ -117,7 +117,8 @@ TEST(Fatigue, BatchAnswersEveryFixtureCaseInOrder) {
 }
 
 TEST(Fatigue, AddPeriodMatchesTheFixture) {
-  for (const json& c : load_fixture("fatigue.json")["addPeriod"]) {
+  const json cases = load_fixture("fatigue.json")["addPeriod"];
+  for (const json& c : cases) {
     const json r = parse(api::add_period(static_cast<double>(iso(c["from"])), c["n"].get<double>(),
                                          c["unit"].get<std::string>()));
     ASSERT_TRUE(r["ok"].get<bool>()) << c.dump();
@@ -126,7 +127,8 @@ TEST(Fatigue, AddPeriodMatchesTheFixture) {
 }
 
 TEST(Fatigue, CappingSettingsMatchTheFixture) {
-  for (const json& c : load_fixture("fatigue.json")["capping"]) {
+  const json cases = load_fixture("fatigue.json")["capping"];
+  for (const json& c : cases) {
     const json r = parse(api::check_frequency_capping(c["settings"].dump()));
     Pairs want;
     for (const json& p : c["problems"]) want.emplace_back(p[0], p[1]);
