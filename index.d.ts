@@ -292,10 +292,10 @@ export function createEngine(opts?: EngineOptions): Promise<Engine>;
 export class HookcastError extends Error {
   /**
    * Stable machine word: `invalid_request`, `invalid_outcome`, `invalid_attempt`,
-   * `invalid_now`, `invalid_options`, `invalid_contexts`, `disposed`; for
-   * campaigns `invalid_status`, `invalid_action`, `invalid_fields`,
-   * `invalid_period`, `invalid_policy`, `invalid_ledger`, `invalid_send_at`;
-   * for cohorts `invalid_rule`, `invalid_member` and `invalid_members`.
+   * `invalid_now`, `invalid_options`, `invalid_contexts` or `disposed`; for cohorts
+   * also `invalid_rule`, `invalid_member` and `invalid_members`; for campaigns
+   * `invalid_status`, `invalid_action`, `invalid_fields`, `invalid_period`,
+   * `invalid_policy`, `invalid_ledger` and `invalid_send_at`.
    */
   readonly code: string;
   /** The engine's problems behind the error, when it gave any. */

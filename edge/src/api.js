@@ -3,8 +3,8 @@
 
 import { HttpError, json, problem, readJsonBody } from './http.js';
 import { getEngine, engineOptions, allowLocalHttp, retryDecisionFor } from './engine.js';
-import { checkTimeout, sendOnce, DEFAULT_TIMEOUT_MS } from './deliver.js';
-import { checkSigningSecret, importSigningKey } from './signing.js';
+import { sendOnce, DEFAULT_TIMEOUT_MS } from './deliver.js';
+import { importSigningKey } from './signing.js';
 import { publicOutcome } from './outcome.js';
 import { messageId, newBatchId, parseMessageId, singleMessageId } from './ids.js';
 import { MAX_WAIT_MS } from './store.js';
@@ -71,19 +71,26 @@ function mergeProblems(a, b) {
 }
 
 /**
+ * Problems of a request's `timeoutMs` (1..30000 ms) and `signingSecret`
+ * ("whsec_" + base64 of a 24..64-byte key). The rules are the core's, the
+ * same that a campaign's fields of those names follow.
+ */
+function checkSendOptions(engine, body) {
+  const fields = {};
+  if (body.timeoutMs !== undefined) fields.timeoutMs = body.timeoutMs;
+  if (body.signingSecret !== undefined) fields.signingSecret = body.signingSecret;
+  return engine.checkCampaign(fields, { partial: true }).problems;
+}
+
+/**
  * POST /v1/test-send {spec, context, timeoutMs?, signingSecret?}
  * One attempt, no retries: what came back and what the retry policy would do.
  */
 export async function testSend(request, env) {
   const body = await readJsonBody(request);
-  const shape = [
-    ...requireSpec(body),
-    ...checkContext(body.context, 'context'),
-    ...checkTimeout(body.timeoutMs),
-    ...checkSigningSecret(body.signingSecret),
-  ];
-  if (shape.length) throw badRequest(shape);
   const engine = await getEngine();
+  const shape = [...requireSpec(body), ...checkContext(body.context, 'context'), ...checkSendOptions(engine, body)];
+  if (shape.length) throw badRequest(shape);
   const options = engineOptions(env);
   const rendered = engine.render(body.spec, body.context ?? {}, options);
   // render applied the destination rule (the host cannot hold a placeholder),
@@ -114,7 +121,8 @@ export async function testSend(request, env) {
  */
 export async function createDeliveries(request, env, url) {
   const body = await readJsonBody(request);
-  const shape = [...requireSpec(body), ...checkTimeout(body.timeoutMs), ...checkSigningSecret(body.signingSecret)];
+  const engine = await getEngine();
+  const shape = [...requireSpec(body), ...checkSendOptions(engine, body)];
   if (!Array.isArray(body.contexts)) {
     shape.push(problem('contexts', body.contexts === undefined ? 'required' : 'invalid_type', '"contexts" must be an array of context objects, one per delivery.'));
   } else if (body.contexts.length === 0) {
@@ -126,7 +134,6 @@ export async function createDeliveries(request, env, url) {
   }
   if (shape.length) throw badRequest(shape);
 
-  const engine = await getEngine();
   const options = engineOptions(env);
   const compiled = engine.compile(body.spec, options);
   if (!compiled.ok) throw badRequest(compiled.problems);

@@ -4,26 +4,13 @@
 // engine's call (see outcome.js); this file only does the I/O.
 
 import { connect } from 'cloudflare:sockets';
-import { problem } from './http.js';
 import { signAttempt } from './signing.js';
 
+/** Used when a request names no timeoutMs (its range, 1..30000 ms, is the core's rule). */
 export const DEFAULT_TIMEOUT_MS = 15_000;
-export const MAX_TIMEOUT_MS = 30_000;
 /** Bytes of a response body kept; the rest is not read (the stream is cancelled). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const PROBE_TIMEOUT_MS = 2_000;
-
-/** Checks an optional `timeoutMs` (1..30000 ms); returns problems. */
-export function checkTimeout(value, field = 'timeoutMs') {
-  if (value === undefined || value === null) return [];
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    return [problem(field, 'invalid_type', 'The timeout must be a whole number of milliseconds.')];
-  }
-  if (value < 1 || value > MAX_TIMEOUT_MS) {
-    return [problem(field, 'out_of_range', `The timeout must be between 1 and ${MAX_TIMEOUT_MS} ms; it is ${value}.`)];
-  }
-  return [];
-}
 
 const utf8 = new TextEncoder();
 

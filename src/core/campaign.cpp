@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "cohort.hpp"
 #include "json_shape.hpp"
 #include "webhook.hpp"
 
@@ -194,11 +195,19 @@ void check_event_send(JsonShape& shape, const json& send) {
                   "send.where can hold at most " + std::to_string(kMaxWhereConditions) +
                       " conditions; it has " + std::to_string(where->size()) + ".");
     } else {
-      // TODO(lead): check each condition with the cohort code's condition
-      // reader once core-cohort exposes one; until then only its type.
-      for (std::size_t i = 0; i < where->size(); ++i)
-        shape.object((*where)[i], "send.where[" + std::to_string(i) + "]",
-                     "a condition {property, op, value}");
+      // The conditions are the cohort language's property conditions: the
+      // cohort reader checks them, as the `where` of an event condition.
+      const std::string rule = "{\"event\":\"e\",\"op\":\"did\",\"where\":" + where->dump() + "}";
+      for (Problem& p : compile_cohort(rule, nullptr)) {
+        if (p.severity != Severity::kError && p.code != "unknown_field") continue;
+        if (p.field.compare(0, 10, "rule.where") != 0) continue;
+        p.field = "send.where" + p.field.substr(10);
+        for (std::size_t at = p.message.find("rule.where"); at != std::string::npos;
+             at = p.message.find("rule.where", at))
+          p.message.replace(at, 10, "send.where");
+        p.severity = Severity::kError;
+        shape.error(std::move(p.field), p.code.c_str(), std::move(p.message));
+      }
     }
   }
   const json* delay = shape.member(send, "delay", "send.delay", false, "");

@@ -357,4 +357,67 @@ std::string fatigue_batch(std::string_view policy_json, std::string_view ledgers
   return out;
 }
 
+std::string fatigue_batch_packed(std::string_view policy_json, std::string_view keys_json,
+                                 const double* data, std::size_t count, double send_at_ms) {
+  Problems problems;
+  FatiguePolicy policy;
+  const json policy_doc = parse(policy_json);
+  if (policy_doc.is_discarded()) {
+    return failure("policy", "invalid_json", "The policy is not valid JSON.");
+  }
+  if (!read_policy(policy_doc, policy, problems)) return checked(problems);
+  std::int64_t send_at = 0;
+  if (!time_ms(send_at_ms, send_at)) {
+    return failure("sendAtMs", "invalid_type",
+                   "sendAtMs must be a time in milliseconds since the epoch.");
+  }
+  const json keys_doc = parse(keys_json);
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; keys_doc.is_array() && i < keys_doc.size(); ++i)
+    keys.push_back(keys_doc[i].is_string() ? keys_doc[i].get<std::string>() : std::string());
+  if (!keys_doc.is_array() || keys.size() != keys_doc.size()) {
+    return failure("ledgers", "invalid_type", "The campaign keys must be a list of texts.");
+  }
+  BatchScratch& s = scratch();
+  std::string out = "{\"ok\":true,\"reasons\":\"";
+  std::size_t k = 0;
+  for (std::size_t candidate = 0; k < count; ++candidate) {
+    const double n = data[k++];
+    if (n == -1) {
+      return failure("ledgers[" + std::to_string(candidate) + "]", "invalid_type",
+                     "Each ledger must be a list of sends {campaign, at}.");
+    }
+    if (!(n >= 0) || n != std::floor(n) || n > static_cast<double>((count - k) / 2)) {
+      return failure("ledgers", "invalid_type", "The packed ledgers are malformed.");
+    }
+    s.entries.clear();
+    for (std::size_t entry = 0; entry < static_cast<std::size_t>(n); ++entry, k += 2) {
+      const double key = data[k];
+      if (key == -2) {
+        return failure(ledger_field(candidate, entry), "invalid_type",
+                       "A send must be an object {campaign, at}.");
+      }
+      if (key == -1) {
+        return failure(ledger_field(candidate, entry) + ".campaign", "invalid_type",
+                       "A send's campaign must be the campaign's key, a text.");
+      }
+      LedgerEntry item;
+      if (!(key >= 0) || key >= static_cast<double>(keys.size()) || key != std::floor(key)) {
+        return failure("ledgers", "invalid_type", "The packed ledgers are malformed.");
+      }
+      if (!time_ms(data[k + 1], item.at)) {
+        return failure(ledger_field(candidate, entry) + ".at", "invalid_type",
+                       "A send's at must be a time in milliseconds since the epoch.");
+      }
+      item.campaign = keys[static_cast<std::size_t>(key)];
+      s.entries.push_back(item);
+    }
+    const FatigueReason reason =
+        fatigue_decision(policy, s.entries.data(), s.entries.size(), send_at);
+    out.push_back("oarf"[static_cast<int>(reason)]);
+  }
+  out.append("\"}");
+  return out;
+}
+
 }  // namespace hookcast::api

@@ -48,4 +48,15 @@ std::string add_period(double ms, double n, std::string_view unit);
 std::string fatigue_batch(std::string_view policy_json, std::string_view ledgers_json,
                           double send_at_ms);
 
+/// fatigue_batch() without JSON for the ledgers, for the wasm binding: the
+/// campaign keys once, as a JSON array of distinct strings (`keys_json`),
+/// and the ledgers as `count` doubles, per candidate
+///   n, then n pairs (key index, at)
+/// where n = −1 marks a ledger that is not a list, a key index −1 a
+/// campaign that is not a string, −2 a send that is not an object, and a
+/// NaN `at` a time that is not a number. Same answer as fatigue_batch(),
+/// problems included (they name "ledgers[i][j].at" and the like).
+std::string fatigue_batch_packed(std::string_view policy_json, std::string_view keys_json,
+                                 const double* data, std::size_t count, double send_at_ms);
+
 }  // namespace hookcast::api

@@ -382,9 +382,51 @@ function campaignMethods(Module) {
     }
     const policyJson = encode(policy);
     if (policyJson === undefined) throw new HookcastError('invalid_policy', `${name}: the policy cannot be written as JSON`);
-    const ledgersJson = encode(ledgers);
-    if (ledgersJson === undefined) throw new HookcastError('invalid_ledger', `${name}: the ledgers cannot be written as JSON`);
-    const result = JSON.parse(Module.fatigue_batch(policyJson, ledgersJson, sendAtMs));
+    // Ledgers travel as interned campaign keys plus float64 pairs written
+    // straight into wasm memory (see hc_fatigue_packed in bindings.cpp): far
+    // cheaper than JSON.stringify of every send. Marks for what is not a
+    // ledger, a send, a key or a time are checked, and named, by the core.
+    const keyIndex = new Map();
+    const keys = [];
+    let doubles = 0;
+    for (const ledger of ledgers) doubles += Array.isArray(ledger) ? 1 + 2 * ledger.length : 1;
+    const packed = new Float64Array(doubles);
+    let k = 0;
+    for (const ledger of ledgers) {
+      if (!Array.isArray(ledger)) {
+        packed[k++] = -1;
+        continue;
+      }
+      packed[k++] = ledger.length;
+      for (const send of ledger) {
+        if (send === null || typeof send !== 'object') {
+          packed[k++] = -2;
+          packed[k++] = Number.NaN;
+          continue;
+        }
+        const { campaign, at } = send;
+        let key = -1;
+        if (typeof campaign === 'string') {
+          key = keyIndex.get(campaign);
+          if (key === undefined) {
+            key = keys.length;
+            keyIndex.set(campaign, key);
+            keys.push(campaign);
+          }
+        }
+        packed[k++] = key;
+        packed[k++] = typeof at === 'number' ? at : Number.NaN;
+      }
+    }
+    const keysJson = JSON.stringify(keys);
+    const room = doubles * 8 + (policyJson.length + keysJson.length) * 3; // ≤ 3 UTF-8 bytes per UTF-16 unit
+    const at = Module._hc_input(room) >>> 0;
+    const heap = Module.HEAPU8; // after hc_input, which may grow memory
+    new Float64Array(heap.buffer, at, doubles).set(packed);
+    const policyBytes = encoder.encodeInto(policyJson, heap.subarray(at + doubles * 8, at + room)).written;
+    const keyBytes = encoder.encodeInto(keysJson, heap.subarray(at + doubles * 8 + policyBytes, at + room)).written;
+    const out = Module._hc_fatigue_packed(doubles, policyBytes, keyBytes, sendAtMs) >>> 0;
+    const result = JSON.parse(decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length())));
     if (!result.ok) {
       // fatigueDecision passed one ledger: name it as the caller knows it.
       const single = name === 'fatigueDecision';

@@ -155,6 +155,27 @@ std::string fatigue_batch(const std::string& policy, const std::string& ledgers,
 
 }  // namespace
 
+extern "C" {
+
+/// fatigue_batch_packed over the input buffer (hc_input): `doubles` float64
+/// values first (the buffer is 8-byte aligned), then the policy's JSON
+/// (`policy_length` bytes), then the campaign keys' JSON (`keys_length`).
+/// Interning the keys and packing the times is far cheaper in JavaScript
+/// than JSON.stringify of every {campaign, at}. Returns the answer's
+/// bytes; hc_output_length() gives their length.
+EMSCRIPTEN_KEEPALIVE const char* hc_fatigue_packed(std::uint32_t doubles,
+                                                   std::uint32_t policy_length,
+                                                   std::uint32_t keys_length, double send_at_ms) {
+  static std::string out;
+  const char* base = input().data();
+  const std::string_view policy(base + doubles * 8, policy_length);
+  const std::string_view keys(base + doubles * 8 + policy_length, keys_length);
+  out = hookcast::api::fatigue_batch_packed(policy, keys, reinterpret_cast<const double*>(base),
+                                            doubles, send_at_ms);
+  return answer(out);
+}
+}
+
 EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("campaign_transition", &campaign_transition);
   emscripten::function("campaign_editable", &campaign_editable);
