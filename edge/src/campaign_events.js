@@ -63,18 +63,26 @@ export async function eventTriggers(env, events) {
   const snapshots = {};
   if (campaigns.length === 0) return { matches, snapshots };
   const engine = await getEngine();
-  events.forEach((e, i) => {
-    for (const c of campaigns) {
-      if (c.send.event !== e.key) continue;
-      const cohort = matcherOf(engine, c);
-      if (cohort === false) continue;
-      if (cohort !== null) {
-        const member = { id: e.userId, properties: {}, events: [{ key: e.key, at: e.at, properties: e.properties ?? {} }] };
-        if (!cohort.matches(member, e.at)) continue;
-      }
+  for (const c of campaigns) {
+    const cohort = matcherOf(engine, c);
+    if (cohort === false) continue;
+    const candidates = [];
+    events.forEach((e, i) => {
+      if (e.key === c.send.event) candidates.push(i);
+    });
+    if (candidates.length === 0) continue;
+    let matched = null;
+    if (cohort !== null) {
+      // One engine call for every candidate event of this campaign; "did"
+      // without `within` reads no clock, so any now works: the latest `at`.
+      const members = candidates.map((i) => ({ id: events[i].userId, properties: {}, events: [{ key: events[i].key, at: events[i].at, properties: events[i].properties ?? {} }] }));
+      matched = cohort.matchBatch(members, Math.max(...candidates.map((i) => events[i].at)));
+    }
+    candidates.forEach((i, k) => {
+      if (matched !== null && !matched[k]) return;
       matches[i].push(c.key);
       snapshots[c.key] = c;
-    }
-  });
+    });
+  }
   return { matches, snapshots };
 }
