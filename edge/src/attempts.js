@@ -81,10 +81,11 @@ export async function attemptOnce({ env, request, msgId, attempt, signingKey = n
  * the attempt is sent again (at-least-once, same webhook-id).
  */
 export class AttemptPump {
-  constructor(storage, source, { concurrency = CONCURRENCY } = {}) {
+  constructor(storage, source, { concurrency = CONCURRENCY, flushMs = FLUSH_MS } = {}) {
     this.storage = storage;
     this.source = source;
     this.concurrency = concurrency;
+    this.flushMs = flushMs;
     this.inflight = new Set();
     this.results = [];
     this.alarmAt = null; // what we last set; null = unknown
@@ -124,7 +125,7 @@ export class AttemptPump {
     try {
       for (;;) {
         let now = Date.now();
-        if (this.results.length > 0 && (active.size === 0 || now - lastFlush >= FLUSH_MS)) {
+        if (this.results.length > 0 && (active.size === 0 || now - lastFlush >= this.flushMs)) {
           this.flush();
           lastFlush = now;
         }
@@ -166,7 +167,7 @@ export class AttemptPump {
         const waits = [...active.values()];
         let wakeAt = Infinity;
         if (nextAt !== null && active.size < this.concurrency) wakeAt = nextAt;
-        if (this.results.length > 0) wakeAt = Math.min(wakeAt, lastFlush + FLUSH_MS);
+        if (this.results.length > 0) wakeAt = Math.min(wakeAt, lastFlush + this.flushMs);
         let timer;
         if (wakeAt !== Infinity) waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, wakeAt - now)))));
         waits.push(new Promise((resolve) => (this.wake = resolve)));

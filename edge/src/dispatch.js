@@ -26,6 +26,12 @@ import { DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { getEngine, engineOptions } from './engine.js';
 import { importSigningKey } from './signing.js';
 import { campaignMessageId } from './ids.js';
+import { insertMany } from './sql_batch.js';
+
+/** Messages not yet dispatched read from storage at once (see takeFresh). */
+const FRESH_WINDOW = 256;
+/** Attempt results written together at most this often (fewer, bigger commits than DeliveryBatch's 25 ms). */
+const FLUSH_MS = 100;
 
 /** The single slice of a campaign with a rate limit. */
 export const PACED_SLICE = 'paced';
@@ -69,7 +75,12 @@ export class CampaignDispatch extends DurableObject {
     // the current run's attempts, `run` the replays by POST
     // /v1/deliveries/:id/retry; `next_at` is "not before" until dispatch,
     // then the next retry's time.
-    this.pump = new AttemptPump(ctx.storage, this);
+    this.pump = new AttemptPump(ctx.storage, this, { flushMs: FLUSH_MS });
+    this.resetFresh();
+    // Rows pending a retry or a replay (state pending, dispatched): kept in
+    // memory so the pump asks storage for due retries only when there are
+    // any (one query per loop turn was a large part of the cost per send).
+    this.pendingRetries = this.sql.exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 1").one().n;
     this.metaCache = new Map();
     this.snapshot = null; // the campaign snapshot the compiled webhook was made from
     this.compiled = null;
@@ -100,14 +111,13 @@ export class CampaignDispatch extends DurableObject {
     let stored = 0;
     this.ctx.storage.transactionSync(() => {
       this.noteStatus(status, version);
-      for (const item of items) {
-        const r = this.sql.exec(
-          "INSERT OR IGNORE INTO deliveries (dedupe, user_id, context, state, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
-          item.dedupe, item.userId, JSON.stringify(item.context ?? {}), Math.max(0, item.notBefore ?? now), now,
-        );
-        stored += r.rowsWritten > 0 ? 1 : 0;
-      }
+      stored = insertMany(
+        this.sql, 'INSERT OR IGNORE', 'deliveries', ['dedupe', 'user_id', 'context', 'state', 'next_at', 'created_at'],
+        items.map((item) => [item.dedupe, item.userId, JSON.stringify(item.context ?? {}), 'pending', Math.max(0, item.notBefore ?? now), now]),
+      );
     });
+    // New rows come after the window: only a drained window must look again.
+    this.freshDrained = false;
     await this.kick();
     return { ok: true, stored };
   }
@@ -126,6 +136,7 @@ export class CampaignDispatch extends DurableObject {
       if (!this.noteStatus(status, version)) return;
       if (this.status() === 'ended') cancelled = this.cancelUndispatched();
     });
+    this.resetFresh();
     await this.kick();
     return { ok: true, known: true, cancelled };
   }
@@ -165,7 +176,7 @@ export class CampaignDispatch extends DurableObject {
    * { ok: false, code: 'not_found' | 'not_failed', status }.
    */
   async retry(idx) {
-    const rows = this.sql.exec('SELECT state FROM deliveries WHERE idx = ?', idx).toArray();
+    const rows = this.sql.exec('SELECT state, dispatched FROM deliveries WHERE idx = ?', idx).toArray();
     if (rows.length === 0) return { ok: false, code: 'not_found' };
     if (rows[0].state !== 'failed') return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
     const now = Date.now();
@@ -173,6 +184,8 @@ export class CampaignDispatch extends DurableObject {
       "UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?, finished_at = NULL WHERE idx = ?",
       now, idx,
     );
+    if (rows[0].dispatched) this.pendingRetries++;
+    this.resetFresh();
     await this.kick();
     return { ok: true, delivery: await this.get(idx) };
   }
@@ -197,7 +210,7 @@ export class CampaignDispatch extends DurableObject {
    */
   dueRows(now, limit, inflight) {
     if (limit <= 0) return [];
-    const out = this.sql
+    const out = this.pendingRetries === 0 ? [] : this.sql
       .exec(
         "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND dispatched = 1 AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
         now, limit + inflight.size,
@@ -208,20 +221,49 @@ export class CampaignDispatch extends DurableObject {
     if (out.length >= limit || this.status() !== 'running') return out;
     const pace = this.paceMs();
     if (pace > 0 && now < this.paceAt()) return out;
-    const room = pace > 0 ? 1 : limit - out.length;
-    const fresh = this.sql
-      .exec(
-        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
-        now, room + inflight.size,
-      )
-      .toArray()
-      .filter((r) => !inflight.has(r.idx))
-      .slice(0, room);
+    const fresh = this.takeFresh(now, pace > 0 ? 1 : limit - out.length, inflight);
     if (pace > 0 && fresh.length > 0) {
       // The next dispatch of this slice; stored with the next result write.
       this.nextPaceAt = Math.max(now, this.paceAt()) + pace;
     }
     return out.concat(fresh);
+  }
+
+  /**
+   * Up to `n` messages not yet dispatched and due by `now`, from an
+   * in-memory window read FRESH_WINDOW rows at a time (one query per window
+   * rather than per message: with 32 in flight, a query per pick re-read
+   * the 32 each time). The window is dropped on any control change.
+   */
+  takeFresh(now, n, inflight) {
+    const out = [];
+    while (out.length < n) {
+      if (this.freshQueue.length === 0) {
+        if (this.freshDrained) break;
+        const rows = this.sql
+          .exec(
+            "SELECT idx, user_id, context, request, attempts, run, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND next_at <= ? AND idx > ? ORDER BY idx LIMIT ?",
+            now, this.freshAfter, FRESH_WINDOW,
+          )
+          .toArray();
+        if (rows.length === 0) {
+          this.freshDrained = true;
+          break;
+        }
+        this.freshAfter = rows[rows.length - 1].idx;
+        this.freshQueue = rows.filter((r) => !inflight.has(r.idx));
+        continue;
+      }
+      out.push(this.freshQueue.shift());
+    }
+    return out;
+  }
+
+  /** Forgets the window of undispatched messages: the next pick reads storage again from the start. */
+  resetFresh() {
+    this.freshQueue = [];
+    this.freshAfter = -1;
+    this.freshDrained = false;
   }
 
   /** When the next row not in flight is due (pacing and pause included), or null. */
@@ -230,10 +272,18 @@ export class CampaignDispatch extends DurableObject {
       const rows = this.sql.exec(sql, ...args, inflight.size + 1).toArray();
       return rows.find((r) => !inflight.has(r.idx))?.next_at ?? null;
     };
-    let next = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY next_at LIMIT ?");
+    let next = this.pendingRetries === 0 ? null : first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY next_at LIMIT ?");
     if (this.status() === 'running') {
-      const fresh = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 ORDER BY next_at LIMIT ?");
-      if (fresh !== null) {
+      let fresh;
+      if (this.freshQueue.length > 0) fresh = this.freshQueue[0].next_at;
+      else if (this.freshDrained) {
+        // Everything due was taken; the earliest later one (a delay) re-opens the window when due.
+        fresh = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND idx > ? ORDER BY next_at LIMIT ?", this.freshAfter);
+        const earlier = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND idx <= ? ORDER BY next_at LIMIT ?", this.freshAfter);
+        if (earlier !== null && (fresh === null || earlier < fresh)) fresh = earlier;
+        if (fresh !== null && fresh <= Date.now()) this.resetFresh();
+      } else fresh = Date.now();
+      if (fresh !== null && fresh !== undefined) {
         const at = Math.max(fresh, this.paceMs() > 0 ? this.paceAt() : 0);
         next = next === null ? at : Math.min(next, at);
       }
@@ -244,7 +294,7 @@ export class CampaignDispatch extends DurableObject {
   /** One attempt of a row (rendered now when it was not dispatched yet). Never rejects. */
   async run(row) {
     const attempt = row.attempts + 1;
-    const base = { idx: row.idx, run: row.run, attempt };
+    const base = { idx: row.idx, run: row.run, attempt, wasDispatched: row.request !== null };
     try {
       let request;
       let rendered = null;
@@ -279,21 +329,25 @@ export class CampaignDispatch extends DurableObject {
 
   /** Stores attempt results (inside the pump's transaction). */
   write(results) {
+    insertMany(
+      this.sql, 'INSERT OR REPLACE', 'attempts', ['idx', 'run', 'attempt', 'record'],
+      results.filter((r) => r.record).map((r) => [r.idx, r.run, r.attempt, JSON.stringify(r.record)]),
+    );
     for (const r of results) {
-      if (r.record) {
-        this.sql.exec('INSERT OR REPLACE INTO attempts (idx, run, attempt, record) VALUES (?, ?, ?, ?)', r.idx, r.run, r.attempt, JSON.stringify(r.record));
-      }
-      if (r.rendered) this.sql.exec('UPDATE deliveries SET request = ?, dispatched = 1 WHERE idx = ?', r.rendered, r.idx);
+      this.pendingRetries += (r.state === 'pending' ? 1 : 0) - (r.wasDispatched ? 1 : 0);
       const added = r.record ? 1 : 0;
+      // One statement per result; `request` is set once, by the first attempt.
       if (r.state === 'pending') {
         this.sql.exec(
-          'UPDATE deliveries SET attempts = ?, total_attempts = total_attempts + ?, next_at = ?, reason = ? WHERE idx = ?',
-          r.attempts, added, r.nextAt, r.reason, r.idx,
+          `UPDATE deliveries SET attempts = ?, total_attempts = total_attempts + ?, next_at = ?, reason = ?,
+             request = coalesce(?, request), dispatched = 1 WHERE idx = ?`,
+          r.attempts, added, r.nextAt, r.reason, r.rendered ?? null, r.idx,
         );
       } else {
         this.sql.exec(
-          'UPDATE deliveries SET state = ?, reason = ?, attempts = ?, total_attempts = total_attempts + ?, finished_at = ? WHERE idx = ?',
-          r.state, r.reason, r.attempts, added, r.at, r.idx,
+          `UPDATE deliveries SET state = ?, reason = ?, attempts = ?, total_attempts = total_attempts + ?, finished_at = ?,
+             request = coalesce(?, request), dispatched = dispatched OR ? WHERE idx = ?`,
+          r.state, r.reason, r.attempts, added, r.at, r.rendered ?? null, r.rendered ? 1 : 0, r.idx,
         );
       }
     }
@@ -311,9 +365,13 @@ export class CampaignDispatch extends DurableObject {
       this.pump.wake?.();
       return;
     }
-    // The alarm starts the pump (persisted: a crash before it runs loses nothing).
-    await this.ctx.storage.setAlarm(Date.now());
-    this.pump.alarmAt = Date.now();
+    // The persisted alarm is the backstop (a crash before the pump runs
+    // loses nothing); the pump itself starts now, without waiting for the
+    // alarm to be delivered.
+    const at = Date.now() + 1_000;
+    await this.ctx.storage.setAlarm(at);
+    this.pump.alarmAt = at;
+    this.pump.poke().catch((e) => console.error('hookcast: dispatch pump stopped', e));
   }
 
   /** When the next paced dispatch may go (ms). */

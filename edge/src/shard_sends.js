@@ -35,6 +35,7 @@ import { readMembers } from './shard_members.js';
 import { shardIndexFor } from './shards.js';
 import { dispatchStub, workspaceStub } from './dispatch_control.js';
 import { PACED_SLICE } from './dispatch.js';
+import { insertMany, MAX_VARS } from './sql_batch.js';
 
 /** Users decided per transaction. */
 export const CANDIDATE_CHUNK = 1000;
@@ -44,8 +45,6 @@ export const OUTBOX_CHUNK = 500;
 export const DECISIONS_KEPT_MS = 48 * 60 * 60 * 1000;
 /** When a forward fails, the alarm tries again this much later. */
 export const FORWARD_RETRY_MS = 2_000;
-/** Bound parameters per statement (a Durable Object's SQLite allows 100). */
-const MAX_VARS = 90;
 /** Sample user ids kept per refusal code in an audience check. */
 const SAMPLE_SIZE = 10;
 /** Suppression reasons, in the order they are checked. */
@@ -160,9 +159,8 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
     judged.push(entry);
   });
   if (judged.length === 0) return out;
-  const ledgers = judged.map((e) =>
-    sql.exec('SELECT campaign, at FROM ledger WHERE user_id = ? ORDER BY at', e.id).toArray().map((l) => ({ campaign: l.campaign, at: l.at })),
-  );
+  const byUser = ledgerRows(sql, judged.map((e) => e.id), scheduled);
+  const ledgers = judged.map((e) => byUser.get(e.id) ?? []);
   const reasons = prep.engine.fatigueBatch(prep.policy, ledgers, at);
   const toRender = [];
   judged.forEach((e, i) => {
@@ -195,6 +193,32 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
   return out;
 }
 
+/**
+ * The ledger rows ({ campaign, at }, oldest first) of users `ids`: Map id →
+ * rows. `range`: the ids are in id order, so one index range scan reads
+ * them all; otherwise IN lists of MAX_VARS.
+ */
+function ledgerRows(sql, ids, range) {
+  const out = new Map();
+  const add = (r) => {
+    let list = out.get(r.user_id);
+    if (!list) out.set(r.user_id, (list = []));
+    list.push({ campaign: r.campaign, at: r.at });
+  };
+  if (range) {
+    const wanted = new Set(ids);
+    for (const r of sql.exec('SELECT user_id, campaign, at FROM ledger WHERE user_id >= ? AND user_id <= ? ORDER BY user_id, at', ids[0], ids[ids.length - 1])) {
+      if (wanted.has(r.user_id)) add(r);
+    }
+    return out;
+  }
+  for (let i = 0; i < ids.length; i += MAX_VARS) {
+    const part = ids.slice(i, i + MAX_VARS);
+    for (const r of sql.exec(`SELECT user_id, campaign, at FROM ledger WHERE user_id IN (${part.map(() => '?').join(',')}) ORDER BY at`, ...part)) add(r);
+  }
+  return out;
+}
+
 /** Adds `n` to campaign_counts (campaign, reason). */
 function bump(sql, campaign, reason, n) {
   if (n === 0) return;
@@ -213,28 +237,39 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
   const { sql } = shard;
   const key = snapshot.key;
   const tally = {};
+  const now = Date.now();
+  const decisions = [];
+  const ledger = [];
+  const outbox = [];
+  const status = snapshot.status ?? 'running';
+  const version = snapshot.version ?? 0;
   for (const d of decided) {
     tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
-    sql.exec(
-      'INSERT INTO campaign_decisions (campaign, trigger, user_id, outcome, at) VALUES (?, ?, ?, ?, ?)',
-      key, triggerKey, d.id, d.outcome, Date.now(),
-    );
+    decisions.push([key, triggerKey, d.id, d.outcome, now]);
     if (d.outcome !== 'ok') continue;
     const dedupe = `${triggerKey}/${d.id}`;
-    sql.exec('INSERT INTO ledger (user_id, campaign, at, delivery_id) VALUES (?, ?, ?, ?)', d.id, key, trigger.sendAtMs, dedupe);
-    sql.exec(
-      'INSERT INTO campaign_outbox (campaign, slice, status, version, item) VALUES (?, ?, ?, ?, ?)',
-      key, slice, snapshot.status ?? 'running', snapshot.version ?? 0,
-      JSON.stringify({ dedupe, userId: d.id, context: d.context, notBefore }),
-    );
+    ledger.push([d.id, key, trigger.sendAtMs, dedupe]);
+    outbox.push([key, slice, status, version, JSON.stringify({ dedupe, userId: d.id, context: d.context, notBefore })]);
   }
+  insertMany(sql, 'INSERT', 'campaign_decisions', ['campaign', 'trigger', 'user_id', 'outcome', 'at'], decisions);
+  insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id'], ledger);
+  insertMany(sql, 'INSERT', 'campaign_outbox', ['campaign', 'slice', 'status', 'version', 'item'], outbox);
   bump(sql, key, 'targeted', decided.length);
   for (const [outcome, n] of Object.entries(tally)) bump(sql, key, outcome === 'ok' ? 'accepted' : outcome, n);
 }
 
 /** Outcomes stored earlier for (campaign, triggerKey) among `ids`: Map id → outcome. */
-function storedOutcomes(sql, campaign, triggerKey, ids) {
+function storedOutcomes(sql, campaign, triggerKey, ids, range = false) {
   const found = new Map();
+  if (range) {
+    const wanted = new Set(ids);
+    const rows = sql.exec(
+      'SELECT user_id, outcome FROM campaign_decisions WHERE campaign = ? AND trigger = ? AND user_id >= ? AND user_id <= ?',
+      campaign, triggerKey, ids[0], ids[ids.length - 1],
+    );
+    for (const r of rows) if (wanted.has(r.user_id)) found.set(r.user_id, r.outcome);
+    return found;
+  }
   for (let i = 0; i < ids.length; i += MAX_VARS - 2) {
     const part = ids.slice(i, i + MAX_VARS - 2);
     const rows = sql.exec(
@@ -314,7 +349,7 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
 /** One chunk: skip users already decided for this trigger, decide the rest, record, count. */
 function decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { scheduled, paced, notBefore, count, inTransaction = false }) {
   const work = () => {
-    const stored = storedOutcomes(shard.sql, snapshot.key, triggerKey, rows.map((r) => r.id));
+    const stored = storedOutcomes(shard.sql, snapshot.key, triggerKey, rows.map((r) => r.id), scheduled);
     for (const outcome of stored.values()) count(outcome);
     const fresh = rows.filter((r) => !stored.has(r.id));
     if (fresh.length === 0) return;

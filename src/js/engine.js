@@ -553,15 +553,12 @@ function cohortMethods(Module) {
   // Puts `json` in the core's input buffer; returns its length in bytes.
   function put(json) {
     // Most member JSON is ASCII: try one byte per UTF-16 unit first.
-    let room = json.length;
-    let at = Module._hc_input(room) >>> 0;
-    let { read, written } = encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + room));
-    if (read < json.length) {
-      room = json.length * 3;
-      at = Module._hc_input(room) >>> 0; // may grow (and detach) wasm memory: fresh view below
-      ({ read, written } = encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + room)));
-    }
-    return written;
+    let at = Module._hc_input(json.length) >>> 0;
+    const ascii = encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + json.length));
+    if (ascii.read === json.length) return ascii.written;
+    const room = json.length * 3; // UTF-16 code units -> at most 3 UTF-8 bytes each
+    at = Module._hc_input(room) >>> 0; // may grow (and detach) wasm memory: a fresh view
+    return encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + room)).written;
   }
 
   // Appends one boolean per member of `chunk` to `results`.
