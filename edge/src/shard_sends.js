@@ -292,12 +292,13 @@ function userRows(sql, ids) {
 }
 
 /**
- * shard.campaignCandidates({ snapshot, trigger, dryRun }): see the file
- * header and /work/plan/INTERFACES.md. `shard` is the UserShard
+ * shard.campaignCandidates({ snapshot, trigger, dryRun, forward }): see the
+ * file header and /work/plan/INTERFACES.md; `forward: false` returns once
+ * the decisions are committed, without awaiting the outbox hand-off. `shard` is the UserShard
  * ({ sql, ctx, env }). Returns { ok: true, accepted, suppressed: { reason:
  * count } }, or with dryRun the audience-check figures of this shard.
  */
-export async function campaignCandidates(shard, { snapshot, trigger, dryRun = false }) {
+export async function campaignCandidates(shard, { snapshot, trigger, dryRun = false, forward = true }) {
   const prep = await prepare(shard, snapshot, trigger);
   if (prep.error) return prep.error;
   try {
@@ -339,7 +340,9 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
         }
       });
     }
-    await forwardOutbox(shard);
+    // forward: false leaves the hand-off to the caller (event triggers start
+    // one forward for a whole events call, see shard_triggers.js).
+    if (forward) await forwardOutbox(shard);
     return answer;
   } finally {
     prep.dispose();

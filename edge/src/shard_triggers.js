@@ -31,16 +31,16 @@ export function recordTriggers(sql, seq, campaigns) {
 
 /** Bound parameters per statement (a Durable Object's SQLite allows 100). */
 const MAX_VARS = 90;
-/** Triggers run at once: each awaits its hand-off to the dispatch objects, which coalesce. */
+/** Triggers decided at once (each awaits the engine and the snapshot before its transaction). */
 const CONCURRENCY = 64;
 
 /**
  * Runs the trigger rows of events `seqs` (all leftovers when `seqs` is
  * null), with `snapshots` ({ key: snapshot }, from the caller) or the
  * workspace's current snapshot. Up to CONCURRENCY run at once: each one's
- * check-and-record is its own synchronous transaction, and their hand-offs
- * to the dispatch objects share one forward of the outbox (one RPC per
- * object for many messages instead of one per message). Never throws: a
+ * check-and-record is its own synchronous transaction; then one forward of
+ * the outbox hands every accepted message to the dispatch objects (one RPC
+ * per object for many messages instead of one per message). Never throws: a
  * trigger that fails stays in the table and the alarm runs it again soon.
  * Resolves to the number of messages accepted.
  */
@@ -65,6 +65,15 @@ export async function runTriggers(shard, seqs, snapshots = {}) {
     }
   }
   if (failed > 0) await armSoon(shard, Date.now() + RETRY_MS);
+  if (triggered > 0) {
+    // One hand-off for the whole call, not awaited: the events answer needs
+    // the decisions (committed), not the dispatch objects' acknowledgement,
+    // and awaiting it made concurrent calls queue behind each other's
+    // forwards. The accepted messages are in the outbox: the alarm (armed
+    // here as a backstop) forwards whatever this forward does not.
+    await armSoon(shard, Date.now() + sends.FORWARD_RETRY_MS);
+    sends.forwardOutbox(shard).catch((e) => console.error('hookcast: outbox forward after event triggers failed', e?.stack ?? e));
+  }
   return triggered;
 }
 
@@ -88,6 +97,7 @@ async function runOne(shard, row, snapshotOf) {
   if (row.user_id !== null && snapshot && snapshot.status !== 'ended') {
     const event = { key: row.key, properties: row.properties ? JSON.parse(row.properties) : {}, at: row.at };
     const answer = await sends.campaignCandidates(shard, {
+      forward: false,
       snapshot,
       trigger: { kind: 'event', id: `ev${row.seq}`, sendAtMs: row.at, userIds: [row.user_id], event, rules: snapshot.frequencyRules },
     });
