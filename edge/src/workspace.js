@@ -121,9 +121,6 @@ export class Workspace extends DurableObject {
   async campaignSlices(key) {
     return campaigns.campaignSlices(this, key);
   }
-  async campaignRuns(key) {
-    return campaigns.campaignRuns(this, key);
-  }
   async frequencyRules() {
     return campaigns.frequencyCapping(this).rules;
   }

@@ -518,7 +518,10 @@ async function executeRun(ws, run) {
   for (let i = 0; i < SHARD_COUNT; i++) if ((run.shards_done & (1 << i)) === 0) pending.push(i);
   const results = await Promise.allSettled(
     pending.map(async (i) => {
-      await shardStub(ws.env, i).campaignCandidates({ snapshot, trigger });
+      const answer = await shardStub(ws.env, i).campaignCandidates({ snapshot, trigger });
+      // A refusal (a stored rule the engine no longer compiles) would refuse
+      // again: the shard is done with this run, and the log says why.
+      if (!answer?.ok) console.error('hookcast: schedule run refused by shard', i, run.run_id, JSON.stringify(answer).slice(0, 300));
       sql.exec('UPDATE campaign_runs SET shards_done = shards_done | ? WHERE run_id = ?', 1 << i, run.run_id);
     }),
   );
@@ -527,18 +530,4 @@ async function executeRun(ws, run) {
   if (after.shards_done !== ALL_SHARDS) return false;
   sql.exec('UPDATE campaign_runs SET finished_at = ? WHERE run_id = ?', Date.now(), run.run_id);
   return true;
-}
-
-/** Schedule runs of campaign `key`, newest first: [{ runId, dueAt, sendAt, shardsDone, finishedAt }]. */
-export function campaignRuns(ws, key) {
-  return ws.sql
-    .exec('SELECT * FROM campaign_runs WHERE campaign = ? ORDER BY due_at DESC', key)
-    .toArray()
-    .map((r) => ({ runId: r.run_id, dueAt: r.due_at, sendAt: r.send_at, shardsDone: bitCount(r.shards_done), finishedAt: r.finished_at }));
-}
-
-function bitCount(n) {
-  let c = 0;
-  for (let v = n; v; v &= v - 1) c++;
-  return c;
 }
