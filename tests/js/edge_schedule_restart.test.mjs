@@ -5,7 +5,8 @@
 // have their message, some have an attempt in flight and some may not be
 // dispatched yet. After the restart every user gets the message; a user who
 // got it twice got the same webhook-id both times (the attempt in flight at
-// the kill); the stats add up.
+// the kill); the stats add up. And a schedule armed but not yet due when the
+// worker is killed runs after the restart, from the persisted alarm alone.
 
 import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -145,5 +146,41 @@ it('SIGKILL in the middle of a schedule run: every user gets it once (same webho
   }
   const campaign = (await api(origin, 'GET', `/v1/campaigns/${key}`)).json.campaign;
   assert.equal(campaign.nextRunAt, null);
+  stop();
+});
+
+it('a schedule armed before a SIGKILL runs after the restart, once', async () => {
+  await sink?.close();
+  sink = await startSink((req, res) => {
+    res.writeHead(200);
+    res.end('{}');
+  });
+  let origin = await start();
+  const ids = Array.from({ length: 5 }, (_, i) => `arm-${i}`);
+  assert.equal((await api(origin, 'POST', '/v1/users', { users: ids.map((id) => ({ id, properties: { group: 'arm' } })) })).status, 200);
+  const cohort = await api(origin, 'POST', '/v1/cohorts', { name: 'arm', rule: { property: 'group', op: 'eq', value: 'arm' } });
+  assert.equal(cohort.status, 201, cohort.text);
+  const zone = 'Europe/Berlin';
+  const created = await api(origin, 'POST', '/v1/campaigns', {
+    title: 'armed',
+    webhook: { url: `${sink.origin}/arm/{{ user.id }}`, method: 'POST', body: '{}' },
+    target: { cohort: cohort.json.cohort.id },
+    send: { type: 'schedule', at: toLocalText(Date.now() + 4000, zone), timeZone: zone },
+  });
+  const key = created.json.campaign.key;
+  assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
+  stop(); // before the scheduled instant: only the persisted alarm knows
+  assert.equal(sink.count, 0);
+  origin = await start();
+  let s;
+  for (let i = 0; i < 600; i++) {
+    s = (await api(origin, 'GET', `/v1/campaigns/${key}/stats`)).json;
+    if (s.delivered >= ids.length && s.pending === 0) break;
+    await sleep(100);
+  }
+  assert.equal(s.delivered, ids.length, JSON.stringify(s));
+  assert.equal(s.targeted, ids.length);
+  assert.deepEqual(new Set(sink.hits.filter((h) => h.path.startsWith('/arm/')).map((h) => h.path)), new Set(ids.map((id) => `/arm/${id}`)));
+  assert.equal(sink.hits.filter((h) => h.path.startsWith('/arm/')).length, ids.length, 'once each');
   stop();
 });
