@@ -1,12 +1,15 @@
-// Nothing lost: `npm start` (scripts/start.mjs as a child process group,
-// node plus its workerd) is killed with SIGKILL in the middle of a schedule
-// run to 30 users, then started again on the same state folder. The sink
-// answers the first messages and holds the rest, so at the kill some users
-// have their message, some have an attempt in flight and some may not be
-// dispatched yet. After the restart every user gets the message; a user who
-// got it twice got the same webhook-id both times (the attempt in flight at
-// the kill); the stats add up. And a schedule armed but not yet due when the
-// worker is killed runs after the restart, from the persisted alarm alone.
+// Nothing lost across a SIGKILL of `npm start` (scripts/start.mjs as a child
+// process group, node plus its workerd), started again on the same state
+// folder (HOOKCAST_STATE_DIR) on fresh loopback ports:
+// * in the middle of a schedule run to 30 users: the sink answers the first
+//   messages and holds the rest, so at the kill some users have their
+//   message, some have an attempt in flight and some may not be dispatched
+//   yet. Every user gets it; a user who got it twice got the same webhook-id
+//   (the attempt in flight); the stats add up;
+// * before a schedule is due: the persisted workspace alarm runs it;
+// * in the middle of a 1000-recipient API send: the repeat with the same
+//   Idempotency-Key sends each recipient once, wherever the kill landed.
+// (The paced campaign's kill is in edge_dispatch_restart.test.mjs.)
 
 import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +27,7 @@ const USERS = 30;
 const ANSWERED_BEFORE_KILL = 10;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-schedule-restart-'));
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-restart-'));
 let child = null;
 let sink = null;
 after(async () => {
@@ -182,5 +185,56 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
   assert.equal(s.targeted, ids.length);
   assert.deepEqual(new Set(sink.hits.filter((h) => h.path.startsWith('/arm/')).map((h) => h.path)), new Set(ids.map((id) => `/arm/${id}`)));
   assert.equal(sink.hits.filter((h) => h.path.startsWith('/arm/')).length, ids.length, 'once each');
+  stop();
+});
+
+it('an API send killed mid-call and repeated with its Idempotency-Key after the restart sends each recipient once', async () => {
+  await sink?.close();
+  sink = await startSink((req, res) => {
+    res.writeHead(200);
+    res.end('{}');
+  });
+  let origin = await start();
+  const created = await api(origin, 'POST', '/v1/campaigns', {
+    title: 'api restart',
+    webhook: { url: `${sink.origin}/api/{{ user.id }}`, method: 'POST', body: '{"c": "{{ event.coupon }}"}' },
+    target: { allUsers: true },
+    send: { type: 'api' },
+  });
+  const key = created.json.campaign.key;
+  assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
+  const recipients = Array.from({ length: 1000 }, (_, i) => ({ userId: `kill-${i}` }));
+  const body = JSON.stringify({ recipients, properties: { coupon: 'K' } });
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'idempotency-key': 'kill-once' };
+  // The call is cut by the kill wherever it is: before the workspace stored
+  // the key, while shards decide, or after the answer. Each path must end
+  // with every recipient sent exactly once after the repeat.
+  const inFlight = fetch(`${origin}/v1/campaigns/${key}/send`, { method: 'POST', headers, body }).catch(() => null);
+  await sleep(40);
+  stop();
+  await inFlight;
+
+  origin = await start();
+  const r = await fetch(`${origin}/v1/campaigns/${key}/send`, { method: 'POST', headers, body });
+  const answer = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(answer));
+  assert.equal(answer.accepted + Object.values(answer.suppressed).reduce((a, b) => a + b, 0), recipients.length);
+  assert.equal(answer.accepted, recipients.length, JSON.stringify(answer));
+  let s;
+  for (let i = 0; i < 600; i++) {
+    s = (await api(origin, 'GET', `/v1/campaigns/${key}/stats`)).json;
+    if (s.delivered >= recipients.length && s.pending === 0) break;
+    await sleep(100);
+  }
+  assert.equal(s.targeted, recipients.length, `no recipient considered twice: ${JSON.stringify(s)}`);
+  assert.equal(s.delivered, recipients.length, JSON.stringify(s));
+  const ids = new Map();
+  for (const h of sink.hits.filter((x) => x.path.startsWith('/api/'))) {
+    const user = h.path.split('/')[2];
+    if (!ids.has(user)) ids.set(user, new Set());
+    ids.get(user).add(sink.header(h, 'webhook-id').toString());
+  }
+  assert.equal(ids.size, recipients.length, 'every recipient got it');
+  for (const [user, set] of ids) assert.equal(set.size, 1, `${user}: one message (same webhook-id if repeated)`);
   stop();
 });
