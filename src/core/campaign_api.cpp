@@ -238,7 +238,7 @@ std::string launch_check(std::string_view campaign_json, std::string_view option
   Problems problems;
   LaunchOptions launch;
   std::optional<std::int64_t> now;
-  const auto now_it = options.find("nowMs");
+  const auto now_it = find_member(options, "nowMs");
   if (now_it == options.end() || now_it->is_null()) {
     problems.push_back(Problem{"options.nowMs", "required",
                                "options.nowMs, the current time in milliseconds, is required."});
@@ -247,7 +247,7 @@ std::string launch_check(std::string_view campaign_json, std::string_view option
   }
   optional_ms(options, "scheduleAtMs", launch.schedule_at_ms, problems);
   optional_ms(options, "untilMs", launch.until_ms, problems);
-  const auto local = options.find("allowLocalHttp");
+  const auto local = find_member(options, "allowLocalHttp");
   if (local != options.end() && !local->is_null()) {
     if (local->is_boolean()) {
       launch.allow_local_http = local->get<bool>();
@@ -270,9 +270,8 @@ std::string check_frequency_capping(std::string_view settings_json) {
 
 std::string add_period(double ms, double n, std::string_view unit) {
   std::int64_t from = 0;
-  if (!time_ms(ms, from) || ms != std::floor(ms)) {
-    return failure("ms", "invalid_type",
-                   "ms must be a whole number of milliseconds since the epoch.");
+  if (!time_ms(ms, from)) {  // floored, as every time at this surface
+    return failure("ms", "invalid_type", "ms must be a time in milliseconds since the epoch.");
   }
   if (!std::isfinite(n) || n != std::floor(n) || std::fabs(n) > 1e9) {
     return failure("n", "invalid_type", "n must be a whole number (at most a billion either way).");
