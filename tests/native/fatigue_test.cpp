@@ -18,6 +18,7 @@
 
 #include "calendar.hpp"
 #include "campaign_api.hpp"
+#include "frequency_capping.hpp"
 
 namespace api = hookcast::api;
 using hookcast::FatiguePolicy;
