@@ -261,7 +261,8 @@ export interface Engine {
   /**
    * `ms` moved by `n` (a whole number, may be negative) units. Months are
    * calendar months in UTC: same day, clamped to the month's end.
-   * @throws HookcastError `invalid_period` on a fraction, a non-finite number or an unknown unit.
+   * `ms` is floored to a whole millisecond first.
+   * @throws HookcastError `invalid_period` when `n` is a fraction, a number is not finite or the unit is unknown.
    */
   addPeriod(ms: number, n: number, unit: PeriodUnit): number;
   /**

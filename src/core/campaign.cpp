@@ -107,8 +107,8 @@ void check_webhook_shape(JsonShape& shape, const json& webhook, const std::strin
 void check_target(JsonShape& shape, const json& target) {
   if (!shape.object(target, "target", "{\"cohort\": id} or {\"allUsers\": true}")) return;
   shape.only(target, "target", {"cohort", "allUsers"}, "a target");
-  const auto cohort = target.find("cohort");
-  const auto all = target.find("allUsers");
+  const auto cohort = find_member(target, "cohort");
+  const auto all = find_member(target, "allUsers");
   const bool has_cohort = cohort != target.end();
   const bool has_all = all != target.end();
   if (has_cohort && has_all) {
@@ -336,15 +336,15 @@ WebhookSpec webhook_spec(const json& webhook) {
     for (const json& row : *it) {
       KeyValue kv;
       if (row.is_object()) {
-        const auto k = row.find("key");
-        const auto v = row.find("value");
+        const auto k = find_member(row, "key");
+        const auto v = find_member(row, "value");
         if (k != row.end() && k->is_string()) kv.key = k->get<std::string>();
         if (v != row.end() && v->is_string()) kv.value = v->get<std::string>();
       }
       rows.push_back(std::move(kv));
     }
   }
-  const auto body = webhook.find("body");
+  const auto body = find_member(webhook, "body");
   if (body != webhook.end() && body->is_string()) spec.body = body->get<std::string>();
   return spec;
 }
@@ -357,17 +357,17 @@ struct Repeat {
 };
 
 bool read_repeat(const json& send, Repeat& repeat) {
-  const auto it = send.find("repeat");
+  const auto it = find_member(send, "repeat");
   if (it == send.end() || !it->is_object()) return false;
-  const auto every = it->find("every");
-  const auto unit = it->find("unit");
+  const auto every = find_member(*it, "every");
+  const auto unit = find_member(*it, "unit");
   if (every == it->end() || !every->is_number() || every->get<double>() < 1) return false;
   if (unit == it->end() || *unit != "days") {
     if (unit == it->end() || *unit != "weeks") return false;
     repeat.unit = TimeUnit::kWeeks;
   }
   repeat.every = static_cast<std::int64_t>(std::min(every->get<double>(), 1e9));
-  const auto until = it->find("until");
+  const auto until = find_member(*it, "until");
   if (until != it->end() && until->is_string()) repeat.until = &*until;
   return true;
 }
@@ -376,7 +376,7 @@ void launch_schedule(Problems& out, const json& send, const LaunchOptions& optio
   if (!options.schedule_at_ms) return;
   const std::int64_t first = *options.schedule_at_ms;
   if (first > options.now_ms) return;
-  const auto at_text = send.find("at");
+  const auto at_text = find_member(send, "at");
   const std::string at =
       at_text != send.end() && at_text->is_string() ? at_text->get<std::string>() : std::string();
   Repeat repeat;
@@ -537,7 +537,7 @@ Problems check_campaign(const json& body, bool partial) {
                       "send, fatigue, rateLimit, signingSecret, timeoutMs).");
     }
   }
-  const auto title = body.find("title");
+  const auto title = find_member(body, "title");
   if (title == body.end()) {
     if (!partial) shape.error("title", "required", "A campaign needs a title.");
   } else if (title->is_null()) {
@@ -583,7 +583,7 @@ Problems launch_check(const json& campaign, const LaunchOptions& options) {
         std::string("The campaign must be a JSON object, not ") + json_type_name(campaign) + ".");
     return out;
   }
-  const auto webhook = campaign.find("webhook");
+  const auto webhook = find_member(campaign, "webhook");
   if (webhook == campaign.end() || webhook->is_null()) {
     launch_problem(out, "webhook", "required",
                    "Add a webhook: the request each user's message sends.");
@@ -603,17 +603,17 @@ Problems launch_check(const json& campaign, const LaunchOptions& options) {
       }
     }
   }
-  const auto target = campaign.find("target");
+  const auto target = find_member(campaign, "target");
   if (target == campaign.end() || target->is_null()) {
     launch_problem(out, "target", "required", "Choose who receives it: a cohort, or all users.");
   }
-  const auto send = campaign.find("send");
+  const auto send = find_member(campaign, "send");
   if (send == campaign.end() || send->is_null()) {
     launch_problem(out, "send", "required",
                    "Choose when it is sent: on a schedule, when a user does something, or by "
                    "API call.");
   } else if (send->is_object()) {
-    const auto type = send->find("type");
+    const auto type = find_member(*send, "type");
     if (type != send->end() && *type == "schedule") launch_schedule(out, *send, options);
   }
   return out;

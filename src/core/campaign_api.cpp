@@ -2,13 +2,13 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <deque>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
 #include "campaign.hpp"
 #include "fatigue.hpp"
+#include "frequency_capping.hpp"
 #include "json_shape.hpp"
 #include "json_text.hpp"
 
@@ -82,20 +82,13 @@ std::string unknown_status(std::string_view status) {
 
 json parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
 
-// A time in epoch ms as JavaScript's Date holds it, floored to a whole ms.
-bool time_ms(double value, std::int64_t& out) {
-  if (!std::isfinite(value) || std::fabs(value) > static_cast<double>(kMaxTimeMs)) return false;
-  out = static_cast<std::int64_t>(std::floor(value));
-  return true;
-}
-
 // An optional ms member of `options`: absent or null leaves `out` empty.
 bool optional_ms(const json& options, const char* key, std::optional<std::int64_t>& out,
                  Problems& problems) {
   const auto it = options.find(key);
   if (it == options.end() || it->is_null()) return true;
   std::int64_t ms = 0;
-  if (!it->is_number() || !time_ms(it->get<double>(), ms)) {
+  if (!it->is_number() || !epoch_ms(it->get<double>(), ms)) {
     problems.push_back(Problem{std::string("options.") + key, "invalid_type",
                                std::string("options.") + key +
                                    " must be a time in milliseconds since the epoch, or null."});
@@ -149,45 +142,18 @@ bool read_policy(const json& doc, FatiguePolicy& policy, Problems& problems) {
   return !has_error(problems);
 }
 
-// Epoch ms from a JSON number's text: whole numbers directly (ledger times
-// are), anything else through strtod.
-bool number_ms(std::string_view raw, std::int64_t& out) {
-  bool negative = !raw.empty() && raw[0] == '-';
-  const std::size_t start = negative ? 1 : 0;
-  if (raw.size() > start && raw.size() - start <= 16) {
-    std::int64_t v = 0;
-    bool digits = true;
-    for (std::size_t i = start; i < raw.size() && digits; ++i) {
-      digits = raw[i] >= '0' && raw[i] <= '9';
-      v = v * 10 + (raw[i] - '0');
-    }
-    if (digits) {
-      out = negative ? -v : v;
-      return out <= kMaxTimeMs && out >= -kMaxTimeMs;
-    }
+// The policy and send time of a batch; an answer to return when either is bad.
+std::string read_batch_args(std::string_view policy_json, double send_at_ms, FatiguePolicy& policy,
+                            std::int64_t& send_at) {
+  const json doc = parse(policy_json);
+  if (doc.is_discarded()) return failure("policy", "invalid_json", "The policy is not valid JSON.");
+  Problems problems;
+  if (!read_policy(doc, policy, problems)) return checked(problems);
+  if (!epoch_ms(send_at_ms, send_at)) {
+    return failure("sendAtMs", "invalid_type",
+                   "sendAtMs must be a time in milliseconds since the epoch.");
   }
-  const std::string text(raw);
-  char* end = nullptr;
-  const double d = std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size() && time_ms(d, out);
-}
-
-std::string ledger_field(std::size_t candidate, std::size_t entry) {
-  return "ledgers[" + std::to_string(candidate) + "][" + std::to_string(entry) + "]";
-}
-
-// Reused by every batch (the wasm module is single-threaded; natively each
-// thread gets its own).
-struct BatchScratch {
-  JsonDoc doc;
-  std::vector<LedgerEntry> entries;
-  std::deque<std::string> decoded;  // campaign keys that held escapes (stable addresses)
-  Buffer text;
-};
-
-BatchScratch& scratch() {
-  thread_local BatchScratch s;
-  return s;
+  return std::string();
 }
 
 }  // namespace
@@ -238,7 +204,7 @@ std::string launch_check(std::string_view campaign_json, std::string_view option
   Problems problems;
   LaunchOptions launch;
   std::optional<std::int64_t> now;
-  const auto now_it = options.find("nowMs");
+  const auto now_it = find_member(options, "nowMs");
   if (now_it == options.end() || now_it->is_null()) {
     problems.push_back(Problem{"options.nowMs", "required",
                                "options.nowMs, the current time in milliseconds, is required."});
@@ -247,7 +213,7 @@ std::string launch_check(std::string_view campaign_json, std::string_view option
   }
   optional_ms(options, "scheduleAtMs", launch.schedule_at_ms, problems);
   optional_ms(options, "untilMs", launch.until_ms, problems);
-  const auto local = options.find("allowLocalHttp");
+  const auto local = find_member(options, "allowLocalHttp");
   if (local != options.end() && !local->is_null()) {
     if (local->is_boolean()) {
       launch.allow_local_http = local->get<bool>();
@@ -270,9 +236,8 @@ std::string check_frequency_capping(std::string_view settings_json) {
 
 std::string add_period(double ms, double n, std::string_view unit) {
   std::int64_t from = 0;
-  if (!time_ms(ms, from) || ms != std::floor(ms)) {
-    return failure("ms", "invalid_type",
-                   "ms must be a whole number of milliseconds since the epoch.");
+  if (!epoch_ms(ms, from)) {  // floored, as every time at this surface
+    return failure("ms", "invalid_type", "ms must be a time in milliseconds since the epoch.");
   }
   if (!std::isfinite(n) || n != std::floor(n) || std::fabs(n) > 1e9) {
     return failure("n", "invalid_type", "n must be a whole number (at most a billion either way).");
@@ -288,134 +253,36 @@ std::string add_period(double ms, double n, std::string_view unit) {
 
 std::string fatigue_batch(std::string_view policy_json, std::string_view ledgers_json,
                           double send_at_ms) {
-  Problems problems;
   FatiguePolicy policy;
-  const json policy_doc = parse(policy_json);
-  if (policy_doc.is_discarded())
-    return failure("policy", "invalid_json", "The policy is not valid JSON.");
-  if (!read_policy(policy_doc, policy, problems)) return checked(problems);
   std::int64_t send_at = 0;
-  if (!time_ms(send_at_ms, send_at)) {
-    return failure("sendAtMs", "invalid_type",
-                   "sendAtMs must be a time in milliseconds since the epoch.");
-  }
-  BatchScratch& s = scratch();
-  JsonError error;
-  if (!s.doc.parse(ledgers_json, &error)) {
-    return failure("ledgers", "invalid_json",
-                   "The ledgers are not valid JSON at byte " + std::to_string(error.offset) + ": " +
-                       error.reason + ".");
-  }
-  const JsonDoc& doc = s.doc;
-  if (doc.node(0).type != JsonType::kArray) {
-    return failure("ledgers", "invalid_type",
-                   "The ledgers must be a list, one ledger per candidate.");
-  }
   std::string out = "{\"ok\":true,\"reasons\":\"";
-  out.reserve(out.size() + doc.node(0).count + 2);
-  std::size_t candidate = 0;
-  for (std::uint32_t l = 1; l < doc.node(0).next; l = doc.node(l).next, ++candidate) {
-    if (doc.node(l).type != JsonType::kArray) {
-      return failure("ledgers[" + std::to_string(candidate) + "]", "invalid_type",
-                     "Each ledger must be a list of sends {campaign, at}.");
-    }
-    s.entries.clear();
-    s.decoded.clear();
-    std::size_t entry = 0;
-    for (std::uint32_t e = l + 1; e < doc.node(l).next; e = doc.node(e).next, ++entry) {
-      if (doc.node(e).type != JsonType::kObject) {
-        return failure(ledger_field(candidate, entry), "invalid_type",
-                       "A send must be an object {campaign, at}.");
-      }
-      const std::uint32_t campaign = doc.find(e, "campaign");
-      const std::uint32_t at = doc.find(e, "at");
-      if (campaign == JsonDoc::kNone || doc.node(campaign).type != JsonType::kString) {
-        return failure(ledger_field(candidate, entry) + ".campaign", "invalid_type",
-                       "A send's campaign must be the campaign's key, a text.");
-      }
-      LedgerEntry item;
-      if (at == JsonDoc::kNone || doc.node(at).type != JsonType::kNumber ||
-          !number_ms(doc.raw(at), item.at)) {
-        return failure(ledger_field(candidate, entry) + ".at", "invalid_type",
-                       "A send's at must be a time in milliseconds since the epoch.");
-      }
-      if (doc.node(campaign).escaped) {
-        s.text.clear();
-        doc.append_string(campaign, s.text);
-        s.decoded.emplace_back(s.text.view());
-        item.campaign = s.decoded.back();
-      } else {
-        item.campaign = doc.raw(campaign);
-      }
-      s.entries.push_back(item);
-    }
-    const FatigueReason reason =
-        fatigue_decision(policy, s.entries.data(), s.entries.size(), send_at);
-    out.push_back("oarf"[static_cast<int>(reason)]);
+  if (std::string failed = read_batch_args(policy_json, send_at_ms, policy, send_at);
+      !failed.empty()) {
+    return failed;
   }
+  if (const auto problem = fatigue_batch_json(policy, ledgers_json, send_at, out))
+    return checked(Problems{*problem});
   out.append("\"}");
   return out;
 }
 
 std::string fatigue_batch_packed(std::string_view policy_json, std::string_view keys_json,
                                  const double* data, std::size_t count, double send_at_ms) {
-  Problems problems;
   FatiguePolicy policy;
-  const json policy_doc = parse(policy_json);
-  if (policy_doc.is_discarded()) {
-    return failure("policy", "invalid_json", "The policy is not valid JSON.");
-  }
-  if (!read_policy(policy_doc, policy, problems)) return checked(problems);
   std::int64_t send_at = 0;
-  if (!time_ms(send_at_ms, send_at)) {
-    return failure("sendAtMs", "invalid_type",
-                   "sendAtMs must be a time in milliseconds since the epoch.");
+  if (std::string failed = read_batch_args(policy_json, send_at_ms, policy, send_at);
+      !failed.empty()) {
+    return failed;
   }
   const json keys_doc = parse(keys_json);
   std::vector<std::string> keys;
   for (std::size_t i = 0; keys_doc.is_array() && i < keys_doc.size(); ++i)
     keys.push_back(keys_doc[i].is_string() ? keys_doc[i].get<std::string>() : std::string());
-  if (!keys_doc.is_array() || keys.size() != keys_doc.size()) {
+  if (!keys_doc.is_array() || keys.size() != keys_doc.size())
     return failure("ledgers", "invalid_type", "The campaign keys must be a list of texts.");
-  }
-  BatchScratch& s = scratch();
   std::string out = "{\"ok\":true,\"reasons\":\"";
-  std::size_t k = 0;
-  for (std::size_t candidate = 0; k < count; ++candidate) {
-    const double n = data[k++];
-    if (n == -1) {
-      return failure("ledgers[" + std::to_string(candidate) + "]", "invalid_type",
-                     "Each ledger must be a list of sends {campaign, at}.");
-    }
-    if (!(n >= 0) || n != std::floor(n) || n > static_cast<double>((count - k) / 2)) {
-      return failure("ledgers", "invalid_type", "The packed ledgers are malformed.");
-    }
-    s.entries.clear();
-    for (std::size_t entry = 0; entry < static_cast<std::size_t>(n); ++entry, k += 2) {
-      const double key = data[k];
-      if (key == -2) {
-        return failure(ledger_field(candidate, entry), "invalid_type",
-                       "A send must be an object {campaign, at}.");
-      }
-      if (key == -1) {
-        return failure(ledger_field(candidate, entry) + ".campaign", "invalid_type",
-                       "A send's campaign must be the campaign's key, a text.");
-      }
-      LedgerEntry item;
-      if (!(key >= 0) || key >= static_cast<double>(keys.size()) || key != std::floor(key)) {
-        return failure("ledgers", "invalid_type", "The packed ledgers are malformed.");
-      }
-      if (!time_ms(data[k + 1], item.at)) {
-        return failure(ledger_field(candidate, entry) + ".at", "invalid_type",
-                       "A send's at must be a time in milliseconds since the epoch.");
-      }
-      item.campaign = keys[static_cast<std::size_t>(key)];
-      s.entries.push_back(item);
-    }
-    const FatigueReason reason =
-        fatigue_decision(policy, s.entries.data(), s.entries.size(), send_at);
-    out.push_back("oarf"[static_cast<int>(reason)]);
-  }
+  if (const auto problem = hookcast::fatigue_batch_packed(policy, keys, data, count, send_at, out))
+    return checked(Problems{*problem});
   out.append("\"}");
   return out;
 }

@@ -37,8 +37,9 @@ std::string launch_check(std::string_view campaign_json, std::string_view option
 /// {"ok":bool,"problems":[...]} for the workspace's frequency-capping settings.
 std::string check_frequency_capping(std::string_view settings_json);
 
-/// {"ok":true,"ms":N} | {"ok":false,"problems":[...]}: `ms` moved by `n`
-/// units (calendar months for "months"). ms and n must be whole numbers.
+/// {"ok":true,"ms":N} | {"ok":false,"problems":[...]}: `ms` (floored to a
+/// whole millisecond) moved by `n` units (calendar months for "months");
+/// n must be a whole number, |n| ≤ 1e9.
 std::string add_period(double ms, double n, std::string_view unit);
 
 /// {"ok":true,"reasons":"oarf..."}: one letter per ledger, in order: o ok,

@@ -1,13 +1,73 @@
 #include "fatigue.hpp"
 
-#include <nlohmann/json.hpp>
-#include <utility>
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <deque>
 
-#include "json_shape.hpp"
+#include "json_text.hpp"
 
 namespace hookcast {
+namespace {
 
-using nlohmann::json;
+// Epoch ms from a JSON number's text: whole numbers directly (ledger times
+// are), anything else through strtod.
+bool number_ms(std::string_view raw, std::int64_t& out) {
+  const bool negative = !raw.empty() && raw[0] == '-';
+  const std::size_t start = negative ? 1 : 0;
+  if (raw.size() > start && raw.size() - start <= 16) {
+    std::int64_t v = 0;
+    bool digits = true;
+    for (std::size_t i = start; i < raw.size() && digits; ++i) {
+      digits = raw[i] >= '0' && raw[i] <= '9';
+      v = v * 10 + (raw[i] - '0');
+    }
+    if (digits) {
+      out = negative ? -v : v;
+      return out <= kMaxTimeMs && out >= -kMaxTimeMs;
+    }
+  }
+  const std::string text(raw);
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && epoch_ms(d, out);
+}
+
+std::string ledger_field(std::size_t candidate, std::size_t entry) {
+  return "ledgers[" + std::to_string(candidate) + "][" + std::to_string(entry) + "]";
+}
+
+Problem bad(std::string field, const char* message, const char* code = "invalid_type") {
+  return Problem{std::move(field), code, message, Severity::kError};
+}
+
+// Reused by every batch (the wasm module is single-threaded; natively each
+// thread gets its own).
+struct BatchScratch {
+  JsonDoc doc;
+  std::vector<LedgerEntry> entries;
+  std::deque<std::string> decoded;  // campaign keys that held escapes (stable addresses)
+  Buffer text;
+};
+
+BatchScratch& scratch() {
+  thread_local BatchScratch s;
+  return s;
+}
+
+constexpr const char* kNotAList = "Each ledger must be a list of sends {campaign, at}.";
+constexpr const char* kNotASend = "A send must be an object {campaign, at}.";
+constexpr const char* kNotAKey = "A send's campaign must be the campaign's key, a text.";
+constexpr const char* kNotATime = "A send's at must be a time in milliseconds since the epoch.";
+constexpr const char* kMalformed = "The packed ledgers are malformed.";
+
+}  // namespace
+
+bool epoch_ms(double value, std::int64_t& out) {
+  if (!std::isfinite(value) || std::fabs(value) > static_cast<double>(kMaxTimeMs)) return false;
+  out = static_cast<std::int64_t>(std::floor(value));
+  return true;
+}
 
 std::string_view fatigue_reason_name(FatigueReason reason) {
   switch (reason) {
@@ -49,78 +109,84 @@ FatigueReason fatigue_decision(const FatiguePolicy& policy, const LedgerEntry* e
   return FatigueReason::kOk;
 }
 
-Problems read_cap_rules(const json& rules_json, const std::string& base,
-                        std::vector<CapRule>* rules) {
-  Problems out;
-  JsonShape shape(out);
-  if (!rules_json.is_array()) {
-    shape.wrong_type(base, "a list of rules {limit, period: {value, unit}}", rules_json);
-    return out;
+std::optional<Problem> fatigue_batch_json(const FatiguePolicy& policy,
+                                          std::string_view ledgers_json, std::int64_t send_at_ms,
+                                          std::string& letters) {
+  BatchScratch& s = scratch();
+  JsonError error;
+  if (!s.doc.parse(ledgers_json, &error)) {
+    return Problem{"ledgers", "invalid_json",
+                   "The ledgers are not valid JSON at byte " + std::to_string(error.offset) + ": " +
+                       error.reason + ".",
+                   Severity::kError};
   }
-  if (rules_json.size() > kMaxCapRules) {
-    shape.error(base, "too_many",
-                "Frequency capping can have at most " + std::to_string(kMaxCapRules) +
-                    " rules; it has " + std::to_string(rules_json.size()) + ".");
-    return out;
-  }
-  std::vector<CapRule> read;
-  for (std::size_t i = 0; i < rules_json.size(); ++i) {
-    const json& r = rules_json[i];
-    const std::string at = base + "[" + std::to_string(i) + "]";
-    if (!shape.object(r, at, "a rule {limit, period: {value, unit}}")) continue;
-    shape.only(r, at, {"limit", "period"}, "a frequency-capping rule");
-    CapRule rule;
-    const json* limit = shape.member(r, "limit", at + ".limit", true,
-                                     "A rule needs a limit: at most how many messages.");
-    std::optional<std::int64_t> n;
-    if (limit) n = shape.integer(*limit, at + ".limit", 1, kMaxCapLimit);
-    const json* period = shape.member(r, "period", at + ".period", true,
-                                      "A rule needs a period, e.g. {\"value\": 1, \"unit\": "
-                                      "\"days\"}.");
-    if (!period || !shape.object(*period, at + ".period", "an object {value, unit}")) continue;
-    shape.only(*period, at + ".period", {"value", "unit"}, "a period");
-    const json* value = shape.member(*period, "value", at + ".period.value", true,
-                                     "A period needs a value, e.g. 1.");
-    const json* unit_json =
-        shape.member(*period, "unit", at + ".period.unit", true,
-                     "A period needs a unit: \"minutes\", \"hours\", \"days\" or \"weeks\".");
-    std::optional<std::int64_t> v;
-    if (value) v = shape.integer(*value, at + ".period.value", 1, kMaxCapPeriodValue);
-    std::optional<TimeUnit> unit;
-    if (unit_json) {
-      unit = shape.unit(*unit_json, at + ".period.unit",
-                        {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks});
+  const JsonDoc& doc = s.doc;
+  if (doc.node(0).type != JsonType::kArray)
+    return bad("ledgers", "The ledgers must be a list, one ledger per candidate.");
+  letters.reserve(letters.size() + doc.node(0).count);
+  std::size_t candidate = 0;
+  for (std::uint32_t l = 1; l < doc.node(0).next; l = doc.node(l).next, ++candidate) {
+    if (doc.node(l).type != JsonType::kArray)
+      return bad("ledgers[" + std::to_string(candidate) + "]", kNotAList);
+    s.entries.clear();
+    s.decoded.clear();
+    std::size_t entry = 0;
+    for (std::uint32_t e = l + 1; e < doc.node(l).next; e = doc.node(e).next, ++entry) {
+      if (doc.node(e).type != JsonType::kObject)
+        return bad(ledger_field(candidate, entry), kNotASend);
+      const std::uint32_t campaign = doc.find(e, "campaign");
+      const std::uint32_t at = doc.find(e, "at");
+      if (campaign == JsonDoc::kNone || doc.node(campaign).type != JsonType::kString)
+        return bad(ledger_field(candidate, entry) + ".campaign", kNotAKey);
+      LedgerEntry item;
+      if (at == JsonDoc::kNone || doc.node(at).type != JsonType::kNumber ||
+          !number_ms(doc.raw(at), item.at)) {
+        return bad(ledger_field(candidate, entry) + ".at", kNotATime);
+      }
+      if (doc.node(campaign).escaped) {
+        s.text.clear();
+        doc.append_string(campaign, s.text);
+        s.decoded.emplace_back(s.text.view());
+        item.campaign = s.decoded.back();
+      } else {
+        item.campaign = doc.raw(campaign);
+      }
+      s.entries.push_back(item);
     }
-    if (!v || !unit) continue;
-    rule.value = *v;
-    rule.unit = *unit;
-    rule.window_ms = *v * fixed_unit_ms(*unit);
-    if (rule.window_ms > kMaxCapWindowMs) {
-      shape.error(at + ".period.value", "period_too_long",
-                  "A frequency-capping period can be at most 30 days; " + std::to_string(*v) + " " +
-                      std::string(time_unit_name(*unit)) + " is longer.");
-      continue;
-    }
-    if (!n) continue;
-    rule.limit = *n;
-    read.push_back(rule);
+    letters.push_back(fatigue_reason_letter(
+        fatigue_decision(policy, s.entries.data(), s.entries.size(), send_at_ms)));
   }
-  if (out.empty() && rules) *rules = std::move(read);
-  return out;
+  return std::nullopt;
 }
 
-Problems check_frequency_capping(const json& settings, std::vector<CapRule>* rules) {
-  Problems out;
-  JsonShape shape(out);
-  if (!shape.object(settings, "settings", "an object {rules: [...]}")) return out;
-  shape.only(settings, "", {"rules"}, "the frequency-capping settings");
-  const json* list = shape.member(settings, "rules", "rules", true,
-                                  "The settings need rules: a list, empty for no cap.");
-  if (list) {
-    for (Problem& p : read_cap_rules(*list, "rules", out.empty() ? rules : nullptr))
-      out.push_back(std::move(p));
+std::optional<Problem> fatigue_batch_packed(const FatiguePolicy& policy,
+                                            const std::vector<std::string>& keys,
+                                            const double* data, std::size_t count,
+                                            std::int64_t send_at_ms, std::string& letters) {
+  std::vector<LedgerEntry>& entries = scratch().entries;
+  std::size_t k = 0;
+  for (std::size_t candidate = 0; k < count; ++candidate) {
+    const double n = data[k++];
+    if (n == -1) return bad("ledgers[" + std::to_string(candidate) + "]", kNotAList);
+    if (!(n >= 0) || n != std::floor(n) || n > static_cast<double>((count - k) / 2))
+      return bad("ledgers", kMalformed);
+    entries.clear();
+    for (std::size_t entry = 0; entry < static_cast<std::size_t>(n); ++entry, k += 2) {
+      const double key = data[k];
+      if (key == -2) return bad(ledger_field(candidate, entry), kNotASend);
+      if (key == -1) return bad(ledger_field(candidate, entry) + ".campaign", kNotAKey);
+      if (!(key >= 0) || key >= static_cast<double>(keys.size()) || key != std::floor(key))
+        return bad("ledgers", kMalformed);
+      LedgerEntry item;
+      if (!epoch_ms(data[k + 1], item.at))
+        return bad(ledger_field(candidate, entry) + ".at", kNotATime);
+      item.campaign = keys[static_cast<std::size_t>(key)];
+      entries.push_back(item);
+    }
+    letters.push_back(fatigue_reason_letter(
+        fatigue_decision(policy, entries.data(), entries.size(), send_at_ms)));
   }
-  return out;
+  return std::nullopt;
 }
 
 }  // namespace hookcast

@@ -18,12 +18,13 @@
 //      `frequency_cap` when that count ≥ limit.
 //
 // Times are epoch milliseconds; send_at is the send start time (a schedule's
-// run time, the triggering event's time, the API call's time).
+// run time, the triggering event's time, the API call's time). The cap
+// settings check is in frequency_capping.hpp. This file is on the shard's
+// hot path (compiled at -O2 in the wasm build) and stays free of nlohmann.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,12 +34,6 @@
 #include "problem.hpp"
 
 namespace hookcast {
-
-constexpr std::size_t kMaxCapRules = 10;  ///< rules in the workspace's frequency capping
-constexpr std::int64_t kMaxCapWindowMs = 30LL * 86'400'000;  ///< a cap period is ≤ 30 days
-constexpr std::int64_t kMaxCapLimit = 1'000'000;             ///< messages per period
-constexpr std::int64_t kMaxCapPeriodValue =
-    1'000'000'000;  ///< period.value (so any longer period is period_too_long)
 
 /// A campaign's resend period (fatigue.resend).
 struct ResendPeriod {
@@ -51,7 +46,7 @@ struct CapRule {
   std::int64_t limit = 1;
   std::int64_t value = 1;
   TimeUnit unit = TimeUnit::kDays;  ///< minutes, hours, days or weeks (fixed lengths)
-  std::int64_t window_ms = 0;       ///< value × unit, computed by check_frequency_capping
+  std::int64_t window_ms = 0;       ///< value × unit (read_cap_rules computes it)
 };
 
 /// Everything a decision needs about the campaign and the workspace.
@@ -78,17 +73,32 @@ std::string_view fatigue_reason_name(FatigueReason reason);
 FatigueReason fatigue_decision(const FatiguePolicy& policy, const LedgerEntry* entries,
                                std::size_t count, std::int64_t send_at_ms);
 
-/// Checks the workspace's frequency-capping settings `{rules: [{limit,
-/// period: {value, unit}}]}`: at most 10 rules, limit a whole number ≥ 1,
-/// period.value a whole number ≥ 1, unit minutes|hours|days|weeks, period at
-/// most 30 days (`period_too_long`; never clamped). Paths such as
-/// `rules[1].period.value`. When no problem is found and `rules` is given,
-/// fills it (window_ms set).
-Problems check_frequency_capping(const nlohmann::json& settings, std::vector<CapRule>* rules);
+/// Letter of a reason in a batch answer: 'o' ok, 'a' already_sent,
+/// 'r' resend_period, 'f' frequency_cap.
+inline char fatigue_reason_letter(FatigueReason reason) { return "oarf"[static_cast<int>(reason)]; }
 
-/// Reads the cap rules of a policy (same checks, paths under `base`, e.g.
-/// "policy.rules"); fills `rules` when there is no problem.
-Problems read_cap_rules(const nlohmann::json& rules_json, const std::string& base,
-                        std::vector<CapRule>* rules);
+/// A time in epoch ms as JavaScript's Date holds it (finite, |ms| ≤
+/// kMaxTimeMs), floored to a whole millisecond; false otherwise.
+bool epoch_ms(double value, std::int64_t& out);
+
+/// Decides every candidate of `ledgers_json`, a JSON array with one ledger
+/// (an array of {"campaign": key, "at": ms}) per candidate, appending one
+/// letter per candidate to `letters`. A ledger of the wrong shape stops the
+/// batch: the problem names it ("ledgers[3][1].at"), code invalid_type (or
+/// invalid_json). Reuses per-thread scratch memory.
+std::optional<Problem> fatigue_batch_json(const FatiguePolicy& policy,
+                                          std::string_view ledgers_json, std::int64_t send_at_ms,
+                                          std::string& letters);
+
+/// The same from the packed form the wasm binding writes: `keys` the
+/// distinct campaign keys, `data` per candidate n, then n pairs (key index,
+/// at); n = −1 marks a ledger that is not a list, key −1 a campaign that is
+/// not a string, −2 a send that is not an object, a NaN `at` a time that is
+/// not a number. Malformed packing (counts past the end, unknown key
+/// indexes) is the problem "ledgers"; nothing is read past `count`.
+std::optional<Problem> fatigue_batch_packed(const FatiguePolicy& policy,
+                                            const std::vector<std::string>& keys,
+                                            const double* data, std::size_t count,
+                                            std::int64_t send_at_ms, std::string& letters);
 
 }  // namespace hookcast

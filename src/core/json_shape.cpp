@@ -49,6 +49,8 @@ std::int64_t fixed_unit_ms(TimeUnit unit) {
   return 0;
 }
 
+json::const_iterator find_member(const json& object, const char* key) { return object.find(key); }
+
 namespace {
 
 bool blank(const std::string& text) {

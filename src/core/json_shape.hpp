@@ -29,6 +29,11 @@ std::size_t utf8_code_points(const std::string& text);
 /// Milliseconds of one unit; 0 for months (not a fixed length).
 std::int64_t fixed_unit_ms(TimeUnit unit);
 
+/// `object.find(key)` through one function: nlohmann's find() is a template
+/// on the key's type, so each string literal length would instantiate it
+/// anew (wasm size).
+nlohmann::json::const_iterator find_member(const nlohmann::json& object, const char* key);
+
 /// Collects the problems of one body; each reader reports its own and
 /// returns nullopt/nullptr/false when the value cannot be used.
 class JsonShape {

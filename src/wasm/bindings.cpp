@@ -148,11 +148,6 @@ std::string add_period(double ms, double n, const std::string& unit) {
   return hookcast::api::add_period(ms, n, unit);
 }
 
-std::string fatigue_batch(const std::string& policy, const std::string& ledgers,
-                          double send_at_ms) {
-  return hookcast::api::fatigue_batch(policy, ledgers, send_at_ms);
-}
-
 }  // namespace
 
 extern "C" {
@@ -183,7 +178,6 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("launch_check", &launch_check);
   emscripten::function("check_frequency_capping", &check_frequency_capping);
   emscripten::function("add_period", &add_period);
-  emscripten::function("fatigue_batch", &fatigue_batch);
 }
 
 // ---- cohorts (cohort_api.hpp) ---------------------------------------------------

@@ -18,6 +18,7 @@
 
 #include "calendar.hpp"
 #include "campaign_api.hpp"
+#include "frequency_capping.hpp"
 
 namespace api = hookcast::api;
 using hookcast::FatiguePolicy;
@@ -301,7 +302,9 @@ TEST(Fatigue, PackedBatchNamesWhatIsWrong) {
 }
 
 TEST(Fatigue, AddPeriodRefusals) {
-  EXPECT_EQ(parse(api::add_period(0.5, 1, "days"))["problems"][0]["field"], "ms");
+  EXPECT_EQ(parse(api::add_period(std::nan(""), 1, "days"))["problems"][0]["field"], "ms");
+  EXPECT_EQ(parse(api::add_period(9e15, 1, "days"))["problems"][0]["field"], "ms");
+  EXPECT_EQ(parse(api::add_period(1.9, 1, "minutes"))["ms"], 60'001);  // floored first
   EXPECT_EQ(parse(api::add_period(0, 1.5, "days"))["problems"][0]["field"], "n");
   EXPECT_EQ(parse(api::add_period(0, 1, "years"))["problems"][0]["field"], "unit");
   EXPECT_EQ(parse(api::add_period(0, -1, "months"))["ms"], iso("1969-12-01T00:00:00Z"));
