@@ -319,24 +319,27 @@ export class UserShard extends DurableObject {
         let ids;
         let matched;
         if (asText) {
-          const rows = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs);
-          ids = rows.map((r) => r.id);
-          matched = rows.length ? cohort.matchBatchJson(`[${rows.map((r) => r.member).join(',')}]`, nowMs) : [];
+          const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs);
+          if (chunk.n === 0) break;
+          matched = cohort.matchBatchJson(chunk.members, nowMs);
+          // Ids are only read while the sample is not full.
+          ids = sample.length < sampleSize ? JSON.parse(chunk.ids) : null;
+          after = chunk.last;
         } else {
           const rows = after === null
             ? this.sql.exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK).toArray()
             : this.sql.exec(`SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, ESTIMATE_CHUNK).toArray();
           const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
+          if (members.length === 0) break;
           ids = members.map((m) => m.id);
           matched = cohort.matchBatch(members, nowMs);
+          after = ids[ids.length - 1];
         }
-        if (ids.length === 0) break;
-        for (let i = 0; i < ids.length; i++) {
+        for (let i = 0; i < matched.length; i++) {
           if (!matched[i]) continue;
           users++;
           if (sample.length < sampleSize) sample.push(ids[i]);
         }
-        after = ids[ids.length - 1];
       }
       return { ok: true, users, sample };
     } finally {
