@@ -302,30 +302,30 @@ if (ONLY.includes('c')) {
   await post(mf, '/v1/events', eventsBody(rand, 100_000, 'mem-', now));
   const startRss = rssMiB(pids);
   let peak = startRss;
-  const samples = [];
   const timer = setInterval(() => {
-    const r = rssMiB(pids);
-    peak = Math.max(peak, r);
-    samples.push(r);
+    peak = Math.max(peak, rssMiB(pids));
   }, 250);
+  // RSS after each tenth of the calls.
+  const marks = [];
   let next = 0;
+  let done = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
       while (next < calls) {
         next++;
         await post(mf, '/v1/events', eventsBody(rand, 100_000, 'mem-', now));
+        done++;
+        if (done % Math.max(1, Math.floor(calls / 10)) === 0) marks.push(`${((done * PER_CALL) / 1000).toFixed(0)}k: ${rssMiB(pids).toFixed(0)}`);
       }
     }),
   );
   const ms = performance.now() - t0;
   clearInterval(timer);
   const endRss = rssMiB(pids);
-  const quarter = samples.length >> 2;
-  const tailMax = Math.max(...samples.slice(-quarter || -1));
-  const midMax = Math.max(...samples.slice(quarter, 2 * quarter || undefined));
   out(`\n(c) workerd RSS while ingesting ${calls * PER_CALL} events over 100k users (${IN_FLIGHT} calls in flight): ${((calls * PER_CALL) / ms * 1000).toFixed(0)} events/s`);
-  out(`    RSS after warm-up ${startRss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, max in the 2nd quarter ${midMax.toFixed(0)} MiB, max in the last quarter ${tailMax.toFixed(0)} MiB, at the end ${endRss.toFixed(0)} MiB`);
+  out(`    RSS after warm-up ${startRss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, at the end ${endRss.toFixed(0)} MiB`);
+  out(`    RSS (MiB) after each tenth of the events: ${marks.join(', ')}`);
   out(`    (pids ${pids.join(',') || 'none found'})`);
   await mf.dispose();
 }
