@@ -16,8 +16,8 @@
 //   summary_event_names(key, name, type, example)
 //
 // Events are kept EVENT_RETENTION_MS (90 days) after their `at`; the
-// object's alarm deletes older rows once a day (PRUNE_EVERY_MS), and reads
-// ignore them before then.
+// object's alarm deletes older rows once a day (PRUNE_EVERY_MS), and cohort
+// reads ignore them before then.
 //
 // Every RPC method takes and returns plain values; times are ms since the
 // epoch. Input has been checked by the route (audiences.js) before it gets
@@ -38,10 +38,11 @@ const PRUNE_PER_ALARM = 100_000;
 /** Most user ids (and, apart, summary rows) a shard remembers as stored (about 100 bytes each). */
 const KNOWN_USERS_MAX = 50_000;
 /**
- * Users evaluated per engine call during an estimate: fewer calls (and range
- * scans) vs the memory one chunk's members take (profiles are ≤ 32 KiB).
+ * Users evaluated per engine call during an estimate: fewer calls vs the
+ * memory one chunk's member text takes (profiles are ≤ 32 KiB: ≤ 16 MiB
+ * plus the needed events).
  */
-const ESTIMATE_CHUNK = 1000;
+const ESTIMATE_CHUNK = 500;
 /** Sends GET /v1/users/:id lists (the most recent). */
 export const MAX_LISTED_SENDS = 1000;
 
@@ -50,9 +51,8 @@ const MAX_PARAMS = 100;
 
 /**
  * Runs `head + tuple, tuple, … + tail` over `params` (flat, `width` per
- * row), as many rows per statement as MAX_PARAMS allows: one statement per
- * ~25 rows instead of one per row (measured: ingestion spends most of its
- * time in per-statement overhead). Full chunks reuse one statement text.
+ * row), as many rows per statement as MAX_PARAMS allows (one statement per
+ * 33 new users instead of one each). Full chunks reuse one statement text.
  */
 function execRows(sql, head, tuple, width, params, tail = '') {
   const perStatement = Math.floor(MAX_PARAMS / width);
