@@ -241,8 +241,9 @@ export class UserShard extends DurableObject {
    * or null when the user is unknown.
    */
   async getUser(id) {
+    // The user's own index entries, not a walk down the (at) index until one is theirs.
     const [row] = this.sql
-      .exec('SELECT *, (SELECT max(at) FROM events WHERE user_id = users.id) AS latest_event FROM users WHERE id = ?', id)
+      .exec('SELECT *, (SELECT max(at) FROM events INDEXED BY events_user_key_at WHERE user_id = users.id) AS latest_event FROM users WHERE id = ?', id)
       .toArray();
     if (!row) return null;
     const lastSeenAt = row.last_seen_at === null ? row.latest_event : row.latest_event === null ? row.last_seen_at : Math.max(row.last_seen_at, row.latest_event);
