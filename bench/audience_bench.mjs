@@ -109,18 +109,23 @@ function cpuMs(pids) {
   }
   return ticks * 10;
 }
-/** Resident memory of those processes, in MiB. */
-function rssMiB(pids) {
+/**
+ * Resident memory of those processes, in MiB: `field` VmRSS (all), RssAnon
+ * (heap: V8, SQLite caches) or RssFile (mapped files, e.g. the SQLite
+ * databases' pages, which the kernel can drop).
+ */
+function rssMiB(pids, field = 'VmRSS') {
   let kb = 0;
   for (const pid of pids) {
     try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+      kb += Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
     } catch {
       // exited
     }
   }
   return kb / 1024;
 }
+const rssParts = (pids) => `${rssMiB(pids).toFixed(0)} (anon ${rssMiB(pids, 'RssAnon').toFixed(0)})`;
 
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const KEYS = ['purchase', 'view', 'login', 'add_to_cart'];
@@ -294,40 +299,44 @@ if (ONLY.includes('b')) {
 
 // ---- (c) memory while ingesting ---------------------------------------------------------
 if (ONLY.includes('c')) {
-  const mf = await startWorkerd();
-  const pids = workerdPids();
-  const rand = prng(3);
-  const now = Date.now();
   const calls = Math.ceil(RSS_EVENTS / PER_CALL);
-  await post(mf, '/v1/events', eventsBody(rand, 100_000, 'mem-', now));
-  const startRss = rssMiB(pids);
-  let peak = startRss;
-  const samples = [];
-  const timer = setInterval(() => {
-    const r = rssMiB(pids);
-    peak = Math.max(peak, r);
-    samples.push(r);
-  }, 250);
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < calls) {
-        next++;
-        await post(mf, '/v1/events', eventsBody(rand, 100_000, 'mem-', now));
-      }
-    }),
-  );
-  const ms = performance.now() - t0;
-  clearInterval(timer);
-  const endRss = rssMiB(pids);
-  const quarter = samples.length >> 2;
-  const tailMax = Math.max(...samples.slice(-quarter || -1));
-  const midMax = Math.max(...samples.slice(quarter, 2 * quarter || undefined));
-  out(`\n(c) workerd RSS while ingesting ${calls * PER_CALL} events over 100k users (${IN_FLIGHT} calls in flight): ${((calls * PER_CALL) / ms * 1000).toFixed(0)} events/s`);
-  out(`    RSS after warm-up ${startRss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, max in the 2nd quarter ${midMax.toFixed(0)} MiB, max in the last quarter ${tailMax.toFixed(0)} MiB, at the end ${endRss.toFixed(0)} MiB`);
-  out(`    (pids ${pids.join(',') || 'none found'})`);
-  await mf.dispose();
+  out(`\n(c) workerd RSS while ingesting ${calls * PER_CALL} events over 100k users (${IN_FLIGHT} calls in flight), each in a fresh workerd`);
+  for (const [route, label] of [
+    ['/v1/events', 'POST /v1/events'],
+    ['/bench/bare-events-16', 'baseline: the same rows into 16 bare objects'],
+    ['/bench/bare-events', 'baseline: the same rows into one bare object'],
+  ]) {
+    const mf = await startWorkerd();
+    const pids = workerdPids();
+    const rand = prng(3);
+    const now = Date.now();
+    await post(mf, route, eventsBody(rand, 100_000, 'mem-', now));
+    const startRss = rssMiB(pids);
+    let peak = startRss;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, rssMiB(pids));
+    }, 250);
+    // RSS after each tenth of the calls.
+    const marks = [];
+    let next = 0;
+    let done = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < calls) {
+          next++;
+          await post(mf, route, eventsBody(rand, 100_000, 'mem-', now));
+          done++;
+          if (done % Math.max(1, Math.floor(calls / 10)) === 0) marks.push(`${((done * PER_CALL) / 1000).toFixed(0)}k ${rssParts(pids)}`);
+        }
+      }),
+    );
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    out(`    ${label}: ${((calls * PER_CALL) / ms * 1000).toFixed(0)} events/s; RSS after warm-up ${startRss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, at the end ${rssMiB(pids).toFixed(0)} MiB`);
+    out(`      RSS in MiB after each tenth: ${marks.join('; ')}`);
+    await mf.dispose();
+  }
 }
 
 out(`\nload average at the end ${loadavg()}`);

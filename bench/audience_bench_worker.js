@@ -42,11 +42,10 @@ export class UserShard extends RealUserShard {
     let n = 0;
     if (stage === 'text' || stage === 'textMatch') {
       for (;;) {
-        const rows = readMemberTexts(this.sql, after, 1000, needs, nowMs);
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1].id;
-        const text = `[${rows.map((r) => r.member).join(',')}]`;
-        n += stage === 'text' ? text.length : cohort.matchBatchJson(text, nowMs).filter(Boolean).length;
+        const chunk = readMemberTexts(this.sql, after, 1000, needs, nowMs);
+        if (chunk.n === 0) break;
+        after = chunk.last;
+        n += stage === 'text' ? chunk.members.length : cohort.matchBatchJson(chunk.members, nowMs).filter(Boolean).length;
       }
       cohort.dispose();
       return n;

@@ -72,10 +72,12 @@ export function readMembers(sql, users, needs, nowMs, { range = false } = {}) {
 export const MAX_TEXT_KEYS = 40;
 
 /**
- * The next `limit` users after `afterId` (null: from the first) in id order,
- * each as { id, member } where member is the CohortMember's JSON text,
- * assembled by SQLite from the stored JSON columns (nothing is parsed in JS;
- * the engine's matchBatchJson reads it): `{"id":…,"properties":…,"events":[…]}`.
+ * The next `limit` users after `afterId` (null: from the first) in id order
+ * as one row: { n, last (the last id), members, ids }, where `members` is
+ * the JSON text of their CohortMember array, assembled by SQLite from the
+ * stored JSON columns (nothing is parsed in JS; the engine's matchBatchJson
+ * reads it): `[{"id":…,"properties":…,"events":[…]}, …]`, and `ids` the JSON
+ * array of their ids in the same order. n = 0 when no user is left.
  * Needs at most MAX_TEXT_KEYS event keys (readMembers has no such limit).
  */
 export function readMemberTexts(sql, afterId, limit, needs, nowMs) {
@@ -93,11 +95,15 @@ export function readMemberTexts(sql, afterId, limit, needs, nowMs) {
   const where = afterId === null ? '' : 'WHERE id > ?';
   if (afterId !== null) params.push(afterId);
   params.push(limit);
-  return sql
+  // One row per chunk: no per-user value crosses from SQLite into JS.
+  const [row] = sql
     .exec(
-      `SELECT u.id AS id, '{"id":' || json_quote(u.id) || ',"properties":' || ${properties} || ',"events":[' || ${events} || ']}' AS member
-         FROM (SELECT id, properties FROM users ${where} ORDER BY id LIMIT ?) u ORDER BY u.id`,
+      `SELECT count(*) AS n, max(u.id) AS last,
+              '[' || group_concat('{"id":' || json_quote(u.id) || ',"properties":' || ${properties} || ',"events":[' || ${events} || ']}', ',' ORDER BY u.id) || ']' AS members,
+              '[' || group_concat(json_quote(u.id), ',' ORDER BY u.id) || ']' AS ids
+         FROM (SELECT id, properties FROM users ${where} ORDER BY id LIMIT ?) u`,
       ...params,
     )
     .toArray();
+  return row;
 }
