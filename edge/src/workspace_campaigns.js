@@ -205,11 +205,13 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     if (!editable.ok) return refusal(409, editable.code, editable.message);
     const content = mergeContent(JSON.parse(row.content), fields);
     const secret = fields.signingSecret === undefined ? row.signing_secret : fields.signingSecret;
-    const contentChanged = touched.some((f) => f !== 'title' && f !== 'description');
     let nextRun = row.next_run_at;
-    // A paused schedule whose send changed runs at its new time (at resume
-    // if that time has passed).
-    if (contentChanged && fields.send !== undefined && row.status === 'paused') nextRun = firstRunMs(content.send);
+    // A paused campaign whose send really changed (a PATCH that repeats the
+    // same send, as a form saving every field does, changes nothing) runs at
+    // its new time: a one-off at `at` (at resume if that has passed), a
+    // repeat at its next occurrence from now.
+    const sendChanged = fields.send !== undefined && JSON.stringify(fields.send) !== JSON.stringify(JSON.parse(row.content).send ?? null);
+    if (sendChanged && row.status === 'paused') nextRun = nextRunOf(content.send, nowMs);
     sql.exec(
       `UPDATE campaigns SET title = ?, description = ?, content = ?, signing_secret = ?, version = version + 1,
          updated_at = ?, next_run_at = ? WHERE key = ?`,
@@ -218,6 +220,12 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     touchWorkspace(sql);
     return { ok: true, campaign: recordOf(rowOf(sql, key)) };
   });
+}
+
+/** When an edited schedule send runs next: a one-off at its time, a repeat at its next occurrence from `nowMs`. */
+function nextRunOf(send, nowMs) {
+  if (!send || send.type !== 'schedule') return null;
+  return send.repeat ? nextOccurrenceMs(send, nowMs - 1) : firstRunMs(send);
 }
 
 /** The first run instant of a schedule send, or null for other send types. */

@@ -127,6 +127,34 @@ describe('schedule', () => {
   });
 });
 
+describe('schedule edits', () => {
+  it('a PATCH that repeats the same send does not re-arm a schedule that ran; a changed one does', async () => {
+    await users([{ id: 'ed-1' }]);
+    const zone = 'Asia/Seoul';
+    const send = { type: 'schedule', at: toLocalText(Date.now() + 2000, zone), timeZone: zone };
+    const { key } = await campaign({ send });
+    await start(key);
+    await statsWhen(key, (x) => x.delivered >= 1 && x.pending === 0);
+    let c;
+    for (let i = 0; i < 100; i++) {
+      c = (await api('GET', `/v1/campaigns/${key}`)).json.campaign;
+      if (c.nextRunAt === null) break;
+      await sleep(100);
+    }
+    assert.equal(c.nextRunAt, null, 'the one-off ran');
+    await api('POST', `/v1/campaigns/${key}/pause`);
+    let r = await api('PATCH', `/v1/campaigns/${key}`, { title: 'saved again', send });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.campaign.nextRunAt, null, 'the same send: nothing re-armed');
+    const later = { ...send, at: toLocalText(Date.now() + 3_600_000, zone) };
+    r = await api('PATCH', `/v1/campaigns/${key}`, { send: later });
+    assert.equal(Date.parse(r.json.campaign.nextRunAt), Date.parse(`${later.at}+09:00`), 'a new time: armed for it');
+    r = await api('POST', `/v1/campaigns/${key}/resume`);
+    assert.equal(Date.parse(r.json.campaign.nextRunAt), Date.parse(`${later.at}+09:00`));
+    await api('POST', `/v1/campaigns/${key}/end`);
+  });
+});
+
 describe('repeat', () => {
   it('a daily repeat re-arms at the same local time the next day; until ends it', async () => {
     await users([{ id: 'rp-1' }]);
