@@ -110,7 +110,7 @@ async function checkCampaignBody(engine, body, { partial }, env) {
       try {
         untilMs(send.repeat?.until, send.timeZone);
       } catch {
-        problems.push(problem('send.repeat.until', 'invalid_date_time', '"until" must be a local date ("2026-12-31") or date and time ("2026-12-31T09:00").'));
+        problems.push(problem('send.repeat.until', 'invalid_date_time', '"until" must be a local date and time such as "2026-12-31T23:59".'));
       }
     }
   }
