@@ -165,14 +165,16 @@ void check_schedule(JsonShape& shape, const json& send) {
                                    "A repeat needs send.repeat.unit: \"days\" or \"weeks\"."))
     shape.unit(*v, "send.repeat.unit", {TimeUnit::kDays, TimeUnit::kWeeks});
   if (const json* v = shape.member(*repeat, "until", "send.repeat.until", false, "")) {
-    const auto until =
-        v->is_string() ? parse_local_date_time(v->get_ref<const std::string&>()) : std::nullopt;
+    std::optional<std::int64_t> until;
+    if (v->is_string()) until = parse_local_until(v->get_ref<const std::string&>());
     if (!v->is_string()) {
-      shape.wrong_type("send.repeat.until", "a local date and time like \"2026-12-31T23:59\"", *v);
+      shape.wrong_type(
+          "send.repeat.until",
+          "a local date like \"2026-12-31\" or date and time like \"2026-12-31T23:59\"", *v);
     } else if (!until) {
       shape.error("send.repeat.until", "invalid_date_time",
-                  "send.repeat.until must be a local date and time like \"2026-12-31T23:59\", "
-                  "without an offset; it is " +
+                  "send.repeat.until must be a local date like \"2026-12-31\" (through that day) "
+                  "or date and time like \"2026-12-31T23:59\", without an offset; it is " +
                       v->dump() + ".");
     } else if (at && *until < *at) {
       shape.error("send.repeat.until", "until_before_at",
@@ -384,7 +386,7 @@ void launch_schedule(Problems& out, const json& send, const LaunchOptions& optio
     if (!repeat.until) return;  // repeats for ever: a later occurrence is in the future
     const std::string until = repeat.until->get<std::string>();
     const auto at_local = parse_local_date_time(at);
-    const auto until_local = parse_local_date_time(until);
+    const auto until_local = parse_local_until(until);
     if (at_local && until_local) {
       const auto last =
           last_schedule_occurrence(*at_local, *until_local, repeat.every, repeat.unit);
@@ -482,6 +484,14 @@ CampaignVerdict campaign_editable(CampaignStatus status, const std::string* fiel
   return refuse("campaign_not_editable", "The campaign is running; pause it to edit its " +
                                              field_list(content) +
                                              " (the title and description can be edited now).");
+}
+
+std::optional<std::int64_t> parse_local_until(std::string_view text) {
+  if (text.size() != 10) return parse_local_date_time(text);
+  if (text[4] != '-' || text[7] != '-') return std::nullopt;
+  const auto parts = parse_iso8601_parts(text);
+  if (!parts || parts->has_time) return std::nullopt;
+  return to_epoch_ms(*parts) + 86'400'000 - 1;  // through that day
 }
 
 std::optional<std::int64_t> parse_local_date_time(std::string_view text) {

@@ -89,6 +89,12 @@ constexpr std::size_t kMaxWhereConditions = 20;  ///< send.where
 /// (the edge places it in the campaign's time zone); nullopt otherwise.
 std::optional<std::int64_t> parse_local_date_time(std::string_view text);
 
+/// Reads `send.repeat.until`: a local date-time as parse_local_date_time(),
+/// or a date alone, "YYYY-MM-DD", meaning through that day (its last
+/// millisecond, 23:59:59.999 wall-clock). Milliseconds as if the wall clock
+/// were UTC; nullopt otherwise.
+std::optional<std::int64_t> parse_local_until(std::string_view text);
+
 /// Problems of a signing secret: "whsec_" + base64 (standard alphabet,
 /// padded) of a 24..64-byte key (Standard Webhooks). `field` names it.
 Problems check_signing_secret(std::string_view secret, const std::string& field);

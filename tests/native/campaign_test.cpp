@@ -211,6 +211,17 @@ TEST(Campaign, LocalDateTime) {
   }
 }
 
+TEST(Campaign, LocalUntilIsADateTimeOrAWholeDay) {
+  using hookcast::parse_local_until;
+  EXPECT_EQ(parse_local_until("2026-12-31"), iso("2027-01-01T00:00:00Z") - 1);
+  EXPECT_EQ(parse_local_until("2024-02-29"), iso("2024-03-01T00:00:00Z") - 1);
+  EXPECT_EQ(parse_local_until("2026-12-31T09:30"), iso("2026-12-31T09:30:00Z"));
+  for (const char* bad : {"2026-02-29", "2026-12-31Z", "2026-12", "20261231", "2026/12/31",
+                          "2026-12-31T24:00", "2026-12-31T09:00+01:00"}) {
+    EXPECT_FALSE(parse_local_until(bad).has_value()) << bad;
+  }
+}
+
 TEST(Campaign, SigningSecretRuleIsTheEdgeRule) {
   using hookcast::check_signing_secret;
   // 24 and 64 bytes are the bounds (32 and 86+"==" base64 characters).
