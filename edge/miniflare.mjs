@@ -25,10 +25,13 @@ export const COMPATIBILITY_DATE = '2025-06-01';
  *   scriptPath      worker entry (default edge/src/index.js; the bench adds its own)
  *   corsOrigins     browser origins allowed to call the API (HOOKCAST_CORS_ORIGINS)
  *   bindings        extra plain bindings
+ *   assetsDir       the console's static assets (scripts/assets.mjs prepares
+ *                   them): served on the worker's own origin for every path
+ *                   that is a file there; everything else reaches the worker
  *   log             a miniflare Log instance
  */
 export function createEdgeMiniflare(options = {}) {
-  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, log } = options;
+  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, log, assetsDir } = options;
   if (!apiKey) throw new Error('createEdgeMiniflare: apiKey is required');
   return new Miniflare({
     modules: true,
@@ -49,6 +52,10 @@ export function createEdgeMiniflare(options = {}) {
       ...bindings,
     },
     ...(outbound ? { outboundService: outbound } : {}),
+    // As wrangler.jsonc's `assets`: a request whose path is a file in the
+    // folder gets the file (no Authorization needed); any other path, /v1/
+    // included, runs the worker, which still asks for the key.
+    ...(assetsDir ? { assets: { directory: assetsDir, routerConfig: { has_user_worker: true } } } : {}),
     ...(port !== undefined ? { host, port } : {}),
     ...(log ? { log } : {}),
   });
