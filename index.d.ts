@@ -122,6 +122,73 @@ export interface CompiledWebhook {
   dispose(): void;
 }
 
+// ---- campaigns and fatigue ----------------------------------------------------
+
+/** Where a campaign is in its life: ready → running ⇄ paused → ended (ready may also end). */
+export type CampaignStatus = 'ready' | 'running' | 'paused' | 'ended';
+
+/** What a caller asks a campaign to do. */
+export type CampaignAction = 'start' | 'pause' | 'resume' | 'end';
+
+/** Units of a resend period; also `addPeriod`'s units. */
+export type PeriodUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
+
+/** A campaign's resend period (`fatigue.resend`): a user may get it again after `every` `unit`. */
+export type Period = { every: number; unit: PeriodUnit };
+
+/** One workspace frequency cap: at most `limit` messages per rolling `period` (≤ 30 days). */
+export type CapRule = { limit: number; period: { value: number; unit: 'minutes' | 'hours' | 'days' | 'weeks' } };
+
+/** The workspace's frequency-capping settings. No rules: no cap. */
+export type FrequencyCapping = { rules: CapRule[] };
+
+/** Result of a transition: the new status, or `invalid_transition` naming the current status. */
+export type TransitionResult =
+  | { ok: true; status: CampaignStatus }
+  | { ok: false; code: 'invalid_transition'; message: string };
+
+/** Result of an edit check: allowed, or `campaign_not_editable` saying why. */
+export type EditableResult = { ok: true } | { ok: false; code: 'campaign_not_editable'; message: string };
+
+/** What `launchCheck` needs besides the campaign (times in ms since the epoch). */
+export type LaunchOptions = {
+  /** The current time. */
+  nowMs: number;
+  /** `send.at` placed in `send.timeZone` (the edge converts it); null when there is no schedule. */
+  scheduleAtMs: number | null;
+  /**
+   * `send.repeat.until` placed in the time zone. When omitted, the until is
+   * placed with the offset of `send.at` (exact unless daylight saving changes in between).
+   */
+  untilMs?: number | null;
+  /** Allow http:// and loopback webhook destinations (local development only). */
+  allowLocalHttp?: boolean;
+};
+
+/** What the fatigue decision needs about the campaign sending and the workspace. */
+export type FatiguePolicy = {
+  /** The key of the campaign sending. */
+  campaign: string;
+  /** null: once per user; else the resend period. */
+  resend: Period | null;
+  /** Whether the workspace's caps hold this campaign back. */
+  frequencyCapping: boolean;
+  /** The workspace's caps (ignored when `frequencyCapping` is false). */
+  rules: CapRule[];
+};
+
+/** One past send of a user (any campaign), `at` in ms since the epoch. */
+export type LedgerEntry = { campaign: string; at: number };
+
+/** A user's sends, any order. */
+export type Ledger = LedgerEntry[];
+
+/** Why a candidate is (not) sent: `ok` sends; the others are `suppressed` reasons. */
+export type FatigueReason = 'ok' | 'already_sent' | 'resend_period' | 'frequency_cap';
+
+/** One candidate's fatigue verdict; `send` is `reason === 'ok'`. */
+export type FatigueDecision = { send: boolean; reason: FatigueReason };
+
 /** The hookcast engine: every rule, compiled from the C++ core. */
 export interface Engine {
   /** Checks a spec; a non-object spec yields problems, never a throw. */
@@ -152,6 +219,67 @@ export interface Engine {
    * @throws HookcastError with code `invalid_outcome`, `invalid_attempt` or `invalid_now` on bad input.
    */
   retryDecision(outcome: RetryOutcome, attempt: number, nowMs?: number, options?: RetryOptions): RetryDecision;
+
+  /**
+   * The status after `action`: start (ready → running), pause (running →
+   * paused), resume (paused → running), end (ready|running|paused → ended).
+   * Anything else, including asking for the status the campaign already has,
+   * is `invalid_transition` with a message naming the current status.
+   * @throws HookcastError `invalid_status` / `invalid_action` when they are not one of the names.
+   */
+  campaignTransition(status: CampaignStatus, action: CampaignAction): TransitionResult;
+  /**
+   * Whether a PATCH touching `fields` (top-level names) is allowed in
+   * `status`: title and description in any status but ended; every other
+   * field in ready or paused only. Ended allows no edit at all.
+   * @throws HookcastError `invalid_status` / `invalid_fields`.
+   */
+  campaignEditable(status: CampaignStatus, fields: string[]): EditableResult;
+  /**
+   * Shape check of a create (`partial` false: title required) or PATCH body:
+   * types, enums, ranges, `send.at` format, repeat, delay, resend, rateLimit,
+   * timeoutMs, signingSecret; unknown fields are `unknown_field`. A webhook's
+   * content problems are not shape errors (see `validate`). Time-zone names
+   * are the caller's to check. Errors only.
+   */
+  checkCampaign(body: unknown, options?: { partial?: boolean }): ValidationResult;
+  /**
+   * Every reason the stored campaign cannot start, at once: `webhook`
+   * required, the webhook's validation errors (fields prefixed `webhook.`),
+   * `target` required, `send` required, `send.at` `schedule_in_past` (the
+   * schedule's time is not after `nowMs` and no repeat occurrence is).
+   * @throws HookcastError `invalid_now` / `invalid_options` on bad options.
+   */
+  launchCheck(campaign: unknown, options: LaunchOptions): ValidationResult;
+  /**
+   * Checks the workspace's frequency-capping settings: at most 10 rules,
+   * limit a whole number ≥ 1, period.value a whole number ≥ 1, unit minutes |
+   * hours | days | weeks, period at most 30 days (`period_too_long`, never
+   * clamped). Fields such as `rules[1].period.value`.
+   */
+  checkFrequencyCapping(settings: unknown): ValidationResult;
+  /**
+   * `ms` moved by `n` (a whole number, may be negative) units. Months are
+   * calendar months in UTC: same day, clamped to the month's end.
+   * @throws HookcastError `invalid_period` on a fraction, a non-finite number or an unknown unit.
+   */
+  addPeriod(ms: number, n: number, unit: PeriodUnit): number;
+  /**
+   * Whether one more message of `policy.campaign` may reach the user whose
+   * sends are `ledger`, for a send starting at `sendAtMs`: `already_sent`
+   * (any earlier send of this campaign, no resend period), `resend_period`
+   * (sendAtMs < last send of this campaign + the period), then, when the
+   * campaign applies caps, `frequency_cap` (some rule counts ≥ limit sends of
+   * any campaign in the window (sendAtMs − period, sendAtMs]).
+   * @throws HookcastError `invalid_policy`, `invalid_ledger` or `invalid_send_at`.
+   */
+  fatigueDecision(policy: FatiguePolicy, ledger: Ledger, sendAtMs: number): FatigueDecision;
+  /**
+   * `fatigueDecision` for many candidates in one call (the shard's fast
+   * path): one reason per ledger, in order; the policy is read once.
+   * @throws HookcastError `invalid_policy`, `invalid_ledger` or `invalid_send_at`.
+   */
+  fatigueBatch(policy: FatiguePolicy, ledgers: Ledger[], sendAtMs: number): FatigueReason[];
 }
 
 /**
@@ -164,7 +292,9 @@ export function createEngine(opts?: EngineOptions): Promise<Engine>;
 export class HookcastError extends Error {
   /**
    * Stable machine word: `invalid_request`, `invalid_outcome`, `invalid_attempt`,
-   * `invalid_now`, `invalid_options`, `invalid_contexts` or `disposed`.
+   * `invalid_now`, `invalid_options`, `invalid_contexts`, `disposed`; for
+   * campaigns `invalid_status`, `invalid_action`, `invalid_fields`,
+   * `invalid_period`, `invalid_policy`, `invalid_ledger`, `invalid_send_at`.
    */
   readonly code: string;
   /** The engine's problems behind the error, when it gave any. */

@@ -25,13 +25,14 @@ export const COMPATIBILITY_DATE = '2025-06-01';
  *   scriptPath      worker entry (default edge/src/index.js; the bench adds its own)
  *   corsOrigins     browser origins allowed to call the API (HOOKCAST_CORS_ORIGINS)
  *   bindings        extra plain bindings
+ *   durableObjects  extra Durable Object bindings (the bench's baseline objects)
  *   assetsDir       the console's static assets (scripts/assets.mjs prepares
  *                   them): served on the worker's own origin for every path
  *                   that is a file there; everything else reaches the worker
  *   log             a miniflare Log instance
  */
 export function createEdgeMiniflare(options = {}) {
-  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, log, assetsDir } = options;
+  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, durableObjects = {}, log, assetsDir } = options;
   if (!apiKey) throw new Error('createEdgeMiniflare: apiKey is required');
   return new Miniflare({
     modules: true,
@@ -43,7 +44,15 @@ export function createEdgeMiniflare(options = {}) {
       { type: 'CompiledWasm', include: ['**/*.wasm'] },
     ],
     compatibilityDate: COMPATIBILITY_DATE,
-    durableObjects: { DELIVERIES: { className: 'DeliveryBatch', useSQLite: true } },
+    durableObjects: {
+      DELIVERIES: { className: 'DeliveryBatch', useSQLite: true },
+      // audiences: user shards (shards.js) and the one workspace object
+      USER_SHARDS: { className: 'UserShard', useSQLite: true },
+      WORKSPACE: { className: 'Workspace', useSQLite: true },
+      // campaign delivery: one object per campaign slice (dispatch.js)
+      DISPATCH: { className: 'CampaignDispatch', useSQLite: true },
+      ...durableObjects,
+    },
     durableObjectsPersist: persistDir ?? false,
     bindings: {
       HOOKCAST_API_KEY: apiKey,

@@ -8,6 +8,7 @@ import { checkSigningSecret, importSigningKey } from './signing.js';
 import { publicOutcome } from './outcome.js';
 import { messageId, newBatchId, parseMessageId, singleMessageId } from './ids.js';
 import { MAX_WAIT_MS } from './store.js';
+import { getCampaignDelivery } from './campaign_results.js';
 
 /** Most contexts one POST /v1/deliveries may carry. */
 export const MAX_CONTEXTS = 10_000;
@@ -170,9 +171,11 @@ export async function createDeliveries(request, env, url) {
 
 /** GET /v1/deliveries/:id -> the delivery with its attempts and state. */
 export async function getDelivery(id, env) {
+  const fromCampaign = await getCampaignDelivery(id, env);
+  if (fromCampaign) return fromCampaign;
   const parsed = parseMessageId(id);
   if (!parsed) {
-    throw new HttpError(404, 'not_found', `"${id}" is not a delivery id (they look like msg_<20 letters>_<n>).`, [
+    throw new HttpError(404, 'not_found', `"${id}" is not a delivery id (they look like msg_<20 letters>_<n> or cmsg_<campaign>_<slice>_<n>).`, [
       problem('id', 'not_found', 'No such delivery.'),
     ]);
   }

@@ -43,13 +43,14 @@ export class HttpError extends Error {
 }
 
 /**
- * Reads a JSON object body, at most MAX_BODY_BYTES, counting bytes as they
- * stream in (a lying or absent Content-Length cannot make us buffer more).
+ * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
+ * counting bytes as they stream in (a lying or absent Content-Length cannot
+ * make us buffer more).
  */
-export async function readJsonBody(request) {
+export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) {
   const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) {
-    throw new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  if (declared !== null && Number(declared) > maxBytes) {
+    throw new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
   }
   const chunks = [];
   let size = 0;
@@ -59,9 +60,9 @@ export async function readJsonBody(request) {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         await reader.cancel().catch(() => {});
-        throw new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+        throw new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
       }
       chunks.push(value);
     }

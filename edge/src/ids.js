@@ -28,3 +28,20 @@ export function parseMessageId(id) {
   const m = ID_RE.exec(id);
   return m ? { batch: m[1], index: Number(m[2]) } : null;
 }
+
+// Campaign deliveries live in CampaignDispatch objects named
+// `${campaignKey}/${slice}` (slice: a shard index, or "paced"):
+//   cmsg_<campaignKey>_<slice>_<index>
+// The key may itself hold "_": the slice and index are read from the right.
+const CAMPAIGN_ID_RE = /^cmsg_(.+)_(\d{1,3}|paced)_(0|[1-9]\d{0,11})$/;
+
+/** The message id of delivery `index` in campaign `key`'s slice `slice`. */
+export function campaignMessageId(key, slice, index) {
+  return `cmsg_${key}_${slice}_${index}`;
+}
+
+/** { key, slice, index } of a campaign message id, or null. */
+export function parseCampaignMessageId(id) {
+  const m = CAMPAIGN_ID_RE.exec(id);
+  return m ? { key: m[1], slice: m[2], index: Number(m[3]) } : null;
+}

@@ -5,14 +5,27 @@
 //   POST /v1/deliveries       {spec, contexts[], timeoutMs?, signingSecret?}  -> 202 (or ?wait=1: 200 with results)
 //   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
+//   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences.js)
+//   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (cohorts.js)
+//   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
+//   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns.js)
+//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
+//   POST /v1/deliveries/:id/retry   (campaign_results.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
 
 import { bearerMatches, errorResponse, HttpError } from './http.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
+import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences.js';
+import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaign_results.js';
+import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './cohorts.js';
+import * as campaigns from './campaigns.js';
 
 export { DeliveryBatch } from './store.js';
+export { UserShard } from './shard.js';
+export { Workspace } from './workspace.js';
+export { CampaignDispatch } from './dispatch.js';
 
 /** A path segment, percent-decoded; malformed escapes are kept as typed (then they match nothing). */
 function decodeSegment(segment) {
@@ -29,6 +42,50 @@ const ROUTES = [
   { pattern: /^\/v1\/deliveries$/, methods: { POST: (req, env, url) => createDeliveries(req, env, url) } },
   { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/batches\/([^/]+)$/, methods: { GET: (req, env, url, m) => getBatch(decodeSegment(m[1]), env) } },
+  // audiences: users, events, properties, cohorts
+  { pattern: /^\/v1\/users$/, methods: { POST: (req, env) => upsertUsers(req, env) } },
+  {
+    pattern: /^\/v1\/users\/([^/]+)$/,
+    methods: { GET: (req, env, url, m) => getUser(decodeSegment(m[1]), env), DELETE: (req, env, url, m) => deleteUser(decodeSegment(m[1]), env) },
+  },
+  { pattern: /^\/v1\/events$/, methods: { POST: (req, env) => addEvents(req, env) } },
+  { pattern: /^\/v1\/properties$/, methods: { GET: (req, env) => listProperties(env) } },
+  { pattern: /^\/v1\/cohorts$/, methods: { POST: (req, env) => createCohort(req, env), GET: (req, env) => listCohorts(env) } },
+  {
+    pattern: /^\/v1\/cohorts\/([^/]+)$/,
+    methods: {
+      GET: (req, env, url, m) => getCohort(decodeSegment(m[1]), env),
+      PUT: (req, env, url, m) => updateCohort(decodeSegment(m[1]), req, env),
+      DELETE: (req, env, url, m) => deleteCohort(decodeSegment(m[1]), env),
+    },
+  },
+  // campaign results: deliveries, exposures, audience check, replay of a failed delivery
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/deliveries$/, methods: { GET: (req, env, url, m) => listCampaignDeliveries(decodeSegment(m[1]), env, url) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
+  // campaigns: CRUD, lifecycle, preview/test-send, API sends, stats, frequency capping
+  { pattern: /^\/v1\/campaigns$/, methods: { POST: (req, env) => campaigns.createCampaign(req, env), GET: (req, env) => campaigns.listCampaigns(env) } },
+  {
+    pattern: /^\/v1\/campaigns\/([^/]+)$/,
+    methods: {
+      GET: (req, env, url, m) => campaigns.getCampaign(decodeSegment(m[1]), env),
+      PATCH: (req, env, url, m) => campaigns.updateCampaign(decodeSegment(m[1]), req, env),
+    },
+  },
+  {
+    pattern: /^\/v1\/campaigns\/([^/]+)\/(start|pause|resume|end)$/,
+    methods: { POST: (req, env, url, m) => campaigns.transitionCampaign(decodeSegment(m[1]), m[2], env) },
+  },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/preview$/, methods: { POST: (req, env, url, m) => campaigns.previewCampaign(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/test-send$/, methods: { POST: (req, env, url, m) => campaigns.testSendCampaign(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/send$/, methods: { POST: (req, env, url, m) => campaigns.sendCampaign(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/stats$/, methods: { GET: (req, env, url, m) => campaigns.getCampaignStats(decodeSegment(m[1]), env) } },
+  {
+    pattern: /^\/v1\/settings\/frequency-capping$/,
+    methods: { GET: (req, env) => campaigns.getFrequencyCapping(env), PUT: (req, env) => campaigns.putFrequencyCapping(req, env) },
+  },
 ];
 
 async function route(request, env) {
@@ -76,8 +133,8 @@ export default {
         status: 204,
         headers: {
           'access-control-allow-origin': origin,
-          'access-control-allow-methods': 'GET, POST',
-          'access-control-allow-headers': 'Authorization, Content-Type, Prefer',
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+          'access-control-allow-headers': 'Authorization, Content-Type, Prefer, Idempotency-Key',
           'access-control-max-age': '600',
           vary: 'Origin',
         },

@@ -117,3 +117,50 @@ EMSCRIPTEN_BINDINGS(hookcast) {
   emscripten::function("to_table", &to_table);
   emscripten::function("retry_decision", &retry_decision);
 }
+
+// ---- campaigns and fatigue (campaign_api.hpp) -------------------------------------
+
+#include "campaign_api.hpp"
+
+namespace {
+
+std::string campaign_transition(const std::string& status, const std::string& action) {
+  return hookcast::api::campaign_transition(status, action);
+}
+
+std::string campaign_editable(const std::string& status, const std::string& fields) {
+  return hookcast::api::campaign_editable(status, fields);
+}
+
+std::string check_campaign(const std::string& body, bool partial) {
+  return hookcast::api::check_campaign(body, partial);
+}
+
+std::string launch_check(const std::string& campaign, const std::string& options) {
+  return hookcast::api::launch_check(campaign, options);
+}
+
+std::string check_frequency_capping(const std::string& settings) {
+  return hookcast::api::check_frequency_capping(settings);
+}
+
+std::string add_period(double ms, double n, const std::string& unit) {
+  return hookcast::api::add_period(ms, n, unit);
+}
+
+std::string fatigue_batch(const std::string& policy, const std::string& ledgers,
+                          double send_at_ms) {
+  return hookcast::api::fatigue_batch(policy, ledgers, send_at_ms);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(hookcast_campaign) {
+  emscripten::function("campaign_transition", &campaign_transition);
+  emscripten::function("campaign_editable", &campaign_editable);
+  emscripten::function("check_campaign", &check_campaign);
+  emscripten::function("launch_check", &launch_check);
+  emscripten::function("check_frequency_capping", &check_frequency_capping);
+  emscripten::function("add_period", &add_period);
+  emscripten::function("fatigue_batch", &fatigue_batch);
+}

@@ -1,0 +1,188 @@
+// Route handlers for users, events and properties:
+//   POST   /v1/users       { users: [{ id, properties? }] }       upsert, properties merge, null removes
+//   GET    /v1/users/:id   -> { id, properties, createdAt, updatedAt, lastSeenAt, sends: [{ campaign, at }] }
+//   DELETE /v1/users/:id   forgets the user: profile, events, ledger
+//   POST   /v1/events      { events: [{ userId, key, properties?, at? }] }  -> { ok, accepted, triggered }
+//   GET    /v1/properties  -> { user: [{ name, type, example }], events: [{ key, count, properties: [...] }] }
+// Input is checked whole first (one bad item refuses the call, nothing
+// stored), then each user shard gets its slice, in parallel.
+
+import { HttpError, json, problem, readJsonBody } from './http.js';
+import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './audience_bounds.js';
+import { checkProperties, idProblems, parseAt } from './audience_input.js';
+import { foldProperties, mergeNamed } from './property_summary.js';
+import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
+import { eventTriggers } from './campaign_events.js';
+
+const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+function badRequest(problems) {
+  const first = problems[0];
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return new HttpError(400, first.code, `${first.field}: ${first.message}${more}`, problems);
+}
+
+/** The list `body[name]`: an array of at most MAX_ITEMS items. */
+function itemsOf(body, name) {
+  const items = body[name];
+  if (items === undefined) throw badRequest([problem(name, 'required', `The request needs "${name}": a list of at most ${MAX_ITEMS} items.`)]);
+  if (!Array.isArray(items)) throw badRequest([problem(name, 'invalid_type', `"${name}" must be a list.`)]);
+  if (items.length > MAX_ITEMS) {
+    throw badRequest([problem(name, 'too_many', `At most ${MAX_ITEMS} ${name} per call; this one has ${items.length}. Split it into several calls.`)]);
+  }
+  return items;
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** POST /v1/users */
+export async function upsertUsers(request, env) {
+  const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
+  const items = itemsOf(body, 'users');
+  const problems = [];
+  const users = [];
+  items.forEach((item, index) => {
+    const at = `users[${index}]`;
+    if (!isObject(item)) {
+      problems.push(problem(at, 'invalid_type', `${at} must be an object like {"id": "u1", "properties": {...}}.`));
+      return;
+    }
+    const found = [...idProblems(item.id, `${at}.id`, 'A user id'), ...checkProperties(item.properties, `${at}.properties`).problems];
+    if (found.length) problems.push(...found);
+    else users.push({ index, id: item.id, properties: item.properties ?? {} });
+  });
+  if (problems.length) throw badRequest(problems);
+
+  const now = Date.now();
+  const groups = [...groupByShard(users, (u) => u.id)];
+  // A merge can push a stored profile over the bounds. With more than one
+  // shard involved, every shard checks first, so a refusal stores nothing
+  // anywhere (a shard checks again when it writes; only a racing call
+  // between the two steps could still be refused there).
+  if (groups.length > 1) {
+    const checks = await Promise.all(groups.map(([i, slice]) => shardStub(env, i).upsertUsers(slice, now, { dryRun: true })));
+    const refused = checks.flatMap((c) => (c.ok ? [] : c.problems));
+    if (refused.length) throw badRequest(sortByItem(refused));
+  }
+  const results = await Promise.all(groups.map(([i, slice]) => shardStub(env, i).upsertUsers(slice, now)));
+  const refused = results.flatMap((r) => (r.ok ? [] : r.problems));
+  if (refused.length) throw badRequest(sortByItem(refused));
+  let created = 0;
+  for (const r of results) created += r.created;
+  return json({ ok: true, accepted: users.length, created, updated: users.length - created });
+}
+
+/** Problems in item order (users[2] before users[10]). */
+function sortByItem(problems) {
+  const n = (p) => Number(/\[(\d+)\]/.exec(p.field)?.[1] ?? 0);
+  return problems.sort((a, b) => n(a) - n(b));
+}
+
+/** The user id in a /v1/users/:id path, checked like an id in a body. */
+function pathUserId(id) {
+  const found = idProblems(id, 'id', 'A user id');
+  if (found.length) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id.slice(0, 300))}.`, found);
+  return id;
+}
+
+/** GET /v1/users/:id */
+export async function getUser(id, env) {
+  pathUserId(id);
+  const user = await shardStub(env, shardIndexFor(id)).getUser(id);
+  if (!user) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id)}.`, [problem('id', 'not_found', 'No such user.')]);
+  return json({
+    id: user.id,
+    properties: user.properties,
+    createdAt: iso(user.createdAt),
+    updatedAt: iso(user.updatedAt),
+    lastSeenAt: iso(user.lastSeenAt),
+    sends: user.sends.map((s) => ({ campaign: s.campaign, at: iso(s.at) })),
+  });
+}
+
+/** DELETE /v1/users/:id */
+export async function deleteUser(id, env) {
+  pathUserId(id);
+  const existed = await shardStub(env, shardIndexFor(id)).deleteUser(id);
+  if (!existed) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id)}.`, [problem('id', 'not_found', 'No such user.')]);
+  return json({ ok: true, id, deleted: true });
+}
+
+/** One shard's part of GET /v1/properties, folded from its events. */
+function eventSummary(events) {
+  const keys = new Map();
+  const props = new Map();
+  for (const e of events) {
+    keys.set(e.key, (keys.get(e.key) ?? 0) + 1);
+    if (!e.parsed) continue;
+    let perKey = props.get(e.key);
+    if (!perKey) props.set(e.key, (perKey = new Map()));
+    foldProperties(e.parsed, perKey);
+  }
+  const out = [];
+  for (const [key, perKey] of props) for (const p of perKey.values()) out.push([key, p.name, p.type, p.seen, p.example]);
+  return { keys: [...keys], props: out };
+}
+
+/** POST /v1/events */
+export async function addEvents(request, env) {
+  const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
+  const items = itemsOf(body, 'events');
+  const now = Date.now();
+  const problems = [];
+  const events = [];
+  items.forEach((item, index) => {
+    const at = `events[${index}]`;
+    if (!isObject(item)) {
+      problems.push(problem(at, 'invalid_type', `${at} must be an object like {"userId": "u1", "key": "purchase"}.`));
+      return;
+    }
+    const found = [...idProblems(item.userId, `${at}.userId`, 'A user id'), ...idProblems(item.key, `${at}.key`, 'An event key')];
+    const props = checkProperties(item.properties, `${at}.properties`);
+    found.push(...props.problems);
+    let ms = now;
+    if (item.at !== undefined) {
+      const parsed = parseAt(item.at, `${at}.at`);
+      if (parsed.problem) found.push(parsed.problem);
+      else ms = parsed.ms;
+    }
+    if (found.length) problems.push(...found);
+    else events.push({ userId: item.userId, key: item.key, properties: props.text, parsed: item.properties, at: ms });
+  });
+  if (problems.length) throw badRequest(problems);
+
+  // Running event campaigns this call triggers (campaign_events.js); each
+  // shard records the triggers with the events and runs them.
+  const { matches, snapshots } = await eventTriggers(env, events.map((e) => ({ userId: e.userId, key: e.key, properties: e.parsed, at: e.at })));
+  events.forEach((e, i) => (e.campaigns = matches[i]));
+  const groups = [...groupByShard(events, (e) => e.userId)];
+  const results = await Promise.all(
+    groups.map(([i, slice]) => {
+      const rows = slice.map((e) => ({ userId: e.userId, key: e.key, properties: e.properties, at: e.at, campaigns: e.campaigns }));
+      const used = {};
+      for (const e of slice) for (const key of e.campaigns) used[key] = snapshots[key];
+      return shardStub(env, i).addEvents(rows, eventSummary(slice), now, used);
+    }),
+  );
+  let triggered = 0;
+  for (const r of results) triggered += r.triggered ?? 0;
+  return json({ ok: true, accepted: events.length, triggered });
+}
+
+/** GET /v1/properties */
+export async function listProperties(env) {
+  const parts = await forEachShard(env, (stub) => stub.propertySummary());
+  const keys = new Map();
+  for (const part of parts) {
+    for (const e of part.events) {
+      let k = keys.get(e.key);
+      if (!k) keys.set(e.key, (k = { count: 0, lists: [] }));
+      k.count += e.count;
+      k.lists.push(e.properties);
+    }
+  }
+  const events = [...keys]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, k]) => ({ key, count: k.count, properties: mergeNamed(k.lists) }));
+  return json({ user: mergeNamed(parts.map((p) => p.user)), events });
+}

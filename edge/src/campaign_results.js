@@ -1,0 +1,175 @@
+// Route handlers for what a campaign did and would do:
+//   GET  /v1/campaigns/:key/deliveries?state=&cursor=&limit=  -> { deliveries, nextCursor }
+//   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at }], nextCursor }
+//   POST /v1/campaigns/:key/audience-check                    -> { candidates, wouldSend, fallbacks, refused, suppressed }
+//   GET  /v1/deliveries/:id        a campaign delivery (batch ids: api.js)
+//   POST /v1/deliveries/:id/retry  replays a failed delivery's exact request
+// Pages walk the campaign's objects in a fixed order (deliveries: its
+// CampaignDispatch slices; exposures: the user shards' ledgers); the cursor
+// is opaque text naming the object and the last row answered.
+
+import { HttpError, json, problem } from './http.js';
+import { dispatchStub, slicesOf, workspaceStub } from './dispatch_control.js';
+import { forEachShard, shardStub, SHARD_COUNT } from './shards.js';
+import { parseCampaignMessageId, parseMessageId } from './ids.js';
+
+/** Items per page unless `limit` says otherwise; the most `limit` may ask. */
+export const PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+/** The delivery states a page may be filtered by. */
+export const DELIVERY_STATES = ['pending', 'delivered', 'failed', 'cancelled'];
+
+const iso = (ms) => new Date(ms).toISOString();
+
+function notFound(what, field = 'key') {
+  return new HttpError(404, 'not_found', `No ${what}.`, [problem(field, 'not_found', `No ${what}.`)]);
+}
+
+/** The campaign's snapshot from the workspace, or a 404. */
+async function snapshotOf(env, key) {
+  const snap = await workspaceStub(env).getSnapshot(key);
+  if (!snap) throw notFound(`campaign "${key}"`);
+  return snap;
+}
+
+function encodeCursor(value) {
+  return btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The cursor's value (checked by `valid`), or a 400 naming `cursor`. */
+function decodeCursor(text, valid) {
+  if (text === null || text === '') return null;
+  let value;
+  try {
+    value = JSON.parse(atob(text.replace(/-/g, '+').replace(/_/g, '/')));
+  } catch {
+    value = undefined;
+  }
+  if (value === undefined || value === null || !valid(value)) {
+    throw new HttpError(400, 'invalid_cursor', 'This cursor is not one a page gave; start without one.', [
+      problem('cursor', 'invalid_cursor', 'Pass back the nextCursor of the previous page, unchanged.'),
+    ]);
+  }
+  return value;
+}
+
+function limitOf(url) {
+  const raw = url.searchParams.get('limit');
+  if (raw === null || raw === '') return PAGE_SIZE;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
+    throw new HttpError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, [
+      problem('limit', 'out_of_range', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; it is ${JSON.stringify(raw)}.`),
+    ]);
+  }
+  return n;
+}
+
+/**
+ * Walks `sources` from the cursor's position, asking `fetchAfter(source,
+ * after, n)` for up to n more items (each with a position `pos`), until
+ * `limit` items plus one more are found or every source is done.
+ * Returns { items, nextCursor }.
+ */
+async function page(sources, cursor, limit, fetchAfter) {
+  const items = [];
+  let start = 0;
+  let after = null;
+  if (cursor) {
+    // Sources only grow (a campaign's slices), so the cursor's is there.
+    start = sources.indexOf(cursor.s);
+    if (start < 0) return { items: [], nextCursor: null };
+    after = cursor.p;
+  }
+  for (let i = start; i < sources.length && items.length <= limit; i++) {
+    const got = await fetchAfter(sources[i], i === start ? after : null, limit + 1 - items.length);
+    for (const item of got) items.push({ source: sources[i], item });
+  }
+  if (items.length <= limit) return { items: items.map((x) => x.item), nextCursor: null };
+  const kept = items.slice(0, limit);
+  const last = kept[kept.length - 1];
+  return { items: kept.map((x) => x.item), nextCursor: encodeCursor({ s: last.source, p: last.item.pos }) };
+}
+
+/** GET /v1/campaigns/:key/deliveries */
+export async function listCampaignDeliveries(key, env, url) {
+  const state = url.searchParams.get('state');
+  if (state !== null && state !== '' && !DELIVERY_STATES.includes(state)) {
+    throw new HttpError(400, 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}.`, [
+      problem('state', 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}; it is ${JSON.stringify(state)}.`),
+    ]);
+  }
+  const limit = limitOf(url);
+  const cursor = decodeCursor(url.searchParams.get('cursor'), (v) => typeof v.s === 'string' && Number.isInteger(v.p));
+  await snapshotOf(env, key);
+  const slices = await slicesOf(env, key);
+  const { items, nextCursor } = await page(slices, cursor, limit, async (slice, after, n) => {
+    const got = await dispatchStub(env, key, slice).list({ state: state || null, after: after ?? -1, limit: n });
+    return got.map((d) => ({ ...d, pos: parseCampaignMessageId(d.id).index }));
+  });
+  return json({ deliveries: items.map(({ pos, ...d }) => d), nextCursor });
+}
+
+/** GET /v1/campaigns/:key/exposures */
+export async function listExposures(key, env, url) {
+  const limit = limitOf(url);
+  const cursor = decodeCursor(url.searchParams.get('cursor'), (v) => Number.isInteger(v.s) && v.s >= 0 && v.s < SHARD_COUNT && Number.isInteger(v.p));
+  await snapshotOf(env, key);
+  const shards = Array.from({ length: SHARD_COUNT }, (_, i) => i);
+  const { items, nextCursor } = await page(shards, cursor, limit, async (i, after, n) => {
+    const got = await shardStub(env, i).exposures(key, after ?? 0, n);
+    return got.exposures.map((e) => ({ userId: e.userId, at: iso(e.at), pos: e.rowid }));
+  });
+  return json({ exposures: items.map(({ pos, ...e }) => e), nextCursor });
+}
+
+/** POST /v1/campaigns/:key/audience-check: every shard's dry run, summed. */
+export async function audienceCheck(key, env) {
+  const snapshot = await snapshotOf(env, key);
+  const trigger = { kind: 'schedule', id: 'audience-check', sendAtMs: Date.now() };
+  const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
+  const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: { already_sent: 0, resend_period: 0, frequency_cap: 0 } };
+  for (const p of parts) {
+    if (!p.ok) throw new HttpError(400, p.code ?? 'invalid_campaign', 'The campaign cannot be checked as stored.', p.problems);
+    out.candidates += p.candidates;
+    out.wouldSend += p.wouldSend;
+    for (const [name, n] of Object.entries(p.fallbacks)) out.fallbacks[name] = (out.fallbacks[name] ?? 0) + n;
+    for (const [reason, n] of Object.entries(p.suppressed)) out.suppressed[reason] = (out.suppressed[reason] ?? 0) + n;
+    for (const [code, r] of Object.entries(p.refused)) {
+      const into = (out.refused[code] ??= { count: 0, sample: [] });
+      into.count += r.count;
+      into.sample.push(...r.sample.slice(0, 10 - into.sample.length));
+    }
+  }
+  return json(out);
+}
+
+/** GET /v1/deliveries/:id for a campaign delivery id; null when `id` is not one. */
+export async function getCampaignDelivery(id, env) {
+  const parsed = parseCampaignMessageId(id);
+  if (!parsed) return null;
+  const d = await dispatchStub(env, parsed.key, parsed.slice).get(parsed.index);
+  if (!d) throw notFound(`delivery ${id}`, 'id');
+  return json(d);
+}
+
+/**
+ * POST /v1/deliveries/:id/retry: a failed delivery (campaign or batch) is
+ * sent again with its stored request and webhook-id, with a new attempt
+ * history. 404 unknown, 409 not_failed.
+ */
+export async function retryDelivery(id, env) {
+  const campaign = parseCampaignMessageId(id);
+  const batch = campaign ? null : parseMessageId(id);
+  if (!campaign && !batch) throw notFound(`delivery ${id}`, 'id');
+  const out = campaign
+    ? await dispatchStub(env, campaign.key, campaign.slice).retry(campaign.index)
+    : await env.DELIVERIES.get(env.DELIVERIES.idFromName(batch.batch)).retry(batch.index);
+  if (!out.ok && out.code === 'not_found') throw notFound(`delivery ${id}`, 'id');
+  if (!out.ok) {
+    throw new HttpError(409, 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}.`, [
+      problem('id', 'not_failed', `The delivery is ${out.status}, not failed.`),
+    ]);
+  }
+  return json({ ok: true, delivery: out.delivery }, 202);
+}

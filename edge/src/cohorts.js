@@ -1,0 +1,128 @@
+// Route handlers for cohorts (stored in the Workspace object):
+//   POST   /v1/cohorts { name, rule }        -> 201 { cohort }
+//   GET    /v1/cohorts                       -> { cohorts }
+//   GET    /v1/cohorts/:id                   -> { cohort }
+//   PUT    /v1/cohorts/:id { name?, rule? }  -> { cohort }
+//   DELETE /v1/cohorts/:id                   -> { ok, id, deleted } (409 cohort_in_use while a campaign not ended targets it)
+//   POST   /v1/cohorts/:id/estimate[?sample=N] -> { users, sample }   membership now, every shard in parallel
+// A rule is checked by the engine (validateCohort) before anything is stored.
+
+import { HttpError, json, problem, readJsonBody } from './http.js';
+import { getEngine } from './engine.js';
+import { idProblems } from './audience_input.js';
+import { forEachShard } from './shards.js';
+import { workspaceStub } from './workspace.js';
+
+/** Ids in a sample by default, and at most (`?sample=`). */
+export const DEFAULT_SAMPLE = 10;
+export const MAX_SAMPLE = 100;
+
+const iso = (ms) => new Date(ms).toISOString();
+const cohortJson = (c) => ({ id: c.id, name: c.name, rule: c.rule, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
+const notFound = (id) => new HttpError(404, 'not_found', `No cohort ${JSON.stringify(id)}.`, [problem('id', 'not_found', 'No such cohort.')]);
+
+function badRequest(problems) {
+  const first = problems.find((p) => p.severity === 'error') ?? problems[0];
+  return new HttpError(400, first.code, `${first.field}: ${first.message}`, problems);
+}
+
+/**
+ * Checks a create (all fields) or update (`partial`: any present field)
+ * body; the rule through the engine. Returns { name?, rule?, warnings }.
+ */
+async function checkCohortBody(body, { partial }) {
+  const problems = [];
+  if (!partial || body.name !== undefined) problems.push(...idProblems(body.name, 'name', 'A cohort name'));
+  let warnings = [];
+  if (!partial || body.rule !== undefined) {
+    if (body.rule === undefined) {
+      problems.push(problem('rule', 'required', 'A cohort needs a "rule", e.g. {"property": "plan", "op": "eq", "value": "pro"}.'));
+    } else {
+      const engine = await getEngine();
+      const checked = engine.validateCohort(body.rule);
+      const errors = checked.problems.filter((p) => p.severity === 'error');
+      if (!checked.ok || errors.length) problems.push(...checked.problems);
+      else warnings = checked.problems;
+    }
+  }
+  if (partial && body.name === undefined && body.rule === undefined) {
+    problems.push(problem('', 'empty_update', 'Send "name", "rule" or both.'));
+  }
+  if (problems.length) throw badRequest(problems);
+  return { name: body.name, rule: body.rule, warnings };
+}
+
+const withWarnings = (answer, warnings) => (warnings.length ? { ...answer, problems: warnings } : answer);
+
+/** POST /v1/cohorts */
+export async function createCohort(request, env) {
+  const body = await readJsonBody(request);
+  const { name, rule, warnings } = await checkCohortBody(body, { partial: false });
+  const cohort = await workspaceStub(env).createCohort({ name, rule }, Date.now());
+  return json(withWarnings({ cohort: cohortJson(cohort) }, warnings), 201);
+}
+
+/** GET /v1/cohorts */
+export async function listCohorts(env) {
+  const cohorts = await workspaceStub(env).listCohorts();
+  return json({ cohorts: cohorts.map(cohortJson) });
+}
+
+/** GET /v1/cohorts/:id */
+export async function getCohort(id, env) {
+  const cohort = await workspaceStub(env).getCohort(id);
+  if (!cohort) throw notFound(id);
+  return json({ cohort: cohortJson(cohort) });
+}
+
+/** PUT /v1/cohorts/:id */
+export async function updateCohort(id, request, env) {
+  const body = await readJsonBody(request);
+  const { name, rule, warnings } = await checkCohortBody(body, { partial: true });
+  const cohort = await workspaceStub(env).updateCohort(id, { name, rule }, Date.now());
+  if (!cohort) throw notFound(id);
+  return json(withWarnings({ cohort: cohortJson(cohort) }, warnings));
+}
+
+/** DELETE /v1/cohorts/:id */
+export async function deleteCohort(id, env) {
+  const result = await workspaceStub(env).deleteCohort(id);
+  if (result.ok) return json({ ok: true, id, deleted: true });
+  if (result.code === 'cohort_in_use') {
+    throw new HttpError(409, 'cohort_in_use', `Cohort ${id} is the target of a campaign that has not ended; end the campaign or change its target first.`, [
+      problem('id', 'cohort_in_use', 'A campaign that is not ended targets this cohort.'),
+    ]);
+  }
+  throw notFound(id);
+}
+
+/** The `?sample=` size: an integer 0 … MAX_SAMPLE, default DEFAULT_SAMPLE. */
+function sampleSizeOf(url) {
+  const raw = url.searchParams.get('sample');
+  if (raw === null) return DEFAULT_SAMPLE;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > MAX_SAMPLE) {
+    throw badRequest([problem('sample', 'invalid_sample', `?sample= must be a whole number from 0 to ${MAX_SAMPLE}.`)]);
+  }
+  return n;
+}
+
+/** POST /v1/cohorts/:id/estimate */
+export async function estimateCohort(id, env, url) {
+  const sampleSize = sampleSizeOf(url);
+  const cohort = await workspaceStub(env).getCohort(id);
+  if (!cohort) throw notFound(id);
+  const now = Date.now();
+  const parts = await forEachShard(env, (stub) => stub.estimate(cohort.rule, now, sampleSize));
+  const refused = parts.find((p) => !p.ok);
+  // A stored rule was valid when saved; an engine that no longer accepts it is ours to fix, not the caller's.
+  if (refused) throw new Error(`stored cohort ${id} no longer compiles: ${JSON.stringify(refused.problems).slice(0, 500)}`);
+  let users = 0;
+  const sample = [];
+  for (const p of parts) {
+    users += p.users;
+    sample.push(...p.sample);
+  }
+  sample.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return json({ users, sample: sample.slice(0, sampleSize), at: iso(now) });
+}

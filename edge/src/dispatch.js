@@ -1,0 +1,445 @@
+// CampaignDispatch: a SQLite-backed Durable Object that sends one bounded
+// slice of one campaign's messages. Named `${campaignKey}/${slice}`: slice is
+// the user shard the messages came from (16 slices per campaign, so no one
+// object sends everything), or `paced` when the campaign has a rateLimit
+// (one object, one clock, so consecutive dispatches are 60/N s apart).
+//
+// A delivery is stored with the message context (the user's profile at
+// fan-out, the triggering event) and `not before`; it is rendered when it is
+// dispatched (its first attempt), with the campaign's CURRENT webhook, asked
+// of the workspace and cached by version, so an edit while paused applies to
+// every message not yet dispatched. From then on the rendered request is
+// fixed: retries and replays send the same bytes with the same webhook-id.
+// A render the engine refuses at dispatch time (the edit made it refuse this
+// user) ends the delivery as suppressed `personalization`: it moves from
+// `sent` to `suppressed.personalization` in deliveryCounts.
+//
+// Control (notifyCampaign, dispatch_control.js): paused holds every message
+// not yet dispatched (attempts in flight finish, their retries go on);
+// running continues; ended cancels every message not yet dispatched.
+// Sends, retries, signing, the alarm backstop and batched result writes are
+// the AttemptPump of attempts.js, shared with DeliveryBatch.
+
+import { DurableObject } from 'cloudflare:workers';
+import { AttemptPump, attemptOnce } from './attempts.js';
+import { DEFAULT_TIMEOUT_MS } from './deliver.js';
+import { getEngine, engineOptions } from './engine.js';
+import { importSigningKey } from './signing.js';
+import { campaignMessageId } from './ids.js';
+
+/** The single slice of a campaign with a rate limit. */
+export const PACED_SLICE = 'paced';
+
+const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export class CampaignDispatch extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS deliveries (
+        idx INTEGER PRIMARY KEY,
+        dedupe TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        context TEXT NOT NULL,
+        request TEXT,
+        state TEXT NOT NULL,
+        reason TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        total_attempts INTEGER NOT NULL DEFAULT 0,
+        run INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
+      CREATE TABLE IF NOT EXISTS attempts (
+        idx INTEGER NOT NULL,
+        run INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (idx, run, attempt)
+      );
+    `);
+    // Column meanings: `request` is null until the first attempt renders it
+    // (so "not dispatched" = pending with request null); `attempts` counts
+    // the current run's attempts, `run` the replays by POST
+    // /v1/deliveries/:id/retry; `next_at` is "not before" until dispatch,
+    // then the next retry's time.
+    this.pump = new AttemptPump(ctx.storage, this);
+    this.metaCache = new Map();
+    this.snapshot = null; // the campaign snapshot the compiled webhook was made from
+    this.compiled = null;
+    this.signing = null; // { secret, key }
+  }
+
+  // ---- RPC: from user shards ------------------------------------------------
+
+  /**
+   * Stores messages for this slice: items [{ dedupe, userId, context,
+   * notBefore }] (dedupe = `${triggerId}/${userId}`: a message handed over
+   * twice after a crash is stored once). `status`/`version` are the
+   * campaign's as the shard saw them. Answers { ok, stored } once durable.
+   */
+  async enqueue({ key, slice, status, version, items }) {
+    if (this.meta('campaign') === null) {
+      // Tell the workspace this slice exists BEFORE asking for the current
+      // status: a transition stored after noteSlice pokes this slice, one
+      // stored before it is in the snapshot we fetch next.
+      await this.env.WORKSPACE.get(this.env.WORKSPACE.idFromName('workspace')).noteSlice(key, slice);
+      this.ctx.storage.transactionSync(() => {
+        this.setMeta('campaign', key);
+        this.setMeta('slice', String(slice));
+      });
+      await this.refreshSnapshot(true);
+    }
+    const now = Date.now();
+    let stored = 0;
+    this.ctx.storage.transactionSync(() => {
+      this.noteStatus(status, version);
+      for (const item of items) {
+        const r = this.sql.exec(
+          "INSERT OR IGNORE INTO deliveries (dedupe, user_id, context, state, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+          item.dedupe, item.userId, JSON.stringify(item.context ?? {}), Math.max(0, item.notBefore ?? now), now,
+        );
+        stored += r.rowsWritten > 0 ? 1 : 0;
+      }
+    });
+    await this.kick();
+    return { ok: true, stored };
+  }
+
+  // ---- RPC: control, counts, reads ----------------------------------------------
+
+  /**
+   * The campaign changed (notifyCampaign): `status` running | paused | ended
+   * (ready is treated as paused), `version` its stored version. Older news
+   * than we already have is ignored.
+   */
+  async control({ status, version }) {
+    if (this.meta('campaign') === null) return { ok: true, known: false };
+    let cancelled = 0;
+    this.ctx.storage.transactionSync(() => {
+      if (!this.noteStatus(status, version)) return;
+      if (this.status() === 'ended') cancelled = this.cancelUndispatched();
+    });
+    await this.kick();
+    return { ok: true, known: true, cancelled };
+  }
+
+  /** { sent, delivered, failed, pending, retried, cancelled, suppressed: { personalization } } */
+  async deliveryCounts() {
+    const out = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 } };
+    for (const row of this.sql.exec('SELECT state, count(*) AS n, sum(total_attempts > 1) AS retried FROM deliveries GROUP BY state')) {
+      if (row.state === 'suppressed') out.suppressed.personalization += row.n;
+      else if (row.state in out) out[row.state] += row.n;
+      out.retried += row.retried ?? 0;
+    }
+    out.sent = out.delivered + out.failed + out.pending;
+    return out;
+  }
+
+  /** Deliveries after index `after`, in index order, optionally of one state; at most `limit`. */
+  async list({ state = null, after = -1, limit = 100 } = {}) {
+    const rows = state
+      ? this.sql
+          .exec("SELECT * FROM deliveries WHERE idx > ? AND (state = ? OR (? = 'cancelled' AND state = 'suppressed')) ORDER BY idx LIMIT ?", after, state, state, limit)
+          .toArray()
+      : this.sql.exec('SELECT * FROM deliveries WHERE idx > ? ORDER BY idx LIMIT ?', after, limit).toArray();
+    return rows.map((row) => this.shape(row));
+  }
+
+  /** One delivery with its attempts, or null. */
+  async get(idx) {
+    const rows = this.sql.exec('SELECT * FROM deliveries WHERE idx = ?', idx).toArray();
+    return rows.length ? this.shape(rows[0]) : null;
+  }
+
+  /**
+   * Replays a failed delivery: its exact stored request, same webhook-id, a
+   * new attempt history (the earlier runs stay readable). Not held by a pause
+   * or pacing (it was dispatched already). Answers { ok, delivery } or
+   * { ok: false, code: 'not_found' | 'not_failed', status }.
+   */
+  async retry(idx) {
+    const rows = this.sql.exec('SELECT state FROM deliveries WHERE idx = ?', idx).toArray();
+    if (rows.length === 0) return { ok: false, code: 'not_found' };
+    if (rows[0].state !== 'failed') return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
+    const now = Date.now();
+    this.sql.exec(
+      "UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?, finished_at = NULL WHERE idx = ?",
+      now, idx,
+    );
+    await this.kick();
+    return { ok: true, delivery: await this.get(idx) };
+  }
+
+  async alarm() {
+    await this.pump.poke();
+    if (!this.pump.pumping) this.release();
+  }
+
+  // ---- the scheduler (AttemptPump) ------------------------------------------------
+
+  /** Milliseconds between two dispatches of this slice, or 0 when not paced. */
+  paceMs() {
+    const perMinute = Number(this.meta('perMinute') ?? 0);
+    return perMinute > 0 ? 60_000 / perMinute : 0;
+  }
+
+  /**
+   * Due rows not in flight: retries and replays (already dispatched) always;
+   * messages not yet dispatched only while the campaign runs, and when paced
+   * one at a time, each at least paceMs after the previous one.
+   */
+  dueRows(now, limit, inflight) {
+    if (limit <= 0) return [];
+    const out = this.sql
+      .exec(
+        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND request IS NOT NULL AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
+        now, limit + inflight.size,
+      )
+      .toArray()
+      .filter((r) => !inflight.has(r.idx))
+      .slice(0, limit);
+    if (out.length >= limit || this.status() !== 'running') return out;
+    const pace = this.paceMs();
+    if (pace > 0 && now < this.paceAt()) return out;
+    const room = pace > 0 ? 1 : limit - out.length;
+    const fresh = this.sql
+      .exec(
+        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND request IS NULL AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
+        now, room + inflight.size,
+      )
+      .toArray()
+      .filter((r) => !inflight.has(r.idx))
+      .slice(0, room);
+    if (pace > 0 && fresh.length > 0) {
+      // The next dispatch of this slice; stored with the next result write.
+      this.nextPaceAt = Math.max(now, this.paceAt()) + pace;
+    }
+    return out.concat(fresh);
+  }
+
+  /** When the next row not in flight is due (pacing and pause included), or null. */
+  nextDueAt(inflight) {
+    const first = (sql, ...args) => {
+      const rows = this.sql.exec(sql, ...args, inflight.size + 1).toArray();
+      return rows.find((r) => !inflight.has(r.idx))?.next_at ?? null;
+    };
+    let next = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND request IS NOT NULL ORDER BY next_at LIMIT ?");
+    if (this.status() === 'running') {
+      const fresh = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND request IS NULL ORDER BY next_at LIMIT ?");
+      if (fresh !== null) {
+        const at = Math.max(fresh, this.paceMs() > 0 ? this.paceAt() : 0);
+        next = next === null ? at : Math.min(next, at);
+      }
+    }
+    return next;
+  }
+
+  /** One attempt of a row (rendered now when it was not dispatched yet). Never rejects. */
+  async run(row) {
+    const attempt = row.attempts + 1;
+    const base = { idx: row.idx, run: row.run, attempt };
+    try {
+      let request;
+      let rendered = null;
+      if (row.request === null) {
+        const webhook = await this.webhook();
+        if (!webhook) return { ...base, state: 'cancelled', reason: 'campaign_not_found', attempts: 0, at: Date.now() };
+        const out = webhook.render(JSON.parse(row.context));
+        if (!out.ok) return { ...base, state: 'suppressed', reason: 'personalization', attempts: 0, at: Date.now() };
+        request = out.request;
+        rendered = JSON.stringify(request);
+      } else {
+        request = JSON.parse(row.request);
+      }
+      const snapshot = this.snapshot;
+      const result = await attemptOnce({
+        env: this.env,
+        request,
+        msgId: campaignMessageId(this.meta('campaign'), this.meta('slice'), row.idx),
+        attempt,
+        signingKey: await this.signingKey(snapshot?.signingSecret ?? null),
+        timeoutMs: snapshot?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        // Compile applied the destination rule to this render; retries and
+        // replays are checked again.
+        checked: rendered !== null,
+      });
+      return { ...base, rendered, ...result };
+    } catch (e) {
+      console.error('hookcast: campaign attempt failed internally', row.idx, e);
+      return { ...base, state: 'failed', reason: 'internal_error', attempts: row.attempts, at: Date.now() };
+    }
+  }
+
+  /** Stores attempt results (inside the pump's transaction). */
+  write(results) {
+    for (const r of results) {
+      if (r.record) {
+        this.sql.exec('INSERT OR REPLACE INTO attempts (idx, run, attempt, record) VALUES (?, ?, ?, ?)', r.idx, r.run, r.attempt, JSON.stringify(r.record));
+      }
+      if (r.rendered) this.sql.exec('UPDATE deliveries SET request = ? WHERE idx = ?', r.rendered, r.idx);
+      const added = r.record ? 1 : 0;
+      if (r.state === 'pending') {
+        this.sql.exec(
+          'UPDATE deliveries SET attempts = ?, total_attempts = total_attempts + ?, next_at = ?, reason = ? WHERE idx = ?',
+          r.attempts, added, r.nextAt, r.reason, r.idx,
+        );
+      } else {
+        this.sql.exec(
+          'UPDATE deliveries SET state = ?, reason = ?, attempts = ?, total_attempts = total_attempts + ?, finished_at = ? WHERE idx = ?',
+          r.state, r.reason, r.attempts, added, r.at, r.idx,
+        );
+      }
+    }
+    if (this.nextPaceAt !== undefined) {
+      this.setMeta('paceAt', String(this.nextPaceAt));
+      this.nextPaceAt = undefined;
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------
+
+  /** Runs the pump now (or wakes it): a new message, a resume, a replay. */
+  async kick() {
+    if (this.pump.pumping) {
+      this.pump.wake?.();
+      return;
+    }
+    // The alarm starts the pump (persisted: a crash before it runs loses nothing).
+    await this.ctx.storage.setAlarm(Date.now());
+    this.pump.alarmAt = Date.now();
+  }
+
+  /** When the next paced dispatch may go (ms). */
+  paceAt() {
+    return this.nextPaceAt ?? Number(this.meta('paceAt') ?? 0);
+  }
+
+  /** running | paused | ended, as last heard. */
+  status() {
+    const s = this.meta('status');
+    return s === 'running' || s === 'ended' ? s : 'paused';
+  }
+
+  /** Records news of the campaign if it is newer than what we know; true when taken. */
+  noteStatus(status, version) {
+    if (typeof status !== 'string' || !Number.isFinite(version)) return false;
+    const known = Number(this.meta('version') ?? -1);
+    if (version < known) return false;
+    if (this.meta('status') === 'ended') return false; // ended is final
+    this.setMeta('status', status);
+    this.setMeta('version', String(version));
+    return true;
+  }
+
+  /** Ends every message not yet dispatched (not in flight): state cancelled. */
+  cancelUndispatched() {
+    const inflight = [...this.pump.inflight];
+    const r = this.sql.exec(
+      `UPDATE deliveries SET state = 'cancelled', reason = 'campaign_ended', finished_at = ?
+       WHERE state = 'pending' AND request IS NULL${inflight.length ? ` AND idx NOT IN (${inflight.map(() => '?').join(',')})` : ''}`,
+      Date.now(), ...inflight,
+    );
+    return r.rowsWritten;
+  }
+
+  /**
+   * The campaign snapshot from the workspace when ours is older than the
+   * version last heard (or `force`); recompiles the webhook on a change.
+   */
+  async refreshSnapshot(force = false) {
+    const known = Number(this.meta('version') ?? -1);
+    if (!force && this.snapshot && this.snapshot.version >= known) return this.snapshot;
+    const key = this.meta('campaign');
+    const snap = await this.env.WORKSPACE.get(this.env.WORKSPACE.idFromName('workspace')).getSnapshot(key);
+    if (!snap) {
+      this.snapshot = null;
+      return null;
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.noteStatus(snap.status, snap.version);
+      const perMinute = snap.rateLimit?.perMinute ?? 0;
+      // Pacing belongs to the paced slice only (the shard chose the slice).
+      if (this.meta('slice') === PACED_SLICE) this.setMeta('perMinute', String(perMinute));
+    });
+    if (!this.snapshot || this.snapshot.version !== snap.version) {
+      this.compiled?.dispose?.();
+      this.compiled = null;
+    }
+    this.snapshot = snap;
+    return snap;
+  }
+
+  /** The current webhook compiled (cached by campaign version), or null when the campaign is gone. */
+  async webhook() {
+    const snap = await this.refreshSnapshot();
+    if (!snap) return null;
+    if (!this.compiled) {
+      const engine = await getEngine();
+      const c = engine.compile(snap.webhook, engineOptions(this.env));
+      // A webhook that does not compile any more refuses every user's render.
+      this.compiled = c.ok ? c.webhook : { render: () => ({ ok: false, problems: c.problems }) };
+    }
+    return this.compiled;
+  }
+
+  async signingKey(secret) {
+    if (!secret) return null;
+    if (this.signing?.secret !== secret) this.signing = { secret, key: await importSigningKey(secret) };
+    return this.signing.key;
+  }
+
+  /** Drops what an idle object holds beyond its storage (compiled webhook, snapshot, caches). */
+  release() {
+    this.compiled?.dispose?.();
+    this.compiled = null;
+    this.snapshot = null;
+    this.signing = null;
+  }
+
+  meta(key) {
+    if (this.metaCache.has(key)) return this.metaCache.get(key);
+    const rows = this.sql.exec('SELECT value FROM meta WHERE key = ?', key).toArray();
+    const value = rows.length ? rows[0].value : null;
+    this.metaCache.set(key, value);
+    return value;
+  }
+
+  setMeta(key, value) {
+    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value);
+    this.metaCache.set(key, value);
+  }
+
+  /** The delivery status the API shows: a render refused at dispatch is `cancelled` (reason personalization). */
+  publicState(state) {
+    return state === 'suppressed' ? 'cancelled' : state;
+  }
+
+  shape(row) {
+    const runs = new Map();
+    for (const a of this.sql.exec('SELECT run, record FROM attempts WHERE idx = ? ORDER BY run, attempt', row.idx)) {
+      if (!runs.has(a.run)) runs.set(a.run, []);
+      runs.get(a.run).push(JSON.parse(a.record));
+    }
+    const earlier = [];
+    for (let r = 0; r < row.run; r++) earlier.push({ attempts: runs.get(r) ?? [] });
+    return {
+      id: campaignMessageId(this.meta('campaign'), this.meta('slice'), row.idx),
+      campaign: this.meta('campaign'),
+      userId: row.user_id,
+      status: this.publicState(row.state),
+      reason: row.reason,
+      createdAt: iso(row.created_at),
+      finishedAt: iso(row.finished_at),
+      notBefore: row.request === null ? iso(row.next_at) : null,
+      nextAttemptAt: row.state === 'pending' && row.request !== null ? iso(row.next_at) : null,
+      request: row.request === null ? null : JSON.parse(row.request),
+      attempts: runs.get(row.run) ?? [],
+      earlierRuns: earlier,
+    };
+  }
+}

@@ -1,0 +1,53 @@
+// Reaching a campaign's CampaignDispatch objects from outside them: the
+// stub of one slice, the list of slices the campaign has used (kept by the
+// workspace, table campaign_slices, filled by CampaignDispatch.enqueue
+// through workspace.noteSlice), and notifyCampaign, which the campaign
+// routes call after every transition or edit.
+
+import { SHARD_COUNT } from './shards.js';
+import { PACED_SLICE } from './dispatch.js';
+
+/** The CampaignDispatch stub of `key`'s slice `slice` (binding DISPATCH, name `${key}/${slice}`). */
+export function dispatchStub(env, key, slice) {
+  return env.DISPATCH.get(env.DISPATCH.idFromName(`${key}/${slice}`));
+}
+
+/** The workspace object's stub. */
+export function workspaceStub(env) {
+  return env.WORKSPACE.get(env.WORKSPACE.idFromName('workspace'));
+}
+
+/** Every slice name a campaign can have, in the order pages walk them. */
+export const ALL_SLICES = [...Array.from({ length: SHARD_COUNT }, (_, i) => String(i)), PACED_SLICE];
+
+/**
+ * The slices `key` has used, in ALL_SLICES order (the order deliveries are
+ * paged in). Asks the workspace (campaignSlices); slice names it lists
+ * that are not ours are ignored.
+ */
+export async function slicesOf(env, key) {
+  const listed = new Set((await workspaceStub(env).campaignSlices(key)).map(String));
+  return ALL_SLICES.filter((s) => listed.has(s));
+}
+
+/**
+ * Tells every slice of campaign `key` its new status and version:
+ * paused holds what was not dispatched, running continues, ended cancels
+ * what was not dispatched. Resolves when every slice has taken it.
+ */
+export async function notifyCampaign(env, key, { status, version }) {
+  const slices = await slicesOf(env, key);
+  const answers = await Promise.all(slices.map((s) => dispatchStub(env, key, s).control({ status, version })));
+  return { slices: slices.length, cancelled: answers.reduce((n, a) => n + (a?.cancelled ?? 0), 0) };
+}
+
+/** Σ deliveryCounts() over the campaign's slices (same shape). */
+export async function campaignDeliveryCounts(env, key) {
+  const slices = await slicesOf(env, key);
+  const total = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 } };
+  for (const c of await Promise.all(slices.map((s) => dispatchStub(env, key, s).deliveryCounts()))) {
+    for (const k of ['sent', 'delivered', 'failed', 'pending', 'retried', 'cancelled']) total[k] += c[k];
+    total.suppressed.personalization += c.suppressed.personalization;
+  }
+  return total;
+}

@@ -1,0 +1,347 @@
+// UserShard: a SQLite-backed Durable Object holding one shard of the users
+// (see shards.js for which): their profiles, their events and their send
+// ledger, so a per-user check-and-record is one transaction in one object.
+//
+// Tables (a contract with the campaign code, see /work/plan/INTERFACES.md):
+//   users(id, properties JSON, created_at, updated_at, last_seen_at)   times: ms
+//   events(seq, user_id, key, properties JSON|null, at)   + (user_id, key, at), (at)
+//   ledger(user_id, campaign, at, delivery_id)   + (user_id, at); written by the campaign code
+// and the summary GET /v1/properties reads, kept up to date at ingestion so
+// that listing never scans the rows:
+//   summary_user_props(name, type, seen, example)
+//   summary_event_keys(key, count)                 count = events kept now
+//   summary_event_props(key, name, type, seen, example)
+//
+// Events are kept EVENT_RETENTION_MS (90 days) after their `at`; the
+// object's alarm deletes older rows once a day (PRUNE_EVERY_MS), and reads
+// ignore them before then.
+//
+// Every RPC method takes and returns plain values; times are ms since the
+// epoch. Input has been checked by the route (audiences.js) before it gets
+// here: ids, keys, sizes, types.
+
+import { DurableObject } from 'cloudflare:workers';
+import { getEngine } from './engine.js';
+import { foldProperties } from './property_summary.js';
+import { propertiesSizeProblem } from './audience_bounds.js';
+import { EVENT_RETENTION_MS, readMembers } from './shard_members.js';
+import * as sends from './shard_sends.js';
+import * as triggers from './shard_triggers.js';
+
+/** How often the pruning alarm runs. */
+export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
+/** Rows deleted per pruning transaction (bounded work per step). */
+const PRUNE_CHUNK = 5000;
+/** Users evaluated per engine call during an estimate. */
+const ESTIMATE_CHUNK = 512;
+/** Sends GET /v1/users/:id lists (the most recent). */
+export const MAX_LISTED_SENDS = 1000;
+
+/** Sets an own enumerable property, even one named "__proto__". */
+function setOwn(object, name, value) {
+  Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+export class UserShard extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS users (
+        id TEXT PRIMARY KEY,
+        properties TEXT NOT NULL,
+        created_at INTEGER,
+        updated_at INTEGER,
+        last_seen_at INTEGER
+      );
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY,
+        user_id TEXT,
+        key TEXT,
+        properties TEXT,
+        at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS events_user_key_at ON events (user_id, key, at);
+      CREATE INDEX IF NOT EXISTS events_at ON events (at);
+      CREATE TABLE IF NOT EXISTS ledger (user_id TEXT, campaign TEXT, at INTEGER, delivery_id TEXT);
+      CREATE INDEX IF NOT EXISTS ledger_user_at ON ledger (user_id, at);
+      CREATE TABLE IF NOT EXISTS summary_user_props (
+        name TEXT NOT NULL, type TEXT NOT NULL, seen INTEGER NOT NULL, example TEXT,
+        PRIMARY KEY (name, type)
+      );
+      CREATE TABLE IF NOT EXISTS summary_event_keys (key TEXT PRIMARY KEY, count INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS summary_event_props (
+        key TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, seen INTEGER NOT NULL, example TEXT,
+        PRIMARY KEY (key, name, type)
+      );
+    `);
+    this.pruneArmed = false;
+    // Campaign sends (shard_sends.js): its tables, and an alarm soon when a
+    // crash left accepted messages in the outbox.
+    sends.createSendTables(this.sql);
+    ctx.blockConcurrencyWhile(() => sends.armIfOutbox(this));
+    // Event-campaign triggers (shard_triggers.js): crash leftovers run soon.
+    triggers.createTriggerTables(this.sql);
+    ctx.blockConcurrencyWhile(() => triggers.armIfTriggers(this));
+  }
+
+  // ---- ingestion ------------------------------------------------------------
+
+  /**
+   * Upserts profiles: `users` is [{ index, id, properties }] (index: the
+   * item's position in the caller's list, for problem fields). Properties
+   * merge into the stored ones name by name; a name set to null is removed.
+   * A merged profile over the bounds refuses the whole call (nothing is
+   * written) with problems naming `users[<index>].properties`.
+   * With `dryRun`, only checks. Returns { ok: true, created, updated } or { ok: false, problems }.
+   */
+  async upsertUsers(users, nowMs, { dryRun = false } = {}) {
+    return this.ctx.storage.transactionSync(() => {
+      const merged = new Map();
+      const problems = [];
+      for (const u of users) {
+        let cur = merged.get(u.id);
+        if (!cur) {
+          const [row] = this.sql.exec('SELECT properties FROM users WHERE id = ?', u.id).toArray();
+          cur = { exists: row !== undefined, properties: row ? JSON.parse(row.properties) : {} };
+          merged.set(u.id, cur);
+        }
+        for (const name in u.properties ?? {}) {
+          const value = u.properties[name];
+          if (value === null) delete cur.properties[name];
+          else setOwn(cur.properties, name, value);
+        }
+        cur.text = JSON.stringify(cur.properties);
+        const p = propertiesSizeProblem(cur.properties, `users[${u.index}].properties`, cur.text);
+        if (p) problems.push(p);
+      }
+      if (problems.length) return { ok: false, problems };
+      if (dryRun) return { ok: true, created: 0, updated: 0 };
+      let created = 0;
+      for (const [id, cur] of merged) {
+        if (!cur.exists) created++;
+        this.sql.exec(
+          `INSERT INTO users (id, properties, created_at, updated_at, last_seen_at) VALUES (?, ?, ?, ?, NULL)
+           ON CONFLICT (id) DO UPDATE SET properties = excluded.properties, updated_at = excluded.updated_at`,
+          id, cur.text, nowMs, nowMs,
+        );
+      }
+      const seen = new Map();
+      for (const u of users) {
+        const set = {};
+        for (const name in u.properties ?? {}) if (u.properties[name] !== null) setOwn(set, name, u.properties[name]);
+        foldProperties(set, seen);
+      }
+      for (const e of seen.values()) {
+        this.sql.exec(
+          `INSERT INTO summary_user_props (name, type, seen, example) VALUES (?, ?, ?, ?)
+           ON CONFLICT (name, type) DO UPDATE SET seen = seen + excluded.seen, example = coalesce(example, excluded.example)`,
+          e.name, e.type, e.seen, e.example,
+        );
+      }
+      return { ok: true, created, updated: merged.size - created };
+    });
+  }
+
+  /**
+   * Stores events: `events` is [{ userId, key, properties (JSON text or
+   * null), at (ms) }]; `summary` is the batch's fold for GET /v1/properties
+   * ({ keys: [[key, count]], props: [[key, name, type, seen, example]] }).
+   * An unknown user is created with no properties; last_seen_at becomes the
+   * latest `at` seen. One transaction. Returns { accepted, triggered }.
+   * An event may carry `campaigns`: the keys of running event campaigns it
+   * triggers (`snapshots` holds theirs); the triggers are recorded in the
+   * same transaction and run right after it (shard_triggers.js);
+   * `triggered` counts the messages they accepted.
+   */
+  async addEvents(events, summary, nowMs, snapshots = null) {
+    await this.armPruning(nowMs);
+    const triggerSeqs = [];
+    const stored = this.ctx.storage.transactionSync(() => {
+      const latest = new Map();
+      for (const e of events) latest.set(e.userId, Math.max(latest.get(e.userId) ?? -Infinity, e.at));
+      for (const [id, at] of latest) {
+        this.sql.exec(
+          `INSERT INTO users (id, properties, created_at, updated_at, last_seen_at) VALUES (?, '{}', ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET last_seen_at = max(coalesce(last_seen_at, excluded.last_seen_at), excluded.last_seen_at)`,
+          id, nowMs, nowMs, at,
+        );
+      }
+      for (const e of events) {
+        if (e.campaigns?.length) {
+          const { seq } = this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq', e.userId, e.key, e.properties, e.at).one();
+          triggers.recordTriggers(this.sql, seq, e.campaigns);
+          triggerSeqs.push(seq);
+        } else {
+          this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)', e.userId, e.key, e.properties, e.at);
+        }
+      }
+      for (const [key, count] of summary.keys) {
+        this.sql.exec(
+          'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
+          key, count,
+        );
+      }
+      for (const [key, name, type, seen, example] of summary.props) {
+        this.sql.exec(
+          `INSERT INTO summary_event_props (key, name, type, seen, example) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (key, name, type) DO UPDATE SET seen = seen + excluded.seen, example = coalesce(example, excluded.example)`,
+          key, name, type, seen, example,
+        );
+      }
+      return { accepted: events.length };
+    });
+    const triggered = await triggers.runTriggers(this, triggerSeqs, snapshots ?? {});
+    return { ...stored, triggered };
+  }
+
+  // ---- reads ------------------------------------------------------------------
+
+  /**
+   * One user: { id, properties, createdAt, updatedAt, lastSeenAt, sends:
+   * [{ campaign, at }] } (the latest MAX_LISTED_SENDS sends, oldest first),
+   * or null when the user is unknown.
+   */
+  async getUser(id) {
+    const [row] = this.sql.exec('SELECT * FROM users WHERE id = ?', id).toArray();
+    if (!row) return null;
+    const sends = this.sql
+      .exec('SELECT campaign, at FROM ledger WHERE user_id = ? ORDER BY at DESC LIMIT ?', id, MAX_LISTED_SENDS)
+      .toArray()
+      .reverse()
+      .map((s) => ({ campaign: s.campaign, at: s.at }));
+    return {
+      id: row.id,
+      properties: JSON.parse(row.properties),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      lastSeenAt: row.last_seen_at,
+      sends,
+    };
+  }
+
+  /**
+   * Forgets a user: profile, events and ledger rows, in one transaction
+   * (the event counts of GET /v1/properties drop with them). Returns true
+   * when the user existed.
+   */
+  async deleteUser(id) {
+    return this.ctx.storage.transactionSync(() => {
+      const [row] = this.sql.exec('SELECT id FROM users WHERE id = ?', id).toArray();
+      if (!row) return false;
+      const counts = this.sql.exec('SELECT key, count(*) AS n FROM events WHERE user_id = ? GROUP BY key', id).toArray();
+      this.dropEventCounts(counts);
+      this.sql.exec('DELETE FROM events WHERE user_id = ?', id);
+      this.sql.exec('DELETE FROM ledger WHERE user_id = ?', id);
+      this.sql.exec('DELETE FROM users WHERE id = ?', id);
+      return true;
+    });
+  }
+
+  /**
+   * This shard's part of GET /v1/properties:
+   * { user: [{ name, type, seen, example }], events: [{ key, count, properties: [{ name, type, seen, example }] }] }
+   * (examples as JSON text, or null).
+   */
+  async propertySummary() {
+    const user = this.sql.exec('SELECT name, type, seen, example FROM summary_user_props').toArray();
+    const events = new Map();
+    for (const { key, count } of this.sql.exec('SELECT key, count FROM summary_event_keys')) events.set(key, { key, count, properties: [] });
+    for (const p of this.sql.exec('SELECT key, name, type, seen, example FROM summary_event_props')) {
+      events.get(p.key)?.properties.push({ name: p.name, type: p.type, seen: p.seen, example: p.example });
+    }
+    return { user: user.map((u) => ({ ...u })), events: [...events.values()] };
+  }
+
+  /**
+   * This shard's members of `rule` at `nowMs`, decided by the engine's
+   * compiled cohort on members read in chunks of ESTIMATE_CHUNK users (only
+   * the event rows the rule needs). Returns { ok: true, users, sample: the
+   * first `sampleSize` matching ids in id order } or { ok: false, problems }.
+   */
+  async estimate(rule, nowMs, sampleSize = 10) {
+    const engine = await getEngine();
+    const compiled = engine.compileCohort(rule);
+    if (!compiled.ok) return { ok: false, problems: compiled.problems };
+    const cohort = compiled.cohort;
+    try {
+      const needs = cohort.needs(nowMs);
+      const columns = needs.properties ? 'id, properties' : 'id';
+      let users = 0;
+      const sample = [];
+      let after = null;
+      for (;;) {
+        const rows = after === null
+          ? this.sql.exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK).toArray()
+          : this.sql.exec(`SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, ESTIMATE_CHUNK).toArray();
+        if (rows.length === 0) break;
+        const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
+        const matched = cohort.matchBatch(members, nowMs);
+        for (let i = 0; i < members.length; i++) {
+          if (!matched[i]) continue;
+          users++;
+          if (sample.length < sampleSize) sample.push(members[i].id);
+        }
+        after = rows[rows.length - 1].id;
+      }
+      return { ok: true, users, sample };
+    } finally {
+      cohort.dispose?.();
+    }
+  }
+
+  // ---- retention --------------------------------------------------------------
+
+  /** Makes sure the pruning alarm is set (once per object lifetime it checks storage). */
+  async armPruning(nowMs) {
+    if (this.pruneArmed) return;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nowMs + PRUNE_EVERY_MS);
+    this.pruneArmed = true;
+  }
+
+  /** Deletes events older than the retention, PRUNE_CHUNK rows per transaction, then re-arms. */
+  async alarm() {
+    await triggers.triggersAlarm(this);
+    await sends.sendsAlarm(this);
+    const cutoff = Date.now() - EVENT_RETENTION_MS;
+    for (;;) {
+      const deleted = this.ctx.storage.transactionSync(() => {
+        const pick = 'SELECT seq FROM events WHERE at < ? ORDER BY at, seq LIMIT ?';
+        const rows = this.sql.exec(`SELECT key FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK).toArray();
+        const counts = new Map();
+        for (const { key } of rows) counts.set(key, (counts.get(key) ?? 0) + 1);
+        this.dropEventCounts([...counts].map(([key, n]) => ({ key, n })));
+        this.sql.exec(`DELETE FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK);
+        return rows.length;
+      });
+      if (deleted < PRUNE_CHUNK) break;
+    }
+    const next = Date.now() + PRUNE_EVERY_MS;
+    const cur = await this.ctx.storage.getAlarm();
+    // sendsAlarm may have asked for an earlier wake (outbox leftovers).
+    if (cur === null || cur <= Date.now() || cur > next) await this.ctx.storage.setAlarm(next);
+    this.pruneArmed = true;
+  }
+
+  /** Lowers the kept-event counts by [{ key, n }]. */
+  dropEventCounts(counts) {
+    for (const { key, n } of counts) this.sql.exec('UPDATE summary_event_keys SET count = max(0, count - ?) WHERE key = ?', n, key);
+  }
+
+  // ---- campaign sends (edge-dispatch: shard_sends.js) -------------------------
+
+  /** Check-and-record of a trigger's candidates; see shard_sends.js. */
+  async campaignCandidates(args) {
+    return sends.campaignCandidates(this, args);
+  }
+
+  /** { targeted, accepted, suppressed: { reason: count } } of campaign `key` in this shard. */
+  async campaignCounts(key) {
+    return sends.campaignCounts(this, key);
+  }
+
+  /** Who was sent campaign `key`: ledger rows after rowid `after`. */
+  async exposures(key, after = 0, limit = 100) {
+    return sends.exposures(this, key, after, limit);
+  }
+}

@@ -1,0 +1,506 @@
+// The user shard's side of a campaign send: which of this shard's users
+// get a message, recorded atomically with the checks, and the hand-off of
+// the accepted messages to the campaign's CampaignDispatch objects.
+//
+// For each candidate, in DESIGN.md's order, every decision the engine's:
+//   not_in_cohort      CompiledCohort.matchBatch on the members read here
+//   already_sent /     engine.fatigueBatch over each user's ledger rows
+//   resend_period /
+//   frequency_cap
+//   personalization    CompiledWebhook.renderBatch refused this user
+// A candidate that passes gets, in the SAME SQLite transaction as its
+// checks, a ledger row (so the next check, of any campaign, sees it: two
+// campaigns racing for a user's last cap slot never both get it), an outbox
+// row and its decision row; the per-campaign counts grow in that
+// transaction too. The shard is one Durable Object, so calls never
+// interleave inside a transaction.
+//
+// Tables (besides users/events/ledger, see shard.js):
+//   campaign_counts(campaign, reason, count)  reason: targeted, accepted, or a suppression reason
+//   campaign_decisions(campaign, trigger, user_id, outcome, at)
+//       idempotency: a trigger (run, event, API dispatch) repeated after a
+//       crash answers the stored outcome and sends nothing more; kept
+//       DECISIONS_KEPT_MS (longer than the API's 24 h idempotency window)
+//   campaign_outbox(seq, campaign, slice, status, version, item JSON)
+//       accepted messages not yet acknowledged by their CampaignDispatch;
+//       forwarded after the commit, and by the shard's alarm after a crash
+//
+// Candidates are processed CANDIDATE_CHUNK users per transaction (memory
+// stays bounded for a big shard); idempotency per (trigger, user) makes the
+// chunks as safe as one transaction: a crash between two re-runs only the
+// users not yet decided.
+
+import { getEngine, engineOptions } from './engine.js';
+import { readMembers } from './shard_members.js';
+import { shardIndexFor } from './shards.js';
+import { dispatchStub, workspaceStub } from './dispatch_control.js';
+import { PACED_SLICE } from './dispatch.js';
+
+/** Users decided per transaction. */
+export const CANDIDATE_CHUNK = 1000;
+/** Messages per enqueue call to a CampaignDispatch. */
+export const OUTBOX_CHUNK = 500;
+/** How long decision rows (the idempotency record) are kept. */
+export const DECISIONS_KEPT_MS = 48 * 60 * 60 * 1000;
+/** When a forward fails, the alarm tries again this much later. */
+export const FORWARD_RETRY_MS = 2_000;
+/** Sample user ids kept per refusal code in an audience check. */
+const SAMPLE_SIZE = 10;
+/** Suppression reasons, in the order they are checked. */
+export const REASONS = ['not_in_cohort', 'already_sent', 'resend_period', 'frequency_cap', 'personalization'];
+
+/** Creates this file's tables (idempotent; called by the shard's constructor). */
+export function createSendTables(sql) {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS campaign_counts (
+      campaign TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL,
+      PRIMARY KEY (campaign, reason)
+    );
+    CREATE TABLE IF NOT EXISTS campaign_decisions (
+      campaign TEXT NOT NULL, trigger TEXT NOT NULL, user_id TEXT NOT NULL, outcome TEXT NOT NULL, at INTEGER NOT NULL,
+      PRIMARY KEY (campaign, trigger, user_id)
+    );
+    CREATE INDEX IF NOT EXISTS campaign_decisions_at ON campaign_decisions (at);
+    CREATE TABLE IF NOT EXISTS campaign_outbox (
+      seq INTEGER PRIMARY KEY, campaign TEXT NOT NULL, slice TEXT NOT NULL,
+      status TEXT NOT NULL, version INTEGER NOT NULL, item TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign);
+  `);
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The delay of an event send ({ value, unit }) applied by the engine's calendar. */
+function notBeforeOf(engine, snapshot, trigger) {
+  if (Number.isFinite(trigger.notBeforeMs)) return trigger.notBeforeMs;
+  const delay = snapshot.send?.type === 'event' ? snapshot.send.delay : null;
+  if (delay && Number(delay.value) > 0) return engine.addPeriod(trigger.sendAtMs, delay.value, delay.unit);
+  return trigger.sendAtMs;
+}
+
+/**
+ * The candidates of a trigger as rounds of [{ userId, properties? }]: round k
+ * holds the k-th occurrence of each user id (an API call may name a user
+ * twice; the second is judged after the first is recorded, by the engine's
+ * duplicate rule). Schedules have no list: null (every user of the shard).
+ */
+function candidateRounds(trigger) {
+  let list = null;
+  if (Array.isArray(trigger.recipients)) list = trigger.recipients.map((r) => ({ userId: r.userId, properties: r.properties }));
+  else if (Array.isArray(trigger.userIds)) list = trigger.userIds.map((userId) => ({ userId }));
+  if (list === null) return null;
+  const rounds = [];
+  const seen = new Map();
+  for (const c of list) {
+    const k = seen.get(c.userId) ?? 0;
+    seen.set(c.userId, k + 1);
+    (rounds[k] ??= []).push(c);
+  }
+  return rounds;
+}
+
+/**
+ * What a shard needs for one call: engine, compiled cohort and webhook,
+ * fatigue policy. `dispose()` frees the compiled handles.
+ */
+async function prepare(shard, snapshot, trigger) {
+  const engine = await getEngine();
+  let cohort = null;
+  if (snapshot.cohortRule) {
+    const c = engine.compileCohort(snapshot.cohortRule);
+    if (!c.ok) return { error: { ok: false, code: 'invalid_rule', problems: c.problems } };
+    cohort = c.cohort;
+  }
+  const compiled = engine.compile(snapshot.webhook, engineOptions(shard.env));
+  const frequencyCapping = snapshot.fatigue?.frequencyCapping === true;
+  let rules = [];
+  if (frequencyCapping) {
+    const given = trigger.rules ?? snapshot.frequencyRules ?? (await workspaceStub(shard.env).frequencyRules());
+    rules = Array.isArray(given) ? given : (given?.rules ?? []);
+  }
+  return {
+    engine,
+    cohort,
+    needs: cohort ? cohort.needs(trigger.sendAtMs) : { properties: true, events: [] },
+    // A webhook that does not compile refuses every user (personalization).
+    webhook: compiled.ok ? compiled.webhook : null,
+    compileProblems: compiled.ok ? [] : compiled.problems,
+    policy: { campaign: snapshot.key, resend: snapshot.fatigue?.resend ?? null, frequencyCapping, rules },
+    dispose() {
+      cohort?.dispose?.();
+      if (compiled.ok) compiled.webhook.dispose?.();
+    },
+  };
+}
+
+/**
+ * Decides one chunk of users (rows: [{ id, properties (JSON text) }] plus
+ * `override` properties and `round`), inside the caller's transaction.
+ * `scheduled`: users not in the cohort are not candidates (a schedule's
+ * candidates ARE the cohort); otherwise they count as not_in_cohort.
+ * Returns [{ id, outcome, request?, context?, problems?, warnings? }] for the candidates.
+ */
+function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
+  const { sql } = shard;
+  const at = trigger.sendAtMs;
+  const members = readMembers(sql, rows, prep.needs, at, { range: scheduled });
+  const inCohort = prep.cohort ? prep.cohort.matchBatch(members, at) : members.map(() => true);
+  const out = [];
+  const judged = [];
+  rows.forEach((row, i) => {
+    if (!inCohort[i]) {
+      if (!scheduled) out.push({ id: row.id, outcome: 'not_in_cohort' });
+      return;
+    }
+    const entry = { id: row.id, row };
+    out.push(entry);
+    judged.push(entry);
+  });
+  if (judged.length === 0) return out;
+  const ledgers = judged.map((e) =>
+    sql.exec('SELECT campaign, at FROM ledger WHERE user_id = ? ORDER BY at', e.id).toArray().map((l) => ({ campaign: l.campaign, at: l.at })),
+  );
+  const reasons = prep.engine.fatigueBatch(prep.policy, ledgers, at);
+  const toRender = [];
+  judged.forEach((e, i) => {
+    if (reasons[i] !== 'ok') {
+      e.outcome = reasons[i];
+      return;
+    }
+    const stored = e.row.properties ? JSON.parse(e.row.properties) : {};
+    const properties = isObject(e.row.override) ? { ...stored, ...e.row.override } : stored;
+    e.context = { user: { id: e.id, properties } };
+    if (trigger.event) {
+      // API sends: the call's properties, overridden by the recipient's.
+      const own = trigger.kind === 'api' && isObject(e.row.override) ? e.row.override : null;
+      e.context.event = { key: trigger.event.key, properties: own ? { ...(trigger.event.properties ?? {}), ...own } : (trigger.event.properties ?? {}) };
+    }
+    toRender.push(e);
+  });
+  const rendered = prep.webhook ? prep.webhook.renderBatch(toRender.map((e) => e.context)) : toRender.map(() => ({ ok: false, problems: prep.compileProblems }));
+  toRender.forEach((e, i) => {
+    const r = rendered[i];
+    if (r.ok) {
+      e.outcome = 'ok';
+      e.request = r.request;
+      e.warnings = r.warnings;
+    } else {
+      e.outcome = 'personalization';
+      e.problems = r.problems;
+    }
+  });
+  return out;
+}
+
+/** Adds `n` to campaign_counts (campaign, reason). */
+function bump(sql, campaign, reason, n) {
+  if (n === 0) return;
+  sql.exec(
+    'INSERT INTO campaign_counts (campaign, reason, count) VALUES (?, ?, ?) ON CONFLICT (campaign, reason) DO UPDATE SET count = count + excluded.count',
+    campaign, reason, n,
+  );
+}
+
+/**
+ * Records decided candidates (inside the caller's transaction): decision
+ * rows, ledger and outbox rows for the accepted, counts. `triggerKey`
+ * names the trigger (and the round of a repeated recipient).
+ */
+function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore) {
+  const { sql } = shard;
+  const key = snapshot.key;
+  const tally = {};
+  for (const d of decided) {
+    tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
+    sql.exec(
+      'INSERT INTO campaign_decisions (campaign, trigger, user_id, outcome, at) VALUES (?, ?, ?, ?, ?)',
+      key, triggerKey, d.id, d.outcome, Date.now(),
+    );
+    if (d.outcome !== 'ok') continue;
+    const dedupe = `${triggerKey}/${d.id}`;
+    sql.exec('INSERT INTO ledger (user_id, campaign, at, delivery_id) VALUES (?, ?, ?, ?)', d.id, key, trigger.sendAtMs, dedupe);
+    sql.exec(
+      'INSERT INTO campaign_outbox (campaign, slice, status, version, item) VALUES (?, ?, ?, ?, ?)',
+      key, slice, snapshot.status ?? 'running', snapshot.version ?? 0,
+      JSON.stringify({ dedupe, userId: d.id, context: d.context, notBefore }),
+    );
+  }
+  bump(sql, key, 'targeted', decided.length);
+  for (const [outcome, n] of Object.entries(tally)) bump(sql, key, outcome === 'ok' ? 'accepted' : outcome, n);
+}
+
+/** Outcomes stored earlier for (campaign, triggerKey) among `ids`: Map id → outcome. */
+function storedOutcomes(sql, campaign, triggerKey, ids) {
+  const found = new Map();
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    const rows = sql.exec(
+      `SELECT user_id, outcome FROM campaign_decisions WHERE campaign = ? AND trigger = ? AND user_id IN (${part.map(() => '?').join(',')})`,
+      campaign, triggerKey, ...part,
+    );
+    for (const r of rows) found.set(r.user_id, r.outcome);
+  }
+  return found;
+}
+
+/** Reads user rows [{ id, properties }] for `ids` (missing users are absent). */
+function userRows(sql, ids) {
+  const rows = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    rows.push(...sql.exec(`SELECT id, properties FROM users WHERE id IN (${part.map(() => '?').join(',')})`, ...part).toArray());
+  }
+  return rows;
+}
+
+/**
+ * shard.campaignCandidates({ snapshot, trigger, dryRun }): see the file
+ * header and /work/plan/INTERFACES.md. `shard` is the UserShard
+ * ({ sql, ctx, env }). Returns { ok: true, accepted, suppressed: { reason:
+ * count } }, or with dryRun the audience-check figures of this shard.
+ */
+export async function campaignCandidates(shard, { snapshot, trigger, dryRun = false }) {
+  const prep = await prepare(shard, snapshot, trigger);
+  if (prep.error) return prep.error;
+  try {
+    if (dryRun) return audienceCheck(shard, prep, snapshot, { ...trigger, kind: 'schedule' });
+    const notBefore = notBeforeOf(prep.engine, snapshot, trigger);
+    const paced = Number(snapshot.rateLimit?.perMinute ?? 0) > 0;
+    const answer = { ok: true, accepted: 0, suppressed: {} };
+    const count = (outcome) => {
+      if (outcome === 'ok') answer.accepted++;
+      else answer.suppressed[outcome] = (answer.suppressed[outcome] ?? 0) + 1;
+    };
+    const rounds = candidateRounds(trigger);
+    if (rounds === null) {
+      // A schedule: every user of this shard, in id order, chunk by chunk.
+      let after = null;
+      for (;;) {
+        const rows = after === null
+          ? shard.sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', CANDIDATE_CHUNK).toArray()
+          : shard.sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, CANDIDATE_CHUNK).toArray();
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1].id;
+        decideAndRecord(shard, prep, snapshot, trigger, String(trigger.id), rows, { scheduled: true, paced, notBefore, count });
+      }
+    } else {
+      rounds.forEach((round, k) => {
+        const triggerKey = k === 0 ? String(trigger.id) : `${trigger.id}#${k}`;
+        for (let i = 0; i < round.length; i += CANDIDATE_CHUNK) {
+          const part = round.slice(i, i + CANDIDATE_CHUNK);
+          shard.ctx.storage.transactionSync(() => {
+            // A recipient who is not a stored user is created, as an event does.
+            const now = Date.now();
+            for (const c of part) {
+              shard.sql.exec("INSERT OR IGNORE INTO users (id, properties, created_at, updated_at, last_seen_at) VALUES (?, '{}', ?, ?, NULL)", c.userId, now, now);
+            }
+            const byId = new Map(userRows(shard.sql, part.map((c) => c.userId)).map((r) => [r.id, r]));
+            const rows = part.map((c) => ({ ...byId.get(c.userId), override: c.properties }));
+            decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { scheduled: false, paced, notBefore, count, inTransaction: true });
+          });
+        }
+      });
+    }
+    await forwardOutbox(shard);
+    return answer;
+  } finally {
+    prep.dispose();
+  }
+}
+
+/** One chunk: skip users already decided for this trigger, decide the rest, record, count. */
+function decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { scheduled, paced, notBefore, count, inTransaction = false }) {
+  const work = () => {
+    const stored = storedOutcomes(shard.sql, snapshot.key, triggerKey, rows.map((r) => r.id));
+    for (const outcome of stored.values()) count(outcome);
+    const fresh = rows.filter((r) => !stored.has(r.id));
+    if (fresh.length === 0) return;
+    const decided = decideChunk(shard, prep, snapshot, trigger, fresh, { scheduled });
+    const slice = paced ? PACED_SLICE : String(shardIndexFor(fresh[0].id));
+    record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore);
+    for (const d of decided) count(d.outcome);
+  };
+  if (inTransaction) work();
+  else shard.ctx.storage.transactionSync(work);
+}
+
+/**
+ * Audience check of this shard (nothing recorded): the cohort's members
+ * now are the candidates; fatigue and personalization as a send would
+ * decide them. Fallback counts come from the engine: a probe webhook that
+ * renders each variable with a sentinel fallback tells which users would
+ * get that variable's fallback; `missing_value` warnings name the
+ * variables without a fallback that would render empty.
+ */
+function audienceCheck(shard, prep, snapshot, trigger) {
+  const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: {} };
+  const probe = fallbackProbe(prep.engine, snapshot.webhook, shard.env);
+  try {
+    let after = null;
+    for (;;) {
+      const rows = after === null
+        ? shard.sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', CANDIDATE_CHUNK).toArray()
+        : shard.sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, CANDIDATE_CHUNK).toArray();
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1].id;
+      const decided = decideChunk(shard, prep, snapshot, trigger, rows, { scheduled: true });
+      const sent = [];
+      for (const d of decided) {
+        out.candidates++;
+        if (d.outcome === 'ok') {
+          out.wouldSend++;
+          sent.push(d);
+          for (const w of d.warnings ?? []) {
+            if (w.code !== 'missing_value') continue;
+            const name = /^(\S+) has no value/.exec(w.message)?.[1] ?? w.field;
+            out.fallbacks[name] = (out.fallbacks[name] ?? 0) + 1;
+          }
+        } else if (d.outcome === 'personalization') {
+          const code = (d.problems ?? []).find((p) => p.severity === 'error')?.code ?? 'personalization';
+          const r = (out.refused[code] ??= { count: 0, sample: [] });
+          r.count++;
+          if (r.sample.length < SAMPLE_SIZE) r.sample.push(d.id);
+        } else {
+          out.suppressed[d.outcome] = (out.suppressed[d.outcome] ?? 0) + 1;
+        }
+      }
+      if (probe && sent.length) {
+        const results = probe.webhook.renderBatch(sent.map((d) => d.context));
+        results.forEach((r) => {
+          if (!r.ok) return;
+          const values = JSON.parse(r.request.body);
+          probe.names.forEach((name, i) => {
+            if (values[i] === probe.sentinel) out.fallbacks[name] = (out.fallbacks[name] ?? 0) + 1;
+          });
+        });
+      }
+    }
+    return { ok: true, ...out };
+  } finally {
+    probe?.webhook.dispose?.();
+  }
+}
+
+/**
+ * A webhook whose body is a JSON list with one string per variable of
+ * `spec` that has a fallback: the variable with a sentinel as its fallback.
+ * Rendering it asks the engine which users' values take the fallback
+ * (missing, nil, false, empty), without restating that rule here.
+ * Returns { webhook, names, sentinel } or null when no variable has one.
+ */
+function fallbackProbe(engine, spec, env) {
+  const vars = engine.variables(spec).filter((v) => v.fallback !== null);
+  if (vars.length === 0) return null;
+  const sentinel = '~hookcast-fallback-probe~';
+  const seen = new Set();
+  const names = [];
+  const parts = [];
+  for (const v of vars) {
+    const expr = `${v.source}${v.name.startsWith('[') ? '' : '.'}${v.name}`;
+    if (seen.has(expr)) continue;
+    seen.add(expr);
+    names.push(expr);
+    parts.push(`"{{ ${expr} | default: "${sentinel}" }}"`);
+  }
+  const c = engine.compile({ url: 'https://fallback-probe.example/', method: 'POST', body: `[${parts.join(',')}]` }, engineOptions(env));
+  return c.ok ? { webhook: c.webhook, names, sentinel } : null;
+}
+
+/**
+ * Hands outbox rows to their CampaignDispatch objects, OUTBOX_CHUNK at a
+ * time, deleting each chunk once the object has stored it. One forward runs
+ * per shard at a time (a second call waits for it and runs again). On a
+ * failure the rows stay and the shard's alarm tries again.
+ */
+export async function forwardOutbox(shard) {
+  if (shard.forwarding) {
+    shard.forwardAgain = true;
+    return shard.forwarding;
+  }
+  shard.forwarding = (async () => {
+    try {
+      do {
+        shard.forwardAgain = false;
+        for (;;) {
+          const rows = shard.sql.exec('SELECT seq, campaign, slice, status, version, item FROM campaign_outbox ORDER BY seq LIMIT ?', OUTBOX_CHUNK * 4).toArray();
+          if (rows.length === 0) break;
+          const groups = new Map();
+          for (const r of rows) {
+            const k = `${r.campaign}\u0000${r.slice}`;
+            if (!groups.has(k)) groups.set(k, []);
+            groups.get(k).push(r);
+          }
+          for (const group of groups.values()) {
+            for (let i = 0; i < group.length; i += OUTBOX_CHUNK) {
+              const part = group.slice(i, i + OUTBOX_CHUNK);
+              const last = part[part.length - 1];
+              await dispatchStub(shard.env, last.campaign, last.slice).enqueue({
+                key: last.campaign,
+                slice: last.slice,
+                status: last.status,
+                version: last.version,
+                items: part.map((r) => JSON.parse(r.item)),
+              });
+              shard.sql.exec(`DELETE FROM campaign_outbox WHERE seq IN (${part.map(() => '?').join(',')})`, ...part.map((r) => r.seq));
+            }
+          }
+        }
+      } while (shard.forwardAgain);
+    } catch (e) {
+      console.error('hookcast: outbox forward failed; the alarm retries', e?.message ?? e);
+      await armSooner(shard, Date.now() + FORWARD_RETRY_MS);
+    } finally {
+      shard.forwarding = null;
+    }
+  })();
+  return shard.forwarding;
+}
+
+/** Sets the shard's alarm to `at` unless it is already set no later. */
+async function armSooner(shard, at) {
+  const cur = await shard.ctx.storage.getAlarm();
+  if (cur === null || cur > at) await shard.ctx.storage.setAlarm(at);
+}
+
+/**
+ * The shard alarm's part for sends: forwards outbox leftovers (a crash
+ * between commit and hand-off), forgets decisions older than
+ * DECISIONS_KEPT_MS, and keeps the alarm soon while rows remain.
+ */
+export async function sendsAlarm(shard) {
+  shard.sql.exec('DELETE FROM campaign_decisions WHERE at < ?', Date.now() - DECISIONS_KEPT_MS);
+  await forwardOutbox(shard);
+  const [{ n }] = shard.sql.exec('SELECT count(*) AS n FROM campaign_outbox').toArray();
+  if (n > 0) await armSooner(shard, Date.now() + FORWARD_RETRY_MS);
+}
+
+/** Arms the alarm when the outbox holds rows (after a restart, before any new send). */
+export async function armIfOutbox(shard) {
+  const [{ n }] = shard.sql.exec('SELECT count(*) AS n FROM campaign_outbox').toArray();
+  if (n > 0) await armSooner(shard, Date.now());
+}
+
+/** campaign_counts of `key`: { targeted, accepted, suppressed: { reason: count } }. */
+export function campaignCounts(shard, key) {
+  const out = { targeted: 0, accepted: 0, suppressed: {} };
+  for (const r of shard.sql.exec('SELECT reason, count FROM campaign_counts WHERE campaign = ?', key)) {
+    if (r.reason === 'targeted' || r.reason === 'accepted') out[r.reason] = r.count;
+    else out.suppressed[r.reason] = r.count;
+  }
+  return out;
+}
+
+/**
+ * Ledger rows of campaign `key` after ledger rowid `after`, in rowid order:
+ * { exposures: [{ userId, at (ms), rowid }], more }.
+ */
+export function exposures(shard, key, after, limit) {
+  const rows = shard.sql
+    .exec('SELECT rowid, user_id, at FROM ledger WHERE campaign = ? AND rowid > ? ORDER BY rowid LIMIT ?', key, after, limit + 1)
+    .toArray();
+  return {
+    exposures: rows.slice(0, limit).map((r) => ({ userId: r.user_id, at: r.at, rowid: r.rowid })),
+    more: rows.length > limit,
+  };
+}

@@ -1,0 +1,536 @@
+// The campaign half of the Workspace Durable Object (workspace.js holds the
+// class; it calls these functions with itself as `ws`, giving them ws.sql,
+// ws.ctx and ws.env). Campaigns, their status, the workspace's frequency-cap
+// settings, API-send idempotency and the schedule runs live here.
+//
+// Tables (times: ms since the epoch):
+//   campaigns(key, seq, title, description, status, content JSON, signing_secret,
+//             version, created_at, updated_at, started_at, ended_at, next_run_at)
+//     content = { webhook, target, send, fatigue, rateLimit, timeoutMs }; version
+//     grows on every stored change that alters the campaign's snapshot.
+//   campaign_meta(name, value)        'next_seq' (keys are never reused), 'version'
+//                                     (grows with every campaign or settings change:
+//                                     the worker's cache key for event campaigns)
+//   workspace_settings(name, value)   'frequency_capping' = { rules }
+//   campaign_runs(run_id, campaign, due_at, send_at, shards_done, finished_at)
+//     one row per schedule occurrence; shards_done is a bit per user shard that
+//     has taken its slice (a re-fired alarm asks only the others).
+//   campaign_slices(campaign, slice)  the dispatch objects a campaign has used
+//   api_sends(campaign, idem_key, dispatch_id, body_hash, send_at, answer, created_at)
+//     Idempotency-Key records, 24 h; answer is null while the call is unfinished.
+//
+// Every rule (status machine, editability, launch check) is the engine's;
+// these functions read, ask the engine, and write in one synchronous stretch
+// (no await in between), which a Durable Object commits atomically.
+
+import { getEngine, engineOptions } from './engine.js';
+import { DEFAULT_TIMEOUT_MS } from './deliver.js';
+import { SHARD_COUNT, shardStub } from './shards.js';
+import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../src/js/timezone.js';
+
+/** How long an Idempotency-Key answer is kept. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** While a schedule run is under way, the alarm stays armed this far ahead (crash backstop). */
+const RUN_BACKSTOP_MS = 5_000;
+const ALL_SHARDS = 2 ** SHARD_COUNT - 1;
+
+const DEFAULT_FATIGUE = Object.freeze({ resend: null, frequencyCapping: false });
+
+/** The fields of a campaign a PATCH may carry, other than title/description. */
+export const CONTENT_FIELDS = ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs'];
+
+/** Creates the campaign tables (idempotent). */
+export function createCampaignTables(sql) {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS campaigns (
+      key TEXT PRIMARY KEY,
+      seq INTEGER NOT NULL UNIQUE,
+      title TEXT NOT NULL,
+      description TEXT NOT NULL,
+      status TEXT NOT NULL,
+      content TEXT NOT NULL,
+      signing_secret TEXT,
+      version INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      started_at INTEGER,
+      ended_at INTEGER,
+      next_run_at INTEGER
+    );
+    CREATE TABLE IF NOT EXISTS campaign_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS workspace_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS campaign_runs (
+      run_id TEXT PRIMARY KEY,
+      campaign TEXT NOT NULL,
+      due_at INTEGER NOT NULL,
+      send_at INTEGER NOT NULL,
+      shards_done INTEGER NOT NULL DEFAULT 0,
+      finished_at INTEGER
+    );
+    CREATE INDEX IF NOT EXISTS campaign_runs_open ON campaign_runs (finished_at);
+    CREATE TABLE IF NOT EXISTS campaign_slices (campaign TEXT NOT NULL, slice TEXT NOT NULL, PRIMARY KEY (campaign, slice));
+    CREATE TABLE IF NOT EXISTS api_sends (
+      campaign TEXT NOT NULL,
+      idem_key TEXT NOT NULL,
+      dispatch_id TEXT NOT NULL,
+      body_hash TEXT NOT NULL,
+      send_at INTEGER NOT NULL,
+      answer TEXT,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (campaign, idem_key)
+    );
+    CREATE INDEX IF NOT EXISTS api_sends_created ON api_sends (created_at);
+  `);
+}
+
+// ---- small helpers --------------------------------------------------------------
+
+function meta(sql, name, fallback = 0) {
+  const [row] = sql.exec('SELECT value FROM campaign_meta WHERE name = ?', name).toArray();
+  return row ? row.value : fallback;
+}
+
+function setMeta(sql, name, value) {
+  sql.exec('INSERT INTO campaign_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', name, value);
+}
+
+/** Bumps the workspace-wide change counter (event-campaign cache key). */
+function touchWorkspace(sql) {
+  setMeta(sql, 'version', meta(sql, 'version') + 1);
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * A new campaign key: `c_<n>_<4 random>`, n from a persisted counter that
+ * only grows (so a key is never reused, even in a workspace restored from an
+ * older copy the random part keeps it apart), URL-safe by construction.
+ */
+function newKey(sql) {
+  const seq = meta(sql, 'next_seq', 1);
+  setMeta(sql, 'next_seq', seq + 1);
+  let suffix = '';
+  for (const b of crypto.getRandomValues(new Uint8Array(4))) suffix += ALPHABET[b & 31];
+  return { key: `c_${seq}_${suffix}`, seq };
+}
+
+/** A stored row as the record the routes answer from (times in ms). */
+function recordOf(row) {
+  const content = JSON.parse(row.content);
+  return {
+    key: row.key,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    webhook: content.webhook ?? null,
+    target: content.target ?? null,
+    send: content.send ?? null,
+    fatigue: content.fatigue ?? { ...DEFAULT_FATIGUE },
+    rateLimit: content.rateLimit ?? null,
+    timeoutMs: content.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    signed: row.signing_secret !== null,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    nextRunAt: row.next_run_at,
+  };
+}
+
+function rowOf(sql, key) {
+  const [row] = sql.exec('SELECT * FROM campaigns WHERE key = ?', key).toArray();
+  return row ?? null;
+}
+
+const refusal = (status, code, message, problems) => ({ ok: false, status, code, message, problems });
+
+/** Content fields of `fields` (a checked create/PATCH body) merged over `content`. */
+function mergeContent(content, fields) {
+  const next = { ...content };
+  for (const name of ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'timeoutMs']) {
+    if (fields[name] !== undefined) next[name] = fields[name];
+  }
+  if (next.fatigue === null) next.fatigue = { ...DEFAULT_FATIGUE };
+  if (next.fatigue) next.fatigue = { ...DEFAULT_FATIGUE, ...next.fatigue };
+  if (next.timeoutMs === null) delete next.timeoutMs;
+  return next;
+}
+
+// ---- CRUD -------------------------------------------------------------------------
+
+/**
+ * Stores a new campaign (status "ready") from a body the route has checked
+ * (engine.checkCampaign + time zone + target cohort). Returns its record.
+ */
+export function createCampaign(ws, fields, nowMs) {
+  const { sql } = ws;
+  return ws.ctx.storage.transactionSync(() => {
+    const { key, seq } = newKey(sql);
+    const content = mergeContent({}, fields);
+    sql.exec(
+      `INSERT INTO campaigns (key, seq, title, description, status, content, signing_secret, version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'ready', ?, ?, 1, ?, ?)`,
+      key, seq, fields.title, fields.description ?? '', JSON.stringify(content), fields.signingSecret ?? null, nowMs, nowMs,
+    );
+    touchWorkspace(sql);
+    return recordOf(rowOf(sql, key));
+  });
+}
+
+/** Every campaign, oldest first. */
+export function listCampaigns(ws) {
+  return ws.sql.exec('SELECT * FROM campaigns ORDER BY seq').toArray().map(recordOf);
+}
+
+/** One campaign's record, or null. */
+export function getCampaign(ws, key) {
+  const row = rowOf(ws.sql, key);
+  return row ? recordOf(row) : null;
+}
+
+/**
+ * Applies a checked PATCH body. The engine says whether the fields may
+ * change in the current status; a refusal changes nothing. Returns
+ * { ok: true, campaign } or a refusal { ok: false, status, code, message }.
+ */
+export async function updateCampaign(ws, key, fields, nowMs) {
+  const engine = await getEngine();
+  const { sql } = ws;
+  return ws.ctx.storage.transactionSync(() => {
+    const row = rowOf(sql, key);
+    if (!row) return refusal(404, 'not_found', `No campaign ${JSON.stringify(key)}.`);
+    const touched = Object.keys(fields).filter((f) => fields[f] !== undefined);
+    const editable = engine.campaignEditable(row.status, touched);
+    if (!editable.ok) return refusal(409, editable.code, editable.message);
+    const content = mergeContent(JSON.parse(row.content), fields);
+    const secret = fields.signingSecret === undefined ? row.signing_secret : fields.signingSecret;
+    const contentChanged = touched.some((f) => f !== 'title' && f !== 'description');
+    let nextRun = row.next_run_at;
+    // A paused schedule whose send changed runs at its new time (at resume
+    // if that time has passed).
+    if (contentChanged && fields.send !== undefined && row.status === 'paused') nextRun = firstRunMs(content.send);
+    sql.exec(
+      `UPDATE campaigns SET title = ?, description = ?, content = ?, signing_secret = ?, version = version + 1,
+         updated_at = ?, next_run_at = ? WHERE key = ?`,
+      fields.title ?? row.title, fields.description ?? row.description, JSON.stringify(content), secret, nowMs, nextRun, key,
+    );
+    touchWorkspace(sql);
+    return { ok: true, campaign: recordOf(rowOf(sql, key)) };
+  });
+}
+
+/** The first run instant of a schedule send, or null for other send types. */
+function firstRunMs(send) {
+  if (!send || send.type !== 'schedule') return null;
+  return occurrenceMs(send.at, send.timeZone, send.repeat ?? null, 0);
+}
+
+/**
+ * start | pause | resume | end. The engine's status machine decides; start
+ * also needs the engine's launch check (every missing piece, a schedule in
+ * the past). Returns { ok: true, campaign } or a refusal.
+ */
+export async function transitionCampaign(ws, key, action, nowMs) {
+  const engine = await getEngine();
+  const { sql } = ws;
+  const result = ws.ctx.storage.transactionSync(() => {
+    const row = rowOf(sql, key);
+    if (!row) return refusal(404, 'not_found', `No campaign ${JSON.stringify(key)}.`);
+    const moved = engine.campaignTransition(row.status, action);
+    if (!moved.ok) return refusal(409, moved.code, moved.message);
+    const campaign = recordOf(row);
+    let nextRun = row.next_run_at;
+    if (action === 'start') {
+      const scheduleAtMs = firstRunMs(campaign.send);
+      const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
+      const until = schedule?.repeat?.until ? untilMs(schedule.repeat.until, schedule.timeZone) : null;
+      const launch = engine.launchCheck(launchable(campaign, row), { nowMs, scheduleAtMs, untilMs: until, ...engineOptions(ws.env) });
+      const missingCohort = campaign.target?.cohort && !cohortExists(sql, campaign.target.cohort);
+      const problems = [...launch.problems];
+      if (missingCohort) {
+        problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
+      }
+      if (!launch.ok || missingCohort) {
+        return refusal(400, 'not_launchable', 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
+      }
+      // The first occurrence after now: `at` itself, or (a repeat whose
+      // first days have passed) the next one.
+      nextRun = schedule ? nextOccurrenceMs(schedule, nowMs) : null;
+    }
+    if (action === 'end') nextRun = null;
+    sql.exec(
+      `UPDATE campaigns SET status = ?, version = version + 1, updated_at = ?, next_run_at = ?,
+         started_at = CASE WHEN ? = 'start' THEN ? ELSE started_at END,
+         ended_at = CASE WHEN ? = 'ended' THEN ? ELSE ended_at END
+       WHERE key = ?`,
+      moved.status, nowMs, nextRun, action, nowMs, moved.status, nowMs, key,
+    );
+    touchWorkspace(sql);
+    return { ok: true, campaign: recordOf(rowOf(sql, key)) };
+  });
+  if (result.ok) await armScheduleAlarm(ws);
+  return result;
+}
+
+/** The campaign as the engine's launch check reads it (a create/PATCH body's fields). */
+function launchable(campaign, row) {
+  const { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs } = campaign;
+  return { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, signingSecret: row.signing_secret ?? undefined };
+}
+
+function cohortExists(sql, id) {
+  return sql.exec('SELECT 1 FROM cohorts WHERE id = ?', id).toArray().length > 0;
+}
+
+/** True while a campaign that is not ended targets cohort `id`. */
+export function cohortInUse(ws, id) {
+  for (const row of ws.sql.exec("SELECT content FROM campaigns WHERE status != 'ended'")) {
+    if (JSON.parse(row.content).target?.cohort === id) return true;
+  }
+  return false;
+}
+
+/** A cohort's rule changed: every campaign targeting it gets a new snapshot version. */
+export function cohortChanged(ws, id) {
+  let any = false;
+  for (const row of ws.sql.exec('SELECT key, content FROM campaigns').toArray()) {
+    if (JSON.parse(row.content).target?.cohort !== id) continue;
+    ws.sql.exec('UPDATE campaigns SET version = version + 1 WHERE key = ?', row.key);
+    any = true;
+  }
+  if (any) touchWorkspace(ws.sql);
+}
+
+// ---- snapshots (what shards and dispatch objects work from) ------------------------
+
+/** The workspace's frequency-capping settings: { rules }. */
+export function frequencyCapping(ws) {
+  const [row] = ws.sql.exec("SELECT value FROM workspace_settings WHERE name = 'frequency_capping'").toArray();
+  return row ? JSON.parse(row.value) : { rules: [] };
+}
+
+/**
+ * Stores frequency-capping settings the route checked with
+ * engine.checkFrequencyCapping. Every campaign's snapshot changes with them.
+ */
+export function setFrequencyCapping(ws, settings) {
+  const value = { rules: settings.rules };
+  ws.ctx.storage.transactionSync(() => {
+    ws.sql.exec(
+      "INSERT INTO workspace_settings (name, value) VALUES ('frequency_capping', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      JSON.stringify(value),
+    );
+    ws.sql.exec('UPDATE campaigns SET version = version + 1');
+    touchWorkspace(ws.sql);
+  });
+  return value;
+}
+
+function snapshotOfRow(ws, row) {
+  const c = recordOf(row);
+  let cohortRule = null;
+  if (c.target?.cohort) {
+    const [cohort] = ws.sql.exec('SELECT rule FROM cohorts WHERE id = ?', c.target.cohort).toArray();
+    cohortRule = cohort ? JSON.parse(cohort.rule) : null;
+  }
+  return {
+    key: c.key,
+    version: c.version,
+    status: c.status,
+    webhook: c.webhook,
+    target: c.target,
+    send: c.send,
+    fatigue: c.fatigue,
+    rateLimit: c.rateLimit,
+    signingSecret: row.signing_secret,
+    timeoutMs: c.timeoutMs,
+    cohortRule,
+    frequencyRules: frequencyCapping(ws).rules,
+  };
+}
+
+/**
+ * The campaign snapshot (INTERFACES.md): { key, version, status, webhook,
+ * target, send, fatigue, rateLimit, signingSecret, timeoutMs, cohortRule,
+ * frequencyRules } or null. frequencyRules are the workspace's cap rules
+ * (a settings change bumps every campaign's version).
+ */
+export function getSnapshot(ws, key) {
+  const row = rowOf(ws.sql, key);
+  return row ? snapshotOfRow(ws, row) : null;
+}
+
+/**
+ * The snapshots of running event-based campaigns, with the workspace
+ * version they belong to. When `knownVersion` is current, answers
+ * { version, campaigns: null } (the caller's cached list is still right).
+ */
+export function runningEventCampaigns(ws, knownVersion) {
+  const version = meta(ws.sql, 'version');
+  if (knownVersion === version) return { version, campaigns: null };
+  const campaigns = [];
+  for (const row of ws.sql.exec("SELECT * FROM campaigns WHERE status = 'running'").toArray()) {
+    if (JSON.parse(row.content).send?.type === 'event') campaigns.push(snapshotOfRow(ws, row));
+  }
+  return { version, campaigns };
+}
+
+/** Records that dispatch object slice `slice` holds messages of campaign `key`. */
+export function noteSlice(ws, key, slice) {
+  ws.sql.exec('INSERT OR IGNORE INTO campaign_slices (campaign, slice) VALUES (?, ?)', key, String(slice));
+}
+
+/** The dispatch slices campaign `key` has used. */
+export function campaignSlices(ws, key) {
+  return ws.sql.exec('SELECT slice FROM campaign_slices WHERE campaign = ? ORDER BY slice', key).toArray().map((r) => r.slice);
+}
+
+// ---- API sends: Idempotency-Key ---------------------------------------------------------
+
+/**
+ * Begins an API send to campaign `key`. Answers, in this order:
+ *   { state: 'not_found' }
+ *   { state: 'done', answer }          a finished call with this idempotency key: its answer
+ *   { state: 'mismatch' }              this idempotency key came with a different body
+ *   { state: 'refused', status, sendType }   not running, or not an API campaign
+ *   { state: 'new' | 'resume', dispatchId, sendAtMs, snapshot }   go ahead
+ * With an idempotency key, the first call stores { dispatchId, sendAtMs }
+ * before anything is sent, so a repeat (also after a crash mid-call) reuses
+ * them ('resume') and the shards, idempotent per dispatch id, send nothing
+ * more. A replay answers even after the campaign ended. Records older than
+ * IDEMPOTENCY_TTL_MS are forgotten.
+ */
+export function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs) {
+  const { sql } = ws;
+  return ws.ctx.storage.transactionSync(() => {
+    const row = rowOf(sql, key);
+    if (!row) return { state: 'not_found' };
+    sql.exec('DELETE FROM api_sends WHERE created_at < ?', nowMs - IDEMPOTENCY_TTL_MS);
+    let resumed = null;
+    if (idemKey !== null) {
+      const [rec] = sql.exec('SELECT * FROM api_sends WHERE campaign = ? AND idem_key = ?', key, idemKey).toArray();
+      if (rec && rec.body_hash !== bodyHash) return { state: 'mismatch' };
+      if (rec && rec.answer !== null) return { state: 'done', answer: JSON.parse(rec.answer) };
+      resumed = rec ?? null;
+    }
+    const sendType = JSON.parse(row.content).send?.type ?? null;
+    if (row.status !== 'running' || sendType !== 'api') return { state: 'refused', status: row.status, sendType };
+    const snapshot = snapshotOfRow(ws, row);
+    if (resumed) return { state: 'resume', dispatchId: resumed.dispatch_id, sendAtMs: resumed.send_at, snapshot };
+    if (idemKey !== null) {
+      sql.exec(
+        'INSERT INTO api_sends (campaign, idem_key, dispatch_id, body_hash, send_at, answer, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)',
+        key, idemKey, dispatchId, bodyHash, nowMs, nowMs,
+      );
+    }
+    return { state: 'new', dispatchId, sendAtMs: nowMs, snapshot };
+  });
+}
+
+/** Stores the answer of an API send begun with an idempotency key. */
+export function finishApiSend(ws, key, idemKey, answer) {
+  ws.sql.exec('UPDATE api_sends SET answer = ? WHERE campaign = ? AND idem_key = ?', JSON.stringify(answer), key, idemKey);
+}
+
+// ---- schedules -------------------------------------------------------------------------
+
+/**
+ * Sets the workspace alarm to the earliest moment schedule work is due: an
+ * unfinished run (now), or the next run of a running schedule campaign.
+ * Paused campaigns wait for resume (which calls this again).
+ */
+export async function armScheduleAlarm(ws) {
+  const [open] = ws.sql.exec('SELECT count(*) AS n FROM campaign_runs WHERE finished_at IS NULL').toArray();
+  const [next] = ws.sql
+    .exec("SELECT min(next_run_at) AS at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL")
+    .toArray();
+  let at = next.at;
+  if (open.n > 0) at = Date.now();
+  const current = await ws.ctx.storage.getAlarm();
+  if (at === null) {
+    if (current !== null) await ws.ctx.storage.deleteAlarm();
+    return;
+  }
+  if (current === null || current > at) await ws.ctx.storage.setAlarm(at);
+}
+
+/**
+ * The workspace alarm: turns every due schedule occurrence of a running
+ * campaign into a run (one row per occurrence, id `<key>@<due ms>`), moves
+ * the campaign to its next occurrence, then asks every user shard that has
+ * not yet taken its slice of an unfinished run for its candidates. A crash
+ * anywhere re-fires the alarm (backstop armed first), and only shards whose
+ * bit is still clear are asked again; they are idempotent per run id anyway.
+ */
+export async function runSchedules(ws) {
+  const { sql } = ws;
+  const now = Date.now();
+  ws.ctx.storage.transactionSync(() => {
+    const due = sql
+      .exec("SELECT key, content, next_run_at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL AND next_run_at <= ?", now)
+      .toArray();
+    for (const row of due) {
+      const send = JSON.parse(row.content).send;
+      // Late (a pause, a restart): the run's send time is now, and missed
+      // occurrences collapse into this one run.
+      sql.exec(
+        'INSERT OR IGNORE INTO campaign_runs (run_id, campaign, due_at, send_at) VALUES (?, ?, ?, ?)',
+        `${row.key}@${row.next_run_at}`, row.key, row.next_run_at, Math.max(row.next_run_at, now),
+      );
+      let next = null;
+      if (send?.type === 'schedule' && send.repeat) next = nextOccurrenceMs(send, Math.max(row.next_run_at, now));
+      sql.exec('UPDATE campaigns SET next_run_at = ? WHERE key = ?', next, row.key);
+    }
+  });
+  const runs = sql.exec('SELECT * FROM campaign_runs WHERE finished_at IS NULL ORDER BY due_at').toArray();
+  if (runs.length > 0) await ws.ctx.storage.setAlarm(Date.now() + RUN_BACKSTOP_MS);
+  let unfinished = 0;
+  for (const run of runs) if (!(await executeRun(ws, run))) unfinished++;
+  // A shard that failed is asked again after the backstop, not in a tight loop.
+  if (unfinished > 0) await ws.ctx.storage.setAlarm(Date.now() + RUN_BACKSTOP_MS);
+  else await armScheduleAlarm(ws);
+}
+
+/**
+ * Asks every shard not yet done with `run` for its candidates; marks each one
+ * done as it answers. True when the run is finished.
+ */
+async function executeRun(ws, run) {
+  const { sql } = ws;
+  const row = rowOf(sql, run.campaign);
+  if (!row || row.status === 'ended') {
+    // Ended before (or during) the run: nothing more is asked for.
+    sql.exec('UPDATE campaign_runs SET finished_at = ? WHERE run_id = ?', Date.now(), run.run_id);
+    return true;
+  }
+  const snapshot = snapshotOfRow(ws, row);
+  const trigger = { kind: 'schedule', id: run.run_id, sendAtMs: run.send_at };
+  const pending = [];
+  for (let i = 0; i < SHARD_COUNT; i++) if ((run.shards_done & (1 << i)) === 0) pending.push(i);
+  const results = await Promise.allSettled(
+    pending.map(async (i) => {
+      await shardStub(ws.env, i).campaignCandidates({ snapshot, trigger });
+      sql.exec('UPDATE campaign_runs SET shards_done = shards_done | ? WHERE run_id = ?', 1 << i, run.run_id);
+    }),
+  );
+  for (const r of results) if (r.status === 'rejected') console.error('hookcast: schedule run shard failed', run.run_id, r.reason?.stack ?? r.reason);
+  const [after] = sql.exec('SELECT shards_done FROM campaign_runs WHERE run_id = ?', run.run_id).toArray();
+  if (after.shards_done !== ALL_SHARDS) return false;
+  sql.exec('UPDATE campaign_runs SET finished_at = ? WHERE run_id = ?', Date.now(), run.run_id);
+  return true;
+}
+
+/** Schedule runs of campaign `key`, newest first: [{ runId, dueAt, sendAt, shardsDone, finishedAt }]. */
+export function campaignRuns(ws, key) {
+  return ws.sql
+    .exec('SELECT * FROM campaign_runs WHERE campaign = ? ORDER BY due_at DESC', key)
+    .toArray()
+    .map((r) => ({ runId: r.run_id, dueAt: r.due_at, sendAt: r.send_at, shardsDone: bitCount(r.shards_done), finishedAt: r.finished_at }));
+}
+
+function bitCount(n) {
+  let c = 0;
+  for (let v = n; v; v &= v - 1) c++;
+  return c;
+}

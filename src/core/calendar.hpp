@@ -1,0 +1,87 @@
+// Calendar arithmetic on UTC milliseconds since the Unix epoch: ISO 8601
+// text in and out, and periods of minutes, hours, days, weeks and calendar
+// months. Pure functions (no clock, no locale, no time-zone database): a time
+// zone other than a fixed offset is the caller's business (src/js/timezone.js).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hookcast {
+
+/// The largest time a JavaScript Date holds (±100,000,000 days from the
+/// epoch). Results of add_period() are clamped to ±kMaxTimeMs, and
+/// parse_iso8601() never produces anything outside it.
+constexpr std::int64_t kMaxTimeMs = 8'640'000'000'000'000;
+
+/// The units of every period in the product: resend periods, frequency-cap
+/// windows, cohort `within`/`within_last`, campaign delays.
+enum class TimeUnit { kMinutes, kHours, kDays, kWeeks, kMonths };
+
+/// "minutes" | "hours" | "days" | "weeks" | "months" (exactly, lower case);
+/// nullopt for anything else.
+std::optional<TimeUnit> parse_time_unit(std::string_view name);
+
+/// The lower-case name parse_time_unit() accepts, e.g. "months".
+std::string_view time_unit_name(TimeUnit unit);
+
+/// Every unit, in increasing size, for listing them (e.g. to a dashboard).
+constexpr TimeUnit kTimeUnits[] = {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays,
+                                   TimeUnit::kWeeks, TimeUnit::kMonths};
+
+/// The pieces of an ISO 8601 text as written, before any offset is applied.
+/// Lets a caller tell a local date-time ("2026-12-01T09:00", to be placed in
+/// a named time zone) from one that carries its own offset.
+struct DateTimeParts {
+  int year = 0;              ///< 0000..9999
+  int month = 1;             ///< 1..12
+  int day = 1;               ///< 1..days in that month
+  int hour = 0;              ///< 0..23
+  int minute = 0;            ///< 0..59
+  int second = 0;            ///< 0..59
+  int millisecond = 0;       ///< 0..999 (further fraction digits are dropped)
+  bool has_time = false;     ///< a "THH:mm" part was present
+  bool has_seconds = false;  ///< a ":ss" part was present
+  bool has_offset = false;   ///< "Z" or "±HH:MM" was present
+  int offset_minutes = 0;    ///< east of UTC: "+09:00" is 540, "Z" is 0
+};
+
+/// Reads ISO 8601 / RFC 3339 text: `YYYY-MM-DD`, optionally followed by
+/// `THH:mm`, `:ss`, a fraction `.f…` (any number of digits, cut to
+/// milliseconds), and an offset `Z` or `±HH:MM` (also `±HHMM`, `±HH`). The
+/// separator may be `T`, `t` or one space; `z` is `Z`. An offset needs a
+/// time. Dates are checked against the calendar (no Feb 30, Feb 29 only in
+/// leap years); hour 24 and leap second 60 are refused, as JavaScript's Date
+/// refuses them. nullopt when the text is anything else (no exceptions).
+std::optional<DateTimeParts> parse_iso8601_parts(std::string_view text);
+
+/// parse_iso8601_parts() as UTC milliseconds: a text without an offset is
+/// read as UTC ("2026-12-01" is 2026-12-01T00:00:00.000Z). nullopt when the
+/// text does not parse.
+std::optional<std::int64_t> parse_iso8601(std::string_view text);
+
+/// The UTC milliseconds of a parsed text (applies its offset, if any).
+std::int64_t to_epoch_ms(const DateTimeParts& parts);
+
+/// JavaScript's Date.prototype.toISOString(): "2026-12-01T09:00:00.000Z";
+/// years outside 0000..9999 are written "+012345" / "-000001" as JS does.
+/// `ms` is clamped to ±kMaxTimeMs first.
+std::string format_iso8601(std::int64_t ms);
+
+/// `ms` moved by `n` units (n may be negative). Minutes, hours, days and
+/// weeks are fixed lengths (UTC has no daylight saving). Months are calendar
+/// months in UTC: the same day of the month and time of day, clamped to the
+/// last day of the target month (Jan 31 + 1 month = Feb 28, or Feb 29 in a
+/// leap year; Mar 31 − 1 month likewise). The result is clamped to
+/// ±kMaxTimeMs, so no input overflows.
+std::int64_t add_period(std::int64_t ms, std::int64_t n, TimeUnit unit);
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
+
+/// Number of days in `month` (1..12) of `year`.
+unsigned days_in_month(std::int64_t year, unsigned month);
+
+}  // namespace hookcast

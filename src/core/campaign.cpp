@@ -1,0 +1,613 @@
+#include "campaign.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "json_shape.hpp"
+#include "webhook.hpp"
+
+namespace hookcast {
+namespace {
+
+using nlohmann::json;
+
+// ---- status machine -------------------------------------------------------------
+
+// What each status allows, as the refusal says it.
+const char* allowed_actions(CampaignStatus status) {
+  switch (status) {
+    case CampaignStatus::kReady:
+      return "it can be started or ended";
+    case CampaignStatus::kRunning:
+      return "it can be paused or ended";
+    case CampaignStatus::kPaused:
+      return "it can be resumed or ended";
+    case CampaignStatus::kEnded:
+      break;
+  }
+  return "an ended campaign cannot change status";
+}
+
+CampaignVerdict refuse(const char* code, std::string message) {
+  CampaignVerdict v;
+  v.code = code;
+  v.message = std::move(message);
+  return v;
+}
+
+CampaignVerdict allow(CampaignStatus status) {
+  CampaignVerdict v;
+  v.ok = true;
+  v.status = status;
+  return v;
+}
+
+// "webhook", "webhook and target", "webhook, target and send settings".
+std::string field_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += (i + 1 == names.size()) ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+std::string field_words(const std::string& field) {
+  if (field == "send") return "send settings";
+  if (field == "fatigue") return "fatigue settings";
+  if (field == "rateLimit") return "rate limit";
+  if (field == "signingSecret") return "signing secret";
+  if (field == "timeoutMs") return "timeout";
+  return field;
+}
+
+// ---- shape check ----------------------------------------------------------------
+
+std::string join(const std::string& base, const char* key) { return base + "." + key; }
+
+std::string row_field(const char* table, std::size_t i) {
+  return std::string(table) + "[" + std::to_string(i) + "]";
+}
+
+// Types of a webhook's fields (its content is validate's business).
+void check_webhook_shape(JsonShape& shape, const json& webhook, const std::string& base) {
+  if (!shape.object(webhook, base, "an object {url, method, params, headers, body}")) return;
+  shape.only(webhook, base, {"url", "method", "params", "headers", "body"}, "a webhook");
+  for (const char* key : {"url", "method", "body"}) {
+    const auto it = webhook.find(key);
+    if (it != webhook.end() && !it->is_null() && !it->is_string())
+      shape.wrong_type(join(base, key), "a text", *it);
+  }
+  for (const char* table : {"params", "headers"}) {
+    const auto it = webhook.find(table);
+    if (it == webhook.end() || it->is_null()) continue;
+    const std::string field = join(base, table);
+    if (!it->is_array()) {
+      shape.wrong_type(field, "a list of {key, value} rows", *it);
+      continue;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const json& row = (*it)[i];
+      const std::string row_base = base + "." + row_field(table, i);
+      if (!shape.object(row, row_base, "an object {key, value}")) continue;
+      shape.only(row, row_base, {"key", "value"}, "a row");
+      for (const char* key : {"key", "value"}) {
+        const auto cell = row.find(key);
+        if (cell != row.end() && !cell->is_null() && !cell->is_string())
+          shape.wrong_type(join(row_base, key), "a text", *cell);
+      }
+    }
+  }
+}
+
+void check_target(JsonShape& shape, const json& target) {
+  if (!shape.object(target, "target", "{\"cohort\": id} or {\"allUsers\": true}")) return;
+  shape.only(target, "target", {"cohort", "allUsers"}, "a target");
+  const auto cohort = target.find("cohort");
+  const auto all = target.find("allUsers");
+  const bool has_cohort = cohort != target.end();
+  const bool has_all = all != target.end();
+  if (has_cohort && has_all) {
+    shape.error("target", "invalid_target",
+                "A target is either a cohort or all users, not both: {\"cohort\": id} or "
+                "{\"allUsers\": true}.");
+    return;
+  }
+  if (has_cohort) {
+    shape.text(*cohort, "target.cohort", kMaxNameChars, true);
+  } else if (has_all) {
+    if (!all->is_boolean() || !all->get<bool>()) {
+      shape.error("target.allUsers", "invalid_value",
+                  "target.allUsers must be true; to target some users, name a cohort: "
+                  "{\"cohort\": id}.");
+    }
+  } else {
+    shape.error("target", "invalid_target",
+                "A target names a cohort ({\"cohort\": id}) or all users ({\"allUsers\": true}).");
+  }
+}
+
+void check_schedule(JsonShape& shape, const json& send) {
+  shape.only(send, "send", {"type", "at", "timeZone", "repeat"}, "a schedule send");
+  std::optional<std::int64_t> at;
+  if (const json* v = shape.member(send, "at", "send.at", true,
+                                   "A schedule needs send.at, a local date and time like "
+                                   "\"2026-12-01T09:00\".")) {
+    if (!v->is_string()) {
+      shape.wrong_type("send.at", "a local date and time like \"2026-12-01T09:00\"", *v);
+    } else {
+      at = parse_local_date_time(v->get_ref<const std::string&>());
+      if (!at) {
+        shape.error("send.at", "invalid_date_time",
+                    "send.at must be a local date and time like \"2026-12-01T09:00\" (or with "
+                    ":ss), without an offset: the time zone says where; it is " +
+                        v->dump() + ".");
+      }
+    }
+  }
+  if (const json* v = shape.member(send, "timeZone", "send.timeZone", true,
+                                   "A schedule needs send.timeZone, e.g. \"Asia/Seoul\".")) {
+    shape.text(*v, "send.timeZone", kMaxNameChars, true);
+  }
+  const json* repeat = shape.member(send, "repeat", "send.repeat", false, "");
+  if (!repeat || !shape.object(*repeat, "send.repeat", "an object {every, unit, until?} or null")) {
+    return;
+  }
+  shape.only(*repeat, "send.repeat", {"every", "unit", "until"}, "a repeat");
+  if (const json* v = shape.member(*repeat, "every", "send.repeat.every", true,
+                                   "A repeat needs send.repeat.every, e.g. 1."))
+    shape.integer(*v, "send.repeat.every", 1, kMaxPeriodCount);
+  if (const json* v = shape.member(*repeat, "unit", "send.repeat.unit", true,
+                                   "A repeat needs send.repeat.unit: \"days\" or \"weeks\"."))
+    shape.unit(*v, "send.repeat.unit", {TimeUnit::kDays, TimeUnit::kWeeks});
+  if (const json* v = shape.member(*repeat, "until", "send.repeat.until", false, "")) {
+    const auto until =
+        v->is_string() ? parse_local_date_time(v->get_ref<const std::string&>()) : std::nullopt;
+    if (!v->is_string()) {
+      shape.wrong_type("send.repeat.until", "a local date and time like \"2026-12-31T23:59\"", *v);
+    } else if (!until) {
+      shape.error("send.repeat.until", "invalid_date_time",
+                  "send.repeat.until must be a local date and time like \"2026-12-31T23:59\", "
+                  "without an offset; it is " +
+                      v->dump() + ".");
+    } else if (at && *until < *at) {
+      shape.error("send.repeat.until", "until_before_at",
+                  "send.repeat.until is before send.at: the schedule would never run.");
+    }
+  }
+}
+
+void check_event_send(JsonShape& shape, const json& send) {
+  shape.only(send, "send", {"type", "event", "where", "delay"}, "an event send");
+  if (const json* v = shape.member(send, "event", "send.event", true,
+                                   "An event send needs send.event, the event key that "
+                                   "triggers it, e.g. \"purchase\"."))
+    shape.text(*v, "send.event", kMaxNameChars, true);
+  if (const json* where = shape.member(send, "where", "send.where", false, "")) {
+    if (!where->is_array()) {
+      shape.wrong_type("send.where", "a list of conditions on the event's properties", *where);
+    } else if (where->size() > kMaxWhereConditions) {
+      shape.error("send.where", "too_many",
+                  "send.where can hold at most " + std::to_string(kMaxWhereConditions) +
+                      " conditions; it has " + std::to_string(where->size()) + ".");
+    } else {
+      // TODO(lead): check each condition with the cohort code's condition
+      // reader once core-cohort exposes one; until then only its type.
+      for (std::size_t i = 0; i < where->size(); ++i)
+        shape.object((*where)[i], "send.where[" + std::to_string(i) + "]",
+                     "a condition {property, op, value}");
+    }
+  }
+  const json* delay = shape.member(send, "delay", "send.delay", false, "");
+  if (!delay || !shape.object(*delay, "send.delay", "an object {value, unit} or null")) return;
+  shape.only(*delay, "send.delay", {"value", "unit"}, "a delay");
+  std::optional<std::int64_t> value;
+  std::optional<TimeUnit> unit;
+  if (const json* v = shape.member(*delay, "value", "send.delay.value", true,
+                                   "A delay needs send.delay.value, e.g. 30."))
+    value = shape.integer(*v, "send.delay.value", 0, kMaxPeriodCount);
+  if (const json* v = shape.member(*delay, "unit", "send.delay.unit", true,
+                                   "A delay needs send.delay.unit: \"minutes\", \"hours\", "
+                                   "\"days\" or \"weeks\"."))
+    unit = shape.unit(*v, "send.delay.unit",
+                      {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks});
+  if (value && unit && *value * fixed_unit_ms(*unit) > kMaxDelayMs) {
+    shape.error("send.delay.value", "out_of_range",
+                "A delay can be at most 365 days (52 weeks); this one is longer.");
+  }
+}
+
+void check_send(JsonShape& shape, const json& send) {
+  if (!shape.object(send, "send",
+                    "an object {type: \"schedule\" | \"event\" | \"api\", ...} or null")) {
+    return;
+  }
+  const json* type = shape.member(send, "type", "send.type", true,
+                                  "send.type is required: \"schedule\", \"event\" or \"api\".");
+  if (!type) return;
+  const std::string* name = type->is_string() ? &type->get_ref<const std::string&>() : nullptr;
+  if (name && *name == "schedule") {
+    check_schedule(shape, send);
+  } else if (name && *name == "event") {
+    check_event_send(shape, send);
+  } else if (name && *name == "api") {
+    shape.only(send, "send", {"type"}, "an API send");
+  } else if (name) {
+    shape.error(
+        "send.type", "invalid_value",
+        "send.type must be \"schedule\", \"event\" or \"api\"; it is " + type->dump() + ".");
+  } else {
+    shape.wrong_type("send.type", "\"schedule\", \"event\" or \"api\"", *type);
+  }
+}
+
+void check_fatigue(JsonShape& shape, const json& fatigue) {
+  if (!shape.object(fatigue, "fatigue", "an object {resend, frequencyCapping}")) return;
+  shape.only(fatigue, "fatigue", {"resend", "frequencyCapping"}, "the fatigue settings");
+  if (const json* capping =
+          shape.member(fatigue, "frequencyCapping", "fatigue.frequencyCapping", false, "")) {
+    if (!capping->is_boolean())
+      shape.wrong_type("fatigue.frequencyCapping", "true or false", *capping);
+  }
+  const json* resend = shape.member(fatigue, "resend", "fatigue.resend", false, "");
+  if (!resend || !shape.object(*resend, "fatigue.resend", "an object {every, unit} or null"))
+    return;
+  shape.only(*resend, "fatigue.resend", {"every", "unit"}, "a resend period");
+  if (const json* v = shape.member(*resend, "every", "fatigue.resend.every", true,
+                                   "A resend period needs fatigue.resend.every, e.g. 7."))
+    shape.integer(*v, "fatigue.resend.every", 1, kMaxPeriodCount);
+  if (const json* v = shape.member(*resend, "unit", "fatigue.resend.unit", true,
+                                   "A resend period needs fatigue.resend.unit: \"minutes\", "
+                                   "\"hours\", \"days\", \"weeks\" or \"months\"."))
+    shape.unit(*v, "fatigue.resend.unit",
+               {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks,
+                TimeUnit::kMonths});
+}
+
+void check_rate_limit(JsonShape& shape, const json& rate) {
+  if (!shape.object(rate, "rateLimit", "an object {perMinute} or null")) return;
+  shape.only(rate, "rateLimit", {"perMinute"}, "a rate limit");
+  if (const json* v = shape.member(rate, "perMinute", "rateLimit.perMinute", true,
+                                   "A rate limit needs rateLimit.perMinute, e.g. 600."))
+    shape.integer(*v, "rateLimit.perMinute", 1, kMaxPerMinute);
+}
+
+constexpr const char* kFields[] = {"title",   "description", "webhook",       "target",   "send",
+                                   "fatigue", "rateLimit",   "signingSecret", "timeoutMs"};
+constexpr const char* kAssigned[] = {"key", "status", "createdAt", "updatedAt", "stats"};
+
+bool known_field(const std::string& key) {
+  for (const char* f : kFields)
+    if (key == f) return true;
+  return false;
+}
+
+bool assigned_field(const std::string& key) {
+  for (const char* f : kAssigned)
+    if (key == f) return true;
+  return false;
+}
+
+// Base64 (standard alphabet, padded) of `text`'s decoded length, or nullopt.
+std::optional<std::size_t> base64_length(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  for (std::size_t i = 0; i + pad < text.size(); ++i) {
+    const char c = text[i];
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '+' || c == '/';
+    if (!ok) return std::nullopt;
+  }
+  return text.size() / 4 * 3 - pad;
+}
+
+// ---- launch ---------------------------------------------------------------------
+
+void launch_problem(Problems& out, std::string field, const char* code, std::string message) {
+  out.push_back(Problem{std::move(field), code, std::move(message), Severity::kError});
+}
+
+// The webhook as validate reads it (the shape check has vouched for types).
+WebhookSpec webhook_spec(const json& webhook) {
+  WebhookSpec spec;
+  auto text = [&](const char* key, std::string& out) {
+    const auto it = webhook.find(key);
+    if (it != webhook.end() && it->is_string()) out = it->get<std::string>();
+  };
+  text("url", spec.url);
+  text("method", spec.method);
+  for (const char* table : {"params", "headers"}) {
+    const auto it = webhook.find(table);
+    if (it == webhook.end() || !it->is_array()) continue;
+    auto& rows = std::string_view(table) == "params" ? spec.params : spec.headers;
+    for (const json& row : *it) {
+      KeyValue kv;
+      if (row.is_object()) {
+        const auto k = row.find("key");
+        const auto v = row.find("value");
+        if (k != row.end() && k->is_string()) kv.key = k->get<std::string>();
+        if (v != row.end() && v->is_string()) kv.value = v->get<std::string>();
+      }
+      rows.push_back(std::move(kv));
+    }
+  }
+  const auto body = webhook.find("body");
+  if (body != webhook.end() && body->is_string()) spec.body = body->get<std::string>();
+  return spec;
+}
+
+// A stored repeat, read leniently (the shape check vouched for it).
+struct Repeat {
+  std::int64_t every = 0;
+  TimeUnit unit = TimeUnit::kDays;
+  const json* until = nullptr;  ///< a string, or nullptr: repeats for ever
+};
+
+bool read_repeat(const json& send, Repeat& repeat) {
+  const auto it = send.find("repeat");
+  if (it == send.end() || !it->is_object()) return false;
+  const auto every = it->find("every");
+  const auto unit = it->find("unit");
+  if (every == it->end() || !every->is_number() || every->get<double>() < 1) return false;
+  if (unit == it->end() || *unit != "days") {
+    if (unit == it->end() || *unit != "weeks") return false;
+    repeat.unit = TimeUnit::kWeeks;
+  }
+  repeat.every = static_cast<std::int64_t>(std::min(every->get<double>(), 1e9));
+  const auto until = it->find("until");
+  if (until != it->end() && until->is_string()) repeat.until = &*until;
+  return true;
+}
+
+void launch_schedule(Problems& out, const json& send, const LaunchOptions& options) {
+  if (!options.schedule_at_ms) return;
+  const std::int64_t first = *options.schedule_at_ms;
+  if (first > options.now_ms) return;
+  const auto at_text = send.find("at");
+  const std::string at =
+      at_text != send.end() && at_text->is_string() ? at_text->get<std::string>() : std::string();
+  Repeat repeat;
+  if (read_repeat(send, repeat)) {
+    if (!repeat.until) return;  // repeats for ever: a later occurrence is in the future
+    const std::string until = repeat.until->get<std::string>();
+    const auto at_local = parse_local_date_time(at);
+    const auto until_local = parse_local_date_time(until);
+    if (at_local && until_local) {
+      const auto last =
+          last_schedule_occurrence(*at_local, *until_local, repeat.every, repeat.unit);
+      if (last) {
+        // Place the last occurrence with the offset nearest to it.
+        const std::int64_t last_ms = options.until_ms ? *options.until_ms - (*until_local - *last)
+                                                      : first + (*last - *at_local);
+        if (last_ms > options.now_ms) return;
+      }
+      launch_problem(out, "send.at", "schedule_in_past",
+                     "Every time of this schedule has passed (it starts " + at +
+                         " and repeats until " + until + "); pick a time in the future.");
+      return;
+    }
+  }
+  launch_problem(out, "send.at", "schedule_in_past",
+                 "The scheduled time " + at + " has passed; pick a time in the future.");
+}
+
+}  // namespace
+
+std::optional<CampaignStatus> parse_campaign_status(std::string_view name) {
+  if (name == "ready") return CampaignStatus::kReady;
+  if (name == "running") return CampaignStatus::kRunning;
+  if (name == "paused") return CampaignStatus::kPaused;
+  if (name == "ended") return CampaignStatus::kEnded;
+  return std::nullopt;
+}
+
+std::string_view campaign_status_name(CampaignStatus status) {
+  switch (status) {
+    case CampaignStatus::kReady:
+      return "ready";
+    case CampaignStatus::kRunning:
+      return "running";
+    case CampaignStatus::kPaused:
+      return "paused";
+    case CampaignStatus::kEnded:
+      break;
+  }
+  return "ended";
+}
+
+std::optional<CampaignAction> parse_campaign_action(std::string_view name) {
+  if (name == "start") return CampaignAction::kStart;
+  if (name == "pause") return CampaignAction::kPause;
+  if (name == "resume") return CampaignAction::kResume;
+  if (name == "end") return CampaignAction::kEnd;
+  return std::nullopt;
+}
+
+CampaignVerdict campaign_transition(CampaignStatus status, CampaignAction action) {
+  using S = CampaignStatus;
+  using A = CampaignAction;
+  if (action == A::kStart && status == S::kReady) return allow(S::kRunning);
+  if (action == A::kPause && status == S::kRunning) return allow(S::kPaused);
+  if (action == A::kResume && status == S::kPaused) return allow(S::kRunning);
+  if (action == A::kEnd && status != S::kEnded) return allow(S::kEnded);
+  if (status == S::kEnded) {
+    return refuse("invalid_transition",
+                  "The campaign has ended; an ended campaign cannot change status.");
+  }
+  // start/resume of a running campaign and pause of a paused one ask for
+  // the status it already has.
+  const bool already = (status == S::kRunning && (action == A::kStart || action == A::kResume)) ||
+                       (status == S::kPaused && action == A::kPause);
+  std::string message = already ? "The campaign is already " : "The campaign is ";
+  message += campaign_status_name(status);
+  message += "; ";
+  message += allowed_actions(status);
+  message += ".";
+  return refuse("invalid_transition", std::move(message));
+}
+
+bool is_campaign_label_field(std::string_view field) {
+  return field == "title" || field == "description";
+}
+
+CampaignVerdict campaign_editable(CampaignStatus status, const std::string* fields,
+                                  std::size_t count) {
+  if (status == CampaignStatus::kEnded) {
+    return refuse("campaign_not_editable",
+                  "The campaign has ended; an ended campaign cannot be edited.");
+  }
+  if (status == CampaignStatus::kReady || status == CampaignStatus::kPaused) return allow(status);
+  std::vector<std::string> content;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (is_campaign_label_field(fields[i])) continue;
+    const std::string words = field_words(fields[i]);
+    bool seen = false;
+    for (const std::string& c : content) seen = seen || c == words;
+    if (!seen) content.push_back(words);
+  }
+  if (content.empty()) return allow(status);
+  return refuse("campaign_not_editable", "The campaign is running; pause it to edit its " +
+                                             field_list(content) +
+                                             " (the title and description can be edited now).");
+}
+
+std::optional<std::int64_t> parse_local_date_time(std::string_view text) {
+  // Exactly YYYY-MM-DDTHH:mm or YYYY-MM-DDTHH:mm:ss; the calendar checks the date.
+  if (text.size() != 16 && text.size() != 19) return std::nullopt;
+  if (text[10] != 'T' || text[4] != '-' || text[7] != '-' || text[13] != ':') return std::nullopt;
+  if (text.size() == 19 && text[16] != ':') return std::nullopt;
+  const auto parts = parse_iso8601_parts(text);
+  if (!parts || parts->has_offset || !parts->has_time) return std::nullopt;
+  return to_epoch_ms(*parts);
+}
+
+Problems check_signing_secret(std::string_view secret, const std::string& field) {
+  Problems out;
+  constexpr std::string_view kPrefix = "whsec_";
+  auto bad = [&](std::string message) {
+    out.push_back(Problem{field, "invalid_signing_secret", std::move(message), Severity::kError});
+  };
+  if (secret.substr(0, kPrefix.size()) != kPrefix) {
+    bad("The signing secret must start with \"whsec_\".");
+    return out;
+  }
+  const auto bytes = base64_length(secret.substr(kPrefix.size()));
+  if (!bytes) {
+    bad("The signing secret after \"whsec_\" is not valid base64.");
+  } else if (*bytes < kMinSigningKeyBytes || *bytes > kMaxSigningKeyBytes) {
+    bad("The signing key must be " + std::to_string(kMinSigningKeyBytes) + " to " +
+        std::to_string(kMaxSigningKeyBytes) + " bytes; it is " + std::to_string(*bytes) + ".");
+  }
+  return out;
+}
+
+Problems check_campaign(const json& body, bool partial) {
+  Problems out;
+  JsonShape shape(out);
+  if (!body.is_object()) {
+    shape.error(
+        "campaign", "invalid_type",
+        std::string("The campaign must be a JSON object, not ") + json_type_name(body) + ".");
+    return out;
+  }
+  for (const auto& item : body.items()) {
+    if (known_field(item.key())) continue;
+    if (assigned_field(item.key())) {
+      shape.error(item.key(), "unknown_field",
+                  "\"" + item.key() +
+                      "\" is set by hookcast and cannot be written (change the status with "
+                      "start, pause, resume or end).");
+    } else {
+      shape.error(item.key(), "unknown_field",
+                  "\"" + item.key() +
+                      "\" is not a campaign field (known: title, description, webhook, target, "
+                      "send, fatigue, rateLimit, signingSecret, timeoutMs).");
+    }
+  }
+  const auto title = body.find("title");
+  if (title == body.end()) {
+    if (!partial) shape.error("title", "required", "A campaign needs a title.");
+  } else if (title->is_null()) {
+    shape.error("title", "required", "A campaign needs a title; it cannot be removed.");
+  } else {
+    shape.text(*title, "title", kMaxTitleChars, true);
+  }
+  if (const json* v = shape.member(body, "description", "description", false, ""))
+    shape.text(*v, "description", kMaxDescriptionChars, false);
+  if (const json* v = shape.member(body, "webhook", "webhook", false, ""))
+    check_webhook_shape(shape, *v, "webhook");
+  if (const json* v = shape.member(body, "target", "target", false, "")) check_target(shape, *v);
+  if (const json* v = shape.member(body, "send", "send", false, "")) check_send(shape, *v);
+  if (const json* v = shape.member(body, "fatigue", "fatigue", false, "")) check_fatigue(shape, *v);
+  if (const json* v = shape.member(body, "rateLimit", "rateLimit", false, ""))
+    check_rate_limit(shape, *v);
+  if (const json* v = shape.member(body, "signingSecret", "signingSecret", false, "")) {
+    if (!v->is_string()) {
+      shape.wrong_type("signingSecret", "a text like \"whsec_<base64>\"", *v);
+    } else {
+      for (Problem& p : check_signing_secret(v->get_ref<const std::string&>(), "signingSecret"))
+        out.push_back(std::move(p));
+    }
+  }
+  if (const json* v = shape.member(body, "timeoutMs", "timeoutMs", false, ""))
+    shape.integer(*v, "timeoutMs", 1, kMaxTimeoutMs);
+  return out;
+}
+
+std::optional<std::int64_t> last_schedule_occurrence(std::int64_t at_ms, std::int64_t until_ms,
+                                                     std::int64_t every, TimeUnit unit) {
+  if (until_ms < at_ms || every < 1) return std::nullopt;
+  const std::int64_t step = every * fixed_unit_ms(unit);
+  if (step <= 0) return std::nullopt;
+  return at_ms + (until_ms - at_ms) / step * step;
+}
+
+Problems launch_check(const json& campaign, const LaunchOptions& options) {
+  Problems out;
+  if (!campaign.is_object()) {
+    launch_problem(
+        out, "campaign", "invalid_type",
+        std::string("The campaign must be a JSON object, not ") + json_type_name(campaign) + ".");
+    return out;
+  }
+  const auto webhook = campaign.find("webhook");
+  if (webhook == campaign.end() || webhook->is_null()) {
+    launch_problem(out, "webhook", "required",
+                   "Add a webhook: the request each user's message sends.");
+  } else {
+    Problems shape_problems;
+    JsonShape shape(shape_problems);
+    check_webhook_shape(shape, *webhook, "webhook");
+    if (!shape_problems.empty()) {
+      for (Problem& p : shape_problems) out.push_back(std::move(p));
+    } else {
+      Options webhook_options;
+      webhook_options.allow_local_http = options.allow_local_http;
+      for (Problem& p : validate_webhook(webhook_spec(*webhook), webhook_options)) {
+        if (p.severity != Severity::kError) continue;
+        p.field = p.field.empty() ? "webhook" : "webhook." + p.field;
+        out.push_back(std::move(p));
+      }
+    }
+  }
+  const auto target = campaign.find("target");
+  if (target == campaign.end() || target->is_null()) {
+    launch_problem(out, "target", "required", "Choose who receives it: a cohort, or all users.");
+  }
+  const auto send = campaign.find("send");
+  if (send == campaign.end() || send->is_null()) {
+    launch_problem(out, "send", "required",
+                   "Choose when it is sent: on a schedule, when a user does something, or by "
+                   "API call.");
+  } else if (send->is_object()) {
+    const auto type = send->find("type");
+    if (type != send->end() && *type == "schedule") launch_schedule(out, *send, options);
+  }
+  return out;
+}
+
+}  // namespace hookcast

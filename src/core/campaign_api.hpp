@@ -1,0 +1,51 @@
+// The JSON-in/JSON-out surface of the campaign and fatigue rules, which the
+// wasm bindings expose one to one (as api.hpp does for webhooks). Nothing
+// throws across the boundary: every failure is an answer.
+//
+// Shapes (all UTF-8 JSON text; times are epoch milliseconds as numbers):
+//   problem   {"field","code","message","severity":"error"|"warning"}
+//   policy    {"campaign":string,"resend":null|{"every":N,"unit":U},
+//              "frequencyCapping":bool,"rules":[{"limit":N,"period":{"value":N,"unit":U}}]}
+//   ledgers   [[{"campaign":string,"at":ms}, ...], ...]   one ledger per candidate
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hookcast::api {
+
+/// {"ok":true,"status":"running"} | {"ok":false,"code":"invalid_transition","message"}.
+/// An unknown status or action answers code "invalid_status" / "invalid_action".
+std::string campaign_transition(std::string_view status, std::string_view action);
+
+/// fields_json: a JSON array of top-level field names. {"ok":true} |
+/// {"ok":false,"code":"campaign_not_editable","message"}; an unknown status
+/// or a fields value that is not a list of texts answers code
+/// "invalid_status" / "invalid_fields".
+std::string campaign_editable(std::string_view status, std::string_view fields_json);
+
+/// {"ok":bool,"problems":[problem...]}: the shape check of a create
+/// (partial false) or PATCH (partial true) body. Text that is not JSON is
+/// the problem "campaign" / "invalid_json".
+std::string check_campaign(std::string_view body_json, bool partial);
+
+/// options {"nowMs":ms,"scheduleAtMs":ms|null,"untilMs"?:ms|null,
+/// "allowLocalHttp"?:bool}. {"ok":bool,"problems":[...]}: every reason the
+/// campaign cannot start. Bad options are problems under "options.".
+std::string launch_check(std::string_view campaign_json, std::string_view options_json);
+
+/// {"ok":bool,"problems":[...]} for the workspace's frequency-capping settings.
+std::string check_frequency_capping(std::string_view settings_json);
+
+/// {"ok":true,"ms":N} | {"ok":false,"problems":[...]}: `ms` moved by `n`
+/// units (calendar months for "months"). ms and n must be whole numbers.
+std::string add_period(double ms, double n, std::string_view unit);
+
+/// {"ok":true,"reasons":"oarf..."}: one letter per ledger, in order: o ok,
+/// a already_sent, r resend_period, f frequency_cap. Or
+/// {"ok":false,"problems":[...]} naming "policy.…", "ledgers[i][j].at" or
+/// "sendAtMs". The policy is read once for the whole batch.
+std::string fatigue_batch(std::string_view policy_json, std::string_view ledgers_json,
+                          double send_at_ms);
+
+}  // namespace hookcast::api

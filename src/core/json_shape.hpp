@@ -1,0 +1,74 @@
+// Reading a JSON body that a person or a program sent, one field at a time,
+// with a located problem for every field of the wrong type or range: the
+// shared vocabulary of the campaign and frequency-capping shape checks.
+//
+// Codes: `invalid_type` (wrong JSON type), `required` (missing, null or
+// blank where a value is needed), `out_of_range` (a number outside its
+// range), `invalid_value` (not one of the allowed words), `too_long`,
+// `unknown_field` (a member the object does not have).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "calendar.hpp"
+#include "problem.hpp"
+
+namespace hookcast {
+
+/// "a text", "a number", "a list", ... for messages.
+const char* json_type_name(const nlohmann::json& value);
+
+/// Length of UTF-8 text in characters (code points).
+std::size_t utf8_code_points(const std::string& text);
+
+/// Milliseconds of one unit; 0 for months (not a fixed length).
+std::int64_t fixed_unit_ms(TimeUnit unit);
+
+/// Collects the problems of one body; each reader reports its own and
+/// returns nullopt/nullptr/false when the value cannot be used.
+class JsonShape {
+ public:
+  explicit JsonShape(Problems& out) : out_(out) {}
+
+  /// Adds an error.
+  void error(std::string field, const char* code, std::string message);
+
+  /// `invalid_type`: "<field> must be <expected>, not <what it is>."
+  void wrong_type(const std::string& field, const std::string& expected, const nlohmann::json& got);
+
+  /// True when `value` is an object; else `invalid_type`.
+  bool object(const nlohmann::json& value, const std::string& field, const char* expected);
+
+  /// Every member of `object` not in `known` is `unknown_field` at
+  /// "<base>.<member>" (or "<member>" when base is empty).
+  void only(const nlohmann::json& object, const std::string& base,
+            std::initializer_list<const char*> known, const char* what);
+
+  /// A whole number (3 and 3.0 alike) in [min, max].
+  std::optional<std::int64_t> integer(const nlohmann::json& value, const std::string& field,
+                                      std::int64_t min, std::int64_t max);
+
+  /// A string of at most `max_chars` characters; with `required_text`, not
+  /// blank. Points into `value`.
+  const std::string* text(const nlohmann::json& value, const std::string& field,
+                          std::size_t max_chars, bool required_text);
+
+  /// A unit name among `allowed`.
+  std::optional<TimeUnit> unit(const nlohmann::json& value, const std::string& field,
+                               std::initializer_list<TimeUnit> allowed);
+
+  /// Member `key` of `object` unless absent or null; when `required`, its
+  /// absence is `required` at `field` with `message`.
+  const nlohmann::json* member(const nlohmann::json& object, const char* key,
+                               const std::string& field, bool required, const char* message = "");
+
+ private:
+  Problems& out_;
+};
+
+}  // namespace hookcast
