@@ -14,6 +14,11 @@ import {
   type TableRow,
   type Variable,
   type WebhookSpec,
+  type CampaignStatus,
+  type FatigueDecision,
+  type FatiguePolicy,
+  type FatigueReason,
+  type Ledger,
 } from 'hookcast';
 
 declare const bytes: ArrayBuffer;
@@ -87,6 +92,28 @@ export async function usage(): Promise<void> {
   }
   void [allProblems, ok, sources, fallbacks, delays];
 
+  // Campaigns and fatigue.
+  const moved = engine.campaignTransition('ready', 'start');
+  const next: CampaignStatus | undefined = moved.ok ? moved.status : undefined;
+  const refusal: string | undefined = moved.ok ? undefined : `${moved.code}: ${moved.message}`;
+  const editable = engine.campaignEditable('running', ['title', 'webhook']);
+  const notEditable: 'campaign_not_editable' | undefined = editable.ok ? undefined : editable.code;
+  const shape: boolean = engine.checkCampaign({ title: 'Welcome' }, { partial: false }).ok;
+  const launch: Problem[] = engine.launchCheck({ title: 'Welcome' }, { nowMs: Date.now(), scheduleAtMs: null, allowLocalHttp: false }).problems;
+  const capping: boolean = engine.checkFrequencyCapping({ rules: [{ limit: 3, period: { value: 1, unit: 'days' } }] }).ok;
+  const nextMonth: number = engine.addPeriod(Date.now(), 1, 'months');
+  const policy: FatiguePolicy = {
+    campaign: 'welcome',
+    resend: { every: 1, unit: 'months' },
+    frequencyCapping: true,
+    rules: [{ limit: 3, period: { value: 1, unit: 'days' } }],
+  };
+  const ledger: Ledger = [{ campaign: 'welcome', at: Date.now() - 86_400_000 }];
+  const decision: FatigueDecision = engine.fatigueDecision(policy, ledger, Date.now());
+  const sendIt: boolean = decision.send;
+  const reasons: FatigueReason[] = engine.fatigueBatch(policy, [ledger, []], Date.now());
+  void [next, refusal, notEditable, shape, launch, capping, nextMonth, sendIt, reasons];
+
   // Wrong shapes must not type-check.
   // @ts-expect-error method must be one of the five HTTP methods
   engine.validate({ url: 'https://x.test/', method: 'HEAD' });
@@ -100,6 +127,12 @@ export async function usage(): Promise<void> {
   engine.validate(spec, { allowLocalHttp: 'yes' });
   // @ts-expect-error a request's body is string or null, not absent
   engine.toCurl({ method: 'GET', url: 'https://x.test/', headers: [] });
+  // @ts-expect-error a campaign action is start, pause, resume or end
+  engine.campaignTransition('ready', 'launch');
+  // @ts-expect-error cap periods have no months
+  engine.fatigueBatch({ ...policy, rules: [{ limit: 1, period: { value: 1, unit: 'months' } }] }, [], 0);
+  // @ts-expect-error launchCheck needs nowMs
+  engine.launchCheck({}, { scheduleAtMs: null });
   // @ts-expect-error createEngine takes bytes, not a path
   await createEngine({ wasmBinary: 'dist/hookcast.wasm' });
 }

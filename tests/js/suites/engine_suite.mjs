@@ -754,6 +754,7 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
   // ---- shared fixtures (written by the C++ side; each file may be absent) ----
 
   fixtureCases(engine, { test, assert, fixtures, hasProblem, problemsOf });
+  campaignCases(engine, { test, assert, fixtures });
 }
 
 // The fixtures' shapes are owned by the native tests; these readers follow them.
@@ -822,4 +823,117 @@ function fixtureCases(engine, { test, assert, fixtures, hasProblem }) {
       });
     }
   }
+}
+
+// ---- campaigns and fatigue (fixtures: campaigns.json, fatigue.json) ------------------
+// The cases the native tests read, seen through the engine in this runtime.
+function campaignCases(engine, { test, assert, fixtures }) {
+  const pairs = (problems) => problems.map((p) => `${p.field} ${p.code}`).sort();
+  const expected = (list) => list.map(([field, code]) => `${field} ${code}`).sort();
+  const ms = (text) => {
+    const t = Date.parse(text);
+    assert.ok(Number.isFinite(t), `fixture time ${text}`);
+    return t;
+  };
+  const thrown = (code) => ({ name: 'HookcastError', code });
+
+  const campaigns = fixtures.campaigns;
+  if (campaigns) {
+    test('fixtures/campaigns.json: every transition', () => {
+      for (const c of campaigns.transitions) {
+        const r = engine.campaignTransition(c.status, c.action);
+        const want = c.ok ? { ok: true, status: c.to } : { ok: false, code: 'invalid_transition', message: c.message };
+        assert.deepEqual(r, want, JSON.stringify(c));
+      }
+    });
+    test('fixtures/campaigns.json: the editability matrix', () => {
+      for (const c of campaigns.editable) {
+        const r = engine.campaignEditable(c.status, c.fields);
+        assert.equal(r.ok, c.ok, JSON.stringify(c));
+        if (!c.ok) assert.equal(r.code, 'campaign_not_editable');
+        if (!c.ok) assert.ok(typeof r.message === 'string' && r.message.length > 0);
+      }
+    });
+    test('fixtures/campaigns.json: shape checks', () => {
+      for (const c of campaigns.shape) {
+        const r = engine.checkCampaign(c.body, { partial: c.partial });
+        assert.deepEqual(pairs(r.problems), expected(c.problems), `${c.name}: ${JSON.stringify(r.problems)}`);
+        assert.equal(r.ok, c.problems.length === 0, c.name);
+      }
+    });
+    test('fixtures/campaigns.json: launch checks', () => {
+      for (const c of campaigns.launch) {
+        const o = c.options;
+        const options = { nowMs: ms(o.now), scheduleAtMs: o.scheduleAt ? ms(o.scheduleAt) : null };
+        if (o.until) options.untilMs = ms(o.until);
+        if (o.allowLocalHttp) options.allowLocalHttp = true;
+        const r = engine.launchCheck(c.campaign, options);
+        assert.deepEqual(pairs(r.problems), expected(c.problems), `${c.name}: ${JSON.stringify(r.problems)}`);
+        assert.equal(r.ok, c.problems.length === 0, c.name);
+      }
+    });
+  }
+
+  const fatigue = fixtures.fatigue;
+  if (fatigue) {
+    const ledgerMs = (ledger) => ledger.map((e) => ({ campaign: e.campaign, at: ms(e.at) }));
+    test('fixtures/fatigue.json: every decision, one by one and in one batch', () => {
+      for (const c of fatigue.decisions) {
+        const d = engine.fatigueDecision(c.policy, ledgerMs(c.ledger), ms(c.sendAt));
+        assert.deepEqual(d, { send: c.reason === 'ok', reason: c.reason }, c.name);
+      }
+      const sendAt = ms(fatigue.decisions[0].sendAt);
+      const same = fatigue.decisions.filter((c) => ms(c.sendAt) === sendAt && JSON.stringify(c.policy) === JSON.stringify(fatigue.decisions[0].policy));
+      assert.ok(same.length > 1);
+      assert.deepEqual(engine.fatigueBatch(same[0].policy, same.map((c) => ledgerMs(c.ledger)), sendAt), same.map((c) => c.reason));
+    });
+    test('fixtures/fatigue.json: addPeriod', () => {
+      for (const c of fatigue.addPeriod) assert.equal(engine.addPeriod(ms(c.from), c.n, c.unit), ms(c.to), JSON.stringify(c));
+    });
+    test('fixtures/fatigue.json: frequency-capping settings', () => {
+      for (const c of fatigue.capping) {
+        const r = engine.checkFrequencyCapping(c.settings);
+        assert.deepEqual(pairs(r.problems), expected(c.problems), `${c.name}: ${JSON.stringify(r.problems)}`);
+        assert.equal(r.ok, c.problems.length === 0, c.name);
+      }
+    });
+  }
+
+  test('campaigns: misuse throws HookcastError with a stable code', () => {
+    assert.throws(() => engine.campaignTransition('draft', 'start'), thrown('invalid_status'));
+    assert.throws(() => engine.campaignTransition('ready', 'go'), thrown('invalid_action'));
+    assert.throws(() => engine.campaignTransition(undefined, 'start'), thrown('invalid_status'));
+    assert.throws(() => engine.campaignEditable('ready', 'webhook'), thrown('invalid_fields'));
+    assert.throws(() => engine.checkCampaign({ title: 't' }, { partial: 'yes' }), thrown('invalid_options'));
+    assert.throws(() => engine.launchCheck({}, { scheduleAtMs: null }), thrown('invalid_now'));
+    assert.throws(() => engine.launchCheck({}, { nowMs: 1, scheduleAtMs: 'soon' }), thrown('invalid_options'));
+    assert.throws(() => engine.addPeriod(0, 1.5, 'days'), thrown('invalid_period'));
+    assert.throws(() => engine.addPeriod(0, 1, 'years'), thrown('invalid_period'));
+    const policy = { campaign: 'c1', resend: null, frequencyCapping: false, rules: [] };
+    assert.throws(() => engine.fatigueDecision(policy, [{ campaign: 'c1', at: 'yesterday' }], 0), { name: 'HookcastError', code: 'invalid_ledger', message: /ledger\[0\]\.at/ });
+    assert.throws(() => engine.fatigueBatch(policy, {}, 0), thrown('invalid_ledger'));
+    assert.throws(() => engine.fatigueBatch({ ...policy, resend: { every: 1, unit: 'years' } }, [], 0), thrown('invalid_policy'));
+    assert.throws(() => engine.fatigueBatch(policy, [], Number.NaN), thrown('invalid_send_at'));
+  });
+
+  test('campaigns: a body JSON cannot express is a problem, not a throw', () => {
+    const r = engine.checkCampaign({ title: 't', description: 10n });
+    assert.equal(r.ok, false);
+    assert.equal(r.problems[0].field, 'campaign');
+  });
+
+  test('fatigueBatch: one reason per candidate, in order, for a large batch', () => {
+    const policy = { campaign: 'c1', resend: { every: 1, unit: 'days' }, frequencyCapping: true, rules: [{ limit: 3, period: { value: 1, unit: 'hours' } }] };
+    const now = Date.UTC(2026, 2, 15, 12);
+    const ledgers = [];
+    const want = [];
+    for (let i = 0; i < 500; i++) {
+      const kind = i % 4;
+      if (kind === 0) ledgers.push([]), want.push('ok');
+      if (kind === 1) ledgers.push([{ campaign: 'c1', at: now - 3_600_000 }]), want.push('resend_period');
+      if (kind === 2) ledgers.push([1, 2, 3].map((k) => ({ campaign: `c${k + 1}`, at: now - k * 60_000 }))), want.push('frequency_cap');
+      if (kind === 3) ledgers.push([{ campaign: 'c1', at: now - 86_400_000 }, { campaign: 'x', at: now - 3_600_000 }]), want.push('ok');
+    }
+    assert.deepEqual(engine.fatigueBatch(policy, ledgers, now), want);
+  });
 }
