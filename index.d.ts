@@ -294,7 +294,8 @@ export class HookcastError extends Error {
    * Stable machine word: `invalid_request`, `invalid_outcome`, `invalid_attempt`,
    * `invalid_now`, `invalid_options`, `invalid_contexts`, `disposed`; for
    * campaigns `invalid_status`, `invalid_action`, `invalid_fields`,
-   * `invalid_period`, `invalid_policy`, `invalid_ledger`, `invalid_send_at`.
+   * `invalid_period`, `invalid_policy`, `invalid_ledger`, `invalid_send_at`;
+   * for cohorts `invalid_rule`, `invalid_member` and `invalid_members`.
    */
   readonly code: string;
   /** The engine's problems behind the error, when it gave any. */
@@ -308,3 +309,122 @@ export class HookcastError extends Error {
  * disposed nor collected). For tests of the finalizer; not a stable API.
  */
 export function liveHandles(engine: Engine): number;
+
+// ---- cohorts (targets): the rule language of DESIGN.md "Cohorts" ------------------
+
+/** Units of a cohort period: `within` of an event condition, `within_last` of a property. */
+export type CohortTimeUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
+
+/** "The last N units": [now − N units, now]. Months are calendar months (same day, clamped, UTC). */
+export type CohortPeriod = { last: number; unit: CohortTimeUnit };
+
+/** A value a property is compared with; comparisons are typed by it (see `PropertyCondition`). */
+export type CohortValue = string | number | boolean;
+
+/**
+ * A test of one property (a user's, or an event's in `where`). Comparisons are
+ * typed by `value`: a number compares numerically (also with a text property
+ * holding a number, `"42"`); a text compares as text, case-sensitively; a
+ * boolean with a boolean (or `"true"`/`"false"`). A missing (or null) property
+ * matches only `not_exists`, `ne`, `not_in` and `not_contains`. `contains` on a
+ * list property is membership, on a text a substring test. `between` is
+ * inclusive. `before`/`after` take ISO 8601 text (no offset = UTC) and are strict;
+ * the property may hold ISO text or epoch milliseconds. A dotted name that is
+ * not itself a key reads a nested property (`"address.city"`).
+ */
+export type PropertyCondition =
+  | { property: string; op: 'eq' | 'ne' | 'contains' | 'not_contains'; value: CohortValue }
+  | { property: string; op: 'in' | 'not_in'; value: CohortValue[] }
+  | { property: string; op: 'starts_with' | 'ends_with'; value: string }
+  | { property: string; op: 'gt' | 'gte' | 'lt' | 'lte'; value: number | string }
+  | { property: string; op: 'between'; value: [number, number] | [string, string] }
+  | { property: string; op: 'exists' | 'not_exists'; value?: unknown }
+  | { property: string; op: 'before' | 'after'; value: string }
+  | { property: string; op: 'within_last'; value: CohortPeriod };
+
+/**
+ * A test of the user's events with key `event`: counts those whose `where`
+ * conditions all hold and (with `within`) whose time is in [now − within, now],
+ * and compares the count as `count` says (default `{ op: 'gte', value: 1 }`).
+ * `did_not` is the negation of the same `did`.
+ */
+export type EventCondition = {
+  event: string;
+  op: 'did' | 'did_not';
+  where?: PropertyCondition[];
+  count?: { op: 'gte' | 'lte' | 'eq'; value: number };
+  within?: CohortPeriod;
+};
+
+/** A cohort rule: a condition, or a group of rules (groups nest, at most 32 deep, 1000 rules in all). */
+export type CohortRule =
+  | { all: CohortRule[] }
+  | { any: CohortRule[] }
+  | { not: CohortRule }
+  | PropertyCondition
+  | EventCondition;
+
+/** One event of a member; `at` is milliseconds since the epoch. */
+export type CohortEvent = { key: string; at: number; properties?: Record<string, unknown> };
+
+/** A user as a cohort rule sees them: properties and the events kept for them. */
+export type CohortMember = { id: string; properties: Record<string, unknown>; events: CohortEvent[] };
+
+/** What a rule reads, so a store loads only those rows. */
+export type CohortNeeds = {
+  /** Whether some condition reads the user's properties. */
+  properties: boolean;
+  /** Each event key the rule reads, once, from `sinceMs` on (null: every kept event). */
+  events: { key: string; sinceMs: number | null }[];
+};
+
+/** The rule language's lists, for a rule builder (they come from the core). */
+export type CohortOperators = {
+  /** Property operators: `eq`, `ne`, `in`, … `within_last`. */
+  property: string[];
+  /** Event operators: `did`, `did_not`. */
+  event: string[];
+  /** Count operators: `gte`, `lte`, `eq`. */
+  count: string[];
+  /** Period units: `minutes` … `months`. */
+  units: string[];
+};
+
+/**
+ * A rule compiled once for many members: the shard's fast path. Freed by the
+ * garbage collector (FinalizationRegistry); `dispose()` frees it now.
+ * Every method throws a `HookcastError`: `invalid_now` when `nowMs` is not a
+ * finite time, `disposed` after `dispose()`, `invalid_member` when a member's
+ * shape is wrong where the rule reads it (not an object, properties not an
+ * object, events not a list of `{ key, at?, properties? }`).
+ */
+export interface CompiledCohort {
+  /** What the rule reads at `nowMs`. */
+  needs(nowMs: number): CohortNeeds;
+  /** Whether `member` is in the cohort at `nowMs`. */
+  matches(member: CohortMember, nowMs: number): boolean;
+  /** One answer per member, in order, in few calls into the engine. Also throws `invalid_members` for a non-array. */
+  matchBatch(members: CohortMember[], nowMs: number): boolean[];
+  /** Frees the compiled rule now; later calls throw `disposed`. Idempotent. */
+  dispose(): void;
+}
+
+/** The cohort part of the engine (declaration merging keeps it in one block). */
+export interface Engine {
+  /**
+   * Checks a rule (anything: a non-object is a problem, never a throw).
+   * Problems are located from `rule`: `rule.all[1].op`, `rule.any[0].where[2].value`;
+   * codes: invalid_type, invalid_rule, required, unknown_operator, unknown_unit,
+   * invalid_value, empty_group, rule_too_deep, rule_too_large; `unknown_field` warnings.
+   */
+  validateCohort(rule: unknown): ValidationResult;
+  /** Compiles a rule for many evaluations; the same problems as `validateCohort` when it cannot. */
+  compileCohort(rule: CohortRule): { ok: true; cohort: CompiledCohort } | { ok: false; problems: Problem[] };
+  /**
+   * One evaluation without keeping the compiled rule.
+   * @throws HookcastError `invalid_rule` (with the problems) for a bad rule, or as `CompiledCohort.matches`.
+   */
+  matchesCohort(rule: CohortRule, member: CohortMember, nowMs: number): boolean;
+  /** The operator and unit lists of the rule language (a fresh copy each call). */
+  cohortOperators(): CohortOperators;
+}

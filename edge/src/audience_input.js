@@ -22,6 +22,18 @@ export function idProblems(value, field, what) {
   return [];
 }
 
+/**
+ * Problems with a user id: an id (idProblems) that a URL path can name, so
+ * not "." or ".." (URL parsers resolve those segments away, escaped or not).
+ */
+export function userIdProblems(value, field) {
+  const found = idProblems(value, field, 'A user id');
+  if (found.length === 0 && (value === '.' || value === '..')) {
+    found.push(problem(field, 'invalid_id', `A user id cannot be "${value}": GET /v1/users/${value} could not name it.`));
+  }
+  return found;
+}
+
 /** True when arrays and objects nest deeper than MAX_PROPERTY_DEPTH inside `value`. */
 function tooDeep(value, depth) {
   if (value === null || typeof value !== 'object') return false;

@@ -9,7 +9,7 @@
 
 import { HttpError, json, problem, readJsonBody } from './http.js';
 import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './audience_bounds.js';
-import { checkProperties, idProblems, parseAt } from './audience_input.js';
+import { checkProperties, idProblems, parseAt, userIdProblems } from './audience_input.js';
 import { foldProperties, mergeNamed } from './property_summary.js';
 import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
 import { eventTriggers } from './campaign_events.js';
@@ -47,7 +47,7 @@ export async function upsertUsers(request, env) {
       problems.push(problem(at, 'invalid_type', `${at} must be an object like {"id": "u1", "properties": {...}}.`));
       return;
     }
-    const found = [...idProblems(item.id, `${at}.id`, 'A user id'), ...checkProperties(item.properties, `${at}.properties`).problems];
+    const found = [...userIdProblems(item.id, `${at}.id`), ...checkProperties(item.properties, `${at}.properties`).problems];
     if (found.length) problems.push(...found);
     else users.push({ index, id: item.id, properties: item.properties ?? {} });
   });
@@ -80,7 +80,7 @@ function sortByItem(problems) {
 
 /** The user id in a /v1/users/:id path, checked like an id in a body. */
 function pathUserId(id) {
-  const found = idProblems(id, 'id', 'A user id');
+  const found = userIdProblems(id, 'id');
   if (found.length) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id.slice(0, 300))}.`, found);
   return id;
 }
@@ -120,15 +120,15 @@ function eventSummary(events) {
     foldProperties(e.parsed, perKey);
   }
   const out = [];
-  for (const [key, perKey] of props) for (const p of perKey.values()) out.push([key, p.name, p.type, p.seen, p.example]);
-  return { keys: [...keys], props: out };
+  for (const [key, perKey] of props) for (const p of perKey.values()) out.push([key, p.name, p.type, p.example]);
+  return { keys: [...keys], names: out };
 }
 
-/** POST /v1/events */
-export async function addEvents(request, env) {
-  const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
-  const items = itemsOf(body, 'events');
-  const now = Date.now();
+/**
+ * Checks POST /v1/events items. Returns { events: [{ userId, key,
+ * properties (JSON text or null), parsed (the object), at (ms) }], problems }.
+ */
+export function checkEvents(items, now) {
   const problems = [];
   const events = [];
   items.forEach((item, index) => {
@@ -137,7 +137,7 @@ export async function addEvents(request, env) {
       problems.push(problem(at, 'invalid_type', `${at} must be an object like {"userId": "u1", "key": "purchase"}.`));
       return;
     }
-    const found = [...idProblems(item.userId, `${at}.userId`, 'A user id'), ...idProblems(item.key, `${at}.key`, 'An event key')];
+    const found = [...userIdProblems(item.userId, `${at}.userId`), ...idProblems(item.key, `${at}.key`, 'An event key')];
     const props = checkProperties(item.properties, `${at}.properties`);
     found.push(...props.problems);
     let ms = now;
@@ -149,6 +149,14 @@ export async function addEvents(request, env) {
     if (found.length) problems.push(...found);
     else events.push({ userId: item.userId, key: item.key, properties: props.text, parsed: item.properties, at: ms });
   });
+  return { events, problems };
+}
+
+/** POST /v1/events */
+export async function addEvents(request, env) {
+  const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
+  const now = Date.now();
+  const { events, problems } = checkEvents(itemsOf(body, 'events'), now);
   if (problems.length) throw badRequest(problems);
 
   // Running event campaigns this call triggers (campaign_events.js); each

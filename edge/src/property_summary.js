@@ -1,7 +1,8 @@
 // What GET /v1/properties lists: the property names seen so far, with their
-// JSON type and an example value. Ingestion folds each batch into a small
-// delta (one entry per distinct name and type, not per item) that the user
-// shard adds to its summary tables in the same transaction as the rows.
+// JSON type and an example value. Ingestion folds each batch into the
+// distinct (name, type) pairs it holds (not one entry per item); a user shard
+// stores a pair once, with the first example seen, in the same transaction
+// as the rows, and skips pairs it already has without a statement.
 
 /** Examples longer than this (as JSON) are shortened (strings) or left out (objects, arrays). */
 const EXAMPLE_MAX_BYTES = 200;
@@ -25,24 +26,21 @@ export function exampleOf(value) {
 
 /**
  * Adds the top-level properties of one object to `into`, a Map keyed by
- * `name \u0000 type` of { name, type, seen, example }. The first example
- * seen is kept.
+ * `name \u0000 type` of { name, type, example }. The first example is kept.
  */
 export function foldProperties(properties, into) {
   for (const name in properties) {
     const value = properties[name];
     const type = jsonType(value);
     const k = `${name}\u0000${type}`;
-    const entry = into.get(k);
-    if (entry) entry.seen++;
-    else into.set(k, { name, type, seen: 1, example: exampleOf(value) });
+    if (!into.has(k)) into.set(k, { name, type, example: exampleOf(value) });
   }
 }
 
 /**
- * Merges per-shard lists of { name, type, seen, example } into one entry per
- * name: the type seen most often (ties: the first in shard order) with an
- * example of that type. Sorted by name.
+ * Merges per-shard lists of { name, type, example } into one entry per
+ * name, sorted by name. A name seen with several types takes the type most
+ * shards have seen (ties: the first shard's) and lists them all in `types`.
  */
 export function mergeNamed(lists) {
   const byName = new Map();
@@ -52,18 +50,20 @@ export function mergeNamed(lists) {
       if (!types) byName.set(e.name, (types = new Map()));
       const t = types.get(e.type);
       if (t) {
-        t.seen += e.seen;
+        t.shards++;
         t.example ??= e.example;
       } else {
-        types.set(e.type, { seen: e.seen, example: e.example });
+        types.set(e.type, { shards: 1, example: e.example });
       }
     }
   }
   const out = [];
   for (const [name, types] of byName) {
-    let best = null;
-    for (const [type, t] of types) if (!best || t.seen > best.seen) best = { type, ...t };
-    out.push({ name, type: best.type, example: best.example === null ? null : JSON.parse(best.example) });
+    const ranked = [...types].sort((a, b) => b[1].shards - a[1].shards);
+    const [type, best] = ranked[0];
+    const entry = { name, type, example: best.example === null ? null : JSON.parse(best.example) };
+    if (ranked.length > 1) entry.types = ranked.map(([t]) => t);
+    out.push(entry);
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

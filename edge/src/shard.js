@@ -4,13 +4,16 @@
 //
 // Tables (a contract with the campaign code, see /work/plan/INTERFACES.md):
 //   users(id, properties JSON, created_at, updated_at, last_seen_at)   times: ms
+//     last_seen_at: the latest `at` among the user's PRUNED events (kept
+//     events are read live: lastSeenAt = max of both). Not written per event:
+//     ingestion stays one insert per event (bench/audience_bench.mjs).
 //   events(seq, user_id, key, properties JSON|null, at)   + (user_id, key, at), (at)
 //   ledger(user_id, campaign, at, delivery_id)   + (user_id, at); written by the campaign code
 // and the summary GET /v1/properties reads, kept up to date at ingestion so
 // that listing never scans the rows:
-//   summary_user_props(name, type, seen, example)
+//   summary_user_names(name, type, example)        one row per (name, JSON type) seen
 //   summary_event_keys(key, count)                 count = events kept now
-//   summary_event_props(key, name, type, seen, example)
+//   summary_event_names(key, name, type, example)
 //
 // Events are kept EVENT_RETENTION_MS (90 days) after their `at`; the
 // object's alarm deletes older rows once a day (PRUNE_EVERY_MS), and reads
@@ -32,10 +35,32 @@ import * as triggers from './shard_triggers.js';
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
 /** Rows deleted per pruning transaction (bounded work per step). */
 const PRUNE_CHUNK = 5000;
+/** Most user ids (and, apart, summary rows) a shard remembers as stored (about 100 bytes each). */
+const KNOWN_USERS_MAX = 50_000;
 /** Users evaluated per engine call during an estimate. */
 const ESTIMATE_CHUNK = 512;
 /** Sends GET /v1/users/:id lists (the most recent). */
 export const MAX_LISTED_SENDS = 1000;
+
+/** Bound parameters per statement: Cloudflare's limit for Durable Object SQLite. */
+const MAX_PARAMS = 100;
+
+/**
+ * Runs `head + tuple, tuple, … + tail` over `params` (flat, `width` per
+ * row), as many rows per statement as MAX_PARAMS allows: one statement per
+ * ~25 rows instead of one per row (measured: ingestion spends most of its
+ * time in per-statement overhead). Full chunks reuse one statement text.
+ */
+function execRows(sql, head, tuple, width, params, tail = '') {
+  const perStatement = Math.floor(MAX_PARAMS / width);
+  const full = head + Array(perStatement).fill(tuple).join(', ') + tail;
+  const total = params.length / width;
+  let row = 0;
+  for (; row + perStatement <= total; row += perStatement) {
+    sql.exec(full, ...params.slice(row * width, (row + perStatement) * width));
+  }
+  if (row < total) sql.exec(head + Array(total - row).fill(tuple).join(', ') + tail, ...params.slice(row * width));
+}
 
 /** Sets an own enumerable property, even one named "__proto__". */
 function setOwn(object, name, value) {
@@ -65,14 +90,12 @@ export class UserShard extends DurableObject {
       CREATE INDEX IF NOT EXISTS events_at ON events (at);
       CREATE TABLE IF NOT EXISTS ledger (user_id TEXT, campaign TEXT, at INTEGER, delivery_id TEXT);
       CREATE INDEX IF NOT EXISTS ledger_user_at ON ledger (user_id, at);
-      CREATE TABLE IF NOT EXISTS summary_user_props (
-        name TEXT NOT NULL, type TEXT NOT NULL, seen INTEGER NOT NULL, example TEXT,
-        PRIMARY KEY (name, type)
+      CREATE TABLE IF NOT EXISTS summary_user_names (
+        name TEXT NOT NULL, type TEXT NOT NULL, example TEXT, PRIMARY KEY (name, type)
       );
       CREATE TABLE IF NOT EXISTS summary_event_keys (key TEXT PRIMARY KEY, count INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS summary_event_props (
-        key TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, seen INTEGER NOT NULL, example TEXT,
-        PRIMARY KEY (key, name, type)
+      CREATE TABLE IF NOT EXISTS summary_event_names (
+        key TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, example TEXT, PRIMARY KEY (key, name, type)
       );
     `);
     this.pruneArmed = false;
@@ -83,6 +106,10 @@ export class UserShard extends DurableObject {
     // Event-campaign triggers (shard_triggers.js): crash leftovers run soon.
     triggers.createTriggerTables(this.sql);
     ctx.blockConcurrencyWhile(() => triggers.armIfTriggers(this));
+    /** Ids this object has seen stored (a cache; deleteUser removes from it). */
+    this.knownUsers = new Set();
+    /** Summary rows this object has stored (`u|e \0 [key \0] name \0 type`): they are never removed. */
+    this.knownNames = new Set();
   }
 
   // ---- ingestion ------------------------------------------------------------
@@ -96,7 +123,7 @@ export class UserShard extends DurableObject {
    * With `dryRun`, only checks. Returns { ok: true, created, updated } or { ok: false, problems }.
    */
   async upsertUsers(users, nowMs, { dryRun = false } = {}) {
-    return this.ctx.storage.transactionSync(() => {
+    const result = this.transaction(() => {
       const merged = new Map();
       const problems = [];
       for (const u of users) {
@@ -126,47 +153,44 @@ export class UserShard extends DurableObject {
           id, cur.text, nowMs, nowMs,
         );
       }
-      const seen = new Map();
+      const names = new Map();
       for (const u of users) {
         const set = {};
         for (const name in u.properties ?? {}) if (u.properties[name] !== null) setOwn(set, name, u.properties[name]);
-        foldProperties(set, seen);
+        foldProperties(set, names);
       }
-      for (const e of seen.values()) {
-        this.sql.exec(
-          `INSERT INTO summary_user_props (name, type, seen, example) VALUES (?, ?, ?, ?)
-           ON CONFLICT (name, type) DO UPDATE SET seen = seen + excluded.seen, example = coalesce(example, excluded.example)`,
-          e.name, e.type, e.seen, e.example,
-        );
+      for (const e of names.values()) {
+        this.storeName(`u\u0000${e.name}\u0000${e.type}`, 'INSERT OR IGNORE INTO summary_user_names (name, type, example) VALUES (?, ?, ?)', e.name, e.type, e.example);
       }
       return { ok: true, created, updated: merged.size - created };
     });
+    if (result.ok && !dryRun) for (const u of users) this.rememberUser(u.id);
+    return result;
   }
 
   /**
    * Stores events: `events` is [{ userId, key, properties (JSON text or
    * null), at (ms) }]; `summary` is the batch's fold for GET /v1/properties
-   * ({ keys: [[key, count]], props: [[key, name, type, seen, example]] }).
-   * An unknown user is created with no properties; last_seen_at becomes the
-   * latest `at` seen. One transaction. Returns { accepted, triggered }.
-   * An event may carry `campaigns`: the keys of running event campaigns it
-   * triggers (`snapshots` holds theirs); the triggers are recorded in the
-   * same transaction and run right after it (shard_triggers.js);
-   * `triggered` counts the messages they accepted.
+   * ({ keys: [[key, count]], names: [[key, name, type, example]] }).
+   * An unknown user is created with no properties. One transaction.
+   * Returns { accepted, triggered }. An event may carry `campaigns`: the
+   * keys of running event campaigns it triggers (`snapshots` holds theirs);
+   * the triggers are recorded in the same transaction and run right after
+   * it (shard_triggers.js); `triggered` counts the messages they accepted.
    */
   async addEvents(events, summary, nowMs, snapshots = null) {
     await this.armPruning(nowMs);
     const triggerSeqs = [];
-    const stored = this.ctx.storage.transactionSync(() => {
-      const latest = new Map();
-      for (const e of events) latest.set(e.userId, Math.max(latest.get(e.userId) ?? -Infinity, e.at));
-      for (const [id, at] of latest) {
-        this.sql.exec(
-          `INSERT INTO users (id, properties, created_at, updated_at, last_seen_at) VALUES (?, '{}', ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET last_seen_at = max(coalesce(last_seen_at, excluded.last_seen_at), excluded.last_seen_at)`,
-          id, nowMs, nowMs, at,
-        );
-      }
+    const created = [];
+    const result = this.transaction(() => {
+      // Users known to exist are skipped without a statement: an insert
+      // probe per event was a fifth of the ingestion's CPU (bench/audience_bench.mjs).
+      const fresh = new Set();
+      for (const e of events) if (!this.knownUsers.has(e.userId)) fresh.add(e.userId);
+      const params = [];
+      for (const id of fresh) params.push(id, nowMs, nowMs);
+      execRows(this.sql, 'INSERT INTO users (id, properties, created_at, updated_at) VALUES ', "(?, '{}', ?, ?)", 3, params, ' ON CONFLICT (id) DO NOTHING');
+      created.push(...fresh);
       for (const e of events) {
         if (e.campaigns?.length) {
           const { seq } = this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq', e.userId, e.key, e.properties, e.at).one();
@@ -182,17 +206,46 @@ export class UserShard extends DurableObject {
           key, count,
         );
       }
-      for (const [key, name, type, seen, example] of summary.props) {
-        this.sql.exec(
-          `INSERT INTO summary_event_props (key, name, type, seen, example) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (key, name, type) DO UPDATE SET seen = seen + excluded.seen, example = coalesce(example, excluded.example)`,
-          key, name, type, seen, example,
+      for (const [key, name, type, example] of summary.names) {
+        this.storeName(
+          `e\u0000${key}\u0000${name}\u0000${type}`,
+          'INSERT OR IGNORE INTO summary_event_names (key, name, type, example) VALUES (?, ?, ?, ?)',
+          key, name, type, example,
         );
       }
       return { accepted: events.length };
     });
+    // Only once committed: a rolled-back insert must not be remembered.
+    for (const id of created) this.rememberUser(id);
     const triggered = await triggers.runTriggers(this, triggerSeqs, snapshots ?? {});
-    return { ...stored, triggered };
+    return { ...result, triggered };
+  }
+
+  /** transactionSync(fn), then the summary rows it stored are remembered (only once committed). */
+  transaction(fn) {
+    this.pendingNames = [];
+    const result = this.ctx.storage.transactionSync(fn);
+    for (const memo of this.pendingNames) this.knownNames.add(memo);
+    this.pendingNames = [];
+    return result;
+  }
+
+  /**
+   * Stores a summary row unless this object already has it. The statement
+   * is skipped for a known row; the memo grows only once the transaction
+   * committed (see transaction()).
+   */
+  storeName(memo, statement, ...params) {
+    if (this.knownNames.has(memo)) return;
+    if (this.knownNames.size >= KNOWN_USERS_MAX) this.knownNames.clear();
+    this.sql.exec(statement, ...params);
+    this.pendingNames.push(memo);
+  }
+
+  /** Adds an id to the bounded set of users known to exist (cleared when full). */
+  rememberUser(id) {
+    if (this.knownUsers.size >= KNOWN_USERS_MAX) this.knownUsers.clear();
+    this.knownUsers.add(id);
   }
 
   // ---- reads ------------------------------------------------------------------
@@ -203,8 +256,11 @@ export class UserShard extends DurableObject {
    * or null when the user is unknown.
    */
   async getUser(id) {
-    const [row] = this.sql.exec('SELECT * FROM users WHERE id = ?', id).toArray();
+    const [row] = this.sql
+      .exec('SELECT *, (SELECT max(at) FROM events WHERE user_id = users.id) AS latest_event FROM users WHERE id = ?', id)
+      .toArray();
     if (!row) return null;
+    const lastSeenAt = row.last_seen_at === null ? row.latest_event : row.latest_event === null ? row.last_seen_at : Math.max(row.last_seen_at, row.latest_event);
     const sends = this.sql
       .exec('SELECT campaign, at FROM ledger WHERE user_id = ? ORDER BY at DESC LIMIT ?', id, MAX_LISTED_SENDS)
       .toArray()
@@ -215,7 +271,7 @@ export class UserShard extends DurableObject {
       properties: JSON.parse(row.properties),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
-      lastSeenAt: row.last_seen_at,
+      lastSeenAt,
       sends,
     };
   }
@@ -234,23 +290,24 @@ export class UserShard extends DurableObject {
       this.sql.exec('DELETE FROM events WHERE user_id = ?', id);
       this.sql.exec('DELETE FROM ledger WHERE user_id = ?', id);
       this.sql.exec('DELETE FROM users WHERE id = ?', id);
+      this.knownUsers.delete(id);
       return true;
     });
   }
 
   /**
    * This shard's part of GET /v1/properties:
-   * { user: [{ name, type, seen, example }], events: [{ key, count, properties: [{ name, type, seen, example }] }] }
+   * { user: [{ name, type, example }], events: [{ key, count, properties: [{ name, type, example }] }] }
    * (examples as JSON text, or null).
    */
   async propertySummary() {
-    const user = this.sql.exec('SELECT name, type, seen, example FROM summary_user_props').toArray();
+    const user = this.sql.exec('SELECT name, type, example FROM summary_user_names').toArray().map((u) => ({ ...u }));
     const events = new Map();
     for (const { key, count } of this.sql.exec('SELECT key, count FROM summary_event_keys')) events.set(key, { key, count, properties: [] });
-    for (const p of this.sql.exec('SELECT key, name, type, seen, example FROM summary_event_props')) {
-      events.get(p.key)?.properties.push({ name: p.name, type: p.type, seen: p.seen, example: p.example });
+    for (const p of this.sql.exec('SELECT key, name, type, example FROM summary_event_names')) {
+      events.get(p.key)?.properties.push({ name: p.name, type: p.type, example: p.example });
     }
-    return { user: user.map((u) => ({ ...u })), events: [...events.values()] };
+    return { user, events: [...events.values()] };
   }
 
   /**
@@ -307,10 +364,18 @@ export class UserShard extends DurableObject {
     for (;;) {
       const deleted = this.ctx.storage.transactionSync(() => {
         const pick = 'SELECT seq FROM events WHERE at < ? ORDER BY at, seq LIMIT ?';
-        const rows = this.sql.exec(`SELECT key FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK).toArray();
+        const rows = this.sql.exec(`SELECT user_id, key, at FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK).toArray();
         const counts = new Map();
-        for (const { key } of rows) counts.set(key, (counts.get(key) ?? 0) + 1);
+        const latest = new Map();
+        for (const { user_id: user, key, at } of rows) {
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          latest.set(user, Math.max(latest.get(user) ?? at, at));
+        }
         this.dropEventCounts([...counts].map(([key, n]) => ({ key, n })));
+        // A user's last-seen time outlives the events it came from.
+        for (const [user, at] of latest) {
+          this.sql.exec('UPDATE users SET last_seen_at = max(coalesce(last_seen_at, ?), ?) WHERE id = ?', at, at, user);
+        }
         this.sql.exec(`DELETE FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK);
         return rows.length;
       });

@@ -419,6 +419,11 @@ export async function forwardOutbox(shard) {
     return shard.forwarding;
   }
   shard.forwarding = (async () => {
+    // Yield first: with an empty outbox the body would otherwise run to its
+    // `finally` (forwarding = null) before this assignment stores the
+    // promise, leaving a settled promise marked "in flight" for ever, and
+    // every later forward of this shard would wait on it.
+    await null;
     try {
       do {
         shard.forwardAgain = false;

@@ -284,6 +284,7 @@ function makeEngine(Module) {
     },
 
     ...campaignMethods(Module),
+    ...cohortMethods(Module),
   });
   modules.set(engine, Module);
   return engine;
@@ -469,6 +470,172 @@ function campaignMethods(Module) {
       const reasons = new Array(codes.length);
       for (let i = 0; i < codes.length; i++) reasons[i] = FATIGUE_REASONS[codes[i]];
       return reasons;
+    },
+  };
+}
+
+// ---- cohorts (src/core/cohort_api.hpp) ------------------------------------------
+//
+// The rule language lives in the core; this block only moves JSON across.
+// matchBatch encodes the members straight into wasm memory (as the compiled
+// render path does) and reads the core's one byte per member back.
+
+/** Members per call into the core: bounds the wasm memory a batch's parse takes. */
+const MATCH_CHUNK = 2000;
+const BYTE_IN = 0x31; // '1'
+const BYTE_OUT = 0x30; // '0'
+const BYTE_FAILED = 0x7b; // '{': the whole call failed, the answer is JSON
+
+/**
+ * Number of compiled cohorts the engine's module still holds. Diagnostics
+ * for tests of the finalizer; not part of the package's exports.
+ */
+export function liveCohorts(engine) {
+  const Module = modules.get(engine);
+  if (!Module) throw new TypeError('liveCohorts(engine): not an engine made by createEngine()');
+  return Module.live_cohorts();
+}
+
+function checkNow(method, nowMs) {
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || Math.abs(nowMs) > 8.64e15) {
+    throw new HookcastError('invalid_now', `${method}: nowMs must be a finite number of milliseconds since the epoch, not ${String(nowMs)}`);
+  }
+}
+
+function cohortMethods(Module) {
+  // Frees handles of compiled cohorts collected without dispose() (see the
+  // webhook finalizer above for workerd's compatibility date).
+  const finalizer =
+    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => Module.release_cohort(handle)) : undefined;
+
+  // Puts `json` in the core's input buffer; returns its length in bytes.
+  function put(json) {
+    // Most member JSON is ASCII: try one byte per UTF-16 unit first.
+    let room = json.length;
+    let at = Module._hc_input(room) >>> 0;
+    let { read, written } = encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + room));
+    if (read < json.length) {
+      room = json.length * 3;
+      at = Module._hc_input(room) >>> 0; // may grow (and detach) wasm memory: fresh view below
+      ({ read, written } = encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + room)));
+    }
+    return written;
+  }
+
+  // Appends one boolean per member of `chunk` to `results`.
+  function matchChunk(handle, chunk, offset, nowMs, results, method) {
+    const json = encode(chunk);
+    if (json === undefined) {
+      throw new HookcastError('invalid_members', `${method}: the members cannot be written as JSON (a cycle, a BigInt or the like)`);
+    }
+    const length = put(json);
+    const out = Module._hc_cohort_match_batch(handle, length, nowMs) >>> 0;
+    const size = Module._hc_output_length();
+    const bytes = Module.HEAPU8;
+    if (size > 0 && bytes[out] === BYTE_FAILED) {
+      const failed = JSON.parse(decoder.decode(bytes.subarray(out, out + size)));
+      const code = failed.problems[0]?.code === 'invalid_now' ? 'invalid_now' : failed.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_members';
+      throw new HookcastError(code, `${method}: ${describe(failed.problems)}`, failed.problems);
+    }
+    for (let i = 0; i < size; i++) {
+      const b = bytes[out + i];
+      if (b !== BYTE_IN && b !== BYTE_OUT) {
+        throw new HookcastError(
+          'invalid_member',
+          `${method}: members[${offset + i}] is not a member { id, properties: {…}, events: [{ key, at, properties }] } where the rule reads it`,
+        );
+      }
+      results.push(b === BYTE_IN);
+    }
+  }
+
+  class CompiledCohort {
+    #handle;
+    #disposed = false;
+
+    constructor(handle) {
+      this.#handle = handle;
+      finalizer?.register(this, handle, this);
+    }
+
+    #live(method) {
+      if (this.#disposed) {
+        throw new HookcastError('disposed', `cohort.${method}(): this compiled cohort was disposed; compile the rule again to use it`);
+      }
+      return this.#handle;
+    }
+
+    needs(nowMs) {
+      const handle = this.#live('needs');
+      checkNow('cohort.needs()', nowMs);
+      const result = JSON.parse(Module.cohort_needs(handle, nowMs));
+      if (!result.ok) throw new HookcastError('invalid_now', `cohort.needs(): ${describe(result.problems)}`, result.problems);
+      return { properties: result.properties, events: result.events };
+    }
+
+    matches(member, nowMs) {
+      const handle = this.#live('matches');
+      checkNow('cohort.matches()', nowMs);
+      const results = [];
+      matchChunk(handle, [member], 0, nowMs, results, 'cohort.matches()');
+      return results[0];
+    }
+
+    matchBatch(members, nowMs) {
+      const handle = this.#live('matchBatch');
+      if (!Array.isArray(members)) {
+        throw new HookcastError('invalid_members', 'cohort.matchBatch(members): members must be an array of members');
+      }
+      checkNow('cohort.matchBatch()', nowMs);
+      const results = [];
+      for (let start = 0; start < members.length; start += MATCH_CHUNK) {
+        const chunk = start === 0 && members.length <= MATCH_CHUNK ? members : members.slice(start, start + MATCH_CHUNK);
+        matchChunk(handle, chunk, start, nowMs, results, 'cohort.matchBatch()');
+      }
+      return results;
+    }
+
+    dispose() {
+      if (this.#disposed) return;
+      this.#disposed = true;
+      finalizer?.unregister(this);
+      Module.release_cohort(this.#handle);
+    }
+  }
+
+  function compileCohort(rule) {
+    const ruleJson = encode(rule);
+    if (ruleJson === undefined) return unserialisable('rule', 'rule');
+    const result = JSON.parse(Module.compile_cohort(ruleJson));
+    if (!result.ok) return { ok: false, problems: result.problems };
+    return { ok: true, cohort: new CompiledCohort(result.handle) };
+  }
+
+  const operators = Module.cohort_operators();
+
+  return {
+    validateCohort(rule) {
+      const ruleJson = encode(rule);
+      if (ruleJson === undefined) return unserialisable('rule', 'rule');
+      return JSON.parse(Module.validate_cohort(ruleJson));
+    },
+
+    compileCohort,
+
+    matchesCohort(rule, member, nowMs) {
+      const compiled = compileCohort(rule);
+      if (!compiled.ok) {
+        throw new HookcastError('invalid_rule', `matchesCohort: ${describe(compiled.problems)}`, compiled.problems);
+      }
+      try {
+        return compiled.cohort.matches(member, nowMs);
+      } finally {
+        compiled.cohort.dispose();
+      }
+    },
+
+    cohortOperators() {
+      return JSON.parse(operators); // a fresh copy: callers may change theirs
     },
   };
 }

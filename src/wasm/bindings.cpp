@@ -164,3 +164,53 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("add_period", &add_period);
   emscripten::function("fatigue_batch", &fatigue_batch);
 }
+
+// ---- cohorts (cohort_api.hpp) ---------------------------------------------------
+//
+// Rules cross as JSON strings through Embind; the batch of members takes the
+// same fast path as renders: the JS side encodes the members' JSON straight
+// into `input()` and reads the one-byte-per-member answer out of wasm memory.
+
+#include "cohort_api.hpp"
+
+namespace {
+
+std::string validate_cohort(const std::string& rule) {
+  return hookcast::api::validate_cohort(rule);
+}
+
+std::string compile_cohort(const std::string& rule) { return hookcast::api::compile_cohort(rule); }
+
+std::string cohort_needs(std::uint32_t handle, double now_ms) {
+  return hookcast::api::cohort_needs(handle, now_ms);
+}
+
+void release_cohort(std::uint32_t handle) { hookcast::api::release_cohort(handle); }
+
+std::uint32_t live_cohorts() { return hookcast::api::live_cohorts(); }
+
+std::string cohort_operators() { return hookcast::api::cohort_operators(); }
+
+}  // namespace
+
+extern "C" {
+
+/// Evaluates the compiled cohort `handle` for the JSON array of members in
+/// the input buffer (`length` bytes) at `now_ms`; returns the answer of
+/// api::cohort_match_batch ('0'/'1'/'?' per member, or a failure's JSON),
+/// whose length hc_output_length() gives. Valid until the next call.
+EMSCRIPTEN_KEEPALIVE const char* hc_cohort_match_batch(std::uint32_t handle, std::uint32_t length,
+                                                       double now_ms) {
+  return answer(
+      hookcast::api::cohort_match_batch(handle, std::string_view(input().data(), length), now_ms));
+}
+}
+
+EMSCRIPTEN_BINDINGS(hookcast_cohort) {
+  emscripten::function("validate_cohort", &validate_cohort);
+  emscripten::function("compile_cohort", &compile_cohort);
+  emscripten::function("cohort_needs", &cohort_needs);
+  emscripten::function("release_cohort", &release_cohort);
+  emscripten::function("live_cohorts", &live_cohorts);
+  emscripten::function("cohort_operators", &cohort_operators);
+}

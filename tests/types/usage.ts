@@ -4,6 +4,11 @@ import {
   createEngine,
   HookcastError,
   liveHandles,
+  type CohortMember,
+  type CohortNeeds,
+  type CohortOperators,
+  type CohortRule,
+  type CompiledCohort,
   type CompiledWebhook,
   type Context,
   type Engine,
@@ -114,7 +119,48 @@ export async function usage(): Promise<void> {
   const reasons: FatigueReason[] = engine.fatigueBatch(policy, [ledger, []], Date.now());
   void [next, refusal, notEditable, shape, launch, capping, nextMonth, sendIt, reasons];
 
+  const rule: CohortRule = {
+    all: [
+      { property: 'plan', op: 'eq', value: 'pro' },
+      { property: 'age', op: 'between', value: [18, 30] },
+      { not: { property: 'country', op: 'in', value: ['KR', 'JP'] } },
+      { property: 'seen', op: 'within_last', value: { last: 7, unit: 'days' } },
+      {
+        event: 'purchase',
+        op: 'did',
+        where: [{ property: 'amount', op: 'gte', value: 10 }],
+        count: { op: 'gte', value: 2 },
+        within: { last: 1, unit: 'months' },
+      },
+    ],
+  };
+  const member: CohortMember = { id: 'u1', properties: { plan: 'pro' }, events: [{ key: 'purchase', at: Date.now() }] };
+  const checkedRule = engine.validateCohort(JSON.parse('{"any": []}'));
+  const compiledRule = engine.compileCohort(rule);
+  if (compiledRule.ok) {
+    const cohort: CompiledCohort = compiledRule.cohort;
+    const needs: CohortNeeds = cohort.needs(Date.now());
+    const since: (number | null)[] = needs.events.map((e) => e.sinceMs);
+    const one: boolean = cohort.matches(member, Date.now());
+    const many: boolean[] = cohort.matchBatch([member, member], Date.now());
+    cohort.dispose();
+    void [since, one, many, needs.properties];
+  } else {
+    void compiledRule.problems;
+  }
+  const inCohort: boolean = engine.matchesCohort({ event: 'signup', op: 'did_not' }, member, 0);
+  const operators: CohortOperators = engine.cohortOperators();
+  void [checkedRule.ok, inCohort, operators.units];
+
   // Wrong shapes must not type-check.
+  // @ts-expect-error between takes [low, high]
+  engine.compileCohort({ property: 'age', op: 'between', value: 18 });
+  // @ts-expect-error an event op is did or did_not
+  engine.compileCohort({ event: 'purchase', op: 'done' });
+  // @ts-expect-error within takes a CohortPeriod unit
+  engine.compileCohort({ event: 'purchase', op: 'did', within: { last: 1, unit: 'years' } });
+  // @ts-expect-error an event time is milliseconds
+  engine.matchesCohort(rule, { id: 'u', properties: {}, events: [{ key: 'k', at: '2026-01-01' }] }, 0);
   // @ts-expect-error method must be one of the five HTTP methods
   engine.validate({ url: 'https://x.test/', method: 'HEAD' });
   // @ts-expect-error headers are KeyValue objects, not tuples

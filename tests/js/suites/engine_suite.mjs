@@ -823,6 +823,209 @@ function fixtureCases(engine, { test, assert, fixtures, hasProblem }) {
       });
     }
   }
+
+  cohortSuite(engine, { test, assert, fixtures });
+}
+
+// ---- cohorts (engine.validateCohort / compileCohort / matchesCohort) -----------
+// The shared cases of tests/fixtures/cohorts.json (also run natively by
+// tests/native/cohort_test.cpp) plus what only the JS wrapper does.
+
+const COHORT_NOW = Date.parse('2026-06-15T12:00:00Z');
+const DAY = 86_400_000;
+
+// The member of a fixture entry, with every event's ISO `at` as milliseconds.
+function cohortMember(entry) {
+  if ('member' in entry) return entry.member;
+  const member = { id: 'u' };
+  if ('properties' in entry) member.properties = entry.properties;
+  if ('events' in entry) {
+    member.events = entry.events.map((e) => (typeof e?.at === 'string' ? { ...e, at: Date.parse(e.at) } : e));
+  }
+  return member;
+}
+
+function cohortSuite(engine, { test, assert, fixtures }) {
+  const cohorts = fixtures.cohorts;
+
+  function compiled(rule) {
+    const r = engine.compileCohort(rule);
+    assert.ok(r.ok, `compileCohort refused ${JSON.stringify(rule)}: ${JSON.stringify(r.problems)}`);
+    return r.cohort;
+  }
+
+  function hasProblem(problems, field, code, severity = 'error') {
+    return problems.some((p) => p.field === field && p.code === code && p.severity === severity);
+  }
+
+  if (cohorts) {
+    test(`fixtures/cohorts.json: ${cohorts.match.length} rules agree on every member (matches, matchBatch, matchesCohort)`, () => {
+      for (const c of cohorts.match) {
+        const now = Date.parse(c.now ?? cohorts.now);
+        const cohort = compiled(c.rule);
+        try {
+          const valid = [];
+          const expected = [];
+          c.members.forEach((entry, i) => {
+            const member = cohortMember(entry);
+            const where = `${c.name}, member ${i}: ${JSON.stringify(member)}`;
+            if (entry.in === 'invalid') {
+              assert.throws(() => cohort.matches(member, now), { code: 'invalid_member' }, where);
+              assert.throws(() => cohort.matchBatch([{}, member], now), { code: 'invalid_member', message: /members\[1\]/ }, where);
+              return;
+            }
+            assert.equal(cohort.matches(member, now), entry.in, where);
+            assert.equal(engine.matchesCohort(c.rule, member, now), entry.in, where);
+            valid.push(member);
+            expected.push(entry.in);
+          });
+          assert.deepEqual(cohort.matchBatch(valid, now), expected, c.name);
+        } finally {
+          cohort.dispose();
+        }
+      }
+    });
+
+    test(`fixtures/cohorts.json: ${cohorts.invalid.length} invalid rules are refused with located problems`, () => {
+      for (const c of cohorts.invalid) {
+        const v = engine.validateCohort(c.rule);
+        assert.equal(v.ok, false, c.name);
+        for (const want of c.problems) {
+          assert.ok(hasProblem(v.problems, want.field, want.code), `${c.name}: want ${JSON.stringify(want)}, got ${JSON.stringify(v.problems)}`);
+        }
+        const r = engine.compileCohort(c.rule);
+        assert.equal(r.ok, false, c.name);
+        assert.deepEqual(r.problems, v.problems, c.name);
+        assert.throws(() => engine.matchesCohort(c.rule, { properties: {} }, COHORT_NOW), { code: 'invalid_rule', problems: v.problems }, c.name);
+      }
+    });
+
+    test(`fixtures/cohorts.json: ${cohorts.valid.length} valid rules, with their warnings`, () => {
+      for (const c of cohorts.valid) {
+        const v = engine.validateCohort(c.rule);
+        assert.equal(v.ok, true, `${c.name}: ${JSON.stringify(v.problems)}`);
+        assert.equal(v.problems.length, c.warnings.length, `${c.name}: ${JSON.stringify(v.problems)}`);
+        for (const want of c.warnings) assert.ok(hasProblem(v.problems, want.field, want.code, 'warning'), c.name);
+        compiled(c.rule).dispose();
+      }
+    });
+
+    test(`fixtures/cohorts.json: needs() of ${cohorts.needs.length} rules`, () => {
+      for (const c of cohorts.needs) {
+        const now = Date.parse(c.now ?? cohorts.now);
+        const cohort = compiled(c.rule);
+        try {
+          const want = {
+            properties: c.needs.properties,
+            events: c.needs.events.map((e) => ({ key: e.key, sinceMs: e.since === null ? null : Date.parse(e.since) })),
+          };
+          assert.deepEqual(cohort.needs(now), want, c.name);
+        } finally {
+          cohort.dispose();
+        }
+      }
+    });
+  }
+
+  test('cohorts: validateCohort problems have the Problem shape and paths from "rule"', () => {
+    const v = engine.validateCohort({ all: [{ property: 'plan', op: 'eq', value: 'pro' }, { property: 'plan', op: 'is' }] });
+    assert.equal(v.ok, false);
+    assert.deepEqual(
+      v.problems.map((p) => [p.field, p.code, p.severity, typeof p.message]),
+      [['rule.all[1].op', 'unknown_operator', 'error', 'string']],
+    );
+    assert.match(v.problems[0].message, /"is"/);
+  });
+
+  test('cohorts: a rule JSON cannot express, and nesting past the limit, are problems', () => {
+    const cyclic = { all: [] };
+    cyclic.all.push(cyclic);
+    const v = engine.validateCohort(cyclic);
+    assert.equal(v.ok, false);
+    assert.equal(v.problems[0].field, 'rule');
+    let deep = { property: 'a', op: 'exists' };
+    for (let i = 0; i < 40; i++) deep = { not: deep };
+    assert.equal(engine.validateCohort(deep).problems[0].code, 'rule_too_deep');
+    assert.equal(engine.validateCohort(undefined).problems[0].code, 'invalid_type');
+  });
+
+  test('cohorts: cohortOperators lists what the core accepts', () => {
+    const ops = engine.cohortOperators();
+    assert.deepEqual(Object.keys(ops).sort(), ['count', 'event', 'property', 'units']);
+    assert.equal(ops.property.length, 18);
+    for (const op of ['eq', 'ne', 'in', 'not_in', 'contains', 'between', 'exists', 'before', 'after', 'within_last']) {
+      assert.ok(ops.property.includes(op), op);
+    }
+    assert.deepEqual(ops.event, ['did', 'did_not']);
+    assert.deepEqual(ops.count, ['gte', 'lte', 'eq']);
+    assert.deepEqual(ops.units, ['minutes', 'hours', 'days', 'weeks', 'months']);
+    for (const op of ops.property) {
+      const rule = { property: 'x', op };
+      const problems = engine.validateCohort(rule).problems;
+      assert.ok(!problems.some((p) => p.code === 'unknown_operator'), op);
+    }
+    for (const unit of ops.units) assert.equal(engine.validateCohort({ event: 'e', op: 'did', within: { last: 1, unit } }).ok, true, unit);
+    ops.units.push('years'); // a caller's copy
+    assert.equal(engine.cohortOperators().units.length, 5);
+  });
+
+  test('cohorts: matchBatch over many members (several calls into the core) agrees with matches', () => {
+    const cohort = compiled({
+      all: [
+        { property: 'plan', op: 'eq', value: 'pro' },
+        { event: 'purchase', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } },
+      ],
+    });
+    try {
+      const members = [];
+      for (let i = 0; i < 4500; i++) {
+        const events = [];
+        for (let k = 0; k < i % 5; k++) events.push({ key: k % 2 ? 'view' : 'purchase', at: COHORT_NOW - (i % 9) * DAY - k, properties: { n: k } });
+        members.push({ id: `u${i}`, properties: { plan: i % 3 ? 'pro' : 'free', name: i % 7 ? 'Ann' : 'Zoë 🐈' }, events });
+      }
+      const batch = cohort.matchBatch(members, COHORT_NOW);
+      assert.equal(batch.length, members.length);
+      const one = members.map((m) => cohort.matches(m, COHORT_NOW));
+      assert.deepEqual(batch, one);
+      assert.ok(batch.some((x) => x) && batch.some((x) => !x), 'both answers occur');
+      assert.deepEqual(cohort.matchBatch([], COHORT_NOW), []);
+      members[4100] = { properties: 'not an object' };
+      assert.throws(() => cohort.matchBatch(members, COHORT_NOW), { code: 'invalid_member', message: /members\[4100\]/ });
+    } finally {
+      cohort.dispose();
+    }
+  });
+
+  test('cohorts: bad arguments throw HookcastError with a stable code', () => {
+    const cohort = compiled({ property: 'plan', op: 'exists' });
+    assert.throws(() => cohort.matchBatch('nope', COHORT_NOW), { name: 'HookcastError', code: 'invalid_members' });
+    for (const now of [undefined, Number.NaN, Infinity, '2026-06-15', 1e300]) {
+      assert.throws(() => cohort.matches({}, now), { code: 'invalid_now' }, String(now));
+      assert.throws(() => cohort.needs(now), { code: 'invalid_now' }, String(now));
+    }
+    const cyclic = {};
+    cyclic.self = cyclic;
+    assert.throws(() => cohort.matches(cyclic, COHORT_NOW), { code: 'invalid_members' });
+    assert.throws(() => cohort.matches(null, COHORT_NOW), { code: 'invalid_member' });
+    cohort.dispose();
+    cohort.dispose(); // idempotent
+    for (const call of [() => cohort.matches({}, COHORT_NOW), () => cohort.matchBatch([], COHORT_NOW), () => cohort.needs(COHORT_NOW)]) {
+      assert.throws(call, { code: 'disposed' });
+    }
+  });
+
+  test('cohorts: a fractional now and fractional event times compare as given', () => {
+    const cohort = compiled({ event: 'p', op: 'did', within: { last: 1, unit: 'minutes' } });
+    try {
+      const member = (at) => ({ events: [{ key: 'p', at }] });
+      assert.equal(cohort.matches(member(COHORT_NOW), COHORT_NOW + 0.5), true);
+      assert.equal(cohort.matches(member(COHORT_NOW + 0.25), COHORT_NOW), false);
+      assert.equal(cohort.matches(member(COHORT_NOW - 60_000), COHORT_NOW), true);
+      assert.equal(cohort.matches(member(COHORT_NOW - 60_001), COHORT_NOW), false);
+    } finally {
+      cohort.dispose();
+    }
+  });
 }
 
 // ---- campaigns and fatigue (fixtures: campaigns.json, fatigue.json) ------------------

@@ -2,7 +2,7 @@
 // in Node, for the runners to hand to the suites; a missing file is skipped.
 import { readFile } from 'node:fs/promises';
 
-const NAMES = ['urls', 'render', 'templates', 'campaigns', 'fatigue'];
+const NAMES = ['urls', 'render', 'templates', 'campaigns', 'fatigue', 'cohorts'];
 
 export async function loadFixtures() {
   const fixtures = {};

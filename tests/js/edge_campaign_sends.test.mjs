@@ -1,0 +1,268 @@
+// The three send types end to end in workerd, against a sink on 127.0.0.1:
+// a schedule (the workspace alarm fires a few seconds ahead; a paused
+// schedule whose time passed runs at resume), an event trigger, an API
+// send with Idempotency-Key (also across a restart), once-per-user and
+// resend fatigue, and a frequency cap shared by two campaigns. No timed
+// assertion: every wait polls until done, with a generous bound.
+
+import { it, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
+import { toLocalText } from '../../src/js/timezone.js';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-sends-'));
+let edge;
+let sink;
+before(async () => {
+  sink = await startSink((req, res) => {
+    res.writeHead(200);
+    res.end('{}');
+  });
+  edge = await startEdge({ allowLocalHttp: true, persistDir: stateDir });
+});
+after(async () => {
+  await edge?.close();
+  await sink?.close();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+const api = (...args) => edge.api(...args);
+let tag = 0;
+/** A webhook whose path names the campaign tag and the user: /<tag>/<user id>. */
+const webhookFor = (t, body = '{"user": "{{ user.id }}"}') => postSpec(`${sink.origin}/${t}/{{ user.id }}`, { body });
+const hitsOf = (t) => sink.hits.filter((h) => h.path.startsWith(`/${t}/`));
+
+async function campaign(body) {
+  const t = `t${++tag}`;
+  const r = await api('POST', '/v1/campaigns', { title: t, webhook: webhookFor(t), target: { allUsers: true }, ...body });
+  assert.equal(r.status, 201, r.text);
+  return { key: r.json.campaign.key, t };
+}
+
+async function start(key) {
+  const r = await api('POST', `/v1/campaigns/${key}/start`);
+  assert.equal(r.status, 200, r.text);
+  return r.json.campaign;
+}
+
+async function stats(key) {
+  const r = await api('GET', `/v1/campaigns/${key}/stats`);
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+/** DESIGN.md's counting invariants. */
+function assertAddsUp(s) {
+  const suppressed = Object.values(s.suppressed).reduce((a, b) => a + b, 0);
+  assert.equal(s.targeted, s.sent + suppressed, `targeted = sent + Σ suppressed: ${JSON.stringify(s)}`);
+  assert.equal(s.sent, s.delivered + s.failed + s.pending, `sent = delivered + failed + pending: ${JSON.stringify(s)}`);
+}
+
+/** Polls stats until `done(stats)` (at most ~30 s). */
+async function statsWhen(key, done) {
+  let s;
+  for (let i = 0; i < 300; i++) {
+    s = await stats(key);
+    if (done(s)) return s;
+    await sleep(100);
+  }
+  assert.fail(`stats never got there: ${JSON.stringify(s)}`);
+}
+
+async function users(list) {
+  const r = await api('POST', '/v1/users', { users: list });
+  assert.equal(r.status, 200, r.text);
+}
+
+describe('schedule', () => {
+  it('runs at its local time in its zone: every user once, personalized, stats add up', async () => {
+    await users([{ id: 'sch-1', properties: { plan: 'pro' } }, { id: 'sch-2' }, { id: 'sch-3', properties: { plan: 'free' } }]);
+    const zone = 'Asia/Seoul';
+    const at = toLocalText(Date.now() + 3000, zone);
+    const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
+    await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(t, '{"plan": "{{ user.plan | default: "none" }}"}') });
+    const started = await start(key);
+    assert.equal(Date.parse(started.nextRunAt), Date.parse(`${at}+09:00`), 'the next run is the local time in Seoul');
+    const total = (await api('GET', '/v1/campaigns')).json.campaigns.length;
+    assert.ok(total >= 1);
+    const s = await statsWhen(key, (x) => x.delivered >= 3 && x.pending === 0);
+    assertAddsUp(s);
+    const hits = hitsOf(t);
+    const byUser = new Map(hits.map((h) => [h.path.split('/')[2], JSON.parse(h.body)]));
+    for (const u of ['sch-1', 'sch-2', 'sch-3']) assert.ok(byUser.has(u), `${u} got it`);
+    assert.deepEqual(byUser.get('sch-1'), { plan: 'pro' });
+    assert.deepEqual(byUser.get('sch-2'), { plan: 'none' });
+    assert.equal(hits.length, s.delivered, 'one message per delivered user');
+    assert.ok(hits.every((h) => h.at >= Date.parse(`${at}+09:00`)), 'not before its time');
+    const after = (await api('GET', `/v1/campaigns/${key}`)).json.campaign;
+    assert.equal(after.nextRunAt, null, 'a one-off schedule has no next run');
+    const user = (await api('GET', '/v1/users/sch-1')).json;
+    assert.ok(user.sends.some((x) => x.campaign === key), 'the send is in the user ledger');
+  });
+
+  it('a schedule whose time passed while paused runs at resume, with the webhook edited during the pause', async () => {
+    await users([{ id: 'pz-1' }, { id: 'pz-2' }]);
+    const zone = 'Europe/Berlin';
+    const at = toLocalText(Date.now() + 2000, zone);
+    const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
+    await start(key);
+    assert.equal((await api('POST', `/v1/campaigns/${key}/pause`)).status, 200);
+    const edited = await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(`${t}-edited`) });
+    assert.equal(edited.status, 200, edited.text);
+    // Wait until the scheduled instant is behind us (polling the clock, not asserting on it).
+    while (toLocalText(Date.now(), zone) <= at) await sleep(100);
+    await sleep(300);
+    const paused = await stats(key);
+    assert.equal(paused.targeted, 0, 'nothing ran while paused');
+    assert.equal((await api('POST', `/v1/campaigns/${key}/resume`)).status, 200);
+    const s = await statsWhen(key, (x) => x.delivered >= 2 && x.pending === 0);
+    assertAddsUp(s);
+    assert.equal(hitsOf(t).length, 0, 'the edit applied to every message');
+    const users2 = new Set(hitsOf(`${t}-edited`).map((h) => h.path.split('/')[2]));
+    assert.ok(users2.has('pz-1') && users2.has('pz-2'));
+  });
+});
+
+describe('event', () => {
+  it('a matching event triggers a personalized send to its user; triggered counts accepted messages', async () => {
+    const { key, t } = await campaign({ send: { type: 'event', event: 'purchase' } });
+    await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(t, '{"sku": "{{ event.sku }}", "k": "{{ event.key }}"}') });
+    await start(key);
+    let r = await api('POST', '/v1/events', { events: [{ userId: 'ev-1', key: 'purchase', properties: { sku: 'A-1' } }, { userId: 'ev-2', key: 'browse' }] });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.accepted, 2);
+    assert.equal(r.json.triggered, 1);
+    let s = await statsWhen(key, (x) => x.delivered === 1);
+    assertAddsUp(s);
+    const [hit] = hitsOf(t);
+    assert.equal(hit.path, `/${t}/ev-1`);
+    assert.deepEqual(JSON.parse(hit.body), { sku: 'A-1', k: 'purchase' });
+    // Once per user: the same user's next purchase is suppressed, not sent.
+    r = await api('POST', '/v1/events', { events: [{ userId: 'ev-1', key: 'purchase', properties: { sku: 'B-2' } }] });
+    assert.equal(r.json.triggered, 0);
+    s = await stats(key);
+    assert.equal(s.suppressed.already_sent, 1);
+    assertAddsUp(s);
+    // A paused campaign is not triggered.
+    await api('POST', `/v1/campaigns/${key}/pause`);
+    r = await api('POST', '/v1/events', { events: [{ userId: 'ev-3', key: 'purchase' }] });
+    assert.equal(r.json.triggered, 0);
+    assert.equal((await stats(key)).targeted, s.targeted);
+  });
+});
+
+describe('api', () => {
+  it('sends to the recipients with the call and recipient properties; Idempotency-Key replays the first answer, also after a restart', async () => {
+    const { key, t } = await campaign({ send: { type: 'api' } });
+    await api('PATCH', `/v1/campaigns/${key}`, {
+      webhook: webhookFor(t, '{"coupon": "{{ event.coupon | default: "none" }}", "k": "{{ event.key }}", "plan": "{{ user.plan | default: "free" }}"}'),
+    });
+    let r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'x' }] });
+    assert.equal(r.status, 409, 'not running yet');
+    await start(key);
+    await users([{ id: 'api-1', properties: { plan: 'pro' } }]);
+    const body = {
+      recipients: [{ userId: 'api-1' }, { userId: 'api-2', properties: { coupon: 'MINE', plan: 'gold' } }, { userId: 'api-3' }],
+      properties: { coupon: 'TOP' },
+    };
+    const headers = { 'idempotency-key': 'order-123' };
+    r = await api('POST', `/v1/campaigns/${key}/send`, body, { headers });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.ok, true);
+    assert.equal(r.json.accepted, 3);
+    assert.equal(r.json.accepted + Object.values(r.json.suppressed).reduce((a, b) => a + b, 0), 3);
+    const first = r.json;
+    await statsWhen(key, (x) => x.delivered === 3);
+    const bodies = Object.fromEntries(hitsOf(t).map((h) => [h.path.split('/')[2], JSON.parse(h.body)]));
+    assert.deepEqual(bodies['api-1'], { coupon: 'TOP', k: 'api', plan: 'pro' });
+    assert.deepEqual(bodies['api-2'], { coupon: 'MINE', k: 'api', plan: 'gold' });
+    assert.deepEqual(bodies['api-3'], { coupon: 'TOP', k: 'api', plan: 'free' });
+    assert.equal((await api('GET', '/v1/users/api-3')).status, 200, 'a recipient who was not stored is created');
+    assert.deepEqual((await api('GET', '/v1/users/api-2')).json.properties, {}, 'recipient properties are not stored');
+
+    r = await api('POST', `/v1/campaigns/${key}/send`, body, { headers });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, first, 'a repeat answers the first answer');
+    r = await api('POST', `/v1/campaigns/${key}/send`, { ...body, properties: { coupon: 'OTHER' } }, { headers });
+    assert.equal(r.status, 409, 'same key, different body');
+
+    await edge.close();
+    edge = await startEdge({ allowLocalHttp: true, persistDir: stateDir });
+    r = await api('POST', `/v1/campaigns/${key}/send`, body, { headers });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, first, 'the answer survived the restart');
+    const s = await stats(key);
+    assert.equal(s.targeted, 3, 'the repeats sent nothing more');
+    assertAddsUp(s);
+    assert.equal(hitsOf(t).length, 3);
+
+    // Without a key, a second call is a new dispatch: once-per-user suppresses it.
+    r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'api-1' }, { userId: 'api-4' }] });
+    assert.equal(r.status, 200, r.text);
+    assert.notEqual(r.json.dispatchId, first.dispatchId);
+    assert.equal(r.json.accepted, 1);
+    assert.deepEqual(r.json.suppressed, { already_sent: 1 });
+  });
+
+  it('refuses bad bodies with located problems, more than 1000 recipients, and non-API campaigns', async () => {
+    const { key } = await campaign({ send: { type: 'api' } });
+    await start(key);
+    for (const [body, field] of [
+      [{}, 'recipients'],
+      [{ recipients: [] }, 'recipients'],
+      [{ recipients: [{ userId: '' }] }, 'recipients[0].userId'],
+      [{ recipients: [{ userId: 'a', properties: [] }] }, 'recipients[0].properties'],
+      [{ recipients: Array.from({ length: 1001 }, (_, i) => ({ userId: `u${i}` })) }, 'recipients'],
+      [{ recipients: [{ userId: 'a' }], properties: 'x' }, 'properties'],
+    ]) {
+      const r = await api('POST', `/v1/campaigns/${key}/send`, body);
+      assert.equal(r.status, 400, JSON.stringify(body).slice(0, 80));
+      assert.ok(r.json.problems.some((p) => p.field === field), `${field}: ${r.text.slice(0, 300)}`);
+    }
+    const bad = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'a' }] }, { headers: { 'idempotency-key': 'x'.repeat(300) } });
+    assert.equal(bad.status, 400);
+    const ev = await campaign({ send: { type: 'event', event: 'e' } });
+    await start(ev.key);
+    const r = await api('POST', `/v1/campaigns/${ev.key}/send`, { recipients: [{ userId: 'a' }] });
+    assert.equal(r.status, 409);
+    await api('POST', `/v1/campaigns/${key}/end`);
+    assert.equal((await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'a' }] })).status, 409);
+  });
+});
+
+describe('fatigue', () => {
+  it('a resend period lets a user get the campaign again only after it passed', async () => {
+    const { key } = await campaign({ send: { type: 'api' }, fatigue: { resend: { every: 1, unit: 'days' }, frequencyCapping: false } });
+    await start(key);
+    let r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'rs-1' }] });
+    assert.equal(r.json.accepted, 1);
+    r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'rs-1' }] });
+    assert.deepEqual(r.json.suppressed, { resend_period: 1 });
+    assertAddsUp(await stats(key));
+  });
+
+  it('the workspace cap counts every campaign; only campaigns that apply it are held back', async () => {
+    await api('PUT', '/v1/settings/frequency-capping', { rules: [{ limit: 1, period: { value: 1, unit: 'days' } }] });
+    try {
+      const a = await campaign({ send: { type: 'api' } });
+      const b = await campaign({ send: { type: 'api' }, fatigue: { resend: null, frequencyCapping: true } });
+      const c = await campaign({ send: { type: 'api' } });
+      for (const x of [a, b, c]) await start(x.key);
+      assert.equal((await api('POST', `/v1/campaigns/${a.key}/send`, { recipients: [{ userId: 'fc-1' }] })).json.accepted, 1);
+      const held = await api('POST', `/v1/campaigns/${b.key}/send`, { recipients: [{ userId: 'fc-1' }, { userId: 'fc-2' }] });
+      assert.equal(held.json.accepted, 1, held.text);
+      assert.deepEqual(held.json.suppressed, { frequency_cap: 1 });
+      const free = await api('POST', `/v1/campaigns/${c.key}/send`, { recipients: [{ userId: 'fc-1' }] });
+      assert.equal(free.json.accepted, 1, 'a campaign without frequencyCapping is not held back');
+      const s = await stats(b.key);
+      assert.equal(s.suppressed.frequency_cap, 1);
+      assertAddsUp(s);
+    } finally {
+      await api('PUT', '/v1/settings/frequency-capping', { rules: [] });
+    }
+  });
+});
