@@ -10,6 +10,7 @@ import { html, useEffect, useMemo, useRef, useState, CopyButton, Problems, forma
 import { editability } from './campaign.js';
 import { PersonalizeModal, loadProperties } from './personalize.js';
 import { localHttpAllowed } from './local_http.js';
+import { AudiencePreview, useAudienceSample } from './audience_sample.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -69,8 +70,10 @@ export function WebhookStep({ campaign, engine, patch }) {
   const eventKey = campaign.send?.type === 'event' ? campaign.send.event : undefined;
   const context = useMemo(() => sampleContext(props, eventKey), [props, eventKey]);
 
+  const options = useMemo(() => (allowLocal ? { allowLocalHttp: true } : undefined), [allowLocal]);
+  const audience = useAudienceSample(campaign, context.event);
   const t0 = performance.now();
-  const result = useMemo(() => (engine ? runEngine(engine, draft, context, allowLocal ? { allowLocalHttp: true } : undefined) : null), [engine, draft, context, allowLocal]);
+  const result = useMemo(() => (engine ? runEngine(engine, draft, context, options) : null), [engine, draft, context, options]);
   const engineMs = performance.now() - t0;
   if (result?.ok) lastGood.current = result;
   useEffect(() => { if (result) { setTiming(engineMs); document.body.dataset.previewSeq = String(Number(document.body.dataset.previewSeq ?? 0) + 1); } }, [result]);
@@ -171,6 +174,7 @@ export function WebhookStep({ campaign, engine, patch }) {
       ${stale ? html`<p class="stale-note" id="stale-note">Showing the last valid preview: it updates when the problems are fixed.</p>` : null}
       ${shown ? html`<pre class=${`mono curl ${stale ? 'stale' : ''}`} id="curl" tabindex="0" aria-label="cURL command">${shown.curl}</pre>`
         : html`<p class="empty">No preview yet: fill in the URL.</p>`}
+      <${AudiencePreview} engine=${engine} spec=${draft} options=${options} contexts=${audience.contexts} cohort=${audience.cohort} />
       <p class="muted small-text" id="timing">${timing !== null ? `Checked by the engine in ${formatMs(timing)}` : ''}</p>
     </aside>
     ${modal ? html`<${PersonalizeModal} fieldLabel=${labelOf(modal.path)} eventKey=${eventKey} onInsert=${insert} onClose=${() => setModal(null)} />` : null}

@@ -36,7 +36,7 @@ export function ResultsPage({ campaign, path }) {
   }, [tick]);
   const s = stats ?? {};
   const counter = (id, label, n, cls = '') => html`<div class=${`counter ${cls}`}><span class="counter-n" id=${`stat-${id}`}>${n ?? 0}</span><span class="counter-label">${label}</span></div>`;
-  const suppressed = Object.entries(s.suppressed ?? {});
+  const suppressed = Object.entries(s.suppressed ?? {}).filter(([, n]) => n > 0);
   return html`<div class="results">
     ${error ? html`<p class="problem-text" role="alert">${error}</p>` : null}
     <section class="card" aria-labelledby="counters-title"><h2 id="counters-title">Results</h2>
@@ -44,6 +44,7 @@ export function ResultsPage({ campaign, path }) {
         ${counter('targeted', 'Considered', s.targeted)}${counter('sent', 'Sent', s.sent)}${counter('delivered', 'Delivered', s.delivered, 'ok')}
         ${counter('failed', 'Failed', s.failed, s.failed ? 'bad' : '')}${counter('pending', 'Waiting', s.pending)}${counter('retried', 'Needed a retry', s.retried)}
       </div>
+      ${stats && suppressed.length === 0 ? html`<p class="muted small-text">Nobody was held back.</p>` : null}
       ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <code class="code">${k}</code></th><td>${n}</td></tr>`)}</tbody></table>` : null}
     </section>
     <${SendsChart} path=${path} tick=${tick} />
@@ -78,7 +79,8 @@ function SendsChart({ path, tick }) {
       const accent = getComputedStyle(document.body).getPropertyValue('--accent').trim() || '#2563eb';
       chart.current = new uPlot({
         width, height: 220, title: '',
-        scales: { x: { time: true } },
+        // A few buckets either side, so one busy minute is not a sliver on a years-wide axis.
+        scales: { x: { time: true, range: (u, min, max) => [min - 5 * step / 1000, max + 5 * step / 1000] } },
         axes: [{ stroke: ink, grid: { stroke: 'rgba(128,128,128,.2)' } }, { stroke: ink, grid: { stroke: 'rgba(128,128,128,.2)' } }],
         series: [{}, { label: step === 60e3 ? 'Sent per minute' : 'Sent per hour', stroke: accent, fill: `${accent}33`, width: 2, paths: uPlot.paths.bars?.({ size: [0.8, 40] }) }],
       }, data, box.current);
