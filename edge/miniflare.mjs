@@ -13,6 +13,18 @@ export const REPO_ROOT = path.resolve(here, '..');
 export const COMPATIBILITY_DATE = '2025-06-01';
 
 /**
+ * workerd's allow list for the worker's outbound connections: public
+ * addresses only, plus loopback (127.0.0.0/8, ::1) while allowLocalHttp.
+ * The second wall under the engine's destination check: workerd applies it
+ * when it connects, after DNS, so a public-looking name that resolves to an
+ * internal address (127.0.0.1.nip.io, localtest.me) is refused there. (miniflare's
+ * default "internet" service allows public, private and 240.0.0.0/4.)
+ */
+export function outboundNetwork({ allowLocalHttp = false } = {}) {
+  return { allow: allowLocalHttp ? ['public', '127.0.0.0/8', '::1/128'] : ['public'] };
+}
+
+/**
  * Creates a Miniflare running edge/src/index.js.
  *
  * options:
@@ -21,7 +33,8 @@ export const COMPATIBILITY_DATE = '2025-06-01';
  *   persistDir      folder for Durable Object state (omit: in memory)
  *   host, port      listen address (omit port: dispatchFetch only)
  *   outbound        optional function (Request) => Response that replaces the
- *                   worker's outbound fetch (tests use it to prove no packet leaves)
+ *                   worker's outbound fetch (tests use it to prove no packet leaves);
+ *                   without it, outbound traffic goes through outboundNetwork()
  *   scriptPath      worker entry (default edge/src/index.js; the bench adds its own)
  *   corsOrigins     browser origins allowed to call the API (HOOKCAST_CORS_ORIGINS)
  *   bindings        extra plain bindings
@@ -48,7 +61,7 @@ export function createEdgeMiniflare(options = {}) {
       HOOKCAST_CORS_ORIGINS: corsOrigins.join(','),
       ...bindings,
     },
-    ...(outbound ? { outboundService: outbound } : {}),
+    outboundService: outbound ?? { network: outboundNetwork({ allowLocalHttp }) },
     ...(port !== undefined ? { host, port } : {}),
     ...(log ? { log } : {}),
   });
