@@ -9,7 +9,7 @@
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
 
-import { bearerMatches, errorResponse, HttpError } from './http.js';
+import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
 
 export { DeliveryBatch } from './store.js';
@@ -84,6 +84,7 @@ export default {
       });
     }
     const response = await handle(request, env);
+    await discardUnreadBody(request);
     if (origin) {
       response.headers.set('access-control-allow-origin', origin);
       response.headers.append('vary', 'Origin');
