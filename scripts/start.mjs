@@ -23,7 +23,9 @@ const webPort = intFromEnv('HOOKCAST_WEB_PORT', 8789);
 const generatedKey = !env.HOOKCAST_API_KEY;
 const apiKey = env.HOOKCAST_API_KEY || `hk_${crypto.randomBytes(24).toString('base64url')}`;
 const allowLocalHttp = (env.HOOKCAST_ALLOW_LOCAL_HTTP ?? '1').trim() !== '0';
-const persistDir = path.join(REPO_ROOT, '.hookcast');
+// HOOKCAST_STATE_DIR (default .hookcast/ at the repo root; relative to the current
+// directory) lets two local workers run from one checkout, each with its own state.
+const persistDir = env.HOOKCAST_STATE_DIR ? path.resolve(env.HOOKCAST_STATE_DIR) : path.join(REPO_ROOT, '.hookcast');
 
 function intFromEnv(name, fallback) {
   const raw = env[name];
