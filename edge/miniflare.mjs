@@ -39,9 +39,11 @@ export function outboundNetwork({ allowLocalHttp = false } = {}) {
  *   corsOrigins     browser origins allowed to call the API (HOOKCAST_CORS_ORIGINS)
  *   bindings        extra plain bindings
  *   log             a miniflare Log instance
+ *   runtimeStdio    optional (stdout, stderr) => void given workerd's output
+ *                   streams (they end when workerd exits: start.mjs watches that)
  */
 export function createEdgeMiniflare(options = {}) {
-  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, log } = options;
+  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, log, runtimeStdio } = options;
   if (!apiKey) throw new Error('createEdgeMiniflare: apiKey is required');
   return new Miniflare({
     modules: true,
@@ -64,5 +66,6 @@ export function createEdgeMiniflare(options = {}) {
     outboundService: outbound ?? { network: outboundNetwork({ allowLocalHttp }) },
     ...(port !== undefined ? { host, port } : {}),
     ...(log ? { log } : {}),
+    ...(runtimeStdio ? { handleRuntimeStdio: runtimeStdio } : {}),
   });
 }

@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import readline from 'node:readline';
 import { createEdgeMiniflare, REPO_ROOT } from '../edge/miniflare.mjs';
 
 const env = process.env;
@@ -45,8 +46,30 @@ if (!fs.existsSync(wasm)) {
 }
 fs.mkdirSync(persistDir, { recursive: true });
 
+/**
+ * An HTTP handler whose every failure, thrown or rejected, becomes a 500
+ * answer (400 for a malformed URL) instead of ending `npm start`: one bad
+ * request from any web page must not stop the worker, sink and retries.
+ */
+function guarded(name, handler) {
+  return (req, res) => {
+    const fail = (e) => {
+      const status = e instanceof URIError ? 400 : 500;
+      if (status === 500) console.error(`hookcast: ${name} failed on ${req.method} ${req.url}:`, e?.stack ?? e);
+      if (res.headersSent) return res.destroy();
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(status === 400 ? 'bad request: malformed URL\n' : 'internal error\n');
+    };
+    try {
+      Promise.resolve(handler(req, res)).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  };
+}
+
 // ---- the demo sink -----------------------------------------------------------
-const sink = http.createServer((req, res) => {
+const sink = http.createServer(guarded('the demo sink', (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -58,7 +81,7 @@ const sink = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ received: true, id }));
   });
-});
+}));
 
 // ---- the dashboard -------------------------------------------------------------
 const TYPES = {
@@ -71,14 +94,14 @@ const TYPES = {
 const SERVED = ['web/', 'dist/', 'src/js/'];
 const webDir = path.join(REPO_ROOT, 'web');
 const hasWeb = fs.existsSync(path.join(webDir, 'index.html'));
-const web = http.createServer(async (req, res) => {
+const web = http.createServer(guarded('the dashboard', async (req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname.startsWith('/v1/')) return proxyToWorker(req, res, url);
   if (url.pathname === '/') {
     res.writeHead(302, { location: '/web/' });
     return res.end();
   }
-  let rel = decodeURIComponent(url.pathname).replace(/^\/+/, '');
+  let rel = decodeURIComponent(url.pathname).replace(/^\/+/, ''); // a URIError is a 400 (guarded)
   if (rel.endsWith('/')) rel += 'index.html';
   const file = path.resolve(REPO_ROOT, rel);
   const inside = SERVED.some((p) => file.startsWith(path.join(REPO_ROOT, p)));
@@ -88,7 +111,7 @@ const web = http.createServer(async (req, res) => {
   }
   res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
   fs.createReadStream(file).pipe(res);
-});
+}));
 
 async function proxyToWorker(req, res, url) {
   const chunks = [];
@@ -127,11 +150,24 @@ async function stop(code = 0) {
   await Promise.allSettled([mf?.dispose(), new Promise((r) => sink.close(r)), new Promise((r) => web.close(r))]);
   process.exit(code);
 }
+// workerd is a child process of miniflare: when it dies (crash, OOM, a
+// kill), its output ends. Say so loudly and exit non-zero rather than keep
+// serving a sink and a page in front of a dead worker.
+function watchRuntime(stdout, stderr) {
+  readline.createInterface(stdout).on('line', (l) => console.log(l));
+  readline.createInterface(stderr).on('line', (l) => console.error(l));
+  stdout.once('end', () => {
+    if (stopping) return;
+    console.error(`\n${'!'.repeat(78)}\n hookcast: the worker runtime (workerd) DIED; the API at http://${host}:${port} is down.\n` +
+      ` Its last output is above. Stopping everything (exit 1); run \`npm start\` again.\n${'!'.repeat(78)}`);
+    stop(1);
+  });
+}
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 // The dashboard (another origin) may call the API from the browser.
 const corsOrigins = hasWeb ? [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`] : [];
-mf = createEdgeMiniflare({ apiKey, allowLocalHttp, corsOrigins, persistDir: path.join(persistDir, 'do'), host, port });
+mf = createEdgeMiniflare({ apiKey, allowLocalHttp, corsOrigins, persistDir: path.join(persistDir, 'do'), host, port, runtimeStdio: watchRuntime });
 
 try {
   await Promise.all([mf.ready, listen(sink, sinkPort, 'the demo sink'), hasWeb ? listen(web, webPort, 'the dashboard') : null]);
