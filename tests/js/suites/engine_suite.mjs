@@ -15,9 +15,13 @@ function ctx(userProps = {}, extra = {}) {
 }
 
 export function engineSuite(engine, { test, assert, fixtures = {} }) {
+  // Every problem any test below sees must carry a registered code.
+  const REGISTERED = new Set(engine.problemCodes().map((c) => c.code));
+
   function assertProblemShape(p) {
     assert.equal(typeof p.field, 'string', `problem.field: ${JSON.stringify(p)}`);
     assert.match(p.code, /^[a-z][a-z0-9_]*$/, `problem.code: ${JSON.stringify(p)}`);
+    assert.ok(REGISTERED.has(p.code), `problem.code is not in engine.problemCodes(): ${JSON.stringify(p)}`);
     assert.ok(typeof p.message === 'string' && p.message.length > 0, `problem.message: ${JSON.stringify(p)}`);
     assert.ok(SEVERITIES.includes(p.severity), `problem.severity: ${JSON.stringify(p)}`);
   }
@@ -776,7 +780,7 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
 
   test('retryDecision: a status outside 100..599 or an attempt below 1 is a no-retry decision', () => {
     for (const [outcome, attempt] of [[{ status: 42 }, 1], [{ status: 700 }, 1], [{ status: 99 }, 1], [{ status: 503 }, 0], [{ status: 503 }, -1]]) {
-      assert.deepEqual(engine.retryDecision(outcome, attempt, NOW), { retry: false, delayMs: 0, reason: 'invalid_outcome' }, JSON.stringify([outcome, attempt]));
+      assert.deepEqual(engine.retryDecision(outcome, attempt, NOW), { retry: false, delayMs: 0, reason: 'invalid_outcome', verdict: 'failed' }, JSON.stringify([outcome, attempt]));
     }
   });
 
@@ -789,6 +793,77 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     }
     assert.throws(() => engine.retryDecision({ status: 503 }, 1, Number.NaN), { name: 'HookcastError', code: 'invalid_now' });
     assert.throws(() => engine.retryDecision({ status: 503 }, 1, NOW, { jitter: 'yes' }), { name: 'HookcastError', code: 'invalid_options' });
+  });
+
+  // ---- coarse entries: preview, checkDestination, methods, problemCodes, verdict ----
+
+  test('preview: the same request, curl and table as render + toCurl + toTable, compile warnings kept', () => {
+    const spec = base({ url: 'https://x.example.com/u/{{ user.id }}', headers: [{ key: 'X-Name', value: '{{ user.name }}' }], body: '{"n": "{{ user.name }}"}' });
+    const context = ctx({});
+    const p = engine.preview(spec, context);
+    const r = engine.render(spec, context);
+    assert.equal(p.ok, true);
+    assert.deepEqual(p.request, r.request);
+    assert.equal(p.curl, engine.toCurl(r.request));
+    assert.deepEqual(p.table, engine.toTable(r.request));
+    // validate's warnings (no fallback: id, name twice) first, then this user's (no value), each once.
+    assert.deepEqual(p.problems, [...engine.validate(spec).problems, ...r.warnings]);
+    assert.deepEqual(p.problems.map((x) => x.code), ['missing_fallback', 'missing_fallback', 'missing_fallback', 'missing_value', 'missing_value']);
+    p.problems.forEach(assertProblemShape);
+  });
+
+  test('preview: an invalid spec answers validate\'s problems and null views; a refused render adds its error', () => {
+    const bad = base({ url: 'http://x.example.com/', method: 'GET' });
+    assert.deepEqual(engine.preview(bad, {}), { ...engine.validate(bad), request: null, curl: null, table: null });
+    const spec = base({ headers: [{ key: 'X-A', value: '{{ user.a }}' }] });
+    const p = engine.preview(spec, ctx({ a: 'x\r\ny' }));
+    assert.equal(p.ok, false);
+    assert.deepEqual(p.problems.map((x) => x.code), ['missing_fallback', 'header_injection']);
+    assert.equal(p.request, null);
+    assert.equal(engine.preview(base({ url: 'http://127.0.0.1:9/' }), {}, { allowLocalHttp: true }).ok, true);
+    assert.equal(engine.preview('nope', {}).ok, false);
+    assert.equal(engine.preview(base(), 'nope').problems[0].code, 'invalid_context');
+  });
+
+  test('checkDestination: the URL errors validate gives, alone', () => {
+    const urls = [...LOOPBACK, ...EMBEDDED_LOOPBACK, 'https://hooks.example.com/in?a=1', 'http://hooks.example.com/', 'https://10.0.0.1/', 'https://[fe80::1]/', 'https://x.example.com/' + 'a'.repeat(9000), '', 'not a url', 'https://a b/'];
+    for (const url of urls) {
+      for (const options of [undefined, { allowLocalHttp: true }]) {
+        const want = engine.validate({ url, method: 'GET' }, options).problems.filter((p) => p.severity === 'error' && p.field === 'url');
+        const got = engine.checkDestination(url, options);
+        assert.equal(got.ok, want.length === 0, `${url} ${JSON.stringify(options)}`);
+        assert.deepEqual(got.problems, want, `${url} ${JSON.stringify(options)}`);
+      }
+    }
+    assert.deepEqual(engine.checkDestination(42).problems.map((p) => [p.field, p.code]), [['url', 'invalid_type']]);
+    assert.throws(() => engine.checkDestination('https://x.example.com/', { allowLocalHttp: 'yes' }), { name: 'HookcastError', code: 'invalid_options' });
+  });
+
+  test('methods: the contract\'s five, each accepted by validate', () => {
+    assert.deepEqual(engine.methods(), ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+    for (const method of engine.methods()) assert.equal(engine.validate(base({ method, body: method === 'GET' ? undefined : '{}' })).ok, true, method);
+    engine.methods().push('HEAD'); // a copy: the engine's list is not changed
+    assert.equal(engine.methods().length, 5);
+  });
+
+  test('problemCodes: one entry per code, each with a sentence', () => {
+    const list = engine.problemCodes();
+    assert.ok(list.length > 40);
+    assert.equal(new Set(list.map((c) => c.code)).size, list.length);
+    for (const c of list) assert.match(c.summary, /^[A-Z"{].*\.$/, c.code);
+    for (const code of ['https_required', 'private_address', 'header_injection', 'path_traversal', 'invalid_context']) assert.ok(REGISTERED.has(code), code);
+  });
+
+  test('retryDecision: the verdict says delivered, retry or failed', () => {
+    const verdict = (outcome, attempt) => engine.retryDecision(outcome, attempt, NOW).verdict;
+    assert.equal(verdict({ status: 200 }, 1), 'delivered');
+    assert.equal(verdict({ status: 299 }, 4), 'delivered');
+    assert.equal(verdict({ status: 503 }, 1), 'retry');
+    assert.equal(verdict({ status: 503 }, 4), 'failed');
+    assert.equal(verdict({ status: 404 }, 1), 'failed');
+    assert.equal(verdict({ status: 302 }, 1), 'failed');
+    assert.equal(verdict({ error: 'network' }, 3), 'retry');
+    assert.equal(verdict({ error: 'timeout' }, 4), 'failed');
   });
 
   // ---- shared fixtures (written by the C++ side; each file may be absent) ----
