@@ -2,6 +2,7 @@
 // wrangler.jsonc deploys it (same bindings, same Durable Object class, SQLite
 // storage). Used by scripts/start.mjs, the tests and the benchmark.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
@@ -9,8 +10,37 @@ import { Miniflare } from 'miniflare';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root: the worker imports ../../src/js and ../../dist from edge/src. */
 export const REPO_ROOT = path.resolve(here, '..');
-/** Matches wrangler.jsonc. */
-export const COMPATIBILITY_DATE = '2025-06-01';
+
+/**
+ * edge/wrangler.jsonc, the deploy configuration, parsed (JSON with // and
+ * /* *\/ comments and trailing commas, as wrangler reads it).
+ */
+export function readWranglerConfig() {
+  const text = fs.readFileSync(path.join(here, 'wrangler.jsonc'), 'utf8');
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      // Copy a string whole, escapes included.
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      i = text.indexOf('*/', i + 2) + 1;
+      if (i === 0) throw new Error('edge/wrangler.jsonc: a /* comment is never closed');
+    } else {
+      out += c;
+    }
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/** The Workers compatibility date: wrangler.jsonc's, the one place it is set. */
+export const COMPATIBILITY_DATE = readWranglerConfig().compatibility_date;
 
 /**
  * workerd's allow list for the worker's outbound connections: public

@@ -5,7 +5,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, API_KEY, postSpec } from './edge_helpers.mjs';
+import { startEdge, API_KEY } from './edge_helpers.mjs';
 import { createEngine } from '../../src/js/node.js';
 
 let edge;

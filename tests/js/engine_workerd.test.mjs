@@ -7,6 +7,7 @@ import test, { after } from 'node:test';
 
 import { Miniflare } from 'miniflare';
 
+import { COMPATIBILITY_DATE } from '../../edge/miniflare.mjs';
 import { createEngine } from '../../src/js/node.js';
 import { loadFixtures } from './suites/fixtures.mjs';
 import { caseNames } from './suites/harness.mjs';
@@ -24,7 +25,7 @@ const mf = new Miniflare({
     { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
     { type: 'CompiledWasm', include: ['**/*.wasm'] },
   ],
-  compatibilityDate: '2025-06-01',
+  compatibilityDate: COMPATIBILITY_DATE,
   bindings: { FIXTURES: fixtures },
 });
 after(() => mf.dispose());

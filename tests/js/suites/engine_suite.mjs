@@ -545,7 +545,7 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     ];
     const values = [
       'nul\u0000inside', 'cr\rlf\nboth', '\u0000', 'lone \uD800 surrogate', 'pair \uD83D\uDCA5', 'quote " back \\ slash',
-      '<\/script>', 'ünïcödé Tōkyō', '\u2028\u2029', '', ' ', 'x'.repeat(9000), '%00%0D%0A', '{{ user.id }}', 'a\tb',
+      '</script>', 'ünïcödé Tōkyō', '\u2028\u2029', '', ' ', 'x'.repeat(9000), '%00%0D%0A', '{{ user.id }}', 'a\tb',
       '\u007f\u0001', 'end space ',
     ];
     const contexts = [];
