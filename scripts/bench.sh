@@ -7,4 +7,5 @@ bash scripts/setup.sh
 bash scripts/build.sh wasm
 bash scripts/build.sh native
 node bench/render_bench.mjs
+node bench/destination_bench.mjs
 if [ -f bench/delivery_bench.mjs ]; then node bench/delivery_bench.mjs; fi

@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import readline from 'node:readline';
 import { createEdgeMiniflare, REPO_ROOT } from '../edge/miniflare.mjs';
 import { prepareAssets } from './assets.mjs';
 
@@ -58,8 +59,30 @@ try {
   process.exit(1);
 }
 
+/**
+ * An HTTP handler whose every failure, thrown or rejected, becomes a 500
+ * answer (400 for a malformed URL) instead of ending `npm start`: one bad
+ * request from any web page must not stop the worker, sink and retries.
+ */
+function guarded(name, handler) {
+  return (req, res) => {
+    const fail = (e) => {
+      const status = e instanceof URIError ? 400 : 500;
+      if (status === 500) console.error(`hookcast: ${name} failed on ${req.method} ${req.url}:`, e?.stack ?? e);
+      if (res.headersSent) return res.destroy();
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(status === 400 ? 'bad request: malformed URL\n' : 'internal error\n');
+    };
+    try {
+      Promise.resolve(handler(req, res)).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  };
+}
+
 // ---- the demo sink -----------------------------------------------------------
-const sink = http.createServer((req, res) => {
+const sink = http.createServer(guarded('the demo sink', (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -71,7 +94,7 @@ const sink = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ received: true, id }));
   });
-});
+}));
 
 function listen(server, p, name) {
   return new Promise((resolve, reject) => {
@@ -92,9 +115,22 @@ async function stop(code = 0) {
   await Promise.allSettled([mf?.dispose(), new Promise((r) => sink.close(r))]);
   process.exit(code);
 }
+// workerd is a child process of miniflare: when it dies (crash, OOM, a
+// kill), its output ends. Say so loudly and exit non-zero rather than keep
+// serving a sink and a page in front of a dead worker.
+function watchRuntime(stdout, stderr) {
+  readline.createInterface(stdout).on('line', (l) => console.log(l));
+  readline.createInterface(stderr).on('line', (l) => console.error(l));
+  stdout.once('end', () => {
+    if (stopping) return;
+    console.error(`\n${'!'.repeat(78)}\n hookcast: the worker runtime (workerd) DIED; the API at ${ready?.origin ?? `http://${host}:${port}`} is down.\n` +
+      ` Its last output is above. Stopping everything (exit 1); run \`npm start\` again.\n${'!'.repeat(78)}`);
+    stop(1);
+  });
+}
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
-mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir });
+mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir, runtimeStdio: watchRuntime });
 
 let ready;
 try {
