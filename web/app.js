@@ -16,7 +16,10 @@ import { CappingPage } from './capping.js';
 adoptKeyFromFragment();
 
 function useRoute() {
-  const read = () => location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const read = () => {
+    adoptKeyFromFragment(); // also when a signed-in URL is opened again in this tab
+    return location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  };
   const [route, setRoute] = useState(read);
   useEffect(() => {
     const on = () => setRoute(read());

@@ -90,7 +90,7 @@ function withOp(cond, op) {
   return next;
 }
 
-export function PropertyCondition({ cond, onChange, props, ops, path, problems, disabled }) {
+export function PropertyCondition({ cond, onChange, props, ops, path, disabled }) {
   const type = (props?.user ?? []).find((p) => p.name === cond.property)?.type;
   return html`<span class="cond-body">
     <span class="cond-kind">User property</span>

@@ -12,6 +12,7 @@ import { PersonalizeModal, loadProperties } from './personalize.js';
 import { localHttpAllowed } from './local_http.js';
 import { AudiencePreview, useAudienceSample } from './audience_sample.js';
 
+/** Offered until the engine says which methods it accepts (engine.methods()). */
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** The campaign's webhook as an editable draft (every field a string). */
@@ -39,9 +40,14 @@ function labelOf(path) {
 
 /**
  * Runs the engine on a spec: problems (validation + this context's render)
- * and, when it renders, the request, its cURL and table.
+ * and, when it renders, the request and its cURL. One coarse call
+ * (engine.preview) where the engine has it.
  */
 export function runEngine(engine, spec, context, options) {
+  if (typeof engine.preview === 'function') {
+    const r = engine.preview(spec, context, options);
+    return { problems: r.problems, ok: r.ok, request: r.request, curl: r.curl ?? '' };
+  }
   const validation = engine.validate(spec, options);
   const rendered = engine.render(spec, context, options);
   const seen = new Set();
@@ -51,7 +57,37 @@ export function runEngine(engine, spec, context, options) {
     if (!seen.has(k)) { seen.add(k); problems.push(p); }
   }
   const ok = validation.ok && rendered.ok;
-  return { problems, ok, request: ok ? rendered.request : null, curl: ok ? engine.toCurl(rendered.request) : '', table: ok ? engine.toTable(rendered.request) : [] };
+  return { problems, ok, request: ok ? rendered.request : null, curl: ok ? engine.toCurl(rendered.request) : '' };
+}
+
+/**
+ * Specs at least this large are checked after the keystroke's frame rather
+ * than inside it (one check of a 100 KB body costs tens of milliseconds):
+ * the typed character shows at once, the preview follows, and keys typed
+ * meanwhile are checked together.
+ */
+const DEFER_CHARS = 16 * 1024;
+const sizeOf = (d) => d.url.length + d.body.length + d.params.reduce((n, r) => n + r.key.length + r.value.length, 0) + d.headers.reduce((n, r) => n + r.key.length + r.value.length, 0);
+
+/** The engine's result for the draft: in the render for small specs, just after it for large ones. */
+function useChecked(engine, draft, context, options) {
+  const deferred = sizeOf(draft) >= DEFER_CHARS;
+  const [late, setLate] = useState(null);
+  const now = useMemo(() => {
+    if (!engine || deferred) return null;
+    const t0 = performance.now();
+    return { ...runEngine(engine, draft, context, options), ms: performance.now() - t0 };
+  }, [engine, draft, context, options, deferred]);
+  useEffect(() => {
+    if (!engine || !deferred) return undefined;
+    const timer = setTimeout(() => {
+      const t0 = performance.now();
+      setLate({ ...runEngine(engine, draft, context, options), ms: performance.now() - t0, draft });
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [engine, draft, context, options, deferred]);
+  if (!deferred) return { result: now, pending: false };
+  return { result: late, pending: late?.draft !== draft };
 }
 
 export function WebhookStep({ campaign, engine, patch }) {
@@ -62,7 +98,6 @@ export function WebhookStep({ campaign, engine, patch }) {
   const [allowLocal, setAllowLocal] = useState(false);
   const lastGood = useRef(null);
   const inputs = useRef({});
-  const [timing, setTiming] = useState(null);
 
   useEffect(() => { loadProperties().then(setProps); localHttpAllowed().then(setAllowLocal); }, []);
   const edit = editability(engine, campaign.status, ['webhook']);
@@ -72,11 +107,9 @@ export function WebhookStep({ campaign, engine, patch }) {
 
   const options = useMemo(() => (allowLocal ? { allowLocalHttp: true } : undefined), [allowLocal]);
   const audience = useAudienceSample(campaign, context.event);
-  const t0 = performance.now();
-  const result = useMemo(() => (engine ? runEngine(engine, draft, context, options) : null), [engine, draft, context, options]);
-  const engineMs = performance.now() - t0;
+  const { result, pending } = useChecked(engine, draft, context, options);
   if (result?.ok) lastGood.current = result;
-  useEffect(() => { if (result) { setTiming(engineMs); document.body.dataset.previewSeq = String(Number(document.body.dataset.previewSeq ?? 0) + 1); } }, [result]);
+  const methods = engine && typeof engine.methods === 'function' ? engine.methods() : METHODS;
 
   const problems = [...(result?.problems ?? []), ...saved.problems.map((p) => ({ ...p, field: p.field.replace(/^webhook\./, '') }))];
   const at = (path) => problems.filter((p) => p.field === path);
@@ -155,7 +188,7 @@ export function WebhookStep({ campaign, engine, patch }) {
       <div class="url-row">
         <div class="field"><label for="f-method">Method</label>
           <select id="f-method" value=${draft.method} disabled=${readOnly} data-field="method" onChange=${(e) => setField('method', e.currentTarget.value)}>
-            ${METHODS.map((m) => html`<option>${m}</option>`)}</select></div>
+            ${methods.map((m) => html`<option>${m}</option>`)}</select></div>
         <div class="field grow"><label for="f-url">URL <span class="hint">(required, HTTPS)</span></label>${text('url', { placeholder: 'https://api.example.com/hooks/{{ user.id }}' })}</div>
       </div>
       <${Problems} list=${at('method')} />
@@ -175,7 +208,7 @@ export function WebhookStep({ campaign, engine, patch }) {
       ${shown ? html`<pre class=${`mono curl ${stale ? 'stale' : ''}`} id="curl" tabindex="0" aria-label="cURL command">${shown.curl}</pre>`
         : html`<p class="empty">No preview yet: fill in the URL.</p>`}
       <${AudiencePreview} engine=${engine} spec=${draft} options=${options} contexts=${audience.contexts} cohort=${audience.cohort} />
-      <p class="muted small-text" id="timing">${timing !== null ? `Checked by the engine in ${formatMs(timing)}` : ''}</p>
+      <p class="muted small-text" id="timing" data-pending=${String(pending)}>${result ? `Checked by the engine in ${formatMs(result.ms)}${pending ? ' · checking your latest change…' : ''}` : ''}</p>
     </aside>
     ${modal ? html`<${PersonalizeModal} fieldLabel=${labelOf(modal.path)} eventKey=${eventKey} onInsert=${insert} onClose=${() => setModal(null)} />` : null}
   </div>`;
