@@ -118,16 +118,16 @@ function DeliveryLog({ path, tick }) {
       <label class="inline">Show <select id="log-state" value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
         <option value="">all</option>${Object.entries(DELIVERY_STATE).map(([k, v]) => html`<option value=${k}>${v.toLowerCase()}</option>`)}</select></label></div>
     ${pages.error ? html`<p class="problem-text">${pages.error}</p>` : null}
-    <p role="status" class="muted small-text">${said}</p>
+    <p role="status" class="muted small-text" id="log-status">${said}</p>
     ${pages.items.length === 0 && !pages.error ? html`<p class="empty">No deliveries${state ? ` ${DELIVERY_STATE[state].toLowerCase()}` : ''} yet.</p>` : null}
     <ul class="deliveries" id="delivery-log">${pages.items.map((d) => html`<li class="delivery" data-state=${d.status} data-user=${d.userId}>
       <details><summary><span class=${`status-pill ${d.status}`}>${DELIVERY_STATE[d.status] ?? d.status}</span>
         <span class="mono">${d.userId}</span> <span class="muted">${plural(d.attempts?.length ?? 0)}</span>
         ${d.request ? html` <span class="mono muted value">${d.request.method} ${d.request.url}</span>` : null}</summary>
-        <ol class="attempts">${(d.attempts ?? []).map((a) => html`<li>
-          <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt)} · ${a.error ? html`<span class="error-text">${a.error}</span>` : html`<span>status ${a.status}</span>`} · ${formatMs(a.durationMs)}
-          ${a.reason ? html` · <span class="muted">${a.retry ? `retry in ${formatMs(a.delayMs)}` : 'no retry'} (${a.reason})</span>` : null}
-          ${a.response?.body ? html`<pre class="mono excerpt">${String(a.response.body).slice(0, 300)}</pre>` : null}</li>`)}</ol>
+        <${Attempts} list=${d.attempts} />
+        ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt)}.</p>` : null}
+        ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">Waits until ${formatTime(d.notBefore)} (the event's delay).</p>` : null}
+        ${(d.earlierRuns ?? []).map((run, i) => html`<details class="earlier-run"><summary>Before replay ${i + 1}: ${plural(run.attempts.length)}</summary><${Attempts} list=${run.attempts} /></details>`)}
         <p class="mono muted small-text">Delivery ${d.id}</p>
       </details>
       ${d.status === 'failed' ? html`<button type="button" class="secondary small" data-retry=${d.id} onClick=${() => retry(d.id)}>Replay</button>` : null}
@@ -137,6 +137,14 @@ function DeliveryLog({ path, tick }) {
 }
 
 const plural = (n) => `${n} attempt${n === 1 ? '' : 's'}`;
+
+/** One run's attempts: when, the answer or the error, how long, and the retry decision. */
+function Attempts({ list }) {
+  return html`<ol class="attempts">${(list ?? []).map((a) => html`<li>
+    <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt)} · ${a.error ? html`<span class="error-text">${a.error}</span>` : html`<span>status ${a.status}</span>`} · ${formatMs(a.durationMs)}
+    ${a.reason ? html` · <span class="muted">${a.retry ? `retry in ${formatMs(a.delayMs)}` : 'no retry'} (${a.reason})</span>` : null}
+    ${a.response?.body ? html`<pre class="mono excerpt">${String(a.response.body).slice(0, 300)}</pre>` : null}</li>`)}</ol>`;
+}
 
 function ExposuresCsv({ path, campaignKey }) {
   const [said, setSaid] = useState('');

@@ -15,7 +15,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -344,6 +344,11 @@ test('Step 5: an API campaign starts; three users are sent to; stats and the del
   assert.match(await page.textContent('#delivery-log'), /Attempt 1/);
   await page.waitForFunction(() => document.querySelector('.chart canvas'));
   await snap('results');
+  // Exposures as CSV: one row per message sent.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  assert.equal(csv[0], 'campaign,userId,at');
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[1]).sort(), ['u1', 'u2', 'u3']);
   assertNoPageErrors();
 });
 
@@ -378,6 +383,61 @@ test('pause, edit while paused, resume, end (with confirmation)', async () => {
   assert.match(await page.textContent(`#campaign-table tr[data-key="${campaignKey}"]`), /Ended.*API-based.*3 sent/s);
   await snap('campaign-list');
   assertNoPageErrors();
+});
+
+test('a failed delivery shows every attempt and its replay sends the same request again', async () => {
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'Failing destination', target: { allUsers: true }, send: { type: 'api' },
+    webhook: { url: `${sink.url}/fail/{{ user.id }}`, method: 'POST', body: '{"n": 1}' },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.data));
+  const key = created.data.campaign.key;
+  assert.equal((await call('POST', `/v1/campaigns/${key}/start`)).status, 200);
+  assert.equal((await call('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'u1' }] })).data.accepted, 1);
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/results`); // signed in, whatever ran before
+  // 500 is retried 3 times (1 s, 2 s, 4 s), then the delivery has failed.
+  const failed = page.locator('#delivery-log .delivery[data-state="failed"]');
+  await failed.waitFor({ timeout: 30000 });
+  await failed.locator('summary').click();
+  assert.equal(await failed.locator('.attempts > li').count(), 4);
+  assert.match(await failed.textContent(), /status 500/);
+  assert.equal(await page.textContent('#stat-failed'), '1');
+  await snap('results-failed');
+  const before = sink.seen.filter((r) => r.url === '/fail/u1');
+  await failed.locator('button[data-retry]').click();
+  await page.waitForFunction(() => document.querySelector('#log-status').textContent !== '');
+  assert.match(await page.textContent('#log-status'), /Replaying delivery/);
+  // The replay is a new run of attempts; the first run stays readable.
+  await page.locator('#delivery-log .earlier-run').waitFor({ timeout: 30000 });
+  assert.match(await page.textContent('#delivery-log .earlier-run summary'), /Before replay 1: 4 attempts/);
+  const replayed = sink.seen.filter((r) => r.url === '/fail/u1');
+  assert.ok(replayed.length > before.length, 'the replay reached the destination');
+  assert.equal(replayed.at(-1).headers['webhook-id'], before[0].headers['webhook-id'], 'same webhook-id');
+  assert.equal(replayed.at(-1).body, before[0].body, 'same body');
+  await snap('results-replayed');
+  // The worker answered 500 on purpose: no refusal of the page's requests expected.
+  assertNoPageErrors();
+});
+
+test('a console opened without the key asks for it once, and refuses a wrong one', async () => {
+  const tab = await context.newPage(); // a new tab: its own sessionStorage
+  try {
+    await tab.goto(`${worker.origin}/`);
+    await tab.locator('#signin-key').waitFor({ timeout: 20000 });
+    assert.match(tab.url(), /\/web\/$/);
+    await tab.fill('#signin-key', 'not-the-key');
+    await tab.click('button:has-text("Sign in")');
+    await tab.waitForFunction(() => /did not accept/.test(document.querySelector('#signin-problem').textContent));
+    await tab.fill('#signin-key', worker.key);
+    await tab.click('button:has-text("Sign in")');
+    await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
+    assert.equal(await tab.evaluate(() => sessionStorage.getItem('hookcast.apiKey')), worker.key);
+    // Reloading keeps the tab signed in.
+    await tab.reload();
+    await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
+  } finally {
+    await tab.close();
+  }
 });
 
 test('frequency capping settings: the engine checks, the worker stores', async () => {
