@@ -196,7 +196,7 @@ export function WebhookStep({ campaign, engine, patch }) {
       ${rows('headers')}
       <div class="field"><label for="f-body">JSON body <span class="hint">(UTF-8)</span></label>
         ${draft.method === 'GET' ? html`<p class="note">GET requests have no body.${draft.body ? html` <button type="button" class="link" disabled=${readOnly} onClick=${() => setField('body', '')}>Clear the body</button>` : null}</p>` : null}
-        ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: \\"there\\" }}"}' })}</div>
+        ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: "there" }}"}' })}</div>
       <div class="actions sticky-actions"><button type="submit" class="primary" id="save-webhook" disabled=${readOnly || !dirty}>Save webhook</button>
         <span role="status" class="muted" id="save-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
     </form>

@@ -56,6 +56,7 @@ export function ResultsPage({ campaign, path }) {
 function SendsChart({ path, tick }) {
   const box = useRef(null);
   const chart = useRef(null);
+  const xRange = useRef([0, 1]);
   const [count, setCount] = useState(null);
   useEffect(() => {
     let live = true;
@@ -74,13 +75,18 @@ function SendsChart({ path, tick }) {
       const { default: uPlot } = await import('uplot');
       if (!live || !box.current) return;
       const width = Math.max(280, box.current.clientWidth);
-      if (chart.current) { chart.current.setData(data); chart.current.setSize({ width, height: 220 }); return; }
+      // A few buckets either side, so one busy minute is not a sliver on a years-wide axis.
+      xRange.current = [(xs[0] - 5 * step) / 1000, (xs[xs.length - 1] + 5 * step) / 1000];
+      if (chart.current) {
+        chart.current.setData(data);
+        chart.current.setSize({ width, height: 220 });
+        return;
+      }
       const ink = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222';
       const accent = getComputedStyle(document.body).getPropertyValue('--accent').trim() || '#2563eb';
       chart.current = new uPlot({
         width, height: 220, title: '',
-        // A few buckets either side, so one busy minute is not a sliver on a years-wide axis.
-        scales: { x: { time: true, range: (u, min, max) => [min - 5 * step / 1000, max + 5 * step / 1000] } },
+        scales: { x: { time: true, range: () => xRange.current } },
         axes: [{ stroke: ink, grid: { stroke: 'rgba(128,128,128,.2)' } }, { stroke: ink, grid: { stroke: 'rgba(128,128,128,.2)' } }],
         series: [{}, { label: step === 60e3 ? 'Sent per minute' : 'Sent per hour', stroke: accent, fill: `${accent}33`, width: 2, paths: uPlot.paths.bars?.({ size: [0.8, 40] }) }],
       }, data, box.current);

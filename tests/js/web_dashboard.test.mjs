@@ -93,6 +93,7 @@ before(async () => {
   for (const f of ['dist/hookcast.mjs', 'dist/hookcast.wasm', 'node_modules/preact/dist/preact.mjs']) {
     assert.ok(existsSync(join(root, f)), `${f} is missing: npm ci and bash scripts/build.sh wasm first`);
   }
+  rmSync(shots, { recursive: true, force: true }); // this run's screenshots only
   mkdirSync(shots, { recursive: true });
   stateDir = mkdtempSync(join(tmpdir(), 'hookcast-console-state-'));
   profileDir = mkdtempSync(join(tmpdir(), 'hookcast-console-profile-'));
