@@ -90,11 +90,11 @@ function withOp(cond, op) {
   return next;
 }
 
-export function PropertyCondition({ cond, onChange, props, ops, path, disabled }) {
+export function PropertyCondition({ cond, onChange, props, ops, path, disabled, label = 'User property' }) {
   const type = (props?.user ?? []).find((p) => p.name === cond.property)?.type;
   return html`<span class="cond-body">
-    <span class="cond-kind">User property</span>
-    <input list="cohort-user-props" class="mono" aria-label="property" disabled=${disabled} value=${cond.property} onInput=${(e) => onChange({ ...cond, property: e.currentTarget.value })} />
+    <span class="cond-kind">${label}</span>
+    <input list=${label === 'User property' ? 'cohort-user-props' : undefined} class="mono" aria-label="property" disabled=${disabled} value=${cond.property} onInput=${(e) => onChange({ ...cond, property: e.currentTarget.value })} />
     <select aria-label="operator" disabled=${disabled} value=${cond.op} onChange=${(e) => onChange(withOp(cond, e.currentTarget.value))}>
       ${ops.property.map((o) => html`<option value=${o}>${OP_WORDS[o] ?? o}</option>`)}</select>
     <${ValueInput} cond=${cond} type=${type} onChange=${onChange} path=${path} units=${ops.units.filter((u) => u !== 'months' || ops.units.includes('months'))} disabled=${disabled} />
@@ -120,7 +120,7 @@ function EventCondition({ cond, onChange, props, ops, path, problems, disabled }
       <select aria-label="within unit" disabled=${disabled} value=${cond.within.unit} onChange=${(e) => onChange({ ...cond, within: { ...cond.within, unit: e.currentTarget.value } })}>${ops.units.map((u) => html`<option>${u}</option>`)}</select>` : null}
     <div class="where">
       ${where.map((w, i) => html`<div class="where-row">where
-        <${PropertyCondition} cond=${w} props=${{ user: ev?.properties ?? [] }} ops=${ops} path=${`${path}.where[${i}]`} problems=${problems} disabled=${disabled}
+        <${PropertyCondition} label="Event property" cond=${w} props=${{ user: ev?.properties ?? [] }} ops=${ops} path=${`${path}.where[${i}]`} disabled=${disabled}
           onChange=${(nw) => onChange({ ...cond, where: where.map((x, j) => (j === i ? nw : x)) })} />
         <button type="button" class="icon-button" disabled=${disabled} aria-label="Remove this filter" onClick=${() => { const n = { ...cond, where: where.filter((_, j) => j !== i) }; if (!n.where.length) delete n.where; onChange(n); }}>×</button>
         <${Problems} list=${problems(`${path}.where[${i}]`)} /></div>`)}

@@ -122,7 +122,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
           <select id="send-event" value=${f.event} onChange=${(e) => set({ event: e.currentTarget.value, where: [] })}>
             <option value="">Choose an event…</option>${events.map((x) => html`<option value=${x.key}>${x.key} (${x.count} seen)</option>`)}
             ${f.event && !ev ? html`<option value=${f.event}>${f.event}</option>` : null}</select></div>
-        ${f.where.map((w, i) => html`<div class="where-row">where <${PropertyCondition} cond=${w} props=${{ user: ev?.properties ?? [] }} ops=${operators(engine)} path=${`send.where[${i}]`} problems=${() => []}
+        ${f.where.map((w, i) => html`<div class="where-row">where <${PropertyCondition} label="Event property" cond=${w} props=${{ user: ev?.properties ?? [] }} ops=${operators(engine)} path=${`send.where[${i}]`}
             onChange=${(nw) => set({ where: f.where.map((x, j) => (j === i ? nw : x)) })} disabled=${readOnly} />
           <button type="button" class="icon-button" aria-label="Remove this filter" onClick=${() => set({ where: f.where.filter((_, j) => j !== i) })}>×</button>
           <${Problems} list=${problemsFor(problems, `send.where[${i}]`)} /></div>`)}
