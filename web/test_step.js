@@ -53,10 +53,16 @@ function TestResultModal({ result, onClose }) {
   const o = d.outcome ?? {};
   const ok = !o.error && o.status >= 200 && o.status < 300;
   const headers = Array.isArray(o.headers) ? o.headers : Object.entries(o.headers ?? {});
+  // Retry-After as the destination sent it, to say when hookcast waits less
+  // than it asked (the engine caps every wait at 10 s; its delay is the fact).
+  const retryAfter = headers.find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+  const asked = retryAfter !== undefined && /^\s*\d+\s*$/.test(retryAfter) ? Number(retryAfter) * 1000 : null;
+  const capped = asked !== null && asked > d.retryDelayMs;
+  const why = RETRY_REASON[d.retryReason];
   const live = d.wouldRetry
-    ? `A live send would retry in ${formatMs(d.retryDelayMs)}${RETRY_REASON[d.retryReason] ? `, because ${RETRY_REASON[d.retryReason]}` : ''} (at most 3 retries, waits capped at 10 s${d.retryDelayMs >= 10000 ? '; the Retry-After the destination asked for was longer and was capped' : ''}).`
+    ? `A live send would retry in ${formatMs(d.retryDelayMs)}${why ? `, because ${why}` : ''}${capped ? `; the destination asked to wait ${formatMs(asked)} (Retry-After), more than the 10 s hookcast waits at most, so it was capped` : ''}. At most 3 retries follow the first send.`
     : ok ? 'A live send would count this as delivered.'
-      : `A live send would not retry${RETRY_REASON[d.retryReason] ? `: ${RETRY_REASON[d.retryReason]}` : ''}, and would count it as failed.`;
+      : `A live send would not retry${why ? `: ${why}` : ''}, and would count it as failed.`;
   return html`<${Modal} title="Send Test Message" onClose=${onClose} wide>
     <dl class="facts" id="test-result" data-ok=${String(ok)}>
       <dt>Send status</dt><dd><span class=${`status-pill ${ok ? 'delivered' : 'failed'}`} id="test-send-status">${ok ? 'Sent' : 'Failed'}</span></dd>

@@ -33,17 +33,19 @@ export const SEND_ERROR = {
   dns: 'The destination host name could not be found.',
   connection_refused: 'The destination refused the connection: nothing listens there.',
   tls: 'The secure connection (TLS) failed.',
+  connection_reset: 'The connection was cut before the answer was complete.',
 };
 
-/** A retry reason code in words. */
+/** A retry reason code (engine.retryDecision's `reason`) in words. */
 export const RETRY_REASON = {
   success: 'it succeeded',
-  redirect: 'redirects are never followed',
+  redirect_not_followed: 'redirects are never followed',
+  unexpected_status: 'the destination answered with an informational (1xx) status',
   server_error: 'the destination had a server error (5xx)',
   request_timeout: 'the destination asked to retry (408)',
   rate_limited: 'the destination is rate limiting (429)',
   client_error: 'the destination refused the request itself (4xx): sending it again would not help',
-  timeout: 'no answer in time',
-  network: 'a network error',
-  attempts_exhausted: 'it already tried 4 times (the first send and 3 retries)',
+  timeout: 'no answer came in time',
+  network_error: 'the connection failed',
+  retries_exhausted: 'it already tried 4 times (the first send and 3 retries)',
 };

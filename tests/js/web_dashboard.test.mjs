@@ -56,7 +56,7 @@ async function startWorker() {
   return { child, origin: url[1], consoleUrl: url[0], key: decodeURIComponent(url[2]), output: () => output };
 }
 
-/** A webhook destination that records every request; /fail/ answers 500. */
+/** A webhook destination that records every request; /fail/ answers 500, /limited/ 429 with Retry-After: 120. */
 async function startSink() {
   const seen = [];
   const srv = createServer((req, res) => {
@@ -65,6 +65,11 @@ async function startSink() {
     req.on('end', () => {
       seen.push({ method: req.method, url: req.url, headers: req.headers, body });
       const fail = req.url.startsWith('/fail/');
+      if (req.url.startsWith('/limited/')) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '120' });
+        res.end('{"error": "slow down"}');
+        return;
+      }
       res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json', 'x-sink': 'hookcast-test' });
       res.end(JSON.stringify(fail ? { error: 'down for the test' } : { received: true }));
     });
@@ -503,6 +508,34 @@ test('the cohorts page: an event condition with a property filter, all/any, and 
   assertNoPageErrors();
 });
 
+test('Send Test Message explains a capped Retry-After and an unreachable destination in words', async () => {
+  const closed = await new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+  for (const [name, url] of [['limited', `${sink.url}/limited/{{ user.id }}`], ['refused', `http://127.0.0.1:${closed}/hook`]]) {
+    const created = await call('POST', '/v1/campaigns', { title: `Test send ${name}`, webhook: { url, method: 'POST', body: '{}' } });
+    await page.goto(`${worker.consoleUrl}&/campaigns/${created.data.campaign.key}/test`);
+    await page.click('#test-mode-form');
+    await page.click('#send-test');
+    await page.locator('#test-result').waitFor();
+    assert.equal(await page.getAttribute('#test-result', 'data-ok'), 'false');
+    const live = await page.textContent('#test-live');
+    if (name === 'limited') {
+      assert.equal(await page.getAttribute('#test-response-status', 'data-status'), '429');
+      assert.match(live, /retry in 10\.00 s, because the destination is rate limiting \(429\)/);
+      assert.match(live, /asked to wait 120\.00 s \(Retry-After\).*capped/);
+    } else {
+      assert.equal(await page.getAttribute('#test-result [data-error]', 'data-error'), 'connection_refused');
+      assert.match(await page.textContent('#test-result'), /refused the connection/);
+      assert.match(live, /would retry in 1\.00 s, because the connection failed/);
+    }
+    await snap(`test-send-${name}`);
+    await page.keyboard.press('Escape');
+  }
+  assertNoPageErrors();
+});
+
 test('a console opened without the key asks for it once, and refuses a wrong one', async () => {
   const tab = await context.newPage(); // a new tab: its own sessionStorage
   try {
@@ -543,9 +576,11 @@ test('at 390 px wide every page fits without sideways scrolling, light and dark'
   await page.setViewportSize({ width: 390, height: 844 });
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
-    for (const route of ['#/campaigns', `#/campaigns/${campaignKey}/webhook`, `#/campaigns/${campaignKey}/start`, `#/campaigns/${campaignKey}/results`]) {
+    const steps = ['settings', 'webhook', 'target', 'review', 'test', 'start', 'results'];
+    for (const route of ['#/campaigns', ...steps.map((s) => `#/campaigns/${campaignKey}/${s}`), '#/cohorts', '#/cohorts/new', '#/settings/frequency-capping']) {
       await page.evaluate((h) => { location.hash = h; }, route);
       await page.locator('#main h1').first().waitFor();
+      await page.waitForTimeout(50); // let the step's own requests fill it in
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 390, `${route} is ${width}px wide at 390px (${scheme})`);
     }
