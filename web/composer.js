@@ -10,6 +10,7 @@ import { html, useEffect, useMemo, useRef, useState, CopyButton, Problems, forma
 import { editability } from './campaign.js';
 import { PersonalizeModal, loadProperties } from './personalize.js';
 import { localHttpAllowed } from './local_http.js';
+import { keepDraft, takeDraft } from './drafts.js';
 import { AudiencePreview, useAudienceSample } from './audience_sample.js';
 
 /** Offered until the engine says which methods it accepts (engine.methods()). */
@@ -91,7 +92,7 @@ function useChecked(engine, draft, context, options) {
 }
 
 export function WebhookStep({ campaign, engine, patch }) {
-  const [draft, setDraft] = useState(() => draftOf(campaign.webhook));
+  const [draft, setDraft] = useState(() => takeDraft(campaign.key, 'webhook', campaign.webhook ?? null, draftOf(campaign.webhook)));
   const [props, setProps] = useState(null);
   const [modal, setModal] = useState(null); // { path, start, end }
   const [saved, setSaved] = useState({ text: '', problems: [] });
@@ -142,6 +143,7 @@ export function WebhookStep({ campaign, engine, patch }) {
     setSaved({ text: res.ok ? 'Saved.' + (res.problems.length ? ' The webhook still has problems: it is kept as a draft, and Start will list them.' : '') : res.error.message, problems: res.ok ? [] : res.problems });
   };
   const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(campaign.webhook));
+  useEffect(() => keepDraft(campaign.key, 'webhook', campaign.webhook ?? null, draft, dirty), [draft, dirty]);
 
   /** A text input (or textarea) with its {…} button and its problems. */
   const text = (path, { area = false, label, placeholder, disabled = false } = {}) => {

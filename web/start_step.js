@@ -10,6 +10,7 @@ import { editability, StatusCard } from './campaign.js';
 import { PropertyCondition, operators } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
 import { UNITS } from './words.js';
+import { keepDraft, takeDraft } from './drafts.js';
 
 const browserZone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return 'UTC'; } };
 const zones = () => { try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC']; } };
@@ -52,7 +53,8 @@ function bodyOf(f) {
 }
 
 export function StartStep({ campaign, engine, patch, reload, setNotice }) {
-  const [f, setF] = useState(() => formOf(campaign));
+  const stored = { send: campaign.send ?? null, fatigue: campaign.fatigue ?? null, rateLimit: campaign.rateLimit ?? null };
+  const [f, setF] = useState(() => takeDraft(campaign.key, 'start', stored, formOf(campaign)));
   const [props, setProps] = useState(null);
   const [caps, setCaps] = useState(null);
   const [saved, setSaved] = useState({ text: '', problems: [] });
@@ -65,6 +67,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
   const shape = optional(engine, 'checkCampaign', body, { partial: true }) ?? { problems: [] };
   const problems = [...shape.problems, ...saved.problems];
   const dirty = JSON.stringify(body) !== JSON.stringify(bodyOf(formOf(campaign)));
+  useEffect(() => keepDraft(campaign.key, 'start', stored, f, dirty), [f, dirty]);
   const allZones = useMemo(zones, []);
 
   // "That is … your time": the schedule's instant shown in the reader's zone.

@@ -252,6 +252,11 @@ test('Step 2: compose with the {…} modal; every keystroke is checked and previ
   await page.fill('#f-headers-0--value', 'welcome');
   await page.waitForFunction(() => /X-Campaign: welcome/.test(document.querySelector('#curl').textContent));
   assert.equal(await page.locator('.composer .summary').getAttribute('data-state'), 'ok');
+  // Leaving the step keeps what was typed.
+  await page.click('nav.steps a:has-text("Target")');
+  await page.click('nav.steps a:has-text("2 Webhook")');
+  assert.equal(await page.inputValue('#f-headers-0--value'), 'welcome');
+  assert.match(await page.textContent('#save-status'), /Unsaved changes/);
   await page.click('#save-webhook');
   await page.waitForFunction(() => /Saved/.test(document.querySelector('#save-status').textContent));
   await snap('step2-webhook');
