@@ -11,9 +11,7 @@ const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0),
 function StatsCell({ stats }) {
   if (!stats) return html`<span class="muted">–</span>`;
   const suppressed = typeof stats.suppressed === 'number' ? stats.suppressed : sum(stats.suppressed);
-  return html`<span class="stats-cell">
-    <span title="sent">${stats.sent ?? 0} sent</span> · <span title="delivered">${stats.delivered ?? 0} delivered</span> ·
-    <span title="failed" class=${stats.failed ? 'error-text' : ''}>${stats.failed ?? 0} failed</span> · <span title="suppressed">${suppressed} suppressed</span></span>`;
+  return html`<span class="stats-cell">${stats.sent ?? 0} sent · ${stats.delivered ?? 0} delivered · <span class=${stats.failed ? 'error-text' : ''}>${stats.failed ?? 0} failed</span> · ${suppressed} held back</span>`;
 }
 
 export function CampaignList() {
@@ -44,7 +42,8 @@ export function CampaignList() {
     ${shown.length > 0 ? html`<div class="table-wrap"><table class="list" id="campaign-table">
       <thead><tr><th scope="col">Title</th><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Send type</th><th scope="col">Latest results</th></tr></thead>
       <tbody>${shown.map((c) => html`<tr data-key=${c.key}>
-        <td><a href=${`#/campaigns/${encodeURIComponent(c.key)}/settings`}>${c.title || '(untitled)'}</a></td>
+        <td><a href=${`#/campaigns/${encodeURIComponent(c.key)}/settings`}>${c.title || '(untitled)'}</a>
+          ${c.problems > 0 && c.status !== 'ended' ? html`<br /><a class="small-text warning-link" href=${`#/campaigns/${encodeURIComponent(c.key)}/webhook`}>${c.problems} problem${c.problems === 1 ? '' : 's'} in the webhook</a>` : null}</td>
         <td class="mono">${c.key}</td>
         <td><span class=${`status-pill ${c.status}`}>${STATUS[c.status] ?? c.status}</span></td>
         <td>${SEND_TYPE[c.send?.type ?? c['send.type'] ?? c.sendType] ?? html`<span class="muted">not chosen</span>`}</td>

@@ -391,7 +391,11 @@ test('pause, edit while paused, resume, end (with confirmation)', async () => {
   assert.equal(await page.isDisabled('#action-start'), true);
   await page.click('a.back');
   await page.locator(`#campaign-table tr[data-key="${campaignKey}"]`).waitFor();
-  assert.match(await page.textContent(`#campaign-table tr[data-key="${campaignKey}"]`), /Ended.*API-based.*3 sent/s);
+  assert.match(await page.textContent(`#campaign-table tr[data-key="${campaignKey}"]`), /Ended.*API-based.*3 sent · 3 delivered · 0 failed · 1 held back/s);
+  await page.fill('#campaign-search', 'no such campaign');
+  await page.locator('text=No campaign matches').waitFor();
+  await page.fill('#campaign-search', campaignKey.toUpperCase());
+  await page.locator(`#campaign-table tr[data-key="${campaignKey}"]`).waitFor();
   await snap('campaign-list');
   assertNoPageErrors();
 });
