@@ -38,7 +38,7 @@ export function RecipientPicker({ eventKey, onChange, idPrefix }) {
       .map(([k, v]) => [k, typedValue(v, list.find((p) => p.name === k)?.type)]));
     const context = { user: { id: f.id, properties: typedProps(props?.user ?? [], f.user) } };
     if (eventKey) context.event = { key: eventKey, properties: typedProps(ev?.properties ?? [], f.event) };
-    return { body: { context }, label: `${f.id || "a user"} (typed values)` };
+    return { body: { context }, label: `${f.id || 'a user'} (typed values)` };
   };
   const setFormValue = (part, name, value) => {
     const next = { ...form, [part]: { ...form[part], [name]: value } };
