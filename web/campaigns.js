@@ -1,7 +1,7 @@
 // The campaign list: key, title, status, send type and the latest counts;
 // search by key or title; "+ Create campaign" (a title is all it needs: the
 // worker assigns the key, and the campaign opens at Step 1).
-import { html, useEffect, useState, Problems, problemsFor } from './ui.js';
+import { html, useEffect, useRef, useState, Problems, problemsFor } from './ui.js';
 import { api } from './api.js';
 import { SEND_TYPE, STATUS } from './words.js';
 
@@ -58,6 +58,9 @@ function CreateForm({ onCancel }) {
   const [description, setDescription] = useState('');
   const [problems, setProblems] = useState([]);
   const [error, setError] = useState('');
+  const titleBox = useRef(null);
+  // The form appears on a click or Enter: the title box takes the focus, so typing goes on.
+  useEffect(() => titleBox.current?.focus(), []);
   const submit = async (e) => {
     e.preventDefault();
     const res = await api('POST', '/v1/campaigns', { title, description });
@@ -71,7 +74,7 @@ function CreateForm({ onCancel }) {
   return html`<form class="card create-form" onSubmit=${submit} aria-labelledby="create-title">
     <h2 id="create-title">New webhook campaign</h2>
     <div class="field"><label for="new-title">Title</label>
-      <input id="new-title" value=${title} autofocus onInput=${(e) => setTitle(e.currentTarget.value)} />
+      <input id="new-title" ref=${titleBox} value=${title} onInput=${(e) => setTitle(e.currentTarget.value)} />
       <${Problems} list=${problemsFor(problems, 'title')} /></div>
     <div class="field"><label for="new-description">Description <span class="hint">(optional)</span></label>
       <textarea id="new-description" rows="2" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)}></textarea></div>

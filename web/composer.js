@@ -99,6 +99,7 @@ export function WebhookStep({ campaign, engine, patch }) {
   const [allowLocal, setAllowLocal] = useState(false);
   const lastGood = useRef(null);
   const inputs = useRef({});
+  const caret = useRef(null); // where the caret goes once the modal has closed after an insert
 
   useEffect(() => { loadProperties().then(setProps); localHttpAllowed().then(setAllowLocal); }, []);
   const edit = editability(engine, campaign.status, ['webhook']);
@@ -133,9 +134,18 @@ export function WebhookStep({ campaign, engine, patch }) {
     const { path, start, end } = modal;
     const v = valueAt(path);
     setField(path, v.slice(0, start) + text + v.slice(end));
+    caret.current = { path, at: start + text.length };
     setModal(null);
-    // After the modal gives focus back, put the caret after the inserted tag.
-    setTimeout(() => { const el = inputs.current[path]; if (el) { el.focus(); el.setSelectionRange(start + text.length, start + text.length); } }, 0);
+  };
+  /** The field the tag went into, caret after the tag (the modal focuses it as it closes). */
+  const backToField = () => {
+    const c = caret.current;
+    caret.current = null;
+    const el = c && inputs.current[c.path];
+    if (!el) return null;
+    el.focus();
+    el.setSelectionRange(c.at, c.at);
+    return el;
   };
 
   const save = async () => {
@@ -212,6 +222,6 @@ export function WebhookStep({ campaign, engine, patch }) {
       <${AudiencePreview} engine=${engine} spec=${draft} options=${options} contexts=${audience.contexts} cohort=${audience.cohort} />
       <p class="muted small-text" id="timing" data-pending=${String(pending)}>${result ? `Checked by the engine in ${formatMs(result.ms)}${pending ? ' · checking your latest change…' : ''}` : ''}</p>
     </aside>
-    ${modal ? html`<${PersonalizeModal} fieldLabel=${labelOf(modal.path)} eventKey=${eventKey} onInsert=${insert} onClose=${() => setModal(null)} />` : null}
+    ${modal ? html`<${PersonalizeModal} fieldLabel=${labelOf(modal.path)} eventKey=${eventKey} onInsert=${insert} onClose=${() => setModal(null)} returnFocus=${backToField} />` : null}
   </div>`;
 }

@@ -32,9 +32,9 @@ export function variableText(source, name, fallback) {
 const example = (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
- * @param {{ fieldLabel: string, eventKey?: string, onInsert: (text: string) => void, onClose: () => void }} props
+ * @param {{ fieldLabel: string, eventKey?: string, onInsert: (text: string) => void, onClose: () => void, returnFocus?: () => HTMLElement | null }} props
  */
-export function PersonalizeModal({ fieldLabel, eventKey, onInsert, onClose }) {
+export function PersonalizeModal({ fieldLabel, eventKey, onInsert, onClose, returnFocus }) {
   const [props, setProps] = useState(null);
   const [source, setSource] = useState('user');
   const [name, setName] = useState('');
@@ -56,7 +56,7 @@ export function PersonalizeModal({ fieldLabel, eventKey, onInsert, onClose }) {
     if (fallback.includes('"') && fallback.includes("'")) { setProblem('A fallback text can hold double or single quotes, not both.'); return; }
     onInsert(variableText(source, name.trim(), fallback));
   };
-  return html`<${Modal} title="Add Personalization Variable" onClose=${onClose} wide>
+  return html`<${Modal} title="Add Personalization Variable" onClose=${onClose} returnFocus=${returnFocus} wide>
     <form onSubmit=${insert} class="personalize">
       <p class="muted">Inserts at the cursor in <strong>${fieldLabel}</strong>.</p>
       <fieldset class="segmented"><legend>Property of</legend>

@@ -66,9 +66,10 @@ export function Problems({ list, id }) {
 
 /**
  * A modal dialog on <dialog>: focus moves into it, Escape closes it, focus
- * returns to what opened it.
+ * returns to what opened it — or to the element `returnFocus()` gives (it
+ * may place the caret), when it gives one.
  */
-export function Modal({ title, onClose, children, wide }) {
+export function Modal({ title, onClose, children, wide, returnFocus }) {
   const ref = useRef(null);
   useEffect(() => {
     const dlg = ref.current;
@@ -79,7 +80,8 @@ export function Modal({ title, onClose, children, wide }) {
     return () => {
       dlg.removeEventListener('cancel', cancel);
       if (dlg.open) dlg.close();
-      if (opener && opener.isConnected) opener.focus();
+      const target = returnFocus?.() || opener;
+      if (target && target.isConnected) target.focus();
     };
   }, []);
   return html`<dialog ref=${ref} class=${`modal ${wide ? 'wide' : ''}`} aria-labelledby="modal-title">

@@ -545,6 +545,54 @@ test('Send Test Message explains a capped Retry-After and an unreachable destina
   assertNoPageErrors();
 });
 
+test('by keyboard alone: create a campaign, add a personalization variable, close a modal with Escape', async () => {
+  await page.goto(`${worker.consoleUrl}&/campaigns`);
+  await page.locator('#create-campaign').waitFor();
+  /** Presses Tab until `test` holds for the focused element (at most 40 times). */
+  const tabTo = async (test, arg) => {
+    for (let i = 0; i < 40; i++) {
+      if (await page.evaluate(test, arg)) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${test} ${arg ?? ''}`);
+  };
+  await page.evaluate(() => document.activeElement?.blur());
+  await tabTo(() => document.activeElement?.id === 'create-campaign');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Keyboard campaign'); // the title box has the focus
+  await page.keyboard.press('Enter');
+  await page.locator('#campaign-key').waitFor();
+  await tabTo(() => document.activeElement?.textContent === '2 Webhook');
+  await page.keyboard.press('Enter');
+  await page.locator('#f-url').waitFor();
+  await tabTo(() => document.activeElement?.id === 'f-url');
+  await page.keyboard.type(`${sink.url}/k/`);
+  await page.keyboard.press('Tab'); // the {…} beside the URL
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.varFor), 'url');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-property="first_name"]').waitFor();
+  await tabTo(() => document.activeElement?.dataset.property === 'first_name');
+  await page.keyboard.press('Enter');
+  await tabTo(() => document.activeElement?.id === 'pv-fallback');
+  await page.keyboard.type('friend');
+  await page.keyboard.press('Enter');
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  assert.equal(await page.inputValue('#f-url'), `${sink.url}/k/{{ user.first_name | default: "friend" }}`);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-url', 'focus is back where the tag went in');
+  // Escape closes the modal and gives the focus back to its button.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.locator('dialog[open]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.varFor), 'url');
+  await tabTo(() => document.activeElement?.id === 'save-webhook');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#save-status').textContent));
+  await snap('keyboard-only');
+  assertNoPageErrors();
+});
+
 test('a console opened without the key asks for it once, and refuses a wrong one', async () => {
   const tab = await context.newPage(); // a new tab: its own sessionStorage
   try {
