@@ -12,6 +12,7 @@ import { ReviewStep } from './review.js';
 import { TestStep } from './test_step.js';
 import { StartStep } from './start_step.js';
 import { ResultsPage } from './results.js';
+import { useLaunchCheck } from './launch_check.js';
 
 const STEPS = [
   { id: 'settings', label: '1 Settings' },
@@ -138,6 +139,7 @@ export function StatusCard({ campaign, engine, setNotice, reload }) {
       await reload();
     }
   };
+  const missing = useLaunchCheck(engine, campaign);
   const rows = ACTIONS.map((a) => {
     const t = optional(engine, 'campaignTransition', campaign.status, a.action);
     return { ...a, allowed: t === undefined ? true : t.ok, why: t && !t.ok ? t.message : '' };
@@ -153,6 +155,10 @@ export function StatusCard({ campaign, engine, setNotice, reload }) {
         ${r.why ? html`<span class="why" id=${`why-${r.action}`}>${r.why}</span>` : null}
       </li>`)}
     </ul>
+    ${missing && missing.length > 0 && !result ? html`<div class="launch-needs" id="launch-needs"><p class="why">Before it can start:</p>
+      <ul class="launch-problems">${missing.map((p) => html`<li data-code=${p.code} data-field=${p.field}>
+        <a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}>${p.message}</a> <code class="code">${p.code}</code></li>`)}</ul></div>` : null}
+    ${missing && missing.length === 0 && !result ? html`<p class="ok-text" id="launch-ready">Everything Start needs is in place.</p>` : null}
     ${result ? html`<div class="refusal" role="alert" id="action-refusal"><p class="problem-text">${result.error.message}</p>
       ${result.problems.length ? html`<ul class="launch-problems">${result.problems.map((p) => html`<li data-code=${p.code}>
         <a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}>${p.message}</a> <code class="code">${p.code}</code></li>`)}</ul>` : null}</div>` : null}

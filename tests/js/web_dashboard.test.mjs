@@ -198,6 +198,10 @@ test('create a campaign: Step 1 shows its key, and the status machine decides th
   assert.equal(await page.isDisabled('#action-pause'), true);
   assert.match(await page.textContent('#why-pause'), /\S/);
   assert.equal(await page.isDisabled('#action-end'), false);
+  // Start is allowed by the status machine, and the engine's launch check says what it still needs.
+  await page.locator('#launch-needs').waitFor();
+  const needs = await page.locator('#launch-needs li').evaluateAll((lis) => lis.map((li) => li.dataset.field));
+  for (const field of ['webhook', 'target', 'send']) assert.ok(needs.some((f) => f.startsWith(field)), `launch needs ${field}: ${needs}`);
   await page.click('button:has-text("Copy key")');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), campaignKey);
   await snap('step1-settings');
@@ -337,6 +341,7 @@ test('Step 5: an API campaign starts; three users are sent to; stats and the del
   assert.doesNotMatch(await page.textContent('#api-curl'), new RegExp(worker.key), 'the key is not shown');
   await page.click('#save-start');
   await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
+  await page.locator('#launch-ready').waitFor();
   await snap('step5-start');
   await page.click('#action-start');
   await page.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Running');
