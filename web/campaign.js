@@ -2,7 +2,7 @@
 // target, 3 review, 4 test, 5 start) and its results. Loads the campaign,
 // saves edits with PATCH, and runs the lifecycle actions the engine's status
 // machine allows (engine.campaignTransition), each disabled one with why.
-import { html, useEffect, useState, CopyButton, Modal, Problems, problemsFor } from './ui.js';
+import { html, useEffect, useState, CopyButton, Modal, Problems, formatTime, problemsFor } from './ui.js';
 import { api } from './api.js';
 import { optional } from './engine.js';
 import { ACTIONS, SEND_TYPE, STATUS } from './words.js';
@@ -79,7 +79,7 @@ export function CampaignPage({ campaignKey, step, engine }) {
     <div class="page-head">
       <div><a href="#/campaigns" class="back">← Campaigns</a>
         <h1>${campaign.title || '(untitled)'} <span class=${`status-pill ${campaign.status}`} id="campaign-status">${STATUS[campaign.status] ?? campaign.status}</span></h1>
-        <p class="muted">Key <code>${campaign.key}</code>${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}</p></div>
+        <p class="muted">Key <code>${campaign.key}</code>${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}${campaign.nextRunAt && campaign.status !== 'ended' ? ` · next send ${formatTime(campaign.nextRunAt)}` : ''}</p></div>
     </div>
     <nav class="steps" aria-label="Campaign steps">
       ${STEPS.map((s) => html`<a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${s.id}`} aria-current=${s.id === step ? 'step' : undefined}>${s.label}</a>`)}

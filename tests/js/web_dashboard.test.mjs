@@ -298,6 +298,8 @@ test('Step 3: review the request for a stored user, as cURL and as a table', asy
   const curl = await page.textContent('#review-curl');
   assert.match(curl, /\/hook\/u1/);
   assert.match(curl, /Ada/);
+  await page.click('.request-view button:has-text("Copy cURL")');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), curl, 'Copy puts the exact command on the clipboard');
   await page.click('#view-table');
   assert.match(await page.textContent('#review-table'), /X-Campaign/);
   await snap('step3-review');
