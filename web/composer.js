@@ -100,6 +100,7 @@ export function WebhookStep({ campaign, engine, patch }) {
   const lastGood = useRef(null);
   const inputs = useRef({});
   const caret = useRef(null); // where the caret goes once the modal has closed after an insert
+  const openedFor = useRef(''); // the field whose {…} opened the modal
 
   useEffect(() => { loadProperties().then(setProps); localHttpAllowed().then(setAllowLocal); }, []);
   const edit = editability(engine, campaign.status, ['webhook']);
@@ -128,6 +129,7 @@ export function WebhookStep({ campaign, engine, patch }) {
   const openModal = (path) => {
     const el = inputs.current[path];
     const v = valueAt(path);
+    openedFor.current = path;
     setModal({ path, start: el?.selectionStart ?? v.length, end: el?.selectionEnd ?? v.length });
   };
   const insert = (text) => {
@@ -137,12 +139,16 @@ export function WebhookStep({ campaign, engine, patch }) {
     caret.current = { path, at: start + text.length };
     setModal(null);
   };
-  /** The field the tag went into, caret after the tag (the modal focuses it as it closes). */
+  /**
+   * Where the focus goes as the modal closes: the field the tag went into,
+   * caret after the tag; or, closed without inserting, the {…} that opened it
+   * (looked up now: a re-render may have replaced the button it started from).
+   */
   const backToField = () => {
     const c = caret.current;
     caret.current = null;
     const el = c && inputs.current[c.path];
-    if (!el) return null;
+    if (!el) return document.querySelector(`[data-var-for="${CSS.escape(openedFor.current)}"]`);
     el.focus();
     el.setSelectionRange(c.at, c.at);
     return el;
