@@ -1,7 +1,7 @@
 // The campaign list: key, title, status, send type and the latest counts;
 // search by key or title; "+ Create campaign" (a title is all it needs: the
 // worker assigns the key, and the campaign opens at Step 1).
-import { html, useEffect, useRef, useState, Problems, problemsFor } from './ui.js';
+import { html, useEffect, useLayoutEffect, useRef, useState, Problems, problemsFor } from './ui.js';
 import { api } from './api.js';
 import { SEND_TYPE, STATUS } from './words.js';
 
@@ -59,8 +59,9 @@ function CreateForm({ onCancel }) {
   const [problems, setProblems] = useState([]);
   const [error, setError] = useState('');
   const titleBox = useRef(null);
-  // The form appears on a click or Enter: the title box takes the focus, so typing goes on.
-  useEffect(() => titleBox.current?.focus(), []);
+  // The form appears on a click or Enter: the title box takes the focus, so
+  // typing goes on (before the paint, so no key lands on the button meanwhile).
+  useLayoutEffect(() => titleBox.current?.focus(), []);
   const submit = async (e) => {
     e.preventDefault();
     const res = await api('POST', '/v1/campaigns', { title, description });

@@ -32,6 +32,9 @@ export function sampleContext(props, eventKey) {
   return { user, event };
 }
 
+/** The input's element id for a field path ("headers[0].value" → "f-headers-0--value"). */
+const fieldId = (path) => `f-${path.replace(/[^\w]/g, '-')}`;
+
 /** Field path → human label, for the modal and the problem list. */
 function labelOf(path) {
   const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
@@ -147,7 +150,9 @@ export function WebhookStep({ campaign, engine, patch }) {
   const backToField = () => {
     const c = caret.current;
     caret.current = null;
-    const el = c && inputs.current[c.path];
+    // By id, not through `inputs`: this runs inside the commit that closes
+    // the modal, where a field's ref callback may be between null and the element.
+    const el = c && document.getElementById(fieldId(c.path));
     if (!el) return document.querySelector(`[data-var-for="${CSS.escape(openedFor.current)}"]`);
     el.focus();
     el.setSelectionRange(c.at, c.at);
@@ -163,7 +168,7 @@ export function WebhookStep({ campaign, engine, patch }) {
 
   /** A text input (or textarea) with its {…} button and its problems. */
   const text = (path, { area = false, label, placeholder, disabled = false } = {}) => {
-    const id = `f-${path.replace(/[^\w]/g, '-')}`;
+    const id = fieldId(path);
     const list = at(path);
     const attrs = {
       id, class: `mono ${list.some((p) => p.severity === 'error') ? 'has-error' : list.length ? 'has-warning' : ''}`,

@@ -566,7 +566,8 @@ test('by keyboard alone: create a campaign, add a personalization variable, clos
   await page.evaluate(() => document.activeElement?.blur());
   await tabTo(() => document.activeElement?.id === 'create-campaign');
   await page.keyboard.press('Enter');
-  await page.keyboard.type('Keyboard campaign'); // the title box has the focus
+  await page.waitForFunction(() => document.activeElement?.id === 'new-title'); // the title box takes the focus
+  await page.keyboard.type('Keyboard campaign');
   await page.keyboard.press('Enter');
   await page.locator('#campaign-key').waitFor();
   await tabTo(() => document.activeElement?.textContent === '2 Webhook');
