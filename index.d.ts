@@ -25,8 +25,8 @@ export type WebhookSpec = {
 export type Problem = {
   /** Where: a field path such as `url`, `params[2].value`, `headers[0].key`, `body`. */
   field: string;
-  /** Stable machine word, e.g. `https_required`, `invalid_json`, `private_address`. */
-  code: string;
+  /** Stable machine word, e.g. `https_required`, `invalid_json`, `private_address` (the registry: `engine.problemCodes()`). */
+  code: ProblemCode;
   /** A sentence a marketer understands, with the position where it helps. */
   message: string;
   /** Errors refuse the spec or request; warnings do not. */
@@ -79,8 +79,12 @@ export type TableRow = {
 /** How one delivery attempt ended: an HTTP status (with its Retry-After, if any) or a transport error. */
 export type RetryOutcome = { status: number; retryAfter?: string } | { error: 'timeout' | 'network' };
 
-/** Whether to retry, after how long, and why (a stable word such as `server_error`). */
-export type RetryDecision = { retry: boolean; delayMs: number; reason: string };
+/**
+ * Whether to retry, after how long, and why (a stable word such as
+ * `server_error`); `verdict` says what became of the message: `delivered`
+ * (a 2xx), `retry` (send again after `delayMs`) or `failed` (final).
+ */
+export type RetryDecision = { retry: boolean; delayMs: number; reason: string; verdict: 'delivered' | 'retry' | 'failed' };
 
 /** Switches for validate, render and compile; all off by default. */
 export type SpecOptions = {
@@ -436,4 +440,114 @@ export interface Engine {
   matchesCohort(rule: CohortRule, member: CohortMember, nowMs: number): boolean;
   /** The operator and unit lists of the rule language (a fresh copy each call). */
   cohortOperators(): CohortOperators;
+}
+
+// ---- coarse entries (src/core/preview_api.hpp) and the problem-code registry ----
+
+/**
+ * Every code a Problem can carry: the core's registry (src/core/problem_codes.cpp),
+ * listed with its meaning by `engine.problemCodes()`. A test keeps the two equal.
+ */
+export type ProblemCode =
+  | 'url_required'
+  | 'invalid_url'
+  | 'https_required'
+  | 'host_required'
+  | 'invalid_host'
+  | 'invalid_port'
+  | 'credentials_in_url'
+  | 'private_address'
+  | 'url_too_long'
+  | 'variable_in_host'
+  | 'fragment_ignored'
+  | 'credential_in_query'
+  | 'path_traversal'
+  | 'method_required'
+  | 'invalid_method'
+  | 'method_normalized'
+  | 'too_many_params'
+  | 'param_key_required'
+  | 'too_many_headers'
+  | 'header_name_required'
+  | 'variable_in_header_name'
+  | 'invalid_header_name'
+  | 'content_type_fixed'
+  | 'forbidden_header'
+  | 'duplicate_header'
+  | 'header_value_too_long'
+  | 'header_injection'
+  | 'body_not_allowed'
+  | 'body_too_large'
+  | 'invalid_json'
+  | 'invalid_utf8'
+  | 'unclosed_tag'
+  | 'unsupported_tag'
+  | 'empty_tag'
+  | 'invalid_variable'
+  | 'unknown_variable'
+  | 'unknown_filter'
+  | 'invalid_filter_argument'
+  | 'too_many_filters'
+  | 'missing_fallback'
+  | 'missing_value'
+  | 'invalid_spec'
+  | 'invalid_context'
+  | 'invalid_type'
+  | 'unknown_field'
+  | 'invalid_handle'
+  | 'too_many_webhooks'
+  | 'required'
+  | 'invalid_value'
+  | 'out_of_range'
+  | 'too_long'
+  | 'too_many'
+  | 'invalid_date_time'
+  | 'unknown_time_zone'
+  | 'schedule_in_past'
+  | 'until_before_at'
+  | 'period_too_long'
+  | 'invalid_target'
+  | 'invalid_signing_secret'
+  | 'invalid_status'
+  | 'invalid_action'
+  | 'invalid_fields'
+  | 'invalid_transition'
+  | 'campaign_not_editable'
+  | 'invalid_rule'
+  | 'unknown_operator'
+  | 'unknown_unit'
+  | 'empty_group'
+  | 'rule_too_deep'
+  | 'rule_too_large'
+  | 'invalid_members'
+  | 'invalid_now'
+  | 'too_many_cohorts';
+
+/** Everything a preview shows, from one call. */
+export type PreviewResult = {
+  /** True when neither the spec nor this context's render has an error. */
+  ok: boolean;
+  /** The spec's problems (warnings kept), then this render's, each once. */
+  problems: Problem[];
+  /** The request as it would be sent; null when `ok` is false. */
+  request: HttpRequest | null;
+  /** `toCurl(request)`; null when `ok` is false. */
+  curl: string | null;
+  /** `toTable(request)`; null when `ok` is false. */
+  table: TableRow[] | null;
+};
+
+export interface Engine {
+  /** validate + render + toCurl + toTable in one call, the problems merged by the engine. */
+  preview(spec: WebhookSpec, context: Context, options?: SpecOptions): PreviewResult;
+  /**
+   * The destination (SSRF) rule alone for an already rendered URL: https, no
+   * loopback/private/link-local/metadata address in any spelling (loopback
+   * http only with `allowLocalHttp`). Problems are on field `url`.
+   */
+  checkDestination(url: string, options?: SpecOptions): ValidationResult;
+  /** The methods a webhook may use, in the order to offer them. */
+  methods(): Method[];
+  /** The problem-code registry: each code with one sentence saying what it means. */
+  problemCodes(): { code: ProblemCode; summary: string }[];
 }

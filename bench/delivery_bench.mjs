@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest, Pool } from 'undici';
-import { createEdgeMiniflare, REPO_ROOT } from '../edge/miniflare.mjs';
+import { createEdgeMiniflare } from '../edge/miniflare.mjs';
 import { createEngine } from '../src/js/node.js';
 
 const N = Number(process.env.BENCH_N ?? 2000);

@@ -7,6 +7,7 @@ bash scripts/setup.sh
 bash scripts/build.sh wasm
 bash scripts/build.sh native
 node bench/render_bench.mjs
+node bench/destination_bench.mjs
 if [ -f bench/delivery_bench.mjs ]; then node bench/delivery_bench.mjs; fi
 if [ -f bench/cohort_bench.mjs ]; then node bench/cohort_bench.mjs; fi
 if [ -x build/native/native_cohort_bench ]; then build/native/native_cohort_bench --benchmark_min_time=0.5; fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the native core + tests (build/native), the sanitizer build
-# (build/asan) and the WebAssembly module (build/wasm -> dist/).
+# (build/asan) and the WebAssembly module (build/wasm -> dist/, plus the
+# console's assets in build/assets/).
 # Usage: build.sh [native|asan|wasm|all]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,9 @@ asan() {
 wasm() {
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
   cmake --build build/wasm -j"$jobs"
+  # The console's static assets (web/ + the engine + its UI libraries) that
+  # the worker serves: npm start and `wrangler deploy` (edge/wrangler.jsonc) read them.
+  node scripts/assets.mjs
 }
 case "$what" in
   native) native ;;

@@ -1,25 +1,30 @@
 // `npm start`: the hookcast edge worker in workerd (through miniflare) on
-// HOOKCAST_HOST:HOOKCAST_PORT (127.0.0.1:8787), a demo sink that logs what it
-// receives (127.0.0.1:8788), and the dashboard (web/ plus dist/ and src/js/,
-// with /v1/ proxied to the worker) on 127.0.0.1:8789 when web/ exists.
-// State persists in .hookcast/ at the repo root. Ctrl-C stops everything.
+// HOOKCAST_HOST:HOOKCAST_PORT (127.0.0.1:8787), serving the campaign console
+// (web/) as static assets on the same origin as its API, and a demo sink
+// that logs what it receives (127.0.0.1:8788). It prints one URL that opens
+// the console signed in: the API key rides in the URL's fragment, which the
+// browser never sends to a server; the page moves it to sessionStorage.
+// State persists in HOOKCAST_STATE_DIR (default .hookcast/ at the repo root).
+// Ctrl-C stops everything.
 //
 // Environment: HOOKCAST_API_KEY (generated and printed when unset),
 // HOOKCAST_PORT (8787), HOOKCAST_HOST (127.0.0.1), HOOKCAST_ALLOW_LOCAL_HTTP
 // (this local run turns it on unless set to 0, so the demo sink is reachable),
-// HOOKCAST_SINK_PORT (8788), HOOKCAST_WEB_PORT (8789).
+// HOOKCAST_SINK_PORT (8788), HOOKCAST_STATE_DIR (.hookcast/).
+// A port of 0 picks a free one (tests use it); the printed URLs say which.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import readline from 'node:readline';
 import { createEdgeMiniflare, REPO_ROOT } from '../edge/miniflare.mjs';
+import { prepareAssets } from './assets.mjs';
 
 const env = process.env;
 const host = env.HOOKCAST_HOST || '127.0.0.1';
 const port = intFromEnv('HOOKCAST_PORT', 8787);
 const sinkPort = intFromEnv('HOOKCAST_SINK_PORT', 8788);
-const webPort = intFromEnv('HOOKCAST_WEB_PORT', 8789);
 const generatedKey = !env.HOOKCAST_API_KEY;
 const apiKey = env.HOOKCAST_API_KEY || `hk_${crypto.randomBytes(24).toString('base64url')}`;
 const allowLocalHttp = (env.HOOKCAST_ALLOW_LOCAL_HTTP ?? '1').trim() !== '0';
@@ -31,8 +36,8 @@ function intFromEnv(name, fallback) {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    console.error(`hookcast: ${name}=${JSON.stringify(raw)} is not a port number (1-65535).`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`hookcast: ${name}=${JSON.stringify(raw)} is not a port number (0-65535; 0 picks a free one).`);
     process.exit(2);
   }
   return n;
@@ -44,9 +49,40 @@ if (!fs.existsSync(wasm)) {
   process.exit(1);
 }
 fs.mkdirSync(persistDir, { recursive: true });
+// The console's files, refreshed at every start so an edit to web/ shows
+// after a restart. Kept apart from the state so `rm -rf .hookcast` is safe.
+let assets;
+try {
+  assets = prepareAssets();
+} catch (e) {
+  console.error(`hookcast: ${e.message}`);
+  process.exit(1);
+}
+
+/**
+ * An HTTP handler whose every failure, thrown or rejected, becomes a 500
+ * answer (400 for a malformed URL) instead of ending `npm start`: one bad
+ * request from any web page must not stop the worker, sink and retries.
+ */
+function guarded(name, handler) {
+  return (req, res) => {
+    const fail = (e) => {
+      const status = e instanceof URIError ? 400 : 500;
+      if (status === 500) console.error(`hookcast: ${name} failed on ${req.method} ${req.url}:`, e?.stack ?? e);
+      if (res.headersSent) return res.destroy();
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(status === 400 ? 'bad request: malformed URL\n' : 'internal error\n');
+    };
+    try {
+      Promise.resolve(handler(req, res)).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  };
+}
 
 // ---- the demo sink -----------------------------------------------------------
-const sink = http.createServer((req, res) => {
+const sink = http.createServer(guarded('the demo sink', (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -58,54 +94,7 @@ const sink = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ received: true, id }));
   });
-});
-
-// ---- the dashboard -------------------------------------------------------------
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.ico': 'image/x-icon', '.map': 'application/json', '.ts': 'text/plain; charset=utf-8',
-};
-// Served with the repo's own layout, so the page's relative imports
-// (../dist/…, ../src/js/…) resolve as they do in the source tree.
-const SERVED = ['web/', 'dist/', 'src/js/'];
-const webDir = path.join(REPO_ROOT, 'web');
-const hasWeb = fs.existsSync(path.join(webDir, 'index.html'));
-const web = http.createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://x');
-  if (url.pathname.startsWith('/v1/')) return proxyToWorker(req, res, url);
-  if (url.pathname === '/') {
-    res.writeHead(302, { location: '/web/' });
-    return res.end();
-  }
-  let rel = decodeURIComponent(url.pathname).replace(/^\/+/, '');
-  if (rel.endsWith('/')) rel += 'index.html';
-  const file = path.resolve(REPO_ROOT, rel);
-  const inside = SERVED.some((p) => file.startsWith(path.join(REPO_ROOT, p)));
-  if (!inside || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    return res.end('not found');
-  }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-  fs.createReadStream(file).pipe(res);
-});
-
-async function proxyToWorker(req, res, url) {
-  const chunks = [];
-  for await (const c of req) chunks.push(c);
-  try {
-    const upstream = await fetch(`http://${host}:${port}${url.pathname}${url.search}`, {
-      method: req.method,
-      headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))),
-      body: ['GET', 'HEAD'].includes(req.method) ? undefined : Buffer.concat(chunks),
-    });
-    res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
-    res.end(Buffer.from(await upstream.arrayBuffer()));
-  } catch (e) {
-    res.writeHead(502, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: false, error: { code: 'worker_unreachable', message: String(e.message) } }));
-  }
-}
+}));
 
 function listen(server, p, name) {
   return new Promise((resolve, reject) => {
@@ -123,27 +112,41 @@ async function stop(code = 0) {
   stopping = true;
   console.log('\nhookcast: stopping…');
   sink.closeAllConnections?.();
-  web.closeAllConnections?.();
-  await Promise.allSettled([mf?.dispose(), new Promise((r) => sink.close(r)), new Promise((r) => web.close(r))]);
+  await Promise.allSettled([mf?.dispose(), new Promise((r) => sink.close(r))]);
   process.exit(code);
+}
+// workerd is a child process of miniflare: when it dies (crash, OOM, a
+// kill), its output ends. Say so loudly and exit non-zero rather than keep
+// serving a sink and a page in front of a dead worker.
+function watchRuntime(stdout, stderr) {
+  readline.createInterface(stdout).on('line', (l) => console.log(l));
+  readline.createInterface(stderr).on('line', (l) => console.error(l));
+  stdout.once('end', () => {
+    if (stopping) return;
+    console.error(`\n${'!'.repeat(78)}\n hookcast: the worker runtime (workerd) DIED; the API at ${ready?.origin ?? `http://${host}:${port}`} is down.\n` +
+      ` Its last output is above. Stopping everything (exit 1); run \`npm start\` again.\n${'!'.repeat(78)}`);
+    stop(1);
+  });
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
-// The dashboard (another origin) may call the API from the browser.
-const corsOrigins = hasWeb ? [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`] : [];
-mf = createEdgeMiniflare({ apiKey, allowLocalHttp, corsOrigins, persistDir: path.join(persistDir, 'do'), host, port });
+mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir, runtimeStdio: watchRuntime });
 
+let ready;
 try {
-  await Promise.all([mf.ready, listen(sink, sinkPort, 'the demo sink'), hasWeb ? listen(web, webPort, 'the dashboard') : null]);
+  [ready] = await Promise.all([mf.ready, listen(sink, sinkPort, 'the demo sink')]);
 } catch (e) {
   console.error(`hookcast: ${e.message}`);
   await stop(1);
 }
 
-const api = `http://${host}:${port}`;
+// mf.ready resolves to the URL workerd listens on (the real port when 0 was asked).
+const api = ready.origin;
+const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
+const consoleUrl = `${api}/web/#key=${encodeURIComponent(apiKey)}`;
 const example = {
   spec: {
-    url: `http://127.0.0.1:${sinkPort}/hook/{{ user.id | default: "anonymous" }}`,
+    url: `${sinkUrl}/hook/{{ user.id | default: "anonymous" }}`,
     method: 'POST',
     headers: [{ key: 'X-Campaign', value: 'welcome' }],
     body: '{"hello": "{{ user.name | default: "there" }}", "plan": {{ user.plan | default: "free" }}}',
@@ -153,11 +156,13 @@ const example = {
 const shq = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 const line = '='.repeat(78);
 console.log(`${line}
+ Open the console (signed in; the key stays in the fragment, never sent):
+   ${consoleUrl}
+${line}
  hookcast edge worker (workerd via miniflare)   ${api}
  API key${generatedKey ? ' (generated; set HOOKCAST_API_KEY to choose one)' : ''}:
    ${apiKey}
- demo sink (logs what it receives, answers 200):   http://127.0.0.1:${sinkPort}
- dashboard: ${hasWeb ? `http://127.0.0.1:${webPort}/web/   (API base ${api}, or this origin: /v1/ is proxied)` : 'web/ not found'}
+ demo sink (logs what it receives, answers 200):   ${sinkUrl}
  state: ${path.relative(process.cwd(), persistDir) || '.'}/
 ${allowLocalHttp
     ? ` !! HOOKCAST_ALLOW_LOCAL_HTTP=1 — http:// to LOOPBACK (127.0.0.0/8, ::1) is ALLOWED

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole check: set up, build (wasm, native, sanitizers), format check,
-# native tests, sanitizer tests + fuzz corpus replay, type check, JS suites
+# native tests, sanitizer tests + fuzz corpus replay, type check, ESLint, JS suites
 # (Node, workerd through miniflare, Chromium through playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,9 @@ ctest --test-dir build/asan --output-on-failure -j2
 
 echo "== types"
 npx tsc -p tsconfig.json
+
+echo "== lint"
+npx eslint .
 
 echo "== JS suites"
 node --test --test-concurrency=1 tests/js/*.test.mjs

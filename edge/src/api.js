@@ -22,52 +22,26 @@ function badRequest(problems, message) {
 
 function requireSpec(body) {
   if (!('spec' in body)) return [problem('spec', 'required', 'The request needs a "spec" object (the webhook to send).')];
-  if (!isObject(body.spec)) return [problem('spec', 'invalid_type', '"spec" must be a JSON object.')];
+  if (!isObject(body.spec)) return [problem('spec', 'invalid_spec', '"spec" must be a JSON object.')];
   return [];
 }
 
 function checkContext(value, field) {
   if (value === undefined) return [];
-  if (!isObject(value)) return [problem(field, 'invalid_type', `"${field}" must be a JSON object like {"user": {...}, "event": {...}}.`)];
+  // The engine's code for a context it cannot read (render says the same).
+  if (!isObject(value)) return [problem(field, 'invalid_context', `"${field}" must be a JSON object like {"user": {...}, "event": {...}}.`)];
   return [];
 }
 
 const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
-/** POST /v1/preview {spec, context} -> {ok, problems, request, curl, table} */
+/** POST /v1/preview {spec, context} -> {ok, problems, request, curl, table}, all from the engine. */
 export async function preview(request, env) {
   const body = await readJsonBody(request);
   const shape = [...requireSpec(body), ...checkContext(body.context, 'context')];
   if (shape.length) throw badRequest(shape);
   const engine = await getEngine();
-  const options = engineOptions(env);
-  const validation = engine.validate(body.spec, options);
-  if (!validation.ok) return json({ ok: false, problems: validation.problems, request: null, curl: null, table: null });
-  const rendered = engine.render(body.spec, body.context ?? {}, options);
-  if (!rendered.ok) {
-    return json({ ok: false, problems: mergeProblems(validation.problems, rendered.problems), request: null, curl: null, table: null });
-  }
-  return json({
-    ok: true,
-    problems: mergeProblems(validation.problems, rendered.warnings),
-    request: rendered.request,
-    curl: engine.toCurl(rendered.request),
-    table: engine.toTable(rendered.request),
-  });
-}
-
-/** Problems from two steps without the duplicates a spec's warnings produce twice. */
-function mergeProblems(a, b) {
-  const seen = new Set();
-  const out = [];
-  for (const p of [...a, ...(b ?? [])]) {
-    const key = `${p.field}\u0000${p.code}\u0000${p.message}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(p);
-    }
-  }
-  return out;
+  return json(engine.preview(body.spec, body.context ?? {}, engineOptions(env)));
 }
 
 /**
@@ -202,5 +176,3 @@ export async function getBatch(batch, env) {
   if (!listed) throw notFound();
   return json(listed);
 }
-
-export { allowLocalHttp };

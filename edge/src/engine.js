@@ -36,12 +36,11 @@ export function engineOptions(env) {
  *
  * A Worker cannot see DNS answers, so a public name that resolves to a
  * private address (DNS rebinding) is not caught here: on Cloudflare the
- * platform's egress never reaches private networks, and locally
- * HOOKCAST_ALLOW_LOCAL_HTTP only ever opens loopback, nothing else.
+ * platform's egress never reaches private networks, and locally workerd's
+ * outbound allow list (edge/miniflare.mjs) refuses it at connect time.
  */
 export function destinationProblems(engine, url, options) {
-  const result = engine.validate({ url, method: 'GET' }, options);
-  return result.problems.filter((p) => p.severity === 'error' && p.field === 'url');
+  return engine.checkDestination(url, options).problems;
 }
 
 /** The Retry-After header of a captured response, if any. */
@@ -54,7 +53,7 @@ function retryAfterOf(headers) {
  * Asks the engine what to do after attempt number `attempt` (1 = first send)
  * ended with `result` (from sendOnce). The engine knows two transport error
  * classes: a timeout, and everything else ("network").
- * Returns { retry, delayMs, reason }.
+ * Returns { retry, delayMs, reason, verdict }.
  */
 export function retryDecisionFor(engine, result, attempt, nowMs = Date.now()) {
   let outcome;
@@ -72,12 +71,12 @@ export function retryDecisionFor(engine, result, attempt, nowMs = Date.now()) {
     decision = null;
   }
   if (!decision || typeof decision.retry !== 'boolean') {
-    return { retry: false, delayMs: 0, reason: 'invalid_outcome' };
+    return { retry: false, delayMs: 0, reason: 'invalid_outcome', verdict: 'failed' };
   }
-  return { retry: decision.retry, delayMs: decision.delayMs, reason: decision.reason };
+  return { retry: decision.retry, delayMs: decision.delayMs, reason: decision.reason, verdict: decision.verdict };
 }
 
-/** The engine's word for a delivered request is the decision reason "success". */
+/** True when the engine's verdict on the attempt is "delivered". */
 export function isDelivered(decision) {
-  return decision.reason === 'success';
+  return decision.verdict === 'delivered';
 }

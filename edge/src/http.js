@@ -43,26 +43,67 @@ export class HttpError extends Error {
 }
 
 /**
+ * Most bytes of an oversized body read and thrown away before the 413 is
+ * answered. A client without `Expect: 100-continue` (Node's fetch, curl
+ * with a small body) is still writing when the answer comes; if the
+ * runtime then closes the connection under it, the client sees a reset
+ * instead of the 413. Reading the rest first lets it finish and read the
+ * answer; past this bound the connection is dropped (a reset) instead.
+ */
+export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+function tooLarge(maxBytes) {
+  return new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
+}
+
+/** Reads and discards what is left of a body, up to MAX_DRAIN_BYTES in all. */
+async function drain(reader, alreadyRead) {
+  let size = alreadyRead;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      size += value.byteLength;
+      if (size > MAX_DRAIN_BYTES) break;
+    }
+  } catch {
+    return; // the client went away: nothing left to answer
+  }
+  await reader.cancel().catch(() => {});
+}
+
+/**
+ * Drains a request body nothing read (an answer given before reading it:
+ * 401, 404, 405, ...), so the client can read that answer; see MAX_DRAIN_BYTES.
+ */
+export async function discardUnreadBody(request) {
+  if (!request.body || request.bodyUsed) return;
+  await drain(request.body.getReader(), 0);
+}
+
+/**
  * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
  * counting bytes as they stream in (a lying or absent Content-Length cannot
  * make us buffer more).
+ * An oversized body is drained (see MAX_DRAIN_BYTES), then refused with 413.
  */
 export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) {
   const declared = request.headers.get('content-length');
+  const reader = request.body ? request.body.getReader() : null;
   if (declared !== null && Number(declared) > maxBytes) {
-    throw new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
+    if (reader) await drain(reader, 0);
+    throw tooLarge(maxBytes);
   }
   const chunks = [];
   let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
+  if (reader) {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
+        await drain(reader, size);
+        throw tooLarge(maxBytes);
       }
       chunks.push(value);
     }

@@ -15,7 +15,7 @@
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
 
-import { bearerMatches, errorResponse, HttpError } from './http.js';
+import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
 import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences.js';
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaign_results.js';
@@ -141,6 +141,7 @@ export default {
       });
     }
     const response = await handle(request, env);
+    await discardUnreadBody(request);
     if (origin) {
       response.headers.set('access-control-allow-origin', origin);
       response.headers.append('vary', 'Origin');

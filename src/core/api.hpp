@@ -96,7 +96,8 @@ std::string to_table(std::string_view request_json);
 
 /// outcome {"status":N,"retryAfter"?:string} | {"error":"timeout"|"network"};
 /// options {"jitter":bool,"seed":number}. Returns
-/// {"ok":true,"retry":bool,"delayMs":N,"reason":string} | {"ok":false,"problems":[...]}
+/// {"ok":true,"retry":bool,"delayMs":N,"reason":string,"verdict":"delivered"|"retry"|"failed"}
+/// | {"ok":false,"problems":[...]}
 std::string retry_decision(std::string_view outcome_json, int attempt, double now_ms,
                            std::string_view options_json);
 

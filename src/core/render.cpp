@@ -4,6 +4,7 @@
 
 #include "body.hpp"
 #include "template.hpp"
+#include "url.hpp"
 
 namespace hookcast {
 namespace {
@@ -247,6 +248,20 @@ class Renderer {
     }
   }
 
+  // The URL, noting in scratch.path_marks where each path placeholder's
+  // text starts, so the segments personalization wrote can be checked.
+  void emit_url(Buffer& dst) {
+    scratch_.path_marks.clear();
+    for (const Op& op : wh_.url) {
+      dst.append(op.text);
+      if (op.slot < 0) continue;
+      const Slot& slot = wh_.slots[static_cast<std::size_t>(op.slot)];
+      if (slot.mode == SlotMode::kPathSegment)
+        scratch_.path_marks.push_back(static_cast<std::uint32_t>(dst.size()));
+      emit_slot(slot, dst);
+    }
+  }
+
  private:
   void emit_slot(const Slot& slot, Buffer& dst) {
     const ResolvedValue& v = scratch_.values[slot.lookup];
@@ -317,6 +332,18 @@ void trim_header_value(Buffer& value) {
   if (b) value.erase_front(b);
 }
 
+// The path segment of `url` around byte `at` (a path placeholder's start),
+// when it is a dot segment. A value cannot add a '/', '?' or '#' (they are
+// percent-encoded), so the segment's bounds are the literal ones.
+bool dot_segment_at(std::string_view url, std::size_t at, std::string_view& segment) {
+  std::size_t begin = at;
+  while (begin > 0 && url[begin - 1] != '/') --begin;
+  std::size_t end = at;
+  while (end < url.size() && url[end] != '/' && url[end] != '?' && url[end] != '#') ++end;
+  segment = url.substr(begin, end - begin);
+  return is_dot_segment(segment);
+}
+
 bool has_forbidden_header_byte(const Buffer& value, std::size_t& at) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
@@ -344,12 +371,25 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
     scratch.values[i] = resolve(doc, roots, webhook.lookups[i]);
 
   Renderer r(webhook, doc, scratch, out);
-  r.emit(webhook.url, out.url);
+  r.emit_url(out.url);
   if (out.url.size() > kMaxUrlBytes) {
     fail(out, "url", "url_too_long",
          "For this user the URL is " + std::to_string(out.url.size()) +
              " bytes long; the limit is " + std::to_string(kMaxUrlBytes) + ".");
     return;
+  }
+  // "." and ".." (in any spelling, %2e included) are resolved away by every
+  // URL parser, fetch's too: the request would go to another path than the
+  // one the preview shows.
+  for (const std::uint32_t mark : scratch.path_marks) {
+    std::string_view segment;
+    if (dot_segment_at(out.url.view(), mark, segment)) {
+      fail(out, "url", "path_traversal",
+           "For this user a path segment of the URL would be \"" + std::string(segment) +
+               "\" (from a personalization value), which moves the request to another path, "
+               "so it is not sent.");
+      return;
+    }
   }
   out.header_values.resize(webhook.headers.size());
   for (std::size_t i = 0; i < webhook.headers.size(); ++i) {

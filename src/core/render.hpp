@@ -3,7 +3,10 @@
 // Where a value stands decides what it becomes (see DESIGN.md), so no value
 // can add a path segment, a parameter, a header, a JSON key, or break the
 // body's JSON:
-//   URL path          percent-encoded segment (encode_path_segment)
+//   URL path          percent-encoded segment (encode_path_segment); a
+//                     segment holding a placeholder that renders as a dot
+//                     segment ("." or "..", any spelling) refuses that
+//                     user's request (path_traversal)
 //   URL query/params  percent-encoded component (encode_query_component)
 //   header value      raw bytes, then the value is trimmed of spaces/tabs;
 //                     CR, LF or NUL refuse that user's request (header_injection)
@@ -52,6 +55,8 @@ struct RenderScratch {
   JsonDoc doc;                        ///< the parsed context (or batch of contexts)
   Buffer text;                        ///< a value's text before encoding
   std::vector<ResolvedValue> values;  ///< one per Lookup
+  /// Where each URL path placeholder's text starts in the rendered URL.
+  std::vector<std::uint32_t> path_marks;
 };
 
 /// The rendered parts of one request, in buffers reused across renders.
@@ -63,7 +68,7 @@ struct RenderedRequest {
   bool has_body = false;
   Buffer body;
   /// ok: warnings of this render (`missing_value`); !ok: the errors
-  /// (`invalid_context`, `header_injection`, `url_too_long`,
+  /// (`invalid_context`, `header_injection`, `path_traversal`, `url_too_long`,
   /// `header_value_too_long`, `body_too_large`).
   Problems problems;
 };

@@ -162,6 +162,7 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 RetryDecision decide(bool retry, std::int64_t delay, const char* reason) {
   RetryDecision d;
+  d.verdict = retry ? Verdict::kRetry : Verdict::kFailed;
   d.retry = retry;
   d.delay_ms = delay;
   d.reason = reason;
@@ -169,6 +170,18 @@ RetryDecision decide(bool retry, std::int64_t delay, const char* reason) {
 }
 
 }  // namespace
+
+const char* verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kDelivered:
+      return "delivered";
+    case Verdict::kRetry:
+      return "retry";
+    case Verdict::kFailed:
+      break;
+  }
+  return "failed";
+}
 
 std::optional<std::int64_t> parse_retry_after(const std::string& value, std::int64_t now_ms) {
   std::string_view v(value);
@@ -213,7 +226,11 @@ RetryDecision retry_decision(const Outcome& outcome, int attempt, std::int64_t n
       const int s = outcome.status;
       if (s < 100 || s > 599) return decide(false, 0, "invalid_outcome");
       if (s < 200) return decide(false, 0, "unexpected_status");
-      if (s < 300) return decide(false, 0, "success");
+      if (s < 300) {
+        RetryDecision d = decide(false, 0, "success");
+        d.verdict = Verdict::kDelivered;
+        return d;
+      }
       if (s < 400) return decide(false, 0, "redirect_not_followed");
       if (s == 408) {
         reason = "request_timeout";

@@ -24,8 +24,20 @@ struct RetryOptions {
   std::uint64_t seed = 0;
 };
 
+/// What became of the message after this attempt: the one place that says
+/// a status counts as delivered.
+enum class Verdict {
+  kDelivered,  ///< a 2xx: done
+  kRetry,      ///< send again after delay_ms
+  kFailed,     ///< final: not retryable, or retries exhausted
+};
+
+/// "delivered", "retry" or "failed".
+const char* verdict_name(Verdict verdict);
+
 struct RetryDecision {
-  bool retry = false;
+  Verdict verdict = Verdict::kFailed;
+  bool retry = false;  ///< verdict == kRetry
   std::int64_t delay_ms = 0;
   /// Stable reason word: "success", "redirect_not_followed", "client_error",
   /// "request_timeout", "rate_limited", "server_error", "timeout",

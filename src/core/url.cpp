@@ -585,6 +585,9 @@ bool canonicalize_ipv6(std::string_view inside, ParsedUrl& out) {
   out.host = ipv6_to_string(a);
   out.host_kind = HostKind::kIpv6;
   out.address_class = classify_v6(a, embedded);
+  // Only ::1 itself: the forms that embed 127.x.y.z are judged by it above
+  // (so they are refused by default) but are not this machine's address.
+  out.local_loopback = out.address_class == AddressClass::kLoopback && embedded.empty();
   return true;
 }
 
@@ -618,6 +621,7 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
   out.host.clear();
   out.host_kind = HostKind::kName;
   out.address_class = AddressClass::kPublic;
+  out.local_loopback = false;
   if (raw.empty())
     return fail(out, "host_required", "The URL needs a host name, such as api.example.com.");
   if (raw.front() == '[') {
@@ -711,6 +715,7 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
     out.host = ipv4_to_string(addr);
     out.host_kind = HostKind::kIpv4;
     out.address_class = classify_v4(addr);
+    out.local_loopback = out.address_class == AddressClass::kLoopback;
     return true;
   }
   if (longest > 63)
@@ -720,6 +725,7 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
   out.host = host;
   out.host_kind = HostKind::kName;
   out.address_class = classify_name(host);
+  out.local_loopback = out.address_class == AddressClass::kLoopback;
   return true;
 }
 
@@ -863,6 +869,13 @@ ParsedUrl parse_url(std::string_view text, const Options& options) {
   out.origin = scheme + "://" + out.host + (out.port.empty() ? "" : ":" + out.port);
 
   const bool loopback = out.address_class == AddressClass::kLoopback;
+  if (options.allow_local_http && loopback && !out.local_loopback) {
+    fail(out, "private_address",
+         "The URL points to " + out.host +
+             ", a loopback address written in an IPv6 form that may route off this machine; "
+             "local HTTP allows only 127.0.0.0/8 and [::1] (write http://127.0.0.1… instead).");
+    return out;
+  }
   if (scheme == "http" && !(options.allow_local_http && loopback)) {
     fail(out, "https_required",
          loopback ? "The URL must use https://; http:// is allowed only to this machine when "
@@ -891,6 +904,22 @@ ParsedUrl parse_url(std::string_view text, const Options& options) {
 std::string encode_path_segment(std::string_view value) { return encode_unreserved_only(value); }
 
 std::string encode_query_component(std::string_view value) { return encode_unreserved_only(value); }
+
+bool is_dot_segment(std::string_view segment) {
+  int dots = 0;
+  for (std::size_t i = 0; i < segment.size(); ++dots) {
+    if (dots == 2) return false;
+    if (segment[i] == '.') {
+      ++i;
+    } else if (segment.size() - i >= 3 && segment[i] == '%' && segment[i + 1] == '2' &&
+               (segment[i + 2] == 'e' || segment[i + 2] == 'E')) {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return dots > 0;
+}
 
 std::string normalize_url_literal(std::string_view text) {
   std::string out;

@@ -59,6 +59,13 @@ struct ParsedUrl {
   std::string port;    ///< "" when absent or the scheme's default
   HostKind host_kind = HostKind::kName;
   AddressClass address_class = AddressClass::kPublic;
+  /// This machine as a destination names it: 127.0.0.0/8 written as IPv4,
+  /// [::1], or a localhost name. The only hosts allow_local_http opens: an
+  /// IPv6 form that embeds 127.x.y.z ([::127.0.0.1], [::ffff:127.0.0.1],
+  /// [2002:7f00:1::], [64:ff9b::7f00:1]) is classed loopback but is not one,
+  /// since it may route off the host (6to4, NAT64) or depend on the socket's
+  /// dual-stack setting.
+  bool local_loopback = false;
   /// scheme "://" host [":" port], the canonical origin used to rebuild the URL.
   std::string origin;
 };
@@ -66,8 +73,9 @@ struct ParsedUrl {
 /// Parses `text` as an absolute URL and applies the destination rules: https
 /// only (http allowed to loopback when options.allow_local_http), a host, no
 /// userinfo, a valid port, and no loopback/private/link-local/CGNAT/metadata/
-/// unspecified/multicast/reserved destination (loopback allowed only with
-/// allow_local_http). Placeholders must already be masked by the caller.
+/// unspecified/multicast/reserved destination (with allow_local_http, the
+/// `local_loopback` hosts only: 127.0.0.0/8, [::1], localhost names). Placeholders must already be
+/// masked by the caller.
 ///
 /// Stricter than WHATWG where WHATWG silently repairs: tabs, newlines, other
 /// controls, backslashes and leading/trailing spaces are refused
@@ -99,6 +107,11 @@ std::string encode_path_segment(std::string_view value);
 /// Percent-encodes a value (or a params key/value) for the query: everything
 /// but unreserved characters, so a value cannot add a parameter or a fragment.
 std::string encode_query_component(std::string_view value);
+
+/// True when `segment` is a URL path segment that WHATWG URL parsing
+/// resolves away: "." or ".." with any dot written as "%2e" or "%2E"
+/// ("%2e", ".%2E", "%2e%2e", ...).
+bool is_dot_segment(std::string_view segment);
 
 /// Normalises literal URL text typed by the marketer (path or query part):
 /// keeps valid %XX escapes and reserved characters, percent-encodes spaces,

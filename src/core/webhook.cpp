@@ -256,7 +256,6 @@ class Compiler {
 
   void compile_method() {
     const std::string& m = spec_.method;
-    static const char* const kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
     if (m.empty()) {
       add_problem(problems_, "method", "method_required",
                   "Choose a method: GET, POST, PUT, PATCH or DELETE.");

@@ -34,6 +34,8 @@
 
 namespace hookcast {
 
+/// The methods a webhook may use, in the order people list them.
+inline constexpr const char* kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 constexpr std::size_t kMaxUrlBytes = 8192;          ///< spec URL and rendered URL
 constexpr std::size_t kMaxParams = 50;              ///< rows in params
 constexpr std::size_t kMaxHeaders = 50;             ///< rows in headers

@@ -122,10 +122,14 @@ function encode(value) {
   }
 }
 
+// The core's code for the same mistake: a spec or context it could not read.
+const UNSERIALISABLE_CODES = { 'webhook spec': 'invalid_spec', context: 'invalid_context' };
+
 function unserialisable(field, what) {
+  const code = UNSERIALISABLE_CODES[what] ?? 'invalid_type';
   return {
     ok: false,
-    problems: [{ field, code: 'invalid_type', message: `The ${what} cannot be written as JSON (it holds a cycle, a BigInt or the like).`, severity: 'error' }],
+    problems: [{ field, code, message: `The ${what} cannot be written as JSON (it holds a cycle, a BigInt or the like).`, severity: 'error' }],
   };
 }
 
@@ -230,6 +234,8 @@ function makeEngine(Module) {
   }
 
   const engine = Object.freeze({
+    ...coarseMethods(Module),
+
     validate(spec, options) {
       const specJson = encode(spec);
       if (specJson === undefined) return unserialisable('', 'webhook spec');
@@ -280,7 +286,7 @@ function makeEngine(Module) {
       if (!result.ok) {
         throw new HookcastError('invalid_outcome', `retryDecision: ${describe(result.problems)}`, result.problems);
       }
-      return { retry: result.retry, delayMs: result.delayMs, reason: result.reason };
+      return { retry: result.retry, delayMs: result.delayMs, reason: result.reason, verdict: result.verdict };
     },
 
     ...campaignMethods(Module),
@@ -691,6 +697,52 @@ function cohortMethods(Module) {
 
     cohortOperators() {
       return JSON.parse(operators); // a fresh copy: callers may change theirs
+    },
+  };
+}
+
+// ---- coarse entries (src/core/preview_api.hpp) ----------------------------------
+//
+// One call where a caller would otherwise combine fine ones and re-state a
+// rule in JavaScript: a whole preview, the destination check alone, the
+// method list and the problem-code registry (the last two read once).
+
+function coarseMethods(Module) {
+  let methods;
+  let problemCodes;
+  return {
+    preview(spec, context, options) {
+      const specJson = encode(spec);
+      if (specJson === undefined) return { ...unserialisable('', 'webhook spec'), request: null, curl: null, table: null };
+      const contextJson = encode(context);
+      if (contextJson === undefined) return { ...unserialisable('context', 'context'), request: null, curl: null, table: null };
+      return JSON.parse(Module.preview(specJson, contextJson, encodeOptions(options, 'preview', SPEC_OPTIONS)));
+    },
+
+    checkDestination(url, options) {
+      encodeOptions(options, 'checkDestination', SPEC_OPTIONS);
+      if (typeof url !== 'string') {
+        const message = `The URL must be a text, not ${url === null ? 'null' : typeof url}.`;
+        return { ok: false, problems: [{ field: 'url', code: 'invalid_type', message, severity: 'error' }] };
+      }
+      // Straight into wasm memory, as the compiled render does: an accepted
+      // URL (nearly every retry) answers 0 and crosses no string back.
+      const room = url.length * 3;
+      const at = Module._hc_input(room) >>> 0;
+      const { written } = encoder.encodeInto(url, Module.HEAPU8.subarray(at, at + room));
+      if (Module._hc_check_destination(written, options?.allowLocalHttp === true ? 1 : 0) === 0) return { ok: true, problems: [] };
+      const out = Module._hc_output_text() >>> 0;
+      return JSON.parse(decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length())));
+    },
+
+    methods() {
+      methods ??= Object.freeze(JSON.parse(Module.methods()));
+      return [...methods];
+    },
+
+    problemCodes() {
+      problemCodes ??= Object.freeze(JSON.parse(Module.problem_codes()).map((c) => Object.freeze(c)));
+      return problemCodes.map((c) => ({ ...c }));
     },
   };
 }

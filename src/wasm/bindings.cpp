@@ -11,6 +11,7 @@
 
 #include "api.hpp"
 #include "buffer.hpp"
+#include "preview_api.hpp"
 
 namespace {
 
@@ -53,6 +54,17 @@ std::string retry_decision(const std::string& outcome, int attempt, double now_m
   return hookcast::api::retry_decision(outcome, attempt, now_ms, options);
 }
 
+// ---- coarse entries (preview_api.hpp) -------------------------------------------
+
+std::string preview(const std::string& spec, const std::string& context,
+                    const std::string& options) {
+  return hookcast::api::preview(spec, context, options);
+}
+
+std::string methods() { return hookcast::api::methods(); }
+
+std::string problem_codes() { return hookcast::api::problem_codes(); }
+
 // ---- the compiled fast path: bytes in wasm memory, no Embind strings --------
 //
 // Embind copies a std::string argument through a malloc'd temporary and reads
@@ -67,6 +79,7 @@ hookcast::Buffer& input() {
 }
 
 std::uint32_t output_length = 0;
+const char* last_text = "";
 
 const char* answer(std::string_view out) {
   output_length = static_cast<std::uint32_t>(out.size());
@@ -100,8 +113,32 @@ EMSCRIPTEN_KEEPALIVE const char* hc_render_batch_packed(std::uint32_t handle,
       hookcast::api::render_batch_packed(handle, std::string_view(input().data(), length)));
 }
 
+/// The destination check of the `length` bytes of URL in the input buffer
+/// (api::check_destination). Returns 0 when the URL may be contacted, else 1
+/// with the {"ok":false,"problems":[...]} answer at hc_output_text() (length
+/// hc_output_length()): a retry's check costs no string marshalling when it
+/// passes, which is nearly always.
+EMSCRIPTEN_KEEPALIVE int hc_check_destination(std::uint32_t length, int allow_local_http) {
+  static std::string answer_text;
+  answer_text = hookcast::api::check_destination(std::string_view(input().data(), length),
+                                                 allow_local_http != 0);
+  if (answer_text.compare(0, 10, "{\"ok\":true") == 0) return 0;
+  answer(answer_text);
+  last_text = answer_text.data();
+  return 1;
+}
+
+/// Where the last hc_check_destination refusal is.
+EMSCRIPTEN_KEEPALIVE const char* hc_output_text() { return last_text; }
+
 /// Length in bytes of the last answer.
 EMSCRIPTEN_KEEPALIVE std::uint32_t hc_output_length() { return output_length; }
+}
+
+EMSCRIPTEN_BINDINGS(hookcast_coarse) {
+  emscripten::function("preview", &preview);
+  emscripten::function("methods", &methods);
+  emscripten::function("problem_codes", &problem_codes);
 }
 
 EMSCRIPTEN_BINDINGS(hookcast) {

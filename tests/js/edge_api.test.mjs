@@ -5,7 +5,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, API_KEY, postSpec } from './edge_helpers.mjs';
+import { startEdge, API_KEY } from './edge_helpers.mjs';
 import { createEngine } from '../../src/js/node.js';
 
 let edge;
@@ -118,12 +118,12 @@ describe('routing and body parsing', { concurrency: true }, () => {
       return res.json.problems.map((p) => `${p.field}:${p.code}`);
     };
     assert.deepEqual(await fields('/v1/preview', {}), ['spec:required']);
-    assert.deepEqual(await fields('/v1/preview', { spec: 'https://x' }), ['spec:invalid_type']);
-    assert.deepEqual(await fields('/v1/preview', { spec: SPEC, context: [] }), ['context:invalid_type']);
+    assert.deepEqual(await fields('/v1/preview', { spec: 'https://x' }), ['spec:invalid_spec']);
+    assert.deepEqual(await fields('/v1/preview', { spec: SPEC, context: [] }), ['context:invalid_context']);
     assert.deepEqual(await fields('/v1/deliveries', { spec: SPEC }), ['contexts:required']);
     assert.deepEqual(await fields('/v1/deliveries', { spec: SPEC, contexts: {} }), ['contexts:invalid_type']);
     assert.deepEqual(await fields('/v1/deliveries', { spec: SPEC, contexts: [] }), ['contexts:empty']);
-    assert.deepEqual(await fields('/v1/deliveries', { spec: SPEC, contexts: [{}, 7, null] }), ['contexts[1]:invalid_type', 'contexts[2]:invalid_type']);
+    assert.deepEqual(await fields('/v1/deliveries', { spec: SPEC, contexts: [{}, 7, null] }), ['contexts[1]:invalid_context', 'contexts[2]:invalid_context']);
     assert.deepEqual(await fields('/v1/test-send', { spec: SPEC, timeoutMs: 30_001 }), ['timeoutMs:out_of_range']);
     assert.deepEqual(await fields('/v1/test-send', { spec: SPEC, timeoutMs: 0 }), ['timeoutMs:out_of_range']);
     assert.deepEqual(await fields('/v1/test-send', { spec: SPEC, timeoutMs: '500' }), ['timeoutMs:invalid_type']);

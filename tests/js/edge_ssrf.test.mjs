@@ -8,6 +8,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
 
 let off; // setting off, real network (loopback sinks only)
@@ -108,6 +109,17 @@ describe('private, link-local and metadata addresses', { concurrency: true }, ()
   });
 });
 
+// Regression: allowLocalHttp accepted IPv6 forms that embed 127.0.0.1 and
+// route off-host (6to4, NAT64) or depend on the socket's dual-stack setting.
+const EMBEDDED_LOOPBACK = ['[2002:7f00:1::]', '[64:ff9b::7f00:1]', '[::ffff:0:7f00:1]', '[::127.0.0.1]', '[::ffff:127.0.0.1]'];
+
+describe('IPv6 forms embedding 127.0.0.1 with HOOKCAST_ALLOW_LOCAL_HTTP on', { concurrency: true }, () => {
+  it('are refused as private_address over http and https', async () => {
+    await Promise.all(EMBEDDED_LOOPBACK.map((h) => assertRefused(onTrapped, `http://${h}:${v4.port}/`, 'private_address')));
+    await Promise.all(EMBEDDED_LOOPBACK.map((h) => assertRefused(onTrapped, `https://${h}/`, 'private_address')));
+  });
+});
+
 describe('the trap', () => {
   it('was never called by a refused destination, and does catch a permitted send', async () => {
     assert.deepEqual(trapHits, []);
@@ -118,5 +130,53 @@ describe('the trap', () => {
     assert.equal(res.json.allowLocalHttp, true);
     assert.equal(trapHits.length, 1);
     assert.equal(v4.connections, 0);
+  });
+});
+
+// The second wall: workerd itself refuses connections to anything but public
+// addresses (plus loopback while HOOKCAST_ALLOW_LOCAL_HTTP=1), whatever the
+// worker's code does. A test-only route calls fetch() directly, past the
+// engine's check; the loopback sinks must see no connection while the
+// setting is off, and the same fetch must reach them while it is on (so the
+// refusal is the policy, not a broken network).
+describe("the runtime's outbound wall (workerd network allow list)", () => {
+  const rawWorker = fileURLToPath(new URL('./workers/raw_fetch_worker.mjs', import.meta.url));
+  let rawOff;
+  let rawOn;
+  let sink4;
+  let sink6;
+  before(async () => {
+    [rawOff, rawOn, sink4, sink6] = await Promise.all([
+      startEdge({ allowLocalHttp: false, scriptPath: rawWorker }),
+      startEdge({ allowLocalHttp: true, scriptPath: rawWorker }),
+      startSink((req, res) => res.end('reached')),
+      startSink((req, res) => res.end('reached'), { host: '::1' }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([rawOff, rawOn, sink4, sink6].map((x) => x?.close()));
+  });
+  const rawFetch = async (edge, url) => {
+    const res = await edge.mf.dispatchFetch('http://hookcast.test/raw-fetch', { method: 'POST', body: JSON.stringify({ url }) });
+    return res.json();
+  };
+
+  it('refuses a raw fetch to loopback (v4, v6, localhost) while the setting is off', async () => {
+    for (const url of [`http://127.0.0.1:${sink4.port}/raw`, `http://localhost:${sink4.port}/raw`, `http://[::1]:${sink6.port}/raw`]) {
+      const r = await rawFetch(rawOff, url);
+      assert.equal(r.ok, false, `${url}: ${JSON.stringify(r)}`);
+    }
+    assert.equal(sink4.connections, 0);
+    assert.equal(sink6.connections, 0);
+    assert.equal(sink4.hits.length, 0);
+  });
+
+  it('lets the same raw fetch reach loopback while the setting is on', async () => {
+    const r4 = await rawFetch(rawOn, `http://127.0.0.1:${sink4.port}/raw`);
+    assert.deepEqual(r4, { ok: true, status: 200 });
+    const r6 = await rawFetch(rawOn, `http://[::1]:${sink6.port}/raw`);
+    assert.deepEqual(r6, { ok: true, status: 200 });
+    assert.equal(sink4.hits.length, 1);
+    assert.equal(sink6.hits.length, 1);
   });
 });

@@ -10,7 +10,10 @@ import test, { after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { startStaticServer } from './helpers/static_server.mjs';
+import { createEngine } from '../../src/js/node.js';
+import { engineSuite } from './suites/engine_suite.mjs';
 import { loadFixtures } from './suites/fixtures.mjs';
+import { caseNames } from './suites/harness.mjs';
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -45,11 +48,12 @@ const PAGE = `<!doctype html>
   }
 </script>`;
 
+const fixtures = await loadFixtures();
 const server = await startStaticServer({
   only: ['/src/js/', '/dist/', '/tests/js/suites/'],
   pages: {
     '/': ['text/html; charset=utf-8', PAGE],
-    '/fixtures.json': ['application/json', JSON.stringify(await loadFixtures())],
+    '/fixtures.json': ['application/json', JSON.stringify(fixtures)],
   },
 });
 const profile = await mkdtemp(join(tmpdir(), 'hookcast-chromium-'));
@@ -79,6 +83,13 @@ try {
 }
 const results = await page.evaluate(() => window.__results);
 const loading = await page.evaluate(() => window.__loading);
+
+// A suite that stopped early, or a page that lost cases, must not pass.
+test('browser: every case of the suite ran', async () => {
+  const expected = caseNames(engineSuite, await createEngine(), fixtures);
+  assert.ok(expected.length > 100, `${expected.length} cases`);
+  assert.deepEqual(results.map((r) => r.name), expected);
+});
 
 for (const { name, ok, error } of results) {
   test(`browser: ${name}`, () => {

@@ -7,10 +7,15 @@ import test, { after } from 'node:test';
 
 import { Miniflare } from 'miniflare';
 
+import { COMPATIBILITY_DATE } from '../../edge/miniflare.mjs';
+import { createEngine } from '../../src/js/node.js';
 import { loadFixtures } from './suites/fixtures.mjs';
+import { caseNames } from './suites/harness.mjs';
+import { engineSuite } from './suites/engine_suite.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+const fixtures = await loadFixtures();
 const mf = new Miniflare({
   modules: true,
   modulesRoot: root,
@@ -20,8 +25,8 @@ const mf = new Miniflare({
     { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
     { type: 'CompiledWasm', include: ['**/*.wasm'] },
   ],
-  compatibilityDate: '2025-06-01',
-  bindings: { FIXTURES: await loadFixtures() },
+  compatibilityDate: COMPATIBILITY_DATE,
+  bindings: { FIXTURES: fixtures },
 });
 after(() => mf.dispose());
 
@@ -33,6 +38,13 @@ try {
 } catch {
   throw new Error(`the test worker did not answer JSON (HTTP ${response.status}): ${text.slice(0, 2000)}`);
 }
+
+// A suite that stopped early, or a runner that lost cases, must not pass.
+test('workerd: every case of the suite ran', async () => {
+  const expected = caseNames(engineSuite, await createEngine(), fixtures);
+  assert.ok(expected.length > 100, `${expected.length} cases`);
+  assert.deepEqual(results.map((r) => r.name), expected);
+});
 
 for (const { name, ok, error } of results) {
   test(`workerd: ${name}`, () => {

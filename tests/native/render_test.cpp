@@ -281,3 +281,39 @@ TEST(RenderEncoding, AppendPercentEncodedMatchesTheUrlEncoders) {
 }
 
 }  // namespace
+
+namespace {
+
+// Regression: with /users/{{ user.v }}/events, v = ".." rendered
+// /users/../events and the receiver got POST /events (fetch resolves dot
+// segments, in every spelling, while the cURL preview kept them).
+TEST(RenderHostile, PathTraversalThroughPersonalizationIsRefused) {
+  hookcast::WebhookSpec spec;
+  spec.url = "https://api.example.com/users/{{ user.v }}/events";
+  spec.method = "POST";
+  hookcast::CompiledWebhook wh;
+  ASSERT_FALSE(hookcast::has_error(hookcast::compile_webhook(spec, hookcast::Options{}, &wh)));
+  for (const char* value : {"..", "."}) {
+    const hookcast::RenderResult r =
+        hookcast::render(wh, json{{"user", {{"properties", {{"v", value}}}}}}.dump());
+    ASSERT_FALSE(r.ok) << value;
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].code, "path_traversal");
+    EXPECT_EQ(r.problems[0].field, "url");
+  }
+  // Literal text around the placeholder counts: "%2E" + "." is "..".
+  spec.url = "https://api.example.com/users/%2E{{ user.v }}/events";
+  ASSERT_FALSE(hookcast::has_error(hookcast::compile_webhook(spec, hookcast::Options{}, &wh)));
+  EXPECT_EQ(hookcast::render(wh, R"({"user":{"properties":{"v":"."}}})").problems.at(0).code,
+            "path_traversal");
+  EXPECT_TRUE(hookcast::render(wh, R"({"user":{"properties":{"v":"x"}}})").ok);
+}
+
+TEST(UrlDotSegments, EverySpellingWhatwgResolves) {
+  for (const char* s : {".", "..", "%2e", "%2E", ".%2e", "%2e.", "%2E%2e", "%2e%2E"})
+    EXPECT_TRUE(hookcast::is_dot_segment(s)) << s;
+  for (const char* s : {"", "...", "%2e%2e%2e", "%2", "%2f", ".a", "a.", "%252e", "%2e%2", ". "})
+    EXPECT_FALSE(hookcast::is_dot_segment(s)) << s;
+}
+
+}  // namespace

@@ -144,6 +144,26 @@ TEST(UrlLocalHttp, LoopbackOnlyAndOnlyWhenAllowed) {
   EXPECT_EQ(parse_url("HTTP://LOCALHOST:8080/", local).origin, "http://localhost:8080");
 }
 
+// Regression: allowLocalHttp accepted IPv6 forms embedding 127.0.0.1, which
+// route off-host (6to4, NAT64) or depend on the socket's dual-stack setting.
+TEST(UrlLocalHttp, AllowLocalHttpOpensOnlyRealLoopback) {
+  Options local;
+  local.allow_local_http = true;
+  for (const char* url : {"http://127.0.0.1:9000/", "http://127.8.9.10/", "http://[::1]:9000/",
+                          "https://[::1]/", "http://2130706433/", "http://0x7f.1/"})
+    EXPECT_TRUE(parse_url(url, local).ok) << url;
+  for (const char* url :
+       {"http://[2002:7f00:1::]/", "http://[64:ff9b::7f00:1]/", "http://[::ffff:0:7f00:1]/",
+        "http://[::127.0.0.1]/", "http://[::ffff:127.0.0.1]/", "https://[::ffff:127.0.0.1]/",
+        "https://[2002:7f00:1::]/"}) {
+    const ParsedUrl r = parse_url(url, local);
+    EXPECT_FALSE(r.ok) << url;
+    EXPECT_EQ(r.code, "private_address") << url;
+    EXPECT_FALSE(r.local_loopback) << url;
+    EXPECT_EQ(parse_url(url, {}).ok, false) << url;
+  }
+}
+
 TEST(CanonicalizeHost, DirectCalls) {
   ParsedUrl out;
   ASSERT_TRUE(canonicalize_host("0x7F.1", out));

@@ -13,7 +13,9 @@ import {
   type Context,
   type Engine,
   type HttpRequest,
+  type PreviewResult,
   type Problem,
+  type ProblemCode,
   type RenderResult,
   type RetryDecision,
   type TableRow,
@@ -118,6 +120,7 @@ export async function usage(): Promise<void> {
   const sendIt: boolean = decision.send;
   const reasons: FatigueReason[] = engine.fatigueBatch(policy, [ledger, []], Date.now());
   void [next, refusal, notEditable, shape, launch, capping, nextMonth, sendIt, reasons];
+
   const rule: CohortRule = {
     all: [
       { property: 'plan', op: 'eq', value: 'pro' },
@@ -151,6 +154,18 @@ export async function usage(): Promise<void> {
   const inCohort: boolean = engine.matchesCohort({ event: 'signup', op: 'did_not' }, member, 0);
   const operators: CohortOperators = engine.cohortOperators();
   void [checkedRule.ok, inCohort, operators.units];
+  // The coarse entries.
+  const shown: PreviewResult = engine.preview(spec, context, { allowLocalHttp: false });
+  const curlOrNull: string | null = shown.curl;
+  const destination = engine.checkDestination('https://x.test/hook', { allowLocalHttp: true });
+  const methods: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[] = engine.methods();
+  const registry: ProblemCode[] = engine.problemCodes().map((c) => c.code);
+  const verdicts: ('delivered' | 'retry' | 'failed')[] = decisions.map((d) => d.verdict);
+  const firstCode: ProblemCode | undefined = checked.problems[0]?.code;
+  void [curlOrNull, destination.ok, methods, registry, verdicts, firstCode];
+  // @ts-expect-error a problem code is a registered word
+  const unknownCode: ProblemCode = 'no_such_code';
+  void unknownCode;
 
   // Wrong shapes must not type-check.
   // @ts-expect-error between takes [low, high]

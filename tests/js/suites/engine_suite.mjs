@@ -15,9 +15,13 @@ function ctx(userProps = {}, extra = {}) {
 }
 
 export function engineSuite(engine, { test, assert, fixtures = {} }) {
+  // Every problem any test below sees must carry a registered code.
+  const REGISTERED = new Set(engine.problemCodes().map((c) => c.code));
+
   function assertProblemShape(p) {
     assert.equal(typeof p.field, 'string', `problem.field: ${JSON.stringify(p)}`);
     assert.match(p.code, /^[a-z][a-z0-9_]*$/, `problem.code: ${JSON.stringify(p)}`);
+    assert.ok(REGISTERED.has(p.code), `problem.code is not in engine.problemCodes(): ${JSON.stringify(p)}`);
     assert.ok(typeof p.message === 'string' && p.message.length > 0, `problem.message: ${JSON.stringify(p)}`);
     assert.ok(SEVERITIES.includes(p.severity), `problem.severity: ${JSON.stringify(p)}`);
   }
@@ -168,13 +172,33 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     'https://127.255.255.254/',
     'https://[::1]/',
     'https://[0:0:0:0:0:0:0:1]/',
-    'https://[::ffff:127.0.0.1]/',
-    'https://[::ffff:7f00:1]/',
     'https://localhost/',
     'https://LOCALHOST./',
     'https://api.localhost/',
     'https://１２７.０.０.１/',
   ];
+
+  // IPv6 forms that embed 127.0.0.1: refused by default (judged by the
+  // embedded address) and refused with allowLocalHttp too, since they may
+  // route off this machine (6to4, NAT64) or depend on dual-stack sockets.
+  const EMBEDDED_LOOPBACK = [
+    'http://[2002:7f00:1::]/',
+    'http://[64:ff9b::7f00:1]/',
+    'http://[::ffff:0:7f00:1]/',
+    'http://[::127.0.0.1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'https://[::ffff:7f00:1]/',
+  ];
+
+  test('validate: allowLocalHttp opens only real loopback, not IPv6 forms embedding 127.0.0.1', () => {
+    for (const url of EMBEDDED_LOOPBACK) {
+      assert.equal(engine.validate(base({ url })).ok, false, url);
+      const r = engine.validate(base({ url }), { allowLocalHttp: true });
+      assert.equal(r.ok, false, url);
+      assert.ok(hasProblem(r, 'private_address', 'url'), `${url}: ${JSON.stringify(r.problems)}`);
+      assert.ok(hasProblem(engine.validate(base({ url: url.replace('http:', 'https:') })), 'private_address', 'url'), url);
+    }
+  });
 
   test('validate: every loopback spelling is private_address by default', () => {
     for (const url of LOOPBACK) {
@@ -220,11 +244,11 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
       'https://255.255.255.255/',
     ];
     for (const url of urls) {
-      for (const options of [undefined, { allowLocalHttp: true }]) {
-        const r = engine.validate(base({ url }), options);
-        assert.equal(r.ok, false, `${url} ${JSON.stringify(options)}`);
-        assert.ok(hasProblem(r, 'private_address', 'url'), `${url}: ${JSON.stringify(r.problems)}`);
-      }
+      assert.equal(engine.validate(base({ url })).ok, false, url);
+      const r = engine.validate(base({ url }), { allowLocalHttp: true });
+      assert.equal(r.ok, false, url);
+      assert.ok(hasProblem(r, 'private_address', 'url'), `${url}: ${JSON.stringify(r.problems)}`);
+      assert.ok(hasProblem(engine.validate(base({ url: url.replace('http:', 'https:') })), 'private_address', 'url'), url);
     }
   });
 
@@ -285,9 +309,10 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
 
   test('variables: nested and bracket names', () => {
     const vars = engine.variables(base({ body: '{"c": "{{ user.address.city }}", "f": "{{ user["first name"] }}"}' }));
-    const names = vars.map((v) => v.name);
-    assert.ok(names.some((n) => n.includes('address') && n.includes('city')), JSON.stringify(vars));
-    assert.ok(names.some((n) => n.includes('first name')), JSON.stringify(vars));
+    assert.deepEqual(vars, [
+      { source: 'user', name: 'address.city', fallback: null, field: 'body' },
+      { source: 'user', name: '["first name"]', fallback: null, field: 'body' },
+    ]);
   });
 
   test('variables: a non-object spec has no variables', () => {
@@ -320,6 +345,26 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     const segments = url.pathname.split('/');
     assert.equal(segments.length, 4, url.pathname);
     assert.equal(decodeURIComponent(segments[2]), 'a/b?c#d e%');
+  });
+
+  test('render: path traversal through personalization is refused (path_traversal)', () => {
+    const spec = base({ url: 'https://x.example.com/users/{{ user.v }}/events' });
+    for (const v of ['..', '.']) {
+      const r = engine.render(spec, ctx({ v }));
+      assert.equal(r.ok, false, v);
+      assert.deepEqual(r.problems.map((p) => [p.field, p.code]), [['url', 'path_traversal']], v);
+    }
+    // Literal %2e beside a "." value is a dot segment in WHATWG's parser too.
+    const literal = base({ url: 'https://x.example.com/users/%2E{{ user.v }}/events' });
+    assert.ok(hasProblem(engine.render(literal, ctx({ v: '.' })), 'path_traversal', 'url'));
+    // The compiled path (what the worker sends) refuses the same users.
+    const compiled = engine.compile(spec);
+    assert.ok(compiled.ok);
+    const batch = compiled.webhook.renderBatch([ctx({ v: '..' }), ctx({ v: 'ok' }), ctx({ v: '%2e%2e' })]);
+    compiled.webhook.dispose();
+    assert.deepEqual(batch.map((r) => r.ok), [false, true, true]);
+    assert.equal(batch[0].problems[0].code, 'path_traversal');
+    assert.equal(new URL(batch[2].request.url).pathname, '/users/%252e%252e/events');
   });
 
   test('render: a value cannot add a query parameter', () => {
@@ -419,12 +464,15 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
   test('render: non-object contexts do not throw', () => {
     const cyclic = {};
     cyclic.self = cyclic;
-    for (const context of [null, undefined, 5, 'x', [], cyclic]) {
+    for (const context of [null, undefined, 5, 'x', [], cyclic, { user: 'u' }, { user: { properties: [] } }, { event: 7 }]) {
       const r = engine.render(base(), context);
-      problemsOf(r);
+      assert.equal(r.ok, false, JSON.stringify(r));
+      assert.deepEqual(r.problems.map((p) => [p.field, p.code, p.severity]), [['context', 'invalid_context', 'error']], String(context));
     }
     const r = engine.render(base(), { user: { properties: { n: 10n } } });
-    assert.equal(r.ok, false);
+    assert.deepEqual(r.problems.map((p) => [p.field, p.code]), [['context', 'invalid_context']]);
+    // An empty object, or parts given as null, is a context without values.
+    for (const context of [{}, { user: null, event: null }, { user: { properties: null } }]) assert.equal(engine.render(base(), context).ok, true);
   });
 
   test('render: non-object specs are problems', () => {
@@ -497,7 +545,7 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     ];
     const values = [
       'nul\u0000inside', 'cr\rlf\nboth', '\u0000', 'lone \uD800 surrogate', 'pair \uD83D\uDCA5', 'quote " back \\ slash',
-      '<\/script>', 'ünïcödé Tōkyō', '\u2028\u2029', '', ' ', 'x'.repeat(9000), '%00%0D%0A', '{{ user.id }}', 'a\tb',
+      '</script>', 'ünïcödé Tōkyō', '\u2028\u2029', '', ' ', 'x'.repeat(9000), '%00%0D%0A', '{{ user.id }}', 'a\tb',
       '\u007f\u0001', 'end space ',
     ];
     const contexts = [];
@@ -606,10 +654,19 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
   test('toCurl: one curl command naming the method and the URL', () => {
     const req = rendered(base({ headers: [{ key: 'X-Name', value: "O'Brien" }] }), ctx());
     const cmd = engine.toCurl(req);
-    assert.equal(typeof cmd, 'string');
-    assert.match(cmd, /^curl /);
-    assert.ok(cmd.includes('hooks.example.com/in'));
-    assert.ok(cmd.includes('POST'));
+    assert.equal(
+      cmd,
+      [
+        'curl --globoff --path-as-is \\',
+        '  --request POST \\',
+        "  --url 'https://hooks.example.com/in' \\",
+        "  --header 'Content-Type: application/json' \\",
+        "  --header 'X-Name: O'\\''Brien' \\",
+        "  --header 'User-Agent:' \\",
+        "  --header 'Accept:' \\",
+        `  --data-raw '{"ok": true}'`,
+      ].join('\n'),
+    );
   });
 
   test('toCurl: bad requests throw HookcastError invalid_request', () => {
@@ -736,7 +793,7 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
 
   test('retryDecision: a status outside 100..599 or an attempt below 1 is a no-retry decision', () => {
     for (const [outcome, attempt] of [[{ status: 42 }, 1], [{ status: 700 }, 1], [{ status: 99 }, 1], [{ status: 503 }, 0], [{ status: 503 }, -1]]) {
-      assert.deepEqual(engine.retryDecision(outcome, attempt, NOW), { retry: false, delayMs: 0, reason: 'invalid_outcome' }, JSON.stringify([outcome, attempt]));
+      assert.deepEqual(engine.retryDecision(outcome, attempt, NOW), { retry: false, delayMs: 0, reason: 'invalid_outcome', verdict: 'failed' }, JSON.stringify([outcome, attempt]));
     }
   });
 
@@ -749,6 +806,77 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     }
     assert.throws(() => engine.retryDecision({ status: 503 }, 1, Number.NaN), { name: 'HookcastError', code: 'invalid_now' });
     assert.throws(() => engine.retryDecision({ status: 503 }, 1, NOW, { jitter: 'yes' }), { name: 'HookcastError', code: 'invalid_options' });
+  });
+
+  // ---- coarse entries: preview, checkDestination, methods, problemCodes, verdict ----
+
+  test('preview: the same request, curl and table as render + toCurl + toTable, compile warnings kept', () => {
+    const spec = base({ url: 'https://x.example.com/u/{{ user.id }}', headers: [{ key: 'X-Name', value: '{{ user.name }}' }], body: '{"n": "{{ user.name }}"}' });
+    const context = ctx({});
+    const p = engine.preview(spec, context);
+    const r = engine.render(spec, context);
+    assert.equal(p.ok, true);
+    assert.deepEqual(p.request, r.request);
+    assert.equal(p.curl, engine.toCurl(r.request));
+    assert.deepEqual(p.table, engine.toTable(r.request));
+    // validate's warnings (no fallback: id, name twice) first, then this user's (no value), each once.
+    assert.deepEqual(p.problems, [...engine.validate(spec).problems, ...r.warnings]);
+    assert.deepEqual(p.problems.map((x) => x.code), ['missing_fallback', 'missing_fallback', 'missing_fallback', 'missing_value', 'missing_value']);
+    p.problems.forEach(assertProblemShape);
+  });
+
+  test('preview: an invalid spec answers validate\'s problems and null views; a refused render adds its error', () => {
+    const bad = base({ url: 'http://x.example.com/', method: 'GET' });
+    assert.deepEqual(engine.preview(bad, {}), { ...engine.validate(bad), request: null, curl: null, table: null });
+    const spec = base({ headers: [{ key: 'X-A', value: '{{ user.a }}' }] });
+    const p = engine.preview(spec, ctx({ a: 'x\r\ny' }));
+    assert.equal(p.ok, false);
+    assert.deepEqual(p.problems.map((x) => x.code), ['missing_fallback', 'header_injection']);
+    assert.equal(p.request, null);
+    assert.equal(engine.preview(base({ url: 'http://127.0.0.1:9/' }), {}, { allowLocalHttp: true }).ok, true);
+    assert.equal(engine.preview('nope', {}).ok, false);
+    assert.equal(engine.preview(base(), 'nope').problems[0].code, 'invalid_context');
+  });
+
+  test('checkDestination: the URL errors validate gives, alone', () => {
+    const urls = [...LOOPBACK, ...EMBEDDED_LOOPBACK, 'https://hooks.example.com/in?a=1', 'http://hooks.example.com/', 'https://10.0.0.1/', 'https://[fe80::1]/', 'https://x.example.com/' + 'a'.repeat(9000), '', 'not a url', 'https://a b/'];
+    for (const url of urls) {
+      for (const options of [undefined, { allowLocalHttp: true }]) {
+        const want = engine.validate({ url, method: 'GET' }, options).problems.filter((p) => p.severity === 'error' && p.field === 'url');
+        const got = engine.checkDestination(url, options);
+        assert.equal(got.ok, want.length === 0, `${url} ${JSON.stringify(options)}`);
+        assert.deepEqual(got.problems, want, `${url} ${JSON.stringify(options)}`);
+      }
+    }
+    assert.deepEqual(engine.checkDestination(42).problems.map((p) => [p.field, p.code]), [['url', 'invalid_type']]);
+    assert.throws(() => engine.checkDestination('https://x.example.com/', { allowLocalHttp: 'yes' }), { name: 'HookcastError', code: 'invalid_options' });
+  });
+
+  test('methods: the contract\'s five, each accepted by validate', () => {
+    assert.deepEqual(engine.methods(), ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+    for (const method of engine.methods()) assert.equal(engine.validate(base({ method, body: method === 'GET' ? undefined : '{}' })).ok, true, method);
+    engine.methods().push('HEAD'); // a copy: the engine's list is not changed
+    assert.equal(engine.methods().length, 5);
+  });
+
+  test('problemCodes: one entry per code, each with a sentence', () => {
+    const list = engine.problemCodes();
+    assert.ok(list.length > 40);
+    assert.equal(new Set(list.map((c) => c.code)).size, list.length);
+    for (const c of list) assert.match(c.summary, /^[A-Z"{].*\.$/, c.code);
+    for (const code of ['https_required', 'private_address', 'header_injection', 'path_traversal', 'invalid_context']) assert.ok(REGISTERED.has(code), code);
+  });
+
+  test('retryDecision: the verdict says delivered, retry or failed', () => {
+    const verdict = (outcome, attempt) => engine.retryDecision(outcome, attempt, NOW).verdict;
+    assert.equal(verdict({ status: 200 }, 1), 'delivered');
+    assert.equal(verdict({ status: 299 }, 4), 'delivered');
+    assert.equal(verdict({ status: 503 }, 1), 'retry');
+    assert.equal(verdict({ status: 503 }, 4), 'failed');
+    assert.equal(verdict({ status: 404 }, 1), 'failed');
+    assert.equal(verdict({ status: 302 }, 1), 'failed');
+    assert.equal(verdict({ error: 'network' }, 3), 'retry');
+    assert.equal(verdict({ error: 'timeout' }, 4), 'failed');
   });
 
   // ---- shared fixtures (written by the C++ side; each file may be absent) ----

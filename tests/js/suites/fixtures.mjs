@@ -1,5 +1,6 @@
 // Reads the shared fixtures (tests/fixtures/*.json, written by the C++ side)
-// in Node, for the runners to hand to the suites; a missing file is skipped.
+// in Node, for the runners to hand to the suites. A missing or empty file is
+// an error: skipping it would let the suites pass with zero fixture cases.
 import { readFile } from 'node:fs/promises';
 
 const NAMES = ['urls', 'render', 'templates', 'cohorts', 'campaigns', 'fatigue'];
@@ -8,14 +9,9 @@ export async function loadFixtures() {
   const fixtures = {};
   for (const name of NAMES) {
     const url = new URL(`../../fixtures/${name}.json`, import.meta.url);
-    let text;
-    try {
-      text = await readFile(url, 'utf8');
-    } catch (error) {
-      if (error.code === 'ENOENT') continue;
-      throw error;
-    }
-    fixtures[name] = JSON.parse(text);
+    const cases = JSON.parse(await readFile(url, 'utf8'));
+    if (!Array.isArray(cases) || cases.length === 0) throw new Error(`tests/fixtures/${name}.json holds no cases`);
+    fixtures[name] = cases;
   }
   return fixtures;
 }

@@ -103,3 +103,13 @@ export async function runSuite(suite, engine, fixtures) {
   }
   return results;
 }
+
+/**
+ * The names of a suite's cases, in registration order, without running them:
+ * what a runner in another runtime must report back, case for case.
+ */
+export function caseNames(suite, engine, fixtures) {
+  const names = [];
+  suite(engine, { test: (name) => names.push(name), assert, fixtures });
+  return names;
+}

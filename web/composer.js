@@ -1,0 +1,238 @@
+// Step 2, the webhook composer: URL, method, query parameters, headers (with
+// the fixed Content-Type row), JSON body (none for GET). Every keystroke goes
+// to the wasm engine: validate + render for the sample user, problems shown
+// next to the field they name, the cURL preview beside it. While a person is
+// mid-word (an unclosed tag, half-typed JSON) the last good preview stays,
+// marked stale, instead of vanishing. The {…} button beside each field opens
+// the Add Personalization Variable modal. Content is read-only while the
+// status does not allow edits (the engine's rule), with the reason.
+import { html, useEffect, useMemo, useRef, useState, CopyButton, Problems, formatMs } from './ui.js';
+import { editability } from './campaign.js';
+import { PersonalizeModal, loadProperties } from './personalize.js';
+import { localHttpAllowed } from './local_http.js';
+import { keepDraft, takeDraft } from './drafts.js';
+import { AudiencePreview, useAudienceSample } from './audience_sample.js';
+
+/** Offered until the engine says which methods it accepts (engine.methods()). */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The campaign's webhook as an editable draft (every field a string). */
+export function draftOf(webhook) {
+  const rows = (v) => (Array.isArray(v) ? v.map((r) => ({ key: String(r?.key ?? ''), value: String(r?.value ?? '') })) : []);
+  return { url: webhook?.url ?? '', method: webhook?.method ?? 'POST', params: rows(webhook?.params), headers: rows(webhook?.headers), body: webhook?.body ?? '' };
+}
+
+/** A sample user and event built from the examples GET /v1/properties shows. */
+export function sampleContext(props, eventKey) {
+  const user = { id: 'sample-user', properties: {} };
+  for (const p of props?.user ?? []) if (p.example !== undefined) user.properties[p.name] = p.example;
+  const ev = (props?.events ?? []).find((e) => e.key === eventKey) ?? (props?.events ?? [])[0];
+  const event = { key: ev?.key ?? eventKey ?? 'event', properties: {} };
+  for (const p of ev?.properties ?? []) if (p.example !== undefined) event.properties[p.name] = p.example;
+  return { user, event };
+}
+
+/** The input's element id for a field path ("headers[0].value" → "f-headers-0--value"). */
+const fieldId = (path) => `f-${path.replace(/[^\w]/g, '-')}`;
+
+/** Field path → human label, for the modal and the problem list. */
+function labelOf(path) {
+  const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
+  if (m) return `${m[1] === 'params' ? 'Parameter' : 'Header'} ${Number(m[2]) + 1} ${m[3] === 'key' ? 'name' : 'value'}`;
+  return { url: 'the URL', body: 'the body', method: 'the method' }[path] ?? path;
+}
+
+/**
+ * Runs the engine on a spec: problems (validation + this context's render)
+ * and, when it renders, the request and its cURL. One coarse call
+ * (engine.preview) where the engine has it.
+ */
+export function runEngine(engine, spec, context, options) {
+  if (typeof engine.preview === 'function') {
+    const r = engine.preview(spec, context, options);
+    return { problems: r.problems, ok: r.ok, request: r.request, curl: r.curl ?? '' };
+  }
+  const validation = engine.validate(spec, options);
+  const rendered = engine.render(spec, context, options);
+  const seen = new Set();
+  const problems = [];
+  for (const p of [...validation.problems, ...(rendered.ok ? rendered.warnings : rendered.problems)]) {
+    const k = `${p.field}\u0000${p.code}`;
+    if (!seen.has(k)) { seen.add(k); problems.push(p); }
+  }
+  const ok = validation.ok && rendered.ok;
+  return { problems, ok, request: ok ? rendered.request : null, curl: ok ? engine.toCurl(rendered.request) : '' };
+}
+
+/**
+ * Specs at least this large are checked after the keystroke's frame rather
+ * than inside it (one check of a 100 KB body costs tens of milliseconds):
+ * the typed character shows at once, the preview follows, and keys typed
+ * meanwhile are checked together.
+ */
+const DEFER_CHARS = 16 * 1024;
+const sizeOf = (d) => d.url.length + d.body.length + d.params.reduce((n, r) => n + r.key.length + r.value.length, 0) + d.headers.reduce((n, r) => n + r.key.length + r.value.length, 0);
+
+/** The engine's result for the draft: in the render for small specs, just after it for large ones. */
+function useChecked(engine, draft, context, options) {
+  const deferred = sizeOf(draft) >= DEFER_CHARS;
+  const [late, setLate] = useState(null);
+  const now = useMemo(() => {
+    if (!engine || deferred) return null;
+    const t0 = performance.now();
+    return { ...runEngine(engine, draft, context, options), ms: performance.now() - t0 };
+  }, [engine, draft, context, options, deferred]);
+  useEffect(() => {
+    if (!engine || !deferred) return undefined;
+    const timer = setTimeout(() => {
+      const t0 = performance.now();
+      setLate({ ...runEngine(engine, draft, context, options), ms: performance.now() - t0, draft });
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [engine, draft, context, options, deferred]);
+  if (!deferred) return { result: now, pending: false };
+  return { result: late, pending: late?.draft !== draft };
+}
+
+export function WebhookStep({ campaign, engine, patch }) {
+  const [draft, setDraft] = useState(() => takeDraft(campaign.key, 'webhook', campaign.webhook ?? null, draftOf(campaign.webhook)));
+  const [props, setProps] = useState(null);
+  const [modal, setModal] = useState(null); // { path, start, end }
+  const [saved, setSaved] = useState({ text: '', problems: [] });
+  const [allowLocal, setAllowLocal] = useState(false);
+  const lastGood = useRef(null);
+  const inputs = useRef({});
+  const caret = useRef(null); // where the caret goes once the modal has closed after an insert
+  const openedFor = useRef(''); // the field whose {…} opened the modal
+
+  useEffect(() => { loadProperties().then(setProps); localHttpAllowed().then(setAllowLocal); }, []);
+  const edit = editability(engine, campaign.status, ['webhook']);
+  const readOnly = edit ? !edit.ok : campaign.status === 'ended';
+  const eventKey = campaign.send?.type === 'event' ? campaign.send.event : undefined;
+  const context = useMemo(() => sampleContext(props, eventKey), [props, eventKey]);
+
+  const options = useMemo(() => (allowLocal ? { allowLocalHttp: true } : undefined), [allowLocal]);
+  const audience = useAudienceSample(campaign, context.event);
+  const { result, pending } = useChecked(engine, draft, context, options);
+  if (result?.ok) lastGood.current = result;
+  const methods = engine && typeof engine.methods === 'function' ? engine.methods() : METHODS;
+
+  const problems = [...(result?.problems ?? []), ...saved.problems.map((p) => ({ ...p, field: p.field.replace(/^webhook\./, '') }))];
+  const at = (path) => problems.filter((p) => p.field === path);
+  const change = (fn) => setDraft((d) => { const n = structuredClone(d); fn(n); return n; });
+  const setField = (path, value) => change((d) => {
+    const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
+    if (m) d[m[1]][Number(m[2])][m[3]] = value; else d[path] = value;
+  });
+  const valueAt = (path) => {
+    const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
+    return m ? draft[m[1]][Number(m[2])][m[3]] : draft[path];
+  };
+
+  const openModal = (path) => {
+    const el = inputs.current[path];
+    const v = valueAt(path);
+    openedFor.current = path;
+    setModal({ path, start: el?.selectionStart ?? v.length, end: el?.selectionEnd ?? v.length });
+  };
+  const insert = (text) => {
+    const { path, start, end } = modal;
+    const v = valueAt(path);
+    setField(path, v.slice(0, start) + text + v.slice(end));
+    caret.current = { path, at: start + text.length };
+    setModal(null);
+  };
+  /**
+   * Where the focus goes as the modal closes: the field the tag went into,
+   * caret after the tag; or, closed without inserting, the {…} that opened it
+   * (looked up now: a re-render may have replaced the button it started from).
+   */
+  const backToField = () => {
+    const c = caret.current;
+    caret.current = null;
+    // By id, not through `inputs`: this runs inside the commit that closes
+    // the modal, where a field's ref callback may be between null and the element.
+    const el = c && document.getElementById(fieldId(c.path));
+    if (!el) return document.querySelector(`[data-var-for="${CSS.escape(openedFor.current)}"]`);
+    el.focus();
+    el.setSelectionRange(c.at, c.at);
+    return el;
+  };
+
+  const save = async () => {
+    const res = await patch({ webhook: draft });
+    setSaved({ text: res.ok ? 'Saved.' + (res.problems.length ? ' The webhook still has problems: it is kept as a draft, and Start will list them.' : '') : res.error.message, problems: res.ok ? [] : res.problems });
+  };
+  const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(campaign.webhook));
+  useEffect(() => keepDraft(campaign.key, 'webhook', campaign.webhook ?? null, draft, dirty), [draft, dirty]);
+
+  /** A text input (or textarea) with its {…} button and its problems. */
+  const text = (path, { area = false, label, placeholder, disabled = false } = {}) => {
+    const id = fieldId(path);
+    const list = at(path);
+    const attrs = {
+      id, class: `mono ${list.some((p) => p.severity === 'error') ? 'has-error' : list.length ? 'has-warning' : ''}`,
+      value: valueAt(path), spellcheck: false, autocomplete: 'off', placeholder, readOnly, disabled,
+      'aria-invalid': list.some((p) => p.severity === 'error') ? 'true' : undefined,
+      'aria-describedby': list.length ? `${id}-problems` : undefined, 'aria-label': label, 'data-field': path,
+      ref: (el) => { inputs.current[path] = el; },
+      onInput: (e) => setField(path, e.currentTarget.value),
+    };
+    return html`<div class="with-var">
+      ${area ? html`<textarea rows="10" ...${attrs}></textarea>` : html`<input type="text" ...${attrs} />`}
+      <button type="button" class="var-button" title=${`Add a personalization variable to ${labelOf(path)}`} aria-label=${`Add personalization variable to ${labelOf(path)}`}
+        disabled=${readOnly || disabled} data-var-for=${path} onClick=${() => openModal(path)}>{…}</button>
+    </div><${Problems} list=${list} id=${`${id}-problems`} />`;
+  };
+
+  const rows = (kind) => html`<fieldset class="kv" id=${`${kind}-set`}>
+    <legend>${kind === 'params' ? 'Query parameters' : 'Headers'}</legend>
+    ${kind === 'headers' ? html`<div class="kv-row fixed"><input value="Content-Type" readOnly tabindex="-1" aria-label="Fixed header name" class="mono" />
+      <input value="application/json" readOnly tabindex="-1" aria-label="Fixed header value" class="mono" />
+      <span class="lock" title="Every request is sent as JSON; this header cannot be changed">fixed</span></div>` : null}
+    ${draft[kind].map((_, i) => html`<div class="kv-row" role="group" aria-label=${`${kind === 'params' ? 'Parameter' : 'Header'} ${i + 1}`}>
+      <div>${text(`${kind}[${i}].key`, { label: labelOf(`${kind}[${i}].key`), placeholder: 'name' })}</div>
+      <div>${text(`${kind}[${i}].value`, { label: labelOf(`${kind}[${i}].value`), placeholder: 'value' })}</div>
+      <button type="button" class="icon-button" disabled=${readOnly} aria-label=${`Remove ${labelOf(`${kind}[${i}].key`).replace(/ name$/, '')}`}
+        onClick=${() => change((d) => d[kind].splice(i, 1))}>×</button>
+    </div>`)}
+    <${Problems} list=${problems.filter((p) => p.field === kind || new RegExp(`^${kind}\\[\\d+\\]$`).test(p.field))} />
+    <button type="button" class="secondary small" id=${`add-${kind}`} disabled=${readOnly}
+      onClick=${() => change((d) => d[kind].push({ key: '', value: '' }))}>+ Add ${kind === 'params' ? 'parameter' : 'header'}</button>
+  </fieldset>`;
+
+  const shown = result?.ok ? result : lastGood.current;
+  const stale = Boolean(result && !result.ok && shown);
+  const errors = (result?.problems ?? []).filter((p) => p.severity === 'error').length;
+  return html`<div class="composer">
+    <form class="card compose" onSubmit=${(e) => { e.preventDefault(); save(); }} aria-labelledby="webhook-title">
+      <h2 id="webhook-title">Webhook settings</h2>
+      ${readOnly ? html`<p class="why" id="readonly-why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
+      <div class="url-row">
+        <div class="field"><label for="f-method">Method</label>
+          <select id="f-method" value=${draft.method} disabled=${readOnly} data-field="method" onChange=${(e) => setField('method', e.currentTarget.value)}>
+            ${methods.map((m) => html`<option>${m}</option>`)}</select></div>
+        <div class="field grow"><label for="f-url">URL <span class="hint">(required, HTTPS)</span></label>${text('url', { placeholder: 'https://api.example.com/hooks/{{ user.id }}' })}</div>
+      </div>
+      <${Problems} list=${at('method')} />
+      ${rows('params')}
+      ${rows('headers')}
+      <div class="field"><label for="f-body">JSON body <span class="hint">(UTF-8)</span></label>
+        ${draft.method === 'GET' ? html`<p class="note">GET requests have no body.${draft.body ? html` <button type="button" class="link" disabled=${readOnly} onClick=${() => setField('body', '')}>Clear the body</button>` : null}</p>` : null}
+        ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: "there" }}"}' })}</div>
+      <div class="actions sticky-actions"><button type="submit" class="primary" id="save-webhook" disabled=${readOnly || !dirty}>Save webhook</button>
+        <span role="status" class="muted" id="save-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
+    </form>
+    <aside class="card preview" aria-labelledby="preview-title">
+      <div class="card-head"><h2 id="preview-title">Preview</h2><${CopyButton} text=${shown?.curl ?? ''} label="Copy cURL" /></div>
+      <p class="summary" data-state=${errors ? 'error' : 'ok'} role="status">${!result ? 'Loading the engine…' : errors ? `${errors} problem${errors === 1 ? '' : 's'} to fix before this can be sent.` : 'No problems: ready to send.'}</p>
+      <p class="muted small-text">For a sample user made from the example values this workspace has seen. Step 3 previews any stored user.</p>
+      ${stale ? html`<p class="stale-note" id="stale-note">Showing the last valid preview: it updates when the problems are fixed.</p>` : null}
+      ${shown ? html`<pre class=${`mono curl ${stale ? 'stale' : ''}`} id="curl" tabindex="0" aria-label="cURL command">${shown.curl}</pre>`
+        : html`<p class="empty">No preview yet: fill in the URL.</p>`}
+      <${AudiencePreview} engine=${engine} spec=${draft} options=${options} contexts=${audience.contexts} cohort=${audience.cohort} />
+      <p class="muted small-text" id="timing" data-pending=${String(pending)}>${result ? `Checked by the engine in ${formatMs(result.ms)}${pending ? ' · checking your latest change…' : ''}` : ''}</p>
+    </aside>
+    ${modal ? html`<${PersonalizeModal} fieldLabel=${labelOf(modal.path)} eventKey=${eventKey} onInsert=${insert} onClose=${() => setModal(null)} returnFocus=${backToField} />` : null}
+  </div>`;
+}

@@ -1,0 +1,19 @@
+// The wasm engine in the page: loaded once, shared by every view. Every
+// check and preview the console shows comes from here (or from the worker,
+// which runs the same engine), never from a rule written in the page.
+let pending = null;
+
+/** Resolves to the hookcast engine (../src/js/browser.js + dist/hookcast.wasm). */
+export function loadEngine() {
+  pending ??= import('../src/js/browser.js').then(({ createEngine }) => createEngine());
+  return pending;
+}
+
+/**
+ * Calls an engine method that a newer engine build adds (campaign status
+ * machine, cohort operators); `undefined` when this build lacks it, so the
+ * console can leave the decision to the worker instead of guessing.
+ */
+export function optional(engine, name, ...args) {
+  return typeof engine?.[name] === 'function' ? engine[name](...args) : undefined;
+}

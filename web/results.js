@@ -1,0 +1,175 @@
+// Campaign results: the counters (GET /stats), sends over time (a uPlot
+// chart of the exposures' send times), suppression reasons, the delivery
+// log with every attempt (GET /deliveries, filter by state, replay a failed
+// one with POST /v1/deliveries/:id/retry), and the exposures as CSV.
+// Refreshes every few seconds while the page is open and visible.
+import { html, useEffect, useRef, useState, formatMs, formatTime } from './ui.js';
+import { api } from './api.js';
+import { DELIVERY_STATE, SUPPRESSED } from './words.js';
+
+const REFRESH_MS = 3000;
+/** Most exposure pages the chart reads (the CSV reads them all). */
+const CHART_PAGES = 20;
+
+async function allExposures(path, maxPages = Infinity) {
+  const out = [];
+  let cursor = null;
+  for (let i = 0; i < maxPages; i++) {
+    const r = await api('GET', `${path}/exposures${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (!r.ok) return { error: r.error.message, exposures: out };
+    out.push(...(r.data?.exposures ?? []));
+    cursor = r.data?.nextCursor;
+    if (!cursor) break;
+  }
+  return { exposures: out };
+}
+
+export function ResultsPage({ campaign, path }) {
+  const [stats, setStats] = useState(null);
+  const [error, setError] = useState('');
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    api('GET', `${path}/stats`).then((r) => { if (!live) return; if (r.ok) { setStats(r.data); setError(''); } else setError(r.error.message); });
+    const t = setTimeout(() => { if (document.visibilityState === 'visible') setTick((n) => n + 1); else setTick((n) => n); }, REFRESH_MS);
+    return () => { live = false; clearTimeout(t); };
+  }, [tick]);
+  const s = stats ?? {};
+  const counter = (id, label, n, cls = '') => html`<div class=${`counter ${cls}`}><span class="counter-n" id=${`stat-${id}`}>${n ?? 0}</span><span class="counter-label">${label}</span></div>`;
+  const suppressed = Object.entries(s.suppressed ?? {}).filter(([, n]) => n > 0);
+  return html`<div class="results">
+    ${error ? html`<p class="problem-text" role="alert">${error}</p>` : null}
+    <section class="card" aria-labelledby="counters-title"><h2 id="counters-title">Results</h2>
+      <div class="counters" aria-live="polite">
+        ${counter('targeted', 'Considered', s.targeted)}${counter('sent', 'Sent', s.sent)}${counter('delivered', 'Delivered', s.delivered, 'ok')}
+        ${counter('failed', 'Failed', s.failed, s.failed ? 'bad' : '')}${counter('pending', 'Waiting', s.pending)}${counter('retried', 'Needed a retry', s.retried)}
+      </div>
+      ${stats && suppressed.length === 0 ? html`<p class="muted small-text">Nobody was held back.</p>` : null}
+      ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <code class="code">${k}</code></th><td>${n}</td></tr>`)}</tbody></table>` : null}
+    </section>
+    <${SendsChart} path=${path} tick=${tick} />
+    <${DeliveryLog} path=${path} tick=${tick} />
+    <${ExposuresCsv} path=${path} campaignKey=${campaign.key} />
+  </div>`;
+}
+
+function SendsChart({ path, tick }) {
+  const box = useRef(null);
+  const chart = useRef(null);
+  const xRange = useRef([0, 1]);
+  const [count, setCount] = useState(null);
+  useEffect(() => {
+    let live = true;
+    allExposures(path, CHART_PAGES).then(async ({ exposures }) => {
+      if (!live) return;
+      setCount(exposures.length);
+      const times = exposures.map((e) => Date.parse(e.at)).filter(Number.isFinite).sort((a, b) => a - b);
+      if (times.length === 0 || !box.current) return;
+      // Buckets: minutes for the first hours, else hours.
+      const span = times[times.length - 1] - times[0];
+      const step = span > 6 * 3600e3 ? 3600e3 : 60e3;
+      const buckets = new Map();
+      for (const t of times) { const b = Math.floor(t / step) * step; buckets.set(b, (buckets.get(b) ?? 0) + 1); }
+      const xs = [...buckets.keys()].sort((a, b) => a - b);
+      const data = [xs.map((x) => x / 1000), xs.map((x) => buckets.get(x))];
+      const { default: uPlot } = await import('uplot');
+      if (!live || !box.current) return;
+      const width = Math.max(280, box.current.clientWidth);
+      // A few buckets either side, so one busy minute is not a sliver on a years-wide axis.
+      xRange.current = [(xs[0] - 5 * step) / 1000, (xs[xs.length - 1] + 5 * step) / 1000];
+      if (chart.current) {
+        chart.current.setData(data);
+        chart.current.setSize({ width, height: 220 });
+        return;
+      }
+      const ink = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222';
+      const accent = getComputedStyle(document.body).getPropertyValue('--accent').trim() || '#2563eb';
+      chart.current = new uPlot({
+        width, height: 220, title: '',
+        scales: { x: { time: true, range: () => xRange.current } },
+        axes: [{ stroke: ink, grid: { stroke: 'rgba(128,128,128,.2)' } }, { stroke: ink, grid: { stroke: 'rgba(128,128,128,.2)' } }],
+        series: [{}, { label: step === 60e3 ? 'Sent per minute' : 'Sent per hour', stroke: accent, fill: `${accent}33`, width: 2, paths: uPlot.paths.bars?.({ size: [0.8, 40] }) }],
+      }, data, box.current);
+    });
+    return () => { live = false; };
+  }, [tick]);
+  useEffect(() => () => chart.current?.destroy(), []);
+  return html`<section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Sends over time</h2>
+    <div ref=${box} class="chart" role="img" aria-label="Messages sent over time"></div>
+    ${count === 0 ? html`<p class="empty">Nothing sent yet.</p>` : null}</section>`;
+}
+
+function DeliveryLog({ path, tick }) {
+  const [state, setState] = useState('');
+  const [pages, setPages] = useState({ items: [], next: null, error: '' });
+  const [said, setSaid] = useState('');
+  const load = async (cursor = null) => {
+    const q = new URLSearchParams();
+    if (state) q.set('state', state);
+    if (cursor) q.set('cursor', cursor);
+    const r = await api('GET', `${path}/deliveries${q.size ? `?${q}` : ''}`);
+    if (!r.ok) { setPages((p) => ({ ...p, error: r.error.message })); return; }
+    const items = r.data?.deliveries ?? [];
+    setPages((p) => ({ items: cursor ? [...p.items, ...items] : items, next: r.data?.nextCursor ?? null, error: '' }));
+  };
+  // The first page refreshes with the counters; pages loaded further stay.
+  useEffect(() => { if (pages.items.length <= 50) load(); }, [tick, state]);
+  const retry = async (id) => {
+    const r = await api('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`);
+    setSaid(r.ok ? `Replaying delivery ${id}: the same request (same webhook-id) is sent again.` : r.error.message);
+    load();
+  };
+  return html`<section class="card" aria-labelledby="log-title">
+    <div class="card-head"><h2 id="log-title">Delivery log</h2>
+      <label class="inline">Show <select id="log-state" value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
+        <option value="">all</option>${Object.entries(DELIVERY_STATE).map(([k, v]) => html`<option value=${k}>${v.toLowerCase()}</option>`)}</select></label></div>
+    ${pages.error ? html`<p class="problem-text">${pages.error}</p>` : null}
+    <p role="status" class="muted small-text" id="log-status">${said}</p>
+    ${pages.items.length === 0 && !pages.error ? html`<p class="empty">No deliveries${state ? ` ${DELIVERY_STATE[state].toLowerCase()}` : ''} yet.</p>` : null}
+    <ul class="deliveries" id="delivery-log">${pages.items.map((d) => html`<li class="delivery" data-state=${d.status} data-user=${d.userId}>
+      <details><summary><span class=${`status-pill ${d.status}`}>${DELIVERY_STATE[d.status] ?? d.status}</span>
+        <span class="mono">${d.userId}</span> <span class="muted">${plural(d.attempts?.length ?? 0)}</span>
+        ${d.request ? html` <span class="mono muted value">${d.request.method} ${d.request.url}</span>` : null}</summary>
+        <${Attempts} list=${d.attempts} />
+        ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt)}.</p>` : null}
+        ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">Waits until ${formatTime(d.notBefore)} (the event's delay).</p>` : null}
+        ${(d.earlierRuns ?? []).map((run, i) => html`<details class="earlier-run"><summary>Before replay ${i + 1}: ${plural(run.attempts.length)}</summary><${Attempts} list=${run.attempts} /></details>`)}
+        <p class="mono muted small-text">Delivery ${d.id}</p>
+      </details>
+      ${d.status === 'failed' ? html`<button type="button" class="secondary small" data-retry=${d.id} onClick=${() => retry(d.id)}>Replay</button>` : null}
+    </li>`)}</ul>
+    ${pages.next ? html`<button type="button" class="secondary" onClick=${() => load(pages.next)}>Load more</button>` : null}
+  </section>`;
+}
+
+const plural = (n) => `${n} attempt${n === 1 ? '' : 's'}`;
+
+/** One run's attempts: when, the answer or the error, how long, and the retry decision. */
+function Attempts({ list }) {
+  return html`<ol class="attempts">${(list ?? []).map((a) => html`<li>
+    <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt)} · ${a.error ? html`<span class="error-text">${a.error}</span>` : html`<span>status ${a.status}</span>`} · ${formatMs(a.durationMs)}
+    ${a.reason ? html` · <span class="muted">${a.retry ? `retry in ${formatMs(a.delayMs)}` : 'no retry'} (${a.reason})</span>` : null}
+    ${a.response?.body ? html`<pre class="mono excerpt">${String(a.response.body).slice(0, 300)}</pre>` : null}</li>`)}</ol>`;
+}
+
+function ExposuresCsv({ path, campaignKey }) {
+  const [said, setSaid] = useState('');
+  const download = async () => {
+    setSaid('Collecting…');
+    const { exposures, error } = await allExposures(path);
+    if (error) { setSaid(error); return; }
+    const cell = (v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    const csv = ['campaign,userId,at', ...exposures.map((e) => [campaignKey, e.userId, e.at].map(cell).join(','))].join('\r\n') + '\r\n';
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+    a.download = `${campaignKey}-exposures.csv`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    setSaid(`${exposures.length} exposure${exposures.length === 1 ? '' : 's'} exported.`);
+  };
+  return html`<section class="card" aria-labelledby="exp-title"><h2 id="exp-title">Exposures</h2>
+    <p class="muted">Who was sent this campaign and when, as a CSV file (one row per message).</p>
+    <button type="button" class="secondary" id="export-csv" onClick=${download}>Export exposures (CSV)</button> <span role="status" class="muted">${said}</span></section>`;
+}
