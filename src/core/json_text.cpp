@@ -4,20 +4,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ascii.hpp"
+#include "unicode.hpp"
+
 namespace hookcast {
 namespace {
 
-// Bytes an escaper can copy without a second look: printable ASCII other
-// than '"' and '\\'. Everything else takes the slow branch.
-struct SafeTable {
-  bool safe[256];
-  constexpr SafeTable() : safe() {
-    for (int c = 0x20; c < 0x80; ++c) safe[c] = (c != '"' && c != '\\');
-  }
-};
-constexpr SafeTable kSafe;
-
-// Bytes a string scanner can skip inside a JSON string literal.
+// Bytes that need no second look inside a JSON string, when escaping or
+// scanning one: printable ASCII other than '"' and '\\'.
 struct PlainTable {
   bool plain[256];
   constexpr PlainTable() : plain() {
@@ -50,51 +44,7 @@ HOOKCAST_INLINE std::size_t first_marked(std::uint64_t mask) {
   return static_cast<std::size_t>(__builtin_ctzll(mask)) >> 3;
 }
 
-// Length of the valid UTF-8 sequence starting at p (Unicode Table 3-7), or 0.
-HOOKCAST_INLINE std::size_t utf8_length(const unsigned char* p, std::size_t n) {
-  const unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-  if (c < 0xF0) {
-    if (n < 3 || (p[2] & 0xC0) != 0x80) return 0;
-    const unsigned char lo = (c == 0xE0) ? 0xA0 : 0x80;
-    const unsigned char hi = (c == 0xED) ? 0x9F : 0xBF;
-    return (p[1] >= lo && p[1] <= hi) ? 3 : 0;
-  }
-  if (c < 0xF5) {
-    if (n < 4 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-    const unsigned char lo = (c == 0xF0) ? 0x90 : 0x80;
-    const unsigned char hi = (c == 0xF4) ? 0x8F : 0xBF;
-    return (p[1] >= lo && p[1] <= hi) ? 4 : 0;
-  }
-  return 0;
-}
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-HOOKCAST_INLINE int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using ascii::hex_value;
 
 // Reads 4 hex digits at s (caller checked the length); -1 when not hex.
 HOOKCAST_INLINE long read_hex4(const char* s) {
@@ -203,13 +153,13 @@ void escape_into(Buffer& out, std::string_view text) {
       i += skip;
     }
     const unsigned char c = s[i];
-    if (kSafe.safe[c]) {
+    if (kPlain.plain[c]) {
       *w++ = static_cast<char>(c);
       ++i;
       continue;
     }
     if (c >= 0x80) {
-      const std::size_t len = utf8_length(s + i, n - i);
+      const std::size_t len = utf8_sequence_length(s + i, n - i);
       if (kAscii) {
         // At most 6 output bytes per input byte here too (\uXXXX for 2+ bytes).
         std::uint32_t cp = 0xFFFD;
@@ -298,22 +248,6 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
   append_json_escaped(out, text);
   out.push_back('"');
-}
-
-std::size_t find_invalid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    if (s[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t len = utf8_length(s + i, n - i);
-    if (len == 0) return i;
-    i += len;
-  }
-  return std::string_view::npos;
 }
 
 bool JsonDoc::parse(std::string_view text, JsonError* error) {
@@ -519,7 +453,7 @@ string : {
       reason = "control character in string (escape it)";
       goto fail;
     }
-    const std::size_t len = utf8_length(u + p, n - p);
+    const std::size_t len = utf8_sequence_length(u + p, n - p);
     if (len == 0) {
       reason = "invalid UTF-8 in string";
       goto fail;
