@@ -24,21 +24,8 @@ std::string validate(const std::string& spec, const std::string& options) {
 
 std::string variables(const std::string& spec) { return hookcast::api::variables(spec); }
 
-std::string render(const std::string& spec, const std::string& context,
-                   const std::string& options) {
-  return hookcast::api::render(spec, context, options);
-}
-
 std::string compile(const std::string& spec, const std::string& options) {
   return hookcast::api::compile(spec, options);
-}
-
-std::string render_compiled(std::uint32_t handle, const std::string& context) {
-  return hookcast::api::render_compiled(handle, context);
-}
-
-std::string render_batch(std::uint32_t handle, const std::string& contexts) {
-  return hookcast::api::render_batch(handle, contexts);
 }
 
 void release(std::uint32_t handle) { hookcast::api::release(handle); }
@@ -144,10 +131,7 @@ EMSCRIPTEN_BINDINGS(hookcast_coarse) {
 EMSCRIPTEN_BINDINGS(hookcast) {
   emscripten::function("validate", &validate);
   emscripten::function("variables", &variables);
-  emscripten::function("render", &render);
   emscripten::function("compile", &compile);
-  emscripten::function("render_compiled", &render_compiled);
-  emscripten::function("render_batch", &render_batch);
   emscripten::function("release", &release);
   emscripten::function("live_handles", &live_handles);
   emscripten::function("to_curl", &to_curl);
