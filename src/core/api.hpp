@@ -72,6 +72,13 @@ std::string_view render_compiled_packed(std::uint32_t handle, std::string_view c
 /// order (or a single packed::kFailed record). Same lifetime as render_compiled_view().
 std::string_view render_batch_packed(std::uint32_t handle, std::string_view contexts_json);
 
+/// render() in the packed format, for a one-off render: the compile
+/// layout's JSON as the first field, then one record; or a single
+/// packed::kFailed record when the spec (or options) has an error. Same
+/// buffer and lifetime as render_compiled_view().
+std::string_view render_once_packed(std::string_view spec_json, std::string_view context_json,
+                                    std::string_view options_json);
+
 /// Frees a compiled webhook; unknown or already released handles are ignored.
 void release(std::uint32_t handle);
 

@@ -2,6 +2,8 @@
 // shape engine.render answers) or in the packed format (packed_format.hpp),
 // one context or a batch. The per-render path: built at -O2 in the wasm.
 #include <cstring>
+#include <memory>
+#include <utility>
 
 #include "api.hpp"
 #include "api_handles.hpp"
@@ -204,6 +206,26 @@ std::string_view render_compiled_packed(std::uint32_t handle, std::string_view c
 
 std::string_view render_batch_packed(std::uint32_t handle, std::string_view contexts_json) {
   return render_many(handle, contexts_json, true);
+}
+
+std::string_view render_once_packed(std::string_view spec_json, std::string_view context_json,
+                                    std::string_view options_json) {
+  CompiledWebhook webhook;
+  const Problems problems = check_spec(spec_json, options_json, &webhook);
+  Buffers& b = buffers();
+  b.out.clear();
+  if (has_error(problems)) {
+    append_tag(b.out, packed::kFailed);
+    b.out.append(failure(problems));
+    b.out.push_back('\0');
+    return b.out.view();
+  }
+  const std::unique_ptr<Entry> entry = make_entry(std::move(webhook));
+  b.out.append(entry->layout);
+  b.out.push_back('\0');
+  render_json(entry->webhook, context_json, b.scratch, b.rendered);
+  append_packed(b.out, *entry, b.rendered);
+  return b.out.view();
 }
 
 }  // namespace hookcast::api

@@ -13,6 +13,8 @@
 //   kFailed    the whole call failed (unknown handle, contexts not a JSON
 //              array): its {"ok":false,"problems":[...]} JSON
 // The layout is compile()'s: method, headers (static values or null), body.
+// A one-off render (render_once_packed) puts the layout's JSON first, as a
+// field of its own, then its one record.
 #pragma once
 
 namespace hookcast::packed {

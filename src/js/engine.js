@@ -176,6 +176,23 @@ function makeEngine(Module) {
     return decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length()));
   }
 
+  // Writes `texts` one after the other into the core's input buffer, calls
+  // fn(length of each...) and decodes the answer it leaves in wasm memory.
+  function callInput(texts, fn) {
+    const room = texts.reduce((n, t) => n + t.length * 3, 0); // UTF-16 units -> ≤ 3 UTF-8 bytes
+    const at = Module._hc_input(room) >>> 0;
+    const heap = Module.HEAPU8; // after hc_input, which may grow memory
+    const lengths = [];
+    let used = 0;
+    for (const t of texts) {
+      const { written } = encoder.encodeInto(t, heap.subarray(at + used, at + room));
+      lengths.push(written);
+      used += written;
+    }
+    const out = fn(...lengths) >>> 0;
+    return decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length()));
+  }
+
   function renderCompiled(handle, layout, context, contextJson = encode(context)) {
     if (contextJson === undefined) return unserialisable('context', 'context');
     const fields = callPacked(false, handle, contextJson).split('\0');
@@ -251,15 +268,11 @@ function makeEngine(Module) {
       if (specJson === undefined) return unserialisable('', 'webhook spec');
       const contextJson = encode(context);
       if (contextJson === undefined) return unserialisable('context', 'context');
-      // Compiled and rendered through the packed path, so a one-off render
-      // and a compiled one build their results in one place (unpack below).
-      const compiled = JSON.parse(Module.compile(specJson, encodeOptions(options, 'render', SPEC_OPTIONS)));
-      if (!compiled.ok) return compiled;
-      try {
-        return renderCompiled(compiled.handle, compiled.layout, context, contextJson);
-      } finally {
-        Module.release(compiled.handle);
-      }
+      // One call, answered in the packed format, so a one-off render and a
+      // compiled one build their results in one place (unpack below).
+      const fields = callInput([specJson, contextJson, encodeOptions(options, 'render', SPEC_OPTIONS)], Module._hc_render_once).split('\0');
+      if (fields[0] === PACKED.failed) return JSON.parse(fields[1]);
+      return unpack(JSON.parse(fields[0]), fields, 1, []);
     },
 
     compile(spec, options) {

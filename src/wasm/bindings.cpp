@@ -115,6 +115,19 @@ EMSCRIPTEN_KEEPALIVE int hc_check_destination(std::uint32_t length, int allow_lo
   return 1;
 }
 
+/// A one-off render (api::render_once_packed) of the spec JSON (`spec_length`
+/// bytes), then the context JSON (`context_length` bytes), then the options
+/// JSON (`options_length` bytes), written one after the other in the input
+/// buffer. The answer's length is hc_output_length().
+EMSCRIPTEN_KEEPALIVE const char* hc_render_once(std::uint32_t spec_length,
+                                                std::uint32_t context_length,
+                                                std::uint32_t options_length) {
+  const char* in = input().data();
+  return answer(hookcast::api::render_once_packed(
+      std::string_view(in, spec_length), std::string_view(in + spec_length, context_length),
+      std::string_view(in + spec_length + context_length, options_length)));
+}
+
 /// Where the last hc_check_destination refusal is.
 EMSCRIPTEN_KEEPALIVE const char* hc_output_text() { return last_text; }
 
