@@ -52,8 +52,8 @@ export class HttpError extends Error {
  */
 export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-function tooLarge() {
-  return new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+function tooLarge(maxBytes) {
+  return new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
 }
 
 /** Reads and discards what is left of a body, up to MAX_DRAIN_BYTES in all. */
@@ -82,16 +82,17 @@ export async function discardUnreadBody(request) {
 }
 
 /**
- * Reads a JSON object body, at most MAX_BODY_BYTES, counting bytes as they
- * stream in (a lying or absent Content-Length cannot make us buffer more).
- * An oversized body is drained (see MAX_DRAIN_BYTES), then refused with 413.
+ * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
+ * counting bytes as they stream in (a lying or absent Content-Length cannot
+ * make us buffer more). An oversized body is drained (see MAX_DRAIN_BYTES),
+ * then refused with 413.
  */
-export async function readJsonBody(request) {
+export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) {
   const declared = request.headers.get('content-length');
   const reader = request.body ? request.body.getReader() : null;
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) {
+  if (declared !== null && Number(declared) > maxBytes) {
     if (reader) await drain(reader, 0);
-    throw tooLarge();
+    throw tooLarge(maxBytes);
   }
   const chunks = [];
   let size = 0;
@@ -100,9 +101,9 @@ export async function readJsonBody(request) {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         await drain(reader, size);
-        throw tooLarge();
+        throw tooLarge(maxBytes);
       }
       chunks.push(value);
     }

@@ -8,7 +8,7 @@ import { problem } from './http.js';
 
 const PREFIX = 'whsec_';
 /** The spec recommends keys of 24 to 64 bytes. */
-const MIN_KEY_BYTES = 24;
+export const MIN_KEY_BYTES = 24;
 export const MAX_KEY_BYTES = 64;
 
 function base64ToBytes(text) {
