@@ -50,7 +50,7 @@ export class HttpError extends Error {
  * instead of the 413. Reading the rest first lets it finish and read the
  * answer; past this bound the connection is dropped (a reset) instead.
  */
-export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
 function tooLarge(maxBytes) {
   return new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);

@@ -61,7 +61,7 @@ export function engineFor(factory, opts, defaultArgs, keyedArgs = moduleArgs) {
 }
 
 /** Emscripten module arguments for a caller-supplied module or binary. */
-export function moduleArgs(opts, fail) {
+function moduleArgs(opts, fail) {
   if (opts.wasmModule !== undefined) {
     const wasmModule = opts.wasmModule;
     return {
