@@ -250,6 +250,135 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+namespace {
+
+// ---- the reader's scanners: each reads one token at p and moves p past it,
+// or returns the reason it cannot (p then at the offending byte). The state
+// machine in JsonDoc::parse below only decides what comes next.
+
+HOOKCAST_INLINE void skip_ws(const char* s, std::size_t n, std::size_t& p) {
+  while (p < n && is_ws(s[p])) ++p;
+}
+
+// true, false or null at p (whose first letter is t, f or n).
+HOOKCAST_INLINE const char* scan_word(const char* s, std::size_t n, std::size_t& p,
+                                      JsonNode& node) {
+  const char* word = s[p] == 't' ? "true" : s[p] == 'f' ? "false" : "null";
+  const std::size_t len = std::strlen(word);
+  if (n - p < len || std::memcmp(s + p, word, len) != 0)
+    return "unexpected word, expected true, false or null";
+  node.type = s[p] == 't' ? JsonType::kTrue : s[p] == 'f' ? JsonType::kFalse : JsonType::kNull;
+  node.length = static_cast<std::uint32_t>(len);
+  p += len;
+  return nullptr;
+}
+
+// A number at p (RFC 8259 grammar); one that overflows a double is refused,
+// as nlohmann refuses it (p back at its start).
+HOOKCAST_INLINE const char* scan_number(const char* s, std::size_t n, std::size_t& p) {
+  const std::size_t start = p;
+  if (s[p] == '-') ++p;
+  if (p >= n || s[p] < '0' || s[p] > '9')
+    return start == p ? "unexpected character, a value was expected" : "invalid number";
+  if (s[p] == '0') {
+    ++p;
+  } else {
+    while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
+  }
+  if (p < n && s[p] == '.') {
+    ++p;
+    if (p >= n || s[p] < '0' || s[p] > '9')
+      return "invalid number: a digit must follow the decimal point";
+    while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
+  }
+  bool exponent = false;
+  if (p < n && (s[p] == 'e' || s[p] == 'E')) {
+    exponent = true;
+    ++p;
+    if (p < n && (s[p] == '+' || s[p] == '-')) ++p;
+    if (p >= n || s[p] < '0' || s[p] > '9')
+      return "invalid number: a digit must follow the exponent";
+    while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
+  }
+  // Keep parity with nlohmann (and so with every consumer that parses the
+  // rendered body): a number that overflows a double is refused.
+  if (exponent || p - start > 300) {
+    const std::string copy(s + start, p - start);
+    if (!std::isfinite(std::strtod(copy.c_str(), nullptr))) {
+      p = start;
+      return "number too large";
+    }
+  }
+  return nullptr;
+}
+
+// A string whose opening quote is at p: fills node's type, begin, length,
+// escaped and lone_surrogate, and leaves p after the closing quote.
+HOOKCAST_INLINE const char* scan_string(const unsigned char* u, std::size_t n, std::size_t& p,
+                                        JsonNode& node) {
+  const char* s = reinterpret_cast<const char*>(u);
+  node.type = JsonType::kString;
+  ++p;
+  node.begin = static_cast<std::uint32_t>(p);
+  for (;;) {
+    // Skip plain bytes, eight at a time where there are eight.
+    for (;;) {
+      if (p + 8 <= n) {
+        const std::uint64_t mask = special8(u + p);
+        if (mask == 0) {
+          p += 8;
+          continue;
+        }
+        p += first_marked(mask);
+        break;
+      }
+      while (p < n && kPlain.plain[u[p]]) ++p;
+      break;
+    }
+    if (p >= n) return "unterminated string";
+    const unsigned char c = u[p];
+    if (c == '"') break;
+    if (c == '\\') {
+      node.escaped = true;
+      if (p + 1 >= n) return "unterminated string";
+      const char e = s[p + 1];
+      if (e == 'u') {
+        if (n - p < 6) return "invalid \\u escape";
+        const long cp = read_hex4(s + p + 2);
+        if (cp < 0) return "invalid \\u escape";
+        p += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          long lo = -1;
+          if (n - p >= 6 && s[p] == '\\' && s[p + 1] == 'u') lo = read_hex4(s + p + 2);
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            p += 6;
+          } else {
+            node.lone_surrogate = true;
+          }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          node.lone_surrogate = true;
+        }
+        continue;
+      }
+      if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+          e == 't') {
+        p += 2;
+        continue;
+      }
+      return "invalid escape in string";
+    }
+    if (c < 0x20) return "control character in string (escape it)";
+    const std::size_t len = utf8_sequence_length(u + p, n - p);
+    if (len == 0) return "invalid UTF-8 in string";
+    p += len;
+  }
+  node.length = static_cast<std::uint32_t>(p - node.begin);
+  ++p;
+  return nullptr;
+}
+
+}  // namespace
+
 bool JsonDoc::parse(std::string_view text, JsonError* error) {
   nodes_.clear();
   stack_.clear();
@@ -274,7 +403,7 @@ bool JsonDoc::parse(std::string_view text, JsonError* error) {
   // A small state machine instead of recursion: depth is bounded only by
   // memory, never by the call stack (wasm stacks are small).
 value:
-  while (p < n && is_ws(s[p])) ++p;
+  skip_ws(s, n, p);
   if (p >= n) {
     reason = "unexpected end of text, a value was expected";
     goto fail;
@@ -291,7 +420,7 @@ value:
         node.type = object ? JsonType::kObject : JsonType::kArray;
         nodes_.push_back(node);
         ++p;
-        while (p < n && is_ws(s[p])) ++p;
+        skip_ws(s, n, p);
         if (p < n && s[p] == (object ? '}' : ']')) {
           ++p;
           nodes_[index].next = index + 1;
@@ -309,62 +438,16 @@ value:
       case 't':
       case 'f':
       case 'n': {
-        const char* word = s[p] == 't' ? "true" : s[p] == 'f' ? "false" : "null";
-        const std::size_t len = std::strlen(word);
-        if (n - p < len || std::memcmp(s + p, word, len) != 0) {
-          reason = "unexpected word, expected true, false or null";
-          goto fail;
-        }
-        node.type = s[p] == 't'   ? JsonType::kTrue
-                    : s[p] == 'f' ? JsonType::kFalse
-                                  : JsonType::kNull;
-        node.length = static_cast<std::uint32_t>(len);
+        reason = scan_word(s, n, p, node);
+        if (reason) goto fail;
         node.next = index + 1;
         nodes_.push_back(node);
-        p += len;
         goto after;
       }
       default: {
         const std::size_t start = p;
-        if (s[p] == '-') ++p;
-        if (p >= n || s[p] < '0' || s[p] > '9') {
-          reason = start == p ? "unexpected character, a value was expected" : "invalid number";
-          goto fail;
-        }
-        if (s[p] == '0') {
-          ++p;
-        } else {
-          while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
-        }
-        if (p < n && s[p] == '.') {
-          ++p;
-          if (p >= n || s[p] < '0' || s[p] > '9') {
-            reason = "invalid number: a digit must follow the decimal point";
-            goto fail;
-          }
-          while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
-        }
-        bool exponent = false;
-        if (p < n && (s[p] == 'e' || s[p] == 'E')) {
-          exponent = true;
-          ++p;
-          if (p < n && (s[p] == '+' || s[p] == '-')) ++p;
-          if (p >= n || s[p] < '0' || s[p] > '9') {
-            reason = "invalid number: a digit must follow the exponent";
-            goto fail;
-          }
-          while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
-        }
-        // Keep parity with nlohmann (and so with every consumer that parses
-        // the rendered body): a number that overflows a double is refused.
-        if (exponent || p - start > 300) {
-          const std::string copy(s + start, p - start);
-          if (!std::isfinite(std::strtod(copy.c_str(), nullptr))) {
-            p = start;
-            reason = "number too large";
-            goto fail;
-          }
-        }
+        reason = scan_number(s, n, p);
+        if (reason) goto fail;
         node.type = JsonType::kNumber;
         node.length = static_cast<std::uint32_t>(p - start);
         node.next = index + 1;
@@ -375,7 +458,7 @@ value:
   }
 
 key:
-  while (p < n && is_ws(s[p])) ++p;
+  skip_ws(s, n, p);
   if (p >= n || s[p] != '"') {
     reason = "expected a key in double quotes";
     goto fail;
@@ -385,89 +468,15 @@ key:
   goto string;
 
 string : {
-  const auto index = static_cast<std::uint32_t>(nodes_.size());
   JsonNode node;
-  node.type = JsonType::kString;
-  ++p;
-  node.begin = static_cast<std::uint32_t>(p);
-  for (;;) {
-    for (;;) {
-      if (p + 8 <= n) {
-        const std::uint64_t mask = special8(u + p);
-        if (mask == 0) {
-          p += 8;
-          continue;
-        }
-        p += first_marked(mask);
-        break;
-      }
-      while (p < n && kPlain.plain[u[p]]) ++p;
-      break;
-    }
-    if (p >= n) {
-      reason = "unterminated string";
-      goto fail;
-    }
-    const unsigned char c = u[p];
-    if (c == '"') break;
-    if (c == '\\') {
-      node.escaped = true;
-      if (p + 1 >= n) {
-        reason = "unterminated string";
-        goto fail;
-      }
-      const char e = s[p + 1];
-      if (e == 'u') {
-        if (n - p < 6) {
-          reason = "invalid \\u escape";
-          goto fail;
-        }
-        const long cp = read_hex4(s + p + 2);
-        if (cp < 0) {
-          reason = "invalid \\u escape";
-          goto fail;
-        }
-        p += 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          long lo = -1;
-          if (n - p >= 6 && s[p] == '\\' && s[p + 1] == 'u') lo = read_hex4(s + p + 2);
-          if (lo >= 0xDC00 && lo <= 0xDFFF) {
-            p += 6;
-          } else {
-            node.lone_surrogate = true;
-          }
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          node.lone_surrogate = true;
-        }
-        continue;
-      }
-      if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
-          e == 't') {
-        p += 2;
-        continue;
-      }
-      reason = "invalid escape in string";
-      goto fail;
-    }
-    if (c < 0x20) {
-      reason = "control character in string (escape it)";
-      goto fail;
-    }
-    const std::size_t len = utf8_sequence_length(u + p, n - p);
-    if (len == 0) {
-      reason = "invalid UTF-8 in string";
-      goto fail;
-    }
-    p += len;
-  }
-  node.length = static_cast<std::uint32_t>(p - node.begin);
-  node.next = index + 1;
-  ++p;
+  reason = scan_string(u, n, p, node);
+  if (reason) goto fail;
+  node.next = static_cast<std::uint32_t>(nodes_.size()) + 1;
   nodes_.push_back(node);
 }
   if (pending_key) {
     pending_key = false;
-    while (p < n && is_ws(s[p])) ++p;
+    skip_ws(s, n, p);
     if (p >= n || s[p] != ':') {
       reason = "expected ':' after the key";
       goto fail;
@@ -478,7 +487,7 @@ string : {
 
 after:
   if (top == kNone) {
-    while (p < n && is_ws(s[p])) ++p;
+    skip_ws(s, n, p);
     if (p != n) {
       reason = "unexpected text after the JSON value";
       goto fail;
@@ -487,7 +496,7 @@ after:
   }
   {
     const bool object = in_object;
-    while (p < n && is_ws(s[p])) ++p;
+    skip_ws(s, n, p);
     if (p >= n) {
       reason = object ? "unexpected end of text, expected ',' or '}'"
                       : "unexpected end of text, expected ',' or ']'";
