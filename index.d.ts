@@ -90,7 +90,8 @@ export type RetryDecision = { retry: boolean; delayMs: number; reason: string; v
 export type SpecOptions = {
   /**
    * Allow `http://` and loopback destinations (127.0.0.0/8, ::1, localhost)
-   * for local development. Private, link-local and metadata addresses stay refused.
+   * for local development. Private, link-local and metadata addresses stay refused,
+   * and so do IPv6 forms that embed 127.0.0.1 (`[::ffff:127.0.0.1]`, 6to4, NAT64).
    */
   allowLocalHttp?: boolean;
 };

@@ -230,10 +230,10 @@ const ctx = (i) => ({ user: { id: `u${i}`, properties: { name: 'Ada' } } });
 const sample = compiled.webhook.render(ctx(0)).request;
 const inNodeUs = {
   render: stage((i) => compiled.webhook.render(ctx(i))),
-  guard: stage(() => engine.validate({ url: sample.url, method: 'GET' }, { allowLocalHttp: true })),
+  guard: stage(() => engine.checkDestination(sample.url, { allowLocalHttp: true })),
   decide: stage((i) => engine.retryDecision({ status: 200 }, 1, 1_700_000_000_000 + i)),
 };
-const STAGE_NAMES = { render: 'render (compiled spec)', guard: 'SSRF guard (engine.validate of the URL)', decide: 'retry decision' };
+const STAGE_NAMES = { render: 'render (compiled spec)', guard: 'SSRF guard (engine.checkDestination)', decide: 'retry decision' };
 
 await mf.dispose();
 sinkThread.postMessage('stop');

@@ -50,7 +50,7 @@ export class HttpError extends Error {
  * instead of the 413. Reading the rest first lets it finish and read the
  * answer; past this bound the connection is dropped (a reset) instead.
  */
-export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
 function tooLarge(maxBytes) {
   return new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
@@ -84,8 +84,8 @@ export async function discardUnreadBody(request) {
 /**
  * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
  * counting bytes as they stream in (a lying or absent Content-Length cannot
- * make us buffer more).
- * An oversized body is drained (see MAX_DRAIN_BYTES), then refused with 413.
+ * make us buffer more). An oversized body is drained (see MAX_DRAIN_BYTES),
+ * then refused with 413.
  */
 export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) {
   const declared = request.headers.get('content-length');

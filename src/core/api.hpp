@@ -63,24 +63,21 @@ std::string_view render_compiled_view(std::uint32_t handle, std::string_view con
 /// render_compiled_view().
 std::string_view render_batch_view(std::uint32_t handle, std::string_view contexts_json);
 
-/// render_compiled_view() in the packed format, which a binding turns into
-/// result objects without a JSON parse of the request. The answer is a
-/// sequence of fields, each followed by one NUL byte, in UTF-8; a record
-/// starts with a one-letter tag field:
-///   "o"  ok: the URL, the value of each layout header whose layout value is
-///        null (in layout order), then the body when the layout has one
-///   "w"  ok with warnings: the same fields, then the warnings as a JSON array
-///   "e"  refused: the problems as a JSON array
-///   "j"  any result as one JSON text (the form of render_compiled); used
-///        when a field would hold a NUL, which the rendering rules prevent
-///   "x"  the whole call failed (unknown handle, contexts not a JSON array):
-///        its {"ok":false,"problems":[...]} JSON
+/// render_compiled_view() in the packed format (packed_format.hpp), which a
+/// binding turns into result objects without a JSON parse of the request.
 /// Same buffer and lifetime as render_compiled_view().
 std::string_view render_compiled_packed(std::uint32_t handle, std::string_view context_json);
 
 /// render_batch_view() in the packed format: one record per context, in
-/// order (or a single "x" record). Same lifetime as render_compiled_view().
+/// order (or a single packed::kFailed record). Same lifetime as render_compiled_view().
 std::string_view render_batch_packed(std::uint32_t handle, std::string_view contexts_json);
+
+/// render() in the packed format, for a one-off render: the compile
+/// layout's JSON as the first field, then one record; or a single
+/// packed::kFailed record when the spec (or options) has an error. Same
+/// buffer and lifetime as render_compiled_view().
+std::string_view render_once_packed(std::string_view spec_json, std::string_view context_json,
+                                    std::string_view options_json);
 
 /// Frees a compiled webhook; unknown or already released handles are ignored.
 void release(std::uint32_t handle);

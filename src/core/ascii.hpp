@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace hookcast::ascii {
@@ -24,6 +25,34 @@ inline int hex_value(char c) {
 /// `c` with 'A'..'Z' mapped to 'a'..'z'; every other byte unchanged.
 inline char to_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// `c` with 'a'..'z' mapped to 'A'..'Z'; every other byte unchanged.
+inline char to_upper(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+/// `text` with ASCII letters lowercased (other bytes, UTF-8 included, kept).
+inline std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = to_lower(c);
+  return out;
+}
+
+/// `text` with ASCII letters uppercased (other bytes kept).
+inline std::string uppercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = to_upper(c);
+  return out;
+}
+
+/// `text` without leading and trailing spaces and tabs (RFC 9110's OWS):
+/// how header values and Retry-After are read and sent.
+inline std::string_view trim_ows(std::string_view text) {
+  std::size_t b = 0, e = text.size();
+  while (b < e && (text[b] == ' ' || text[b] == '\t')) ++b;
+  while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+  return text.substr(b, e - b);
 }
 
 /// ASCII case-insensitive equality (header names, date tokens).

@@ -5,6 +5,7 @@
 
 #include "json_check.hpp"
 #include "json_text.hpp"
+#include "unicode.hpp"
 
 namespace hookcast {
 namespace {

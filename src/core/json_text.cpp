@@ -4,20 +4,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ascii.hpp"
+#include "unicode.hpp"
+
 namespace hookcast {
 namespace {
 
-// Bytes an escaper can copy without a second look: printable ASCII other
-// than '"' and '\\'. Everything else takes the slow branch.
-struct SafeTable {
-  bool safe[256];
-  constexpr SafeTable() : safe() {
-    for (int c = 0x20; c < 0x80; ++c) safe[c] = (c != '"' && c != '\\');
-  }
-};
-constexpr SafeTable kSafe;
-
-// Bytes a string scanner can skip inside a JSON string literal.
+// Bytes that need no second look inside a JSON string, when escaping or
+// scanning one: printable ASCII other than '"' and '\\'.
 struct PlainTable {
   bool plain[256];
   constexpr PlainTable() : plain() {
@@ -50,51 +44,7 @@ HOOKCAST_INLINE std::size_t first_marked(std::uint64_t mask) {
   return static_cast<std::size_t>(__builtin_ctzll(mask)) >> 3;
 }
 
-// Length of the valid UTF-8 sequence starting at p (Unicode Table 3-7), or 0.
-HOOKCAST_INLINE std::size_t utf8_length(const unsigned char* p, std::size_t n) {
-  const unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-  if (c < 0xF0) {
-    if (n < 3 || (p[2] & 0xC0) != 0x80) return 0;
-    const unsigned char lo = (c == 0xE0) ? 0xA0 : 0x80;
-    const unsigned char hi = (c == 0xED) ? 0x9F : 0xBF;
-    return (p[1] >= lo && p[1] <= hi) ? 3 : 0;
-  }
-  if (c < 0xF5) {
-    if (n < 4 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-    const unsigned char lo = (c == 0xF0) ? 0x90 : 0x80;
-    const unsigned char hi = (c == 0xF4) ? 0x8F : 0xBF;
-    return (p[1] >= lo && p[1] <= hi) ? 4 : 0;
-  }
-  return 0;
-}
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-HOOKCAST_INLINE int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using ascii::hex_value;
 
 // Reads 4 hex digits at s (caller checked the length); -1 when not hex.
 HOOKCAST_INLINE long read_hex4(const char* s) {
@@ -203,13 +153,13 @@ void escape_into(Buffer& out, std::string_view text) {
       i += skip;
     }
     const unsigned char c = s[i];
-    if (kSafe.safe[c]) {
+    if (kPlain.plain[c]) {
       *w++ = static_cast<char>(c);
       ++i;
       continue;
     }
     if (c >= 0x80) {
-      const std::size_t len = utf8_length(s + i, n - i);
+      const std::size_t len = utf8_sequence_length(s + i, n - i);
       if (kAscii) {
         // At most 6 output bytes per input byte here too (\uXXXX for 2+ bytes).
         std::uint32_t cp = 0xFFFD;
@@ -300,21 +250,134 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-std::size_t find_invalid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    if (s[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t len = utf8_length(s + i, n - i);
-    if (len == 0) return i;
-    i += len;
-  }
-  return std::string_view::npos;
+namespace {
+
+// ---- the reader's scanners: each reads one token at p and moves p past it,
+// or returns the reason it cannot (p then at the offending byte). The state
+// machine in JsonDoc::parse below only decides what comes next.
+
+HOOKCAST_INLINE void skip_ws(const char* s, std::size_t n, std::size_t& p) {
+  while (p < n && is_ws(s[p])) ++p;
 }
+
+// true, false or null at p (whose first letter is t, f or n).
+HOOKCAST_INLINE const char* scan_word(const char* s, std::size_t n, std::size_t& p,
+                                      JsonNode& node) {
+  const char* word = s[p] == 't' ? "true" : s[p] == 'f' ? "false" : "null";
+  const std::size_t len = std::strlen(word);
+  if (n - p < len || std::memcmp(s + p, word, len) != 0)
+    return "unexpected word, expected true, false or null";
+  node.type = s[p] == 't' ? JsonType::kTrue : s[p] == 'f' ? JsonType::kFalse : JsonType::kNull;
+  node.length = static_cast<std::uint32_t>(len);
+  p += len;
+  return nullptr;
+}
+
+// A number at p (RFC 8259 grammar); one that overflows a double is refused,
+// as nlohmann refuses it (p back at its start).
+HOOKCAST_INLINE const char* scan_number(const char* s, std::size_t n, std::size_t& p) {
+  const std::size_t start = p;
+  if (s[p] == '-') ++p;
+  if (p >= n || s[p] < '0' || s[p] > '9')
+    return start == p ? "unexpected character, a value was expected" : "invalid number";
+  if (s[p] == '0') {
+    ++p;
+  } else {
+    while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
+  }
+  if (p < n && s[p] == '.') {
+    ++p;
+    if (p >= n || s[p] < '0' || s[p] > '9')
+      return "invalid number: a digit must follow the decimal point";
+    while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
+  }
+  bool exponent = false;
+  if (p < n && (s[p] == 'e' || s[p] == 'E')) {
+    exponent = true;
+    ++p;
+    if (p < n && (s[p] == '+' || s[p] == '-')) ++p;
+    if (p >= n || s[p] < '0' || s[p] > '9')
+      return "invalid number: a digit must follow the exponent";
+    while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
+  }
+  // Keep parity with nlohmann (and so with every consumer that parses the
+  // rendered body): a number that overflows a double is refused.
+  if (exponent || p - start > 300) {
+    const std::string copy(s + start, p - start);
+    if (!std::isfinite(std::strtod(copy.c_str(), nullptr))) {
+      p = start;
+      return "number too large";
+    }
+  }
+  return nullptr;
+}
+
+// A string whose opening quote is at p: fills node's type, begin, length,
+// escaped and lone_surrogate, and leaves p after the closing quote.
+HOOKCAST_INLINE const char* scan_string(const unsigned char* u, std::size_t n, std::size_t& p,
+                                        JsonNode& node) {
+  const char* s = reinterpret_cast<const char*>(u);
+  node.type = JsonType::kString;
+  ++p;
+  node.begin = static_cast<std::uint32_t>(p);
+  for (;;) {
+    // Skip plain bytes, eight at a time where there are eight.
+    for (;;) {
+      if (p + 8 <= n) {
+        const std::uint64_t mask = special8(u + p);
+        if (mask == 0) {
+          p += 8;
+          continue;
+        }
+        p += first_marked(mask);
+        break;
+      }
+      while (p < n && kPlain.plain[u[p]]) ++p;
+      break;
+    }
+    if (p >= n) return "unterminated string";
+    const unsigned char c = u[p];
+    if (c == '"') break;
+    if (c == '\\') {
+      node.escaped = true;
+      if (p + 1 >= n) return "unterminated string";
+      const char e = s[p + 1];
+      if (e == 'u') {
+        if (n - p < 6) return "invalid \\u escape";
+        const long cp = read_hex4(s + p + 2);
+        if (cp < 0) return "invalid \\u escape";
+        p += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          long lo = -1;
+          if (n - p >= 6 && s[p] == '\\' && s[p + 1] == 'u') lo = read_hex4(s + p + 2);
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            p += 6;
+          } else {
+            node.lone_surrogate = true;
+          }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          node.lone_surrogate = true;
+        }
+        continue;
+      }
+      if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+          e == 't') {
+        p += 2;
+        continue;
+      }
+      return "invalid escape in string";
+    }
+    if (c < 0x20) return "control character in string (escape it)";
+    const std::size_t len = utf8_sequence_length(u + p, n - p);
+    if (len == 0) return "invalid UTF-8 in string";
+    p += len;
+  }
+  node.length = static_cast<std::uint32_t>(p - node.begin);
+  ++p;
+  return nullptr;
+}
+
+}  // namespace
 
 bool JsonDoc::parse(std::string_view text, JsonError* error) {
   nodes_.clear();
@@ -340,7 +403,7 @@ bool JsonDoc::parse(std::string_view text, JsonError* error) {
   // A small state machine instead of recursion: depth is bounded only by
   // memory, never by the call stack (wasm stacks are small).
 value:
-  while (p < n && is_ws(s[p])) ++p;
+  skip_ws(s, n, p);
   if (p >= n) {
     reason = "unexpected end of text, a value was expected";
     goto fail;
@@ -357,7 +420,7 @@ value:
         node.type = object ? JsonType::kObject : JsonType::kArray;
         nodes_.push_back(node);
         ++p;
-        while (p < n && is_ws(s[p])) ++p;
+        skip_ws(s, n, p);
         if (p < n && s[p] == (object ? '}' : ']')) {
           ++p;
           nodes_[index].next = index + 1;
@@ -375,62 +438,16 @@ value:
       case 't':
       case 'f':
       case 'n': {
-        const char* word = s[p] == 't' ? "true" : s[p] == 'f' ? "false" : "null";
-        const std::size_t len = std::strlen(word);
-        if (n - p < len || std::memcmp(s + p, word, len) != 0) {
-          reason = "unexpected word, expected true, false or null";
-          goto fail;
-        }
-        node.type = s[p] == 't'   ? JsonType::kTrue
-                    : s[p] == 'f' ? JsonType::kFalse
-                                  : JsonType::kNull;
-        node.length = static_cast<std::uint32_t>(len);
+        reason = scan_word(s, n, p, node);
+        if (reason) goto fail;
         node.next = index + 1;
         nodes_.push_back(node);
-        p += len;
         goto after;
       }
       default: {
         const std::size_t start = p;
-        if (s[p] == '-') ++p;
-        if (p >= n || s[p] < '0' || s[p] > '9') {
-          reason = start == p ? "unexpected character, a value was expected" : "invalid number";
-          goto fail;
-        }
-        if (s[p] == '0') {
-          ++p;
-        } else {
-          while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
-        }
-        if (p < n && s[p] == '.') {
-          ++p;
-          if (p >= n || s[p] < '0' || s[p] > '9') {
-            reason = "invalid number: a digit must follow the decimal point";
-            goto fail;
-          }
-          while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
-        }
-        bool exponent = false;
-        if (p < n && (s[p] == 'e' || s[p] == 'E')) {
-          exponent = true;
-          ++p;
-          if (p < n && (s[p] == '+' || s[p] == '-')) ++p;
-          if (p >= n || s[p] < '0' || s[p] > '9') {
-            reason = "invalid number: a digit must follow the exponent";
-            goto fail;
-          }
-          while (p < n && s[p] >= '0' && s[p] <= '9') ++p;
-        }
-        // Keep parity with nlohmann (and so with every consumer that parses
-        // the rendered body): a number that overflows a double is refused.
-        if (exponent || p - start > 300) {
-          const std::string copy(s + start, p - start);
-          if (!std::isfinite(std::strtod(copy.c_str(), nullptr))) {
-            p = start;
-            reason = "number too large";
-            goto fail;
-          }
-        }
+        reason = scan_number(s, n, p);
+        if (reason) goto fail;
         node.type = JsonType::kNumber;
         node.length = static_cast<std::uint32_t>(p - start);
         node.next = index + 1;
@@ -441,7 +458,7 @@ value:
   }
 
 key:
-  while (p < n && is_ws(s[p])) ++p;
+  skip_ws(s, n, p);
   if (p >= n || s[p] != '"') {
     reason = "expected a key in double quotes";
     goto fail;
@@ -451,89 +468,15 @@ key:
   goto string;
 
 string : {
-  const auto index = static_cast<std::uint32_t>(nodes_.size());
   JsonNode node;
-  node.type = JsonType::kString;
-  ++p;
-  node.begin = static_cast<std::uint32_t>(p);
-  for (;;) {
-    for (;;) {
-      if (p + 8 <= n) {
-        const std::uint64_t mask = special8(u + p);
-        if (mask == 0) {
-          p += 8;
-          continue;
-        }
-        p += first_marked(mask);
-        break;
-      }
-      while (p < n && kPlain.plain[u[p]]) ++p;
-      break;
-    }
-    if (p >= n) {
-      reason = "unterminated string";
-      goto fail;
-    }
-    const unsigned char c = u[p];
-    if (c == '"') break;
-    if (c == '\\') {
-      node.escaped = true;
-      if (p + 1 >= n) {
-        reason = "unterminated string";
-        goto fail;
-      }
-      const char e = s[p + 1];
-      if (e == 'u') {
-        if (n - p < 6) {
-          reason = "invalid \\u escape";
-          goto fail;
-        }
-        const long cp = read_hex4(s + p + 2);
-        if (cp < 0) {
-          reason = "invalid \\u escape";
-          goto fail;
-        }
-        p += 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          long lo = -1;
-          if (n - p >= 6 && s[p] == '\\' && s[p + 1] == 'u') lo = read_hex4(s + p + 2);
-          if (lo >= 0xDC00 && lo <= 0xDFFF) {
-            p += 6;
-          } else {
-            node.lone_surrogate = true;
-          }
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          node.lone_surrogate = true;
-        }
-        continue;
-      }
-      if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
-          e == 't') {
-        p += 2;
-        continue;
-      }
-      reason = "invalid escape in string";
-      goto fail;
-    }
-    if (c < 0x20) {
-      reason = "control character in string (escape it)";
-      goto fail;
-    }
-    const std::size_t len = utf8_length(u + p, n - p);
-    if (len == 0) {
-      reason = "invalid UTF-8 in string";
-      goto fail;
-    }
-    p += len;
-  }
-  node.length = static_cast<std::uint32_t>(p - node.begin);
-  node.next = index + 1;
-  ++p;
+  reason = scan_string(u, n, p, node);
+  if (reason) goto fail;
+  node.next = static_cast<std::uint32_t>(nodes_.size()) + 1;
   nodes_.push_back(node);
 }
   if (pending_key) {
     pending_key = false;
-    while (p < n && is_ws(s[p])) ++p;
+    skip_ws(s, n, p);
     if (p >= n || s[p] != ':') {
       reason = "expected ':' after the key";
       goto fail;
@@ -544,7 +487,7 @@ string : {
 
 after:
   if (top == kNone) {
-    while (p < n && is_ws(s[p])) ++p;
+    skip_ws(s, n, p);
     if (p != n) {
       reason = "unexpected text after the JSON value";
       goto fail;
@@ -553,7 +496,7 @@ after:
   }
   {
     const bool object = in_object;
-    while (p < n && is_ws(s[p])) ++p;
+    skip_ws(s, n, p);
     if (p >= n) {
       reason = object ? "unexpected end of text, expected ',' or '}'"
                       : "unexpected end of text, expected ',' or ']'";

@@ -32,11 +32,6 @@ void append_json_string(Buffer& out, std::string_view text);
 /// append_json_string into a std::string (off the hot path).
 void append_json_string(std::string& out, std::string_view text);
 
-/// Returns the byte offset of the first byte that does not start or continue
-/// a valid UTF-8 sequence (overlongs, surrogates and code points above
-/// U+10FFFF are invalid), or std::string_view::npos when `text` is valid.
-std::size_t find_invalid_utf8(std::string_view text);
-
 /// Type of one JSON value in a JsonDoc.
 enum class JsonType : std::uint8_t { kNull, kFalse, kTrue, kNumber, kString, kArray, kObject };
 

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "ascii.hpp"
+#include "unicode.hpp"
+#include "url.hpp"
 
 namespace hookcast {
 namespace {
@@ -43,46 +45,7 @@ bool has_header(const HttpRequest& r, std::string_view name) {
   return false;
 }
 
-bool blank(std::string_view v) {
-  for (char c : v)
-    if (c != ' ' && c != '\t') return false;
-  return true;
-}
-
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += extra + 1;
-  }
-  return true;
-}
+bool blank(std::string_view v) { return ascii::trim_ows(v).empty(); }
 
 // Decodes %XX; "+" stays "+" (the request is sent as is, and a webhook
 // receiver is not a form). A decoding that is not UTF-8 would show as
@@ -98,7 +61,7 @@ std::string percent_decode_for_display(std::string_view s) {
       out += s[i];
     }
   }
-  return valid_utf8(out) ? out : std::string(s);
+  return is_valid_utf8(out) ? out : std::string(s);
 }
 
 }  // namespace
@@ -149,27 +112,15 @@ std::vector<TableRow> to_table(const HttpRequest& request) {
   std::vector<TableRow> rows;
   rows.push_back({"request", "method", request.method});
   rows.push_back({"request", "url", request.url});
-  std::string_view url(request.url);
-  const std::size_t hash = url.find('#');
-  if (hash != std::string_view::npos) url = url.substr(0, hash);
-  const std::size_t q = url.find('?');
-  if (q != std::string_view::npos) {
-    std::string_view query = url.substr(q + 1);
-    std::size_t start = 0;
-    while (start <= query.size()) {
-      std::size_t amp = query.find('&', start);
-      if (amp == std::string_view::npos) amp = query.size();
-      const std::string_view pair = query.substr(start, amp - start);
-      if (!pair.empty()) {
-        const std::size_t eq = pair.find('=');
-        const std::string_view key = pair.substr(0, eq);
-        const std::string_view value =
-            eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-        rows.push_back(
-            {"params", percent_decode_for_display(key), percent_decode_for_display(value)});
-      }
-      start = amp + 1;
-    }
+  UrlLayout layout;
+  if (split_url(request.url, layout) && layout.has_query) {
+    const std::string_view query =
+        std::string_view(request.url)
+            .substr(layout.query_begin, layout.query_end - layout.query_begin);
+    for_each_query_pair(query, [&](std::string_view key, std::string_view value) {
+      rows.push_back(
+          {"params", percent_decode_for_display(key), percent_decode_for_display(value)});
+    });
   }
   for (const auto& h : request.headers) rows.push_back({"headers", h.first, h.second});
   if (request.body) rows.push_back({"body", "body", *request.body});

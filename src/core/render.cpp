@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "ascii.hpp"
 #include "body.hpp"
+#include "percent_encoding.hpp"
 #include "template.hpp"
 #include "url.hpp"
 
@@ -20,41 +22,6 @@ void append_uint(Buffer& out, std::uint64_t v) {
   } while (v);
   while (n) out.push_back(buf[--n]);
 }
-
-// Unreserved bytes (RFC 3986) stay, everything else becomes %XX: the same
-// bytes as encode_path_segment / encode_query_component (render_test checks
-// both agree on every byte), written straight into the output buffer.
-struct UnreservedTable {
-  bool keep[256];
-  constexpr UnreservedTable() : keep() {
-    for (int c = 0; c < 256; ++c)
-      keep[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '.' || c == '_' || c == '~';
-  }
-};
-constexpr UnreservedTable kUnreserved;
-
-}  // namespace
-
-void append_percent_encoded(Buffer& out, std::string_view value) {
-  static const char kHexUpper[] = "0123456789ABCDEF";
-  char* const begin = out.tail(value.size() * 3);
-  char* w = begin;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (kUnreserved.keep[c]) {
-      *w++ = ch;
-    } else {
-      w[0] = '%';
-      w[1] = kHexUpper[c >> 4];
-      w[2] = kHexUpper[c & 0xF];
-      w += 3;
-    }
-  }
-  out.commit(static_cast<std::size_t>(w - begin));
-}
-
-namespace {
 
 bool all_digits(const std::string& s) {
   if (s.empty() || s.size() > 15) return false;
@@ -325,10 +292,10 @@ class Renderer {
 // Header values are sent without surrounding spaces and tabs (RFC 9110
 // field values carry no leading or trailing whitespace).
 void trim_header_value(Buffer& value) {
-  std::size_t b = 0, e = value.size();
-  while (b < e && (value[b] == ' ' || value[b] == '\t')) ++b;
-  while (e > b && (value[e - 1] == ' ' || value[e - 1] == '\t')) --e;
-  value.truncate(e);
+  const std::string_view all = value.view();
+  const std::string_view kept = ascii::trim_ows(all);
+  const std::size_t b = static_cast<std::size_t>(kept.data() - all.data());
+  value.truncate(b + kept.size());
   if (b) value.erase_front(b);
 }
 

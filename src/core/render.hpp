@@ -3,11 +3,11 @@
 // Where a value stands decides what it becomes (see DESIGN.md), so no value
 // can add a path segment, a parameter, a header, a JSON key, or break the
 // body's JSON:
-//   URL path          percent-encoded segment (encode_path_segment); a
+//   URL path          percent-encoded segment (percent_encode); a
 //                     segment holding a placeholder that renders as a dot
 //                     segment ("." or "..", any spelling) refuses that
 //                     user's request (path_traversal)
-//   URL query/params  percent-encoded component (encode_query_component)
+//   URL query/params  percent-encoded component (percent_encode)
 //   header value      raw bytes, then the value is trimmed of spaces/tabs;
 //                     CR, LF or NUL refuse that user's request (header_injection)
 //   body, in a string JSON-string-escaped
@@ -92,11 +92,6 @@ bool static_header_value(const CompiledHeader& header, std::string& value);
 /// The request as sent: Content-Type: application/json first, then the
 /// spec's headers; body nullopt for GET and bodiless specs. Only for ok renders.
 HttpRequest to_http_request(const CompiledWebhook& webhook, const RenderedRequest& rendered);
-
-/// Appends `value` percent-encoded for a URL path segment or query component
-/// (every byte but RFC 3986 unreserved ones as %XX): byte for byte what
-/// encode_path_segment and encode_query_component return, without a temporary.
-void append_percent_encoded(Buffer& out, std::string_view value);
 
 /// One-shot convenience over render_json for tests and tools.
 struct RenderResult {

@@ -184,9 +184,7 @@ const char* verdict_name(Verdict verdict) {
 }
 
 std::optional<std::int64_t> parse_retry_after(const std::string& value, std::int64_t now_ms) {
-  std::string_view v(value);
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  const std::string_view v = ascii::trim_ows(value);
   if (v.empty()) return std::nullopt;
   if (is_digit(v.front())) {
     std::int64_t ms = 0;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "ascii.hpp"
+#include "percent_encoding.hpp"
+#include "unicode.hpp"
 
 namespace hookcast {
 namespace {
@@ -14,56 +16,6 @@ namespace {
 using ascii::hex_value;
 using ascii::is_alpha;
 using ascii::is_digit;
-using ascii::to_lower;
-bool is_unreserved(unsigned char c) {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-bool is_reserved(unsigned char c) {
-  switch (c) {
-    case ':':
-    case '/':
-    case '?':
-    case '#':
-    case '[':
-    case ']':
-    case '@':  // gen-delims
-    case '!':
-    case '$':
-    case '&':
-    case '\'':
-    case '(':
-    case ')':  // sub-delims
-    case '*':
-    case '+':
-    case ',':
-    case ';':
-    case '=':
-      return true;
-    default:
-      return false;
-  }
-}
-
-const char kHex[] = "0123456789ABCDEF";
-void append_pct(std::string& out, unsigned char c) {
-  out += '%';
-  out += kHex[c >> 4];
-  out += kHex[c & 0xF];
-}
-
-std::string encode_unreserved_only(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      out += ch;
-    } else {
-      append_pct(out, c);
-    }
-  }
-  return out;
-}
 
 std::string describe_char(unsigned char c) {
   switch (c) {
@@ -82,8 +34,8 @@ std::string describe_char(unsigned char c) {
   }
   if (c < 0x20 || c == 0x7f) {
     std::string s = "a control character (0x";
-    s += kHex[c >> 4];
-    s += kHex[c & 0xF];
+    s += kHexUpper[c >> 4];
+    s += kHexUpper[c & 0xF];
     return s + ")";
   }
   if (c >= 0x80) return "a non-ASCII character";
@@ -97,51 +49,14 @@ std::string describe_code_point(std::uint32_t cp) {
   int n = 0;
   std::uint32_t v = cp;
   do {
-    buf[n++] = kHex[v & 0xF];
+    buf[n++] = kHexUpper[v & 0xF];
     v >>= 4;
   } while (v != 0 || n < 4);
   while (n > 0) s += buf[--n];
   return s;
 }
 
-// ---------------------------------------------------------------- UTF-8 ----
-
-bool utf8_decode(std::string_view s, std::vector<std::uint32_t>& out) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::uint32_t cp;
-    int extra;
-    if (c < 0x80) {
-      cp = c;
-      extra = 0;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      cp = c & 0x1F;
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      cp = c & 0x0F;
-      extra = 2;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      cp = c & 0x07;
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
-    for (int k = 1; k <= extra; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and out-of-range values are not UTF-8.
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    out.push_back(cp);
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return true;
-}
+// ------------------------------------------------------ code point case ----
 
 // Lowercases the scripts a marketer's domain names realistically use (ASCII,
 // Latin-1, Latin Extended-A, Greek, Cyrillic). This is not full UTS-46
@@ -542,29 +457,31 @@ AddressClass classify_name(std::string_view name) {
   return AddressClass::kPublic;
 }
 
-const char* class_phrase(AddressClass c) {
-  switch (c) {
-    case AddressClass::kLoopback:
-      return "a loopback";
-    case AddressClass::kPrivate:
-      return "a private";
-    case AddressClass::kLinkLocal:
-      return "a link-local";
-    case AddressClass::kCgnat:
-      return "a carrier-grade NAT (shared)";
-    case AddressClass::kMetadata:
-      return "a cloud metadata";
-    case AddressClass::kUnspecified:
-      return "an unspecified";
-    case AddressClass::kMulticast:
-      return "a multicast";
-    case AddressClass::kReserved:
-      return "a reserved (special-purpose)";
-    case AddressClass::kPublic:
-      break;
-  }
-  return "a public";
+// Each class's stable name and the phrase messages use, in enum order.
+struct ClassWords {
+  AddressClass c;
+  const char* name;
+  const char* phrase;
+};
+constexpr ClassWords kClassWords[] = {
+    {AddressClass::kPublic, "public", "a public"},
+    {AddressClass::kLoopback, "loopback", "a loopback"},
+    {AddressClass::kPrivate, "private", "a private"},
+    {AddressClass::kLinkLocal, "link-local", "a link-local"},
+    {AddressClass::kCgnat, "cgnat", "a carrier-grade NAT (shared)"},
+    {AddressClass::kMetadata, "metadata", "a cloud metadata"},
+    {AddressClass::kUnspecified, "unspecified", "an unspecified"},
+    {AddressClass::kMulticast, "multicast", "a multicast"},
+    {AddressClass::kReserved, "reserved", "a reserved (special-purpose)"},
+};
+
+const ClassWords& words_of(AddressClass c) {
+  for (const ClassWords& w : kClassWords)
+    if (w.c == c) return w;
+  return kClassWords[0];
 }
+
+const char* class_phrase(AddressClass c) { return words_of(c).phrase; }
 
 bool fail(ParsedUrl& out, const char* code, std::string message) {
   out.ok = false;
@@ -593,29 +510,7 @@ bool canonicalize_ipv6(std::string_view inside, ParsedUrl& out) {
 
 }  // namespace
 
-const char* address_class_name(AddressClass c) {
-  switch (c) {
-    case AddressClass::kPublic:
-      return "public";
-    case AddressClass::kLoopback:
-      return "loopback";
-    case AddressClass::kPrivate:
-      return "private";
-    case AddressClass::kLinkLocal:
-      return "link-local";
-    case AddressClass::kCgnat:
-      return "cgnat";
-    case AddressClass::kMetadata:
-      return "metadata";
-    case AddressClass::kUnspecified:
-      return "unspecified";
-    case AddressClass::kMulticast:
-      return "multicast";
-    case AddressClass::kReserved:
-      return "reserved";
-  }
-  return "unknown";
-}
+const char* address_class_name(AddressClass c) { return words_of(c).name; }
 
 bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
   out.host.clear();
@@ -729,6 +624,37 @@ bool canonicalize_host(std::string_view raw, ParsedUrl& out) {
   return true;
 }
 
+bool split_url(std::string_view text, UrlLayout& l) {
+  const std::size_t sep = text.find("://");
+  if (sep == std::string_view::npos) return false;
+  l = UrlLayout{};
+  l.scheme_end = sep;
+  l.authority_begin = sep + 3;
+  l.authority_end = text.find_first_of("/?#\\", l.authority_begin);
+  if (l.authority_end == std::string_view::npos) l.authority_end = text.size();
+  l.path_begin = l.authority_end;
+  l.path_end = text.find_first_of("?#", l.path_begin);
+  if (l.path_end == std::string_view::npos) l.path_end = text.size();
+  std::size_t p = l.path_end;
+  if (p < text.size() && text[p] == '?') {
+    l.has_query = true;
+    l.query_begin = p + 1;
+    p = text.find('#', p + 1);
+    if (p == std::string_view::npos) p = text.size();
+    l.query_end = p;
+  } else {
+    l.query_begin = l.query_end = p;
+  }
+  if (p < text.size() && text[p] == '#') {
+    l.has_fragment = true;
+    l.fragment_begin = p + 1;
+    l.fragment_end = text.size();
+  } else {
+    l.fragment_begin = l.fragment_end = text.size();
+  }
+  return true;
+}
+
 ParsedUrl parse_url(std::string_view text, const Options& options) {
   ParsedUrl out;
   if (text.empty()) {
@@ -761,8 +687,7 @@ ParsedUrl parse_url(std::string_view text, const Options& options) {
     fail(out, "invalid_url", "The URL must be absolute and start with https://.");
     return out;
   }
-  std::string scheme;
-  for (std::size_t k = 0; k < i; ++k) scheme += to_lower(text[k]);
+  const std::string scheme = ascii::lowercase(text.substr(0, i));
   out.layout.scheme_end = i;
   if (scheme != "https" && scheme != "http") {
     fail(out, "https_required",
@@ -773,35 +698,9 @@ ParsedUrl parse_url(std::string_view text, const Options& options) {
     fail(out, "invalid_url", "The URL must have \"//\" after \"" + scheme + ":\".");
     return out;
   }
-  const std::size_t auth_begin = i + 3;
-  std::size_t auth_end = auth_begin;
-  while (auth_end < text.size() && text[auth_end] != '/' && text[auth_end] != '?' &&
-         text[auth_end] != '#')
-    ++auth_end;
-  std::size_t path_end = auth_end;
-  while (path_end < text.size() && text[path_end] != '?' && text[path_end] != '#') ++path_end;
-  UrlLayout& l = out.layout;
-  l.authority_begin = auth_begin;
-  l.authority_end = auth_end;
-  l.path_begin = auth_end;
-  l.path_end = path_end;
-  std::size_t p = path_end;
-  if (p < text.size() && text[p] == '?') {
-    l.has_query = true;
-    l.query_begin = p + 1;
-    p = text.find('#', p + 1);
-    if (p == std::string_view::npos) p = text.size();
-    l.query_end = p;
-  } else {
-    l.query_begin = l.query_end = p;
-  }
-  if (p < text.size() && text[p] == '#') {
-    l.has_fragment = true;
-    l.fragment_begin = p + 1;
-    l.fragment_end = text.size();
-  } else {
-    l.fragment_begin = l.fragment_end = text.size();
-  }
+  split_url(text, out.layout);
+  const std::size_t auth_begin = out.layout.authority_begin;
+  const std::size_t auth_end = out.layout.authority_end;
 
   std::string_view authority = text.substr(auth_begin, auth_end - auth_begin);
   if (authority.find('@') != std::string_view::npos) {
@@ -901,10 +800,6 @@ ParsedUrl parse_url(std::string_view text, const Options& options) {
   return out;
 }
 
-std::string encode_path_segment(std::string_view value) { return encode_unreserved_only(value); }
-
-std::string encode_query_component(std::string_view value) { return encode_unreserved_only(value); }
-
 bool is_dot_segment(std::string_view segment) {
   int dots = 0;
   for (std::size_t i = 0; i < segment.size(); ++dots) {
@@ -938,7 +833,7 @@ std::string normalize_url_literal(std::string_view text) {
     if (is_unreserved(c) || is_reserved(c)) {
       out += static_cast<char>(c);
     } else {
-      append_pct(out, c);
+      append_percent_byte(out, c);
     }
   }
   return out;

@@ -46,6 +46,32 @@ struct UrlLayout {
   std::size_t fragment_begin = 0, fragment_end = 0;  ///< after '#'
 };
 
+/// Splits "scheme://authority/path?query#fragment" at WHATWG's delimiters
+/// ("/", "?", "#" and, as for http(s), "\\" end the authority) without
+/// judging any part: the one URL splitter, used by parse_url after its
+/// checks and by the compiler on a template whose host may be a
+/// placeholder. False (layout untouched) when `text` has no "://".
+bool split_url(std::string_view text, UrlLayout& layout);
+
+/// Calls fn(key, value) for each "&"-separated "key=value" pair of a raw
+/// query (the text after "?"), in order, still percent-encoded; empty pairs
+/// are skipped and a pair without "=" has an empty value.
+template <typename Fn>
+void for_each_query_pair(std::string_view query, Fn fn) {
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    const std::string_view pair = query.substr(start, amp - start);
+    if (!pair.empty()) {
+      const std::size_t eq = pair.find('=');
+      fn(pair.substr(0, eq),
+         eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    }
+    start = amp + 1;
+  }
+}
+
 /// Result of parsing an absolute http(s) URL.
 struct ParsedUrl {
   bool ok = false;
@@ -99,14 +125,6 @@ ParsedUrl parse_url(std::string_view text, const Options& options);
 /// gives the same host and class. Non-ASCII lowercasing covers Latin, Greek
 /// and Cyrillic only (full UTS-46 mapping is not implemented).
 bool canonicalize_host(std::string_view raw, ParsedUrl& out);
-
-/// Percent-encodes a personalization value for a URL path: everything but
-/// RFC 3986 unreserved characters, so a value cannot add a segment.
-std::string encode_path_segment(std::string_view value);
-
-/// Percent-encodes a value (or a params key/value) for the query: everything
-/// but unreserved characters, so a value cannot add a parameter or a fragment.
-std::string encode_query_component(std::string_view value);
 
 /// True when `segment` is a URL path segment that WHATWG URL parsing
 /// resolves away: "." or ".." with any dot written as "%2e" or "%2E"

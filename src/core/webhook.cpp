@@ -4,8 +4,10 @@
 #include <cstring>
 #include <utility>
 
+#include "ascii.hpp"
 #include "body.hpp"
 #include "json_text.hpp"
+#include "percent_encoding.hpp"
 #include "url.hpp"
 
 namespace hookcast {
@@ -14,13 +16,6 @@ namespace {
 void add_problem(Problems& problems, std::string field, const char* code, std::string message,
                  Severity severity = Severity::kError) {
   problems.push_back(Problem{std::move(field), code, std::move(message), severity});
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 std::string quoted(std::string_view text) {
@@ -67,9 +62,8 @@ void append_slot(std::vector<Op>& ops, std::int32_t slot) {
 std::string encode_fallback(const Fallback& fb, SlotMode mode) {
   switch (mode) {
     case SlotMode::kPathSegment:
-      return encode_path_segment(fb.text);
     case SlotMode::kQuery:
-      return encode_query_component(fb.text);
+      return percent_encode(fb.text);
     case SlotMode::kHeader:
       return fb.text;
     case SlotMode::kBodyString: {
@@ -156,12 +150,7 @@ class Compiler {
   }
 
   void check_query_credentials(std::string_view query) {
-    std::size_t start = 0;
-    while (start <= query.size()) {
-      std::size_t amp = query.find('&', start);
-      if (amp == std::string_view::npos) amp = query.size();
-      const std::string_view pair = query.substr(start, amp - start);
-      const std::string_view key = pair.substr(0, pair.find('='));
+    for_each_query_pair(query, [&](std::string_view key, std::string_view) {
       if (key.find("{{") == std::string_view::npos && looks_like_credential(key)) {
         add_problem(problems_, "url", "credential_in_query",
                     "The URL's query parameter " + quoted(key) +
@@ -169,8 +158,7 @@ class Compiler {
                         "header (for example Authorization) instead.",
                     Severity::kWarning);
       }
-      start = amp + 1;
-    }
+    });
   }
 
   void compile_url() {
@@ -195,11 +183,8 @@ class Compiler {
     // Where the authority ends, found without trusting the parser (which may
     // refuse a URL whose host is a placeholder).
     std::size_t authority_end = std::string::npos;
-    const std::size_t sep = masked.find("://");
-    if (sep != std::string::npos) {
-      authority_end = masked.find_first_of("/?#\\", sep + 3);
-      if (authority_end == std::string::npos) authority_end = masked.size();
-    }
+    UrlLayout split;
+    if (split_url(masked, split)) authority_end = split.authority_end;
     bool in_host = false;
     for (const VariableRef* var : tpl.variables()) {
       if (authority_end == std::string::npos || var->begin < authority_end) {
@@ -261,9 +246,7 @@ class Compiler {
                   "Choose a method: GET, POST, PUT, PATCH or DELETE.");
       return;
     }
-    std::string upper(m);
-    for (char& c : upper)
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    const std::string upper = ascii::uppercase(m);
     for (const char* known : kMethods) {
       if (upper == known) {
         if (upper != m) {
@@ -287,7 +270,7 @@ class Compiler {
                       " parameters; the limit is " + std::to_string(kMaxParams) + ".");
       return;
     }
-    auto encode = [](std::string_view text) { return encode_query_component(text); };
+    auto encode = [](std::string_view text) { return percent_encode(text); };
     for (std::size_t i = 0; i < spec_.params.size(); ++i) {
       const KeyValue& kv = spec_.params[i];
       const std::string base = "params[" + std::to_string(i) + "]";
@@ -337,7 +320,7 @@ class Compiler {
       const std::string base = "headers[" + std::to_string(i) + "]";
       const std::string key_field = base + ".key", value_field = base + ".value";
       const std::size_t before = problems_.size();
-      const std::string lower = lowercase(kv.key);
+      const std::string lower = ascii::lowercase(kv.key);
       if (kv.key.empty()) {
         add_problem(problems_, key_field, "header_name_required",
                     "Header " + std::to_string(i + 1) + " has no name.");
@@ -396,9 +379,7 @@ class Compiler {
       emit_range(value, 0, kv.value.size(), SlotMode::kHeader, value_field, header.value, raw);
       if (value.is_static() && !header.value.empty()) {
         std::string& text = header.value[0].text;
-        const std::size_t b = text.find_first_not_of(" \t");
-        const std::size_t e = text.find_last_not_of(" \t");
-        text = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
+        text = std::string(ascii::trim_ows(text));
       }
       wh_.headers.push_back(std::move(header));
     }
@@ -465,7 +446,7 @@ bool looks_like_credential(std::string_view key) {
   std::string k;
   for (const char c : key) {
     if (c == '-' || c == '_' || c == '.' || c == ' ') continue;
-    k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    k += ascii::to_lower(c);
   }
   static const char* const kExact[] = {"key",       "auth",       "sig",         "pwd",
                                        "pass",      "jwt",        "bearer",      "session",

@@ -43,8 +43,8 @@ constexpr std::size_t kMaxHeaderValueBytes = 8192;  ///< spec and rendered heade
 
 /// How a placeholder's value is written where it stands.
 enum class SlotMode : std::uint8_t {
-  kPathSegment,  ///< URL path: percent-encoded (encode_path_segment)
-  kQuery,        ///< URL query or a params key/value: encode_query_component
+  kPathSegment,  ///< URL path: percent-encoded (percent_encode)
+  kQuery,        ///< URL query or a params key/value: percent_encode
   kHeader,       ///< header value: raw bytes (CR, LF, NUL refuse the request)
   kBodyString,   ///< inside a body JSON string: JSON-string-escaped
   kBodyValue,    ///< a whole body JSON value: written as JSON

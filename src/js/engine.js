@@ -61,7 +61,7 @@ export function engineFor(factory, opts, defaultArgs, keyedArgs = moduleArgs) {
 }
 
 /** Emscripten module arguments for a caller-supplied module or binary. */
-export function moduleArgs(opts, fail) {
+function moduleArgs(opts, fail) {
   if (opts.wasmModule !== undefined) {
     const wasmModule = opts.wasmModule;
     return {
@@ -165,7 +165,7 @@ function makeEngine(Module) {
 
   // The compiled fast path skips Embind: the context JSON is encoded straight
   // into the core's input buffer in wasm memory, and the packed answer (see
-  // render_compiled_packed in src/core/api.hpp) is decoded with one
+  // src/core/packed_format.hpp) is decoded with one
   // TextDecoder call and assembled into result objects below.
   function callPacked(batch, handle, json) {
     const room = json.length * 3; // UTF-16 code units -> at most 3 UTF-8 bytes each
@@ -176,8 +176,24 @@ function makeEngine(Module) {
     return decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length()));
   }
 
-  function renderCompiled(handle, layout, context) {
-    const contextJson = encode(context);
+  // Writes `texts` one after the other into the core's input buffer, calls
+  // fn(length of each...) and decodes the answer it leaves in wasm memory.
+  function callInput(texts, fn) {
+    const room = texts.reduce((n, t) => n + t.length * 3, 0); // UTF-16 units -> ≤ 3 UTF-8 bytes
+    const at = Module._hc_input(room) >>> 0;
+    const heap = Module.HEAPU8; // after hc_input, which may grow memory
+    const lengths = [];
+    let used = 0;
+    for (const t of texts) {
+      const { written } = encoder.encodeInto(t, heap.subarray(at + used, at + room));
+      lengths.push(written);
+      used += written;
+    }
+    const out = fn(...lengths) >>> 0;
+    return decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length()));
+  }
+
+  function renderCompiled(handle, layout, context, contextJson = encode(context)) {
     if (contextJson === undefined) return unserialisable('context', 'context');
     const fields = callPacked(false, handle, contextJson).split('\0');
     return unpack(layout, fields, 0, []);
@@ -252,7 +268,11 @@ function makeEngine(Module) {
       if (specJson === undefined) return unserialisable('', 'webhook spec');
       const contextJson = encode(context);
       if (contextJson === undefined) return unserialisable('context', 'context');
-      return JSON.parse(Module.render(specJson, contextJson, encodeOptions(options, 'render', SPEC_OPTIONS)));
+      // One call, answered in the packed format, so a one-off render and a
+      // compiled one build their results in one place (unpack below).
+      const fields = callInput([specJson, contextJson, encodeOptions(options, 'render', SPEC_OPTIONS)], Module._hc_render_once).split('\0');
+      if (fields[0] === PACKED.failed) return JSON.parse(fields[1]);
+      return unpack(JSON.parse(fields[0]), fields, 1, []);
     },
 
     compile(spec, options) {
@@ -299,11 +319,14 @@ function makeEngine(Module) {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// The tags of the packed format's records: src/core/packed_format.hpp.
+const PACKED = Object.freeze({ ok: 'o', warnings: 'w', refused: 'e', failed: 'x' });
+
 // The packed answer of a batch: one result per record, or the single
-// {ok:false} object of a call that failed as a whole ("x").
+// {ok:false} object of a call that failed as a whole (PACKED.failed).
 function unpackAll(layout, text) {
   const fields = text.split('\0');
-  if (fields[0] === 'x') return JSON.parse(fields[1]);
+  if (fields[0] === PACKED.failed) return JSON.parse(fields[1]);
   const results = [];
   // The answer ends with a NUL, so the last field is the empty string.
   const end = fields.length - 1;
@@ -317,7 +340,7 @@ function unpackAll(layout, text) {
 function unpack(layout, fields, k, cursor) {
   const tag = fields[k++];
   let result;
-  if (tag === 'o' || tag === 'w') {
+  if (tag === PACKED.ok || tag === PACKED.warnings) {
     const url = fields[k++];
     const spec = layout.headers;
     const headers = new Array(spec.length);
@@ -326,12 +349,12 @@ function unpack(layout, fields, k, cursor) {
       headers[h] = [spec[h][0], value === null ? fields[k++] : value];
     }
     const body = layout.body ? fields[k++] : null;
-    const warnings = tag === 'w' ? JSON.parse(fields[k++]) : [];
+    const warnings = tag === PACKED.warnings ? JSON.parse(fields[k++]) : [];
     result = { ok: true, request: { method: layout.method, url, headers, body }, warnings };
-  } else if (tag === 'e') {
+  } else if (tag === PACKED.refused) {
     result = { ok: false, problems: JSON.parse(fields[k++]) };
   } else {
-    result = JSON.parse(fields[k++]); // "j" and "x": the result as JSON
+    result = JSON.parse(fields[k++]); // PACKED.failed: the call's {ok:false} as JSON
   }
   cursor[0] = k;
   return result;

@@ -24,21 +24,8 @@ std::string validate(const std::string& spec, const std::string& options) {
 
 std::string variables(const std::string& spec) { return hookcast::api::variables(spec); }
 
-std::string render(const std::string& spec, const std::string& context,
-                   const std::string& options) {
-  return hookcast::api::render(spec, context, options);
-}
-
 std::string compile(const std::string& spec, const std::string& options) {
   return hookcast::api::compile(spec, options);
-}
-
-std::string render_compiled(std::uint32_t handle, const std::string& context) {
-  return hookcast::api::render_compiled(handle, context);
-}
-
-std::string render_batch(std::uint32_t handle, const std::string& contexts) {
-  return hookcast::api::render_batch(handle, contexts);
 }
 
 void release(std::uint32_t handle) { hookcast::api::release(handle); }
@@ -128,6 +115,19 @@ EMSCRIPTEN_KEEPALIVE int hc_check_destination(std::uint32_t length, int allow_lo
   return 1;
 }
 
+/// A one-off render (api::render_once_packed) of the spec JSON (`spec_length`
+/// bytes), then the context JSON (`context_length` bytes), then the options
+/// JSON (`options_length` bytes), written one after the other in the input
+/// buffer. The answer's length is hc_output_length().
+EMSCRIPTEN_KEEPALIVE const char* hc_render_once(std::uint32_t spec_length,
+                                                std::uint32_t context_length,
+                                                std::uint32_t options_length) {
+  const char* in = input().data();
+  return answer(hookcast::api::render_once_packed(
+      std::string_view(in, spec_length), std::string_view(in + spec_length, context_length),
+      std::string_view(in + spec_length + context_length, options_length)));
+}
+
 /// Where the last hc_check_destination refusal is.
 EMSCRIPTEN_KEEPALIVE const char* hc_output_text() { return last_text; }
 
@@ -144,10 +144,7 @@ EMSCRIPTEN_BINDINGS(hookcast_coarse) {
 EMSCRIPTEN_BINDINGS(hookcast) {
   emscripten::function("validate", &validate);
   emscripten::function("variables", &variables);
-  emscripten::function("render", &render);
   emscripten::function("compile", &compile);
-  emscripten::function("render_compiled", &render_compiled);
-  emscripten::function("render_batch", &render_batch);
   emscripten::function("release", &release);
   emscripten::function("live_handles", &live_handles);
   emscripten::function("to_curl", &to_curl);

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "unicode.hpp"
+
 using hookcast::Buffer;
 using hookcast::JsonDoc;
 using hookcast::JsonType;

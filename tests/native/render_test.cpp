@@ -268,22 +268,6 @@ TEST(RenderBehaviour, ScratchReuseDoesNotLeakBetweenUsers) {
 
 namespace {
 
-TEST(RenderEncoding, AppendPercentEncodedMatchesTheUrlEncoders) {
-  std::string all;
-  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
-  const std::string samples[] = {all, "", "a b&c=d#e/f?g", "S\xC3\xA3o Paulo", "~._-AZaz09", "%2F"};
-  for (const std::string& s : samples) {
-    hookcast::Buffer b;
-    hookcast::append_percent_encoded(b, s);
-    EXPECT_EQ(b.str(), hookcast::encode_path_segment(s));
-    EXPECT_EQ(b.str(), hookcast::encode_query_component(s));
-  }
-}
-
-}  // namespace
-
-namespace {
-
 // Regression: with /users/{{ user.v }}/events, v = ".." rendered
 // /users/../events and the receiver got POST /events (fetch resolves dot
 // segments, in every spelling, while the cURL preview kept them).

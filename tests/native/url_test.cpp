@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "percent_encoding.hpp"
+
 namespace hookcast {
 namespace {
 
@@ -221,15 +223,15 @@ TEST(AddressClassName, EveryClassHasAStableWord) {
 }
 
 TEST(Encoders, KeepOnlyUnreserved) {
-  EXPECT_EQ(encode_query_component("a b&c=d/e?f#g+h%i~j-k.l_m"),
+  EXPECT_EQ(percent_encode("a b&c=d/e?f#g+h%i~j-k.l_m"),
             "a%20b%26c%3Dd%2Fe%3Ff%23g%2Bh%25i~j-k.l_m");
-  EXPECT_EQ(encode_path_segment("../x/y"), "..%2Fx%2Fy");
-  EXPECT_EQ(encode_path_segment("\xc3\xa9"), "%C3%A9");
-  EXPECT_EQ(encode_query_component(std::string("\0\n", 2)), "%00%0A");
-  EXPECT_EQ(encode_query_component(""), "");
+  EXPECT_EQ(percent_encode("../x/y"), "..%2Fx%2Fy");
+  EXPECT_EQ(percent_encode("\xc3\xa9"), "%C3%A9");
+  EXPECT_EQ(percent_encode(std::string("\0\n", 2)), "%00%0A");
+  EXPECT_EQ(percent_encode(""), "");
   std::string all;
   for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
-  const std::string enc = encode_query_component(all);
+  const std::string enc = percent_encode(all);
   EXPECT_EQ(enc.size(), 66u + 3u * 190u);  // 66 unreserved bytes stay, 190 become %XX
 }
 
