@@ -6,6 +6,7 @@ import { getKey, forgetKey } from './auth.js';
 
 /** Listeners told when the worker refuses the key (the console asks again). */
 const unauthorized = new Set();
+/** Calls `fn` whenever the worker answers 401 (the key was forgotten: the console asks again). Returns the unsubscribe. */
 export function onUnauthorized(fn) {
   unauthorized.add(fn);
   return () => unauthorized.delete(fn);

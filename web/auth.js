@@ -16,12 +16,15 @@ export function adoptKeyFromFragment() {
   history.replaceState(null, '', `${location.pathname}${location.search}${rest === '#' ? '' : rest}`);
 }
 
+/** The key this tab signed in with, or null. */
 export function getKey() {
   try { return sessionStorage.getItem(STORE); } catch { return null; }
 }
+/** Keeps the key for this tab only (sessionStorage). */
 export function setKey(key) {
   try { sessionStorage.setItem(STORE, key); } catch { /* storage disabled: asked again next load */ }
 }
+/** Forgets the key (after a 401). */
 export function forgetKey() {
   try { sessionStorage.removeItem(STORE); } catch { /* nothing stored */ }
 }

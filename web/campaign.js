@@ -42,6 +42,7 @@ export function editability(engine, status, fields) {
   return r === undefined ? null : r;
 }
 
+/** One campaign: loads it, saves edits (PATCH), and shows the chosen step. */
 export function CampaignPage({ campaignKey, step, engine }) {
   const [campaign, setCampaign] = useState(null);
   const [error, setError] = useState('');

@@ -14,6 +14,7 @@ function StatsCell({ stats }) {
   return html`<span class="stats-cell">${stats.sent ?? 0} sent · ${stats.delivered ?? 0} delivered · <span class=${stats.failed ? 'error-text' : ''}>${stats.failed ?? 0} failed</span> · ${suppressed} held back</span>`;
 }
 
+/** The campaign list page: search, + Create campaign, a row per campaign. */
 export function CampaignList() {
   const [campaigns, setCampaigns] = useState(null);
   const [error, setError] = useState('');

@@ -7,6 +7,7 @@ import { optional } from './engine.js';
 
 const PERIOD_UNITS = ['minutes', 'hours', 'days', 'weeks'];
 
+/** The workspace frequency-capping page (GET/PUT /v1/settings/frequency-capping). */
 export function CappingPage({ engine }) {
   const [rules, setRules] = useState(null);
   const [stored, setStored] = useState('');

@@ -90,6 +90,7 @@ function withOp(cond, op) {
   return next;
 }
 
+/** One property condition (a user property, or an event property in a filter): name, operator, value. */
 export function PropertyCondition({ cond, onChange, props, ops, path, disabled, label = 'User property' }) {
   const type = (props?.user ?? []).find((p) => p.name === cond.property)?.type;
   return html`<span class="cond-body">

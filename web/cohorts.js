@@ -12,6 +12,7 @@ export function asGroup(rule) {
   return { all: rule ? [rule] : [] };
 }
 
+/** The cohorts list page. */
 export function CohortsPage() {
   const [cohorts, setCohorts] = useState(null);
   const [error, setError] = useState('');
@@ -28,6 +29,7 @@ export function CohortsPage() {
   </section>`;
 }
 
+/** One cohort's page (`id` "new" creates one). */
 export function CohortPage({ id, engine }) {
   const [cohort, setCohort] = useState(id === 'new' ? { name: '', rule: { all: [] } } : null);
   const [error, setError] = useState('');

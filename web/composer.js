@@ -94,6 +94,7 @@ function useChecked(engine, draft, context, options) {
   return { result: late, pending: late?.draft !== draft };
 }
 
+/** Step 2: the webhook composer with its live preview and the {…} personalization modal. */
 export function WebhookStep({ campaign, engine, patch }) {
   const [draft, setDraft] = useState(() => takeDraft(campaign.key, 'webhook', campaign.webhook ?? null, draftOf(campaign.webhook)));
   const [props, setProps] = useState(null);

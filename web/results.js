@@ -24,6 +24,7 @@ async function allExposures(path, maxPages = Infinity) {
   return { exposures: out };
 }
 
+/** Campaign results: counters, chart, suppression reasons, delivery log, exposures. */
 export function ResultsPage({ campaign, path }) {
   const [stats, setStats] = useState(null);
   const [error, setError] = useState('');

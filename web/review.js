@@ -33,6 +33,7 @@ export function RequestView({ preview }) {
   </div>`;
 }
 
+/** Step 3: the stored webhook as one chosen user's request. */
 export function ReviewStep({ campaign, path }) {
   const [who, setWho] = useState(null);
   const [preview, setPreview] = useState(null);

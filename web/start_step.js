@@ -52,6 +52,7 @@ function bodyOf(f) {
   return body;
 }
 
+/** Step 5: send type, fatigue, capping opt-in, rate limit, and the status card to start. */
 export function StartStep({ campaign, engine, patch, reload, setNotice }) {
   const stored = { send: campaign.send ?? null, fatigue: campaign.fatigue ?? null, rateLimit: campaign.rateLimit ?? null };
   const [f, setF] = useState(() => takeDraft(campaign.key, 'start', stored, formOf(campaign)));

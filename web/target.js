@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { editability } from './campaign.js';
 import { CohortEditor } from './cohorts.js';
 
+/** Target: all users or a cohort, with a builder for a new cohort. */
 export function TargetStep({ campaign, engine, patch }) {
   const [cohorts, setCohorts] = useState(null);
   const [mode, setMode] = useState(campaign.target?.cohort ? 'cohort' : campaign.target?.allUsers ? 'all' : 'cohort');

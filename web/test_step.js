@@ -8,6 +8,7 @@ import { RecipientPicker } from './recipient.js';
 import { RequestView } from './review.js';
 import { RETRY_REASON, SEND_ERROR, SUPPRESSED } from './words.js';
 
+/** Step 4: User Message Preview, Send Test Message and the audience check. */
 export function TestStep({ campaign, path }) {
   const [who, setWho] = useState(null);
   const [preview, setPreview] = useState(null);

@@ -2,10 +2,13 @@
 // suppression reasons, delivery states, lifecycle actions. The codes stay
 // visible as details; these are the sentences a person reads first.
 
+/** Campaign statuses. */
 export const STATUS = { ready: 'Ready', running: 'Running', paused: 'Paused', ended: 'Ended' };
 
+/** Send types, as the product page names them. */
 export const SEND_TYPE = { schedule: 'Schedule-based', event: 'Event-based', api: 'API-based' };
 
+/** Lifecycle actions, in the order the status card offers them, with what to say once done. */
 export const ACTIONS = [
   { action: 'start', label: 'Start', done: 'Campaign started.' },
   { action: 'pause', label: 'Pause', done: 'Campaign paused: nothing more goes out until you resume it.' },
@@ -13,6 +16,7 @@ export const ACTIONS = [
   { action: 'end', label: 'End', done: 'Campaign ended.' },
 ];
 
+/** Why a candidate was held back (stats `suppressed` reasons). */
 export const SUPPRESSED = {
   not_in_cohort: 'Not in the target cohort',
   already_sent: 'Already received this campaign',
@@ -22,8 +26,10 @@ export const SUPPRESSED = {
   cancelled: 'Cancelled when the campaign ended',
 };
 
+/** Delivery states in the log. */
 export const DELIVERY_STATE = { pending: 'Waiting', delivered: 'Delivered', failed: 'Failed', cancelled: 'Cancelled' };
 
+/** Period units of a resend period, in order. */
 export const UNITS = ['minutes', 'hours', 'days', 'weeks', 'months'];
 
 /** What a test-send error kind means, in words. */
