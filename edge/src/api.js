@@ -2,7 +2,7 @@
 // engine (validate / render / compile / retry decision), and does the I/O.
 
 import { HttpError, json, problem, readJsonBody } from './http.js';
-import { getEngine, engineOptions, allowLocalHttp, retryDecisionFor } from './engine.js';
+import { getEngine, engineOptions, retryDecisionFor } from './engine.js';
 import { sendOnce, DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { importSigningKey } from './signing.js';
 import { publicOutcome } from './outcome.js';

@@ -165,7 +165,7 @@ describe('campaign dispatch', () => {
 
   it('retries a 503 and delivers on the next attempt with the same webhook-id; counts it as retried', async () => {
     const seen = new Map();
-    const s = await sink((req, res, hit) => {
+    const s = await sink((req, res) => {
       const id = req.headers['webhook-id'];
       seen.set(id, (seen.get(id) ?? 0) + 1);
       res.writeHead(seen.get(id) === 1 ? 503 : 200);
