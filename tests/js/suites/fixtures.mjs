@@ -10,7 +10,9 @@ export async function loadFixtures() {
   for (const name of NAMES) {
     const url = new URL(`../../fixtures/${name}.json`, import.meta.url);
     const cases = JSON.parse(await readFile(url, 'utf8'));
-    if (!Array.isArray(cases) || cases.length === 0) throw new Error(`tests/fixtures/${name}.json holds no cases`);
+    // A file is a list of cases, or an object of named lists (cohorts, campaigns, fatigue).
+    const lists = Array.isArray(cases) ? [cases] : Object.values(cases ?? {}).filter(Array.isArray);
+    if (lists.length === 0 || lists.some((l) => l.length === 0)) throw new Error(`tests/fixtures/${name}.json holds no cases`);
     fixtures[name] = cases;
   }
   return fixtures;
