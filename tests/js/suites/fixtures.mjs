@@ -10,7 +10,11 @@ export async function loadFixtures() {
   for (const name of NAMES) {
     const url = new URL(`../../fixtures/${name}.json`, import.meta.url);
     const cases = JSON.parse(await readFile(url, 'utf8'));
-    if (!Array.isArray(cases) || cases.length === 0) throw new Error(`tests/fixtures/${name}.json holds no cases`);
+    // A list of cases, or (campaigns, fatigue, cohorts) named lists of them beside notes.
+    const lists = Array.isArray(cases) ? [cases] : cases !== null && typeof cases === 'object' ? Object.values(cases).filter(Array.isArray) : [];
+    if (lists.length === 0 || !lists.every((l) => Array.isArray(l) && l.length > 0)) {
+      throw new Error(`tests/fixtures/${name}.json holds no cases (or an empty list of them)`);
+    }
     fixtures[name] = cases;
   }
   return fixtures;
