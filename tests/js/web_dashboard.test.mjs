@@ -513,11 +513,19 @@ test('the cohorts page: an event condition with a property filter, all/any, and 
   assert.equal(await page.isDisabled('#save-cohort'), true);
   await group.locator('input[aria-label="values, separated by commas"]').fill('pro, free');
   await page.waitForFunction(() => !document.querySelector('.group.depth-1 li.problem.error'));
+  // Exclude users whose first name is Linus (nobody who bought): { not: … }.
+  await page.click('.group.depth-0 > .add-row button:has-text("+ Exclude")');
+  const excluded = page.locator('.not-group').first();
+  await excluded.locator('input[aria-label="property"]').first().fill('first_name');
+  await excluded.locator('input[aria-label="value"]').first().fill('Linus');
+  await page.waitForFunction(() => !document.querySelector('.group.depth-0 li.problem.error'));
   await page.click('#save-cohort');
   // u1 bought for 19.99 (and is pro): the only member.
   await page.waitForFunction(() => document.querySelector('#cohort-estimate [data-users]')?.dataset.users === '1');
   assert.match(await page.textContent('#cohort-estimate'), /u1/);
   assert.match(page.url(), /#\/cohorts\/[^/]+$/);
+  const stored = await call('GET', `/v1/cohorts/${decodeURIComponent(page.url().split('/').pop())}`);
+  assert.deepEqual(stored.data.cohort.rule.all[2], { not: { any: [{ property: 'first_name', op: 'eq', value: 'Linus' }] } });
   await snap('cohort-page');
   await page.click('a.back');
   await page.locator('a', { hasText: 'Recent buyers' }).waitFor();
