@@ -214,6 +214,10 @@ test('Step 2: compose with the {…} modal; every keystroke is checked and previ
   // http:// is refused... unless this worker allows loopback (npm start does), which the page asks it.
   await page.fill('#f-url', 'ftp://nowhere');
   await page.locator('#f-url-problems li').first().waitFor();
+  // The sentence first; the code as a detail, its meaning from the engine's registry on hover.
+  const code = page.locator('#f-url-problems li code').first();
+  assert.notEqual(await code.getAttribute('title'), 'code');
+  assert.ok((await code.getAttribute('title')).length > 10);
   await page.fill('#f-url', `${sink.url}/hook/`);
   await page.locator('#f-url-problems li.error').waitFor({ state: 'detached' });
   // {…} beside the URL: pick the user's id; it goes in at the cursor.
