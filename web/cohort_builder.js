@@ -143,7 +143,12 @@ export function GroupEditor({ rule, onChange, props, engine, path = 'rule', prob
     const p = `${path}.${mode}[${i}]`;
     const update = (n) => set(items.map((x, j) => (j === i ? n : x)));
     let body;
-    if (c.all || c.any) body = html`<${GroupEditor} rule=${c} onChange=${update} props=${props} engine=${engine} path=${p} problems=${problems} disabled=${disabled} depth=${depth + 1} />`;
+    if (c.not) {
+      // { not: rule }: edited as a group of its own ("none of these" when it holds a group).
+      const inner = c.not.all || c.not.any ? c.not : { all: [c.not] };
+      body = html`<div class="not-group"><span class="cond-kind">Exclude users who match</span>
+        <${GroupEditor} rule=${inner} onChange=${(r) => update({ not: r })} props=${props} engine=${engine} path=${`${p}.not`} problems=${problems} disabled=${disabled} depth=${depth + 1} /></div>`;
+    } else if (c.all || c.any) body = html`<${GroupEditor} rule=${c} onChange=${update} props=${props} engine=${engine} path=${p} problems=${problems} disabled=${disabled} depth=${depth + 1} />`;
     else if ('event' in c) body = html`<${EventCondition} cond=${c} onChange=${update} props=${props} ops=${ops} path=${p} problems=${problems} disabled=${disabled} />`;
     else body = html`<${PropertyCondition} cond=${c} onChange=${update} props=${props} ops=${ops} path=${p} problems=${problems} disabled=${disabled} />`;
     return html`<li class="cond" data-path=${p}>
@@ -162,7 +167,8 @@ export function GroupEditor({ rule, onChange, props, engine, path = 'rule', prob
     <div class="add-row">
       <button type="button" class="secondary small" disabled=${disabled} onClick=${() => set([...items, newCondition('property', props)])}>+ Property condition</button>
       <button type="button" class="secondary small" disabled=${disabled} onClick=${() => set([...items, newCondition('event', props)])}>+ Event condition</button>
-      ${depth < 2 ? html`<button type="button" class="secondary small" disabled=${disabled} onClick=${() => set([...items, newCondition('group', props)])}>+ Group</button>` : null}
+      ${depth < 2 ? html`<button type="button" class="secondary small" disabled=${disabled} onClick=${() => set([...items, newCondition('group', props)])}>+ Group</button>
+        <button type="button" class="secondary small" disabled=${disabled} onClick=${() => set([...items, { not: newCondition('group', props) }])}>+ Exclude</button>` : null}
     </div>
     ${depth === 0 ? html`<datalist id="cohort-user-props">${(props?.user ?? []).map((p) => html`<option value=${p.name}>${p.type}</option>`)}</datalist>
       <datalist id="cohort-events">${(props?.events ?? []).map((e) => html`<option value=${e.key}>${e.count} seen</option>`)}</datalist>` : null}

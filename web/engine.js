@@ -2,11 +2,21 @@
 // check and preview the console shows comes from here (or from the worker,
 // which runs the same engine), never from a rule written in the page.
 let pending = null;
+/** code -> the engine's one-sentence summary of it (engine.problemCodes()). */
+const summaries = new Map();
 
 /** Resolves to the hookcast engine (../src/js/browser.js + dist/hookcast.wasm). */
 export function loadEngine() {
-  pending ??= import('../src/js/browser.js').then(({ createEngine }) => createEngine());
+  pending ??= import('../src/js/browser.js').then(({ createEngine }) => createEngine()).then((engine) => {
+    for (const { code, summary } of optional(engine, 'problemCodes') ?? []) summaries.set(code, summary);
+    return engine;
+  });
   return pending;
+}
+
+/** What a problem code means, from the engine's registry ('' for a code only the worker uses). */
+export function codeSummary(code) {
+  return summaries.get(code) ?? '';
 }
 
 /**

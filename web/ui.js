@@ -5,6 +5,7 @@
 import { h, render, Fragment } from 'preact';
 import { useState, useEffect, useRef, useMemo, useCallback, useLayoutEffect } from 'preact/hooks';
 import htm from 'htm';
+import { codeSummary } from './engine.js';
 
 /** `html\`<div class=${x}>…</div>\`` builds Preact elements. */
 export const html = htm.bind(h);
@@ -59,7 +60,7 @@ export function Problems({ list, id }) {
     ${list.map((p) => html`<li class=${`problem ${p.severity === 'warning' ? 'warning' : 'error'}`} data-code=${p.code} data-field=${p.field ?? ''}>
       <span class="badge">${p.severity === 'warning' ? 'Warning' : 'Problem'}</span>
       <span class="message">${p.message}</span>
-      <code class="code" title="code">${p.code}</code>
+      <code class="code" title=${codeSummary(p.code) || 'code'}>${p.code}</code>
     </li>`)}
   </ul>`;
 }
