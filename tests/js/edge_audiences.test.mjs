@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEdge } from './edge_helpers.mjs';
 import { SHARD_COUNT, shardIndexFor, groupByShard } from '../../edge/src/shards.js';
 
@@ -312,29 +313,34 @@ describe('bad input', () => {
 
 describe('retention', () => {
   it('prunes events older than 90 days, keeping lastSeenAt and the counts right', async () => {
-    const DAY = 86_400_000;
-    const now = Date.now();
-    const [a, b] = idsOverShards('prune-', 2);
-    const at = (days) => new Date(now - days * DAY).toISOString();
-    const res = await api('POST', '/v1/events', {
-      events: [
-        { userId: a, key: 'zz_prune', at: at(91) },
-        { userId: a, key: 'zz_prune', at: at(89) },
-        { userId: b, key: 'zz_prune', at: at(95) },
-        { userId: b, key: 'zz_prune', at: at(92) },
-      ],
-    });
-    assert.equal(res.status, 200, res.text);
-    const count = async () => (await api('GET', '/v1/properties')).json.events.find((e) => e.key === 'zz_prune').count;
-    assert.equal(await count(), 4);
-    // The alarm's work, called directly (an alarm cannot be fired over RPC).
-    const ns = await edge.mf.getDurableObjectNamespace('USER_SHARDS');
-    let deleted = 0;
-    for (const id of [a, b]) deleted += await ns.get(ns.idFromName(`shard-${shardIndexFor(id)}`)).prune(now);
-    assert.ok(deleted >= 3, `deleted ${deleted}`); // and older events other tests sent to these shards
-    assert.equal(await count(), 1);
-    assert.equal((await api('GET', `/v1/users/${a}`)).json.lastSeenAt, at(89));
-    assert.equal((await api('GET', `/v1/users/${b}`)).json.lastSeenAt, at(92), 'last seen outlives the pruned events');
+    // Its own worker (the edge worker plus a test-only route that runs the
+    // pruning alarm's work), so no other test's events are in its shards.
+    const own = await startEdge({ scriptPath: fileURLToPath(new URL('workers/edge_test_worker.js', import.meta.url)) });
+    try {
+      const DAY = 86_400_000;
+      const now = Date.now();
+      const [a, b] = idsOverShards('prune-', 2);
+      const at = (days) => new Date(now - days * DAY).toISOString();
+      const res = await own.api('POST', '/v1/events', {
+        events: [
+          { userId: a, key: 'zz_prune', at: at(91) },
+          { userId: a, key: 'zz_prune', at: at(89) },
+          { userId: b, key: 'zz_prune', at: at(95) },
+          { userId: b, key: 'zz_prune', at: at(92) },
+        ],
+      });
+      assert.equal(res.status, 200, res.text);
+      const count = async () => (await own.api('GET', '/v1/properties')).json.events.find((e) => e.key === 'zz_prune').count;
+      assert.equal(await count(), 4);
+      const pruned = await own.api('POST', '/test/prune', { userIds: [a, b], nowMs: now });
+      assert.equal(pruned.json.deleted, 3, pruned.text);
+      assert.equal(await count(), 1);
+      assert.equal((await own.api('GET', `/v1/users/${a}`)).json.lastSeenAt, at(89));
+      assert.equal((await own.api('GET', `/v1/users/${b}`)).json.lastSeenAt, at(92), 'last seen outlives the pruned events');
+      assert.equal((await own.api('POST', '/test/prune', { userIds: [a, b], nowMs: now })).json.deleted, 0, 'nothing left to prune');
+    } finally {
+      await own.close();
+    }
   });
 });
 
