@@ -106,8 +106,10 @@ describe('campaign dispatch', () => {
     assert.deepEqual(s.hits.map((h) => s.header(h, 'webhook-id').toString()), deliveries.map((d) => d.id));
     const starts = deliveries.map((d) => d.attempts[0].startedAt);
     for (let i = 1; i < starts.length; i++) {
-      // The paced interval is 100 ms; the clock is the worker's own.
-      assert.ok(starts[i] - starts[i - 1] >= 99, `dispatch ${i} came ${starts[i] - starts[i - 1]} ms after the previous one`);
+      // The paced interval is 100 ms between picks; an attempt's start is
+      // taken a little after its pick, hence the margin. Unpaced, these
+      // attempts start within a few ms of each other.
+      assert.ok(starts[i] - starts[i - 1] >= 90, `dispatch ${i} came ${starts[i] - starts[i - 1]} ms after the previous one`);
     }
     for (let i = 1; i < s.hits.length; i++) assert.ok(s.hits[i].at > s.hits[i - 1].at, 'the sink saw them one after another');
   });
