@@ -260,6 +260,6 @@ const row = (r) =>
   `(received ${r.received}; stats sent ${r.stats.sent}, delivered ${r.stats.delivered})`;
 if (small) console.log(row(small));
 if (big) console.log(row(big));
-if (small && big) console.log(`  RSS peak ${BIG} vs ${SMALL} users: ${(big.peak / small.peak).toFixed(2)}x (bounded: the audience size does not stay in memory)`);
+if (small && big) console.log(`  RSS peak ${BIG} vs ${SMALL} users: ${(big.peak / small.peak).toFixed(2)}x for ${(BIG / SMALL).toFixed(0)}x the users`);
 if (events) console.log(`\nevent-triggered: POST /v1/events answer → sink receipt over ${events.measured} of ${EVENTS} events (triggered ${events.triggered}): p50 ${events.p50} ms, p99 ${events.p99} ms` +
   ` (negative: the request reached the sink before the answer reached the client); from the POST being sent: p50 ${events.postP50} ms, p99 ${events.postP99} ms`);
