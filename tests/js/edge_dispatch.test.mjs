@@ -302,6 +302,35 @@ describe('campaign dispatch', () => {
     assert.equal(check.candidates, check.wouldSend + check.refused.header_injection.count + sumSuppressed(check));
   });
 
+  it('an event send with a delay waits until the event time plus the delay (engine calendar), undispatched', async () => {
+    const s = await sink();
+    const { campaign } = await call('POST', '/v1/campaigns', {
+      title: 'delayed',
+      webhook: { url: `${s.origin}/delayed/{{ user.id }}`, method: 'POST', body: '{"e": "{{ event.key }}"}' },
+      target: { allUsers: true },
+      send: { type: 'event', event: 'signup', delay: { value: 1, unit: 'hours' } },
+    }, 201);
+    await call('POST', `/v1/campaigns/${campaign.key}/start`);
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const answer = await call('POST', '/v1/events', { events: [{ userId: 'delayed-1', key: 'signup', at: at.toISOString() }] });
+    assert.equal(answer.triggered, 1);
+    let page;
+    for (let i = 0; i < 100; i++) {
+      page = await call('GET', `/v1/campaigns/${campaign.key}/deliveries`);
+      if (page.deliveries.length === 1) break;
+      await sleep(50);
+    }
+    const [d] = page.deliveries;
+    assert.equal(d.userId, 'delayed-1');
+    assert.equal(d.status, 'pending');
+    assert.equal(d.request, null, 'not rendered before it is due');
+    assert.equal(d.notBefore, new Date(at.getTime() + 3_600_000).toISOString());
+    const st = await stats(campaign.key);
+    assert.equal(st.sent, 1);
+    assert.equal(st.pending, 1);
+    assert.equal(s.hits.length, 0);
+  });
+
   it('two campaigns racing for the last frequency-cap slot of the same users never both get it', async () => {
     const s = await sink();
     await call('PUT', '/v1/settings/frequency-capping', { rules: [{ limit: 1, period: { value: 1, unit: 'days' } }] });
