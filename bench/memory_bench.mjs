@@ -4,8 +4,10 @@
 // /v1/deliveries in batches of BENCH_MEMORY_BATCH (default 100) contexts,
 // BENCH_MEMORY_PARALLEL (8) batches at a time, to a local sink, with the
 // Durable Object state on disk as `npm start` keeps it. Prints workerd's
-// RSS at 10k, 50k and 100k deliveries, and again after 20 s idle; with
-// --objects it also counts the Durable Object instances workerd keeps.
+// RSS at 10k, 50k and 100k deliveries, and again after 20 s idle. The
+// baseline, in its own workerd: the same number of bare fetch() calls to the
+// same sink (no hookcast code), 100 per request, 8 requests at once:
+// workerd itself keeps memory per fetch, and this shows how much.
 //
 // Run: node bench/memory_bench.mjs   (needs dist/: bash scripts/build.sh wasm)
 
@@ -13,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
 
 const N = Number(process.env.BENCH_MEMORY_N ?? 100_000);
@@ -36,6 +39,36 @@ const sinkThread = new Worker(
 );
 const sinkPort = await new Promise((resolve) => sinkThread.once('message', resolve));
 
+// ---- baseline: bare fetch in its own workerd ------------------------------------------
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bareRows = [];
+{
+  const before = new Set(workerdPids());
+  const bare = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, scriptPath: path.join(here, 'edge_bench_worker.js') });
+  await bare.ready;
+  const barePids = workerdPids().filter((p) => !before.has(p));
+  let done = 0;
+  let nextBare = 0;
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (nextBare < N) {
+        const n = Math.min(BATCH, N - nextBare);
+        nextBare += n;
+        const res = await bare.dispatchFetch('http://bench/bench', {
+          method: 'POST',
+          body: JSON.stringify({ mode: 'bare', target: `http://127.0.0.1:${sinkPort}/bare`, n, concurrency: Math.min(32, n) }),
+        });
+        const out = await res.json();
+        if (out.failures) throw new Error(`bare fetch failed: ${JSON.stringify(out)}`);
+        const was = done;
+        done += n;
+        for (const m of MARKS) if (was < m && done >= m) bareRows.push({ at: m, rss: rssOf(barePids) });
+      }
+    }),
+  );
+  await bare.dispose();
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-memory-bench-'));
 const before = new Set(workerdPids());
 const mf = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, persistDir: dir });
@@ -53,7 +86,10 @@ function workerdPids() {
     }
   });
 }
-const rssMiB = () => pids.reduce((kb, pid) => kb + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]), 0) / 1024;
+function rssOf(list) {
+  return list.reduce((kb, pid) => kb + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]), 0) / 1024;
+}
+const rssMiB = () => rssOf(pids);
 
 const spec = {
   url: `http://127.0.0.1:${sinkPort}/m/{{ user.id }}`,
@@ -94,5 +130,8 @@ fs.rmSync(dir, { recursive: true, force: true });
 
 console.log(`\nworkerd RSS over POST /v1/deliveries (${BATCH} contexts per batch, ${PARALLEL} batches at once, state on disk)`);
 console.log(`  start ${startRss.toFixed(0)} MiB`);
-for (const r of rows) console.log(`  ${String(r.at).padStart(7)} deliveries  ${r.rss.toFixed(0).padStart(5)} MiB   (${r.s.toFixed(1)} s)`);
+for (const r of rows) {
+  const base = bareRows.find((b) => b.at === r.at);
+  console.log(`  ${String(r.at).padStart(7)} deliveries  ${r.rss.toFixed(0).padStart(5)} MiB   (${r.s.toFixed(1)} s)   bare fetch baseline ${base ? base.rss.toFixed(0) : '?'} MiB  → ${base ? (r.rss / base.rss).toFixed(2) : '?'}x`);
+}
 console.log(`  after 20 s idle  ${idle.toFixed(0)} MiB`);

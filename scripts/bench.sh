@@ -9,6 +9,8 @@ bash scripts/build.sh native
 node bench/render_bench.mjs
 node bench/destination_bench.mjs
 if [ -f bench/delivery_bench.mjs ]; then node bench/delivery_bench.mjs; fi
+node bench/campaign_bench.mjs
+node bench/memory_bench.mjs
 if [ -f bench/cohort_bench.mjs ]; then node bench/cohort_bench.mjs; fi
 if [ -x build/native/native_cohort_bench ]; then build/native/native_cohort_bench --benchmark_min_time=0.5; fi
 node bench/audience_bench.mjs

@@ -33,6 +33,12 @@ const WATCHDOG_MS = 60_000;
 const ALARM_AHEAD_MS = 1_000;
 /** Attempt results are written together at most this often. */
 const FLUSH_MS = 25;
+/**
+ * Attempts one pump run starts before it hands over to a fresh alarm
+ * invocation: Cloudflare counts subrequests per invocation (10,000), and a
+ * campaign slice can hold far more messages than that.
+ */
+export const MAX_ATTEMPTS_PER_RUN = 5_000;
 
 /**
  * Sends attempt number `attempt` (1 = first) of `request` as message `msgId`.
@@ -122,6 +128,7 @@ export class AttemptPump {
     this.pumping = true;
     const active = new Map();
     let lastFlush = Date.now();
+    let started = 0;
     try {
       for (;;) {
         let now = Date.now();
@@ -129,7 +136,17 @@ export class AttemptPump {
           this.flush();
           lastFlush = now;
         }
-        for (const row of this.source.dueRows(now, this.concurrency - active.size, this.inflight)) {
+        if (started >= MAX_ATTEMPTS_PER_RUN) {
+          if (active.size === 0 && this.results.length === 0) {
+            // Continue in a new invocation (the alarm fires at once).
+            await this.storage.setAlarm(Date.now());
+            this.alarmAt = Date.now();
+            return;
+          }
+        }
+        const room = started >= MAX_ATTEMPTS_PER_RUN ? 0 : Math.min(this.concurrency - active.size, MAX_ATTEMPTS_PER_RUN - started);
+        for (const row of this.source.dueRows(now, room, this.inflight)) {
+          started++;
           this.inflight.add(row.idx);
           const p = this.source
             .run(row)
@@ -166,7 +183,7 @@ export class AttemptPump {
         }
         const waits = [...active.values()];
         let wakeAt = Infinity;
-        if (nextAt !== null && active.size < this.concurrency) wakeAt = nextAt;
+        if (nextAt !== null && active.size < this.concurrency && started < MAX_ATTEMPTS_PER_RUN) wakeAt = nextAt;
         if (this.results.length > 0) wakeAt = Math.min(wakeAt, lastFlush + this.flushMs);
         let timer;
         if (wakeAt !== Infinity) waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, wakeAt - now)))));

@@ -144,10 +144,20 @@ export async function audienceCheck(key, env) {
   return json(out);
 }
 
+/**
+ * True when the workspace lists the slice a campaign delivery id names.
+ * Asked before the slice's object is touched: a made-up id must not create
+ * an object (workerd keeps every object it loads, see edge/README.md).
+ */
+async function knownSlice(env, parsed) {
+  return (await slicesOf(env, parsed.key)).includes(parsed.slice);
+}
+
 /** GET /v1/deliveries/:id for a campaign delivery id; null when `id` is not one. */
 export async function getCampaignDelivery(id, env) {
   const parsed = parseCampaignMessageId(id);
   if (!parsed) return null;
+  if (!(await knownSlice(env, parsed))) throw notFound(`delivery ${id}`, 'id');
   const d = await dispatchStub(env, parsed.key, parsed.slice).get(parsed.index);
   if (!d) throw notFound(`delivery ${id}`, 'id');
   return json(d);
@@ -162,6 +172,7 @@ export async function retryDelivery(id, env) {
   const campaign = parseCampaignMessageId(id);
   const batch = campaign ? null : parseMessageId(id);
   if (!campaign && !batch) throw notFound(`delivery ${id}`, 'id');
+  if (campaign && !(await knownSlice(env, campaign))) throw notFound(`delivery ${id}`, 'id');
   const out = campaign
     ? await dispatchStub(env, campaign.key, campaign.slice).retry(campaign.index)
     : await env.DELIVERIES.get(env.DELIVERIES.idFromName(batch.batch)).retry(batch.index);

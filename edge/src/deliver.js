@@ -76,7 +76,21 @@ export function sendOnce({ request, msgId, signingKey = null, timeoutMs = DEFAUL
 }
 
 async function attempt(request, headers, startedAt, timeoutMs, fetchImpl) {
-  const signal = AbortSignal.timeout(timeoutMs);
+  // Our own timer, cleared when the attempt ends: an AbortSignal.timeout()
+  // stays armed for its whole timeout after the attempt is over, and in
+  // workerd it keeps the attempt's native fetch state alive until it fires
+  // (measured: +250 MiB of workerd RSS over 20k campaign sends at 15 s,
+  // +22 MiB to store the same 20k without sending).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`No response within ${timeoutMs} ms.`, 'TimeoutError')), timeoutMs);
+  try {
+    return await attemptWith(request, headers, startedAt, timeoutMs, fetchImpl, controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function attemptWith(request, headers, startedAt, timeoutMs, fetchImpl, signal) {
   const result = {
     startedAt,
     durationMs: 0,
