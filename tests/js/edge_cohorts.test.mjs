@@ -151,6 +151,8 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     neverPurchased: people.filter((p) => p.purchases.length === 0),
     legacy: people.filter((p) => p.legacy === 89),
     legacyOrBig: people.filter((p) => p.legacy === 89 || p.purchases.some((e) => e.amount >= 50)),
+    // The core's triage decides team users at once and leaves pro users to their events.
+    teamOrProActive: people.filter((p) => p.plan === 'team' || (p.plan === 'pro' && recent(p).length >= 2)),
     // 41 event keys: past what one member-text query reads, so the other path.
     legacyAmongMany: people.filter((p) => p.legacy === 89),
   };
@@ -176,6 +178,7 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       neverPurchased: { event: 'purchase', op: 'did_not' },
       legacy: { event: 'legacy', op: 'did' },
       legacyOrBig: { any: [{ event: 'legacy', op: 'did' }, { event: 'purchase', op: 'did', where: [{ property: 'amount', op: 'gte', value: 50 }] }] },
+      teamOrProActive: { any: [{ property: 'plan', op: 'eq', value: 'team' }, { all: [PRO, { event: 'purchase', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } }] }] },
       legacyAmongMany: { any: [...Array.from({ length: 40 }, (_, i) => ({ event: `never-${i}`, op: 'did' })), { event: 'legacy', op: 'did' }] },
     };
     for (const [name, rule] of Object.entries(rules)) {
@@ -185,7 +188,7 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     }
   });
 
-  for (const name of ['proAndTwoThisWeek', 'bigPurchaseEver', 'neverPurchased', 'legacy', 'legacyOrBig', 'legacyAmongMany']) {
+  for (const name of ['proAndTwoThisWeek', 'bigPurchaseEver', 'neverPurchased', 'legacy', 'legacyOrBig', 'teamOrProActive', 'legacyAmongMany']) {
     it(`counts exactly the users a brute force over the sent data finds: ${name}`, async () => {
       const res = await api('POST', `/v1/cohorts/${cohorts[name]}/estimate`);
       assert.equal(res.status, 200, res.text);
@@ -197,6 +200,14 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       assert.deepEqual(res.json.sample, [...res.json.sample].sort());
     });
   }
+
+  it('samples the first matching ids in id order when the triage decides some and events the others', async () => {
+    const all = await api('POST', `/v1/cohorts/${cohorts.teamOrProActive}/estimate?sample=100`);
+    const want = ids(expect.teamOrProActive);
+    assert.equal(all.json.sample.length, 100);
+    for (const id of all.json.sample) assert.ok(want.includes(id), `${id} is not in teamOrProActive`);
+    assert.ok(all.json.sample.some((id) => people.find((p) => p.id === id).plan === 'pro'), 'the sample holds users decided by their events');
+  });
 
   it('takes a sample size from ?sample= (0 to 100) and refuses anything else', async () => {
     const id = cohorts.proAndTwoThisWeek;
