@@ -46,7 +46,7 @@ export class UserShard extends RealUserShard {
     if (stage === 'propText' || stage === 'triage' || stage === 'openText' || stage === 'twoPhase') {
       for (;;) {
         const from = after;
-        const chunk = readMemberTexts(this.sql, from, 500, needs, nowMs, { events: false });
+        const chunk = readMemberTexts(this.sql, from, 500, needs, nowMs, { events: false, ordered: false });
         if (chunk.n === 0) break;
         after = chunk.last;
         if (stage === 'propText') continue;

@@ -47,14 +47,14 @@ const KNOWN_USERS_MAX = 50_000;
 const ESTIMATE_CHUNK = 500;
 /**
  * A two-phase estimate's answers for one chunk (true/false per user):
- * `decided` is the core's triage ('1' / '0' / 'e' per user), `full` the
- * core's answers for the 'e' users, in order.
+ * `decided` is the core's triage ('1' / '0' / 'e') of the users `ids`,
+ * `full` the core's answers for the 'e' users by id.
  */
-function merge(decided, full) {
+function merge(decided, ids, full) {
   const matched = new Array(decided.length);
-  for (let i = 0, j = 0; i < decided.length; i++) {
+  for (let i = 0; i < decided.length; i++) {
     const c = decided.charCodeAt(i);
-    matched[i] = c === 0x31 /* '1' */ || (c === 0x65 /* 'e' */ && full[j++]);
+    matched[i] = c === 0x31 /* '1' */ || (c === 0x65 /* 'e' */ && full.get(ids[i]) === true);
   }
   return matched;
 }
@@ -364,21 +364,23 @@ export class UserShard extends DurableObject {
         let ids;
         let matched;
         if (triage) {
-          const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs, { events: false });
+          // In id order (sorted by SQLite) only while the sample is not full.
+          const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs, { events: false, ordered: sample.length < sampleSize });
           if (chunk.n === 0) break;
           const decided = cohort.triageBatchJson(chunk.members, nowMs);
           ids = JSON.parse(chunk.ids);
           // The second phase: the undecided users, with their events, in full.
           const open = [];
           for (let i = 0; i < decided.length; i++) if (decided.charCodeAt(i) === 0x65 /* 'e' */) open.push(ids[i]);
-          let full = [];
+          const full = new Map();
           if (open.length > 0) {
             const rows = readMemberTextsOf(this.sql, JSON.stringify(open), needs, nowMs);
             // Both reads run in one synchronous turn: no user can come or go between them.
             if (rows.n !== open.length) throw new Error(`estimate: ${open.length} undecided users, ${rows.n} read back`);
-            full = cohort.matchBatchJson(rows.members, nowMs);
+            const answers = cohort.matchBatchJson(rows.members, nowMs);
+            JSON.parse(rows.ids).forEach((id, i) => full.set(id, answers[i]));
           }
-          matched = merge(decided, full);
+          matched = merge(decided, ids, full);
           after = chunk.last;
         } else if (asText) {
           const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs);

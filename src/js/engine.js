@@ -554,7 +554,6 @@ function campaignMethods(Module) {
 /** Members per call into the core: bounds the wasm memory a batch's parse takes. */
 const MATCH_CHUNK = 2000;
 const BYTE_IN = 0x31; // '1'
-const BYTE_OUT = 0x30; // '0'
 const BYTE_FAILED = 0x7b; // '{': the whole call failed, the answer is JSON
 const BYTE_INVALID = 0x3f; // '?': the member's shape is wrong where the rule reads it
 

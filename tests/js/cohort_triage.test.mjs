@@ -24,7 +24,7 @@ function memberOf(entry) {
   return member;
 }
 
-const withoutEvents = ({ events, ...rest }) => rest; // eslint-disable-line no-unused-vars
+const withoutEvents = ({ events, ...rest }) => rest;
 
 // The two phases as a store runs them: triage members without events, then
 // matchBatchJson on the undecided with their events. Answers booleans.
