@@ -1,9 +1,12 @@
 // Reads cohort members (the engine's CohortMember: id, properties, events)
 // out of a user shard's SQLite, fetching only what a compiled cohort says it
 // needs (CompiledCohort.needs): user properties only when the rule reads
-// them, and only the event rows of the keys and time windows it reads.
-// The membership decision itself is always the engine's (matchBatch, or
-// matchBatchJson on member text SQLite assembles from the stored JSON).
+// them, only the event rows of the keys and time windows it reads, and
+// event properties only for keys a `where` reads. The membership decision
+// itself is always the engine's (matchBatch, or matchBatchJson on member
+// text SQLite assembles from the stored JSON; for a two-phase estimate,
+// triageBatchJson on members without events, then matchBatchJson on the
+// undecided ones read again with their events).
 
 /** Events are kept (and visible to cohorts) exactly this long after their `at`. */
 export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
