@@ -381,9 +381,21 @@ export type CohortMember = { id: string; properties: Record<string, unknown>; ev
 export type CohortNeeds = {
   /** Whether some condition reads the user's properties. */
   properties: boolean;
-  /** Each event key the rule reads, once, from `sinceMs` on (null: every kept event). */
-  events: { key: string; sinceMs: number | null }[];
+  /**
+   * Each event key the rule reads, once, from `sinceMs` on (null: every kept
+   * event); `properties`: whether a condition on that key reads the event's
+   * properties (has `where`): when false a store may leave them out.
+   */
+  events: { key: string; sinceMs: number | null; properties: boolean }[];
 };
+
+/**
+ * The first phase of a two-phase evaluation, one character per member, in
+ * order: `'1'` in the cohort whatever the member's events, `'0'` out whatever
+ * they are, `'e'` the events decide (evaluate that member in full, with its
+ * events, by `matchBatch`/`matchBatchJson`). Its length is the number of members.
+ */
+export type CohortTriage = string;
 
 /** The rule language's lists, for a rule builder (they come from the core). */
 export type CohortOperators = {
@@ -419,6 +431,17 @@ export interface CompiledCohort {
    * ISO 8601 text here. Throws `invalid_members` when the text is not a JSON array.
    */
   matchBatchJson(membersJson: string, nowMs: number): boolean[];
+  /**
+   * Decides each member from its id and properties alone (its events are
+   * not read; they may be left out): the core reads the rule with every
+   * event condition unknown (three-valued logic), so a store reads events
+   * only for the members answered `'e'`. A decided answer equals
+   * `matchBatch`'s for the member with any well-formed events.
+   * Also throws `invalid_members` for a non-array.
+   */
+  triageBatch(members: CohortMember[] | Omit<CohortMember, 'events'>[], nowMs: number): CohortTriage;
+  /** `triageBatch` for members written as one JSON array text (as `matchBatchJson`). */
+  triageBatchJson(membersJson: string, nowMs: number): CohortTriage;
   /** Frees the compiled rule now; later calls throw `disposed`. Idempotent. */
   dispose(): void;
 }

@@ -278,8 +278,12 @@ if (ONLY.includes('b')) {
   // Where the estimate's time goes: its loop cut after each stage (best of ROUNDS each, workerd CPU).
   const stages = [
     ['rows', 'read the users (id, properties)'],
-    ['text', 'estimate: + SQLite assembles the member JSON text'],
-    ['textMatch', 'estimate: + matchBatchJson (the core decides)'],
+    ['propText', 'estimate: + SQLite writes members without events'],
+    ['triage', 'estimate: + triageBatchJson (the core decides most)'],
+    ['openText', 'estimate: + undecided members with their events'],
+    ['twoPhase', 'estimate: + matchBatchJson on those (= estimate)'],
+    ['text', 'one phase: rows + every member with events, as text'],
+    ['textMatch', 'one phase: + matchBatchJson on all'],
     ['members', 'object path: rows + events, JSON.parse into members'],
     ['json', 'object path: + JSON.stringify(members)'],
     ['match', 'object path: + the rest of matchBatch'],

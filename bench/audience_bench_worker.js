@@ -16,7 +16,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import worker, { DeliveryBatch, UserShard as RealUserShard, Workspace } from '../edge/src/index.js';
 import { getEngine } from '../edge/src/engine.js';
-import { readMembers, readMemberTexts } from '../edge/src/shard_members.js';
+import { readMembers, readMemberTexts, readMemberTextsOf } from '../edge/src/shard_members.js';
 import { forEachShard } from '../edge/src/shards.js';
 import { readJsonBody } from '../edge/src/http.js';
 import { checkEvents } from '../edge/src/audiences.js';
@@ -32,7 +32,10 @@ export { DeliveryBatch, Workspace };
  * from the stored columns (readMemberTexts); "textMatch": + matchBatchJson
  * (= the estimate). The object path it replaced: "members": read the rows
  * and build member objects (JSON.parse); "json": + the JSON.stringify
- * matchBatch starts with; "match": the whole matchBatch.
+ * matchBatch starts with; "match": the whole matchBatch. The two-phase
+ * estimate: "propText" members without events (ids, properties); "triage":
+ * + triageBatchJson; "openText": + the undecided members' text with events;
+ * "twoPhase": + matchBatchJson on them (= the estimate's loop).
  */
 export class UserShard extends RealUserShard {
   async estimateStage(rule, nowMs, stage) {
@@ -40,6 +43,23 @@ export class UserShard extends RealUserShard {
     const needs = cohort.needs(nowMs);
     let after = '';
     let n = 0;
+    if (stage === 'propText' || stage === 'triage' || stage === 'openText' || stage === 'twoPhase') {
+      for (;;) {
+        const from = after;
+        const chunk = readMemberTexts(this.sql, from, 500, needs, nowMs, { events: false, ordered: false });
+        if (chunk.n === 0) break;
+        after = chunk.last;
+        if (stage === 'propText') continue;
+        const decided = cohort.triageBatchJson(chunk.members, nowMs);
+        if (stage === 'triage' || !decided.includes('e')) continue;
+        const ids = JSON.parse(chunk.ids);
+        const open = ids.filter((_, i) => decided.charCodeAt(i) === 0x65);
+        const text = readMemberTextsOf(this.sql, JSON.stringify(open), needs, nowMs).members;
+        n += stage === 'openText' ? text.length : cohort.matchBatchJson(text, nowMs).filter(Boolean).length;
+      }
+      cohort.dispose();
+      return n;
+    }
     if (stage === 'text' || stage === 'textMatch') {
       for (;;) {
         const chunk = readMemberTexts(this.sql, after, 1000, needs, nowMs);

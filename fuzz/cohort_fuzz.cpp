@@ -2,8 +2,8 @@
 // text, optionally followed by a NUL byte and a JSON array of members. The
 // reader must never crash; every problem must be located under "rule" with a
 // documented code; validating and compiling must agree; a rule that compiles
-// must evaluate any members (and a fixed set) to '0', '1' or '?' and answer
-// needs() with no key twice.
+// must evaluate any members (and a fixed set) to '0', '1' or '?', triage
+// them consistently with that, and answer needs() with no key twice.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -70,6 +70,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (std::uint32_t i = 1; i < end; i = doc.node(i).next) {
         const char c = static_cast<char>(cohort.evaluate(doc, i, now, scratch));
         check(c == '0' || c == '1' || c == '?');
+        // Two phases answer as one (cohort.hpp, triage()): a decided triage
+        // is the full answer whenever that answer is not '?' (which
+        // malformed events, unread by the triage, may cause).
+        const char t = static_cast<char>(cohort.triage(doc, i, now, scratch));
+        check(t == '0' || t == '1' || t == 'e' || t == '?');
+        check(t != '?' || c == '?');
+        if (c != '?') check(t == 'e' || t == c);
       }
     }
   }

@@ -27,7 +27,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { getEngine } from './engine.js';
 import { foldProperties } from './property_summary.js';
 import { propertiesSizeProblem } from './audience_bounds.js';
-import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts } from './shard_members.js';
+import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './shard_members.js';
 import * as sends from './shard_sends.js';
 import * as triggers from './shard_triggers.js';
 
@@ -45,6 +45,20 @@ const KNOWN_USERS_MAX = 50_000;
  * plus the needed events).
  */
 const ESTIMATE_CHUNK = 500;
+/**
+ * A two-phase estimate's answers for one chunk (true/false per user):
+ * `decided` is the core's triage ('1' / '0' / 'e') of the users `ids`,
+ * `full` the core's answers for the 'e' users by id.
+ */
+function merge(decided, ids, full) {
+  const matched = new Array(decided.length);
+  for (let i = 0; i < decided.length; i++) {
+    const c = decided.charCodeAt(i);
+    matched[i] = c === 0x31 /* '1' */ || (c === 0x65 /* 'e' */ && full.get(ids[i]) === true);
+  }
+  return matched;
+}
+
 /** Sends GET /v1/users/:id lists (the most recent). */
 export const MAX_LISTED_SENDS = 1000;
 
@@ -321,6 +335,12 @@ export class UserShard extends DurableObject {
    * compiled cohort on members read in chunks of ESTIMATE_CHUNK users (only
    * the event rows the rule needs). Returns { ok: true, users, sample: the
    * first `sampleSize` matching ids in id order } or { ok: false, problems }.
+   *
+   * Two phases when the rule reads properties and events: the core triages
+   * each chunk from ids and properties alone (triageBatchJson: in, out, or
+   * "the events decide"), and only the undecided members' events are read
+   * and evaluated in full (matchBatchJson). Both answers are the core's, so
+   * the count equals a single-phase evaluation (tests/js/cohort_triage.test.mjs).
    */
   async estimate(rule, nowMs, sampleSize = 10) {
     const engine = await getEngine();
@@ -329,9 +349,13 @@ export class UserShard extends DurableObject {
     const cohort = compiled.cohort;
     try {
       const needs = cohort.needs(nowMs);
-      // Member text assembled by SQLite for matchBatchJson (no JSON parsed or
-      // written in JS); readMembers + matchBatch for a rule naming more keys.
+      // Member text assembled by SQLite for the engine's JSON entries (no
+      // JSON parsed or written in JS); readMembers + matchBatch for a rule
+      // naming more keys.
       const asText = eventWindows(needs, nowMs).length <= MAX_TEXT_KEYS;
+      // A rule that reads no property leaves every member to its events:
+      // the triage would decide nobody.
+      const triage = asText && needs.properties && needs.events.length > 0;
       const columns = needs.properties ? 'id, properties' : 'id';
       let users = 0;
       const sample = [];
@@ -339,7 +363,26 @@ export class UserShard extends DurableObject {
       for (;;) {
         let ids;
         let matched;
-        if (asText) {
+        if (triage) {
+          // In id order (sorted by SQLite) only while the sample is not full.
+          const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs, { events: false, ordered: sample.length < sampleSize });
+          if (chunk.n === 0) break;
+          const decided = cohort.triageBatchJson(chunk.members, nowMs);
+          ids = JSON.parse(chunk.ids);
+          // The second phase: the undecided users, with their events, in full.
+          const open = [];
+          for (let i = 0; i < decided.length; i++) if (decided.charCodeAt(i) === 0x65 /* 'e' */) open.push(ids[i]);
+          const full = new Map();
+          if (open.length > 0) {
+            const rows = readMemberTextsOf(this.sql, JSON.stringify(open), needs, nowMs);
+            // Both reads run in one synchronous turn: no user can come or go between them.
+            if (rows.n !== open.length) throw new Error(`estimate: ${open.length} undecided users, ${rows.n} read back`);
+            const answers = cohort.matchBatchJson(rows.members, nowMs);
+            JSON.parse(rows.ids).forEach((id, i) => full.set(id, answers[i]));
+          }
+          matched = merge(decided, ids, full);
+          after = chunk.last;
+        } else if (asText) {
           const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs);
           if (chunk.n === 0) break;
           matched = cohort.matchBatchJson(chunk.members, nowMs);

@@ -574,9 +574,10 @@ void collect_needs(const CohortNode& n, std::int64_t now, CohortNeeds& needs) {
         } else if (*since < *known.since_ms) {
           known.since_ms = since;
         }
+        known.properties = known.properties || !e.where.empty();
         return;
       }
-      needs.events.push_back(CohortNeeds::Events{e.key, since});
+      needs.events.push_back(CohortNeeds::Events{e.key, since, !e.where.empty()});
       return;
     }
     default:

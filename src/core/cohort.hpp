@@ -197,6 +197,9 @@ struct CohortNeeds {
     std::string key;
     /// Earliest event time the rule can look at; nullopt: every kept event.
     std::optional<std::int64_t> since_ms;
+    /// True when a condition on this key reads the event's properties (has
+    /// `where`); otherwise a store may leave them out of the member.
+    bool properties = false;
   };
   /// True when some condition reads the user's properties.
   bool properties = false;
@@ -206,7 +209,9 @@ struct CohortNeeds {
 
 /// Whether a member is in a cohort. kInvalid: the member's JSON does not
 /// have the member's shape where the rule reads it (see CompiledCohort::evaluate).
-enum class Membership : char { kOut = '0', kIn = '1', kInvalid = '?' };
+/// kNeedsEvents: only from CompiledCohort::triage, the answer depends on
+/// the member's events.
+enum class Membership : char { kOut = '0', kIn = '1', kInvalid = '?', kNeedsEvents = 'e' };
 
 /// Reusable memory for evaluating many members (one per thread).
 struct CohortScratch {
@@ -242,6 +247,19 @@ class CompiledCohort {
   /// string key, an `at` of another type, or properties that are not an object.
   Membership evaluate(const JsonDoc& doc, std::uint32_t member, std::int64_t now_ms,
                       CohortScratch& scratch) const;
+
+  /// The first phase of a two-phase evaluation: decides the member from its
+  /// id and properties alone, reading no event (its `events`, if any, are
+  /// only checked to be a list). Event conditions are unknown and the rule is
+  /// read in three-valued (Kleene) logic: kIn / kOut when the rule holds /
+  /// fails whatever the events are, kNeedsEvents otherwise, kInvalid as
+  /// evaluate() for the member's and its properties' shape. A store then
+  /// reads events only for kNeedsEvents members and evaluate()s them in full.
+  /// Whenever evaluate() does not answer kInvalid for the full member (its
+  /// events are well-formed, as a store's rows are), a decided answer here
+  /// equals evaluate()'s.
+  Membership triage(const JsonDoc& doc, std::uint32_t member, std::int64_t now_ms,
+                    CohortScratch& scratch) const;
 
  private:
   friend Problems compile_cohort(std::string_view rule_json, CompiledCohort* out);

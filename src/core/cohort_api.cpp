@@ -151,14 +151,18 @@ std::string cohort_needs(std::uint32_t handle, double now_ms) {
     append_json_string(out, needs.events[i].key);
     out.append(",\"sinceMs\":");
     out.append(needs.events[i].since_ms ? std::to_string(*needs.events[i].since_ms) : "null");
-    out.push_back('}');
+    out.append(needs.events[i].properties ? ",\"properties\":true}" : ",\"properties\":false}");
   }
   out.append("]}");
   return out;
 }
 
-std::string_view cohort_match_batch(std::uint32_t handle, std::string_view members_json,
-                                    double now_ms) {
+namespace {
+
+// One byte per member of the JSON array `members_json`: CompiledCohort's
+// evaluate() (`triage` false) or triage(); or a call failure's JSON.
+std::string_view answer_batch(std::uint32_t handle, std::string_view members_json, double now_ms,
+                              bool triage) {
   Buffers& b = buffers();
   b.out.clear();
   const CompiledCohort* cohort = nullptr;
@@ -182,10 +186,24 @@ std::string_view cohort_match_batch(std::uint32_t handle, std::string_view membe
   char* answer = b.out.tail(doc.node(0).count);
   std::size_t n = 0;
   const std::uint32_t end = doc.node(0).next;
-  for (std::uint32_t i = 1; i < end; i = doc.node(i).next)
-    answer[n++] = static_cast<char>(cohort->evaluate(doc, i, now, b.scratch));
+  for (std::uint32_t i = 1; i < end; i = doc.node(i).next) {
+    answer[n++] = static_cast<char>(triage ? cohort->triage(doc, i, now, b.scratch)
+                                           : cohort->evaluate(doc, i, now, b.scratch));
+  }
   b.out.commit(n);
   return b.out.view();
+}
+
+}  // namespace
+
+std::string_view cohort_match_batch(std::uint32_t handle, std::string_view members_json,
+                                    double now_ms) {
+  return answer_batch(handle, members_json, now_ms, false);
+}
+
+std::string_view cohort_triage_batch(std::uint32_t handle, std::string_view members_json,
+                                     double now_ms) {
+  return answer_batch(handle, members_json, now_ms, true);
 }
 
 void release_cohort(std::uint32_t handle) {

@@ -23,7 +23,7 @@ std::string validate_cohort(std::string_view rule_json);
 /// invalid (its slot may be reused under a new generation).
 std::string compile_cohort(std::string_view rule_json);
 
-/// {"ok":true,"properties":bool,"events":[{"key":string,"sinceMs":N|null}...]}
+/// {"ok":true,"properties":bool,"events":[{"key":string,"sinceMs":N|null,"properties":bool}...]}
 /// (CompiledCohort::needs), or {"ok":false,"problems":[...]} for an unknown
 /// handle ("handle", invalid_handle) or a now that is not a finite time
 /// within ±8.64e15 ("nowMs", invalid_now). A fractional now is floored.
@@ -38,6 +38,14 @@ std::string cohort_needs(std::uint32_t handle, double now_ms);
 /// reused by the next call on this thread.
 std::string_view cohort_match_batch(std::uint32_t handle, std::string_view members_json,
                                     double now_ms);
+
+/// The first phase of a two-phase evaluation (CompiledCohort::triage): as
+/// cohort_match_batch, but each member is decided from its id and
+/// properties alone: '1' in whatever its events, '0' out whatever its
+/// events, 'e' its events decide (evaluate it in full with them, e.g.
+/// through cohort_match_batch), '?' its shape is wrong. Events are not read.
+std::string_view cohort_triage_batch(std::uint32_t handle, std::string_view members_json,
+                                     double now_ms);
 
 /// Frees a compiled cohort; unknown or already released handles are ignored.
 void release_cohort(std::uint32_t handle);

@@ -85,7 +85,8 @@ class Evaluator {
       scratch.since[i] = static_cast<double>(add_period(now, -periods[i].last, periods[i].unit));
   }
 
-  Membership member(const CohortNode& root, std::uint32_t m) {
+  // `events_unknown`: triage (CompiledCohort::triage), no event is read.
+  Membership member(const CohortNode& root, std::uint32_t m, bool events_unknown = false) {
     if (m >= doc_.size() || doc_.node(m).type != JsonType::kObject) return Membership::kInvalid;
     member_ = m;
     properties_ = doc_.find(m, "properties");
@@ -108,6 +109,12 @@ class Evaluator {
     }
     events_ready_ = false;
     invalid_ = false;
+    if (events_unknown) {
+      const Truth t = decide(root);
+      return t == Truth::kUnknown ? Membership::kNeedsEvents
+             : t == Truth::kTrue  ? Membership::kIn
+                                  : Membership::kOut;
+    }
     const bool in = eval(root);
     if (invalid_) return Membership::kInvalid;
     return in ? Membership::kIn : Membership::kOut;
@@ -132,6 +139,36 @@ class Evaluator {
         return event(n.event);
     }
     return false;
+  }
+
+  enum class Truth { kFalse, kTrue, kUnknown };
+
+  // The rule with every event condition unknown, in Kleene's three-valued
+  // logic: all = false if a child is false, else unknown if one is; any the
+  // dual; not swaps true and false. Sound: a true / false here is what
+  // eval() answers for any events. Event-free subtrees go to eval() (which
+  // reads no event there), so the two paths share every condition's code.
+  Truth decide(const CohortNode& n) {
+    if (!n.reads_events) return eval(n) ? Truth::kTrue : Truth::kFalse;
+    switch (n.kind) {
+      case CohortNode::Kind::kAll:
+      case CohortNode::Kind::kAny: {
+        const Truth settles = n.kind == CohortNode::Kind::kAll ? Truth::kFalse : Truth::kTrue;
+        Truth out = n.kind == CohortNode::Kind::kAll ? Truth::kTrue : Truth::kFalse;
+        for (const CohortNode& c : n.children) {
+          const Truth t = decide(c);
+          if (t == settles) return settles;
+          if (t == Truth::kUnknown) out = Truth::kUnknown;
+        }
+        return out;
+      }
+      case CohortNode::Kind::kNot: {
+        const Truth t = decide(n.children[0]);
+        return t == Truth::kUnknown ? t : t == Truth::kTrue ? Truth::kFalse : Truth::kTrue;
+      }
+      default:  // kEvent (a property node never reads events)
+        return Truth::kUnknown;
+    }
   }
 
   // The value of a condition's property in `object` (kNone: missing).
@@ -411,6 +448,12 @@ Membership CompiledCohort::evaluate(const JsonDoc& doc, std::uint32_t member, st
                                     CohortScratch& scratch) const {
   Evaluator e(doc, now_ms, scratch, periods_);
   return e.member(root_, member);
+}
+
+Membership CompiledCohort::triage(const JsonDoc& doc, std::uint32_t member, std::int64_t now_ms,
+                                  CohortScratch& scratch) const {
+  Evaluator e(doc, now_ms, scratch, periods_);
+  return e.member(root_, member, /*events_unknown=*/true);
 }
 
 Membership match_cohort_json(const CompiledCohort& cohort, std::string_view member_json,

@@ -554,8 +554,8 @@ function campaignMethods(Module) {
 /** Members per call into the core: bounds the wasm memory a batch's parse takes. */
 const MATCH_CHUNK = 2000;
 const BYTE_IN = 0x31; // '1'
-const BYTE_OUT = 0x30; // '0'
 const BYTE_FAILED = 0x7b; // '{': the whole call failed, the answer is JSON
+const BYTE_INVALID = 0x3f; // '?': the member's shape is wrong where the rule reads it
 
 /**
  * Number of compiled cohorts the engine's module still holds. Diagnostics
@@ -599,27 +599,37 @@ function cohortMethods(Module) {
     matchJson(handle, json, offset, nowMs, results, method);
   }
 
-  // Appends one boolean per member of the JSON array `json` to `results`.
-  function matchJson(handle, json, offset, nowMs, results, method) {
+  // Runs the core's `entry` (match or triage) on the JSON array `json`;
+  // returns the answer's bytes (a view valid until the next call in).
+  function answerJson(entry, handle, json, offset, nowMs, method) {
     const length = put(json);
-    const out = Module._hc_cohort_match_batch(handle, length, nowMs) >>> 0;
+    const out = entry(handle, length, nowMs) >>> 0;
     const size = Module._hc_output_length();
-    const bytes = Module.HEAPU8;
-    if (size > 0 && bytes[out] === BYTE_FAILED) {
-      const failed = JSON.parse(decoder.decode(bytes.subarray(out, out + size)));
+    const bytes = Module.HEAPU8.subarray(out, out + size);
+    if (size > 0 && bytes[0] === BYTE_FAILED) {
+      const failed = JSON.parse(decoder.decode(bytes));
       const code = failed.problems[0]?.code === 'invalid_now' ? 'invalid_now' : failed.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_members';
       throw new HookcastError(code, `${method}: ${describe(failed.problems)}`, failed.problems);
     }
-    for (let i = 0; i < size; i++) {
-      const b = bytes[out + i];
-      if (b !== BYTE_IN && b !== BYTE_OUT) {
-        throw new HookcastError(
-          'invalid_member',
-          `${method}: members[${offset + i}] is not a member { id, properties: {…}, events: [{ key, at, properties }] } where the rule reads it`,
-        );
-      }
-      results.push(b === BYTE_IN);
+    const bad = bytes.indexOf(BYTE_INVALID);
+    if (bad >= 0) {
+      throw new HookcastError(
+        'invalid_member',
+        `${method}: members[${offset + bad}] is not a member { id, properties: {…}, events: [{ key, at, properties }] } where the rule reads it`,
+      );
     }
+    return bytes;
+  }
+
+  // Appends one boolean per member of the JSON array `json` to `results`.
+  function matchJson(handle, json, offset, nowMs, results, method) {
+    const bytes = answerJson(Module._hc_cohort_match_batch, handle, json, offset, nowMs, method);
+    for (let i = 0; i < bytes.length; i++) results.push(bytes[i] === BYTE_IN);
+  }
+
+  // The core's triage of the JSON array `json`: '1' / '0' / 'e' per member.
+  function triageJson(handle, json, offset, nowMs, method) {
+    return decoder.decode(answerJson(Module._hc_cohort_triage_batch, handle, json, offset, nowMs, method));
   }
 
   class CompiledCohort {
@@ -677,6 +687,33 @@ function cohortMethods(Module) {
       const results = [];
       matchJson(handle, membersJson, 0, nowMs, results, 'cohort.matchBatchJson()');
       return results;
+    }
+
+    triageBatch(members, nowMs) {
+      const handle = this.#live('triageBatch');
+      if (!Array.isArray(members)) {
+        throw new HookcastError('invalid_members', 'cohort.triageBatch(members): members must be an array of members');
+      }
+      checkNow('cohort.triageBatch()', nowMs);
+      let answer = '';
+      for (let start = 0; start < members.length; start += MATCH_CHUNK) {
+        const chunk = start === 0 && members.length <= MATCH_CHUNK ? members : members.slice(start, start + MATCH_CHUNK);
+        const json = encode(chunk);
+        if (json === undefined) {
+          throw new HookcastError('invalid_members', 'cohort.triageBatch(): the members cannot be written as JSON (a cycle, a BigInt or the like)');
+        }
+        answer += triageJson(handle, json, start, nowMs, 'cohort.triageBatch()');
+      }
+      return answer;
+    }
+
+    triageBatchJson(membersJson, nowMs) {
+      const handle = this.#live('triageBatchJson');
+      if (typeof membersJson !== 'string') {
+        throw new HookcastError('invalid_members', 'cohort.triageBatchJson(membersJson): membersJson must be the JSON text of an array of members');
+      }
+      checkNow('cohort.triageBatchJson()', nowMs);
+      return triageJson(handle, membersJson, 0, nowMs, 'cohort.triageBatchJson()');
     }
 
     dispose() {

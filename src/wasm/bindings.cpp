@@ -253,6 +253,14 @@ EMSCRIPTEN_KEEPALIVE const char* hc_cohort_match_batch(std::uint32_t handle, std
   return answer(
       hookcast::api::cohort_match_batch(handle, std::string_view(input().data(), length), now_ms));
 }
+
+/// As hc_cohort_match_batch, with api::cohort_triage_batch's answer
+/// ('0'/'1'/'e'/'?' per member: decided from properties alone, or not).
+EMSCRIPTEN_KEEPALIVE const char* hc_cohort_triage_batch(std::uint32_t handle, std::uint32_t length,
+                                                        double now_ms) {
+  return answer(
+      hookcast::api::cohort_triage_batch(handle, std::string_view(input().data(), length), now_ms));
+}
 }
 
 EMSCRIPTEN_BINDINGS(hookcast_cohort) {

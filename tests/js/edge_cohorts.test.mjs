@@ -151,6 +151,8 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     neverPurchased: people.filter((p) => p.purchases.length === 0),
     legacy: people.filter((p) => p.legacy === 89),
     legacyOrBig: people.filter((p) => p.legacy === 89 || p.purchases.some((e) => e.amount >= 50)),
+    // The core's triage decides team users at once and leaves pro users to their events.
+    teamOrProActive: people.filter((p) => p.plan === 'team' || (p.plan === 'pro' && recent(p).length >= 2)),
     // 41 event keys: past what one member-text query reads, so the other path.
     legacyAmongMany: people.filter((p) => p.legacy === 89),
   };
@@ -176,6 +178,7 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       neverPurchased: { event: 'purchase', op: 'did_not' },
       legacy: { event: 'legacy', op: 'did' },
       legacyOrBig: { any: [{ event: 'legacy', op: 'did' }, { event: 'purchase', op: 'did', where: [{ property: 'amount', op: 'gte', value: 50 }] }] },
+      teamOrProActive: { any: [{ property: 'plan', op: 'eq', value: 'team' }, { all: [PRO, { event: 'purchase', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } }] }] },
       legacyAmongMany: { any: [...Array.from({ length: 40 }, (_, i) => ({ event: `never-${i}`, op: 'did' })), { event: 'legacy', op: 'did' }] },
     };
     for (const [name, rule] of Object.entries(rules)) {
@@ -185,7 +188,7 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     }
   });
 
-  for (const name of ['proAndTwoThisWeek', 'bigPurchaseEver', 'neverPurchased', 'legacy', 'legacyOrBig', 'legacyAmongMany']) {
+  for (const name of ['proAndTwoThisWeek', 'bigPurchaseEver', 'neverPurchased', 'legacy', 'legacyOrBig', 'teamOrProActive', 'legacyAmongMany']) {
     it(`counts exactly the users a brute force over the sent data finds: ${name}`, async () => {
       const res = await api('POST', `/v1/cohorts/${cohorts[name]}/estimate`);
       assert.equal(res.status, 200, res.text);
@@ -197,6 +200,67 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       assert.deepEqual(res.json.sample, [...res.json.sample].sort());
     });
   }
+
+  it('samples the first matching ids in id order when the triage decides some and events the others', async () => {
+    const all = await api('POST', `/v1/cohorts/${cohorts.teamOrProActive}/estimate?sample=100`);
+    const want = ids(expect.teamOrProActive);
+    assert.equal(all.json.sample.length, 100);
+    for (const id of all.json.sample) assert.ok(want.includes(id), `${id} is not in teamOrProActive`);
+    assert.ok(all.json.sample.some((id) => people.find((p) => p.id === id).plan === 'pro'), 'the sample holds users decided by their events');
+  });
+
+  it('counts what the engine in one phase counts on the same members, for random rules', async () => {
+    // The two-phase estimate (triage, then the undecided with events)
+    // against matchBatch on every member built from the data sent: the
+    // events a shard keeps (not the 91-day-old ones), times away from the
+    // 7-day window's edge, so only within 7 days is used.
+    const members = people.map((p) => ({
+      id: p.id,
+      properties: { plan: p.plan },
+      events: [
+        ...p.purchases.map((e) => ({ key: 'purchase', at: e.at, properties: { amount: e.amount } })),
+        ...(p.legacy === 89 ? [{ key: 'legacy', at: now - 89 * DAY }] : []),
+        { key: 'view', at: now },
+      ],
+    }));
+    const r = prng(11);
+    const pick = (list) => list[Math.floor(r() * list.length)];
+    const property = () => pick([
+      { property: 'plan', op: 'eq', value: pick(['free', 'pro', 'team']) },
+      { property: 'plan', op: 'in', value: [pick(['free', 'pro']), 'team'] },
+      { property: 'plan', op: 'ne', value: 'pro' },
+      { property: 'tier', op: 'not_exists' },
+    ]);
+    const event = () => {
+      const c = { event: pick(['purchase', 'purchase', 'legacy', 'view']), op: pick(['did', 'did', 'did_not']) };
+      if (r() < 0.5) c.count = { op: pick(['gte', 'lte', 'eq']), value: Math.floor(r() * 4) };
+      if (c.event === 'purchase' && r() < 0.5) c.within = { last: 7, unit: 'days' };
+      if (c.event === 'purchase' && r() < 0.3) c.where = [{ property: 'amount', op: pick(['gte', 'lt']), value: 50 }];
+      return c;
+    };
+    const rule = (depth) => {
+      const k = depth > 2 ? Math.floor(r() * 2) : Math.floor(r() * 5);
+      if (k === 0) return property();
+      if (k === 1) return event();
+      if (k === 2) return { not: rule(depth + 1) };
+      return { [k === 3 ? 'all' : 'any']: [rule(depth + 1), rule(depth + 1), ...(r() < 0.5 ? [rule(depth + 1)] : [])] };
+    };
+    let checked = 0;
+    for (let i = 0; i < 25; i++) {
+      const random = { all: [property(), rule(1)] }; // reads properties: the two-phase path
+      const compiled = engine.compileCohort(random);
+      assert.ok(compiled.ok, JSON.stringify(compiled.problems));
+      const want = compiled.cohort.matchBatch(members, now).filter(Boolean).length;
+      compiled.cohort.dispose();
+      const created = await api('POST', '/v1/cohorts', { name: `random ${i}`, rule: random });
+      assert.equal(created.status, 201, created.text);
+      const res = await api('POST', `/v1/cohorts/${created.json.cohort.id}/estimate`);
+      assert.equal(res.json.users, want, JSON.stringify(random));
+      assert.equal((await api('DELETE', `/v1/cohorts/${created.json.cohort.id}`)).status, 200);
+      if (want > 0) checked++;
+    }
+    assert.ok(checked > 10, `most random rules select someone (${checked} of 25)`);
+  });
 
   it('takes a sample size from ?sample= (0 to 100) and refuses anything else', async () => {
     const id = cohorts.proAndTwoThisWeek;

@@ -130,6 +130,8 @@ TEST(Cohort, FixtureNeeds) {
     ASSERT_EQ(needs.events.size(), want["events"].size()) << kase["name"];
     for (std::size_t i = 0; i < needs.events.size(); ++i) {
       EXPECT_EQ(needs.events[i].key, want["events"][i]["key"].get<std::string>());
+      EXPECT_EQ(needs.events[i].properties, want["events"][i]["properties"].get<bool>())
+          << kase["name"];
       if (want["events"][i]["since"].is_null()) {
         EXPECT_FALSE(needs.events[i].since_ms.has_value()) << kase["name"];
       } else {
@@ -322,7 +324,8 @@ TEST(CohortApi, CompileMatchRelease) {
   EXPECT_EQ(r["problems"][0]["field"], "nowMs");
   r = parse(api::cohort_needs(h, now));
   EXPECT_EQ(r, parse(R"({"ok":true,"properties":true,"events":[{"key":"purchase","sinceMs":)" +
-                     std::to_string(static_cast<std::int64_t>(now - 7 * day)) + "}]}"));
+                     std::to_string(static_cast<std::int64_t>(now - 7 * day)) +
+                     R"(,"properties":false}]})"));
   // a fractional now is floored
   EXPECT_EQ(parse(api::cohort_needs(h, now + 0.75)), r);
   api::release_cohort(h);

@@ -6,6 +6,7 @@ import {
   liveHandles,
   type CohortMember,
   type CohortNeeds,
+  type CohortTriage,
   type CohortOperators,
   type CohortRule,
   type CompiledCohort,
@@ -146,8 +147,11 @@ export async function usage(): Promise<void> {
     const one: boolean = cohort.matches(member, Date.now());
     const many: boolean[] = cohort.matchBatch([member, member], Date.now());
     const fromText: boolean[] = cohort.matchBatchJson('[{"id":"u1","properties":{}}]', Date.now());
+    const readsEventProperties: boolean[] = needs.events.map((e) => e.properties);
+    const triaged: CohortTriage = cohort.triageBatch([{ id: 'u1', properties: { plan: 'pro' } }, member], Date.now());
+    const triagedText: string = cohort.triageBatchJson('[{"id":"u1","properties":{}}]', Date.now());
     cohort.dispose();
-    void [since, one, many, fromText, needs.properties];
+    void [since, one, many, fromText, needs.properties, readsEventProperties, triaged, triagedText];
   } else {
     void compiledRule.problems;
   }

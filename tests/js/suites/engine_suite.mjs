@@ -1045,7 +1045,7 @@ function cohortSuite(engine, { test, assert, fixtures }) {
         try {
           const want = {
             properties: c.needs.properties,
-            events: c.needs.events.map((e) => ({ key: e.key, sinceMs: e.since === null ? null : Date.parse(e.since) })),
+            events: c.needs.events.map((e) => ({ key: e.key, sinceMs: e.since === null ? null : Date.parse(e.since), properties: e.properties })),
           };
           assert.deepEqual(cohort.needs(now), want, c.name);
         } finally {
