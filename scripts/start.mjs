@@ -20,6 +20,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createEdgeMiniflare, REPO_ROOT } from '../edge/miniflare.mjs';
 import { prepareAssets } from './assets.mjs';
+import { reapRuntimeOnExit } from './runtime_reaper.mjs';
 
 const env = process.env;
 const host = env.HOOKCAST_HOST || '127.0.0.1';
@@ -139,6 +140,9 @@ try {
   console.error(`hookcast: ${e.message}`);
   await stop(1);
 }
+
+// A SIGKILLed start.mjs must not leave workerd holding the port.
+reapRuntimeOnExit();
 
 // mf.ready resolves to the URL workerd listens on (the real port when 0 was asked).
 const api = ready.origin;

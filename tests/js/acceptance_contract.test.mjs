@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -597,5 +598,215 @@ describe('preview and test-send per campaign', () => {
     assert.deepEqual((await api('GET', '/v1/users/pv')).json.sends, [], 'a test send counts nowhere');
     const st = (await api('GET', `/v1/campaigns/${c.key}/stats`)).json;
     assert.equal(st.targeted, 0);
+  });
+});
+
+describe('more of the contract', () => {
+  it('defaults: fatigue { resend: null, frequencyCapping: false }, rateLimit null', async () => {
+    const c = await createCampaign({});
+    assert.deepEqual(c.fatigue, { resend: null, frequencyCapping: false });
+    assert.equal(c.rateLimit, null);
+  });
+
+  it('pages: nextCursor walks deliveries and exposures; null on the last page', async () => {
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/pages`) });
+    const r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: ['pg1', 'pg2', 'pg3'].map((userId) => ({ userId })) });
+    assert.equal(r.json.accepted, 3);
+    await until(async () => (await api('GET', `/v1/campaigns/${key}/stats`)).json.delivered === 3, 'three delivered');
+    for (const [what, item] of [['deliveries', (d) => d.userId], ['exposures', (e) => e.userId]]) {
+      const seen = [];
+      let cursor = null;
+      for (let i = 0; i < 10; i++) {
+        const q = cursor ? `?limit=1&cursor=${encodeURIComponent(cursor)}` : '?limit=1';
+        const page = await api('GET', `/v1/campaigns/${key}/${what}${q}`);
+        assert.equal(page.status, 200, page.text);
+        seen.push(...page.json[what].map(item));
+        cursor = page.json.nextCursor;
+        if (cursor === null) break;
+      }
+      assert.deepEqual(seen.sort(), ['pg1', 'pg2', 'pg3'], what);
+    }
+    assertError(await api('GET', `/v1/campaigns/${key}/deliveries?cursor=garbage`), 400, undefined, 'cursor');
+  });
+
+  it('pause holds what is not dispatched; an edit while paused applies; resume continues', async () => {
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/before`), rateLimit: { perMinute: 30 } });
+    await api('POST', `/v1/campaigns/${key}/send`, { recipients: ['ps1', 'ps2', 'ps3'].map((userId) => ({ userId })) });
+    await until(() => hitsTo(sink, '/before').length >= 1, 'the first paced message');
+    assert.equal((await api('POST', `/v1/campaigns/${key}/pause`)).status, 200);
+    const held = hitsTo(sink, '/before').length;
+    let r = await api('PATCH', `/v1/campaigns/${key}`, { webhook: spec(`${sink.origin}/after`) });
+    assert.equal(r.status, 200);
+    let s = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+    assertStats(s);
+    assert.equal(s.pending, 3 - held, JSON.stringify(s));
+    await api('POST', `/v1/campaigns/${key}/resume`);
+    await until(() => hitsTo(sink, '/after').length === 3 - held, 'the held messages to the edited URL');
+    assert.equal(hitsTo(sink, '/before').length, held);
+    s = await until(async () => {
+      const x = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+      return x.delivered === 3 && x;
+    }, 'all delivered');
+    assertStats(s);
+  });
+
+  it('a schedule whose time passed while paused runs at resume', async () => {
+    await api('POST', '/v1/users', { users: [{ id: 'late1', properties: { late: true } }] });
+    const rc = await api('POST', '/v1/cohorts', { name: 'late', rule: { property: 'late', op: 'eq', value: true } });
+    const runAt = Date.now() + 2000;
+    const c = await createCampaign({ webhook: spec(`${sink.origin}/late`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at: new Date(runAt).toISOString().slice(0, 19), timeZone: 'UTC' } });
+    assert.equal((await api('POST', `/v1/campaigns/${c.key}/start`)).status, 200);
+    assert.equal((await api('POST', `/v1/campaigns/${c.key}/pause`)).status, 200);
+    await until(() => Date.now() > runAt + 1500, 'the schedule time to pass');
+    assert.equal(hitsTo(sink, '/late').length, 0);
+    assert.equal((await api('POST', `/v1/campaigns/${c.key}/resume`)).status, 200);
+    await until(() => hitsTo(sink, '/late').length === 1, 'the run at resume');
+  });
+
+  it('a repeating schedule moves nextRunAt on after a run', async () => {
+    const at = new Date(Date.now() + 1500).toISOString().slice(0, 19);
+    const c = await createCampaign({ webhook: spec(`${sink.origin}/rep`), target: { allUsers: true }, send: { type: 'schedule', at, timeZone: 'UTC', repeat: { every: 1, unit: 'days' } } });
+    const started = (await api('POST', `/v1/campaigns/${c.key}/start`)).json.campaign;
+    const first = Date.parse(started.nextRunAt);
+    const next = await until(async () => {
+      const g = (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign;
+      return g.nextRunAt && Date.parse(g.nextRunAt) > first && g;
+    }, 'the next run');
+    assert.equal(Date.parse(next.nextRunAt) - first, 24 * 3600 * 1000);
+    assert.equal(next.status, 'running');
+    await api('POST', `/v1/campaigns/${c.key}/end`);
+  });
+
+  it('API sends: recipient properties override the profile for that message only; personalization refusals', async () => {
+    await api('POST', '/v1/users', { users: [{ id: 'ov1', properties: { plan: 'pro' } }, { id: 'inj', properties: { plan: 'a\r\nX-Evil: 1' } }] });
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/ov`) });
+    const r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'ov1', properties: { plan: 'vip' } }, { userId: 'inj' }] });
+    assert.equal(r.json.accepted, 1, JSON.stringify(r.json));
+    assert.equal(r.json.suppressed.personalization, 1);
+    await until(() => hitsTo(sink, '/ov').length === 1, 'the override send');
+    assert.equal(sink.header(hitsTo(sink, '/ov')[0], 'x-plan').toString(), 'vip');
+    assert.deepEqual((await api('GET', '/v1/users/ov1')).json.properties, { plan: 'pro' });
+    const s = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+    assertStats(s);
+    assert.equal(s.suppressed.personalization, 1);
+  });
+
+  it('Idempotency-Key with another body is refused; ended campaigns take no sends', async () => {
+    const key = await apiCampaign();
+    await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'ik1' }] }, { 'idempotency-key': 'same' });
+    const r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'ik2' }] }, { 'idempotency-key': 'same' });
+    assert.ok(r.status === 409 || r.status === 422, r.text);
+    await api('POST', `/v1/campaigns/${key}/end`);
+    assertError(await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'ik3' }] }), 409);
+  });
+
+  it('DELETE user forgets the ledger: the same campaign reaches them again', async () => {
+    const key = await apiCampaign();
+    assert.equal((await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'del1' }] })).json.accepted, 1);
+    assert.equal((await api('GET', '/v1/users/del1')).json.sends.length, 1);
+    await api('DELETE', '/v1/users/del1');
+    assert.equal((await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'del1' }] })).json.accepted, 1);
+  });
+
+  it('cohort rules: typed comparisons, events with count and within, dates', async () => {
+    const now = Date.now();
+    await api('POST', '/v1/users', { users: [{ id: 'rc1', properties: { score: '42', joined: '2026-01-15T00:00:00Z', grp: 'rc' } }, { id: 'rc2', properties: { score: 7, grp: 'rc' } }] });
+    await api('POST', '/v1/events', { events: [
+      { userId: 'rc1', key: 'rcbuy', properties: { amount: 20 }, at: new Date(now - 3600e3).toISOString() },
+      { userId: 'rc1', key: 'rcbuy', properties: { amount: 30 } },
+      { userId: 'rc2', key: 'rcbuy', properties: { amount: 50 }, at: new Date(now - 40 * 86400e3).toISOString() },
+    ] });
+    const est = async (rule) => {
+      const c = await api('POST', '/v1/cohorts', { name: 'r', rule: { all: [{ property: 'grp', op: 'eq', value: 'rc' }, rule] } });
+      assert.equal(c.status, 201, c.text);
+      const e = await api('POST', `/v1/cohorts/${c.json.cohort.id}/estimate`);
+      return e.json.sample.sort();
+    };
+    assert.deepEqual(await est({ property: 'score', op: 'gt', value: 40 }), ['rc1']);
+    assert.deepEqual(await est({ property: 'score', op: 'between', value: [5, 10] }), ['rc2']);
+    assert.deepEqual(await est({ property: 'joined', op: 'before', value: '2026-02-01T00:00:00Z' }), ['rc1']);
+    assert.deepEqual(await est({ event: 'rcbuy', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } }), ['rc1']);
+    assert.deepEqual(await est({ event: 'rcbuy', op: 'did', within: { last: 30, unit: 'days' } }), ['rc1']);
+    assert.deepEqual(await est({ event: 'rcbuy', op: 'did_not', within: { last: 30, unit: 'days' } }), ['rc2']);
+    assert.deepEqual(await est({ event: 'rcbuy', op: 'did', where: [{ property: 'amount', op: 'gte', value: 45 }] }), ['rc2']);
+    assert.deepEqual(await est({ not: { property: 'score', op: 'exists' } }), []);
+  });
+
+  it('an event for a user outside the cohort triggers nothing and counts not_in_cohort', async () => {
+    await api('POST', '/v1/users', { users: [{ id: 'in1', properties: { vip: true } }, { id: 'out1', properties: { vip: false } }] });
+    const rc = await api('POST', '/v1/cohorts', { name: 'vip', rule: { property: 'vip', op: 'eq', value: true } });
+    const c = await createCampaign({ webhook: spec(`${sink.origin}/vip`), target: { cohort: rc.json.cohort.id }, send: { type: 'event', event: 'vipev' } });
+    await api('POST', `/v1/campaigns/${c.key}/start`);
+    const r = await api('POST', '/v1/events', { events: [{ userId: 'in1', key: 'vipev' }, { userId: 'out1', key: 'vipev' }, { userId: 'in1', key: 'other' }] });
+    assert.equal(r.json.accepted, 3);
+    assert.equal(r.json.triggered, 1);
+    const s = (await api('GET', `/v1/campaigns/${c.key}/stats`)).json;
+    assertStats(s);
+    assert.equal(s.targeted, 2);
+    assert.equal(s.suppressed.not_in_cohort, 1);
+  });
+
+  it('an event send with a delay is pending until its time', async () => {
+    const c = await createCampaign({ webhook: spec(`${sink.origin}/delay`), target: { allUsers: true }, send: { type: 'event', event: 'delayed', delay: { value: 1, unit: 'hours' } } });
+    await api('POST', `/v1/campaigns/${c.key}/start`);
+    const r = await api('POST', '/v1/events', { events: [{ userId: 'dl1', key: 'delayed' }] });
+    assert.equal(r.json.triggered, 1);
+    const s = (await api('GET', `/v1/campaigns/${c.key}/stats`)).json;
+    assertStats(s);
+    assert.equal(s.pending, 1);
+    assert.equal((await api('GET', `/v1/campaigns/${c.key}/deliveries?state=pending`)).json.deliveries.length, 1);
+    await api('POST', `/v1/campaigns/${c.key}/end`);
+    const e = (await api('GET', `/v1/campaigns/${c.key}/stats`)).json;
+    assertStats(e);
+    assert.equal(e.suppressed.cancelled, 1);
+  });
+
+  it('retry of a delivery that did not fail is refused, not replayed', async () => {
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/okretry`) });
+    await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'okr' }] });
+    const d = await until(async () => (await api('GET', `/v1/campaigns/${key}/deliveries?state=delivered`)).json.deliveries[0], 'delivered');
+    const r = await api('POST', `/v1/deliveries/${encodeURIComponent(d.id)}/retry`);
+    assertError(r, 409);
+  });
+
+  it('oversized bodies are 413 in the error shape', async () => {
+    const big = JSON.stringify({ users: [{ id: 'big', properties: { x: 'a'.repeat(5 * 1024 * 1024) } }] });
+    assertError(await api('POST', '/v1/users', big), 413);
+  });
+
+  it('accepted work and Idempotency-Keys survive SIGKILL + restart', async () => {
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/restart`) });
+    const body = { recipients: [{ userId: 'rs1' }] };
+    const first = (await api('POST', `/v1/campaigns/${key}/send`, body, { 'idempotency-key': 'restart-1' })).json;
+    assert.equal(first.accepted, 1);
+    await until(() => hitsTo(sink, '/restart').length === 1, 'the send');
+    child.kill('SIGKILL');
+    await exited;
+    // workerd is miniflare's child: a SIGKILLed start.mjs must not leave it
+    // holding the port (it did: the restart failed with EADDRINUSE).
+    const port = new URL(origin).port;
+    await until(() => new Promise((resolve) => {
+      const s = net.connect(Number(port), '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(false)));
+      s.once('error', () => resolve(true));
+    }), 'the killed worker to let go of its port');
+    output = '';
+    child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
+      cwd: ROOT,
+      env: { ...process.env, HOOKCAST_API_KEY: KEY, HOOKCAST_PORT: port, HOOKCAST_SINK_PORT: '0', HOOKCAST_STATE_DIR: stateDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    await new Promise((resolve, reject) => {
+      child.stdout.on('data', () => output.includes('Ctrl-C stops everything') && resolve());
+      exited.then(({ code }) => reject(new Error(`start.mjs exited (${code}):\n${output}`)));
+    });
+    const again = await api('POST', `/v1/campaigns/${key}/send`, body, { 'idempotency-key': 'restart-1' });
+    assert.deepEqual(again.json, first);
+    assert.equal((await api('GET', `/v1/campaigns/${key}/stats`)).json.sent, 1);
+    assert.equal((await api('GET', '/v1/users/rs1')).json.sends.length, 1);
+    assert.equal(hitsTo(sink, '/restart').length, 1);
   });
 });
