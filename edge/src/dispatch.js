@@ -483,7 +483,9 @@ export class CampaignDispatch extends DurableObject {
     const runs = new Map();
     for (const a of this.sql.exec('SELECT run, record FROM attempts WHERE idx = ? ORDER BY run, attempt', row.idx)) {
       if (!runs.has(a.run)) runs.set(a.run, []);
-      runs.get(a.run).push(JSON.parse(a.record));
+      // Stored as the sender's record (epoch ms); answered in ISO 8601 as every campaign time is.
+      const record = JSON.parse(a.record);
+      runs.get(a.run).push({ ...record, startedAt: iso(record.startedAt) });
     }
     const earlier = [];
     for (let r = 0; r < row.run; r++) earlier.push({ attempts: runs.get(r) ?? [] });

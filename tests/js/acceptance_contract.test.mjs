@@ -423,6 +423,8 @@ describe('sends', () => {
     assert.equal(d.status, 'delivered');
     assert.equal(d.userId, 'api1');
     assert.ok(Array.isArray(d.attempts) && d.attempts.length === 1);
+    assert.ok(ISO_RE.test(d.attempts[0].startedAt), `attempt startedAt in ISO 8601: ${d.attempts[0].startedAt}`);
+    assert.ok(ISO_RE.test(d.createdAt) && ISO_RE.test(d.finishedAt));
     assert.equal((await api('GET', `/v1/campaigns/${key}/deliveries?state=failed`)).json.deliveries.length, 0);
     assert.equal((await api('GET', `/v1/campaigns/${key}/deliveries?state=delivered`)).json.deliveries.length, 1);
     assertError(await api('GET', `/v1/campaigns/${key}/deliveries?state=bogus`), 400, undefined, 'state');
