@@ -27,12 +27,19 @@ let origin;
 let output = '';
 let sink; // answers 200
 let failSink; // answers 400 (a failure no retry fixes)
+let flakySink; // answers 503 to the first request of each path, then 200
 
 before(async () => {
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-acceptance-'));
-  [sink, failSink] = await Promise.all([
+  const seenPaths = new Set();
+  [sink, failSink, flakySink] = await Promise.all([
     startSink((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')),
     startSink((req, res) => res.writeHead(400).end('no')),
+    startSink((req, res) => {
+      const first = !seenPaths.has(req.url);
+      seenPaths.add(req.url);
+      res.writeHead(first ? 503 : 200).end(first ? 'busy' : 'ok');
+    }),
   ]);
   const [port, sinkPort] = await Promise.all([closedPort(), closedPort()]);
   child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
@@ -55,7 +62,7 @@ after(async () => {
     child.kill('SIGTERM');
     await exited;
   }
-  await Promise.all([sink?.close(), failSink?.close()]);
+  await Promise.all([sink?.close(), failSink?.close(), flakySink?.close()]);
   fs.rmSync(stateDir, { recursive: true, force: true });
   assert.doesNotMatch(output, /internal error|Uncaught/i, 'the worker logged an internal error');
 });
@@ -774,6 +781,51 @@ describe('more of the contract', () => {
   it('oversized bodies are 413 in the error shape', async () => {
     const big = JSON.stringify({ users: [{ id: 'big', properties: { x: 'a'.repeat(5 * 1024 * 1024) } }] });
     assertError(await api('POST', '/v1/users', big), 413);
+  });
+
+  it('retried counts messages that needed more than one attempt', async () => {
+    const key = await apiCampaign({ webhook: { ...spec(`${flakySink.origin}/flaky/{{ user.id }}`) } });
+    await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'fl1' }] });
+    const s = await until(async () => {
+      const x = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+      return x.delivered === 1 && x;
+    }, 'the retried delivery');
+    assertStats(s);
+    assert.equal(s.retried, 1);
+    const d = (await api('GET', `/v1/campaigns/${key}/deliveries`)).json.deliveries[0];
+    assert.equal(d.attempts.length, 2);
+  });
+
+  it('racing for the last slot of a cap: exactly one campaign gets it', async () => {
+    await api('PUT', '/v1/settings/frequency-capping', { rules: [{ limit: 1, period: { value: 1, unit: 'hours' } }] });
+    const capped = { resend: null, frequencyCapping: true };
+    const keys = await Promise.all([apiCampaign({ fatigue: capped }), apiCampaign({ fatigue: capped }), apiCampaign({ fatigue: capped })]);
+    const answers = await Promise.all(keys.map((k) => api('POST', `/v1/campaigns/${k}/send`, { recipients: [{ userId: 'race1' }] })));
+    assert.equal(answers.reduce((a, r) => a + r.json.accepted, 0), 1, JSON.stringify(answers.map((r) => r.json)));
+    assert.equal(answers.reduce((a, r) => a + r.json.suppressed.frequency_cap, 0), 2);
+    const same = await apiCampaign();
+    const twice = await Promise.all([1, 2].map(() => api('POST', `/v1/campaigns/${same}/send`, { recipients: [{ userId: 'race2' }] })));
+    assert.equal(twice.reduce((a, r) => a + r.json.accepted, 0), 1);
+    await api('PUT', '/v1/settings/frequency-capping', { rules: [] });
+  });
+
+  it('Idempotency-Keys are per campaign', async () => {
+    const [a, b] = await Promise.all([apiCampaign(), apiCampaign()]);
+    const ra = await api('POST', `/v1/campaigns/${a}/send`, { recipients: [{ userId: 'idp' }] }, { 'idempotency-key': 'shared' });
+    const rb = await api('POST', `/v1/campaigns/${b}/send`, { recipients: [{ userId: 'idp' }] }, { 'idempotency-key': 'shared' });
+    assert.equal(ra.json.accepted, 1);
+    assert.equal(rb.json.accepted, 1);
+    assert.notEqual(ra.json.dispatchId, rb.json.dispatchId);
+  });
+
+  it('a cohort targeted by a paused or running campaign cannot be deleted', async () => {
+    const rc = await api('POST', '/v1/cohorts', { name: 'held', rule: { property: 'plan', op: 'exists' } });
+    const cid = rc.json.cohort.id;
+    const key = await apiCampaign({ target: { cohort: cid } });
+    assertError(await api('DELETE', `/v1/cohorts/${cid}`), 409);
+    await api('POST', `/v1/campaigns/${key}/pause`);
+    assertError(await api('DELETE', `/v1/cohorts/${cid}`), 409);
+    assert.equal((await api('GET', `/v1/cohorts/${cid}`)).status, 200);
   });
 
   it('accepted work and Idempotency-Keys survive SIGKILL + restart', async () => {
