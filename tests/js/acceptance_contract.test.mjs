@@ -289,6 +289,7 @@ describe('campaigns', () => {
     const item = l.json.campaigns.find((x) => x.key === c.key);
     assert.ok(item);
     for (const f of ['key', 'title', 'status', 'send', 'stats']) assert.ok(f in item, f);
+    assert.equal(item.send.type, null, 'send.type reads null for a campaign with no send yet');
     const withSend = await createCampaign({ send: { type: 'api' } });
     const l2 = await api('GET', '/v1/campaigns');
     assert.equal(l2.json.campaigns.find((x) => x.key === withSend.key).send.type, 'api');
