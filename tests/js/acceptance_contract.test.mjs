@@ -27,7 +27,7 @@ let origin;
 let output = '';
 let sink; // answers 200
 let failSink; // answers 400 (a failure no retry fixes)
-let flakySink; // answers 503 to the first request of each path, then 200
+let flakySink; // answers 503 (400 under /x4) to the first request of each path, then 200
 
 before(async () => {
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-acceptance-'));
@@ -38,7 +38,8 @@ before(async () => {
     startSink((req, res) => {
       const first = !seenPaths.has(req.url);
       seenPaths.add(req.url);
-      res.writeHead(first ? 503 : 200).end(first ? 'busy' : 'ok');
+      // Paths under /x4 fail their first request with a 400 (not retried) instead.
+      res.writeHead(first ? (req.url.startsWith('/x4') ? 400 : 503) : 200).end(first ? 'busy' : 'ok');
     }),
   ]);
   const [port, sinkPort] = await Promise.all([closedPort(), closedPort()]);
@@ -795,6 +796,25 @@ describe('more of the contract', () => {
     assert.equal(s.retried, 1);
     const d = (await api('GET', `/v1/campaigns/${key}/deliveries`)).json.deliveries[0];
     assert.equal(d.attempts.length, 2);
+  });
+
+  it('a replayed failed delivery that succeeds moves from failed to delivered', async () => {
+    const key = await apiCampaign({ webhook: spec(`${flakySink.origin}/x4/{{ user.id }}`) });
+    await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'rp1' }] });
+    const failed = await until(async () => (await api('GET', `/v1/campaigns/${key}/deliveries?state=failed`)).json.deliveries[0], 'the failure');
+    assert.equal((await api('GET', `/v1/campaigns/${key}/stats`)).json.failed, 1);
+    const r = await api('POST', `/v1/deliveries/${encodeURIComponent(failed.id)}/retry`);
+    assert.ok(r.status === 200 || r.status === 202, r.text);
+    const s = await until(async () => {
+      const x = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+      return x.delivered === 1 && x;
+    }, 'the replay delivered');
+    assertStats(s);
+    assert.equal(s.failed, 0);
+    assert.equal(s.sent, 1);
+    const d = (await api('GET', `/v1/campaigns/${key}/deliveries?state=delivered`)).json.deliveries[0];
+    assert.equal(d.id, failed.id);
+    assert.equal(d.attempts.at(-1).status, 200);
   });
 
   it('racing for the last slot of a cap: exactly one campaign gets it', async () => {
