@@ -855,6 +855,15 @@ describe('more of the contract', () => {
     const first = (await api('POST', `/v1/campaigns/${key}/send`, body, { 'idempotency-key': 'restart-1' })).json;
     assert.equal(first.accepted, 1);
     await until(() => hitsTo(sink, '/restart').length === 1, 'the send');
+    // Work accepted but not yet done when the process dies: paced messages
+    // and a schedule due while it is down.
+    const paced = await apiCampaign({ webhook: spec(`${sink.origin}/kill-paced`), rateLimit: { perMinute: 30 } });
+    assert.equal((await api('POST', `/v1/campaigns/${paced}/send`, { recipients: ['kp1', 'kp2', 'kp3'].map((userId) => ({ userId })) })).json.accepted, 3);
+    await api('POST', '/v1/users', { users: [{ id: 'ks1', properties: { killsched: true } }] });
+    const rc = await api('POST', '/v1/cohorts', { name: 'ks', rule: { property: 'killsched', op: 'eq', value: true } });
+    const runAt = Date.now() + 1500;
+    const sched = await createCampaign({ webhook: spec(`${sink.origin}/kill-sched`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at: new Date(runAt).toISOString().slice(0, 19), timeZone: 'UTC' } });
+    assert.equal((await api('POST', `/v1/campaigns/${sched.key}/start`)).status, 200);
     child.kill('SIGKILL');
     await exited;
     // workerd is miniflare's child: a SIGKILLed start.mjs must not leave it
@@ -883,5 +892,9 @@ describe('more of the contract', () => {
     assert.equal((await api('GET', `/v1/campaigns/${key}/stats`)).json.sent, 1);
     assert.equal((await api('GET', '/v1/users/rs1')).json.sends.length, 1);
     assert.equal(hitsTo(sink, '/restart').length, 1);
+    await until(() => hitsTo(sink, '/kill-sched').length >= 1, 'the schedule due while down');
+    await until(async () => (await api('GET', `/v1/campaigns/${paced}/stats`)).json.delivered === 3, 'the paced messages');
+    assert.deepEqual([...new Set(hitsTo(sink, '/kill-paced').map((h) => JSON.parse(h.body).id))].sort(), ['kp1', 'kp2', 'kp3']);
+    assertStats((await api('GET', `/v1/campaigns/${sched.key}/stats`)).json);
   });
 });
