@@ -38,7 +38,7 @@ const MAX_IDEMPOTENCY_KEY = 255;
 function badRequest(problems, message) {
   const first = errorsOf(problems)[0] ?? problems[0];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return new HttpError(400, first?.code ?? 'invalid_request', message ?? `${first.field}: ${first.message}${more}`, problems);
+  return new HttpError(400, first?.code ?? 'invalid_request', message ?? `${first.field ? `${first.field}: ` : ''}${first.message}${more}`, problems);
 }
 
 const notFound = (key) => new HttpError(404, 'not_found', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`, [problem('key', 'not_found', 'No such campaign.')]);

@@ -362,6 +362,11 @@ describe('campaigns', () => {
     await api('POST', `/v1/campaigns/${key}/end`);
     assertError(await api('PATCH', `/v1/campaigns/${key}`, { title: 'late' }), 409, 'campaign_not_editable');
     assertError(await api('PATCH', `/v1/campaigns/${key}`, { title: 7 }), 400, undefined, 'title');
+    // A problem about the whole body has field "": its message does not start with ": ".
+    for (const r of [await api('PATCH', `/v1/campaigns/${key}`, {}), await api('PUT', '/v1/cohorts/coh_aaaaaaaaaaaaaaaaaaaa', {})]) {
+      assert.ok(r.status === 400 || r.status === 404, r.text);
+      assert.doesNotMatch(r.json.error.message, /^:/);
+    }
   });
 
   it('start 400 lists every missing piece; a schedule in the past is a problem', async () => {
