@@ -480,7 +480,7 @@ describe('sends', () => {
   it('schedule send: runs at its time to the cohort', async () => {
     await api('POST', '/v1/users', { users: [{ id: 'sch1', properties: { tier: 'gold' } }, { id: 'sch2', properties: { tier: 'gold' } }, { id: 'sch3', properties: { tier: 'tin' } }] });
     const rc = await api('POST', '/v1/cohorts', { name: 'gold', rule: { property: 'tier', op: 'eq', value: 'gold' } });
-    const at = new Date(Date.now() + 2500).toISOString().slice(0, 19);
+    const at = new Date(Date.now() + 3500).toISOString().slice(0, 19);
     const c = await createCampaign({ webhook: spec(`${sink.origin}/sched`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at, timeZone: 'UTC' } });
     const r = await api('POST', `/v1/campaigns/${c.key}/start`);
     assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -646,7 +646,8 @@ describe('more of the contract', () => {
   });
 
   it('pause holds what is not dispatched; an edit while paused applies; resume continues', async () => {
-    const key = await apiCampaign({ webhook: spec(`${sink.origin}/before`), rateLimit: { perMinute: 30 } });
+    // 3 s apart: the pause lands well before the second dispatch.
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/before`), rateLimit: { perMinute: 20 } });
     await api('POST', `/v1/campaigns/${key}/send`, { recipients: ['ps1', 'ps2', 'ps3'].map((userId) => ({ userId })) });
     await until(() => hitsTo(sink, '/before').length >= 1, 'the first paced message');
     assert.equal((await api('POST', `/v1/campaigns/${key}/pause`)).status, 200);
@@ -669,7 +670,7 @@ describe('more of the contract', () => {
   it('a schedule whose time passed while paused runs at resume', async () => {
     await api('POST', '/v1/users', { users: [{ id: 'late1', properties: { late: true } }] });
     const rc = await api('POST', '/v1/cohorts', { name: 'late', rule: { property: 'late', op: 'eq', value: true } });
-    const runAt = Date.now() + 2000;
+    const runAt = Date.now() + 3000;
     const c = await createCampaign({ webhook: spec(`${sink.origin}/late`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at: new Date(runAt).toISOString().slice(0, 19), timeZone: 'UTC' } });
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/start`)).status, 200);
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/pause`)).status, 200);
@@ -680,7 +681,7 @@ describe('more of the contract', () => {
   });
 
   it('a repeating schedule moves nextRunAt on after a run', async () => {
-    const at = new Date(Date.now() + 1500).toISOString().slice(0, 19);
+    const at = new Date(Date.now() + 3000).toISOString().slice(0, 19);
     const c = await createCampaign({ webhook: spec(`${sink.origin}/rep`), target: { allUsers: true }, send: { type: 'schedule', at, timeZone: 'UTC', repeat: { every: 1, unit: 'days' } } });
     const started = (await api('POST', `/v1/campaigns/${c.key}/start`)).json.campaign;
     const first = Date.parse(started.nextRunAt);
