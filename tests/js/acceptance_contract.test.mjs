@@ -588,6 +588,11 @@ describe('fatigue', () => {
     assert.equal(r.json.suppressed.frequency_cap, 1, JSON.stringify(r.json));
     r = await api('POST', `/v1/campaigns/${free}/send`, { recipients: [{ userId: 'cap1' }] });
     assert.equal(r.json.accepted, 1, 'a campaign that does not apply caps is not held back');
+    // Every message counts, whichever campaign sent it: one from a campaign without caps fills the slot.
+    r = await api('POST', `/v1/campaigns/${free}/send`, { recipients: [{ userId: 'cap2' }] });
+    assert.equal(r.json.accepted, 1);
+    r = await api('POST', `/v1/campaigns/${a}/send`, { recipients: [{ userId: 'cap2' }] });
+    assert.equal(r.json.suppressed.frequency_cap, 1, JSON.stringify(r.json));
     const s = (await api('GET', `/v1/campaigns/${b}/stats`)).json;
     assertStats(s);
     assert.equal(s.suppressed.frequency_cap, 1);
