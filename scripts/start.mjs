@@ -131,6 +131,13 @@ function watchRuntime(stdout, stderr) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+// Run by `npm start` (package.json execs us, so npm's SIGTERM reaches us):
+// if npm itself is killed outright (a harness's SIGKILL), we are re-parented;
+// stop rather than keep serving ports nobody can stop with npm any more.
+if (env.npm_lifecycle_event === 'start') {
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(0), 500).unref();
+}
 mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir, runtimeStdio: watchRuntime });
 
 let ready;
