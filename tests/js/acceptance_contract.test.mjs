@@ -809,6 +809,19 @@ describe('more of the contract', () => {
     assert.equal(d.attempts.length, 2);
   });
 
+  it('pause: an attempt already started finishes and its retries go on', async () => {
+    const key = await apiCampaign({ webhook: spec(`${flakySink.origin}/paused-retry/{{ user.id }}`) });
+    await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'pr1' }] });
+    await until(() => flakySink.hits.some((h) => h.path === '/paused-retry/pr1'), 'the first attempt (503)');
+    assert.equal((await api('POST', `/v1/campaigns/${key}/pause`)).status, 200);
+    const s = await until(async () => {
+      const x = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+      return x.delivered === 1 && x;
+    }, 'the retry while paused');
+    assertStats(s);
+    assert.equal(s.retried, 1);
+  });
+
   it('a replayed failed delivery that succeeds moves from failed to delivered', async () => {
     const key = await apiCampaign({ webhook: spec(`${flakySink.origin}/x4/{{ user.id }}`) });
     await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'rp1' }] });
