@@ -863,6 +863,17 @@ describe('more of the contract', () => {
     assert.notEqual(ra.json.dispatchId, rb.json.dispatchId);
   });
 
+  it('a running campaign checks its cohort as it is now (PUT applies)', async () => {
+    await api('POST', '/v1/users', { users: [{ id: 'cr1', properties: { crplan: 'free' } }, { id: 'cr2', properties: { crplan: 'free' } }] });
+    const rc = await api('POST', '/v1/cohorts', { name: 'cr', rule: { property: 'crplan', op: 'eq', value: 'pro' } });
+    const key = await apiCampaign({ target: { cohort: rc.json.cohort.id } });
+    let r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'cr1' }] });
+    assert.equal(r.json.suppressed.not_in_cohort, 1);
+    assert.equal((await api('PUT', `/v1/cohorts/${rc.json.cohort.id}`, { rule: { property: 'crplan', op: 'eq', value: 'free' } })).status, 200);
+    r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'cr2' }] });
+    assert.equal(r.json.accepted, 1, JSON.stringify(r.json));
+  });
+
   it('a cohort targeted by a paused or running campaign cannot be deleted', async () => {
     const rc = await api('POST', '/v1/cohorts', { name: 'held', rule: { property: 'plan', op: 'exists' } });
     const cid = rc.json.cohort.id;
