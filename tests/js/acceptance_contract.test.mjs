@@ -854,6 +854,19 @@ describe('more of the contract', () => {
     await api('PUT', '/v1/settings/frequency-capping', { rules: [] });
   });
 
+  it('two identical calls with one Idempotency-Key at once send once', async () => {
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/idem-race`) });
+    const body = { recipients: [{ userId: 'ir1' }, { userId: 'ir2' }] };
+    const answers = await Promise.all([1, 2].map(() => api('POST', `/v1/campaigns/${key}/send`, body, { 'idempotency-key': 'race' })));
+    const ok = answers.filter((r) => r.status === 200);
+    assert.ok(ok.length >= 1, answers.map((r) => r.text).join('\n'));
+    for (const r of answers) assert.ok(r.status === 200 || r.status === 409, r.text);
+    for (const r of ok) assert.deepEqual(r.json, ok[0].json);
+    const s = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+    assert.equal(s.targeted, 2);
+    assert.equal(s.sent, 2);
+  });
+
   it('Idempotency-Keys are per campaign', async () => {
     const [a, b] = await Promise.all([apiCampaign(), apiCampaign()]);
     const ra = await api('POST', `/v1/campaigns/${a}/send`, { recipients: [{ userId: 'idp' }] }, { 'idempotency-key': 'shared' });
