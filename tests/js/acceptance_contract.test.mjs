@@ -512,6 +512,7 @@ describe('sends', () => {
     assert.notEqual(retryDelivered.status, 500);
   });
 
+  let endedKey;
   it('end moves pending (paused) messages to suppressed.cancelled', async () => {
     const key = await apiCampaign({ webhook: spec(`${sink.origin}/paced`), rateLimit: { perMinute: 1 } });
     const r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'p1' }, { userId: 'p2' }, { userId: 'p3' }] });
@@ -531,6 +532,18 @@ describe('sends', () => {
     assert.equal(s.sent, 1);
     const cancelled = (await api('GET', `/v1/campaigns/${key}/deliveries?state=cancelled`)).json.deliveries;
     assert.equal(cancelled.length, 2);
+    endedKey = key;
+  });
+
+  // Known gap (edge-dispatch): a message cancelled by `end` keeps its ledger
+  // row, so exposures (and GET /v1/users/:id sends, and other campaigns'
+  // caps) still count a user who was never sent it. Needs the dispatch
+  // object to hand the cancelled (user, dedupe) pairs back to the shards
+  // durably, as the outbox does the other way.
+  it('exposures after end list only who was sent it', { todo: 'cancelled messages keep their ledger rows' }, async () => {
+    const s = (await api('GET', `/v1/campaigns/${endedKey}/stats`)).json;
+    const exposed = (await api('GET', `/v1/campaigns/${endedKey}/exposures`)).json.exposures;
+    assert.equal(exposed.length, s.sent, `exposures list who was sent it: ${JSON.stringify(exposed)}`);
   });
 
   it('audience-check shape', async () => {
