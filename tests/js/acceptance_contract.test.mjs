@@ -535,15 +535,16 @@ describe('sends', () => {
     endedKey = key;
   });
 
-  // Known gap (edge-dispatch): a message cancelled by `end` keeps its ledger
-  // row, so exposures (and GET /v1/users/:id sends, and other campaigns'
-  // caps) still count a user who was never sent it. Needs the dispatch
-  // object to hand the cancelled (user, dedupe) pairs back to the shards
-  // durably, as the outbox does the other way.
-  it('exposures after end list only who was sent it', { todo: 'cancelled messages keep their ledger rows' }, async () => {
+  // Regression: a message cancelled by `end` kept its ledger row, so
+  // exposures, the user's sends and other campaigns' caps counted a user
+  // who was never sent it (3 exposures for sent 1).
+  it('exposures after end list only who was sent it; cancelled users take no cap slot', async () => {
     const s = (await api('GET', `/v1/campaigns/${endedKey}/stats`)).json;
     const exposed = (await api('GET', `/v1/campaigns/${endedKey}/exposures`)).json.exposures;
     assert.equal(exposed.length, s.sent, `exposures list who was sent it: ${JSON.stringify(exposed)}`);
+    const cancelled = (await api('GET', `/v1/campaigns/${endedKey}/deliveries?state=cancelled`)).json.deliveries.map((d) => d.userId);
+    for (const u of cancelled) assert.deepEqual((await api('GET', `/v1/users/${u}`)).json.sends, [], u);
+    assert.deepEqual(exposed.map((e) => e.userId).filter((u) => cancelled.includes(u)), []);
   });
 
   it('audience-check shape', async () => {
@@ -683,6 +684,27 @@ describe('more of the contract', () => {
       return x.delivered === 3 && x;
     }, 'all delivered');
     assertStats(s);
+  });
+
+  it('a render refused at dispatch (edit while paused) is not a send: ledger and exposures drop it', async () => {
+    await api('POST', '/v1/users', { users: [{ id: 'pz1', properties: { note: 'fine' } }, { id: 'pz2', properties: { note: 'bad\r\nX-Evil: 1' } }] });
+    const key = await apiCampaign({ webhook: spec(`${sink.origin}/pz-before`), rateLimit: { perMinute: 20 } });
+    assert.equal((await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'pz1' }, { userId: 'pz2' }] })).json.accepted, 2);
+    await until(() => hitsTo(sink, '/pz-before').length >= 1, 'the first paced message');
+    await api('POST', `/v1/campaigns/${key}/pause`);
+    const edited = { ...spec(`${sink.origin}/pz-after`), headers: [{ key: 'X-Note', value: '{{ user.note | default: "none" }}' }] };
+    assert.equal((await api('PATCH', `/v1/campaigns/${key}`, { webhook: edited })).status, 200);
+    await api('POST', `/v1/campaigns/${key}/resume`);
+    const s = await until(async () => {
+      const x = (await api('GET', `/v1/campaigns/${key}/stats`)).json;
+      return x.pending === 0 && x;
+    }, 'both ended');
+    assertStats(s);
+    assert.equal(hitsTo(sink, '/pz-before').length, 1, 'paced 3 s apart: only pz1 went before the pause');
+    assert.equal(s.suppressed.personalization, 1, JSON.stringify(s));
+    await until(async () => (await api('GET', '/v1/users/pz2')).json.sends.length === 0, 'pz2 leaves the ledger');
+    const exposed = (await api('GET', `/v1/campaigns/${key}/exposures`)).json.exposures.map((e) => e.userId);
+    assert.deepEqual(exposed, ['pz1']);
   });
 
   it('a schedule whose time passed while paused runs at resume', async () => {
