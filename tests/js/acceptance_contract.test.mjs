@@ -155,6 +155,7 @@ describe('auth and errors', () => {
     assertError(await api('POST', '/v1/campaigns/c_1_aaaa/preview', { context: {} }), 404);
     assertError(await api('POST', '/v1/campaigns/c_1_aaaa/send', { recipients: [{ userId: 'u' }] }), 404);
     assertError(await api('POST', '/v1/deliveries/nope/retry'), 404);
+    assertError(await api('GET', '/v1/nope'), 404);
   });
 
   it('malformed JSON and wrong types are 400 with fields, never 500', async () => {
