@@ -20,6 +20,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createEdgeMiniflare, REPO_ROOT } from '../edge/miniflare.mjs';
 import { prepareAssets } from './assets.mjs';
+import { reapRuntimeOnExit } from './runtime_reaper.mjs';
 
 const env = process.env;
 const host = env.HOOKCAST_HOST || '127.0.0.1';
@@ -130,6 +131,13 @@ function watchRuntime(stdout, stderr) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+// Run by `npm start` (package.json execs us, so npm's SIGTERM reaches us):
+// if npm itself is killed outright (a harness's SIGKILL), we are re-parented;
+// stop rather than keep serving ports nobody can stop with npm any more.
+if (env.npm_lifecycle_event === 'start') {
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(0), 500).unref();
+}
 mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir, runtimeStdio: watchRuntime });
 
 let ready;
@@ -139,6 +147,9 @@ try {
   console.error(`hookcast: ${e.message}`);
   await stop(1);
 }
+
+// A SIGKILLed start.mjs must not leave workerd holding the port.
+reapRuntimeOnExit();
 
 // mf.ready resolves to the URL workerd listens on (the real port when 0 was asked).
 const api = ready.origin;

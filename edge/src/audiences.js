@@ -19,7 +19,7 @@ const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISO
 function badRequest(problems) {
   const first = problems[0];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return new HttpError(400, first.code, `${first.field}: ${first.message}${more}`, problems);
+  return new HttpError(400, first.code, `${first.field ? `${first.field}: ` : ''}${first.message}${more}`, problems);
 }
 
 /** The list `body[name]`: an array of at most MAX_ITEMS items. */

@@ -1,7 +1,7 @@
 // Route handlers for campaigns (stored in the Workspace object, see
 // workspace_campaigns.js) and the workspace's frequency-capping settings:
 //   POST  /v1/campaigns                      -> 201 { campaign }
-//   GET   /v1/campaigns                      -> { campaigns: [{ key, title, status, send: { type }, stats, … }] }
+//   GET   /v1/campaigns                      -> { campaigns: [{ key, title, status, send: { type|null }, stats, … }] }
 //   GET   /v1/campaigns/:key                 -> { campaign }
 //   PATCH /v1/campaigns/:key                 -> { campaign }   (409 campaign_not_editable)
 //   POST  /v1/campaigns/:key/start|pause|resume|end  -> { campaign }   (409 invalid_transition; start: 400 with every missing piece)
@@ -38,7 +38,7 @@ const MAX_IDEMPOTENCY_KEY = 255;
 function badRequest(problems, message) {
   const first = errorsOf(problems)[0] ?? problems[0];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return new HttpError(400, first?.code ?? 'invalid_request', message ?? `${first.field}: ${first.message}${more}`, problems);
+  return new HttpError(400, first?.code ?? 'invalid_request', message ?? `${first.field ? `${first.field}: ` : ''}${first.message}${more}`, problems);
 }
 
 const notFound = (key) => new HttpError(404, 'not_found', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`, [problem('key', 'not_found', 'No such campaign.')]);
@@ -157,7 +157,8 @@ export async function listCampaigns(env) {
       title: c.title,
       description: c.description,
       status: c.status,
-      send: c.send ? { type: c.send.type } : null,
+      // Always an object, so `send.type` reads null for a campaign with no send yet.
+      send: { type: c.send?.type ?? null },
       stats: stats[i],
       errors: errorsOf(webhookProblems(engine, c.webhook, env)).length,
       createdAt: iso(c.createdAt),

@@ -23,7 +23,7 @@ const notFound = (id) => new HttpError(404, 'not_found', `No cohort ${JSON.strin
 
 function badRequest(problems) {
   const first = problems.find((p) => p.severity === 'error') ?? problems[0];
-  return new HttpError(400, first.code, `${first.field}: ${first.message}`, problems);
+  return new HttpError(400, first.code, `${first.field ? `${first.field}: ` : ''}${first.message}`, problems);
 }
 
 /**

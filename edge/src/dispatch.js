@@ -18,7 +18,9 @@
 // not yet dispatched (attempts in flight finish, their retries go on);
 // running continues; ended cancels every message not yet dispatched.
 // Sends, retries, signing, the alarm backstop and batched result writes are
-// the AttemptPump of attempts.js, shared with DeliveryBatch.
+// the AttemptPump of attempts.js, shared with DeliveryBatch. A message ended
+// without being sent (cancelled, refused at dispatch) leaves its user's
+// ledger: see dispatch_unsent.js.
 
 import { DurableObject } from 'cloudflare:workers';
 import { AttemptPump, attemptOnce } from './attempts.js';
@@ -27,6 +29,7 @@ import { getEngine, engineOptions } from './engine.js';
 import { importSigningKey } from './signing.js';
 import { campaignMessageId } from './ids.js';
 import { insertMany } from './sql_batch.js';
+import { createUnsentTable, forwardUnsent, hasUnsent, noteUnsent } from './dispatch_unsent.js';
 
 /** Messages not yet dispatched read from storage at once (see takeFresh). */
 const FRESH_WINDOW = 256;
@@ -85,6 +88,9 @@ export class CampaignDispatch extends DurableObject {
     this.snapshot = null; // the campaign snapshot the compiled webhook was made from
     this.compiled = null;
     this.signing = null; // { secret, key }
+    createUnsentTable(this.sql);
+    // Leftovers of a crash between ending messages and handing them back.
+    if (hasUnsent(this.sql)) this.handBackUnsent();
   }
 
   // ---- RPC: from user shards ------------------------------------------------
@@ -137,6 +143,8 @@ export class CampaignDispatch extends DurableObject {
       if (this.status() === 'ended') cancelled = this.cancelUndispatched();
     });
     this.resetFresh();
+    // Cancelled messages leave their users' ledgers before `end` answers.
+    if (cancelled > 0) await this.handBackUnsent();
     await this.kick();
     return { ok: true, known: true, cancelled };
   }
@@ -191,6 +199,7 @@ export class CampaignDispatch extends DurableObject {
   }
 
   async alarm() {
+    await this.handBackUnsent();
     await this.pump.poke();
     if (!this.pump.pumping) this.release();
   }
@@ -344,6 +353,11 @@ export class CampaignDispatch extends DurableObject {
           r.attempts, added, r.nextAt, r.reason, r.rendered ?? null, r.idx,
         );
       } else {
+        // Ended before its first attempt (render refused at dispatch): never sent.
+        if (!r.wasDispatched && !r.rendered && r.state !== 'delivered' && r.state !== 'failed') {
+          noteUnsent(this.sql, 'idx = ?', r.idx);
+          this.unsentNoted = true;
+        }
         this.sql.exec(
           `UPDATE deliveries SET state = ?, reason = ?, attempts = ?, total_attempts = total_attempts + ?, finished_at = ?,
              request = coalesce(?, request), dispatched = dispatched OR ? WHERE idx = ?`,
@@ -354,6 +368,11 @@ export class CampaignDispatch extends DurableObject {
     if (this.nextPaceAt !== undefined) {
       this.setMeta('paceAt', String(this.nextPaceAt));
       this.nextPaceAt = undefined;
+    }
+    if (this.unsentNoted) {
+      // After this transaction commits; the alarm is the backstop.
+      this.unsentNoted = false;
+      setTimeout(() => this.handBackUnsent(), 0);
     }
   }
 
@@ -396,15 +415,18 @@ export class CampaignDispatch extends DurableObject {
     return true;
   }
 
-  /** Ends every message not yet dispatched (not in flight): state cancelled. */
+  /** Ends every message not yet dispatched (not in flight): state cancelled, handed back to the ledgers. */
   cancelUndispatched() {
     const inflight = [...this.pump.inflight];
-    const r = this.sql.exec(
-      `UPDATE deliveries SET state = 'cancelled', reason = 'campaign_ended', finished_at = ?
-       WHERE state = 'pending' AND dispatched = 0${inflight.length ? ` AND idx NOT IN (${inflight.map(() => '?').join(',')})` : ''}`,
-      Date.now(), ...inflight,
-    );
+    const where = `state = 'pending' AND dispatched = 0${inflight.length ? ` AND idx NOT IN (${inflight.map(() => '?').join(',')})` : ''}`;
+    noteUnsent(this.sql, where, ...inflight);
+    const r = this.sql.exec(`UPDATE deliveries SET state = 'cancelled', reason = 'campaign_ended', finished_at = ? WHERE ${where}`, Date.now(), ...inflight);
     return r.rowsWritten;
+  }
+
+  /** Hands the messages ended unsent back to their users' shards (dispatch_unsent.js). Never rejects. */
+  handBackUnsent() {
+    return forwardUnsent(this.sql, this.env, this.meta('campaign'));
   }
 
   /**
@@ -483,7 +505,9 @@ export class CampaignDispatch extends DurableObject {
     const runs = new Map();
     for (const a of this.sql.exec('SELECT run, record FROM attempts WHERE idx = ? ORDER BY run, attempt', row.idx)) {
       if (!runs.has(a.run)) runs.set(a.run, []);
-      runs.get(a.run).push(JSON.parse(a.record));
+      // Stored as the sender's record (epoch ms); answered in ISO 8601 as every campaign time is.
+      const record = JSON.parse(a.record);
+      runs.get(a.run).push({ ...record, startedAt: iso(record.startedAt) });
     }
     const earlier = [];
     for (let r = 0; r < row.run; r++) earlier.push({ attempts: runs.get(r) ?? [] });

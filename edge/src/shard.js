@@ -488,4 +488,9 @@ export class UserShard extends DurableObject {
   async exposures(key, after = 0, limit = 100) {
     return sends.exposures(this, key, after, limit);
   }
+
+  /** Forgets the ledger rows of campaign `key`'s messages ended unsent (dispatch_unsent.js). */
+  async forgetSends(key, items) {
+    return sends.forgetSends(this, key, items);
+  }
 }

@@ -540,6 +540,24 @@ export function campaignCounts(shard, key) {
 }
 
 /**
+ * Removes the ledger rows of campaign `key`'s messages `items` ([{ userId,
+ * dedupe }]; dedupe is the ledger's delivery_id): messages a dispatch slice
+ * ended without sending (cancelled by `end`, refused at dispatch; see
+ * dispatch_unsent.js). They no longer count as sent: not in exposures, the
+ * user's sends or any cap. One indexed delete per message (by user), one
+ * transaction. Idempotent. Answers { ok, removed }.
+ */
+export function forgetSends(shard, key, items) {
+  let removed = 0;
+  shard.ctx.storage.transactionSync(() => {
+    for (const { userId, dedupe } of items) {
+      removed += shard.sql.exec('DELETE FROM ledger WHERE user_id = ? AND campaign = ? AND delivery_id = ?', userId, key, dedupe).rowsWritten;
+    }
+  });
+  return { ok: true, removed };
+}
+
+/**
  * Ledger rows of campaign `key` after ledger rowid `after`, in rowid order:
  * { exposures: [{ userId, at (ms), rowid }], more }.
  */

@@ -104,7 +104,7 @@ describe('campaign dispatch', () => {
     const { deliveries } = await allDeliveries(key);
     // One paced slice: its stored order is its dispatch order.
     assert.deepEqual(s.hits.map((h) => s.header(h, 'webhook-id').toString()), deliveries.map((d) => d.id));
-    const starts = deliveries.map((d) => d.attempts[0].startedAt);
+    const starts = deliveries.map((d) => Date.parse(d.attempts[0].startedAt));
     for (let i = 1; i < starts.length; i++) {
       // The paced interval is 100 ms between picks; an attempt's start is
       // taken a little after its pick, hence the margin. Unpaced, these
