@@ -8,6 +8,14 @@ namespace hookcast::api {
 
 using nlohmann::json;
 
+std::string checked(const Problems& problems) {
+  std::string out =
+      has_error(problems) ? "{\"ok\":false,\"problems\":" : "{\"ok\":true,\"problems\":";
+  append_problems(out, problems);
+  out.push_back('}');
+  return out;
+}
+
 std::string failure(const Problems& problems) {
   std::string out = "{\"ok\":false,\"problems\":";
   append_problems(out, problems);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "api_json.hpp"
 #include "buffer.hpp"
 #include "calendar.hpp"
 #include "cohort.hpp"
@@ -16,33 +17,6 @@
 
 namespace hookcast::api {
 namespace {
-
-void append_problems(std::string& out, const Problems& problems) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < problems.size(); ++i) {
-    const Problem& p = problems[i];
-    out.append(i ? ",{\"field\":" : "{\"field\":");
-    append_json_string(out, p.field);
-    out.append(",\"code\":");
-    append_json_string(out, p.code);
-    out.append(",\"message\":");
-    append_json_string(out, p.message);
-    out.append(p.severity == Severity::kError ? ",\"severity\":\"error\"}"
-                                              : ",\"severity\":\"warning\"}");
-  }
-  out.push_back(']');
-}
-
-std::string failure(const Problems& problems) {
-  std::string out = "{\"ok\":false,\"problems\":";
-  append_problems(out, problems);
-  out.push_back('}');
-  return out;
-}
-
-std::string failure(std::string field, const char* code, std::string message) {
-  return failure(Problems{Problem{std::move(field), code, std::move(message), Severity::kError}});
-}
 
 // ---- the handle registry (as api.cpp's for compiled webhooks) -------------------
 
@@ -103,12 +77,7 @@ std::string check_call(std::uint32_t handle, double now_ms, const CompiledCohort
 }  // namespace
 
 std::string validate_cohort(std::string_view rule_json) {
-  const Problems problems = hookcast::compile_cohort(rule_json, nullptr);
-  std::string out =
-      has_error(problems) ? "{\"ok\":false,\"problems\":" : "{\"ok\":true,\"problems\":";
-  append_problems(out, problems);
-  out.push_back('}');
-  return out;
+  return checked(hookcast::compile_cohort(rule_json, nullptr));
 }
 
 std::string compile_cohort(std::string_view rule_json) {
