@@ -12,36 +12,16 @@
 #include "buffer.hpp"
 #include "calendar.hpp"
 #include "cohort.hpp"
+#include "handle_registry.hpp"
 #include "json_text.hpp"
 #include "problem.hpp"
 
 namespace hookcast::api {
 namespace {
 
-// ---- the handle registry (as api.cpp's for compiled webhooks) -------------------
-
-// A handle packs a slot index (low 20 bits, +1 so 0 is never valid) and the
-// slot's generation (high 12 bits), so a released handle stays invalid after
-// its slot is reused.
-constexpr std::uint32_t kIndexBits = 20;
-constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
-
-struct Registry {
-  std::vector<std::unique_ptr<CompiledCohort>> slots;
-  std::vector<std::uint32_t> generations;
-  std::vector<std::uint32_t> free_list;
-  std::uint32_t live = 0;
-
-  const CompiledCohort* get(std::uint32_t handle) const {
-    const std::uint32_t index = handle & kIndexMask;
-    if (index == 0 || index > slots.size()) return nullptr;
-    if (generations[index - 1] != (handle >> kIndexBits)) return nullptr;
-    return slots[index - 1].get();
-  }
-};
-
-Registry& registry() {
-  static Registry r;
+// The compiled cohorts handed out by handle.
+HandleRegistry<CompiledCohort>& registry() {
+  static HandleRegistry<CompiledCohort> r;
   return r;
 }
 
@@ -84,23 +64,11 @@ std::string compile_cohort(std::string_view rule_json) {
   auto cohort = std::make_unique<CompiledCohort>();
   const Problems problems = hookcast::compile_cohort(rule_json, cohort.get());
   if (has_error(problems)) return failure(problems);
-  Registry& reg = registry();
-  std::uint32_t index;
-  if (!reg.free_list.empty()) {
-    index = reg.free_list.back();
-    reg.free_list.pop_back();
-  } else {
-    if (reg.slots.size() >= kIndexMask) {
-      return failure("rule", "too_many_cohorts",
-                     "Too many compiled cohorts are alive; release some first.");
-    }
-    index = static_cast<std::uint32_t>(reg.slots.size());
-    reg.slots.emplace_back();
-    reg.generations.push_back(0);
+  const std::uint32_t handle = registry().add(std::move(cohort));
+  if (!handle) {
+    return failure("rule", "too_many_cohorts",
+                   "Too many compiled cohorts are alive; release some first.");
   }
-  reg.slots[index] = std::move(cohort);
-  ++reg.live;
-  const std::uint32_t handle = (reg.generations[index] << kIndexBits) | (index + 1);
   std::string out = "{\"ok\":true,\"handle\":" + std::to_string(handle) + ",\"warnings\":";
   append_problems(out, problems);
   out.push_back('}');
@@ -175,17 +143,9 @@ std::string_view cohort_triage_batch(std::uint32_t handle, std::string_view memb
   return answer_batch(handle, members_json, now_ms, true);
 }
 
-void release_cohort(std::uint32_t handle) {
-  Registry& reg = registry();
-  if (!reg.get(handle)) return;
-  const std::uint32_t index = (handle & kIndexMask) - 1;
-  reg.slots[index].reset();
-  reg.generations[index] = (reg.generations[index] + 1) & ((1u << (32 - kIndexBits)) - 1);
-  reg.free_list.push_back(index);
-  --reg.live;
-}
+void release_cohort(std::uint32_t handle) { registry().remove(handle); }
 
-std::uint32_t live_cohorts() { return registry().live; }
+std::uint32_t live_cohorts() { return registry().live(); }
 
 std::string cohort_operators() {
   std::string out = "{\"property\":[";
