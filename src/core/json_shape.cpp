@@ -33,22 +33,6 @@ std::size_t utf8_code_points(const std::string& text) {
   return n;
 }
 
-std::int64_t fixed_unit_ms(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::kMinutes:
-      return 60'000;
-    case TimeUnit::kHours:
-      return 3'600'000;
-    case TimeUnit::kDays:
-      return 86'400'000;
-    case TimeUnit::kWeeks:
-      return 604'800'000;
-    case TimeUnit::kMonths:
-      break;
-  }
-  return 0;
-}
-
 json::const_iterator find_member(const json& object, const char* key) { return object.find(key); }
 
 namespace {
