@@ -9,7 +9,8 @@
 // is opaque text naming the object and the last row answered.
 
 import { HttpError, json, problem } from './http.js';
-import { dispatchStub, slicesOf, workspaceStub } from './dispatch_control.js';
+import { dispatchStub, slicesOf } from './dispatch_control.js';
+import { workspaceStub } from './workspace.js';
 import { forEachShard, shardStub, SHARD_COUNT } from './shards.js';
 import { parseCampaignMessageId, parseMessageId } from './ids.js';
 import { isoTime as iso } from './iso_time.js';
