@@ -3,6 +3,8 @@
 #include <cmath>
 #include <utility>
 
+#include "unicode.hpp"
+
 namespace hookcast {
 
 using nlohmann::json;
@@ -25,12 +27,6 @@ const char* json_type_name(const json& v) {
     default:
       return "a number";
   }
-}
-
-std::size_t utf8_code_points(const std::string& text) {
-  std::size_t n = 0;
-  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
 }
 
 json::const_iterator find_member(const json& object, const char* key) { return object.find(key); }
