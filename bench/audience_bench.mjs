@@ -24,6 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { cpuMs, rssMiB, workerdPids } from './workerd_proc.mjs';
+import { prng } from '../tests/js/helpers/prng.mjs';
 
 const env = process.env;
 const ONLY = env.BENCH_ONLY ?? 'abc';
@@ -36,18 +38,6 @@ const RSS_EVENTS = Number(env.BENCH_RSS_EVENTS ?? 200_000);
 const KEY = 'bench-key';
 const DAY = 86_400_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** A small deterministic PRNG (mulberry32), so every run sends the same data. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tmpDirs = [];
 async function startWorkerd() {
@@ -87,44 +77,6 @@ async function sendAll(mf, route, bodies) {
   return performance.now() - t0;
 }
 
-/** The workerd processes this process started (miniflare runs one). */
-function workerdPids() {
-  return fs.readdirSync('/proc').filter((d) => {
-    if (!/^\d+$/.test(d)) return false;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  });
-}
-/** CPU time (user + system, ms) of those processes. */
-function cpuMs(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks * 10;
-}
-/**
- * Resident memory of those processes, in MiB: `field` VmRSS (all), RssAnon
- * (heap: V8, SQLite caches) or RssFile (mapped files, e.g. the SQLite
- * databases' pages, which the kernel can drop).
- */
-function rssMiB(pids, field = 'VmRSS') {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      kb += Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-    } catch {
-      // exited
-    }
-  }
-  return kb / 1024;
-}
 const rssParts = (pids) => `${rssMiB(pids).toFixed(0)} (anon ${rssMiB(pids, 'RssAnon').toFixed(0)})`;
 
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

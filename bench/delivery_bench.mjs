@@ -19,11 +19,11 @@
 //      BENCH_N (default 2000) sends per cell, BENCH_ROUNDS (default 3) runs per cell, best kept.
 
 import { Worker } from 'node:worker_threads';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest, Pool } from 'undici';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { cpuMs, workerdPids } from './workerd_proc.mjs';
 import { createEngine } from '../src/js/node.js';
 
 const N = Number(process.env.BENCH_N ?? 2000);
@@ -66,32 +66,9 @@ await mf.ready;
 
 // workerd's own CPU time (user + system, ms), summed over the workerd
 // processes this process started (miniflare runs one). null off Linux.
-function workerdPids() {
-  try {
-    return fs.readdirSync('/proc').filter((d) => {
-      if (!/^\d+$/.test(d)) return false;
-      try {
-        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-        return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return [];
-  }
-}
 const WORKERD = workerdPids();
-const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
 function workerdCpuMs() {
-  if (WORKERD.length === 0) return null;
-  let ticks = 0;
-  for (const pid of WORKERD) {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks * TICK_MS;
+  return WORKERD.length === 0 ? null : cpuMs(WORKERD);
 }
 
 async function inWorkerd(mode, concurrency) {

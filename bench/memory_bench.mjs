@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { rssMiB as rssOf, workerdPids } from './workerd_proc.mjs';
 
 const N = Number(process.env.BENCH_MEMORY_N ?? 100_000);
 const BATCH = Number(process.env.BENCH_MEMORY_BATCH ?? 100);
@@ -75,20 +76,6 @@ const mf = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, persistDir: 
 await mf.ready;
 const pids = workerdPids().filter((p) => !before.has(p));
 
-function workerdPids() {
-  return fs.readdirSync('/proc').filter((d) => {
-    if (!/^\d+$/.test(d)) return false;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  });
-}
-function rssOf(list) {
-  return list.reduce((kb, pid) => kb + Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]), 0) / 1024;
-}
 const rssMiB = () => rssOf(pids);
 
 const spec = {

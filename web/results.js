@@ -3,7 +3,7 @@
 // log with every attempt (GET /deliveries, filter by state, replay a failed
 // one with POST /v1/deliveries/:id/retry), and the exposures as CSV.
 // Refreshes every few seconds while the page is open and visible.
-import { html, useEffect, useRef, useState, formatMs, formatTime } from './ui.js';
+import { html, useEffect, useRef, useState, formatMs, formatTime, plural } from './ui.js';
 import { api } from './api.js';
 import { DELIVERY_STATE, SUPPRESSED } from './words.js';
 
@@ -129,12 +129,12 @@ function DeliveryLog({ path, tick }) {
     ${pages.items.length === 0 && !pages.error ? html`<p class="empty">No deliveries${state ? ` ${DELIVERY_STATE[state].toLowerCase()}` : ''} yet.</p>` : null}
     <ul class="deliveries" id="delivery-log">${pages.items.map((d) => html`<li class="delivery" data-state=${d.status} data-user=${d.userId}>
       <details><summary><span class=${`status-pill ${d.status}`}>${DELIVERY_STATE[d.status] ?? d.status}</span>
-        <span class="mono">${d.userId}</span> <span class="muted">${plural(d.attempts?.length ?? 0)}</span>
+        <span class="mono">${d.userId}</span> <span class="muted">${plural(d.attempts?.length ?? 0, 'attempt')}</span>
         ${d.request ? html` <span class="mono muted value">${d.request.method} ${d.request.url}</span>` : null}</summary>
         <${Attempts} list=${d.attempts} />
         ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt)}.</p>` : null}
         ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">Waits until ${formatTime(d.notBefore)} (the event's delay).</p>` : null}
-        ${(d.earlierRuns ?? []).map((run, i) => html`<details class="earlier-run"><summary>Before replay ${i + 1}: ${plural(run.attempts.length)}</summary><${Attempts} list=${run.attempts} /></details>`)}
+        ${(d.earlierRuns ?? []).map((run, i) => html`<details class="earlier-run"><summary>Before replay ${i + 1}: ${plural(run.attempts.length, 'attempt')}</summary><${Attempts} list=${run.attempts} /></details>`)}
         <p class="mono muted small-text">Delivery ${d.id}</p>
       </details>
       ${d.status === 'failed' ? html`<button type="button" class="secondary small" data-retry=${d.id} onClick=${() => retry(d.id)}>Replay</button>` : null}
@@ -142,8 +142,6 @@ function DeliveryLog({ path, tick }) {
     ${pages.next ? html`<button type="button" class="secondary" onClick=${() => load(pages.next)}>Load more</button>` : null}
   </section>`;
 }
-
-const plural = (n) => `${n} attempt${n === 1 ? '' : 's'}`;
 
 /** One run's attempts: when, the answer or the error, how long, and the retry decision. */
 function Attempts({ list }) {

@@ -1,7 +1,7 @@
 // The API's route handlers. Each one checks the input's shape, asks the
 // engine (validate / render / compile / retry decision), and does the I/O.
 
-import { HttpError, json, problem, readJsonBody } from './http.js';
+import { HttpError, json, problem, readJsonBody, isObject } from './http.js';
 import { getEngine, engineOptions, retryDecisionFor } from './engine.js';
 import { sendOnce, DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { importSigningKey } from './signing.js';
@@ -12,8 +12,6 @@ import { getCampaignDelivery } from './campaign_results.js';
 
 /** Most contexts one POST /v1/deliveries may carry. */
 export const MAX_CONTEXTS = 10_000;
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function badRequest(problems, message) {
   const first = problems.find((p) => p.severity === 'error') ?? problems[0];

@@ -3,10 +3,8 @@
 // Each check answers problems naming the item's field (`users[3].id`,
 // `events[0].at`); the route refuses the whole call if there is any.
 
-import { problem } from './http.js';
+import { problem, isObject } from './http.js';
 import { MAX_ID_BYTES, MAX_PROPERTY_DEPTH, utf8Length, propertiesSizeProblem } from './audience_bounds.js';
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Problems with an id-like string (a user id, an event key): a non-empty,

@@ -7,14 +7,13 @@
 // Input is checked whole first (one bad item refuses the call, nothing
 // stored), then each user shard gets its slice, in parallel.
 
-import { HttpError, json, problem, readJsonBody } from './http.js';
+import { HttpError, json, problem, readJsonBody, isObject } from './http.js';
 import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './audience_bounds.js';
 import { checkProperties, idProblems, parseAt, userIdProblems } from './audience_input.js';
 import { foldProperties, mergeNamed } from './property_summary.js';
 import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
 import { eventTriggers } from './campaign_events.js';
-
-const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+import { isoTime as iso } from './iso_time.js';
 
 function badRequest(problems) {
   const first = problems[0];
@@ -32,8 +31,6 @@ function itemsOf(body, name) {
   }
   return items;
 }
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** POST /v1/users */
 export async function upsertUsers(request, env) {

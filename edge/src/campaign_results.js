@@ -9,17 +9,17 @@
 // is opaque text naming the object and the last row answered.
 
 import { HttpError, json, problem } from './http.js';
-import { dispatchStub, slicesOf, workspaceStub } from './dispatch_control.js';
+import { dispatchStub, slicesOf } from './dispatch_control.js';
+import { workspaceStub } from './workspace.js';
 import { forEachShard, shardStub, SHARD_COUNT } from './shards.js';
 import { parseCampaignMessageId, parseMessageId } from './ids.js';
+import { isoTime as iso } from './iso_time.js';
 
 /** Items per page unless `limit` says otherwise; the most `limit` may ask. */
 export const PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 /** The delivery states a page may be filtered by. */
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed', 'cancelled'];
-
-const iso = (ms) => new Date(ms).toISOString();
 
 function notFound(what, field = 'key') {
   return new HttpError(404, 'not_found', `No ${what}.`, [problem(field, 'not_found', `No ${what}.`)]);

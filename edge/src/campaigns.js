@@ -14,7 +14,7 @@
 // settings are the engine's rules; this file reads requests, asks the engine
 // and the objects, and answers.
 
-import { HttpError, json, problem, readJsonBody } from './http.js';
+import { HttpError, json, problem, readJsonBody, isObject } from './http.js';
 import { getEngine, engineOptions } from './engine.js';
 import { workspaceStub } from './workspace.js';
 import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
@@ -23,9 +23,8 @@ import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from './audience_bounds.js';
 import { preview as previewRoute, testSend as testSendRoute } from './api.js';
 import { campaignDeliveryCounts, notifyCampaign } from './dispatch_control.js';
 import { isTimeZone, zonedToUtcMs, untilMs } from '../../src/js/timezone.js';
+import { isoTime as iso } from './iso_time.js';
 
-const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */

@@ -12,12 +12,12 @@ import { getEngine } from './engine.js';
 import { idProblems } from './audience_input.js';
 import { forEachShard } from './shards.js';
 import { workspaceStub } from './workspace.js';
+import { isoTime as iso } from './iso_time.js';
 
 /** Ids in a sample by default, and at most (`?sample=`). */
 export const DEFAULT_SAMPLE = 10;
 export const MAX_SAMPLE = 100;
 
-const iso = (ms) => new Date(ms).toISOString();
 const cohortJson = (c) => ({ id: c.id, name: c.name, rule: c.rule, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
 const notFound = (id) => new HttpError(404, 'not_found', `No cohort ${JSON.stringify(id)}.`, [problem('id', 'not_found', 'No such cohort.')]);
 

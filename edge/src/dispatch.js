@@ -30,6 +30,7 @@ import { importSigningKey } from './signing.js';
 import { campaignMessageId } from './ids.js';
 import { insertMany } from './sql_batch.js';
 import { createUnsentTable, forwardUnsent, hasUnsent, noteUnsent } from './dispatch_unsent.js';
+import { isoTime as iso } from './iso_time.js';
 
 /** Messages not yet dispatched read from storage at once (see takeFresh). */
 const FRESH_WINDOW = 256;
@@ -38,8 +39,6 @@ const FLUSH_MS = 100;
 
 /** The single slice of a campaign with a rate limit. */
 export const PACED_SLICE = 'paced';
-
-const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 export class CampaignDispatch extends DurableObject {
   constructor(ctx, env) {

@@ -12,6 +12,9 @@ export function json(value, status = 200, headers = {}) {
   });
 }
 
+/** True for a JSON object: not null, not an array (what every body and most members must be). */
+export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** One problem in DESIGN.md's shape. */
 export function problem(field, code, message, severity = 'error') {
   return { field, code, message, severity };
@@ -127,7 +130,7 @@ export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) 
   } catch (e) {
     throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${e.message}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isObject(value)) {
     throw new HttpError(400, 'invalid_json', 'The request body must be a JSON object.');
   }
   return value;

@@ -20,12 +20,7 @@
 namespace hookcast::api {
 
 std::string validate(std::string_view spec_json, std::string_view options_json) {
-  const Problems problems = check_spec(spec_json, options_json, nullptr);
-  std::string out =
-      has_error(problems) ? "{\"ok\":false,\"problems\":" : "{\"ok\":true,\"problems\":";
-  append_problems(out, problems);
-  out.push_back('}');
-  return out;
+  return checked(check_spec(spec_json, options_json, nullptr));
 }
 
 std::string variables(std::string_view spec_json) {

@@ -2,33 +2,15 @@
 
 #include <utility>
 
+#include "handle_registry.hpp"
 #include "json_text.hpp"
 #include "render.hpp"
 
 namespace hookcast::api {
 namespace {
 
-// A handle packs a slot index (low 20 bits, +1 so 0 is never valid) and the
-// slot's generation (high 12 bits).
-constexpr std::uint32_t kIndexBits = 20;
-constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
-
-struct Registry {
-  std::vector<std::unique_ptr<Entry>> slots;
-  std::vector<std::uint32_t> generations;
-  std::vector<std::uint32_t> free_list;
-  std::uint32_t live = 0;
-
-  Entry* get(std::uint32_t handle) {
-    const std::uint32_t index = (handle & kIndexMask);
-    if (index == 0 || index > slots.size()) return nullptr;
-    if (generations[index - 1] != (handle >> kIndexBits)) return nullptr;
-    return slots[index - 1].get();
-  }
-};
-
-Registry& registry() {
-  static Registry r;
+HandleRegistry<Entry>& registry() {
+  static HandleRegistry<Entry> r;
   return r;
 }
 
@@ -65,35 +47,12 @@ std::unique_ptr<Entry> make_entry(CompiledWebhook&& webhook) {
   return entry;
 }
 
-std::uint32_t add_entry(std::unique_ptr<Entry> entry) {
-  Registry& reg = registry();
-  std::uint32_t index;
-  if (!reg.free_list.empty()) {
-    index = reg.free_list.back();
-    reg.free_list.pop_back();
-  } else {
-    if (reg.slots.size() >= kIndexMask) return 0;
-    index = static_cast<std::uint32_t>(reg.slots.size());
-    reg.slots.emplace_back();
-    reg.generations.push_back(0);
-  }
-  reg.slots[index] = std::move(entry);
-  ++reg.live;
-  return (reg.generations[index] << kIndexBits) | (index + 1);
-}
+std::uint32_t add_entry(std::unique_ptr<Entry> entry) { return registry().add(std::move(entry)); }
 
 const Entry* find_entry(std::uint32_t handle) { return registry().get(handle); }
 
-void remove_entry(std::uint32_t handle) {
-  Registry& reg = registry();
-  if (!reg.get(handle)) return;
-  const std::uint32_t index = (handle & kIndexMask) - 1;
-  reg.slots[index].reset();
-  reg.generations[index] = (reg.generations[index] + 1) & ((1u << (32 - kIndexBits)) - 1);
-  reg.free_list.push_back(index);
-  --reg.live;
-}
+void remove_entry(std::uint32_t handle) { registry().remove(handle); }
 
-std::uint32_t live_entries() { return registry().live; }
+std::uint32_t live_entries() { return registry().live(); }
 
 }  // namespace hookcast::api

@@ -2,9 +2,19 @@
 
 #include <utility>
 
+#include "json_shape.hpp"
+
 namespace hookcast::api {
 
 using nlohmann::json;
+
+std::string checked(const Problems& problems) {
+  std::string out =
+      has_error(problems) ? "{\"ok\":false,\"problems\":" : "{\"ok\":true,\"problems\":";
+  append_problems(out, problems);
+  out.push_back('}');
+  return out;
+}
 
 std::string failure(const Problems& problems) {
   std::string out = "{\"ok\":false,\"problems\":";
@@ -55,26 +65,6 @@ void append_table(std::string& out, const std::vector<TableRow>& rows) {
 
 namespace {
 
-const char* type_name(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a true/false value";
-    case json::value_t::string:
-      return "a text";
-    case json::value_t::array:
-      return "a list";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::binary:
-    case json::value_t::discarded:
-      return "something else";
-    default:
-      return "a number";
-  }
-}
-
 // Reads an optional string member; false (with a problem) on a wrong type.
 bool read_string(const json& obj, const char* key, const std::string& field, std::string& out,
                  Problems& problems) {
@@ -123,9 +113,7 @@ bool covers(const std::string& bad, const std::string& field) {
 
 void type_problem(Problems& problems, const std::string& field, const char* expected,
                   const json& got) {
-  problems.push_back(Problem{field, "invalid_type",
-                             field + " must be " + expected + ", not " + type_name(got) + ".",
-                             Severity::kError});
+  JsonShape(problems).wrong_type(field, expected, got);
 }
 
 bool decode_spec(std::string_view text, WebhookSpec& spec, Problems& problems,
@@ -139,7 +127,7 @@ bool decode_spec(std::string_view text, WebhookSpec& spec, Problems& problems,
   if (!doc.is_object()) {
     problems.push_back(
         Problem{"spec", "invalid_spec",
-                std::string("The webhook must be an object, not ") + type_name(doc) + ".",
+                std::string("The webhook must be an object, not ") + json_type_name(doc) + ".",
                 Severity::kError});
     return false;
   }

@@ -43,6 +43,9 @@ void append_problems(Out& out, const Problems& problems) {
   out.push_back(']');
 }
 
+/// {"ok":<no error among them>,"problems":[...]}: a check's answer.
+std::string checked(const Problems& problems);
+
 /// {"ok":false,"problems":[...]}
 std::string failure(const Problems& problems);
 

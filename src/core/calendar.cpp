@@ -22,25 +22,6 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-struct Civil {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-// Inverse of days_from_civil (H. Hinnant's algorithm).
-Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0), m, d};
-}
-
 // A cursor over ASCII text.
 struct Cursor {
   std::string_view s;
@@ -119,6 +100,18 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+Civil civil_from_days(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0), m, d};
 }
 
 unsigned days_in_month(std::int64_t y, unsigned m) {
@@ -221,6 +214,22 @@ std::string format_iso8601(std::int64_t ms) {
   return out;
 }
 
+std::int64_t fixed_unit_ms(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kMinutes:
+      return kMsPerMinute;
+    case TimeUnit::kHours:
+      return kMsPerHour;
+    case TimeUnit::kDays:
+      return kMsPerDay;
+    case TimeUnit::kWeeks:
+      return 7 * kMsPerDay;
+    case TimeUnit::kMonths:
+      break;
+  }
+  return 0;
+}
+
 std::int64_t add_period(std::int64_t ms, std::int64_t n, TimeUnit unit) {
   ms = clamp_time(ms);
   // A step of a fixed length: any |n| past 2·kMaxTimeMs / length lands
@@ -233,13 +242,10 @@ std::int64_t add_period(std::int64_t ms, std::int64_t n, TimeUnit unit) {
   };
   switch (unit) {
     case TimeUnit::kMinutes:
-      return step(kMsPerMinute);
     case TimeUnit::kHours:
-      return step(kMsPerHour);
     case TimeUnit::kDays:
-      return step(kMsPerDay);
     case TimeUnit::kWeeks:
-      return step(7 * kMsPerDay);
+      return step(fixed_unit_ms(unit));
     case TimeUnit::kMonths: {
       // ±kMaxTimeMs is under 300,000 years: more months than that saturate.
       constexpr std::int64_t kMaxMonths = 12 * 300'000;

@@ -70,6 +70,9 @@ std::int64_t to_epoch_ms(const DateTimeParts& parts);
 /// `ms` is clamped to ±kMaxTimeMs first.
 std::string format_iso8601(std::int64_t ms);
 
+/// Milliseconds of one unit; 0 for months (not a fixed length).
+std::int64_t fixed_unit_ms(TimeUnit unit);
+
 /// `ms` moved by `n` units (n may be negative). Minutes, hours, days and
 /// weeks are fixed lengths (UTC has no daylight saving). Months are calendar
 /// months in UTC: the same day of the month and time of day, clamped to the
@@ -78,10 +81,20 @@ std::string format_iso8601(std::int64_t ms);
 /// ±kMaxTimeMs, so no input overflows.
 std::int64_t add_period(std::int64_t ms, std::int64_t n, TimeUnit unit);
 
+/// A proleptic Gregorian date.
+struct Civil {
+  std::int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
 
 /// Number of days in `month` (1..12) of `year`.
 unsigned days_in_month(std::int64_t year, unsigned month);
+
+/// The date `days` days after 1970-01-01 (inverse of days_from_civil).
+Civil civil_from_days(std::int64_t days);
 
 }  // namespace hookcast

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "api_json.hpp"
 #include "campaign.hpp"
 #include "fatigue.hpp"
 #include "frequency_capping.hpp"
@@ -18,37 +19,6 @@ namespace {
 using nlohmann::json;
 
 // ---- output -----------------------------------------------------------------
-
-void append_problems(std::string& out, const Problems& problems) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < problems.size(); ++i) {
-    const Problem& p = problems[i];
-    out.append(i ? ",{\"field\":" : "{\"field\":");
-    append_json_string(out, p.field);
-    out.append(",\"code\":");
-    append_json_string(out, p.code);
-    out.append(",\"message\":");
-    append_json_string(out, p.message);
-    out.append(p.severity == Severity::kError ? ",\"severity\":\"error\"}"
-                                              : ",\"severity\":\"warning\"}");
-  }
-  out.push_back(']');
-}
-
-std::string checked(const Problems& problems) {
-  std::string out =
-      has_error(problems) ? "{\"ok\":false,\"problems\":" : "{\"ok\":true,\"problems\":";
-  append_problems(out, problems);
-  out.push_back('}');
-  return out;
-}
-
-std::string failure(std::string field, const char* code, std::string message) {
-  std::string out = "{\"ok\":false,\"problems\":";
-  append_problems(out, Problems{Problem{std::move(field), code, std::move(message)}});
-  out.push_back('}');
-  return out;
-}
 
 std::string refusal(const char* code, const std::string& message) {
   std::string out = "{\"ok\":false,\"code\":";

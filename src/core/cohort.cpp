@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "calendar.hpp"
+#include "json_shape.hpp"
 #include "json_text.hpp"
 
 namespace hookcast {
@@ -38,26 +39,6 @@ std::string list_names(const std::string_view* names, std::size_t n) {
 }
 
 // ---- the reader (nlohmann, at the edge) ----------------------------------------
-
-const char* type_name(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a true/false value";
-    case json::value_t::string:
-      return "a text";
-    case json::value_t::array:
-      return "a list";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::binary:
-    case json::value_t::discarded:
-      return "something else";
-    default:
-      return "a number";
-  }
-}
 
 bool is_scalar(const json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }
 
@@ -111,7 +92,7 @@ class Reader {
             path +
                 " must be a rule object such as {\"all\": [...]}, {\"property\": ...} or "
                 "{\"event\": ...}, not " +
-                type_name(j) + ".");
+                json_type_name(j) + ".");
       return false;
     }
     static const char* const kKinds[] = {"all", "any", "not", "property", "event"};
@@ -177,7 +158,7 @@ class Reader {
     problems_.push_back(Problem{field, code, std::move(message), Severity::kError});
   }
   void type_error(const std::string& field, const char* expected, const json& got) {
-    error(field, "invalid_type", field + " must be " + expected + ", not " + type_name(got) + ".");
+    JsonShape(problems_).wrong_type(field, expected, got);
   }
   void required(const std::string& field, const char* what) {
     error(field, "required", field + " is required: " + what + ".");

@@ -8,66 +8,20 @@
 #include <utility>
 #include <vector>
 
+#include "api_json.hpp"
 #include "buffer.hpp"
 #include "calendar.hpp"
 #include "cohort.hpp"
+#include "handle_registry.hpp"
 #include "json_text.hpp"
 #include "problem.hpp"
 
 namespace hookcast::api {
 namespace {
 
-void append_problems(std::string& out, const Problems& problems) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < problems.size(); ++i) {
-    const Problem& p = problems[i];
-    out.append(i ? ",{\"field\":" : "{\"field\":");
-    append_json_string(out, p.field);
-    out.append(",\"code\":");
-    append_json_string(out, p.code);
-    out.append(",\"message\":");
-    append_json_string(out, p.message);
-    out.append(p.severity == Severity::kError ? ",\"severity\":\"error\"}"
-                                              : ",\"severity\":\"warning\"}");
-  }
-  out.push_back(']');
-}
-
-std::string failure(const Problems& problems) {
-  std::string out = "{\"ok\":false,\"problems\":";
-  append_problems(out, problems);
-  out.push_back('}');
-  return out;
-}
-
-std::string failure(std::string field, const char* code, std::string message) {
-  return failure(Problems{Problem{std::move(field), code, std::move(message), Severity::kError}});
-}
-
-// ---- the handle registry (as api.cpp's for compiled webhooks) -------------------
-
-// A handle packs a slot index (low 20 bits, +1 so 0 is never valid) and the
-// slot's generation (high 12 bits), so a released handle stays invalid after
-// its slot is reused.
-constexpr std::uint32_t kIndexBits = 20;
-constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
-
-struct Registry {
-  std::vector<std::unique_ptr<CompiledCohort>> slots;
-  std::vector<std::uint32_t> generations;
-  std::vector<std::uint32_t> free_list;
-  std::uint32_t live = 0;
-
-  const CompiledCohort* get(std::uint32_t handle) const {
-    const std::uint32_t index = handle & kIndexMask;
-    if (index == 0 || index > slots.size()) return nullptr;
-    if (generations[index - 1] != (handle >> kIndexBits)) return nullptr;
-    return slots[index - 1].get();
-  }
-};
-
-Registry& registry() {
-  static Registry r;
+// The compiled cohorts handed out by handle.
+HandleRegistry<CompiledCohort>& registry() {
+  static HandleRegistry<CompiledCohort> r;
   return r;
 }
 
@@ -103,35 +57,18 @@ std::string check_call(std::uint32_t handle, double now_ms, const CompiledCohort
 }  // namespace
 
 std::string validate_cohort(std::string_view rule_json) {
-  const Problems problems = hookcast::compile_cohort(rule_json, nullptr);
-  std::string out =
-      has_error(problems) ? "{\"ok\":false,\"problems\":" : "{\"ok\":true,\"problems\":";
-  append_problems(out, problems);
-  out.push_back('}');
-  return out;
+  return checked(hookcast::compile_cohort(rule_json, nullptr));
 }
 
 std::string compile_cohort(std::string_view rule_json) {
   auto cohort = std::make_unique<CompiledCohort>();
   const Problems problems = hookcast::compile_cohort(rule_json, cohort.get());
   if (has_error(problems)) return failure(problems);
-  Registry& reg = registry();
-  std::uint32_t index;
-  if (!reg.free_list.empty()) {
-    index = reg.free_list.back();
-    reg.free_list.pop_back();
-  } else {
-    if (reg.slots.size() >= kIndexMask) {
-      return failure("rule", "too_many_cohorts",
-                     "Too many compiled cohorts are alive; release some first.");
-    }
-    index = static_cast<std::uint32_t>(reg.slots.size());
-    reg.slots.emplace_back();
-    reg.generations.push_back(0);
+  const std::uint32_t handle = registry().add(std::move(cohort));
+  if (!handle) {
+    return failure("rule", "too_many_cohorts",
+                   "Too many compiled cohorts are alive; release some first.");
   }
-  reg.slots[index] = std::move(cohort);
-  ++reg.live;
-  const std::uint32_t handle = (reg.generations[index] << kIndexBits) | (index + 1);
   std::string out = "{\"ok\":true,\"handle\":" + std::to_string(handle) + ",\"warnings\":";
   append_problems(out, problems);
   out.push_back('}');
@@ -206,17 +143,9 @@ std::string_view cohort_triage_batch(std::uint32_t handle, std::string_view memb
   return answer_batch(handle, members_json, now_ms, true);
 }
 
-void release_cohort(std::uint32_t handle) {
-  Registry& reg = registry();
-  if (!reg.get(handle)) return;
-  const std::uint32_t index = (handle & kIndexMask) - 1;
-  reg.slots[index].reset();
-  reg.generations[index] = (reg.generations[index] + 1) & ((1u << (32 - kIndexBits)) - 1);
-  reg.free_list.push_back(index);
-  --reg.live;
-}
+void release_cohort(std::uint32_t handle) { registry().remove(handle); }
 
-std::uint32_t live_cohorts() { return registry().live; }
+std::uint32_t live_cohorts() { return registry().live(); }
 
 std::string cohort_operators() {
   std::string out = "{\"property\":[";

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <utility>
 
+#include "unicode.hpp"
+
 namespace hookcast {
 
 using nlohmann::json;
@@ -25,28 +27,6 @@ const char* json_type_name(const json& v) {
     default:
       return "a number";
   }
-}
-
-std::size_t utf8_code_points(const std::string& text) {
-  std::size_t n = 0;
-  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
-std::int64_t fixed_unit_ms(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::kMinutes:
-      return 60'000;
-    case TimeUnit::kHours:
-      return 3'600'000;
-    case TimeUnit::kDays:
-      return 86'400'000;
-    case TimeUnit::kWeeks:
-      return 604'800'000;
-    case TimeUnit::kMonths:
-      break;
-  }
-  return 0;
 }
 
 json::const_iterator find_member(const json& object, const char* key) { return object.find(key); }

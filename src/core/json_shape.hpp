@@ -23,12 +23,6 @@ namespace hookcast {
 /// "a text", "a number", "a list", ... for messages.
 const char* json_type_name(const nlohmann::json& value);
 
-/// Length of UTF-8 text in characters (code points).
-std::size_t utf8_code_points(const std::string& text);
-
-/// Milliseconds of one unit; 0 for months (not a fixed length).
-std::int64_t fixed_unit_ms(TimeUnit unit);
-
 /// `object.find(key)` through one function: nlohmann's find() is a template
 /// on the key's type, so each string literal length would instantiate it
 /// anew (wasm size).

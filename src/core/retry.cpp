@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "ascii.hpp"
+#include "calendar.hpp"
 
 namespace hookcast {
 namespace {
@@ -15,34 +16,6 @@ constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
 using ascii::iequals;
 using ascii::is_digit;
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-// algorithm): the clock-free, locale-free replacement for timegm().
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-std::int64_t year_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-}
-
-bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : kDays[m - 1];
-}
 
 // A cursor over the header value for the three HTTP-date formats.
 struct Cursor {
@@ -122,7 +95,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view s, std::int64_t now
       // RFC 9110: a two-digit year more than 50 years in the future means
       // the most recent past year with those digits.
       const std::int64_t now_year =
-          year_from_days((now_ms >= 0 ? now_ms : now_ms - 86399999) / 86400000);
+          civil_from_days((now_ms >= 0 ? now_ms : now_ms - 86399999) / 86400000).year;
       year = now_year - (now_year % 100 + 100) % 100 + yy;
       if (year > now_year + 50) year -= 100;
     } else {

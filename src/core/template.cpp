@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "ascii.hpp"
+#include "unicode.hpp"
 
 namespace hookcast {
 namespace {
@@ -276,9 +277,7 @@ std::string describe_position(std::string_view text, std::size_t offset) {
       line_start = i + 1;
     }
   }
-  std::size_t column = 1;
-  for (std::size_t i = line_start; i < offset; ++i)
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;
+  const std::size_t column = 1 + utf8_code_points(text.substr(line_start, offset - line_start));
   if (text.find('\n') == std::string_view::npos) return "column " + std::to_string(column);
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }

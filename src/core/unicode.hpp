@@ -54,6 +54,13 @@ inline std::size_t find_invalid_utf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+/// Code points in UTF-8 `text` (bytes that do not continue a sequence).
+inline std::size_t utf8_code_points(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 /// True when all of `text` is valid UTF-8.
 inline bool is_valid_utf8(std::string_view text) {
   return find_invalid_utf8(text) == std::string_view::npos;

@@ -9,6 +9,7 @@ import test from 'node:test';
 import { createEngine } from 'hookcast';
 
 import { loadFixtures } from './suites/fixtures.mjs';
+import { prng } from './helpers/prng.mjs';
 
 const engine = await createEngine();
 const { cohorts } = await loadFixtures();
@@ -58,18 +59,6 @@ test(`triage: two phases equal one on every valid member of fixtures/cohorts.jso
   }
   assert.ok(decided > 50 && open > 20, `both phases are exercised: ${decided} decided, ${open} open`);
 });
-
-/** mulberry32: the same random rules and members every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generator(seed) {
   const rand = prng(seed);

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEdge } from './edge_helpers.mjs';
 import { createEngine } from '../../src/js/node.js';
+import { prng } from './helpers/prng.mjs';
 
 const DAY = 86_400_000;
 let edge;
@@ -114,18 +115,6 @@ describe('cohort CRUD', () => {
     assert.equal((await api('PUT', `/v1/cohorts/${cohort.id}`, {})).status, 400);
   });
 });
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('POST /v1/cohorts/:id/estimate', () => {
   // 600 users over every shard; events placed at least an hour away from

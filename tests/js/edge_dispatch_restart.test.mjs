@@ -7,69 +7,20 @@
 
 import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startSink, closedPort } from './edge_helpers.mjs';
+import { startSink } from './edge_helpers.mjs';
+import { KillableStart } from './helpers/npm_start.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEY = 'restart-key-0123456789';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-dispatch-restart-'));
-let child = null;
+const server = new KillableStart({ key: KEY, prefix: 'hookcast-dispatch-restart-' });
 let sink = null;
 after(async () => {
-  stop();
+  server.dispose();
   await sink?.close();
-  fs.rmSync(stateDir, { recursive: true, force: true });
 });
-
-/** SIGKILLs the child's whole process group (node and the workerd it started). */
-function stop() {
-  if (!child) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  child = null;
-}
-
-/** Starts `npm start`'s script on free loopback ports; resolves to the API origin once it serves. */
-async function start() {
-  const [port, sinkPort, webPort] = [await closedPort(), await closedPort(), await closedPort()];
-  child = spawn(process.execPath, ['scripts/start.mjs'], {
-    cwd: ROOT,
-    detached: true, // its own process group, so the kill reaches workerd too
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      HOOKCAST_API_KEY: KEY,
-      HOOKCAST_STATE_DIR: stateDir,
-      HOOKCAST_PORT: String(port),
-      HOOKCAST_SINK_PORT: String(sinkPort),
-      HOOKCAST_WEB_PORT: String(webPort),
-      HOOKCAST_ALLOW_LOCAL_HTTP: '1',
-    },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const origin = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await fetch(`${origin}/v1/campaigns`, { headers: { authorization: `Bearer ${KEY}` } });
-      if (r.status === 200) return origin;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`npm start did not come up:\n${out}`);
-}
+const start = () => server.start();
+const stop = () => server.kill();
 
 async function api(origin, method, p, body) {
   const r = await fetch(`${origin}${p}`, {

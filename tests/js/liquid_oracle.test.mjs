@@ -9,6 +9,7 @@ import test from 'node:test';
 import { Liquid } from 'liquidjs';
 
 import { createEngine } from 'hookcast';
+import { prng } from './helpers/prng.mjs';
 
 const engine = await createEngine();
 const liquid = new Liquid();
@@ -83,19 +84,8 @@ for (const [i, template] of HAND_PICKED.entries()) {
 
 // ---- random ----------------------------------------------------------------
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.HOOKCAST_ORACLE_SEED ?? 20260427);
-const rand = mulberry32(SEED);
+const rand = prng(SEED);
 const pick = (list) => list[Math.floor(rand() * list.length)];
 const int = (n) => Math.floor(rand() * n);
 

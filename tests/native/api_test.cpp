@@ -5,10 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fixtures.hpp"
 #include "preview.hpp"
 #include "request.hpp"
 
 namespace api = hookcast::api;
+using hookcast::test::parse;
 using nlohmann::json;
 
 namespace {
@@ -18,12 +20,6 @@ const char* kSpec =
         "params":[{"key":"c","value":"{{ user.city | default: \"x\" }}"}],
         "headers":[{"key":"X-Name","value":"{{ user.name }}"}],
         "body":"{\"n\": \"{{ user.name }}\", \"age\": {{ user.age | default: 0 }}}"})";
-
-json parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << text;
-  return j;
-}
 
 std::vector<std::string> codes(const json& problems) {
   std::vector<std::string> out;

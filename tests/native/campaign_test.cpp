@@ -6,9 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -16,26 +14,17 @@
 
 #include "calendar.hpp"
 #include "campaign_api.hpp"
+#include "fixtures.hpp"
 
 namespace api = hookcast::api;
 using hookcast::CampaignAction;
 using hookcast::CampaignStatus;
+using hookcast::test::iso;
+using hookcast::test::load_fixture;
+using hookcast::test::parse;
 using nlohmann::json;
 
 namespace {
-
-json load_fixture(const std::string& name) {
-  std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str());
-}
-
-json parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << text;
-  return j;
-}
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -56,12 +45,6 @@ Pairs expected_pairs(const json& list) {
   for (const json& p : list) out.emplace_back(p[0].get<std::string>(), p[1].get<std::string>());
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::int64_t iso(const std::string& text) {
-  const auto ms = hookcast::parse_iso8601(text);
-  EXPECT_TRUE(ms.has_value()) << text;
-  return ms.value_or(0);
 }
 
 // The fixture's readable options ({now, scheduleAt, until} as ISO text) as

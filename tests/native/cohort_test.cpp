@@ -5,51 +5,27 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "calendar.hpp"
 #include "cohort_api.hpp"
+#include "cohort_member.hpp"
+#include "fixtures.hpp"
 
 namespace hookcast {
 namespace {
 
 using nlohmann::json;
-
-std::int64_t ms(const std::string& iso) {
-  const std::optional<std::int64_t> t = parse_iso8601(iso);
-  EXPECT_TRUE(t.has_value()) << iso;
-  return t.value_or(0);
-}
+using test::iso;
+using test::member_of;
+using test::parse;
 
 const json& fixtures() {
-  static const json doc = [] {
-    std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/cohorts.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    json j = json::parse(text.str(), nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "tests/fixtures/cohorts.json is not JSON";
-    return j;
-  }();
+  static const json doc = test::load_fixture("cohorts.json");
   return doc;
-}
-
-// The member of a fixture entry, with every event's ISO `at` as milliseconds.
-json member_of(const json& entry) {
-  if (entry.contains("member")) return entry["member"];
-  json m = {{"id", "u"}};
-  if (entry.contains("properties")) m["properties"] = entry["properties"];
-  if (entry.contains("events")) {
-    m["events"] = entry["events"];
-    for (json& e : m["events"])
-      if (e.is_object() && e.contains("at") && e["at"].is_string())
-        e["at"] = ms(e["at"].get<std::string>());
-  }
-  return m;
 }
 
 Problems problems_of(const json& rule) { return compile_cohort(rule.dump(), nullptr); }
@@ -83,7 +59,7 @@ TEST(Cohort, FixtureMatches) {
   int checked = 0;
   for (const json& kase : f["match"]) {
     const std::string name = kase["name"].get<std::string>();
-    const std::int64_t now = ms(kase.value("now", f["now"].get<std::string>()));
+    const std::int64_t now = iso(kase.value("now", f["now"].get<std::string>()));
     const CompiledCohort c = compiled(kase["rule"]);
     for (std::size_t i = 0; i < kase["members"].size(); ++i) {
       const json& entry = kase["members"][i];
@@ -123,7 +99,7 @@ TEST(Cohort, FixtureValidRules) {
 TEST(Cohort, FixtureNeeds) {
   const json& f = fixtures();
   for (const json& kase : f["needs"]) {
-    const std::int64_t now = ms(kase.value("now", f["now"].get<std::string>()));
+    const std::int64_t now = iso(kase.value("now", f["now"].get<std::string>()));
     const CohortNeeds needs = compiled(kase["rule"]).needs(now);
     const json& want = kase["needs"];
     EXPECT_EQ(needs.properties, want["properties"].get<bool>()) << kase["name"];
@@ -135,7 +111,7 @@ TEST(Cohort, FixtureNeeds) {
       if (want["events"][i]["since"].is_null()) {
         EXPECT_FALSE(needs.events[i].since_ms.has_value()) << kase["name"];
       } else {
-        EXPECT_EQ(needs.events[i].since_ms, ms(want["events"][i]["since"].get<std::string>()))
+        EXPECT_EQ(needs.events[i].since_ms, iso(want["events"][i]["since"].get<std::string>()))
             << kase["name"];
       }
     }
@@ -221,7 +197,7 @@ TEST(Cohort, EscapedTextInMembersIsDecoded) {
 TEST(Cohort, EventTimesMayBeIsoText) {
   const CompiledCohort c =
       compiled({{"event", "p"}, {"op", "did"}, {"within", {{"last", 1}, {"unit", "hours"}}}});
-  const std::int64_t now = ms("2026-06-15T12:00:00Z");
+  const std::int64_t now = iso("2026-06-15T12:00:00Z");
   EXPECT_EQ(match(c, {{"events", {{{"key", "p"}, {"at", "2026-06-15T20:30:00+09:00"}}}}}, now),
             Membership::kIn);
   EXPECT_EQ(match(c, {{"events", {{{"key", "p"}, {"at", "2026-06-15T10:59:59Z"}}}}}, now),
@@ -265,12 +241,6 @@ TEST(Cohort, CountsStopEarlyButStayExact) {
 
 // ---- the JSON surface --------------------------------------------------------------
 
-json parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << text;
-  return j;
-}
-
 std::uint32_t compile_handle(const json& rule) {
   const json r = parse(api::compile_cohort(rule.dump()));
   EXPECT_TRUE(r["ok"].get<bool>()) << r.dump();
@@ -300,7 +270,7 @@ TEST(CohortApi, CompileMatchRelease) {
                         {"within", {{"last", 7}, {"unit", "days"}}}}}}};
   const std::uint32_t h = compile_handle(rule);
   EXPECT_EQ(api::live_cohorts(), before + 1);
-  const double now = static_cast<double>(ms("2026-06-15T12:00:00Z"));
+  const double now = static_cast<double>(iso("2026-06-15T12:00:00Z"));
   const double day = 86400000;
   const json members = {
       {{"id", "a"},

@@ -6,46 +6,27 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "calendar.hpp"
 #include "cohort.hpp"
 #include "cohort_api.hpp"
+#include "cohort_member.hpp"
+#include "fixtures.hpp"
 #include "json_text.hpp"
 
 namespace hookcast {
 namespace {
 
 using nlohmann::json;
+using test::iso;
+using test::member_of;
 
-std::int64_t ms(const std::string& iso) { return parse_iso8601(iso).value_or(0); }
-
-json fixtures() {
-  std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/cohorts.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return json::parse(text.str());
-}
-
-// As cohort_test.cpp's: the member of a fixture entry, event times in ms.
-json member_of(const json& entry) {
-  if (entry.contains("member")) return entry["member"];
-  json m = {{"id", "u"}};
-  if (entry.contains("properties")) m["properties"] = entry["properties"];
-  if (entry.contains("events")) {
-    m["events"] = entry["events"];
-    for (json& e : m["events"])
-      if (e.is_object() && e.contains("at") && e["at"].is_string())
-        e["at"] = ms(e["at"].get<std::string>());
-  }
-  return m;
-}
+json fixtures() { return test::load_fixture("cohorts.json"); }
 
 struct Answers {
   Membership full;     // evaluate() on the member
@@ -84,7 +65,7 @@ TEST(CohortTriage, FixturesAgreeWithOnePhase) {
   const json f = fixtures();
   int decided = 0, open = 0;
   for (const json& kase : f["match"]) {
-    const std::int64_t now = ms(kase.value("now", f["now"].get<std::string>()));
+    const std::int64_t now = iso(kase.value("now", f["now"].get<std::string>()));
     const CompiledCohort c = compiled(kase["rule"]);
     for (const json& entry : kase["members"]) {
       const json member = member_of(entry);

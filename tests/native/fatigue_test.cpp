@@ -8,16 +8,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "calendar.hpp"
 #include "campaign_api.hpp"
+#include "fixtures.hpp"
 #include "frequency_capping.hpp"
 
 namespace api = hookcast::api;
@@ -25,28 +24,12 @@ using hookcast::FatiguePolicy;
 using hookcast::FatigueReason;
 using hookcast::LedgerEntry;
 using hookcast::TimeUnit;
+using hookcast::test::iso;
+using hookcast::test::load_fixture;
+using hookcast::test::parse;
 using nlohmann::json;
 
 namespace {
-
-json load_fixture(const std::string& name) {
-  std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str());
-}
-
-json parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << text;
-  return j;
-}
-
-std::int64_t iso(const std::string& text) {
-  const auto ms = hookcast::parse_iso8601(text);
-  EXPECT_TRUE(ms.has_value()) << text;
-  return ms.value_or(0);
-}
 
 // The fixture's ledger ({campaign, at: ISO text}) as the engine's ({campaign, at: ms}).
 json ledger_ms(const json& ledger) {

@@ -4,26 +4,21 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "api.hpp"
+#include "fixtures.hpp"
 #include "problem_codes.hpp"
 #include "retry.hpp"
 
 namespace api = hookcast::api;
+using hookcast::test::load_fixture;
+using hookcast::test::parse;
 using nlohmann::json;
 
 namespace {
-
-json parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << text;
-  return j;
-}
 
 std::vector<std::string> codes(const json& problems) {
   std::vector<std::string> out;
@@ -95,10 +90,7 @@ TEST(CheckDestination, TheSsrfDecisionAlone) {
 }
 
 TEST(CheckDestination, AgreesWithValidateOnTheUrlFixtures) {
-  std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/urls.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const json cases = json::parse(ss.str());
+  const json cases = load_fixture("urls.json");
   ASSERT_GT(cases.size(), 50u);
   for (const json& c : cases) {
     const std::string url = c["url"].get<std::string>();
@@ -141,10 +133,7 @@ TEST(ProblemCodes, EveryReportedCodeIsRegistered) {
     }
   };
   for (const char* name : {"render.json", "templates.json"}) {
-    std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const json cases = json::parse(ss.str());
+    const json cases = load_fixture(name);
     ASSERT_GT(cases.size(), 10u) << name;
     for (const json& c : cases) {
       const std::string spec = c["spec"].dump();

@@ -5,25 +5,18 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "api.hpp"
+#include "fixtures.hpp"
 #include "url.hpp"
 #include "webhook.hpp"
 
+using hookcast::test::load_fixture;
 using nlohmann::json;
 
 namespace {
-
-json load_fixture(const std::string& name) {
-  std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str());
-}
 
 std::string context_text(const json& c) {
   if (c.contains("context_json")) return c["context_json"].get<std::string>();

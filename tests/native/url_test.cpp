@@ -4,21 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fixtures.hpp"
 #include "percent_encoding.hpp"
 
 namespace hookcast {
 namespace {
 
-nlohmann::json load_fixture(const std::string& name) {
-  std::ifstream in(std::string(HOOKCAST_FIXTURES) + "/" + name, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return nlohmann::json::parse(text, nullptr, false);
-}
+using test::load_fixture;
 
 std::string str(const nlohmann::json& o, const char* key) {
   auto it = o.find(key);
