@@ -32,6 +32,8 @@ import { insertMany } from './sql_batch.js';
 const FRESH_WINDOW = 256;
 /** Attempt results written together at most this often (fewer, bigger commits than DeliveryBatch's 25 ms). */
 const FLUSH_MS = 100;
+/** Results per UPDATE statement in write(): 8 bound values each, under the 100 a statement takes. */
+const UPDATE_ROWS = 12;
 
 /** The single slice of a campaign with a rate limit. */
 export const PACED_SLICE = 'paced';
@@ -92,10 +94,13 @@ export class CampaignDispatch extends DurableObject {
   /**
    * Stores messages for this slice: items [{ dedupe, userId, context,
    * notBefore }] (dedupe = `${triggerId}/${userId}`: a message handed over
-   * twice after a crash is stored once). `status`/`version` are the
-   * campaign's as the shard saw them. Answers { ok, stored } once durable.
+   * twice after a crash is stored once), or the same list as JSON text in
+   * `itemsJson` (what shards send: their outbox rows are that JSON already,
+   * so nothing is parsed and re-serialized per message on the way).
+   * `status`/`version` are the campaign's as the shard saw them. Answers
+   * { ok, stored } once durable.
    */
-  async enqueue({ key, slice, status, version, items }) {
+  async enqueue({ key, slice, status, version, items, itemsJson }) {
     if (this.meta('campaign') === null) {
       // Tell the workspace this slice exists BEFORE asking for the current
       // status: a transition stored after noteSlice pokes this slice, one
@@ -111,10 +116,16 @@ export class CampaignDispatch extends DurableObject {
     let stored = 0;
     this.ctx.storage.transactionSync(() => {
       this.noteStatus(status, version);
-      stored = insertMany(
-        this.sql, 'INSERT OR IGNORE', 'deliveries', ['dedupe', 'user_id', 'context', 'state', 'next_at', 'created_at'],
-        items.map((item) => [item.dedupe, item.userId, JSON.stringify(item.context ?? {}), 'pending', Math.max(0, item.notBefore ?? now), now]),
-      );
+      // One statement for the whole hand-off (json_each over the list),
+      // not one per 15 rows: the statements were most of a hand-off's cost.
+      stored = this.sql.exec(
+        `INSERT OR IGNORE INTO deliveries (dedupe, user_id, context, state, next_at, created_at)
+         SELECT value->>'dedupe', value->>'userId',
+                CASE json_type(value, '$.context') WHEN 'object' THEN value->'context' ELSE '{}' END,
+                'pending', max(0, coalesce(value->>'notBefore', ?1)), ?1
+         FROM json_each(?2) ORDER BY key`,
+        now, itemsJson ?? JSON.stringify(items ?? []),
+      ).rowsWritten;
     });
     // New rows come after the window: only a drained window must look again.
     this.freshDrained = false;
@@ -299,7 +310,8 @@ export class CampaignDispatch extends DurableObject {
       let request;
       let rendered = null;
       if (row.request === null) {
-        const webhook = await this.webhook();
+        // The cached webhook without an await when it is current (most sends).
+        const webhook = this.currentWebhook() ?? (await this.webhook());
         if (!webhook) return { ...base, state: 'cancelled', reason: 'campaign_not_found', attempts: 0, at: Date.now() };
         const out = webhook.render(JSON.parse(row.context));
         if (!out.ok) return { ...base, state: 'suppressed', reason: 'personalization', attempts: 0, at: Date.now() };
@@ -314,7 +326,7 @@ export class CampaignDispatch extends DurableObject {
         request,
         msgId: campaignMessageId(this.meta('campaign'), this.meta('slice'), row.idx),
         attempt,
-        signingKey: await this.signingKey(snapshot?.signingSecret ?? null),
+        signingKey: snapshot?.signingSecret ? await this.signingKey(snapshot.signingSecret) : null,
         timeoutMs: snapshot?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         // Compile applied the destination rule to this render; retries and
         // replays are checked again.
@@ -327,29 +339,36 @@ export class CampaignDispatch extends DurableObject {
     }
   }
 
-  /** Stores attempt results (inside the pump's transaction). */
+  /**
+   * Stores attempt results (inside the pump's transaction): the attempt
+   * records as multi-row INSERTs and the deliveries' new state as one UPDATE
+   * per UPDATE_ROWS results (a VALUES list joined on idx), instead of one
+   * UPDATE per result. `request` is set once, by the first attempt.
+   */
   write(results) {
     insertMany(
       this.sql, 'INSERT OR REPLACE', 'attempts', ['idx', 'run', 'attempt', 'record'],
       results.filter((r) => r.record).map((r) => [r.idx, r.run, r.attempt, JSON.stringify(r.record)]),
     );
+    const updates = [];
     for (const r of results) {
       this.pendingRetries += (r.state === 'pending' ? 1 : 0) - (r.wasDispatched ? 1 : 0);
-      const added = r.record ? 1 : 0;
-      // One statement per result; `request` is set once, by the first attempt.
-      if (r.state === 'pending') {
-        this.sql.exec(
-          `UPDATE deliveries SET attempts = ?, total_attempts = total_attempts + ?, next_at = ?, reason = ?,
-             request = coalesce(?, request), dispatched = 1 WHERE idx = ?`,
-          r.attempts, added, r.nextAt, r.reason, r.rendered ?? null, r.idx,
-        );
-      } else {
-        this.sql.exec(
-          `UPDATE deliveries SET state = ?, reason = ?, attempts = ?, total_attempts = total_attempts + ?, finished_at = ?,
-             request = coalesce(?, request), dispatched = dispatched OR ? WHERE idx = ?`,
-          r.state, r.reason, r.attempts, added, r.at, r.rendered ?? null, r.rendered ? 1 : 0, r.idx,
-        );
-      }
+      const pending = r.state === 'pending';
+      updates.push([r.idx, r.state, r.reason ?? null, r.attempts, r.record ? 1 : 0, pending ? r.nextAt : null, pending ? null : r.at, r.rendered ?? null]);
+    }
+    for (let i = 0; i < updates.length; i += UPDATE_ROWS) {
+      const part = updates.slice(i, i + UPDATE_ROWS);
+      // A pending result keeps state pending and sets the next retry's time;
+      // a final one sets finished_at. Either marks a rendered row dispatched.
+      this.sql.exec(
+        `WITH v (idx, state, reason, attempts, added, next_at, finished_at, request) AS (VALUES ${part.map(() => '(?,?,?,?,?,?,?,?)').join(',')})
+         UPDATE deliveries SET state = v.state, reason = v.reason, attempts = v.attempts,
+           total_attempts = total_attempts + v.added, next_at = coalesce(v.next_at, deliveries.next_at),
+           finished_at = v.finished_at, request = coalesce(v.request, deliveries.request),
+           dispatched = (deliveries.dispatched OR v.state = 'pending' OR v.request IS NOT NULL)
+         FROM v WHERE deliveries.idx = v.idx`,
+        ...part.flat(),
+      );
     }
     if (this.nextPaceAt !== undefined) {
       this.setMeta('paceAt', String(this.nextPaceAt));
@@ -362,7 +381,7 @@ export class CampaignDispatch extends DurableObject {
   /** Runs the pump now (or wakes it): a new message, a resume, a replay. */
   async kick() {
     if (this.pump.pumping) {
-      this.pump.wake?.();
+      this.pump.wakeUp();
       return;
     }
     // The persisted alarm is the backstop (a crash before the pump runs
@@ -432,6 +451,12 @@ export class CampaignDispatch extends DurableObject {
     }
     this.snapshot = snap;
     return snap;
+  }
+
+  /** The compiled webhook when the cached snapshot is the latest version heard of, else null. */
+  currentWebhook() {
+    if (!this.compiled || !this.snapshot) return null;
+    return this.snapshot.version >= Number(this.meta('version') ?? -1) ? this.compiled : null;
   }
 
   /** The current webhook compiled (cached by campaign version), or null when the campaign is gone. */

@@ -485,7 +485,8 @@ export async function forwardOutbox(shard) {
                 slice: last.slice,
                 status: last.status,
                 version: last.version,
-                items: part.map((r) => JSON.parse(r.item)),
+                // The stored item JSON as is: parsed once, by the dispatch's SQLite.
+                itemsJson: `[${part.map((r) => r.item).join(',')}]`,
               });
               for (let k = 0; k < part.length; k += MAX_VARS) {
                 const seqs = part.slice(k, k + MAX_VARS).map((r) => r.seq);
