@@ -35,7 +35,7 @@ import { readMembers } from './shard_members.js';
 import { shardIndexFor } from './shards.js';
 import { dispatchStub, workspaceStub } from './dispatch_control.js';
 import { PACED_SLICE } from './dispatch.js';
-import { insertMany, MAX_VARS } from './sql_batch.js';
+import { insertMany, deleteIn, MAX_VARS } from './sql_batch.js';
 
 /** Users decided per transaction. */
 export const CANDIDATE_CHUNK = 1000;
@@ -488,10 +488,7 @@ export async function forwardOutbox(shard) {
                 // The stored item JSON as is: parsed once, by the dispatch's SQLite.
                 itemsJson: `[${part.map((r) => r.item).join(',')}]`,
               });
-              for (let k = 0; k < part.length; k += MAX_VARS) {
-                const seqs = part.slice(k, k + MAX_VARS).map((r) => r.seq);
-                shard.sql.exec(`DELETE FROM campaign_outbox WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs);
-              }
+              deleteIn(shard.sql, 'campaign_outbox', 'seq', part.map((r) => r.seq));
             }
           }
         }
