@@ -91,6 +91,7 @@ export class CampaignDispatch extends DurableObject {
     // any (one query per loop turn was a large part of the cost per send).
     this.pendingRetries = this.sql.exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 1").one().n;
     this.metaCache = new Map();
+    this.loadingWebhook = null; // the refresh in flight (webhook())
     this.snapshot = null; // the campaign snapshot the compiled webhook was made from
     this.compiled = null;
     this.signing = null; // { secret, key }
@@ -417,8 +418,9 @@ export class CampaignDispatch extends DurableObject {
     const known = Number(this.meta('version') ?? -1);
     if (version < known) return false;
     if (this.meta('status') === 'ended') return false; // ended is final
-    this.setMeta('status', status);
-    this.setMeta('version', String(version));
+    // Unchanged news writes nothing (a write is a commit and an output gate).
+    if (this.meta('status') !== status) this.setMeta('status', status);
+    if (version !== known) this.setMeta('version', String(version));
     return true;
   }
 
@@ -448,9 +450,9 @@ export class CampaignDispatch extends DurableObject {
     }
     this.ctx.storage.transactionSync(() => {
       this.noteStatus(snap.status, snap.version);
-      const perMinute = snap.rateLimit?.perMinute ?? 0;
+      const perMinute = String(snap.rateLimit?.perMinute ?? 0);
       // Pacing belongs to the paced slice only (the shard chose the slice).
-      if (this.meta('slice') === PACED_SLICE) this.setMeta('perMinute', String(perMinute));
+      if (this.meta('slice') === PACED_SLICE && this.meta('perMinute') !== perMinute) this.setMeta('perMinute', perMinute);
     });
     if (!this.snapshot || this.snapshot.version !== snap.version) {
       this.compiled?.dispose?.();
@@ -466,8 +468,25 @@ export class CampaignDispatch extends DurableObject {
     return this.snapshot.version >= Number(this.meta('version') ?? -1) ? this.compiled : null;
   }
 
-  /** The current webhook compiled (cached by campaign version), or null when the campaign is gone. */
+  /**
+   * The current webhook compiled (cached by campaign version), or null when
+   * the campaign is gone. Concurrent callers share one refresh: the first
+   * 32 attempts of a slice used to ask the workspace 32 times (and write
+   * the same meta rows 32 times) at the start of every send.
+   */
   async webhook() {
+    let webhook = null;
+    // A refresh that started before newer news of the campaign may answer
+    // the older snapshot: then one more, started after the news.
+    for (let i = 0; i < 2; i++) {
+      if (!this.loadingWebhook) this.loadingWebhook = this.loadWebhook().finally(() => (this.loadingWebhook = null));
+      webhook = await this.loadingWebhook;
+      if (webhook === null || this.currentWebhook() === webhook) break;
+    }
+    return webhook;
+  }
+
+  async loadWebhook() {
     const snap = await this.refreshSnapshot();
     if (!snap) return null;
     if (!this.compiled) {

@@ -145,8 +145,8 @@ async function prepare(shard, snapshot, trigger) {
 function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
   const { sql } = shard;
   const at = trigger.sendAtMs;
-  const members = readMembers(sql, rows, prep.needs, at, { range: scheduled });
-  const inCohort = prep.cohort ? prep.cohort.matchBatch(members, at) : members.map(() => true);
+  // allUsers: no members to read (their properties were parsed for nothing).
+  const inCohort = prep.cohort ? prep.cohort.matchBatch(readMembers(sql, rows, prep.needs, at, { range: scheduled }), at) : rows.map(() => true);
   const out = [];
   const judged = [];
   rows.forEach((row, i) => {
