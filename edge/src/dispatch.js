@@ -39,6 +39,8 @@ const FRESH_WINDOW = 256;
  * webhook-id; delivery is at-least-once), and stats lag by as much.
  */
 const FLUSH_MS = 500;
+/** Rows rendered ahead of their dispatch in one engine call (renderFresh). */
+const RENDER_AHEAD = 63;
 /** Results per UPDATE statement in write(): 8 bound values each, under the 100 a statement takes. */
 const UPDATE_ROWS = 12;
 
@@ -321,7 +323,7 @@ export class CampaignDispatch extends DurableObject {
         // The cached webhook without an await when it is current (most sends).
         const webhook = this.currentWebhook() ?? (await this.webhook());
         if (!webhook) return { ...base, state: 'cancelled', reason: 'campaign_not_found', attempts: 0, at: Date.now() };
-        const out = webhook.render(JSON.parse(row.context));
+        const out = this.renderFresh(webhook, row);
         if (!out.ok) return { ...base, state: 'suppressed', reason: 'personalization', attempts: 0, at: Date.now() };
         request = out.request;
         rendered = JSON.stringify(request);
@@ -345,6 +347,31 @@ export class CampaignDispatch extends DurableObject {
       console.error('hookcast: campaign attempt failed internally', row.idx, e);
       return { ...base, state: 'failed', reason: 'internal_error', attempts: row.attempts, at: Date.now() };
     }
+  }
+
+  /**
+   * Renders `row` (not yet dispatched) with `webhook`, together with up to
+   * RENDER_AHEAD rows next in the window: one engine call on the stored
+   * context texts as they are (renderBatchJson) instead of a JSON.parse and
+   * an engine call per message. A row rendered ahead keeps its result only
+   * for the same compiled webhook: a campaign change compiles a new one
+   * (and drops the window), so it is rendered again.
+   */
+  renderFresh(webhook, row) {
+    if (row.renderedBy === webhook) return row.rendered;
+    if (typeof webhook.renderBatchJson !== 'function') return webhook.render(JSON.parse(row.context));
+    const rows = [row];
+    for (const r of this.freshQueue) {
+      if (rows.length > RENDER_AHEAD) break;
+      if (r.renderedBy !== webhook) rows.push(r);
+    }
+    const results = webhook.renderBatchJson(`[${rows.map((r) => r.context).join(',')}]`);
+    if (!Array.isArray(results) || results.length !== rows.length) return webhook.render(JSON.parse(row.context));
+    rows.forEach((r, i) => {
+      r.rendered = results[i];
+      r.renderedBy = webhook;
+    });
+    return row.rendered;
   }
 
   /**
