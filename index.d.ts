@@ -123,6 +123,8 @@ export interface CompiledWebhook {
   render(context: Context): RenderResult;
   /** One result per context, in order, computed in a single call into the engine. */
   renderBatch(contexts: Context[]): RenderResult[];
+  /** renderBatch with the contexts as the JSON text of an array (e.g. stored JSON columns pasted together): no parse/stringify round trip in JS. */
+  renderBatchJson(contextsJson: string): RenderResult[];
   /** Frees the compiled spec now; later calls to render/renderBatch throw a `HookcastError` (`disposed`). Idempotent. */
   dispose(): void;
 }

@@ -93,6 +93,20 @@ function rssMiB(pids) {
   }
   return kb / 1024;
 }
+/** utime + stime of `pids` in ms (/proc clock ticks of 10 ms): workerd's CPU, no other process's. */
+function cpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10;
+}
 
 async function startWorker() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-bench-'));
@@ -167,6 +181,8 @@ async function scheduledRun(n) {
       send: { type: 'schedule', at, timeZone: 'UTC' },
     });
     await w.api('POST', `/v1/campaigns/${campaign.key}/start`);
+    while (Date.now() < scheduledMs - 200) await sleep(20);
+    const cpu0 = cpuMs(w.pids);
     let peak = 0;
     let sink;
     const deadline = Date.now() + 30 * 60_000;
@@ -176,16 +192,21 @@ async function scheduledRun(n) {
       if (sink.count >= n || Date.now() > deadline) break;
       await sleep(250);
     }
+    // The last result flush lands within FLUSH_MS of the last send.
+    await sleep(300);
+    const cpuCampaign = cpuMs(w.pids) - cpu0;
     const stats = await w.api('GET', `/v1/campaigns/${campaign.key}/stats`);
     await sleep(2000);
     const rssAfter = rssMiB(w.pids);
     // The baseline: a bare fetch loop in the same workerd, same concurrency.
     const bareN = Math.min(n, 20_000);
+    const cpuBare0 = cpuMs(w.pids);
     const res = await w.mf.dispatchFetch('http://bench/bench', {
       method: 'POST',
       body: JSON.stringify({ mode: 'bare', target: `http://127.0.0.1:${sinkPort}/bare`, n: bareN, concurrency: SLICES * CONCURRENCY }),
     });
     const bare = await res.json();
+    const cpuBare = cpuMs(w.pids) - cpuBare0;
     return {
       n,
       ingestMs,
@@ -194,6 +215,8 @@ async function scheduledRun(n) {
       rate: (sink.count - 1) / ((sink.last - sink.first) / 1000),
       received: sink.count,
       bareRate: (bareN / bare.ms) * 1000,
+      cpuUs: (cpuCampaign * 1000) / sink.count,
+      bareCpuUs: (cpuBare * 1000) / bareN,
       stats,
       rssIngested,
       peak,
@@ -256,6 +279,7 @@ console.log(`\nhookcast campaign benchmark — scheduled campaign through the AP
 const row = (r) =>
   `  ${String(r.n).padStart(7)} users  ingest ${(r.ingestMs / 1000).toFixed(1)} s   first ${(r.firstMs / 1000).toFixed(2)} s, last ${(r.lastMs / 1000).toFixed(2)} s after the scheduled instant   ` +
   `${r.rate.toFixed(0)} sends/s   bare fetch ${r.bareRate.toFixed(0)}/s  → ${(r.rate / r.bareRate).toFixed(2)}x   ` +
+  `workerd CPU ${r.cpuUs.toFixed(0)} µs per message (bare fetch ${r.bareCpuUs.toFixed(0)})   ` +
   `workerd RSS ${r.rssIngested.toFixed(0)} MiB ingested, peak ${r.peak.toFixed(0)}, after ${r.rssAfter.toFixed(0)} MiB   ` +
   `(received ${r.received}; stats sent ${r.stats.sent}, delivered ${r.stats.delivered})`;
 if (small) console.log(row(small));

@@ -75,9 +75,10 @@ export function outboundNetwork({ allowLocalHttp = false } = {}) {
  *   log             a miniflare Log instance
  *   runtimeStdio    optional (stdout, stderr) => void given workerd's output
  *                   streams (they end when workerd exits: start.mjs watches that)
+ *   inspectorPort   V8 inspector port on 127.0.0.1 (bench/campaign_profile.mjs)
  */
 export function createEdgeMiniflare(options = {}) {
-  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, durableObjects = {}, log, assetsDir, runtimeStdio } = options;
+  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, durableObjects = {}, log, assetsDir, runtimeStdio, inspectorPort } = options;
   if (!apiKey) throw new Error('createEdgeMiniflare: apiKey is required');
   return new Miniflare({
     modules: true,
@@ -113,5 +114,6 @@ export function createEdgeMiniflare(options = {}) {
     ...(port !== undefined ? { host, port } : {}),
     ...(log ? { log } : {}),
     ...(runtimeStdio ? { handleRuntimeStdio: runtimeStdio } : {}),
+    ...(inspectorPort !== undefined ? { inspectorPort, inspectorHost: '127.0.0.1' } : {}),
   });
 }

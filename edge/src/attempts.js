@@ -96,16 +96,42 @@ export class AttemptPump {
     this.results = [];
     this.alarmAt = null; // what we last set; null = unknown
     this.pumping = false;
-    this.wake = null;
+    this.wake = null; // resolves the running pump's wait
+    this.woken = false; // something happened since the pump last looked
+    this.timer = null; // the pump's one pending timer: { at, id }
   }
 
   /** Starts the pump, or wakes the running one to look again (new rows, a resume). */
   poke() {
     if (this.pumping) {
-      this.wake?.();
+      this.wakeUp();
       return Promise.resolve();
     }
     return this.pump();
+  }
+
+  /**
+   * Makes the running pump look again (an attempt ended, new rows, a
+   * resume). The flag keeps a wake-up that comes while the pump is busy
+   * (awaiting setAlarm) from being lost.
+   */
+  wakeUp() {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /** Wakes the pump at `at` (ms): one timer kept across loop turns, replaced only by an earlier one. */
+  wakeAt(at) {
+    if (this.timer !== null) {
+      if (this.timer.at <= at) return;
+      clearTimeout(this.timer.id);
+    }
+    const timer = { at, id: 0 };
+    timer.id = setTimeout(() => {
+      if (this.timer === timer) this.timer = null;
+      this.wakeUp();
+    }, Math.max(0, at - Date.now()));
+    this.timer = timer;
   }
 
   /** Arms the alarm for `at` unless one is already set no later. */
@@ -122,7 +148,7 @@ export class AttemptPump {
    */
   async pump() {
     if (this.pumping) {
-      this.wake?.();
+      this.wakeUp();
       return;
     }
     this.pumping = true;
@@ -131,6 +157,7 @@ export class AttemptPump {
     let started = 0;
     try {
       for (;;) {
+        this.woken = false;
         let now = Date.now();
         if (this.results.length > 0 && (active.size === 0 || now - lastFlush >= this.flushMs)) {
           this.flush();
@@ -153,7 +180,7 @@ export class AttemptPump {
             .then((result) => this.results.push(result))
             .finally(() => {
               active.delete(row.idx);
-              this.wake?.();
+              this.wakeUp();
             });
           active.set(row.idx, p);
         }
@@ -181,18 +208,24 @@ export class AttemptPump {
           this.alarmAt = backstop;
           now = Date.now();
         }
-        const waits = [...active.values()];
+        // Sleep until an attempt ends, a poke, or the next due time / flush.
+        // Attempts wake the pump themselves (wakeUp in their `finally`), so
+        // the wait does not subscribe to every active attempt on every turn
+        // (a Promise.race over 32 attempts per turn was measurable), and the
+        // timer is kept across turns unless an earlier one is needed.
         let wakeAt = Infinity;
         if (nextAt !== null && active.size < this.concurrency && started < MAX_ATTEMPTS_PER_RUN) wakeAt = nextAt;
         if (this.results.length > 0) wakeAt = Math.min(wakeAt, lastFlush + this.flushMs);
-        let timer;
-        if (wakeAt !== Infinity) waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, wakeAt - now)))));
-        waits.push(new Promise((resolve) => (this.wake = resolve)));
-        await Promise.race(waits);
-        clearTimeout(timer);
+        if (wakeAt !== Infinity) this.wakeAt(wakeAt);
+        if (!this.woken) await new Promise((resolve) => (this.wake = resolve));
         this.wake = null;
       }
     } finally {
+      if (this.timer !== null) {
+        clearTimeout(this.timer.id);
+        this.timer = null;
+      }
+      this.wake = null;
       if (this.results.length > 0) this.flush();
       this.pumping = false;
     }

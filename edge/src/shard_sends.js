@@ -35,7 +35,7 @@ import { readMembers } from './shard_members.js';
 import { shardIndexFor } from './shards.js';
 import { dispatchStub, workspaceStub } from './dispatch_control.js';
 import { PACED_SLICE } from './dispatch.js';
-import { insertMany, MAX_VARS } from './sql_batch.js';
+import { insertMany, deleteIn, MAX_VARS } from './sql_batch.js';
 
 /** Users decided per transaction. */
 export const CANDIDATE_CHUNK = 1000;
@@ -140,13 +140,13 @@ async function prepare(shard, snapshot, trigger) {
  * `override` properties and `round`), inside the caller's transaction.
  * `scheduled`: users not in the cohort are not candidates (a schedule's
  * candidates ARE the cohort); otherwise they count as not_in_cohort.
- * Returns [{ id, outcome, request?, context?, problems?, warnings? }] for the candidates.
+ * Returns [{ id, outcome, request?, contextJson?, problems?, warnings? }] for the candidates.
  */
 function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
   const { sql } = shard;
   const at = trigger.sendAtMs;
-  const members = readMembers(sql, rows, prep.needs, at, { range: scheduled });
-  const inCohort = prep.cohort ? prep.cohort.matchBatch(members, at) : members.map(() => true);
+  // allUsers: no members to read (their properties were parsed for nothing).
+  const inCohort = prep.cohort ? prep.cohort.matchBatch(readMembers(sql, rows, prep.needs, at, { range: scheduled }), at) : rows.map(() => true);
   const out = [];
   const judged = [];
   rows.forEach((row, i) => {
@@ -168,17 +168,26 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
       e.outcome = reasons[i];
       return;
     }
+    toRender.push(e);
+    if (!isObject(e.row.override) && !trigger.event) {
+      // The stored properties text as is (a schedule's usual case): no
+      // parse here, no stringify for the engine nor for the outbox.
+      e.contextJson = `{"user":{"id":${JSON.stringify(e.id)},"properties":${e.row.properties || '{}'}}}`;
+      return;
+    }
     const stored = e.row.properties ? JSON.parse(e.row.properties) : {};
     const properties = isObject(e.row.override) ? { ...stored, ...e.row.override } : stored;
-    e.context = { user: { id: e.id, properties } };
+    const context = { user: { id: e.id, properties } };
     if (trigger.event) {
       // API sends: the call's properties, overridden by the recipient's.
       const own = trigger.kind === 'api' && isObject(e.row.override) ? e.row.override : null;
-      e.context.event = { key: trigger.event.key, properties: own ? { ...(trigger.event.properties ?? {}), ...own } : (trigger.event.properties ?? {}) };
+      context.event = { key: trigger.event.key, properties: own ? { ...(trigger.event.properties ?? {}), ...own } : (trigger.event.properties ?? {}) };
     }
-    toRender.push(e);
+    e.contextJson = JSON.stringify(context);
   });
-  const rendered = prep.webhook ? prep.webhook.renderBatch(toRender.map((e) => e.context)) : toRender.map(() => ({ ok: false, problems: prep.compileProblems }));
+  const rendered = prep.webhook
+    ? prep.webhook.renderBatchJson(`[${toRender.map((e) => e.contextJson).join(',')}]`)
+    : toRender.map(() => ({ ok: false, problems: prep.compileProblems }));
   toRender.forEach((e, i) => {
     const r = rendered[i];
     if (r.ok) {
@@ -249,7 +258,8 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
     if (d.outcome !== 'ok') continue;
     const dedupe = `${triggerKey}/${d.id}`;
     ledger.push([d.id, key, trigger.sendAtMs, dedupe]);
-    outbox.push([key, slice, status, version, JSON.stringify({ dedupe, userId: d.id, context: d.context, notBefore })]);
+    // The item's JSON built around the context's text (see decideChunk).
+    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(notBefore ?? null)}}`]);
   }
   insertMany(sql, 'INSERT', 'campaign_decisions', ['campaign', 'trigger', 'user_id', 'outcome', 'at'], decisions);
   insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id'], ledger);
@@ -406,7 +416,7 @@ function audienceCheck(shard, prep, snapshot, trigger) {
         }
       }
       if (probe && sent.length) {
-        const results = probe.webhook.renderBatch(sent.map((d) => d.context));
+        const results = probe.webhook.renderBatchJson(`[${sent.map((d) => d.contextJson).join(',')}]`);
         results.forEach((r) => {
           if (!r.ok) return;
           const values = JSON.parse(r.request.body);
@@ -485,12 +495,10 @@ export async function forwardOutbox(shard) {
                 slice: last.slice,
                 status: last.status,
                 version: last.version,
-                items: part.map((r) => JSON.parse(r.item)),
+                // The stored item JSON as is: parsed once, by the dispatch's SQLite.
+                itemsJson: `[${part.map((r) => r.item).join(',')}]`,
               });
-              for (let k = 0; k < part.length; k += MAX_VARS) {
-                const seqs = part.slice(k, k + MAX_VARS).map((r) => r.seq);
-                shard.sql.exec(`DELETE FROM campaign_outbox WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs);
-              }
+              deleteIn(shard.sql, 'campaign_outbox', 'seq', part.map((r) => r.seq));
             }
           }
         }

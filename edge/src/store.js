@@ -130,7 +130,7 @@ export class DeliveryBatch extends DurableObject {
         now, idx,
       );
     });
-    if (this.pump.pumping) this.pump.wake?.();
+    if (this.pump.pumping) this.pump.wakeUp();
     else {
       await this.ctx.storage.setAlarm(now);
       this.pump.alarmAt = now;

@@ -241,6 +241,16 @@ function makeEngine(Module) {
       return renderBatch(this.#live('renderBatch'), this.#layout, contexts);
     }
 
+    // renderBatch for contexts that are JSON text already (stored columns
+    // pasted into one array): no JSON.parse / JSON.stringify round trip.
+    renderBatchJson(contextsJson) {
+      const handle = this.#live('renderBatchJson');
+      if (typeof contextsJson !== 'string') {
+        throw new HookcastError('invalid_contexts', 'renderBatchJson(contextsJson): contextsJson must be the JSON text of an array of contexts');
+      }
+      return unpackAll(this.#layout, callPacked(true, handle, contextsJson));
+    }
+
     dispose() {
       if (this.#disposed) return;
       this.#disposed = true;

@@ -84,3 +84,13 @@ test('node: HookcastError is exported and carries code and problems', () => {
   }
   assert.throws(() => liveHandles({}), TypeError);
 });
+
+test('node: renderBatchJson renders JSON text as renderBatch renders the parsed contexts', () => {
+  const c = engine.compile({ url: 'https://x.example.com/{{ user.id }}', method: 'POST', body: '{"n": {{ user.properties.n | default: 0 }}, "e": "{{ event.key }}"}' });
+  assert.equal(c.ok, true);
+  const contexts = [{ user: { id: 'a', properties: { n: 1 } } }, { user: { id: 'b é', properties: {} }, event: { key: 'k', properties: {} } }];
+  assert.deepEqual(c.webhook.renderBatchJson(JSON.stringify(contexts)), c.webhook.renderBatch(contexts));
+  assert.equal(c.webhook.renderBatchJson(JSON.stringify(contexts))[1].request.url, 'https://x.example.com/b%20%C3%A9');
+  assert.throws(() => c.webhook.renderBatchJson(contexts), (e) => e instanceof HookcastError && e.code === 'invalid_contexts');
+  c.webhook.dispose();
+});

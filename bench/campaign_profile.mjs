@@ -1,0 +1,178 @@
+// Where a scheduled campaign's workerd CPU goes, by function: the V8 CPU
+// profiler of workerd's isolate (through its inspector on 127.0.0.1) over
+// one scheduled campaign to N users (BENCH_CAMPAIGN_USERS, default 10,000)
+// against a local keep-alive sink, plus workerd's own CPU per message from
+// /proc. Prints self time per function (µs per message), most first, and
+// per source file. A diagnosis tool beside campaign_bench.mjs (which gives
+// the rate against a bare fetch loop); not part of `npm run bench`.
+//
+// Run: node bench/campaign_profile.mjs   (needs dist/: bash scripts/build.sh wasm)
+
+import http from 'node:http';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+
+// miniflare's own dependency (Node 20 has no WebSocket client of its own).
+const WebSocket = createRequire(createRequire(import.meta.url).resolve('miniflare'))('ws');
+const KEY = 'bench-key';
+const N = Number(process.env.BENCH_CAMPAIGN_USERS ?? 10_000);
+const TOP = Number(process.env.BENCH_TOP ?? 40);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The sink runs in this process: its CPU is not workerd's, which is what is measured.
+let received = 0;
+const sink = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    received++;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
+    res.end('{"ok":true}');
+  });
+});
+sink.keepAliveTimeout = 30000;
+await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+
+const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
+});
+
+function workerdPids() {
+  return fs.readdirSync('/proc').filter((d) => {
+    if (!/^\d+$/.test(d)) return false;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+    } catch {
+      return false;
+    }
+  });
+}
+/** utime + stime of `pids` in ms (clock ticks of 10 ms). */
+function cpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').slice(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * 10;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-profile-'));
+const inspectorPort = await freePort();
+const mf = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, persistDir: dir, inspectorPort });
+await mf.ready;
+const pids = workerdPids();
+const api = async (method, p, body) => {
+  const res = await mf.dispatchFetch(`http://bench${p}`, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+};
+
+try {
+  for (let from = 0; from < N; from += 1000) {
+    const users = [];
+    for (let i = from; i < Math.min(N, from + 1000); i++) users.push({ id: `u${i}`, properties: { name: `User ${i}`, plan: i % 2 ? 'pro' : 'free', n: i } });
+    await api('POST', '/v1/users', { users });
+  }
+  // The worker's isolate (the one target that is not an internal service).
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
+  const target = targets.find((t) => /core:user/.test(t.id ?? '') || /core:user/.test(t.title ?? '')) ?? targets[0];
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  let nextId = 1;
+  const pending = new Map();
+  ws.on('message', (data) => {
+    const m = JSON.parse(data);
+    if (m.id && pending.has(m.id)) {
+      pending.get(m.id)(m);
+      pending.delete(m.id);
+    }
+  });
+  const send = (method, params = {}) => new Promise((resolve) => {
+    const id = nextId++;
+    pending.set(id, resolve);
+    ws.send(JSON.stringify({ id, method, params }));
+  });
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 200 });
+
+  const at = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000).toISOString().slice(0, 19);
+  const { campaign } = await api('POST', '/v1/campaigns', {
+    title: 'profile',
+    webhook: {
+      url: `http://127.0.0.1:${sink.address().port}/s/{{ user.id }}`,
+      method: 'POST',
+      headers: [{ key: 'X-Plan', value: '{{ user.plan | default: "free" }}' }],
+      body: '{"user": "{{ user.id }}", "name": "{{ user.name | default: "there" }}", "n": {{ user.n }}}',
+    },
+    target: { allUsers: true },
+    send: { type: 'schedule', at, timeZone: 'UTC' },
+  });
+  await api('POST', `/v1/campaigns/${campaign.key}/start`);
+  while (Date.now() < Date.parse(`${at}Z`) - 300) await sleep(20);
+  await send('Profiler.start');
+  const cpu0 = cpuMs(pids);
+  const t0 = Date.now();
+  while (received < N) await sleep(50);
+  // The last result flush.
+  await sleep(300);
+  const cpu1 = cpuMs(pids);
+  const { result } = await send('Profiler.stop');
+  ws.close();
+  const wall = Date.now() - t0;
+
+  // Self time per node, summed by function (name + file:line) and by file.
+  const { nodes, samples, timeDeltas } = result.profile;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const parentOf = new Map();
+  for (const n of nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const selfUs = new Map();
+  for (let i = 0; i < samples.length; i++) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
+  const fnUs = new Map();
+  const fileUs = new Map();
+  let total = 0;
+  let idle = 0;
+  for (const [id, us] of selfUs) {
+    const cf = byId.get(id).callFrame;
+    const file = cf.url ? cf.url.replace(/^.*\/(edge|src|dist)\//, '$1/') : `(${cf.functionName || 'native'})`;
+    if (cf.functionName === '(idle)' || cf.functionName === '(program)') {
+      idle += us;
+      continue;
+    }
+    total += us;
+    let name = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
+    if (!cf.url && parentOf.has(id)) {
+      // A runtime function (exec, transactionSync, text, …): name its JS caller too.
+      const p = byId.get(parentOf.get(id)).callFrame;
+      name = `${cf.functionName || '(native)'} ← ${p.functionName || '(anonymous)'} ${p.url.replace(/^.*\/(edge|src|dist)\//, '$1/')}:${p.lineNumber + 1}`;
+    }
+    fnUs.set(name, (fnUs.get(name) ?? 0) + us);
+    fileUs.set(file, (fileUs.get(file) ?? 0) + us);
+  }
+  const per = (us) => (us / N).toFixed(1).padStart(7);
+  console.log(`\ncampaign profile: ${N} users, ${wall} ms wall; workerd CPU ${((cpu1 - cpu0) * 1000 / N).toFixed(0)} µs per message (/proc);` +
+    ` JS samples ${(total / N).toFixed(0)} µs per message (+ ${(idle / N).toFixed(0)} idle/program)\n`);
+  console.log('  µs/msg  function (self time)');
+  for (const [name, us] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`  ${per(us)}  ${name}`);
+  console.log('\n  µs/msg  file (self time)');
+  for (const [file, us] of [...fileUs].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${per(us)}  ${file}`);
+} finally {
+  await mf.dispose();
+  sink.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
