@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { cpuMs, rssMiB, workerdPids } from './workerd_proc.mjs';
 /** Attempts in flight per delivery object (edge/src/attempts.js CONCURRENCY). */
 const CONCURRENCY = 32;
 
@@ -71,42 +72,6 @@ const askSink = (msg) => new Promise((resolve) => {
 });
 
 // ---- workerd -----------------------------------------------------------------------------
-function workerdPids() {
-  return fs.readdirSync('/proc').filter((d) => {
-    if (!/^\d+$/.test(d)) return false;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  });
-}
-function rssMiB(pids) {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-    } catch {
-      // gone
-    }
-  }
-  return kb / 1024;
-}
-/** utime + stime of `pids` in ms (/proc clock ticks of 10 ms): workerd's CPU, no other process's. */
-function cpuMs(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks * 10;
-}
 
 async function startWorker() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-bench-'));

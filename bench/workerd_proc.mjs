@@ -36,9 +36,13 @@ export function workerdPids() {
 export function cpuMs(pids) {
   let ticks = 0;
   for (const pid of pids) {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
   }
   return ticks * TICK_MS;
 }
