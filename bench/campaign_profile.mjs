@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { cpuMs, workerdPids } from './workerd_proc.mjs';
 
 // miniflare's own dependency (Node 20 has no WebSocket client of its own).
 const WebSocket = createRequire(createRequire(import.meta.url).resolve('miniflare'))('ws');
@@ -43,26 +44,6 @@ const freePort = () => new Promise((resolve) => {
   });
 });
 
-function workerdPids() {
-  return fs.readdirSync('/proc').filter((d) => {
-    if (!/^\d+$/.test(d)) return false;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  });
-}
-/** utime + stime of `pids` in ms (clock ticks of 10 ms). */
-function cpuMs(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').slice(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
-    ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * 10;
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-profile-'));
 const inspectorPort = await freePort();
