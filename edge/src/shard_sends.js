@@ -323,13 +323,7 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
     const rounds = candidateRounds(trigger);
     if (rounds === null) {
       // A schedule: every user of this shard, in id order, chunk by chunk.
-      let after = null;
-      for (;;) {
-        const rows = after === null
-          ? shard.sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', CANDIDATE_CHUNK).toArray()
-          : shard.sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, CANDIDATE_CHUNK).toArray();
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1].id;
+      for (const rows of userChunks(shard.sql)) {
         decideAndRecord(shard, prep, snapshot, trigger, String(trigger.id), rows, { scheduled: true, paced, notBefore, count });
       }
     } else {
@@ -376,6 +370,22 @@ function decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { sch
 }
 
 /**
+ * Every user of a shard as { id, properties } rows, in id order, CANDIDATE_CHUNK
+ * at a time (a schedule's candidates, and the audience check's).
+ */
+function* userChunks(sql) {
+  let after = null;
+  for (;;) {
+    const rows = after === null
+      ? sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', CANDIDATE_CHUNK).toArray()
+      : sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, CANDIDATE_CHUNK).toArray();
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1].id;
+    yield rows;
+  }
+}
+
+/**
  * Audience check of this shard (nothing recorded): the cohort's members
  * now are the candidates; fatigue and personalization as a send would
  * decide them. Fallback counts come from the engine: a probe webhook that
@@ -387,13 +397,7 @@ function audienceCheck(shard, prep, snapshot, trigger) {
   const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: {} };
   const probe = fallbackProbe(prep.engine, snapshot.webhook, shard.env);
   try {
-    let after = null;
-    for (;;) {
-      const rows = after === null
-        ? shard.sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', CANDIDATE_CHUNK).toArray()
-        : shard.sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, CANDIDATE_CHUNK).toArray();
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1].id;
+    for (const rows of userChunks(shard.sql)) {
       const decided = decideChunk(shard, prep, snapshot, trigger, rows, { scheduled: true });
       const sent = [];
       for (const d of decided) {
