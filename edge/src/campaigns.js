@@ -90,9 +90,8 @@ function campaignJson(engine, c, env) {
 /**
  * Checks a create (`partial: false`) or PATCH body: the engine's shape check,
  * then what only the edge can know: the time zone (Intl), that the local
- * times resolve there, the event's `where` conditions (the engine's cohort
- * check of the same conditions inside an event rule), the target cohort
- * exists. Throws 400 with every problem; answers the fields to store.
+ * times resolve there, the target cohort exists. (The event's `where`
+ * conditions are part of the engine's shape check.) Throws 400 with every problem; answers the fields to store.
  */
 async function checkCampaignBody(engine, body, { partial }, env) {
   const problems = [...errorsOf(engine.checkCampaign(body, { partial }).problems)];
@@ -112,12 +111,6 @@ async function checkCampaignBody(engine, body, { partial }, env) {
         problems.push(problem('send.repeat.until', 'invalid_date_time', '"until" must be a local date and time such as "2026-12-31T23:59".'));
       }
     }
-  }
-  if (isObject(send) && send.type === 'event' && send.where !== undefined && !problems.some((p) => p.field.startsWith('send'))) {
-    // The conditions on an event's properties are those of a cohort's event
-    // rule; the engine checks them there, and the fields are renamed back.
-    const checked = engine.validateCohort({ event: send.event, op: 'did', where: send.where });
-    for (const p of errorsOf(checked.problems)) problems.push({ ...p, field: p.field.replace(/^rule(\.|$)/, 'send.').replace(/\.$/, '') });
   }
   const cohortId = isObject(body.target) ? body.target.cohort : undefined;
   if (typeof cohortId === 'string' && !problems.some((p) => p.field.startsWith('target'))) {
