@@ -1,4 +1,4 @@
-// The campaign half of the Workspace Durable Object (workspace.js holds the
+// The campaign half of the Workspace Durable Object (workspace/workspace.js holds the
 // class; it calls these functions with itself as `ws`, giving them ws.sql,
 // ws.ctx and ws.env). Campaigns, their status, the workspace's frequency-cap
 // settings, API-send idempotency and the schedule runs live here.
@@ -23,10 +23,11 @@
 // these functions read, ask the engine, and write in one synchronous stretch
 // (no await in between), which a Durable Object commits atomically.
 
-import { getEngine, engineOptions } from './engine.js';
-import { DEFAULT_TIMEOUT_MS } from './deliver.js';
-import { SHARD_COUNT, shardStub } from './shards.js';
-import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../src/js/timezone.js';
+import { getEngine, engineOptions } from '../engine.js';
+import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
+import { SHARD_COUNT } from '../constants.js';
+import { shardStub } from '../stubs.js';
+import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../../src/js/timezone.js';
 
 /** How long an Idempotency-Key answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
