@@ -1,5 +1,5 @@
-// Black-box acceptance suite: DESIGN.md's "Campaigns, audiences and sends —
-// the HTTP contract" and "Workspace frequency capping", walked route by route
+// Black-box acceptance suite: the HTTP contract (docs/api.md) for campaigns,
+// audiences, sends and workspace frequency capping, walked route by route
 // and rule by rule against `npm start`'s process (scripts/start.mjs: worker,
 // console and demo sink), run as a child on free ports with its own state
 // folder. Destinations are a recording sink on 127.0.0.1 (npm start allows
@@ -88,7 +88,7 @@ async function api(method, p, body, headers = {}) {
   return { status: res.status, json, headers: res.headers, text };
 }
 
-/** Asserts DESIGN.md's error shape, the status and (optionally) the code and a problem's field. */
+/** Asserts the contract's error shape, the status and (optionally) the code and a problem's field. */
 function assertError(r, status, code, field) {
   assert.equal(r.status, status, JSON.stringify(r.json));
   assert.equal(r.json.ok, false);

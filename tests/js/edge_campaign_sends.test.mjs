@@ -55,7 +55,7 @@ async function stats(key) {
   return r.json;
 }
 
-/** DESIGN.md's counting invariants. */
+/** The counting invariants (docs/design.md). */
 function assertAddsUp(s) {
   const suppressed = Object.values(s.suppressed).reduce((a, b) => a + b, 0);
   assert.equal(s.targeted, s.sent + suppressed, `targeted = sent + Σ suppressed: ${JSON.stringify(s)}`);

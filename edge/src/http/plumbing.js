@@ -15,7 +15,7 @@ export function json(value, status = 200, headers = {}) {
 /** True for a JSON object: not null, not an array (what every body and most members must be). */
 export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** One problem in DESIGN.md's shape. */
+/** One problem in the engine's shape (docs/design.md). */
 export function problem(field, code, message, severity = 'error') {
   return { field, code, message, severity };
 }

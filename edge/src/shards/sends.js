@@ -2,7 +2,7 @@
 // get a message, recorded atomically with the checks, and the hand-off of
 // the accepted messages to the campaign's CampaignDispatch objects.
 //
-// For each candidate, in DESIGN.md's order, every decision the engine's:
+// For each candidate, in the order of docs/design.md, every decision the engine's:
 //   not_in_cohort      CompiledCohort.matchBatch on the members read here
 //   already_sent /     engine.fatigueBatch over each user's ledger rows
 //   resend_period /
@@ -303,7 +303,7 @@ function userRows(sql, ids) {
 
 /**
  * shard.campaignCandidates({ snapshot, trigger, dryRun, forward }): see the
- * file header and /work/plan/INTERFACES.md; `forward: false` returns once
+ * file header and docs/design.md ("The path of a message"); `forward: false` returns once
  * the decisions are committed, without awaiting the outbox hand-off. `shard` is the UserShard
  * ({ sql, ctx, env }). Returns { ok: true, accepted, suppressed: { reason:
  * count } }, or with dryRun the audience-check figures of this shard.

@@ -2,7 +2,7 @@
 // (see shards/locate.js for which): their profiles, their events and their send
 // ledger, so a per-user check-and-record is one transaction in one object.
 //
-// Tables (a contract with the campaign code, see /work/plan/INTERFACES.md):
+// Tables (a contract with the campaign code, see docs/design.md):
 //   users(id, properties JSON, created_at, updated_at, last_seen_at)   times: ms
 //     last_seen_at: the latest `at` among the user's PRUNED events (kept
 //     events are read live: lastSeenAt = max of both). Not written per event:

@@ -360,7 +360,7 @@ function snapshotOfRow(ws, row) {
 }
 
 /**
- * The campaign snapshot (INTERFACES.md): { key, version, status, webhook,
+ * The campaign snapshot (docs/design.md): { key, version, status, webhook,
  * target, send, fatigue, rateLimit, signingSecret, timeoutMs, cohortRule,
  * frequencyRules } or null. frequencyRules are the workspace's cap rules
  * (a settings change bumps every campaign's version).
