@@ -25,6 +25,7 @@ import { preview as previewRoute, testSend as testSendRoute } from '../delivery/
 import { campaignDeliveryCounts, notifyCampaign } from '../delivery/dispatch_control.js';
 import { isTimeZone, zonedToUtcMs, untilMs } from '../../../src/js/timezone.js';
 import { isoTime as iso } from '../http/iso_time.js';
+import { randomBase32, sha256Base32 } from '../base32.js';
 
 const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
@@ -245,22 +246,6 @@ export async function testSendCampaign(key, request, env) {
 }
 
 // ---- API sends ---------------------------------------------------------------------------
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-const encoder = new TextEncoder();
-
-async function sha256Base32(text, length) {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-  let out = '';
-  for (let i = 0; i < length; i++) out += BASE32[bytes[i] & 31];
-  return out;
-}
-
-function randomBase32(length) {
-  let out = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(length))) out += BASE32[b & 31];
-  return out;
-}
 
 /** The Idempotency-Key header: null, or 1–255 visible ASCII characters. */
 function idempotencyKeyOf(request) {
