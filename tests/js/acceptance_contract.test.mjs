@@ -256,6 +256,8 @@ describe('cohorts', () => {
   });
 
   it('a bad rule is 400 with a located field and stores nothing', async () => {
+    const listBefore = (await api('GET', '/v1/cohorts')).json.cohorts;
+    const before = (await api('GET', `/v1/cohorts/${id}`)).json.cohort;
     let r = await api('POST', '/v1/cohorts', { name: 'Bad', rule: { all: [{ property: 'a', op: 'eq', value: 1 }, { property: 'b', op: 'frob', value: 1 }] } });
     assertError(r, 400, undefined, 'rule.all[1].op');
     r = await api('POST', '/v1/cohorts', { name: 'Bad', rule: { any: [] } });
@@ -264,6 +266,8 @@ describe('cohorts', () => {
     assertError(r, 400, undefined, 'rule.all[1].op');
     r = await api('GET', `/v1/cohorts/${id}`);
     assert.equal(r.json.cohort.name, 'Pro users');
+    assert.deepEqual(r.json.cohort, before, 'the refused PUT changed nothing');
+    assert.deepEqual((await api('GET', '/v1/cohorts')).json.cohorts, listBefore, 'the refused POSTs stored nothing');
   });
 
   it('DELETE is 409 while a campaign that is not ended targets it', async () => {

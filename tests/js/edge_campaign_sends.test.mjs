@@ -356,6 +356,9 @@ describe('api', () => {
     }
     const bad = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'a' }] }, { headers: { 'idempotency-key': 'x'.repeat(300) } });
     assert.equal(bad.status, 400);
+    const refused = await stats(key);
+    assert.equal(refused.targeted, 0, 'the refused calls considered nobody');
+    assert.equal((await api('GET', '/v1/users/a')).status, 404, 'and stored no recipient');
     const ev = await campaign({ send: { type: 'event', event: 'e' } });
     await start(ev.key);
     const r = await api('POST', `/v1/campaigns/${ev.key}/send`, { recipients: [{ userId: 'a' }] });
