@@ -16,9 +16,8 @@
 
 import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
 import { getEngine, engineOptions } from '../engine.js';
-import { workspaceStub } from '../stubs.js';
+import { shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
-import { shardStub } from '../stubs.js';
 import { checkProperties, idProblems } from '../audiences/input.js';
 import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
 import { preview as previewRoute, testSend as testSendRoute } from '../delivery/routes.js';
