@@ -10,9 +10,14 @@
 // * in the middle of a 1000-recipient API send: the repeat with the same
 //   Idempotency-Key sends each recipient once, wherever the kill landed.
 // (The paced campaign's kill is in edge_dispatch_restart.test.mjs.)
+// The worker runs with a test clock (workers/clock_worker.js): schedules
+// are a minute ahead on its clock and the test moves the clock past them,
+// so no step races the wall clock; each restart keeps the clock where it
+// stood.
 
 import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
@@ -28,7 +33,9 @@ after(async () => {
   server.dispose();
   await sink?.close();
 });
-const start = () => server.start();
+const clockWorker = fileURLToPath(new URL('./workers/clock_worker.js', import.meta.url));
+let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms)
+const start = () => server.start({ HOOKCAST_TEST_WORKER: clockWorker, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
 const stop = () => server.kill();
 
 async function api(origin, method, p, body) {
@@ -39,6 +46,18 @@ async function api(origin, method, p, body) {
   });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
+}
+
+/** The worker's clock (ms). */
+async function workerNow(origin) {
+  return (await api(origin, 'GET', '/test/clock')).json.now;
+}
+
+/** Moves the worker's clock past `instantMs` (the workspace's alarm comes as much sooner). */
+async function advancePast(origin, instantMs) {
+  const ms = Math.max(0, instantMs - (await workerNow(origin))) + 1000;
+  assert.equal((await api(origin, 'POST', '/test/clock', { advanceMs: ms })).status, 200);
+  clockAhead += ms;
 }
 
 it('SIGKILL in the middle of a schedule run: every user gets it once (same webhook-id if twice), stats add up', async () => {
@@ -60,11 +79,13 @@ it('SIGKILL in the middle of a schedule run: every user gets it once (same webho
     title: 'restart',
     webhook: { url: `${sink.origin}/sr/{{ user.id }}`, method: 'POST', body: '{"n": "{{ user.n }}"}' },
     target: { allUsers: true },
-    send: { type: 'schedule', at: toLocalText(Date.now() + 2500, zone), timeZone: zone },
+    send: { type: 'schedule', at: toLocalText((await workerNow(origin)) + 60_000, zone), timeZone: zone },
   });
   assert.equal(created.status, 201, created.text);
   const key = created.json.campaign.key;
-  assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
+  const started = await api(origin, 'POST', `/v1/campaigns/${key}/start`);
+  assert.equal(started.status, 200, started.text);
+  await advancePast(origin, Date.parse(started.json.campaign.nextRunAt));
 
   // Kill once the run is under way: some answered, some held in flight.
   for (let i = 0; i < 600 && sink.count < ANSWERED_BEFORE_KILL + 2; i++) await sleep(50);
@@ -119,13 +140,16 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
     title: 'armed',
     webhook: { url: `${sink.origin}/arm/{{ user.id }}`, method: 'POST', body: '{}' },
     target: { cohort: cohort.json.cohort.id },
-    send: { type: 'schedule', at: toLocalText(Date.now() + 4000, zone), timeZone: zone },
+    send: { type: 'schedule', at: toLocalText((await workerNow(origin)) + 60_000, zone), timeZone: zone },
   });
   const key = created.json.campaign.key;
-  assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
-  stop(); // before the scheduled instant: only the persisted alarm knows
+  const started = await api(origin, 'POST', `/v1/campaigns/${key}/start`);
+  assert.equal(started.status, 200, started.text);
+  stop(); // a minute before the scheduled instant: only the persisted alarm knows
   assert.equal(sink.count, 0);
   origin = await start();
+  // The restarted worker reads the persisted alarm and brings it forward with the clock.
+  await advancePast(origin, Date.parse(started.json.campaign.nextRunAt));
   let s;
   for (let i = 0; i < 600; i++) {
     s = (await api(origin, 'GET', `/v1/campaigns/${key}/stats`)).json;
