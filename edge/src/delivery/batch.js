@@ -3,8 +3,10 @@
 // attempt, and the schedule of the next ones.
 //
 // The sends, retries, alarms and batched result writes are the AttemptPump
-// of delivery/attempts.js (shared with CampaignDispatch); this file says which rows
-// are due and how their results are stored.
+// of delivery/attempts.js, and the settings table, signing key and alarm
+// are DeliveryObject's (delivery/delivery_object.js), both shared with
+// CampaignDispatch; this file says which rows are due and how their
+// results are stored.
 //
 // One object per batch (named by the batch id inside each message id) keeps
 // any one object's work bounded and lets Cloudflare spread batches over many

@@ -18,7 +18,8 @@
 // not yet dispatched (attempts in flight finish, their retries go on);
 // running continues; ended cancels every message not yet dispatched.
 // Sends, retries, signing, the alarm backstop and batched result writes are
-// the AttemptPump of delivery/attempts.js, shared with DeliveryBatch. A message ended
+// the AttemptPump of delivery/attempts.js and DeliveryObject
+// (delivery/delivery_object.js), shared with DeliveryBatch. A message ended
 // without being sent (cancelled, refused at dispatch) leaves its user's
 // ledger: see delivery/dispatch_unsent.js.
 
