@@ -1,6 +1,6 @@
 // Types of the npm package "hookcast" (every runtime entry: node, browser,
 // workerd). Hand-written; the names and shapes here are the
-// contract (docs/package.md), extra optional arguments are marked.
+// contract (docs/design.md), extra optional arguments are marked.
 
 /** One row of a spec's params or headers table. Values may hold placeholders. */
 export type KeyValue = { key: string; value: string };
