@@ -16,11 +16,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedPort, startSink } from './edge_helpers.mjs';
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const clockWorker = fileURLToPath(new URL('./workers/clock_worker.js', import.meta.url));
 let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms), kept across restarts
-const clockEnv = () => ({ HOOKCAST_TEST_WORKER: clockWorker, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
+const clockEnv = () => ({ HOOKCAST_TEST_WORKER: CLOCK_WORKER, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
 const KEY = 'acceptance-key-0123456789';
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled'];
@@ -107,30 +107,12 @@ function assertError(r, status, code, field) {
   if (r.json.problems) for (const p of r.json.problems) assert.equal(typeof p.field, 'string');
 }
 
-/** The worker's clock (ms). */
-async function workerNow() {
-  return (await api('GET', '/test/clock')).json.now;
-}
+const clock = testClock((method, p, body) => api(method, p, body));
 
 /** A schedule's `at` (UTC) a minute ahead on the worker's clock, and that instant. */
 async function scheduleAhead() {
-  const ms = Math.floor(((await workerNow()) + 60_000) / 1000) * 1000;
+  const ms = Math.floor(((await clock.now()) + 60_000) / 1000) * 1000;
   return { at: new Date(ms).toISOString().slice(0, 19), ms };
-}
-
-/** Moves the worker's clock past `instantMs` (the workspace's alarm comes as much sooner). */
-async function advancePast(instantMs) {
-  const ms = Math.max(0, instantMs - (await workerNow())) + 1000;
-  assert.equal((await api('POST', '/test/clock', { advanceMs: ms })).status, 200);
-  clockAhead += ms;
-}
-
-/** Polls until the workspace's alarm is not due at the worker's now (it ran, or there is none). */
-async function workspaceAlarmDone() {
-  await until(async () => {
-    const { alarm, now } = (await api('GET', '/test/alarm')).json;
-    return alarm === null || alarm > now;
-  }, 'the workspace alarm to run');
 }
 
 /** Polls `fn` until it answers truthy (no deadline besides the test runner's). */
@@ -522,7 +504,7 @@ describe('sends', () => {
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.ok(ISO_RE.test(r.json.campaign.nextRunAt));
     assert.equal(Date.parse(r.json.campaign.nextRunAt), ms);
-    await advancePast(ms);
+    await clock.advancePast(ms);
     await until(() => hitsTo(sink, '/sched').length >= 2, 'the scheduled send');
     assert.deepEqual(hitsTo(sink, '/sched').map((h) => JSON.parse(h.body).id).sort(), ['sch1', 'sch2']);
     const s = await until(async () => {
@@ -752,8 +734,8 @@ describe('more of the contract', () => {
     const c = await createCampaign({ webhook: spec(`${sink.origin}/late`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at, timeZone: 'UTC' } });
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/start`)).status, 200);
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/pause`)).status, 200);
-    await advancePast(ms);
-    await workspaceAlarmDone();
+    await clock.advancePast(ms);
+    await clock.workspaceAlarmDone();
     assert.equal(hitsTo(sink, '/late').length, 0);
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/resume`)).status, 200);
     await until(() => hitsTo(sink, '/late').length === 1, 'the run at resume');
@@ -764,7 +746,7 @@ describe('more of the contract', () => {
     const c = await createCampaign({ webhook: spec(`${sink.origin}/rep`), target: { allUsers: true }, send: { type: 'schedule', at, timeZone: 'UTC', repeat: { every: 1, unit: 'days' } } });
     const started = (await api('POST', `/v1/campaigns/${c.key}/start`)).json.campaign;
     const first = Date.parse(started.nextRunAt);
-    await advancePast(first);
+    await clock.advancePast(first);
     const next = await until(async () => {
       const g = (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign;
       return g.nextRunAt && Date.parse(g.nextRunAt) > first && g;
@@ -987,7 +969,7 @@ describe('more of the contract', () => {
     const { at, ms: runAt } = await scheduleAhead();
     const sched = await createCampaign({ webhook: spec(`${sink.origin}/kill-sched`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at, timeZone: 'UTC' } });
     assert.equal((await api('POST', `/v1/campaigns/${sched.key}/start`)).status, 200);
-    clockAhead = (await workerNow()) - Date.now();
+    clockAhead = await clock.ahead();
     child.kill('SIGKILL');
     await exited;
     // workerd is miniflare's child: a SIGKILLed start.mjs must not leave it
@@ -1017,7 +999,7 @@ describe('more of the contract', () => {
     assert.equal((await api('GET', '/v1/users/rs1')).json.sends.length, 1);
     assert.equal(hitsTo(sink, '/restart').length, 1);
     assert.equal(hitsTo(sink, '/kill-sched').length, 0, 'not before its time');
-    await advancePast(runAt);
+    await clock.advancePast(runAt);
     await until(() => hitsTo(sink, '/kill-sched').length >= 1, 'the schedule armed before the kill');
     await until(async () => (await api('GET', `/v1/campaigns/${paced}/stats`)).json.delivered === 3, 'the paced messages');
     assert.deepEqual([...new Set(hitsTo(sink, '/kill-paced').map((h) => JSON.parse(h.body).id))].sort(), ['kp1', 'kp2', 'kp3']);

@@ -17,10 +17,10 @@
 
 import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 const KEY = 'schedule-restart-key-0123456789';
 const USERS = 30;
@@ -33,10 +33,11 @@ after(async () => {
   server.dispose();
   await sink?.close();
 });
-const clockWorker = fileURLToPath(new URL('./workers/clock_worker.js', import.meta.url));
-let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms)
-const start = () => server.start({ HOOKCAST_TEST_WORKER: clockWorker, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
+let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms), handed to each restart
+const start = () => server.start({ HOOKCAST_TEST_WORKER: CLOCK_WORKER, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
 const stop = () => server.kill();
+/** The test clock of the worker at `origin`. */
+const clockOf = (origin) => testClock((m, p, b) => api(origin, m, p, b));
 
 async function api(origin, method, p, body) {
   const r = await fetch(`${origin}${p}`, {
@@ -46,18 +47,6 @@ async function api(origin, method, p, body) {
   });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
-}
-
-/** The worker's clock (ms). */
-async function workerNow(origin) {
-  return (await api(origin, 'GET', '/test/clock')).json.now;
-}
-
-/** Moves the worker's clock past `instantMs` (the workspace's alarm comes as much sooner). */
-async function advancePast(origin, instantMs) {
-  const ms = Math.max(0, instantMs - (await workerNow(origin))) + 1000;
-  assert.equal((await api(origin, 'POST', '/test/clock', { advanceMs: ms })).status, 200);
-  clockAhead += ms;
 }
 
 it('SIGKILL in the middle of a schedule run: every user gets it once (same webhook-id if twice), stats add up', async () => {
@@ -79,17 +68,18 @@ it('SIGKILL in the middle of a schedule run: every user gets it once (same webho
     title: 'restart',
     webhook: { url: `${sink.origin}/sr/{{ user.id }}`, method: 'POST', body: '{"n": "{{ user.n }}"}' },
     target: { allUsers: true },
-    send: { type: 'schedule', at: toLocalText((await workerNow(origin)) + 60_000, zone), timeZone: zone },
+    send: { type: 'schedule', at: toLocalText((await clockOf(origin).now()) + 60_000, zone), timeZone: zone },
   });
   assert.equal(created.status, 201, created.text);
   const key = created.json.campaign.key;
   const started = await api(origin, 'POST', `/v1/campaigns/${key}/start`);
   assert.equal(started.status, 200, started.text);
-  await advancePast(origin, Date.parse(started.json.campaign.nextRunAt));
+  await clockOf(origin).advancePast(Date.parse(started.json.campaign.nextRunAt));
 
   // Kill once the run is under way: some answered, some held in flight.
   for (let i = 0; i < 600 && sink.count < ANSWERED_BEFORE_KILL + 2; i++) await sleep(50);
   assert.ok(sink.count >= ANSWERED_BEFORE_KILL + 2, `the run started (${sink.count} requests)`);
+  clockAhead = await clockOf(origin).ahead(); // the restart's clock goes on from here
   stop();
   holding = false;
   for (const res of held) res.destroy();
@@ -140,7 +130,7 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
     title: 'armed',
     webhook: { url: `${sink.origin}/arm/{{ user.id }}`, method: 'POST', body: '{}' },
     target: { cohort: cohort.json.cohort.id },
-    send: { type: 'schedule', at: toLocalText((await workerNow(origin)) + 60_000, zone), timeZone: zone },
+    send: { type: 'schedule', at: toLocalText((await clockOf(origin).now()) + 60_000, zone), timeZone: zone },
   });
   const key = created.json.campaign.key;
   const started = await api(origin, 'POST', `/v1/campaigns/${key}/start`);
@@ -149,7 +139,7 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
   assert.equal(sink.count, 0);
   origin = await start();
   // The restarted worker reads the persisted alarm and brings it forward with the clock.
-  await advancePast(origin, Date.parse(started.json.campaign.nextRunAt));
+  await clockOf(origin).advancePast(Date.parse(started.json.campaign.nextRunAt));
   let s;
   for (let i = 0; i < 600; i++) {
     s = (await api(origin, 'GET', `/v1/campaigns/${key}/stats`)).json;
@@ -160,6 +150,7 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
   assert.equal(s.targeted, ids.length);
   assert.deepEqual(new Set(sink.hits.filter((h) => h.path.startsWith('/arm/')).map((h) => h.path)), new Set(ids.map((id) => `/arm/${id}`)));
   assert.equal(sink.hits.filter((h) => h.path.startsWith('/arm/')).length, ids.length, 'once each');
+  clockAhead = await clockOf(origin).ahead();
   stop();
 });
 

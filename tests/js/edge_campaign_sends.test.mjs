@@ -12,11 +12,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
-const clockWorker = fileURLToPath(new URL('./workers/clock_worker.js', import.meta.url));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-sends-'));
@@ -36,38 +35,18 @@ after(async () => {
 });
 
 const api = (...args) => edge.api(...args);
+const clock = testClock(api);
 
 /** The worker with its test clock `offsetMs` ahead of real time. */
 function startWorker(offsetMs) {
-  return startEdge({ allowLocalHttp: true, persistDir: stateDir, scriptPath: clockWorker, bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: String(offsetMs) } });
-}
-
-/** The worker's clock (ms). */
-async function workerNow() {
-  return (await api('GET', '/test/clock')).json.now;
-}
-
-/** Moves the worker's clock forward until `instantMs` has passed (its alarms come as much sooner). */
-async function advancePast(instantMs) {
-  const r = await api('POST', '/test/clock', { advanceMs: Math.max(0, instantMs - (await workerNow())) + 1000 });
-  assert.equal(r.status, 200, r.text);
-}
-
-/** Polls until the workspace's alarm is not due at the worker's now (it ran, or there is none). */
-async function workspaceAlarmDone() {
-  for (let i = 0; i < 300; i++) {
-    const { alarm, now } = (await api('GET', '/test/alarm')).json;
-    if (alarm === null || alarm > now) return;
-    await sleep(100);
-  }
-  assert.fail('the workspace alarm never ran');
+  return startEdge({ allowLocalHttp: true, persistDir: stateDir, scriptPath: CLOCK_WORKER, bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: String(offsetMs) } });
 }
 
 /** Restarts the worker on the same state, its clock where it stood (time never goes back). */
 async function restartWorker() {
-  const offset = (await workerNow()) - Date.now();
+  const ahead = await clock.ahead();
   await edge.close();
-  edge = await startWorker(Math.max(0, offset));
+  edge = await startWorker(ahead);
 }
 
 /** The attempts' start times (worker clock, ms) of a campaign's deliveries. */
@@ -127,7 +106,7 @@ describe('schedule', () => {
   it('runs at its local time in its zone: every user once, personalized, stats add up', async () => {
     await users([{ id: 'sch-1', properties: { plan: 'pro' } }, { id: 'sch-2' }, { id: 'sch-3', properties: { plan: 'free' } }]);
     const zone = 'Asia/Seoul';
-    const at = toLocalText((await workerNow()) + 60_000, zone);
+    const at = toLocalText((await clock.now()) + 60_000, zone);
     const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
     await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(t, '{"plan": "{{ user.plan | default: "none" }}"}') });
     const started = await start(key);
@@ -135,7 +114,7 @@ describe('schedule', () => {
     const total = (await api('GET', '/v1/campaigns')).json.campaigns.length;
     assert.ok(total >= 1);
     assert.equal((await stats(key)).targeted, 0, 'nothing before its time');
-    await advancePast(Date.parse(`${at}+09:00`));
+    await clock.advancePast(Date.parse(`${at}+09:00`));
     const s = await statsWhen(key, (x) => x.delivered >= 3 && x.pending === 0);
     assertAddsUp(s);
     const hits = hitsOf(t);
@@ -156,7 +135,7 @@ describe('schedule', () => {
   it('a schedule whose time passed while paused runs at resume, with the webhook edited during the pause', async () => {
     await users([{ id: 'pz-1' }, { id: 'pz-2' }]);
     const zone = 'Europe/Berlin';
-    const at = toLocalText((await workerNow()) + 60_000, zone);
+    const at = toLocalText((await clock.now()) + 60_000, zone);
     const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
     const started = await start(key);
     assert.equal((await api('POST', `/v1/campaigns/${key}/pause`)).status, 200);
@@ -164,8 +143,8 @@ describe('schedule', () => {
     assert.equal(edited.status, 200, edited.text);
     // Move past the scheduled instant, then wait until the workspace's
     // alarm has had its turn at that time (it is no longer due).
-    await advancePast(Date.parse(started.nextRunAt));
-    await workspaceAlarmDone();
+    await clock.advancePast(Date.parse(started.nextRunAt));
+    await clock.workspaceAlarmDone();
     const paused = await stats(key);
     assert.equal(paused.targeted, 0, 'nothing ran while paused');
     assert.equal((await api('POST', `/v1/campaigns/${key}/resume`)).status, 200);
@@ -181,10 +160,10 @@ describe('schedule edits', () => {
   it('a PATCH that repeats the same send does not re-arm a schedule that ran; a changed one does', async () => {
     await users([{ id: 'ed-1' }]);
     const zone = 'Asia/Seoul';
-    const send = { type: 'schedule', at: toLocalText((await workerNow()) + 60_000, zone), timeZone: zone };
+    const send = { type: 'schedule', at: toLocalText((await clock.now()) + 60_000, zone), timeZone: zone };
     const { key } = await campaign({ send });
     await start(key);
-    await advancePast(Date.parse(`${send.at}+09:00`));
+    await clock.advancePast(Date.parse(`${send.at}+09:00`));
     await statsWhen(key, (x) => x.delivered >= 1 && x.pending === 0);
     let c;
     for (let i = 0; i < 100; i++) {
@@ -197,7 +176,7 @@ describe('schedule edits', () => {
     let r = await api('PATCH', `/v1/campaigns/${key}`, { title: 'saved again', send });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.campaign.nextRunAt, null, 'the same send: nothing re-armed');
-    const later = { ...send, at: toLocalText((await workerNow()) + 3_600_000, zone) };
+    const later = { ...send, at: toLocalText((await clock.now()) + 3_600_000, zone) };
     r = await api('PATCH', `/v1/campaigns/${key}`, { send: later });
     assert.equal(Date.parse(r.json.campaign.nextRunAt), Date.parse(`${later.at}+09:00`), 'a new time: armed for it');
     r = await api('POST', `/v1/campaigns/${key}/resume`);
@@ -210,13 +189,13 @@ describe('repeat', () => {
   it('a daily repeat re-arms at the same local time the next day; until ends it', async () => {
     await users([{ id: 'rp-1' }]);
     const zone = 'America/New_York';
-    const at = toLocalText((await workerNow()) + 60_000, zone);
+    const at = toLocalText((await clock.now()) + 60_000, zone);
     const day = at.slice(0, 10);
     const { key } = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days', until: at } } });
     const daily = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days' } } });
     await start(key);
     const started = await start(daily.key);
-    await advancePast(Date.parse(started.nextRunAt));
+    await clock.advancePast(Date.parse(started.nextRunAt));
     await statsWhen(key, (x) => x.delivered >= 1 && x.pending === 0);
     await statsWhen(daily.key, (x) => x.delivered >= 1 && x.pending === 0);
     let next = null;

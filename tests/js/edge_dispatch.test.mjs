@@ -10,10 +10,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { startSink, startEdge } from './edge_helpers.mjs';
-
-const clockWorker = fileURLToPath(new URL('./workers/clock_worker.js', import.meta.url));
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 let edge;
 const sinks = [];
@@ -29,7 +27,7 @@ function ok(req, res) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  edge = await startEdge({ allowLocalHttp: true, scriptPath: clockWorker });
+  edge = await startEdge({ allowLocalHttp: true, scriptPath: CLOCK_WORKER });
 });
 after(async () => {
   await edge?.close();
@@ -61,21 +59,23 @@ async function send(key, userIds, extra = {}) {
 
 const stats = (key) => call('GET', `/v1/campaigns/${key}/stats`);
 
+const clock = testClock((method, path, body) => edge.api(method, path, body));
+
 /** Runs `body` with the worker's clock stopped (the pump's pacing then never comes due by itself). */
 async function withFrozenClock(body) {
-  await call('POST', '/test/clock', { freeze: true });
+  await clock.freeze();
   try {
     return await body();
   } finally {
-    await call('POST', '/test/clock', { freeze: false });
+    await clock.unfreeze();
   }
 }
 
 /** Moves the stopped clock forward by `ms` (the paced slice's alarm with it). */
-const advanceClock = (key, ms) => call('POST', '/test/clock', { advanceMs: ms, slices: [[key, 'paced']] });
+const advanceClock = (key, ms) => clock.advance(ms, [[key, 'paced']]);
 
 /** How many messages the campaign's paced slice would start at the worker's now. */
-const dueNow = async (key) => (await call('GET', `/test/due?key=${key}&slice=paced`)).due;
+const dueNow = (key) => clock.dueNow(key, 'paced');
 
 /** Polls stats until `done(stats)` (at most ~20 s). */
 async function waitStats(key, done) {
