@@ -17,11 +17,11 @@
 //   mode "render":   render (batched) + sendOnce, no retry decision.
 // The last two exist for the breakdown (stages removed one at a time).
 
-import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch } from '../edge/src/index.js';
+import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth } from '../edge/src/index.js';
 import { getEngine, engineOptions, destinationProblems, retryDecisionFor } from '../edge/src/engine.js';
 import { sendOnce } from '../edge/src/delivery/deliver.js';
 
-export { DeliveryBatch, UserShard, Workspace, CampaignDispatch };
+export { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth };
 
 async function run(n, concurrency, one) {
   let next = 0;

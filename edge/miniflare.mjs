@@ -97,6 +97,8 @@ export function createEdgeMiniflare(options = {}) {
       WORKSPACE: { className: 'Workspace', useSQLite: true },
       // campaign delivery: one object per campaign slice (src/delivery/dispatch.js)
       DISPATCH: { className: 'CampaignDispatch', useSQLite: true },
+      // destination health: one circuit breaker per host (src/destinations/destination_health.js)
+      DESTINATIONS: { className: 'DestinationHealth', useSQLite: true },
       ...durableObjects,
     },
     durableObjectsPersist: persistDir ?? false,

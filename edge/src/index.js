@@ -11,6 +11,7 @@
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
 //   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
 //   POST /v1/deliveries/:id/retry   (campaigns/results.js)
+//   GET /v1/destinations, POST /v1/destinations/:host/resume   (destinations/routes.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
@@ -21,11 +22,13 @@ import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './a
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaigns/results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
+import { listDestinations, resumeDestination } from './destinations/routes.js';
 
 export { DeliveryBatch } from './delivery/batch.js';
 export { UserShard } from './shards/user_shard.js';
 export { Workspace } from './workspace/workspace.js';
 export { CampaignDispatch } from './delivery/dispatch.js';
+export { DestinationHealth } from './destinations/destination_health.js';
 
 /** A path segment, percent-decoded; malformed escapes are kept as typed (then they match nothing). */
 function decodeSegment(segment) {
@@ -82,6 +85,9 @@ const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/test-send$/, methods: { POST: (req, env, url, m) => campaigns.testSendCampaign(decodeSegment(m[1]), req, env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/send$/, methods: { POST: (req, env, url, m) => campaigns.sendCampaign(decodeSegment(m[1]), req, env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/stats$/, methods: { GET: (req, env, url, m) => campaigns.getCampaignStats(decodeSegment(m[1]), env) } },
+  // destination health: the circuit breaker per host
+  { pattern: /^\/v1\/destinations$/, methods: { GET: (req, env) => listDestinations(env) } },
+  { pattern: /^\/v1\/destinations\/([^/]+)\/resume$/, methods: { POST: (req, env, url, m) => resumeDestination(decodeSegment(m[1]), env) } },
   {
     pattern: /^\/v1\/settings\/frequency-capping$/,
     methods: { GET: (req, env) => campaigns.getFrequencyCapping(env), PUT: (req, env) => campaigns.putFrequencyCapping(req, env) },

@@ -20,3 +20,14 @@ export function dispatchStub(env, key, slice) {
 export function batchStub(env, batch) {
   return env.DELIVERIES.get(env.DELIVERIES.idFromName(batch));
 }
+
+/** The DestinationHealth stub of `host` (binding DESTINATIONS, object name: the URL's host with its port). */
+export function destinationStub(env, host) {
+  return env.DESTINATIONS.get(env.DESTINATIONS.idFromName(host));
+}
+
+/** A delivery object by kind ('dispatch': a campaign slice `${key}/${slice}`; 'batch': a batch id). */
+export function holderStub(env, kind, name) {
+  const ns = kind === 'dispatch' ? env.DISPATCH : env.DELIVERIES;
+  return ns.get(ns.idFromName(name));
+}

@@ -8,7 +8,7 @@
 //   POST  /v1/campaigns/:key/preview         { userId } | { context }  -> as POST /v1/preview
 //   POST  /v1/campaigns/:key/test-send       { userId } | { context }  -> as POST /v1/test-send (counts nowhere)
 //   POST  /v1/campaigns/:key/send            { recipients, properties? }  (Idempotency-Key honoured 24 h)
-//   GET   /v1/campaigns/:key/stats           -> { targeted, sent, delivered, failed, pending, retried, suppressed }
+//   GET   /v1/campaigns/:key/stats           -> { targeted, sent, delivered, failed, pending, retried, suppressed, waiting }
 //   GET|PUT /v1/settings/frequency-capping   { rules: [{ limit, period: { value, unit } }] }
 // Shapes, the status machine, editability, the launch check and the cap
 // settings are the engine's rules; this file reads requests, asks the engine
@@ -342,7 +342,12 @@ export async function sendCampaign(key, request, env) {
 // ---- stats ---------------------------------------------------------------------------------
 
 function emptyStats() {
-  return { targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, suppressed: Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, 0])) };
+  return {
+    targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0,
+    suppressed: Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, 0])),
+    // Pending messages held, by why: an unhealthy destination (destinations/).
+    waiting: { destination: 0 },
+  };
 }
 
 /**
@@ -369,6 +374,7 @@ export async function campaignStats(env, key) {
   stats.failed = delivery.failed;
   stats.pending = stats.sent - stats.delivered - stats.failed;
   stats.retried = delivery.retried;
+  stats.waiting.destination = delivery.waiting.destination;
   return stats;
 }
 

@@ -15,6 +15,7 @@
 import { DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { attemptOnce, CONCURRENCY } from './attempts.js';
 import { DeliveryObject } from './delivery_object.js';
+import { hostOf } from '../destinations/gate.js';
 
 export { CONCURRENCY };
 /** How long `?wait=1` waits for a batch before answering with what it has. */
@@ -81,6 +82,9 @@ export class DeliveryBatch extends DeliveryObject {
       this.setMeta('timeoutMs', String(timeoutMs ?? DEFAULT_TIMEOUT_MS));
       if (signingSecret) this.setMeta('signingSecret', signingSecret);
       this.setMeta('createdAt', String(now));
+      // One spec per batch, and the engine keeps placeholders out of a
+      // URL's host: every delivery of the batch goes to this host.
+      if (deliveries.length > 0) this.setMeta('host', hostOf(deliveries[0].request.url) ?? '');
       deliveries.forEach((d, idx) => {
         this.sql.exec(
           'INSERT INTO deliveries (idx, id, request, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -134,9 +138,9 @@ export class DeliveryBatch extends DeliveryObject {
 
   // ---- the scheduler (AttemptPump, shared with CampaignDispatch) ----------
 
-  /** Pending rows due by `now` that are not in flight, oldest first. */
+  /** Pending rows due by `now` that are not in flight, oldest first; none while the batch's host is held. */
   dueRows(now, limit, inflight) {
-    if (limit <= 0) return [];
+    if (limit <= 0 || this.gate.isHeld(this.meta('host'))) return [];
     const rows = this.sql
       .exec(
         "SELECT idx, id, request, attempts FROM deliveries WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
@@ -146,8 +150,9 @@ export class DeliveryBatch extends DeliveryObject {
     return rows.filter((r) => !inflight.has(r.idx)).slice(0, limit);
   }
 
-  /** The earliest next_at of a pending row not in flight, or null. */
+  /** The earliest next_at of a pending row not in flight, or null (also while the host is held: the breaker wakes us). */
   nextDueAt(inflight) {
+    if (this.gate.isHeld(this.meta('host'))) return null;
     const rows = this.sql
       .exec("SELECT idx, next_at FROM deliveries WHERE state = 'pending' ORDER BY next_at LIMIT ?", inflight.size + 1)
       .toArray();
@@ -155,22 +160,33 @@ export class DeliveryBatch extends DeliveryObject {
     return row ? row.next_at : null;
   }
 
-  /** Sends one attempt of a row; resolves to its result. Never rejects. */
-  async run(row) {
+  /**
+   * Sends one attempt of a row; resolves to its result ({ idx, held: true }
+   * when its host turned out to be held). Never rejects. `probe`: the
+   * breaker's probe, made while the host is held and reported by the probe.
+   */
+  async run(row, { probe = false } = {}) {
     const attempt = row.attempts + 1;
     let result;
     try {
+      const request = JSON.parse(row.request);
+      const host = hostOf(request.url);
+      if (!probe) {
+        await this.gate.ready(host);
+        if (this.gate.isHeld(host)) return { idx: row.idx, held: true };
+      }
       // See checkedAtRender for the one attempt the guard was just run for.
       const checked = attempt === 1 && this.checkedAtRender.delete(row.idx);
       result = await attemptOnce({
         env: this.env,
-        request: JSON.parse(row.request),
+        request,
         msgId: row.id,
         attempt,
         signingKey: await this.signingKey(this.meta('signingSecret')),
         timeoutMs: Number(this.meta('timeoutMs') ?? DEFAULT_TIMEOUT_MS),
         checked,
       });
+      if (!probe) await this.gate.after(host, result);
     } catch (e) {
       console.error('hookcast: delivery attempt failed internally', row.id, e);
       result = { state: 'failed', reason: 'internal_error', attempts: row.attempts, at: Date.now() };
@@ -178,9 +194,10 @@ export class DeliveryBatch extends DeliveryObject {
     return { idx: row.idx, attempt, ...result };
   }
 
-  /** Stores attempt results (inside the pump's transaction). */
+  /** Stores attempt results (inside the pump's transaction); a held row keeps what it had. */
   write(results) {
     for (const r of results) {
+      if (r.held) continue;
       if (r.record) {
         this.sql.exec('INSERT OR REPLACE INTO attempts (idx, attempt, record) VALUES (?, ?, ?)', r.idx, r.attempt, JSON.stringify(r.record));
       }
@@ -192,6 +209,26 @@ export class DeliveryBatch extends DeliveryObject {
           r.state, r.reason, r.attempts, r.at, r.idx,
         );
       }
+    }
+  }
+
+  /** { kind, name } the breaker reaches this object by. */
+  holderId() {
+    return { kind: 'batch', name: this.meta('batch') };
+  }
+
+  /** Pending rows a probe may attempt (a batch has one host), the most retry budget left first: a probe is a real attempt. */
+  probeCandidates() {
+    return this.sql.exec("SELECT idx, id, request, attempts FROM deliveries WHERE state = 'pending' ORDER BY attempts, next_at, idx LIMIT 4").toArray();
+  }
+
+  /** The host is healthy again: send what is pending now. */
+  released() {
+    this.sql.exec("UPDATE deliveries SET next_at = ? WHERE state = 'pending' AND next_at > ?", Date.now(), Date.now());
+    if (this.pump.pumping) this.pump.wakeUp();
+    else {
+      this.armAlarm(Date.now()).catch((e) => console.error('hookcast: could not arm the batch alarm', e));
+      this.pump.poke().catch((e) => console.error('hookcast: batch pump stopped', e));
     }
   }
 

@@ -2,11 +2,14 @@
 // and CampaignDispatch (one slice of a campaign). Each is a SQLite-backed
 // Durable Object with a `meta` table of settings beside its own tables, a
 // `deliveries` table whose rows an AttemptPump sends and retries, and a
-// Standard Webhooks signing key imported once per secret.
+// Standard Webhooks signing key imported once per secret. Both hold their
+// messages to a host the circuit breaker calls unhealthy (the gate,
+// destinations/gate.js) and make the breaker's probes (probeHeld).
 
 import { DurableObject } from 'cloudflare:workers';
 import { AttemptPump } from './attempts.js';
 import { importSigningKey } from './signing.js';
+import { DestinationGate, errorText, healthOutcome } from '../destinations/gate.js';
 
 export class DeliveryObject extends DurableObject {
   /**
@@ -21,6 +24,39 @@ export class DeliveryObject extends DurableObject {
     this.metaCache = new Map();
     this.signing = null; // { secret, key }
     this.pump = new AttemptPump(ctx.storage, this, pump);
+    this.gate = new DestinationGate(this, () => this.holderId(), (host) => this.released(host));
+  }
+
+  /** RPC from a DestinationHealth object: `host` is healthy again, send what was held for it. */
+  async destinationHealthy(host) {
+    this.gate.release(host);
+    return { ok: true };
+  }
+
+  /**
+   * RPC from a DestinationHealth object: attempt one held message to `host`
+   * now (the probe). Answers { attempted: true, outcome, lastError } or
+   * { attempted: false } when nothing to that host is pending here.
+   */
+  async probeHeld(host) {
+    if (!this.gate.isHeld(host)) return { attempted: false };
+    for (const row of this.probeCandidates(host)) {
+      if (this.pump.inflight.has(row.idx)) continue;
+      this.pump.inflight.add(row.idx);
+      let result;
+      try {
+        result = await this.run(row, { probe: true });
+        this.ctx.storage.transactionSync(() => this.write([result]));
+      } finally {
+        this.pump.inflight.delete(row.idx);
+      }
+      const outcome = healthOutcome(result);
+      // Nothing was sent (the destination guard refused it): that message
+      // is over; try the next one.
+      if (outcome === null) continue;
+      return { attempted: true, outcome, lastError: errorText(result.record) };
+    }
+    return { attempted: false };
   }
 
   /** A setting (text) or null. Only this object writes its meta, so a value read once is kept in memory. */

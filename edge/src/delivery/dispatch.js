@@ -33,6 +33,8 @@ import { createUnsentTable, forwardUnsent, hasUnsent, noteUnsent } from './dispa
 import { isoTime as iso } from '../http/iso_time.js';
 import { PACED_SLICE } from '../constants.js';
 import { workspaceStub } from '../stubs.js';
+import { hostOf } from '../destinations/gate.js';
+import { PROBE_INTERVAL_MS } from '../destinations/destination_health.js';
 
 /** Messages not yet dispatched read from storage at once (see takeFresh). */
 const FRESH_WINDOW = 256;
@@ -164,15 +166,20 @@ export class CampaignDispatch extends DeliveryObject {
     return { ok: true, known: true, cancelled };
   }
 
-  /** { sent, delivered, failed, pending, retried, cancelled, suppressed: { personalization } } */
+  /**
+   * { sent, delivered, failed, pending, retried, cancelled, suppressed: { personalization },
+   *   waiting: { destination } }: the pending messages held because the slice's
+   * destination is unhealthy.
+   */
   async deliveryCounts() {
-    const out = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 } };
+    const out = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 }, waiting: { destination: 0 } };
     for (const row of this.sql.exec('SELECT state, count(*) AS n, sum(total_attempts > 1) AS retried FROM deliveries GROUP BY state')) {
       if (row.state === 'suppressed') out.suppressed.personalization += row.n;
       else if (row.state in out) out[row.state] += row.n;
       out.retried += row.retried ?? 0;
     }
     out.sent = out.delivered + out.failed + out.pending;
+    if (this.gate.isHeld(this.meta('host'))) out.waiting.destination = out.pending;
     return out;
   }
 
@@ -227,7 +234,7 @@ export class CampaignDispatch extends DeliveryObject {
    * one at a time, each at least paceMs after the previous one.
    */
   dueRows(now, limit, inflight) {
-    if (limit <= 0) return [];
+    if (limit <= 0 || this.gate.isHeld(this.meta('host'))) return [];
     const out = this.pendingRetries === 0 ? [] : this.sql
       .exec(
         "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND dispatched = 1 AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
@@ -284,8 +291,9 @@ export class CampaignDispatch extends DeliveryObject {
     this.freshDrained = false;
   }
 
-  /** When the next row not in flight is due (pacing and pause included), or null. */
+  /** When the next row not in flight is due (pacing and pause included), or null (also while the destination is held: the breaker wakes us). */
   nextDueAt(inflight) {
+    if (this.gate.isHeld(this.meta('host'))) return null;
     const first = (sql, ...args) => {
       const rows = this.sql.exec(sql, ...args, inflight.size + 1).toArray();
       return rows.find((r) => !inflight.has(r.idx))?.next_at ?? null;
@@ -309,8 +317,13 @@ export class CampaignDispatch extends DeliveryObject {
     return next;
   }
 
-  /** One attempt of a row (rendered now when it was not dispatched yet). Never rejects. */
-  async run(row) {
+  /**
+   * One attempt of a row (rendered now when it was not dispatched yet).
+   * Never rejects. Answers `held` instead when the row's destination is
+   * held by the breaker; `probe`: the breaker's probe, made while held and
+   * reported by the probe itself.
+   */
+  async run(row, { probe = false } = {}) {
     const attempt = row.attempts + 1;
     const base = { idx: row.idx, run: row.run, attempt, wasDispatched: row.request !== null };
     try {
@@ -327,6 +340,14 @@ export class CampaignDispatch extends DeliveryObject {
       } else {
         request = JSON.parse(row.request);
       }
+      // One webhook per campaign, and the engine keeps placeholders out of a
+      // URL's host: the slice's destination is its latest render's host.
+      const host = hostOf(request.url);
+      if (host !== null && this.meta('host') !== host) this.setMeta('host', host);
+      if (!probe) {
+        await this.gate.ready(host);
+        if (this.gate.isHeld(host)) return { ...base, held: true };
+      }
       const snapshot = this.snapshot;
       const result = await attemptOnce({
         env: this.env,
@@ -339,6 +360,7 @@ export class CampaignDispatch extends DeliveryObject {
         // replays are checked again.
         checked: rendered !== null,
       });
+      if (!probe) await this.gate.after(host, result);
       return { ...base, rendered, ...result };
     } catch (e) {
       console.error('hookcast: campaign attempt failed internally', row.idx, e);
@@ -378,6 +400,13 @@ export class CampaignDispatch extends DeliveryObject {
    * UPDATE per result. `request` is set once, by the first attempt.
    */
   write(results) {
+    const held = results.filter((r) => r.held);
+    if (held.length > 0) {
+      // Not attempted: a dispatched row keeps its attempts and waits for the
+      // breaker (released() makes it due again); a fresh one stays fresh.
+      for (const r of held) if (r.wasDispatched) this.sql.exec('UPDATE deliveries SET next_at = max(next_at, ?) WHERE idx = ?', Date.now() + PROBE_INTERVAL_MS, r.idx);
+      results = results.filter((r) => !r.held);
+    }
     insertMany(
       this.sql, 'INSERT OR REPLACE', 'attempts', ['idx', 'run', 'attempt', 'record'],
       results.filter((r) => r.record).map((r) => [r.idx, r.run, r.attempt, JSON.stringify(r.record)]),
@@ -417,6 +446,32 @@ export class CampaignDispatch extends DeliveryObject {
       this.unsentNoted = false;
       setTimeout(() => this.handBackUnsent(), 0);
     }
+  }
+
+  // ---- the breaker's side (DeliveryObject.probeHeld, destinationHealthy) -------------
+
+  /** { kind, name } the breaker reaches this object by. */
+  holderId() {
+    return { kind: 'dispatch', name: `${this.meta('campaign')}/${this.meta('slice')}` };
+  }
+
+  /**
+   * Pending rows a probe may attempt, the most retry budget left first: a
+   * probe is a real attempt, so (while running) a message not yet
+   * dispatched, else the retry with the fewest attempts.
+   */
+  probeCandidates() {
+    const cols = 'idx, user_id, context, request, attempts, run, next_at';
+    const rows = this.status() === 'running' ? this.sql.exec(`SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 0 ORDER BY idx LIMIT 4`).toArray() : [];
+    rows.push(...this.sql.exec(`SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY attempts, next_at, idx LIMIT 4`).toArray());
+    return rows;
+  }
+
+  /** The destination is healthy again: what was held is due now and goes out (paced like the campaign). */
+  released() {
+    this.sql.exec("UPDATE deliveries SET next_at = ? WHERE state = 'pending' AND dispatched = 1 AND next_at > ?", Date.now(), Date.now());
+    this.resetFresh();
+    this.kick().catch((e) => console.error('hookcast: dispatch pump stopped', e));
   }
 
   // ---- helpers --------------------------------------------------------------------
@@ -566,6 +621,8 @@ export class CampaignDispatch extends DeliveryObject {
       createdAt: iso(row.created_at),
       finishedAt: iso(row.finished_at),
       notBefore: row.request === null ? iso(row.next_at) : null,
+      // Why a pending message is not going out: 'destination' (held by the breaker).
+      waitingFor: row.state === 'pending' && this.gate.isHeld(this.meta('host')) ? 'destination' : null,
       nextAttemptAt: row.state === 'pending' && row.request !== null ? iso(row.next_at) : null,
       request: row.request === null ? null : JSON.parse(row.request),
       attempts: runs.get(row.run) ?? [],

@@ -30,6 +30,20 @@ export class Workspace extends DurableObject {
       );
     `);
     campaigns.createCampaignTables(this.sql);
+    // Hosts the circuit breaker has counted a failure for (destinations/): what GET /v1/destinations lists.
+    this.sql.exec('CREATE TABLE IF NOT EXISTS destinations (host TEXT PRIMARY KEY, noted_at INTEGER NOT NULL)');
+  }
+
+  // ---- destinations (destinations/destination_health.js) ----------------------------
+
+  /** Lists `host` among the destinations (once; later calls change nothing). */
+  async noteDestination(host) {
+    this.sql.exec('INSERT OR IGNORE INTO destinations (host, noted_at) VALUES (?, ?)', host, Date.now());
+  }
+
+  /** Every listed host, in the order they were first noted. */
+  async listDestinations() {
+    return this.sql.exec('SELECT host FROM destinations ORDER BY noted_at, host').toArray().map((r) => r.host);
   }
 
   // ---- cohorts ------------------------------------------------------------------
@@ -125,6 +139,7 @@ export class Workspace extends DurableObject {
   async setFrequencyCapping(settings) {
     return campaigns.setFrequencyCapping(this, settings);
   }
+
   async beginApiSend(key, idemKey, bodyHash, dispatchId, nowMs) {
     return campaigns.beginApiSend(this, key, idemKey, bodyHash, dispatchId, nowMs);
   }

@@ -25,8 +25,11 @@ export function testClock(call) {
     freeze: () => ok('POST', '/test/clock', { freeze: true }),
     /** Lets a stopped clock run again from where it stands. */
     unfreeze: () => ok('POST', '/test/clock', { freeze: false }),
-    /** Moves the clock forward by `ms`; the alarms of the workspace, the shards and `slices` ([[key, slice]]) come as much sooner. */
-    advance: (ms, slices = []) => ok('POST', '/test/clock', { advanceMs: ms, slices }),
+    /**
+     * Moves the clock forward by `ms`; the alarms of the workspace, the
+     * shards, `slices` ([[key, slice]]) and the breakers of `hosts` come as much sooner.
+     */
+    advance: (ms, slices = [], hosts = []) => ok('POST', '/test/clock', { advanceMs: ms, slices, hosts }),
     /** Moves the clock a second past `instantMs`. */
     advancePast: async (instantMs) => clock.advance(Math.max(0, instantMs - (await clock.now())) + 1000),
     /** How many messages a campaign's dispatch slice would start at the clock's now. */

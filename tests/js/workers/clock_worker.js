@@ -9,11 +9,12 @@
 // fires when the test clock reaches T; an alarm that fires early (the clock
 // frozen) finds nothing due and is armed again, as after any early wake-up.
 //
-//   POST /test/clock { freeze?: boolean, advanceMs?: number, slices?: [[key, slice]] }
+//   POST /test/clock { freeze?: boolean, advanceMs?: number, slices?: [[key, slice]], hosts?: [host] }
 //     freeze: true stops the clock, false lets it run again from where it
 //     stands; advanceMs moves it forward and brings forward the alarms of
-//     the workspace, every user shard and the named dispatch slices by as
-//     much (their stored real times were computed before the move).
+//     the workspace, every user shard, the named dispatch slices and the
+//     named destinations' breakers by as much (their stored real times were
+//     computed before the move).
 //     Answers { now } (test-clock ms).
 //   GET /test/clock -> { now }
 //   GET /test/alarm -> { alarm, now }: the workspace's alarm (test-clock ms, or null)
@@ -23,8 +24,8 @@
 // HOOKCAST_TEST_CLOCK_OFFSET_MS (a binding) starts the clock that far ahead
 // of real time, so a test that restarts the worker never sees time go back.
 
-import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch } from '../../../edge/src/index.js';
-import { dispatchStub, shardStub, workspaceStub } from '../../../edge/src/stubs.js';
+import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth } from '../../../edge/src/index.js';
+import { destinationStub, dispatchStub, shardStub, workspaceStub } from '../../../edge/src/stubs.js';
 import { SHARD_COUNT } from '../../../edge/src/constants.js';
 
 const realNow = Date.now.bind(Date);
@@ -80,11 +81,18 @@ const TestDeliveryBatch = withTestClock(DeliveryBatch);
 const TestUserShard = withTestClock(UserShard);
 const TestWorkspace = withTestClock(Workspace);
 const TestCampaignDispatch = withTestClock(CampaignDispatch);
-export { TestDeliveryBatch as DeliveryBatch, TestUserShard as UserShard, TestWorkspace as Workspace, TestCampaignDispatch as CampaignDispatch };
+const TestDestinationHealth = withTestClock(DestinationHealth);
+export {
+  TestDeliveryBatch as DeliveryBatch,
+  TestUserShard as UserShard,
+  TestWorkspace as Workspace,
+  TestCampaignDispatch as CampaignDispatch,
+  TestDestinationHealth as DestinationHealth,
+};
 
 async function clockRoute(request, env) {
   if (request.method === 'GET') return Response.json({ now: now() });
-  const { freeze, advanceMs = 0, slices = [] } = await request.json();
+  const { freeze, advanceMs = 0, slices = [], hosts = [] } = await request.json();
   if (freeze === true) clock.frozenAt ??= now();
   if (freeze === false && clock.frozenAt !== null) {
     clock.offset = clock.frozenAt - realNow();
@@ -95,6 +103,7 @@ async function clockRoute(request, env) {
     else clock.offset += advanceMs;
     const stubs = [workspaceStub(env), ...Array.from({ length: SHARD_COUNT }, (_, i) => shardStub(env, i))];
     for (const [key, slice] of slices) stubs.push(dispatchStub(env, key, slice));
+    for (const host of hosts) stubs.push(destinationStub(env, host));
     await Promise.all(stubs.map((s) => s.testShiftAlarm(advanceMs)));
   }
   return Response.json({ now: now() });

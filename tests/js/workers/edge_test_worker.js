@@ -4,11 +4,11 @@
 // those users and answers { deleted }. Calling it from inside the worker
 // avoids miniflare's Node-side synchronous stub proxy, which is flaky under load.
 
-import worker, { DeliveryBatch, UserShard, Workspace } from '../../../edge/src/index.js';
+import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth } from '../../../edge/src/index.js';
 import { shardIndexFor } from '../../../edge/src/shards/locate.js';
 import { shardStub } from '../../../edge/src/stubs.js';
 
-export { DeliveryBatch, UserShard, Workspace };
+export { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth };
 
 export default {
   async fetch(request, env, ctx) {
