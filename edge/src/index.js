@@ -12,6 +12,7 @@
 //   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
 //   POST /v1/deliveries/:id/retry   (campaigns/results.js)
 //   GET /v1/destinations, POST /v1/destinations/:host/resume   (destinations/routes.js)
+//   GET|PUT /v1/settings/quiet-hours   (campaigns/quiet_hours.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
@@ -23,6 +24,7 @@ import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } f
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
 import { listDestinations, resumeDestination } from './destinations/routes.js';
+import { getQuietHours, putQuietHours } from './campaigns/quiet_hours.js';
 
 export { DeliveryBatch } from './delivery/batch.js';
 export { UserShard } from './shards/user_shard.js';
@@ -85,6 +87,7 @@ const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/test-send$/, methods: { POST: (req, env, url, m) => campaigns.testSendCampaign(decodeSegment(m[1]), req, env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/send$/, methods: { POST: (req, env, url, m) => campaigns.sendCampaign(decodeSegment(m[1]), req, env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/stats$/, methods: { GET: (req, env, url, m) => campaigns.getCampaignStats(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/settings\/quiet-hours$/, methods: { GET: (req, env) => getQuietHours(env), PUT: (req, env) => putQuietHours(req, env) } },
   // destination health: the circuit breaker per host
   { pattern: /^\/v1\/destinations$/, methods: { GET: (req, env) => listDestinations(env) } },
   { pattern: /^\/v1\/destinations\/([^/]+)\/resume$/, methods: { POST: (req, env, url, m) => resumeDestination(decodeSegment(m[1]), env) } },

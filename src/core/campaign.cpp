@@ -132,7 +132,8 @@ void check_target(JsonShape& shape, const json& target) {
 }
 
 void check_schedule(JsonShape& shape, const json& send) {
-  shape.only(send, "send", {"type", "at", "timeZone", "repeat"}, "a schedule send");
+  shape.only(send, "send", {"type", "at", "timeZone", "fallbackTimeZone", "repeat"},
+             "a schedule send");
   std::optional<std::int64_t> at;
   if (const json* v = shape.member(send, "at", "send.at", true,
                                    "A schedule needs send.at, a local date and time like "
@@ -152,6 +153,18 @@ void check_schedule(JsonShape& shape, const json& send) {
   if (const json* v = shape.member(send, "timeZone", "send.timeZone", true,
                                    "A schedule needs send.timeZone, e.g. \"Asia/Seoul\".")) {
     shape.text(*v, "send.timeZone", kMaxNameChars, true);
+    // "user": each user's own zone (their `timezone` property), else the fallback.
+    const bool per_user = v->is_string() && v->get_ref<const std::string&>() == "user";
+    const json* fallback =
+        shape.member(send, "fallbackTimeZone", "send.fallbackTimeZone", per_user,
+                     "send.timeZone \"user\" needs send.fallbackTimeZone, the zone of users "
+                     "without a timezone property, e.g. \"Asia/Seoul\".");
+    if (fallback && !per_user) {
+      shape.error("send.fallbackTimeZone", "invalid_value",
+                  "send.fallbackTimeZone applies only with send.timeZone \"user\".");
+    } else if (fallback) {
+      shape.text(*fallback, "send.fallbackTimeZone", kMaxNameChars, true);
+    }
   }
   const json* repeat = shape.member(send, "repeat", "send.repeat", false, "");
   if (!repeat || !shape.object(*repeat, "send.repeat", "an object {every, unit, until?} or null")) {
@@ -286,8 +299,9 @@ void check_rate_limit(JsonShape& shape, const json& rate) {
     shape.integer(*v, "rateLimit.perMinute", 1, kMaxPerMinute);
 }
 
-constexpr const char* kFields[] = {"title",   "description", "webhook",       "target",   "send",
-                                   "fatigue", "rateLimit",   "signingSecret", "timeoutMs"};
+constexpr const char* kFields[] = {"title",     "description", "webhook",   "target",
+                                   "send",      "fatigue",     "rateLimit", "signingSecret",
+                                   "timeoutMs", "quietHours"};
 constexpr const char* kAssigned[] = {"key", "status", "createdAt", "updatedAt", "stats"};
 
 bool known_field(const std::string& key) {
@@ -544,7 +558,7 @@ Problems check_campaign(const json& body, bool partial) {
       shape.error(item.key(), "unknown_field",
                   "\"" + item.key() +
                       "\" is not a campaign field (known: title, description, webhook, target, "
-                      "send, fatigue, rateLimit, signingSecret, timeoutMs).");
+                      "send, fatigue, rateLimit, signingSecret, timeoutMs, quietHours).");
     }
   }
   const auto title = find_member(body, "title");
@@ -574,6 +588,10 @@ Problems check_campaign(const json& body, bool partial) {
   }
   if (const json* v = shape.member(body, "timeoutMs", "timeoutMs", false, ""))
     shape.integer(*v, "timeoutMs", 1, kMaxTimeoutMs);
+  // Opt-in to the workspace's quiet hours (PUT /v1/settings/quiet-hours).
+  if (const json* v = shape.member(body, "quietHours", "quietHours", false, "")) {
+    if (!v->is_boolean()) shape.wrong_type("quietHours", "true or false", *v);
+  }
   return out;
 }
 

@@ -201,3 +201,33 @@ export function nextOccurrenceMs(send, afterMs) {
 export function toLocalText(instantMs, zone) {
   return new Date(wallMs(instantMs, zone)).toISOString().slice(0, 19);
 }
+
+const TIME_OF_DAY_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Minutes after midnight of a time of day `HH:mm` (00:00–23:59), or null. */
+export function parseTimeOfDay(text) {
+  const m = typeof text === 'string' ? TIME_OF_DAY_RE.exec(text) : null;
+  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+}
+
+/**
+ * Quiet hours: `quiet` is `{ start: "21:00", end: "08:00" }` (local times of
+ * day; start after end spans midnight; start equal to end is no quiet
+ * hours). When `instantMs` is inside them in `zone`, answers the instant
+ * they end (the next local `end`; a DST gap moves it forward as any wall
+ * time here); otherwise null. Inside means start ≤ local time < end.
+ */
+export function quietHoursEndMs(instantMs, quiet, zone) {
+  const start = parseTimeOfDay(quiet?.start);
+  const end = parseTimeOfDay(quiet?.end);
+  if (start === null || end === null || start === end) return null;
+  const wall = wallMs(instantMs, zone);
+  const minute = (wall % DAY_MS) / 60_000;
+  const overnight = start > end;
+  const inside = overnight ? minute >= start || minute < end : minute >= start && minute < end;
+  if (!inside) return null;
+  const d = new Date(wall);
+  let parts = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: Math.floor(end / 60), minute: end % 60, second: 0 };
+  if (overnight && minute >= start) parts = addDays(parts, 1);
+  return zonedToUtcMs(parts, zone);
+}

@@ -150,3 +150,25 @@ describe('repeats', () => {
     assert.equal(iso(nextOccurrenceMs(daily, utc('2036-06-15T12:00:00Z'))), '2036-06-16T07:00:00.000Z');
   });
 });
+
+it('quiet hours: inside answers when they end (overnight, same day, a DST gap); outside answers null', async () => {
+  const { quietHoursEndMs, parseTimeOfDay } = await import('../../src/js/timezone.js');
+  const night = { start: '21:00', end: '08:00' };
+  // 22:30 in Seoul (UTC+9) → 08:00 the next morning.
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T13:30:00Z'), night, 'Asia/Seoul'), Date.parse('2026-12-01T23:00:00Z'));
+  // 05:30 the next morning → 08:00 that morning.
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T20:30:00Z'), night, 'Asia/Seoul'), Date.parse('2026-12-01T23:00:00Z'));
+  // 12:30 and exactly 08:00 are outside; 21:00 is inside.
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T03:30:00Z'), night, 'Asia/Seoul'), null);
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T23:00:00Z'), night, 'Asia/Seoul'), null);
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T12:00:00Z'), night, 'Asia/Seoul'), Date.parse('2026-12-01T23:00:00Z'));
+  // A same-day window: 12:00–14:00 UTC.
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T13:00:00Z'), { start: '12:00', end: '14:00' }, 'UTC'), Date.parse('2026-12-01T14:00:00Z'));
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T15:00:00Z'), { start: '12:00', end: '14:00' }, 'UTC'), null);
+  // An end inside New York's spring-forward gap (02:30 on 2026-03-08) moves forward by the gap: 03:30 EDT.
+  assert.equal(quietHoursEndMs(Date.parse('2026-03-08T06:30:00Z'), { start: '01:00', end: '02:30' }, 'America/New_York'), Date.parse('2026-03-08T07:30:00Z'));
+  // Start equal to end, or a bad time: no quiet hours.
+  assert.equal(quietHoursEndMs(Date.parse('2026-12-01T13:30:00Z'), { start: '21:00', end: '21:00' }, 'UTC'), null);
+  assert.equal(parseTimeOfDay('24:00'), null);
+  assert.equal(parseTimeOfDay('07:05'), 425);
+});

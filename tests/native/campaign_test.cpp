@@ -174,6 +174,28 @@ TEST(Campaign, ShapeMessagesNameTheFieldAndRange) {
   EXPECT_EQ(r["problems"][1]["code"], "out_of_range");
 }
 
+TEST(Campaign, QuietHoursOptInIsABoolean) {
+  EXPECT_EQ(pairs_of(parse(api::check_campaign(R"({"quietHours":true})", true))["problems"]),
+            Pairs{});
+  EXPECT_EQ(pairs_of(parse(api::check_campaign(R"({"quietHours":"yes"})", true))["problems"]),
+            (Pairs{{"quietHours", "invalid_type"}}));
+}
+
+TEST(Campaign, UserTimeZoneNeedsAFallbackAndOnlyItTakesOne) {
+  const auto problems = [](const char* send) {
+    return pairs_of(
+        parse(api::check_campaign(std::string(R"({"send":)") + send + "}", true))["problems"]);
+  };
+  EXPECT_EQ(problems(R"({"type":"schedule","at":"2026-12-01T09:00","timeZone":"user",)"
+                     R"("fallbackTimeZone":"Asia/Seoul"})"),
+            Pairs{});
+  EXPECT_EQ(problems(R"({"type":"schedule","at":"2026-12-01T09:00","timeZone":"user"})"),
+            (Pairs{{"send.fallbackTimeZone", "required"}}));
+  EXPECT_EQ(problems(R"({"type":"schedule","at":"2026-12-01T09:00","timeZone":"Asia/Seoul",)"
+                     R"("fallbackTimeZone":"UTC"})"),
+            (Pairs{{"send.fallbackTimeZone", "invalid_value"}}));
+}
+
 TEST(Campaign, HugeNumbersAreOutOfRangeNotOverflow) {
   for (const char* n :
        {"18446744073709551615", "9223372036854775807", "-9223372036854775808", "1e19", "-1e19"}) {

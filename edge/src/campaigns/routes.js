@@ -35,7 +35,8 @@ export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
-function badRequest(problems, message) {
+/** A 400 naming the first error (and how many more) with every problem. */
+export function badRequest(problems, message) {
   const first = errorsOf(problems)[0] ?? problems[0];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
   return new HttpError(400, first?.code ?? 'invalid_request', message ?? `${first.field ? `${first.field}: ` : ''}${first.message}${more}`, problems);
@@ -76,6 +77,7 @@ function campaignJson(engine, c, env) {
     fatigue: c.fatigue,
     rateLimit: c.rateLimit,
     timeoutMs: c.timeoutMs,
+    quietHours: c.quietHours,
     signed: c.signed,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
@@ -121,7 +123,7 @@ async function checkCampaignBody(engine, body, { partial }, env) {
   }
   if (problems.length) throw badRequest(problems);
   const fields = {};
-  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs']) {
+  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'quietHours']) {
     if (body[name] !== undefined) fields[name] = body[name];
   }
   return fields;
@@ -345,8 +347,9 @@ function emptyStats() {
   return {
     targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0,
     suppressed: Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, 0])),
-    // Pending messages held, by why: an unhealthy destination (destinations/).
-    waiting: { destination: 0 },
+    // Pending messages held, by why: an unhealthy destination (destinations/),
+    // the user's quiet hours (delivery/dispatch.js).
+    waiting: { destination: 0, quietHours: 0 },
   };
 }
 
@@ -375,6 +378,7 @@ export async function campaignStats(env, key) {
   stats.pending = stats.sent - stats.delivered - stats.failed;
   stats.retried = delivery.retried;
   stats.waiting.destination = delivery.waiting.destination;
+  stats.waiting.quietHours = delivery.waiting.quietHours;
   return stats;
 }
 

@@ -14,6 +14,12 @@
 // user) ends the delivery as suppressed `personalization`: it moves from
 // `sent` to `suppressed.personalization` in deliveryCounts.
 //
+// Quiet hours (campaign.quietHours, the workspace's setting in the
+// snapshot): a message whose dispatch instant is inside its user's quiet
+// hours is not rendered; its `not before` moves to their end and `waiting`
+// says why (stats: waiting.quietHours). It stays pending, in storage, with
+// the alarm set for it, so a restart keeps it waiting and then sends it.
+//
 // Control (notifyCampaign, delivery/dispatch_control.js): paused holds every message
 // not yet dispatched (attempts in flight finish, their retries go on);
 // running continues; ended cancels every message not yet dispatched.
@@ -35,6 +41,7 @@ import { PACED_SLICE } from '../constants.js';
 import { workspaceStub } from '../stubs.js';
 import { hostOf } from '../destinations/gate.js';
 import { PROBE_INTERVAL_MS } from '../destinations/destination_health.js';
+import { isTimeZone, quietHoursEndMs } from '../../../src/js/timezone.js';
 
 /** Messages not yet dispatched read from storage at once (see takeFresh). */
 const FRESH_WINDOW = 256;
@@ -88,6 +95,10 @@ const SCHEMA = `
 export class CampaignDispatch extends DeliveryObject {
   constructor(ctx, env) {
     super(ctx, env, { schema: SCHEMA, pump: { flushMs: FLUSH_MS } });
+    // `waiting`: why a pending message not yet dispatched waits ('quiet_hours'); added later.
+    if (!this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'waiting'").toArray().length) {
+      this.sql.exec('ALTER TABLE deliveries ADD COLUMN waiting TEXT');
+    }
     this.resetFresh();
     // Rows pending a retry or a replay (state pending, dispatched): kept in
     // memory so the pump asks storage for due retries only when there are
@@ -168,11 +179,11 @@ export class CampaignDispatch extends DeliveryObject {
 
   /**
    * { sent, delivered, failed, pending, retried, cancelled, suppressed: { personalization },
-   *   waiting: { destination } }: the pending messages held because the slice's
-   * destination is unhealthy.
+   *   waiting: { destination, quietHours } }: the pending messages held because the slice's
+   * destination is unhealthy, and those waiting for their user's quiet hours to end.
    */
   async deliveryCounts() {
-    const out = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 }, waiting: { destination: 0 } };
+    const out = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 }, waiting: { destination: 0, quietHours: 0 } };
     for (const row of this.sql.exec('SELECT state, count(*) AS n, sum(total_attempts > 1) AS retried FROM deliveries GROUP BY state')) {
       if (row.state === 'suppressed') out.suppressed.personalization += row.n;
       else if (row.state in out) out[row.state] += row.n;
@@ -180,6 +191,7 @@ export class CampaignDispatch extends DeliveryObject {
     }
     out.sent = out.delivered + out.failed + out.pending;
     if (this.gate.isHeld(this.meta('host'))) out.waiting.destination = out.pending;
+    else out.waiting.quietHours = this.sql.exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND waiting = 'quiet_hours'").one().n;
     return out;
   }
 
@@ -333,6 +345,8 @@ export class CampaignDispatch extends DeliveryObject {
         // The cached webhook without an await when it is current (most sends).
         const webhook = this.currentWebhook() ?? (await this.webhook());
         if (!webhook) return { ...base, state: 'cancelled', reason: 'campaign_not_found', attempts: 0, at: Date.now() };
+        const quietUntil = this.quietUntil(row);
+        if (quietUntil !== null) return { ...base, quietUntil };
         const out = this.renderFresh(webhook, row);
         if (!out.ok) return { ...base, state: 'suppressed', reason: 'personalization', attempts: 0, at: Date.now() };
         request = out.request;
@@ -400,6 +414,11 @@ export class CampaignDispatch extends DeliveryObject {
    * UPDATE per result. `request` is set once, by the first attempt.
    */
   write(results) {
+    for (const r of results) {
+      // In its user's quiet hours: not dispatched; due again when they end.
+      if (r.quietUntil !== undefined) this.sql.exec("UPDATE deliveries SET next_at = ?, waiting = 'quiet_hours' WHERE idx = ?", r.quietUntil, r.idx);
+    }
+    results = results.filter((r) => r.quietUntil === undefined);
     const held = results.filter((r) => r.held);
     if (held.length > 0) {
       // Not attempted: a dispatched row keeps its attempts and waits for the
@@ -431,7 +450,7 @@ export class CampaignDispatch extends DeliveryObject {
         `WITH v (idx, state, reason, attempts, added, next_at, finished_at, request) AS (VALUES ${part.map(() => '(?,?,?,?,?,?,?,?)').join(',')})
          UPDATE deliveries SET state = v.state, reason = v.reason, attempts = v.attempts,
            total_attempts = total_attempts + v.added, next_at = coalesce(v.next_at, deliveries.next_at),
-           finished_at = v.finished_at, request = coalesce(v.request, deliveries.request),
+           finished_at = v.finished_at, request = coalesce(v.request, deliveries.request), waiting = NULL,
            dispatched = (deliveries.dispatched OR v.state = 'pending' OR v.request IS NOT NULL)
          FROM v WHERE deliveries.idx = v.idx`,
         ...part.flat(),
@@ -446,6 +465,23 @@ export class CampaignDispatch extends DeliveryObject {
       this.unsentNoted = false;
       setTimeout(() => this.handBackUnsent(), 0);
     }
+  }
+
+  /**
+   * When `row` (not yet dispatched) would go inside its user's quiet hours
+   * now: the instant they end; else null (the campaign did not opt in, the
+   * workspace has none). The zone: the setting's, or with "user" the user's
+   * `timezone` property when it names a zone, else the fallback.
+   */
+  quietUntil(row) {
+    const quiet = this.snapshot?.quietHours;
+    if (!quiet?.start) return null;
+    let zone = quiet.timeZone;
+    if (zone === 'user') {
+      const own = JSON.parse(row.context)?.user?.properties?.timezone;
+      zone = isTimeZone(own) ? own : quiet.fallbackTimeZone;
+    }
+    return quietHoursEndMs(Date.now(), quiet, zone);
   }
 
   // ---- the breaker's side (DeliveryObject.probeHeld, destinationHealthy) -------------
@@ -621,8 +657,8 @@ export class CampaignDispatch extends DeliveryObject {
       createdAt: iso(row.created_at),
       finishedAt: iso(row.finished_at),
       notBefore: row.request === null ? iso(row.next_at) : null,
-      // Why a pending message is not going out: 'destination' (held by the breaker).
-      waitingFor: row.state === 'pending' && this.gate.isHeld(this.meta('host')) ? 'destination' : null,
+      // Why a pending message is not going out: 'quiet_hours' (until notBefore) or 'destination' (held by the breaker).
+      waitingFor: row.state !== 'pending' ? null : this.gate.isHeld(this.meta('host')) ? 'destination' : row.request === null ? (row.waiting ?? null) : null,
       nextAttemptAt: row.state === 'pending' && row.request !== null ? iso(row.next_at) : null,
       request: row.request === null ? null : JSON.parse(row.request),
       attempts: runs.get(row.run) ?? [],

@@ -34,11 +34,12 @@ export async function notifyCampaign(env, key, { status, version }) {
 /** Σ deliveryCounts() over the campaign's slices (same shape). */
 export async function campaignDeliveryCounts(env, key) {
   const slices = await slicesOf(env, key);
-  const total = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 }, waiting: { destination: 0 } };
+  const total = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 }, waiting: { destination: 0, quietHours: 0 } };
   for (const c of await Promise.all(slices.map((s) => dispatchStub(env, key, s).deliveryCounts()))) {
     for (const k of ['sent', 'delivered', 'failed', 'pending', 'retried', 'cancelled']) total[k] += c[k];
     total.suppressed.personalization += c.suppressed.personalization;
     total.waiting.destination += c.waiting?.destination ?? 0;
+    total.waiting.quietHours += c.waiting?.quietHours ?? 0;
   }
   return total;
 }

@@ -6,12 +6,13 @@
 // Tables (times: ms since the epoch):
 //   campaigns(key, seq, title, description, status, content JSON, signing_secret,
 //             version, created_at, updated_at, started_at, ended_at, next_run_at)
-//     content = { webhook, target, send, fatigue, rateLimit, timeoutMs }; version
+//     content = { webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours }; version
 //     grows on every stored change that alters the campaign's snapshot.
 //   campaign_meta(name, value)        'next_seq' (keys are never reused), 'version'
 //                                     (grows with every campaign or settings change:
 //                                     the worker's cache key for event campaigns)
-//   workspace_settings(name, value)   'frequency_capping' = { rules }
+//   workspace_settings(name, value)   'frequency_capping' = { rules },
+//                                     'quiet_hours' = { start, end, timeZone, fallbackTimeZone? } | {}
 //   campaign_runs(run_id, campaign, due_at, send_at, shards_done, finished_at)
 //     one row per schedule occurrence; shards_done is a bit per user shard that
 //     has taken its slice (a re-fired alarm asks only the others).
@@ -39,7 +40,7 @@ const ALL_SHARDS = 2 ** SHARD_COUNT - 1;
 const DEFAULT_FATIGUE = Object.freeze({ resend: null, frequencyCapping: false });
 
 /** The fields of a campaign a PATCH may carry, other than title/description. */
-export const CONTENT_FIELDS = ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs'];
+export const CONTENT_FIELDS = ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'quietHours'];
 
 /** Creates the campaign tables (idempotent). */
 export function createCampaignTables(sql) {
@@ -126,6 +127,7 @@ function recordOf(row) {
     fatigue: content.fatigue ?? { ...DEFAULT_FATIGUE },
     rateLimit: content.rateLimit ?? null,
     timeoutMs: content.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    quietHours: content.quietHours === true,
     signed: row.signing_secret !== null,
     version: row.version,
     createdAt: row.created_at,
@@ -146,7 +148,7 @@ const refusal = (status, code, message, problems) => ({ ok: false, status, code,
 /** Content fields of `fields` (a checked create/PATCH body) merged over `content`. */
 function mergeContent(content, fields) {
   const next = { ...content };
-  for (const name of ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'timeoutMs']) {
+  for (const name of ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'timeoutMs', 'quietHours']) {
     if (fields[name] !== undefined) next[name] = fields[name];
   }
   if (next.fatigue === null) next.fatigue = { ...DEFAULT_FATIGUE };
@@ -281,8 +283,8 @@ export async function transitionCampaign(ws, key, action, nowMs) {
 
 /** The campaign as the engine's launch check reads it (a create/PATCH body's fields). */
 function launchable(campaign, row) {
-  const { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs } = campaign;
-  return { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, signingSecret: row.signing_secret ?? undefined };
+  const { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours } = campaign;
+  return { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours, signingSecret: row.signing_secret ?? undefined };
 }
 
 function cohortExists(sql, id) {
@@ -333,6 +335,30 @@ export function setFrequencyCapping(ws, settings) {
   return value;
 }
 
+/** The workspace's quiet hours: { start, end, timeZone, fallbackTimeZone? }, or {} (off). */
+export function quietHours(ws) {
+  const [row] = ws.sql.exec("SELECT value FROM workspace_settings WHERE name = 'quiet_hours'").toArray();
+  return row ? JSON.parse(row.value) : {};
+}
+
+/**
+ * Stores quiet hours the route checked ({} turns them off). Every campaign's
+ * snapshot changes with them; answers the stored value and the campaigns
+ * to tell ({ key, status, version } of those not ended).
+ */
+export function setQuietHours(ws, settings) {
+  return ws.ctx.storage.transactionSync(() => {
+    ws.sql.exec(
+      "INSERT INTO workspace_settings (name, value) VALUES ('quiet_hours', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      JSON.stringify(settings),
+    );
+    ws.sql.exec('UPDATE campaigns SET version = version + 1');
+    touchWorkspace(ws.sql);
+    const campaigns = ws.sql.exec("SELECT key, status, version FROM campaigns WHERE status != 'ended'").toArray();
+    return { quietHours: settings, campaigns: campaigns.map((r) => ({ key: r.key, status: r.status, version: r.version })) };
+  });
+}
+
 function snapshotOfRow(ws, row) {
   const c = recordOf(row);
   let cohortRule = null;
@@ -353,13 +379,15 @@ function snapshotOfRow(ws, row) {
     timeoutMs: c.timeoutMs,
     cohortRule,
     frequencyRules: frequencyCapping(ws).rules,
+    // The workspace's quiet hours when this campaign opted in, else null.
+    quietHours: c.quietHours ? quietHours(ws) : null,
   };
 }
 
 /**
  * The campaign snapshot (docs/design.md): { key, version, status, webhook,
  * target, send, fatigue, rateLimit, signingSecret, timeoutMs, cohortRule,
- * frequencyRules } or null. frequencyRules are the workspace's cap rules
+ * frequencyRules, quietHours } or null. frequencyRules are the workspace's cap rules
  * (a settings change bumps every campaign's version).
  */
 export function getSnapshot(ws, key) {

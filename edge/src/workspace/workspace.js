@@ -139,7 +139,12 @@ export class Workspace extends DurableObject {
   async setFrequencyCapping(settings) {
     return campaigns.setFrequencyCapping(this, settings);
   }
-
+  async getQuietHours() {
+    return campaigns.quietHours(this);
+  }
+  async setQuietHours(settings) {
+    return campaigns.setQuietHours(this, settings);
+  }
   async beginApiSend(key, idemKey, bodyHash, dispatchId, nowMs) {
     return campaigns.beginApiSend(this, key, idemKey, bodyHash, dispatchId, nowMs);
   }
