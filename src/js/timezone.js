@@ -231,3 +231,34 @@ export function quietHoursEndMs(instantMs, quiet, zone) {
   if (overnight && minute >= start) parts = addDays(parts, 1);
   return zonedToUtcMs(parts, zone);
 }
+
+/**
+ * A schedule with `timeZone: "user"` reaches each user at `at` in their own
+ * zone. Its runs are timed in the earliest zone on Earth (UTC+14, where a
+ * wall time comes first) and span until the latest (UTC−12), 26 hours later.
+ */
+export const EARLIEST_ZONE = 'Etc/GMT-14';
+export const LATEST_ZONE = 'Etc/GMT+12';
+export const USER_ZONE_SPAN_MS = 26 * 3_600_000;
+
+/** The zone a schedule's runs are timed in: its own, or for "user" the earliest on Earth. */
+export function runZone(send) {
+  return send.timeZone === 'user' ? EARLIEST_ZONE : send.timeZone;
+}
+
+/**
+ * A "user" schedule: the run instant (in EARLIEST_ZONE) of the first
+ * occurrence that some zone still has ahead after `afterMs` (its UTC−12
+ * instant is after it), or null when none is left. The run may be in the
+ * past (started mid-span): it runs at once, and the users whose own
+ * instant has passed are the shards' to skip.
+ */
+export function nextUserZoneRunMs(send, afterMs) {
+  const latest = nextOccurrenceMs({ ...send, timeZone: LATEST_ZONE }, afterMs);
+  return latest === null ? null : latest - USER_ZONE_SPAN_MS;
+}
+
+/** The instant the occurrence whose run is `runMs` (nextUserZoneRunMs) reaches a user in `zone`. */
+export function userOccurrenceMs(runMs, zone) {
+  return zonedToUtcMs(toLocalText(runMs, EARLIEST_ZONE), zone);
+}

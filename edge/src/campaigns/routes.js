@@ -31,7 +31,7 @@ const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */
 const KEY_RE = /^c_[1-9]\d{0,15}_[a-z2-7]{4}$/;
 /** The suppression reasons of a campaign's stats, in the order of docs/design.md. */
-export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled'];
+export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'schedule_passed'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -100,16 +100,18 @@ async function checkCampaignBody(engine, body, { partial }, env) {
   const problems = [...errorsOf(engine.checkCampaign(body, { partial }).problems)];
   const send = body.send;
   if (isObject(send) && send.type === 'schedule' && typeof send.timeZone === 'string' && !problems.some((p) => p.field.startsWith('send'))) {
-    if (!isTimeZone(send.timeZone)) {
-      problems.push(problem('send.timeZone', 'unknown_time_zone', `"${send.timeZone.slice(0, 64)}" is not an IANA time zone this runtime knows, such as "Asia/Seoul" or "America/New_York".`));
+    // "user": each user's own zone; the fallback is the zone the local times are checked in.
+    const [zoneField, zone] = send.timeZone === 'user' ? ['send.fallbackTimeZone', send.fallbackTimeZone] : ['send.timeZone', send.timeZone];
+    if (!isTimeZone(zone)) {
+      problems.push(problem(zoneField, 'unknown_time_zone', `"${String(zone).slice(0, 64)}" is not an IANA time zone this runtime knows, such as "Asia/Seoul" or "America/New_York".`));
     } else {
       try {
-        zonedToUtcMs(send.at, send.timeZone);
+        zonedToUtcMs(send.at, zone);
       } catch {
         problems.push(problem('send.at', 'invalid_date_time', 'The schedule needs a local date and time such as "2026-12-01T09:00".'));
       }
       try {
-        untilMs(send.repeat?.until, send.timeZone);
+        untilMs(send.repeat?.until, zone);
       } catch {
         problems.push(problem('send.repeat.until', 'invalid_date_time', '"until" must be a local date and time such as "2026-12-31T23:59".'));
       }

@@ -30,6 +30,7 @@
 // chunks as safe as one transaction: a crash between two re-runs only the
 // users not yet decided.
 
+import { isUserZoneRun, placeUser } from './user_zones.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { readMembers } from './members.js';
 import { shardIndexFor } from './locate.js';
@@ -149,12 +150,19 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
   const inCohort = prep.cohort ? prep.cohort.matchBatch(readMembers(sql, rows, prep.needs, at, { range: scheduled }), at) : rows.map(() => true);
   const out = [];
   const judged = [];
+  const userZones = isUserZoneRun(snapshot, trigger);
   rows.forEach((row, i) => {
     if (!inCohort[i]) {
       if (!scheduled) out.push({ id: row.id, outcome: 'not_in_cohort' });
       return;
     }
-    const entry = { id: row.id, row };
+    // A schedule in each user's zone: their own instant (shards/user_zones.js).
+    const placed = userZones ? placeUser(snapshot, trigger, row.properties) : null;
+    if (placed?.passed) {
+      if (!snapshot.send.repeat) out.push({ id: row.id, outcome: 'schedule_passed' });
+      return;
+    }
+    const entry = { id: row.id, row, notBefore: placed?.notBefore };
     out.push(entry);
     judged.push(entry);
   });
@@ -259,7 +267,7 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
     const dedupe = `${triggerKey}/${d.id}`;
     ledger.push([d.id, key, trigger.sendAtMs, dedupe]);
     // The item's JSON built around the context's text (see decideChunk).
-    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(notBefore ?? null)}}`]);
+    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)}}`]);
   }
   insertMany(sql, 'INSERT', 'campaign_decisions', ['campaign', 'trigger', 'user_id', 'outcome', 'at'], decisions);
   insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id'], ledger);

@@ -28,7 +28,7 @@ import { getEngine, engineOptions } from '../engine.js';
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
-import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../../src/js/timezone.js';
+import { LATEST_ZONE, USER_ZONE_SPAN_MS, nextOccurrenceMs, nextUserZoneRunMs, occurrenceMs, runZone, untilMs } from '../../../src/js/timezone.js';
 import { randomBase32 } from '../base32.js';
 
 /** How long an Idempotency-Key answer is kept. */
@@ -225,13 +225,24 @@ export async function updateCampaign(ws, key, fields, nowMs) {
 /** When an edited schedule send runs next: a one-off at its time, a repeat at its next occurrence from `nowMs`. */
 function nextRunOf(send, nowMs) {
   if (!send || send.type !== 'schedule') return null;
+  if (send.timeZone === 'user') return nextUserZoneRunMs(send, nowMs - 1) ?? firstRunMs(send);
   return send.repeat ? nextOccurrenceMs(send, nowMs - 1) : firstRunMs(send);
 }
 
-/** The first run instant of a schedule send, or null for other send types. */
+/** The first run instant of a schedule send (for "user", the earliest zone's), or null for other send types. */
 function firstRunMs(send) {
   if (!send || send.type !== 'schedule') return null;
-  return occurrenceMs(send.at, send.timeZone, send.repeat ?? null, 0);
+  return occurrenceMs(send.at, runZone(send), send.repeat ?? null, 0);
+}
+
+/**
+ * The instant the launch check calls the schedule's time: `at` in its zone;
+ * for "user", in the latest zone on Earth (past only when every zone's is).
+ */
+function launchAtMs(send) {
+  if (!send || send.type !== 'schedule') return null;
+  if (send.timeZone !== 'user') return firstRunMs(send);
+  return occurrenceMs(send.at, LATEST_ZONE, send.repeat ?? null, 0);
 }
 
 /**
@@ -250,9 +261,10 @@ export async function transitionCampaign(ws, key, action, nowMs) {
     const campaign = recordOf(row);
     let nextRun = row.next_run_at;
     if (action === 'start') {
-      const scheduleAtMs = firstRunMs(campaign.send);
+      const scheduleAtMs = launchAtMs(campaign.send);
       const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
-      const until = schedule?.repeat?.until ? untilMs(schedule.repeat.until, schedule.timeZone) : null;
+      const userZones = schedule?.timeZone === 'user';
+      const until = schedule?.repeat?.until ? untilMs(schedule.repeat.until, userZones ? LATEST_ZONE : schedule.timeZone) : null;
       const launch = engine.launchCheck(launchable(campaign, row), { nowMs, scheduleAtMs, untilMs: until, ...engineOptions(ws.env) });
       const missingCohort = campaign.target?.cohort && !cohortExists(sql, campaign.target.cohort);
       const problems = [...launch.problems];
@@ -264,7 +276,10 @@ export async function transitionCampaign(ws, key, action, nowMs) {
       }
       // The first occurrence after now: `at` itself, or (a repeat whose
       // first days have passed) the next one.
-      nextRun = schedule ? nextOccurrenceMs(schedule, nowMs) : null;
+      // "user": the first occurrence some zone still has ahead (its run may
+      // be now, mid-span; users whose own instant passed are skipped).
+      if (userZones) nextRun = nextUserZoneRunMs(schedule, nowMs);
+      else nextRun = schedule ? nextOccurrenceMs(schedule, nowMs) : null;
     }
     if (action === 'end') nextRun = null;
     sql.exec(
@@ -377,6 +392,7 @@ function snapshotOfRow(ws, row) {
     rateLimit: c.rateLimit,
     signingSecret: row.signing_secret,
     timeoutMs: c.timeoutMs,
+    startedAt: c.startedAt,
     cohortRule,
     frequencyRules: frequencyCapping(ws).rules,
     // The workspace's quiet hours when this campaign opted in, else null.
@@ -521,7 +537,12 @@ async function runSchedulesOnce(ws) {
         `${row.key}@${row.next_run_at}`, row.key, row.next_run_at, Math.max(row.next_run_at, now),
       );
       let next = null;
-      if (send?.type === 'schedule' && send.repeat) next = nextOccurrenceMs(send, Math.max(row.next_run_at, now));
+      if (send?.type === 'schedule' && send.repeat && send.timeZone === 'user') {
+        // The next occurrence after this one's whole span (every zone's instant).
+        next = nextUserZoneRunMs(send, Math.max(row.next_run_at + USER_ZONE_SPAN_MS, now));
+      } else if (send?.type === 'schedule' && send.repeat) {
+        next = nextOccurrenceMs(send, Math.max(row.next_run_at, now));
+      }
       sql.exec('UPDATE campaigns SET next_run_at = ? WHERE key = ?', next, row.key);
     }
   });
@@ -547,7 +568,8 @@ async function executeRun(ws, run) {
     return true;
   }
   const snapshot = snapshotOfRow(ws, row);
-  const trigger = { kind: 'schedule', id: run.run_id, sendAtMs: run.send_at };
+  // occurrenceMs: the occurrence's run instant ("user" schedules place each user from it).
+  const trigger = { kind: 'schedule', id: run.run_id, sendAtMs: run.send_at, occurrenceMs: run.due_at };
   const pending = [];
   for (let i = 0; i < SHARD_COUNT; i++) if ((run.shards_done & (1 << i)) === 0) pending.push(i);
   const results = await Promise.allSettled(
