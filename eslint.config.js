@@ -37,7 +37,8 @@ export default [
   },
   // The shared wrapper runs everywhere: only what every runtime has.
   {
-    files: ['src/js/engine.js'],
+    files: ['src/js/*.js'],
+    ignores: ['src/js/node.js', 'src/js/browser.js', 'src/js/workerd.js'],
     languageOptions: { globals: { ...globals['shared-node-browser'], WebAssembly: 'readonly', FinalizationRegistry: 'readonly' } },
   },
 ];
