@@ -7,8 +7,8 @@ import { describe, encode, encodeOptions, RETRY_OPTIONS } from './marshal.js';
 export function retryMethods(Module) {
   return {
     retryDecision(outcome, attempt, nowMs = Date.now(), options) {
-      if (!Number.isInteger(attempt) || attempt < -0x80000000 || attempt > 0x7fffffff) {
-        throw new HookcastError('invalid_attempt', `retryDecision: attempt must be an integer (1 for the first send), not ${String(attempt)}`);
+      if (!Number.isInteger(attempt) || attempt < 1 || attempt > 0x7fffffff) {
+        throw new HookcastError('invalid_attempt', `retryDecision: attempt must be a whole number ≥ 1 (1 for the first send), not ${String(attempt)}`);
       }
       if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
         throw new HookcastError('invalid_now', `retryDecision: nowMs must be a finite number of milliseconds since the epoch, not ${String(nowMs)}`);

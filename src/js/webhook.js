@@ -34,6 +34,14 @@ export function webhookMethods(Module) {
     return outputText(Module, batch ? Module._hc_render_batch_packed(handle, written) : Module._hc_render_packed(handle, written));
   }
 
+  // A batch call the core refused as a whole (the contexts are not a JSON
+  // array, the handle is gone): the contract answers one result per context,
+  // so this is misuse and throws, as renderBatch does for a non-array.
+  function batchFailed(method, answer) {
+    const code = answer.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_contexts';
+    throw new HookcastError(code, `webhook.${method}(): ${describe(answer.problems)}`, answer.problems);
+  }
+
   function renderCompiled(handle, layout, context) {
     const contextJson = encode(context);
     if (contextJson === undefined) return unserialisable('context', 'context');
@@ -45,14 +53,13 @@ export function webhookMethods(Module) {
     if (!Array.isArray(contexts)) {
       throw new HookcastError('invalid_contexts', 'renderBatch(contexts): contexts must be an array of contexts');
     }
-    const batchFailed = (answer) => answer;
+    const failed = (answer) => batchFailed('renderBatch', answer);
     const contextsJson = encode(contexts);
-    if (contextsJson !== undefined) return unpackAll(layout, callPacked(true, handle, contextsJson), batchFailed);
+    if (contextsJson !== undefined) return unpackAll(layout, callPacked(true, handle, contextsJson), failed);
     // Some context cannot be JSON: answer it alone, batch the others.
     const texts = contexts.map(encode);
     const sendable = texts.filter((t) => t !== undefined);
-    const rendered = unpackAll(layout, callPacked(true, handle, `[${sendable.join(',')}]`), batchFailed);
-    if (!Array.isArray(rendered)) return rendered;
+    const rendered = unpackAll(layout, callPacked(true, handle, `[${sendable.join(',')}]`), failed);
     let next = 0;
     return texts.map((t, i) => (t === undefined ? unserialisable(`contexts[${i}]`, 'context') : rendered[next++]));
   }
@@ -90,7 +97,7 @@ export function webhookMethods(Module) {
       if (typeof contextsJson !== 'string') {
         throw new HookcastError('invalid_contexts', 'renderBatchJson(contextsJson): contextsJson must be the JSON text of an array of contexts');
       }
-      return unpackAll(this.#layout, callPacked(true, handle, contextsJson), (answer) => answer);
+      return unpackAll(this.#layout, callPacked(true, handle, contextsJson), (answer) => batchFailed('renderBatchJson', answer));
     }
 
     dispose() {
