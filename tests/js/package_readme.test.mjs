@@ -1,0 +1,43 @@
+// The package's examples as a developer copies them: every ```js block of
+// the README's package section and of the package README (docs/package.md)
+// is written, verbatim, into a throwaway project that has "hookcast"
+// installed (a symlink here; the unpacked tarball in npm run test:package),
+// run with Node, and type-checked as strict TypeScript without the DOM lib.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'node:test';
+import { promisify } from 'node:util';
+
+import { codeBlocks, RUNNABLE } from '../package/examples.mjs';
+import { makeProject, REPO_ROOT, RESOLUTIONS, STRICT, typecheck } from '../package/typecheck.mjs';
+
+const run = promisify(execFile);
+const blocks = codeBlocks(REPO_ROOT).filter((b) => RUNNABLE.has(b.lang));
+const dir = makeProject();
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('the package sections hold runnable examples', () => {
+  const from = new Set(blocks.map((b) => b.source));
+  assert.ok(from.has('README.md') && from.has('docs/package.md'), [...from].join());
+  assert.ok(blocks.length >= 4, `${blocks.length} blocks`);
+});
+
+for (const block of blocks) {
+  test(`${block.source}:${block.line} runs as written`, async () => {
+    const file = path.join(dir, `${block.name}.mjs`);
+    fs.writeFileSync(file, block.code);
+    // A failed example throws: node exits non-zero and execFile rejects.
+    await run(process.execPath, [file], { cwd: dir, timeout: 60_000 });
+  });
+}
+
+test('every example type-checks as strict TypeScript (lib es2023, @types/node)', () => {
+  const files = blocks.map((b) => {
+    fs.writeFileSync(path.join(dir, `${b.name}.ts`), b.code);
+    return `${b.name}.ts`;
+  });
+  const { ok, output } = typecheck(dir, files, { ...STRICT, ...RESOLUTIONS.nodenext, lib: ['es2023'], types: ['node'] });
+  assert.ok(ok, output);
+});
