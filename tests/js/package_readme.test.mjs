@@ -41,3 +41,16 @@ test('every example type-checks as strict TypeScript (lib es2023, @types/node)',
   const { ok, output } = typecheck(dir, files, { ...STRICT, ...RESOLUTIONS.nodenext, lib: ['es2023'], types: ['node'] });
   assert.ok(ok, output);
 });
+
+test('the published README: docs/package.md staged with measured sizes and no link that breaks on the registry', async () => {
+  const { stagedReadme } = await import('../../scripts/package_readme.mjs');
+  const text = stagedReadme();
+  const wasmKiB = (fs.statSync(path.join(REPO_ROOT, 'dist/hookcast.wasm')).size / 1024).toFixed(1);
+  assert.match(text, new RegExp(`\\| \`hookcast\\.wasm\` \\(the engine\\) \\| ${wasmKiB.replace('.', '\\.')} KiB \\|`));
+  assert.doesNotMatch(text, /<!-- sizes -->/);
+  // The repository's README is not what npm users read first.
+  assert.doesNotMatch(text, /npm start|DESIGN|\/work\//);
+  const source = fs.readFileSync(path.join(REPO_ROOT, 'docs/package.md'), 'utf8');
+  assert.throws(() => stagedReadme(`${source}\n![console](docs/console/webhook.png)\n`), /links that break once published: docs\/console\/webhook\.png/);
+  assert.throws(() => stagedReadme(`${source}\nSee [the worker](edge/README.md).\n`), /edge\/README\.md/);
+});
