@@ -22,7 +22,7 @@ export default [
   },
   // Tests that drive Chromium: their page.evaluate() callbacks run in the page.
   {
-    files: ['tests/js/engine_browser.test.mjs', 'tests/js/web_*.test.mjs'],
+    files: ['tests/js/engine_browser.test.mjs', 'tests/js/web_*.test.mjs', 'tests/package/consumer.test.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   // Workers (workerd): the edge worker and the test/bench workers.

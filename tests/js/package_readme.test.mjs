@@ -10,11 +10,12 @@ import path from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 
-import { codeBlocks, RUNNABLE } from '../package/examples.mjs';
+import { BROWSER, codeBlocks, RUNNABLE } from '../package/examples.mjs';
 import { makeProject, REPO_ROOT, RESOLUTIONS, STRICT, typecheck } from '../package/typecheck.mjs';
 
 const run = promisify(execFile);
 const blocks = codeBlocks(REPO_ROOT).filter((b) => RUNNABLE.has(b.lang));
+const browserBlocks = codeBlocks(REPO_ROOT).filter((b) => b.lang === BROWSER);
 const dir = makeProject();
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -53,4 +54,14 @@ test('the published README: docs/package.md staged with measured sizes and no li
   const source = fs.readFileSync(path.join(REPO_ROOT, 'docs/package.md'), 'utf8');
   assert.throws(() => stagedReadme(`${source}\n![console](docs/console/webhook.png)\n`), /links that break once published: docs\/console\/webhook\.png/);
   assert.throws(() => stagedReadme(`${source}\nSee [the worker](edge/README.md).\n`), /edge\/README\.md/);
+});
+
+test('browser examples type-check as strict TypeScript with the DOM lib (they run in npm run test:package)', () => {
+  assert.ok(browserBlocks.length >= 1);
+  const files = browserBlocks.map((b) => {
+    fs.writeFileSync(path.join(dir, `${b.name}.ts`), b.code);
+    return `${b.name}.ts`;
+  });
+  const { ok, output } = typecheck(dir, files, { ...STRICT, ...RESOLUTIONS.bundler, lib: ['es2023', 'dom'], types: [] }, 'tsconfig.browser.json');
+  assert.ok(ok, output);
 });

@@ -2,7 +2,7 @@
 // nodenext and bundler resolution, with and without the DOM lib (a Node-only
 // project has lib es2023 and @types/node, skipLibCheck off), through the
 // package's name and exports (".", "./hookcast.wasm"). The consumer suite
-// (npm run test:package) runs the same checks against the packed tarball.
+// (npm run test:package, the last step of npm test) runs the same checks against the packed tarball.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

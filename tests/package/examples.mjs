@@ -4,8 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Languages of blocks that are whole programs for Node. */
+/**
+ * Kinds of blocks, by their fence's info string: ```js is a whole program for
+ * Node (run and type-checked without the DOM lib); ```js browser is one for a
+ * page (type-checked with the DOM lib, run in Chromium by the consumer suite).
+ */
 export const RUNNABLE = new Set(['js']);
+export const BROWSER = 'js browser';
 
 /** The package section of the repository README: from its heading to the next "## ". */
 function packageSection(readme) {
@@ -17,11 +22,12 @@ function packageSection(readme) {
 
 function blocksOf(text, source, lineOffset) {
   const blocks = [];
-  const fence = /^```([a-z]*)[^\n]*\n([\s\S]*?)^```$/gm;
+  const fence = /^```([a-z]*)([^\n]*)\n([\s\S]*?)^```$/gm;
   for (const m of text.matchAll(fence)) {
     const line = lineOffset + text.slice(0, m.index).split('\n').length;
     const name = `${path.basename(source, '.md').toLowerCase()}_${line}`;
-    blocks.push({ source, line, lang: m[1], code: m[2], name });
+    const info = m[2].trim();
+    blocks.push({ source, line, lang: info ? `${m[1]} ${info}` : m[1], code: m[3], name });
   }
   return blocks;
 }
