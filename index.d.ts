@@ -318,7 +318,11 @@ export interface Engine {
 
 /**
  * Loads the wasm module and resolves to the engine. Memoised: the same
- * options (or none) give the same engine.
+ * options (or none) give the same engine. Without options, Node reads
+ * `hookcast.wasm` from the package, browsers fetch it beside the code
+ * (where a bundler copied it) or else use the copy inlined in the package,
+ * and workerd imports it as a compiled module.
+ * @throws TypeError (as a rejection) when `opts` is not `{ wasmBinary }` / `{ wasmModule }`.
  */
 export function createEngine(opts?: EngineOptions): Promise<Engine>;
 
