@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test, { after, before } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 import { chromium } from 'playwright-core';
@@ -265,18 +266,43 @@ test('browser: Vite build (no config file)', async () => {
   assert.equal(figures['vite build'].wasm, 'file');
 });
 
-test('browser: Vite dev server (no config file)', async () => {
-  const vite = await import('vite');
-  write(path.join(app, 'index.html'), page('<script type="module" src="/src/main.js"></script>'));
-  const server = await vite.createServer({ root: app, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 } });
+async function viteDev(vite, root, name) {
+  write(path.join(root, 'index.html'), page('<script type="module" src="/src/main.js"></script>'));
+  const server = await vite.createServer({ root, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 } });
   await server.listen();
   try {
     const address = server.httpServer.address();
-    await renderIn('vite dev', `http://127.0.0.1:${address.port}/`);
+    await renderIn(name, `http://127.0.0.1:${address.port}/`);
   } finally {
     await server.close();
   }
+}
+
+test('browser: Vite dev server (no config file)', async () => {
+  await viteDev(await import('vite'), app, 'vite dev');
 });
+
+// Other Vite majors, installed from the registry into projects of their own
+// when asked: HOOKCAST_VITE_VERSIONS=5,8 npm run test:package (the default
+// run stays off the network).
+for (const major of (process.env.HOOKCAST_VITE_VERSIONS ?? '').split(',').filter(Boolean)) {
+  test(`browser: Vite ${major} build and dev server (no config file)`, async () => {
+    const root = path.join(tmp, `vite${major}`);
+    write(path.join(root, 'package.json'), JSON.stringify({ name: `vite${major}-app`, private: true, type: 'module' }));
+    fs.cpSync(path.join(app, 'src'), path.join(root, 'src'), { recursive: true });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `vite@${major}`, tarball.path], { cwd: root, timeout: 300_000 });
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8'));
+    // exports['.'] is the ESM file itself (Vite 8) or { import: file | { default } } (Vite 5).
+    const dot = manifest.exports['.'];
+    const entry = typeof dot === 'string' ? dot : typeof dot.import === 'string' ? dot.import : dot.import.default;
+    const vite = await import(pathToFileURL(path.join(root, 'node_modules/vite', entry)).href);
+    write(path.join(root, 'index.html'), page('<script type="module" src="/src/main.js"></script>'));
+    const dir = path.join(root, 'out');
+    await vite.build({ root, configFile: false, logLevel: 'silent', build: { outDir: dir, emptyOutDir: true } });
+    await serve(dir, `vite ${manifest.version} build`);
+    await viteDev(vite, root, `vite ${manifest.version} dev`);
+  });
+}
 
 test('browser: webpack 5 (production mode, no config file)', async () => {
   const { default: webpack } = await import('webpack');
