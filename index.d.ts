@@ -1,6 +1,6 @@
 // Types of the npm package "hookcast" (every runtime entry: node, browser,
-// workerd). Hand-written from the engine's public contract (docs/ and the
-// core's headers); tests/js/package_shapes.test.mjs holds every answer the
+// workerd). Hand-written from the engine's public contract (docs/design.md
+// and the core's headers); tests/js/package_shapes.test.mjs holds every answer the
 // engine gives to these declarations. Only the ES library is assumed: no DOM
 // lib, no @types/node (the few platform types are declared here).
 
@@ -369,7 +369,7 @@ export class HookcastError extends Error {
  */
 export function liveHandles(engine: Engine): number;
 
-// ---- cohorts (targets): the rule language of DESIGN.md "Cohorts" ------------------
+// ---- cohorts (targets): the rule language of docs/rules.md ------------------
 
 /** Units of a cohort period: `within` of an event condition, `within_last` of a property. */
 export type CohortTimeUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
