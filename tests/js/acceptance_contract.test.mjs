@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedPort, startSink } from './edge_helpers.mjs';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KEY = 'acceptance-key-0123456789';
@@ -78,6 +79,7 @@ async function api(method, p, body, headers = {}) {
   for (const [k, v] of Object.entries(init.headers)) if (v === null) delete init.headers[k];
   const res = await fetch(origin + p, init);
   const text = await res.text();
+  checkAnswer({ method, path: p, status: res.status, contentType: res.headers.get('content-type'), text });
   let json;
   try {
     json = JSON.parse(text);

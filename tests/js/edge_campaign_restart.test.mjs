@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 
 const KEY = 'schedule-restart-key-0123456789';
 const USERS = 30;
@@ -38,6 +39,7 @@ async function api(origin, method, p, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
+  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text });
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
 }
 
