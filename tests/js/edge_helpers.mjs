@@ -118,7 +118,7 @@ export function postSpec(url, extra = {}) {
   return { url, method: 'POST', body: '{"user": "{{ user.id }}"}', ...extra };
 }
 
-/** Milliseconds between the end of attempt `a` and the start of attempt `b`. */
+/** Milliseconds between the end of attempt `a` and the start of attempt `b` (ISO 8601 `startedAt`s). */
 export function gapMs(a, b) {
-  return b.startedAt - (a.startedAt + a.durationMs);
+  return Date.parse(b.startedAt) - (Date.parse(a.startedAt) + a.durationMs);
 }
