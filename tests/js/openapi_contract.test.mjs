@@ -53,6 +53,14 @@ describe('the document', () => {
     }
   });
 
+  it('index.d.ts types the worker registry exactly (WorkerErrorCode)', () => {
+    const dts = fs.readFileSync(path.join(ROOT, 'index.d.ts'), 'utf8');
+    const union = /export type WorkerErrorCode =([^;]+);/.exec(dts);
+    assert.ok(union, 'index.d.ts has no WorkerErrorCode union');
+    const typed = [...union[1].matchAll(/'([a-z0-9_]+)'/g)].map((m) => m[1]);
+    assert.deepEqual(typed.sort(), Object.keys(WORKER_ERROR_CODES).sort());
+  });
+
   it('every code the worker source writes is in one of the two registries', async () => {
     const engine = await createEngine();
     const known = new Set([...Object.keys(WORKER_ERROR_CODES), ...engine.problemCodes().map((c) => c.code)]);

@@ -27,6 +27,7 @@ import {
   type FatiguePolicy,
   type FatigueReason,
   type Ledger,
+  type ApiError,
 } from 'hookcast';
 
 declare const bytes: ArrayBuffer;
@@ -201,3 +202,11 @@ export async function usage(): Promise<void> {
   // @ts-expect-error createEngine takes bytes, not a path
   await createEngine({ wasmBinary: 'dist/hookcast.wasm' });
 }
+
+// An API refusal: its codes come from both registries.
+const refusal: ApiError = {
+  ok: false,
+  error: { code: 'stored_rule_invalid', message: 'Save the rule again.' },
+  problems: [{ field: 'rule.all[0].op', code: 'unknown_operator', message: 'Not an operator.', severity: 'error' }],
+};
+void refusal;
