@@ -35,8 +35,9 @@ export class HttpError extends Error {
    * @param {ReturnType<typeof problem>[]} problems at least one
    * @param {string} [message] defaults to the leading problem's
    */
-  constructor(status, problems, message = summary(problems)) {
-    super(message);
+  constructor(status, problems, message) {
+    if (!Array.isArray(problems) || problems.length === 0) throw new TypeError('HttpError: give at least one problem');
+    super(message ?? summary(problems));
     this.status = status;
     this.problems = problems;
   }

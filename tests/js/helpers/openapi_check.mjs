@@ -78,6 +78,16 @@ function checkError(body, codes, where) {
 }
 
 /**
+ * With HOOKCAST_OPENAPI_SEEN=<file>, each checked answer appends
+ * `METHOD template status` to that file: which documented answers the
+ * suites exercise (a measurement, not a check).
+ */
+function seen(method, template, status) {
+  const file = process.env.HOOKCAST_OPENAPI_SEEN;
+  if (file) fs.appendFileSync(file, `${method} ${template} ${status}\n`);
+}
+
+/**
  * Checks one answer against the document. `path` may carry a query; only
  * /v1 paths are checked. `text` is the body as received. Throws an Error
  * that says what does not match.
@@ -96,6 +106,7 @@ export function checkAnswer({ method, path, status, contentType, text }) {
   }
   if (contentType !== undefined && !/^application\/json\b/.test(contentType ?? '')) throw new Error(`${where}: content-type ${contentType}`);
   const found = pathItemFor(pathname);
+  seen(method, found?.template ?? '(no route)', status);
   if (!found) {
     if (status !== 404 && status !== 401 && status !== 503) throw new Error(`${where}: no documented path, and not a 404`);
     return checkError(body, ['not_found', 'unauthorized', 'not_configured'], where);
@@ -114,4 +125,11 @@ export function checkAnswer({ method, path, status, contentType, text }) {
     throw new Error(`${where}: does not match ${found.template}: ${describe(validate.errors)}\n${JSON.stringify(body).slice(0, 800)}`);
   }
   if (status >= 400) checkError(body, response['x-error-codes'], where);
+}
+
+/** Reads a fetch Response of `method path`, checks it (checkAnswer) and answers { status, headers, text, json }. */
+export async function checkedResponse(method, path, res) {
+  const text = await res.text();
+  checkAnswer({ method, path, status: res.status, contentType: res.headers.get('content-type'), text });
+  return { status: res.status, headers: res.headers, text, json: JSON.parse(text) };
 }
