@@ -24,7 +24,7 @@ function summary(problems) {
 
 /** An error answer for `problems` (at least one); `message` defaults to the leading problem's. */
 export function errorResponse(status, problems, message = summary(problems), headers = {}) {
-  if (!Array.isArray(problems) || problems.length === 0) throw new TypeError('errorResponse: give at least one problem');
+  if (!Array.isArray(problems) || problems.length === 0) throw new TypeError('errorResponse(status, problems, message?, headers?): give at least one problem');
   return json({ ok: false, error: { code: leading(problems).code, message }, problems }, status, headers);
 }
 
@@ -36,7 +36,9 @@ export class HttpError extends Error {
    * @param {string} [message] defaults to the leading problem's
    */
   constructor(status, problems, message) {
-    if (!Array.isArray(problems) || problems.length === 0) throw new TypeError('HttpError: give at least one problem');
+    if (!Array.isArray(problems) || problems.length === 0) {
+      throw new TypeError('HttpError takes (status, problems, message?) with one problem at least; for one code, fail(status, field, code, message)');
+    }
     super(message ?? summary(problems));
     this.status = status;
     this.problems = problems;
