@@ -137,6 +137,24 @@ describe('the worker', () => {
     assert.throws(check(200, { targeted: 0 }, '/v1/campaigns/c_1_abcd/stats'), /required property/);
   });
 
+  it('refusals the other suites do not reach answer as documented', async () => {
+    const draft = await edge.api('POST', '/v1/campaigns', { title: 'no webhook yet' });
+    const key = draft.json.campaign.key;
+    const noWebhook = await edge.api('POST', `/v1/campaigns/${key}/test-send`, { context: {} });
+    assert.equal(noWebhook.status, 400);
+    assert.equal(noWebhook.json.error.code, 'required');
+    await edge.api('PATCH', `/v1/campaigns/${key}`, { webhook: postSpec(`${sink.origin}/hook`) });
+    const noUser = await edge.api('POST', `/v1/campaigns/${key}/test-send`, { userId: 'nobody' });
+    assert.equal(noUser.status, 404);
+    assert.equal(noUser.json.problems[0].field, 'userId');
+    const cursor = await edge.api('GET', `/v1/campaigns/${key}/exposures?cursor=not-a-cursor`);
+    assert.equal(cursor.status, 400);
+    assert.equal(cursor.json.error.code, 'invalid_cursor');
+    const big = await edge.api('PATCH', `/v1/campaigns/${key}`, JSON.stringify({ title: 'x'.repeat(1024 * 1024) }));
+    assert.equal(big.status, 413);
+    assert.equal(sink.hits.length, 0, 'nothing was sent');
+  });
+
   it('a stored cohort rule the engine no longer compiles: 409 stored_rule_invalid on every route that evaluates it', async () => {
     const created = await edge.api('POST', '/v1/cohorts', { name: 'pros', rule: { property: 'plan', op: 'eq', value: 'pro' } });
     assert.equal(created.status, 201, created.text);
