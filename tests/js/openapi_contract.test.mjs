@@ -61,6 +61,18 @@ describe('the document', () => {
     assert.deepEqual(typed.sort(), Object.keys(WORKER_ERROR_CODES).sort());
   });
 
+  it('every x-error-codes list names registered codes', () => {
+    const registered = new Set([...schemas.WorkerErrorCode.enum, ...schemas.EngineProblemCode.enum]);
+    const lists = [];
+    const walk = (v) => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === 'x-error-codes' ? lists.push(x) : walk(x);
+    };
+    walk(openApi);
+    assert.ok(lists.length >= 15, `${lists.length} lists`);
+    for (const list of lists) for (const code of list) assert.ok(registered.has(code), code);
+  });
+
   it('every code the worker source writes is in one of the two registries', async () => {
     const engine = await createEngine();
     const known = new Set([...Object.keys(WORKER_ERROR_CODES), ...engine.problemCodes().map((c) => c.code)]);
@@ -135,6 +147,10 @@ describe('the worker', () => {
     assert.throws(check(404, { ...ok, problems: [] }), /must NOT have fewer than 1 items/);
     assert.throws(check(404, { ...ok, problems: [{ ...ok.problems[0], code: 'too_long' }] }), /first error problem/);
     assert.throws(check(200, { targeted: 0 }, '/v1/campaigns/c_1_abcd/stats'), /required property/);
+    const inUse = { ok: false, error: { code: 'cohort_in_use', message: 'In use.' }, problems: [{ field: 'id', code: 'cohort_in_use', message: 'In use.', severity: 'error' }] };
+    const post = (p, status, body) => () => checkAnswer({ method: 'POST', path: p, status, contentType: 'application/json', text: JSON.stringify(body) });
+    assert.throws(post('/v1/campaigns/c_1_abcd/start', 409, inUse), /error code cohort_in_use is not one of invalid_transition/);
+    assert.throws(post('/v1/campaigns/c_1_abcd/start', 200, 'not json'), /does not match/);
   });
 
   it('refusals the other suites do not reach answer as documented', async () => {
