@@ -79,7 +79,7 @@ async function api(method, p, body, headers = {}) {
   for (const [k, v] of Object.entries(init.headers)) if (v === null) delete init.headers[k];
   const res = await fetch(origin + p, init);
   const text = await res.text();
-  checkAnswer({ method, path: p, status: res.status, contentType: res.headers.get('content-type'), text });
+  checkAnswer({ method, path: p, status: res.status, contentType: res.headers.get('content-type'), text, request: body });
   let json;
   try {
     json = JSON.parse(text);

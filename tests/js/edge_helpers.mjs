@@ -94,7 +94,7 @@ export async function startEdge(options = {}) {
     for (const [k, v] of Object.entries(headers)) if (v === null) delete headers[k];
     const res = await mf.dispatchFetch(`http://hookcast.test${path}`, { method, headers, body: payload });
     const text = await res.text();
-    checkAnswer({ method, path, status: res.status, contentType: res.headers.get('content-type'), text });
+    checkAnswer({ method, path, status: res.status, contentType: res.headers.get('content-type'), text, request: body });
     let json;
     try {
       json = JSON.parse(text);

@@ -90,9 +90,11 @@ function seen(method, template, status) {
 /**
  * Checks one answer against the document. `path` may carry a query; only
  * /v1 paths are checked. `text` is the body as received. Throws an Error
- * that says what does not match.
+ * that says what does not match. `request` (the body sent, as text or a
+ * value) is checked too when the answer is a success: what the worker
+ * accepted must be what the document says it accepts.
  */
-export function checkAnswer({ method, path, status, contentType, text }) {
+export function checkAnswer({ method, path, status, contentType, text, request }) {
   const pathname = new URL(path, 'http://x').pathname;
   if (!pathname.startsWith('/v1/') && pathname !== '/v1') return;
   const where = `${method} ${path} → ${status}`;
@@ -125,6 +127,27 @@ export function checkAnswer({ method, path, status, contentType, text }) {
     throw new Error(`${where}: does not match ${found.template}: ${describe(validate.errors)}\n${JSON.stringify(body).slice(0, 800)}`);
   }
   if (status >= 400) checkError(body, response['x-error-codes'], where);
+  if (status < 300 && request !== undefined) checkRequest(found.template, method, request, where);
+}
+
+/** A body the worker accepted, against the operation's documented request body. */
+function checkRequest(template, method, request, where) {
+  const op = openApi.paths[template][method.toLowerCase()];
+  if (!op.requestBody?.content?.['application/json']?.schema) return;
+  let value = request;
+  if (typeof request === 'string') {
+    try {
+      value = JSON.parse(request);
+    } catch {
+      return; // not JSON: nothing to hold against a JSON schema
+    }
+  } else if (request instanceof Uint8Array) {
+    return;
+  }
+  const validate = validatorAt(['paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema']);
+  if (!validate(value)) {
+    throw new Error(`${where}: the worker accepted a request body the document refuses: ${describe(validate.errors)}\n${JSON.stringify(value).slice(0, 600)}`);
+  }
 }
 
 /** Reads a fetch Response of `method path`, checks it (checkAnswer) and answers { status, headers, text, json }. */
