@@ -1,6 +1,6 @@
 // Types of the npm package "hookcast" (every runtime entry: node, browser,
-// workerd). Hand-written from DESIGN.md's "Public JS API"; the names and
-// shapes there are the contract, extra optional arguments are marked.
+// workerd). Hand-written; the names and shapes here are the
+// contract (docs/design.md), extra optional arguments are marked.
 
 /** One row of a spec's params or headers table. Values may hold placeholders. */
 export type KeyValue = { key: string; value: string };
@@ -318,7 +318,7 @@ export class HookcastError extends Error {
  */
 export function liveHandles(engine: Engine): number;
 
-// ---- cohorts (targets): the rule language of DESIGN.md "Cohorts" ------------------
+// ---- cohorts (targets): the rule language of docs/rules.md ------------------
 
 /** Units of a cohort period: `within` of an event condition, `within_last` of a property. */
 export type CohortTimeUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';

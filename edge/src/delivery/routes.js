@@ -11,6 +11,7 @@ import { publicOutcome } from './outcome.js';
 import { messageId, newBatchId, parseMessageId, singleMessageId } from './ids.js';
 import { MAX_WAIT_MS } from './batch.js';
 import { getCampaignDelivery } from '../campaigns/results.js';
+import { batchStub } from '../stubs.js';
 
 /** Most contexts one POST /v1/deliveries may carry. */
 export const MAX_CONTEXTS = 10_000;
@@ -128,7 +129,7 @@ export async function createDeliveries(request, env, url) {
   const batch = newBatchId();
   const deliveries = results.map((r, i) => ({ id: messageId(batch, i), request: r.request }));
   const wait = url.searchParams.get('wait') === '1' || /(^|[\s,;])wait($|[\s,;=])/i.test(request.headers.get('prefer') ?? '');
-  const stub = env.DELIVERIES.get(env.DELIVERIES.idFromName(batch));
+  const stub = batchStub(env, batch);
   const created = await stub.create({
     batch,
     deliveries,
@@ -153,7 +154,7 @@ export async function getDelivery(id, env) {
   if (!parsed) {
     throw notFound('id', `"${id}" is not a delivery id (they look like msg_<20 letters>_<n> or cmsg_<campaign>_<slice>_<n>).`);
   }
-  const stub = env.DELIVERIES.get(env.DELIVERIES.idFromName(parsed.batch));
+  const stub = batchStub(env, parsed.batch);
   const delivery = await stub.get(parsed.index);
   if (!delivery) throw notFound('id', `No delivery ${id}.`);
   return json(delivery);
@@ -164,7 +165,7 @@ const BATCH_RE = /^[a-z2-7]{20}$/;
 /** GET /v1/batches/:batch -> counts by state and every delivery of one POST. */
 export async function getBatch(batch, env) {
   if (!BATCH_RE.test(batch)) throw notFound('batch', `No batch ${batch}.`);
-  const listed = await env.DELIVERIES.get(env.DELIVERIES.idFromName(batch)).list();
+  const listed = await batchStub(env, batch).list();
   if (!listed) throw notFound('batch', `No batch ${batch}.`);
   return json(listed);
 }

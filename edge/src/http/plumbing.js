@@ -2,12 +2,12 @@
 // reading (error answers: errors.js). No hookcast rule lives here.
 
 import { fail } from './errors.js';
+import { isObject } from '../values.js';
+
+export { isObject };
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** True for a JSON object: not null, not an array (what every body and most members must be). */
-export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Most bytes of an oversized body read and thrown away before the 413 is

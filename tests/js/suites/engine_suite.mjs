@@ -1,4 +1,4 @@
-// The engine's contract (DESIGN.md "Public JS API"), written once and run in
+// The engine's contract (index.d.ts), written once and run in
 // every runtime: Node (node:test), workerd (miniflare) and Chromium. The
 // runner passes `test(name, fn)`, an `assert` with node:assert/strict's
 // names, and the shared fixtures (tests/fixtures/*.json, each may be absent).
