@@ -10,8 +10,9 @@
 // time-zone arithmetic. A change reaches every campaign's dispatch objects
 // before the answer (a new snapshot version, as an edit).
 
-import { json, problem, readJsonBody, isObject } from '../http/plumbing.js';
-import { badRequest } from './routes.js';
+import { readJsonBody, isObject } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { badRequest, problem } from '../http/errors.js';
 import { isTimeZone, parseTimeOfDay } from '../../../src/js/timezone.js';
 import { notifyCampaign } from '../delivery/dispatch_control.js';
 import { workspaceStub } from '../stubs.js';

@@ -8,7 +8,8 @@
 // never seen failing is healthy and not listed. Resume on a host that was
 // never listed answers 404.
 
-import { json, HttpError, problem } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { fail, notFound } from '../http/errors.js';
 import { destinationStub, workspaceStub } from '../stubs.js';
 
 /** The longest host (with port) a URL can carry, and the characters one may hold. */
@@ -25,11 +26,9 @@ export async function listDestinations(env) {
 export async function resumeDestination(host, env) {
   const name = String(host).toLowerCase();
   if (!HOST_PATTERN.test(name)) {
-    throw new HttpError(400, 'invalid_host', 'The host is a URL host with an optional port, e.g. hooks.example.com or 127.0.0.1:8080.', [
-      problem('host', 'invalid_host', 'not a host (letters, digits, dots, hyphens, an optional :port)'),
-    ]);
+    throw fail(400, 'host', 'invalid_host', 'The host is a URL host with an optional port, e.g. hooks.example.com or 127.0.0.1:8080.');
   }
   const listed = await workspaceStub(env).listDestinations();
-  if (!listed.includes(name)) throw new HttpError(404, 'not_found', `No destination ${name}: a host is listed once a failure was counted for it.`);
+  if (!listed.includes(name)) throw notFound('host', `No destination ${name}: a host is listed once a failure was counted for it.`);
   return json({ destination: await destinationStub(env, name).resume(name) });
 }
