@@ -133,7 +133,10 @@ export class CampaignDispatch extends DeliveryObject {
         this.setMeta('campaign', key);
         this.setMeta('slice', String(slice));
       });
-      await this.refreshSnapshot(true);
+      const snap = await this.refreshSnapshot(true);
+      // The breaker's first word on the host before the first pick, not
+      // inside it (where it delayed the first paced send).
+      await this.checkWebhookHost(snap);
     }
     const now = Date.now();
     let stored = 0;
@@ -589,6 +592,14 @@ export class CampaignDispatch extends DeliveryObject {
     return snap;
   }
 
+  /**
+   * Asks the breaker about the webhook's host once (placeholders never
+   * reach a URL's host), so no attempt waits for that first answer.
+   */
+  async checkWebhookHost(snap) {
+    await this.gate.ready(typeof snap?.webhook?.url === 'string' ? hostOf(snap.webhook.url) : null);
+  }
+
   /** The compiled webhook when the cached snapshot is the latest version heard of, else null. */
   currentWebhook() {
     if (!this.compiled || !this.snapshot) return null;
@@ -616,6 +627,7 @@ export class CampaignDispatch extends DeliveryObject {
   async loadWebhook() {
     const snap = await this.refreshSnapshot();
     if (!snap) return null;
+    await this.checkWebhookHost(snap);
     if (!this.compiled) {
       const engine = await getEngine();
       const c = engine.compile(snap.webhook, engineOptions(this.env));
