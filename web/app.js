@@ -4,6 +4,8 @@
 //   #/campaigns/<key>/<step>          one campaign (settings, webhook, target, review, test, start, results)
 //   #/cohorts, #/cohorts/<id|new>     cohorts and the cohort builder
 //   #/settings/frequency-capping      workspace frequency capping
+//   #/settings/quiet-hours            workspace quiet hours
+//   #/destinations                    destination health (the circuit breaker)
 import { html, render, useEffect, useState } from './ui.js';
 import { adoptKeyFromFragment, getKey, setKey } from './auth.js';
 import { api, onUnauthorized } from './api.js';
@@ -12,6 +14,8 @@ import { CampaignList } from './campaigns.js';
 import { CampaignPage } from './campaign.js';
 import { CohortsPage, CohortPage } from './cohorts.js';
 import { CappingPage } from './capping.js';
+import { QuietHoursPage } from './quiet_hours.js';
+import { DestinationsPage } from './destinations.js';
 
 adoptKeyFromFragment();
 
@@ -74,7 +78,9 @@ function App() {
   if (section === 'campaigns' && id) page = html`<${CampaignPage} key=${id} campaignKey=${id} step=${step ?? 'settings'} engine=${engine} />`;
   else if (section === 'cohorts' && id) page = html`<${CohortPage} key=${id} id=${id} engine=${engine} />`;
   else if (section === 'cohorts') page = html`<${CohortsPage} />`;
+  else if (section === 'settings' && id === 'quiet-hours') page = html`<${QuietHoursPage} />`;
   else if (section === 'settings') page = html`<${CappingPage} engine=${engine} />`;
+  else if (section === 'destinations') page = html`<${DestinationsPage} />`;
   else page = html`<${CampaignList} />`;
 
   const nav = (href, label, active) => html`<a href=${href} aria-current=${active ? 'page' : undefined}>${label}</a>`;
@@ -85,7 +91,9 @@ function App() {
       <nav aria-label="Sections">
         ${nav('#/campaigns', 'Webhook campaigns', section === 'campaigns')}
         ${nav('#/cohorts', 'Cohorts', section === 'cohorts')}
-        ${nav('#/settings/frequency-capping', 'Frequency capping', section === 'settings')}
+        ${nav('#/settings/frequency-capping', 'Frequency capping', section === 'settings' && id !== 'quiet-hours')}
+        ${nav('#/settings/quiet-hours', 'Quiet hours', section === 'settings' && id === 'quiet-hours')}
+        ${nav('#/destinations', 'Destinations', section === 'destinations')}
       </nav>
       <p class="engine-status" role="status" data-state=${engineError ? 'error' : engine ? 'ok' : 'loading'}>
         ${engineError ? `Engine failed to load: ${engineError}` : engine ? 'Engine ready' : 'Loading the engine…'}</p>

@@ -11,6 +11,7 @@ import { PropertyCondition, operators } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
 import { UNITS } from './words.js';
 import { keepDraft, takeDraft } from './drafts.js';
+import { QuietHoursOptIn, UserZoneChoice } from './send_moment.js';
 
 const browserZone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return 'UTC'; } };
 const zones = () => { try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC']; } };
@@ -28,13 +29,15 @@ function formOf(c) {
   const [date = '', time = ''] = (s.type === 'schedule' && s.at ? s.at : '').split('T');
   return {
     type: s.type ?? '',
-    date, time: time.slice(0, 5), timeZone: s.timeZone ?? browserZone(),
+    date, time: time.slice(0, 5), timeZone: s.timeZone && s.timeZone !== 'user' ? s.timeZone : browserZone(),
+    perUser: s.timeZone === 'user', fallbackTimeZone: s.fallbackTimeZone ?? browserZone(),
     repeat: s.repeat ? { every: s.repeat.every, unit: s.repeat.unit, until: s.repeat.until ?? '' } : null,
     event: s.type === 'event' ? s.event ?? '' : '', where: s.type === 'event' ? s.where ?? [] : [],
     delay: s.type === 'event' && s.delay ? s.delay : null,
     resend: c.fatigue?.resend ?? null,
     frequencyCapping: Boolean(c.fatigue?.frequencyCapping),
     rateLimit: c.rateLimit?.perMinute ?? null,
+    quietHours: Boolean(c.quietHours),
   };
 }
 
@@ -42,19 +45,20 @@ function formOf(c) {
 function bodyOf(f) {
   let send = null;
   if (f.type === 'schedule') {
-    send = { type: 'schedule', at: `${f.date}T${f.time}`, timeZone: f.timeZone };
+    send = { type: 'schedule', at: `${f.date}T${f.time}`, ...(f.perUser ? { timeZone: 'user', fallbackTimeZone: f.fallbackTimeZone } : { timeZone: f.timeZone }) };
     if (f.repeat) send.repeat = { every: Number(f.repeat.every), unit: f.repeat.unit, ...(f.repeat.until ? { until: f.repeat.until } : {}) };
   } else if (f.type === 'event') {
     send = { type: 'event', event: f.event, ...(f.where.length ? { where: f.where } : {}), ...(f.delay ? { delay: { value: Number(f.delay.value), unit: f.delay.unit } } : {}) };
   } else if (f.type === 'api') send = { type: 'api' };
   const body = { fatigue: { resend: f.resend ? { every: Number(f.resend.every), unit: f.resend.unit } : null, frequencyCapping: f.frequencyCapping }, rateLimit: f.rateLimit ? { perMinute: Number(f.rateLimit) } : null };
   if (send) body.send = send;
+  body.quietHours = f.quietHours;
   return body;
 }
 
 /** Step 5: send type, fatigue, capping opt-in, rate limit, and the status card to start. */
 export function StartStep({ campaign, engine, patch, reload, setNotice }) {
-  const stored = { send: campaign.send ?? null, fatigue: campaign.fatigue ?? null, rateLimit: campaign.rateLimit ?? null };
+  const stored = { send: campaign.send ?? null, fatigue: campaign.fatigue ?? null, rateLimit: campaign.rateLimit ?? null, quietHours: Boolean(campaign.quietHours) };
   const [f, setF] = useState(() => takeDraft(campaign.key, 'start', stored, formOf(campaign)));
   const [props, setProps] = useState(null);
   const [caps, setCaps] = useState(null);
@@ -80,12 +84,12 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       const fn = m?.zonedToUtcMs;
       if (!live || typeof fn !== 'function') return;
       try {
-        const ms = fn(`${f.date}T${f.time}`, f.timeZone);
+        const ms = fn(`${f.date}T${f.time}`, f.perUser ? f.fallbackTimeZone : f.timeZone);
         if (Number.isFinite(ms)) setWhen(`That is ${new Date(ms).toLocaleString()} in your time zone (${browserZone()}).`);
       } catch { /* an unknown zone is reported as a problem instead */ }
     });
     return () => { live = false; };
-  }, [f.type, f.date, f.time, f.timeZone]);
+  }, [f.type, f.date, f.time, f.timeZone, f.perUser, f.fallbackTimeZone]);
 
   const save = async (e) => {
     e.preventDefault();
@@ -110,10 +114,11 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       ${f.type === 'schedule' ? html`<fieldset disabled=${readOnly}><legend>Schedule</legend><div class="form-grid">
         <div class="field"><label for="send-date">Date</label><input id="send-date" type="date" value=${f.date} onInput=${(e) => set({ date: e.currentTarget.value })} /></div>
         <div class="field"><label for="send-time">Time</label><input id="send-time" type="time" value=${f.time} onInput=${(e) => set({ time: e.currentTarget.value })} /></div>
-        <div class="field"><label for="send-zone">Time zone</label><input id="send-zone" list="zone-list" value=${f.timeZone} onInput=${(e) => set({ timeZone: e.currentTarget.value })} />
-          <datalist id="zone-list">${allZones.map((z) => html`<option value=${z} />`)}</datalist></div>
+        ${f.perUser ? null : html`<div class="field"><label for="send-zone">Time zone</label><input id="send-zone" list="zone-list" value=${f.timeZone} onInput=${(e) => set({ timeZone: e.currentTarget.value })} /></div>`}
+        <datalist id="zone-list">${allZones.map((z) => html`<option value=${z} />`)}</datalist>
       </div>
-      <p class="muted small-text" role="status">${when}</p>
+      <${UserZoneChoice} f=${f} set=${set} problems=${problems} props=${props} />
+      ${f.perUser ? null : html`<p class="muted small-text" role="status">${when}</p>`}
       <${Problems} list=${problemsFor(problems, 'send.at').concat(problemsFor(problems, 'send.timeZone'))} />
       <label class="inline"><input type="checkbox" checked=${Boolean(f.repeat)} onChange=${(e) => set({ repeat: e.currentTarget.checked ? { every: 1, unit: 'days', until: '' } : null })} /> Repeat</label>
       ${f.repeat ? html`<div class="inline-form">every <input type="number" min="1" aria-label="repeat every" value=${f.repeat.every} onInput=${(e) => set({ repeat: { ...f.repeat, every: e.currentTarget.value } })} />
@@ -153,6 +158,8 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
         <p class="muted small-text">${caps === null ? '' : caps.length === 0 ? 'The workspace has no frequency capping rules yet, so nothing is capped.'
           : `Workspace rules: ${caps.map((r) => `at most ${r.limit} per ${r.period.value} ${r.period.unit}`).join(' and ')} (counted by send start time).`}
           <a href="#/settings/frequency-capping"> Frequency capping settings</a></p></fieldset>
+      <fieldset disabled=${readOnly}><legend>Quiet hours</legend>
+        <${QuietHoursOptIn} f=${f} set=${set} /></fieldset>
       <fieldset disabled=${readOnly}><legend>Rate limit</legend>
         <label class="inline"><input type="checkbox" checked=${Boolean(f.rateLimit)} onChange=${(e) => set({ rateLimit: e.currentTarget.checked ? 60 : null })} /> Pace the sends</label>
         ${f.rateLimit ? html` at most <input type="number" min="1" aria-label="messages per minute" value=${f.rateLimit} onInput=${(e) => set({ rateLimit: e.currentTarget.value })} /> per minute` : null}

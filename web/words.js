@@ -24,6 +24,7 @@ export const SUPPRESSED = {
   frequency_cap: 'Held back by frequency capping',
   personalization: 'Personalization failed for this user',
   cancelled: 'Cancelled when the campaign ended',
+  schedule_passed: 'Their time had passed when the campaign started',
 };
 
 /** Delivery states in the log. */

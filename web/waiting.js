@@ -1,0 +1,13 @@
+// Campaign results: the pending messages that wait on purpose (GET /stats
+// `waiting`): for their user's quiet hours to end, or for an unhealthy
+// destination to recover (the circuit breaker; see the Destinations page).
+import { html } from './ui.js';
+
+/** "waiting for quiet hours to end: N", "held for an unhealthy destination: N"; nothing when none wait. */
+export function WaitingCounts({ waiting }) {
+  const rows = [];
+  if (waiting?.quietHours > 0) rows.push(['quiet-hours', 'waiting for quiet hours to end', waiting.quietHours, null]);
+  if (waiting?.destination > 0) rows.push(['destination', 'held: the destination is unhealthy', waiting.destination, html` <a href="#/destinations">Destinations</a>`]);
+  if (rows.length === 0) return null;
+  return html`<h3>Waiting on purpose</h3><table class="kv-table" id="waiting"><tbody>${rows.map(([id, label, n, link]) => html`<tr data-waiting=${id}><th scope="row">${label}${link}</th><td>${n}</td></tr>`)}</tbody></table>`;
+}
