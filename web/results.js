@@ -46,7 +46,7 @@ export function ResultsPage({ campaign, path }) {
         ${counter('targeted', 'Considered', s.targeted)}${counter('sent', 'Sent', s.sent)}${counter('delivered', 'Delivered', s.delivered, 'ok')}
         ${counter('failed', 'Failed', s.failed, s.failed ? 'bad' : '')}${counter('pending', 'Waiting', s.pending)}${counter('retried', 'Needed a retry', s.retried)}
       </div>
-      <${WaitingCounts} waiting=${s.waiting} />
+      <${WaitingCounts} path=${path} tick=${tick} />
       ${stats && suppressed.length === 0 ? html`<p class="muted small-text">Nobody was held back.</p>` : null}
       ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <code class="code">${k}</code></th><td>${n}</td></tr>`)}</tbody></table>` : null}
     </section>

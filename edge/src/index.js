@@ -94,6 +94,7 @@ export const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/test-send$/, methods: { POST: (req, env, url, m) => campaigns.testSendCampaign(decodeSegment(m[1]), req, env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/send$/, methods: { POST: (req, env, url, m) => campaigns.sendCampaign(decodeSegment(m[1]), req, env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/stats$/, methods: { GET: (req, env, url, m) => campaigns.getCampaignStats(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/waiting$/, methods: { GET: (req, env, url, m) => campaigns.getCampaignWaiting(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/settings\/quiet-hours$/, methods: { GET: (req, env) => getQuietHours(env), PUT: (req, env) => putQuietHours(req, env) } },
   // destination health: the circuit breaker per host
   { pattern: /^\/v1\/destinations$/, methods: { GET: (req, env) => listDestinations(env) } },

@@ -8,7 +8,8 @@
 //   POST  /v1/campaigns/:key/preview         { userId } | { context }  -> as POST /v1/preview
 //   POST  /v1/campaigns/:key/test-send       { userId } | { context }  -> as POST /v1/test-send (counts nowhere)
 //   POST  /v1/campaigns/:key/send            { recipients, properties? }  (Idempotency-Key honoured 24 h)
-//   GET   /v1/campaigns/:key/stats           -> { targeted, sent, delivered, failed, pending, retried, suppressed, waiting }
+//   GET   /v1/campaigns/:key/stats           -> { targeted, sent, delivered, failed, pending, retried, suppressed }
+//   GET   /v1/campaigns/:key/waiting         -> { waiting: { quietHours, destination } }: pending messages held on purpose
 //   GET|PUT /v1/settings/frequency-capping   { rules: [{ limit, period: { value, unit } }] }
 // Shapes, the status machine, editability, the launch check and the cap
 // settings are the engine's rules; this file reads requests, asks the engine
@@ -346,9 +347,6 @@ function emptyStats() {
   return {
     targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0,
     suppressed: Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, 0])),
-    // Pending messages held, by why: an unhealthy destination (destinations/),
-    // the user's quiet hours (delivery/dispatch.js).
-    waiting: { destination: 0, quietHours: 0 },
   };
 }
 
@@ -376,8 +374,6 @@ export async function campaignStats(env, key) {
   stats.failed = delivery.failed;
   stats.pending = stats.sent - stats.delivered - stats.failed;
   stats.retried = delivery.retried;
-  stats.waiting.destination = delivery.waiting.destination;
-  stats.waiting.quietHours = delivery.waiting.quietHours;
   return stats;
 }
 
@@ -387,6 +383,20 @@ export async function getCampaignStats(key, env) {
   const campaign = await workspaceStub(env).getCampaign(key);
   if (!campaign) throw notFound(key);
   return json(await campaignStats(env, key));
+}
+
+/**
+ * GET /v1/campaigns/:key/waiting: the pending messages held on purpose, by
+ * why: their user's quiet hours have not ended (delivery/dispatch.js), or
+ * their destination is unhealthy (destinations/). Beside the stats, whose
+ * shape is the design's.
+ */
+export async function getCampaignWaiting(key, env) {
+  checkKey(key);
+  const campaign = await workspaceStub(env).getCampaign(key);
+  if (!campaign) throw notFound(key);
+  const delivery = await campaignDeliveryCounts(env, key);
+  return json({ waiting: { quietHours: delivery.waiting.quietHours, destination: delivery.waiting.destination } });
 }
 
 // ---- frequency capping ---------------------------------------------------------------------
