@@ -650,12 +650,68 @@ test('frequency capping settings: the engine checks, the worker stores', async (
   assertNoPageErrors();
 });
 
+test('quiet hours settings; Step 5 offers each user\'s time zone and the opt-in; a dead host shows on Destinations and resumes', async () => {
+  await page.click('a:has-text("Quiet hours")');
+  await page.check('#quiet-on');
+  await page.fill('#quiet-start', '22:00');
+  await page.fill('#quiet-end', '07:30');
+  await page.fill('#quiet-fallback', 'Europe/Berlin');
+  await page.click('#save-quiet');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#quiet-status').textContent));
+  assert.deepEqual((await call('GET', '/v1/settings/quiet-hours')).data, { start: '22:00', end: '07:30', timeZone: 'user', fallbackTimeZone: 'Europe/Berlin' });
+  await snap('quiet-hours');
+
+  const created = await call('POST', '/v1/campaigns', { title: 'Local nine', target: { allUsers: true } });
+  const key = created.data.campaign.key;
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/start`);
+  await page.click('#type-schedule');
+  await page.fill('#send-date', new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10));
+  await page.fill('#send-time', '09:00');
+  await page.check('#send-per-user');
+  await page.fill('#send-fallback', 'Asia/Seoul');
+  await page.waitForFunction(() => /first messages can leave/.test(document.querySelector('#user-zone-span').textContent));
+  await page.check('#apply-quiet');
+  await page.waitForFunction(() => /22:00 to 07:30/.test(document.body.textContent));
+  await page.click('#save-start');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
+  const stored = (await call('GET', `/v1/campaigns/${key}`)).data.campaign;
+  assert.equal(stored.send.timeZone, 'user');
+  assert.equal(stored.send.fallbackTimeZone, 'Asia/Seoul');
+  assert.equal(stored.quietHours, true);
+  await snap('step5-user-zones');
+
+  // A receiver of its own that always answers 503: 20 batches trip its host.
+  const dead = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(503); res.end(); }); });
+  await new Promise((ok) => dead.listen(0, '127.0.0.1', ok));
+  const host = `127.0.0.1:${dead.address().port}`;
+  try {
+    for (let i = 0; i < 20; i++) await call('POST', '/v1/deliveries', { spec: { url: `http://${host}/x`, method: 'POST', body: '{}' }, contexts: [{}] });
+    for (let i = 0; i < 200; i++) {
+      const d = (await call('GET', '/v1/destinations')).data.destinations.find((x) => x.host === host);
+      if (d?.state === 'unhealthy') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await page.click('a:has-text("Destinations")');
+    const row = page.locator(`#destinations tr[data-host="${host}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-state'), 'unhealthy');
+    assert.match(await row.textContent(), /HTTP 503/);
+    await snap('destinations');
+    await row.locator('button[data-resume]').click();
+    await page.waitForFunction(() => /resumed/.test(document.querySelector('#destinations-status').textContent));
+  } finally {
+    dead.closeAllConnections();
+    await new Promise((ok) => dead.close(ok));
+  }
+  assertNoPageErrors();
+});
+
 test('at 390 px wide every page fits without sideways scrolling, light and dark', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     const steps = ['settings', 'webhook', 'target', 'review', 'test', 'start', 'results'];
-    for (const route of ['#/campaigns', ...steps.map((s) => `#/campaigns/${campaignKey}/${s}`), '#/cohorts', '#/cohorts/new', '#/settings/frequency-capping']) {
+    for (const route of ['#/campaigns', ...steps.map((s) => `#/campaigns/${campaignKey}/${s}`), '#/cohorts', '#/cohorts/new', '#/settings/frequency-capping', '#/settings/quiet-hours', '#/destinations']) {
       await page.evaluate((h) => { location.hash = h; }, route);
       await page.locator('#main h1').first().waitFor();
       await page.waitForTimeout(50); // let the step's own requests fill it in
