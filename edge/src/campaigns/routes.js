@@ -327,7 +327,7 @@ export async function sendCampaign(key, request, env) {
   const groups = [...groupByShard(body.recipients, (r) => r.userId)];
   const answers = await Promise.all(groups.map(([i, recipients]) => shardStub(env, i).campaignCandidates({ snapshot, trigger: trigger(recipients) })));
   // Every reason a candidate of an API send can be suppressed for, zeros included (as in stats).
-  const suppressed = Object.fromEntries(SUPPRESSION_REASONS.filter((r) => r !== 'cancelled').map((r) => [r, 0]));
+  const suppressed = Object.fromEntries(SUPPRESSION_REASONS.filter((r) => r !== 'cancelled' && r !== 'schedule_passed').map((r) => [r, 0]));
   let accepted = 0;
   for (const a of answers) {
     // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
