@@ -39,7 +39,7 @@ export function UserZoneChoice({ f, set, problems, props }) {
     <label class="inline"><input type="checkbox" id="send-per-user" checked=${f.perUser} onChange=${(e) => set({ perUser: e.currentTarget.checked })} /> Each user's time zone (their <code>timezone</code> property)</label>
     ${f.perUser ? html`<div class="field"><label for="send-fallback">For users without one</label><input id="send-fallback" list="zone-list" value=${f.fallbackTimeZone} onInput=${(e) => set({ fallbackTimeZone: e.currentTarget.value })} /></div>
       <p class="muted small-text" id="user-zone-span" role="status">${span}</p>
-      <p class="muted small-text">${seen ? html`Users have a <code>timezone</code> property (for example <code>${String(seen.example)}</code>).` : 'No user has a timezone property yet: everyone gets it in the fallback zone.'}
+      <p class="muted small-text">${seen ? html`Users have a <code>timezone</code> property (for example <code>${String(seen.example)}</code>).` : 'No user has a timezone property yet: everyone gets it in the fallback zone.'}${' '}
         Users whose time has already passed when the campaign starts are skipped (a repeat reaches them next time).</p>
       <${Problems} list=${problemsFor(problems, 'send.fallbackTimeZone')} />` : null}
   </div>`;
