@@ -17,7 +17,7 @@
 // Quiet hours (campaign.quietHours, the workspace's setting in the
 // snapshot): a message whose dispatch instant is inside its user's quiet
 // hours is not rendered; its `not before` moves to their end and `waiting`
-// says why (stats: waiting.quietHours). It stays pending, in storage, with
+// says why (GET /v1/campaigns/:key/waiting). It stays pending, in storage, with
 // the alarm set for it, so a restart keeps it waiting and then sends it.
 //
 // Control (notifyCampaign, delivery/dispatch_control.js): paused holds every message
