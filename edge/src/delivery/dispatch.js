@@ -362,7 +362,8 @@ export class CampaignDispatch extends DeliveryObject {
       const host = hostOf(request.url);
       if (host !== null && this.meta('host') !== host) this.setMeta('host', host);
       if (!probe) {
-        await this.gate.ready(host);
+        // Never waits: a paced slice's sends must not bunch up behind an RPC.
+        await this.gate.ready(host, { wait: false });
         if (this.gate.isHeld(host)) return { ...base, held: true };
       }
       const snapshot = this.snapshot;
@@ -593,11 +594,11 @@ export class CampaignDispatch extends DeliveryObject {
   }
 
   /**
-   * Asks the breaker about the webhook's host once (placeholders never
-   * reach a URL's host), so no attempt waits for that first answer.
+   * Asks the breaker about the webhook's host (placeholders never reach a
+   * URL's host) before any attempt needs the answer. Never rejects.
    */
-  async checkWebhookHost(snap) {
-    await this.gate.ready(typeof snap?.webhook?.url === 'string' ? hostOf(snap.webhook.url) : null);
+  checkWebhookHost(snap, { wait = true } = {}) {
+    return this.gate.ready(typeof snap?.webhook?.url === 'string' ? hostOf(snap.webhook.url) : null, { wait });
   }
 
   /** The compiled webhook when the cached snapshot is the latest version heard of, else null. */
@@ -627,7 +628,8 @@ export class CampaignDispatch extends DeliveryObject {
   async loadWebhook() {
     const snap = await this.refreshSnapshot();
     if (!snap) return null;
-    await this.checkWebhookHost(snap);
+    // After a restart: ask, without making this first attempt wait.
+    this.checkWebhookHost(snap, { wait: false });
     if (!this.compiled) {
       const engine = await getEngine();
       const c = engine.compile(snap.webhook, engineOptions(this.env));

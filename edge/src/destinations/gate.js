@@ -6,13 +6,14 @@
 //   held       hosts the object holds messages for (unhealthy when last
 //              heard). Persisted in the object's meta, so a restart keeps
 //              holding without asking anyone.
-//   checkedAt  when the object last asked the host's object. The first
-//              ask (per host, per object lifetime) is awaited, so a new
-//              object holds before its first attempt to an unhealthy host;
-//              later ones, after CHECK_TTL_MS, run beside the attempts
-//              (awaiting them let paced sends bunch up behind one RPC). The
-//              healthy path costs one round trip per host per object per
-//              CHECK_TTL_MS, never one per attempt.
+//   checkedAt  when the object last asked the host's object. A batch
+//              awaits its first ask (per host, per object lifetime), so it
+//              holds before its first attempt to an unhealthy host; a
+//              campaign slice asks when it first stores messages and never
+//              lets an attempt wait for an answer (paced sends bunched up
+//              behind one RPC). Later asks, after CHECK_TTL_MS, run beside
+//              the attempts. The healthy path costs one round trip per host
+//              per object per CHECK_TTL_MS, never one per attempt.
 //   counted    hosts whose object counts failures (the last answer said
 //              failures > 0): the next success is reported to reset them.
 //
@@ -78,11 +79,11 @@ export class DestinationGate {
   }
 
   /**
-   * Asks the host's object when the last answer is older than CHECK_TTL_MS:
-   * resolves when known the first time, at once (the ask goes on beside)
-   * after that. Never rejects.
+   * Asks the host's object when the last answer is older than CHECK_TTL_MS.
+   * With `wait`, the first time, resolves once the answer is known; else at
+   * once (the ask goes on beside). Never rejects.
    */
-  async ready(host) {
+  async ready(host, { wait = true } = {}) {
     if (host === null || this.held.has(host)) return;
     const at = this.checkedAt.get(host);
     if (at !== undefined && Date.now() - at < CHECK_TTL_MS) return;
@@ -94,7 +95,7 @@ export class DestinationGate {
         .finally(() => this.checking.delete(host));
       this.checking.set(host, p);
     }
-    if (at === undefined) await this.checking.get(host);
+    if (at === undefined && wait) await this.checking.get(host);
   }
 
   /** After an attempt to `host` with `result` (attemptOnce's). Reports what the breaker must hear. Never rejects. */
