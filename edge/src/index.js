@@ -10,7 +10,7 @@
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
 //   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
-//   POST /v1/deliveries/:id/retry   (campaigns/results.js)
+//   POST /v1/deliveries/:id/retry, POST /v1/campaigns/:key/resend-failed   (campaigns/results.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
@@ -18,7 +18,7 @@
 import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http/plumbing.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './delivery/routes.js';
 import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
-import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaigns/results.js';
+import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, resendFailed } from './campaigns/results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
 
@@ -63,7 +63,8 @@ const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/deliveries$/, methods: { GET: (req, env, url, m) => listCampaignDeliveries(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
-  { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/resend-failed$/, methods: { POST: (req, env, url, m) => resendFailed(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
   // campaigns: CRUD, lifecycle, preview/test-send, API sends, stats, frequency capping
   { pattern: /^\/v1\/campaigns$/, methods: { POST: (req, env) => campaigns.createCampaign(req, env), GET: (req, env) => campaigns.listCampaigns(env) } },

@@ -484,11 +484,6 @@ export class UserShard extends DurableObject {
     return sends.campaignCounts(this, key);
   }
 
-  /** Who was sent campaign `key`: ledger rows after rowid `after`. */
-  async exposures(key, after = 0, limit = 100) {
-    return sends.exposures(this, key, after, limit);
-  }
-
   /** Forgets the ledger rows of campaign `key`'s messages ended unsent (delivery/dispatch_unsent.js). */
   async forgetSends(key, items) {
     return sends.forgetSends(this, key, items);
