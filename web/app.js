@@ -6,7 +6,8 @@
 //   #/settings/frequency-capping      workspace frequency capping
 import { html, render, useEffect, useState } from './ui.js';
 import { adoptKeyFromFragment, getKey, setKey } from './auth.js';
-import { api, onUnauthorized } from './api.js';
+import { onUnauthorized } from './api.js';
+import { client } from './client.js';
 import { loadEngine } from './engine.js';
 import { CampaignList } from './campaigns.js';
 import { CampaignPage } from './campaign.js';
@@ -36,7 +37,7 @@ function SignIn({ onDone, failed }) {
     e.preventDefault();
     if (!key.trim()) { setProblem('Enter the API key.'); return; }
     setKey(key.trim());
-    const res = await api('GET', '/v1/campaigns');
+    const res = await client.campaigns();
     if (res.status === 401) { setProblem('The worker did not accept that key. Check the key it was started with.'); return; }
     onDone();
   };

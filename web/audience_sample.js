@@ -4,7 +4,7 @@
 // the engine's fan-out path (compile once, renderBatch) — after the keystroke's
 // frame, not in it, so typing stays at frame rate.
 import { html, useEffect, useRef, useState, plural } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 
 /** The estimate route's largest sample. */
 export const AUDIENCE_SAMPLE = 100;
@@ -19,14 +19,14 @@ export function useAudienceSample(campaign, eventContext) {
     setContexts(null);
     if (!cohort) return undefined;
     (async () => {
-      const est = await api('POST', `/v1/cohorts/${encodeURIComponent(cohort)}/estimate?sample=${AUDIENCE_SAMPLE}`);
+      const est = await client.estimate(cohort, AUDIENCE_SAMPLE);
       const ids = est.ok ? est.data?.sample ?? [] : [];
       const out = new Array(ids.length);
       let next = 0;
       const worker = async () => {
         while (next < ids.length) {
           const i = next++;
-          const r = await api('GET', `/v1/users/${encodeURIComponent(ids[i])}`);
+          const r = await client.user(ids[i]);
           out[i] = { user: { id: ids[i], properties: r.ok ? r.data.properties ?? {} : {} }, event: eventContext };
         }
       };

@@ -7,11 +7,13 @@
 // the Add Personalization Variable modal. Content is read-only while the
 // status does not allow edits (the engine's rule), with the reason.
 import { html, useEffect, useMemo, useRef, useState, CopyButton, Problems, formatMs } from './ui.js';
-import { editability } from './campaign.js';
+import { editability } from './editability.js';
 import { PersonalizeModal, loadProperties } from './personalize.js';
 import { localHttpAllowed } from './local_http.js';
 import { keepDraft, takeDraft } from './drafts.js';
 import { AudiencePreview, useAudienceSample } from './audience_sample.js';
+import { ResendFailed } from './resend_failed.js';
+import { client } from './client.js';
 
 /** Offered until the engine says which methods it accepts (engine.methods()). */
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -107,6 +109,12 @@ export function WebhookStep({ campaign, engine, patch }) {
   const openedFor = useRef(''); // the field whose {…} opened the modal
 
   useEffect(() => { loadProperties().then(setProps); localHttpAllowed().then(setAllowLocal); }, []);
+  // Messages that failed with the webhook as it was: offered again once an edit is saved.
+  const [failed, setFailed] = useState(0);
+  const loadFailed = () => {
+    if (campaign.status === 'running' || campaign.status === 'paused') client.stats(campaign.key).then((r) => r.ok && setFailed(r.data.failed));
+  };
+  useEffect(loadFailed, [campaign.key, campaign.status]);
   const edit = editability(engine, campaign.status, ['webhook']);
   const readOnly = edit ? !edit.ok : campaign.status === 'ended';
   const eventKey = campaign.send?.type === 'event' ? campaign.send.event : undefined;
@@ -162,7 +170,9 @@ export function WebhookStep({ campaign, engine, patch }) {
 
   const save = async () => {
     const res = await patch({ webhook: draft });
-    setSaved({ text: res.ok ? 'Saved.' + (res.problems.length ? ' The webhook still has problems: it is kept as a draft, and Start will list them.' : '') : res.error.message, problems: res.ok ? [] : res.problems });
+    // The stored campaign's own problems (the answer's campaign.problems) say whether it can be sent.
+    const blocking = (res.data?.campaign?.problems ?? res.problems).filter((p) => p.severity !== 'warning').length;
+    setSaved({ text: res.ok ? (blocking ? `Saved as a draft: ${blocking === 1 ? '1 problem' : `${blocking} problems`} to fix before it can start.` : 'Saved.') : res.error.message, problems: res.ok ? [] : res.problems });
   };
   const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(campaign.webhook));
   useEffect(() => keepDraft(campaign.key, 'webhook', campaign.webhook ?? null, draft, dirty), [draft, dirty]);
@@ -223,6 +233,7 @@ export function WebhookStep({ campaign, engine, patch }) {
         ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: "there" }}"}' })}</div>
       <div class="actions sticky-actions"><button type="submit" class="primary" id="save-webhook" disabled=${readOnly || !dirty}>Save webhook</button>
         <span role="status" class="muted" id="save-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
+      ${!dirty ? html`<${ResendFailed} campaign=${campaign} failed=${failed} onResent=${loadFailed} />` : null}
     </form>
     <aside class="card preview" aria-labelledby="preview-title">
       <div class="card-head"><h2 id="preview-title">Preview</h2><${CopyButton} text=${shown?.curl ?? ''} label="Copy cURL" /></div>
@@ -230,7 +241,7 @@ export function WebhookStep({ campaign, engine, patch }) {
       <p class="muted small-text">For a sample user made from the example values this workspace has seen. Step 3 previews any stored user.</p>
       ${stale ? html`<p class="stale-note" id="stale-note">Showing the last valid preview: it updates when the problems are fixed.</p>` : null}
       ${shown ? html`<pre class=${`mono curl ${stale ? 'stale' : ''}`} id="curl" tabindex="0" aria-label="cURL command">${shown.curl}</pre>`
-        : html`<p class="empty">No preview yet: fill in the URL.</p>`}
+        : html`<p class="empty">${draft.url.trim() ? 'No preview yet: fix the problems in the form first.' : 'No preview yet: fill in the URL.'}</p>`}
       <${AudiencePreview} engine=${engine} spec=${draft} options=${options} contexts=${audience.contexts} cohort=${audience.cohort} />
       <p class="muted small-text" id="timing" data-pending=${String(pending)}>${result ? `Checked by the engine in ${formatMs(result.ms)}${pending ? ' · checking your latest change…' : ''}` : ''}</p>
     </aside>

@@ -1,8 +1,8 @@
 // Target: all users, or a cohort (pick a saved one or build a new one here).
 // Saved on the campaign as `target: { allUsers: true }` or `{ cohort: id }`.
 import { html, useEffect, useState, Problems, problemsFor, plural } from './ui.js';
-import { api } from './api.js';
-import { editability } from './campaign.js';
+import { client } from './client.js';
+import { editability } from './editability.js';
 import { CohortEditor } from './cohorts.js';
 
 /** Target: all users or a cohort, with a builder for a new cohort. */
@@ -16,11 +16,11 @@ export function TargetStep({ campaign, engine, patch }) {
   const edit = editability(engine, campaign.status, ['target']);
   const readOnly = edit ? !edit.ok : campaign.status === 'ended';
 
-  const loadCohorts = () => api('GET', '/v1/cohorts').then((r) => setCohorts(r.ok ? r.data?.cohorts ?? [] : []));
+  const loadCohorts = () => client.cohorts().then((r) => setCohorts(r.ok ? r.data?.cohorts ?? [] : []));
   useEffect(() => { loadCohorts(); }, []);
   useEffect(() => {
     setEstimate(null);
-    if (mode === 'cohort' && cohortId) api('POST', `/v1/cohorts/${encodeURIComponent(cohortId)}/estimate`).then((r) => setEstimate(r.ok ? r.data : { error: r.error.message }));
+    if (mode === 'cohort' && cohortId) client.estimate(cohortId).then((r) => setEstimate(r.ok ? r.data : { error: r.error.message }));
   }, [mode, cohortId]);
 
   const target = mode === 'all' ? { allUsers: true } : cohortId ? { cohort: cohortId } : null;

@@ -56,7 +56,7 @@ async function startWorker() {
   return { child, origin: url[1], consoleUrl: url[0], key: decodeURIComponent(url[2]), output: () => output };
 }
 
-/** A webhook destination that records every request; /fail/ answers 500, /limited/ 429 with Retry-After: 120. */
+/** A webhook destination that records every request; /fail/ answers 500, /reject/ 422, /limited/ 429 with Retry-After: 120. */
 async function startSink() {
   const seen = [];
   const srv = createServer((req, res) => {
@@ -65,6 +65,11 @@ async function startSink() {
     req.on('end', () => {
       seen.push({ method: req.method, url: req.url, headers: req.headers, body });
       const fail = req.url.startsWith('/fail/');
+      if (req.url.startsWith('/reject/')) { // a refusal no retry fixes: fails at once
+        res.writeHead(422, { 'content-type': 'application/json' });
+        res.end('{"error": "unknown hook"}');
+        return;
+      }
       if (req.url.startsWith('/limited/')) {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '120' });
         res.end('{"error": "slow down"}');
@@ -339,6 +344,40 @@ test('Step 4: User Message Preview from typed values, Send Test Message, audienc
   assertNoPageErrors();
 });
 
+test('a typed-values preview is never stale: typed fast, it shows and a test sends exactly what was typed', async () => {
+  await page.click('nav.steps a:has-text("4 Test")');
+  await page.click('#test-mode-form');
+  const name = 'Hildegard-von-Bingen-the-quick-typist';
+  const id = 'fast-typist-42';
+  await page.fill('#test-form-id', '');
+  await page.fill('#test-user-first_name', '');
+  await page.click('#test-form-id');
+  await page.keyboard.type(id); // no delay between keys
+  await page.click('#test-user-first_name');
+  await page.keyboard.type(name);
+  // Read at once, no waiting: the preview is the engine's answer for what the boxes hold now.
+  const shown = await page.textContent('#review-curl');
+  assert.match(shown, new RegExp(`/hook/${id}`));
+  assert.match(shown, new RegExp(name));
+  await page.click('#view-table');
+  const body = await page.textContent('#review-table tbody[data-section="body"] pre');
+  const url = await page.textContent('#review-table tbody[data-section="request"]');
+  await page.click('#view-curl');
+  await page.click('#send-test');
+  await page.locator('#test-result').waitFor();
+  const got = sink.seen.filter((r) => r.url === `/hook/${id}`);
+  assert.equal(got.length, 1, 'one test message, for the id as typed in full');
+  assert.equal(got[0].body, body, 'the test sent exactly the previewed body');
+  assert.ok(url.includes(`/hook/${id}`));
+  await page.keyboard.press('Escape');
+  // Review shows the same person: the choice is remembered across steps.
+  await page.click('nav.steps a:has-text("3 Review")');
+  assert.equal(await page.isChecked('#review-mode-form'), true);
+  assert.equal(await page.inputValue('#review-user-first_name'), name);
+  assert.match(await page.textContent('#review-curl'), new RegExp(name));
+  assertNoPageErrors();
+});
+
 test('Step 5: an API campaign starts; three users are sent to; stats and the delivery log follow', async () => {
   await page.click('nav.steps a:has-text("5 Start")');
   await page.click('#type-api');
@@ -369,8 +408,9 @@ test('Step 5: an API campaign starts; three users are sent to; stats and the del
   // Exposures as CSV: one row per message sent.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
-  assert.equal(csv[0], 'campaign,userId,at');
-  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[1]).sort(), ['u1', 'u2', 'u3']);
+  assert.equal(csv[0], 'userId,at,deliveryId,status');
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]).sort(), ['u1', 'u2', 'u3']);
+  for (const row of csv.slice(1)) assert.equal(row.split(',')[3], 'delivered');
   assertNoPageErrors();
 });
 
@@ -424,24 +464,78 @@ test('a failed delivery shows every attempt and its replay sends the same reques
   // 500 is retried 3 times (1 s, 2 s, 4 s), then the delivery has failed.
   const failed = page.locator('#delivery-log .delivery[data-state="failed"]');
   await failed.waitFor({ timeout: 30000 });
-  await failed.locator('summary').click();
+  await failed.locator('summary').first().click();
   assert.equal(await failed.locator('.attempts > li').count(), 4);
-  assert.match(await failed.textContent(), /status 500/);
+  assert.match(await failed.textContent(), /answered 500/);
+  assert.match(await failed.textContent(), /still counts for customer fatigue/);
   assert.equal(await page.textContent('#stat-failed'), '1');
   await snap('results-failed');
   const before = sink.seen.filter((r) => r.url === '/fail/u1');
-  await failed.locator('button[data-retry]').click();
+  await failed.locator('button[data-render="stored"]').click();
   await page.waitForFunction(() => document.querySelector('#log-status').textContent !== '');
-  assert.match(await page.textContent('#log-status'), /Replaying delivery/);
+  assert.match(await page.textContent('#log-status'), /Replaying the message for u1/);
   // The replay is a new run of attempts; the first run stays readable.
   await page.locator('#delivery-log .earlier-run').waitFor({ timeout: 30000 });
-  assert.match(await page.textContent('#delivery-log .earlier-run summary'), /Before replay 1: 4 attempts/);
+  assert.match(await page.textContent('#delivery-log .earlier-run > summary'), /Before replay 1: 4 attempts/);
   const replayed = sink.seen.filter((r) => r.url === '/fail/u1');
   assert.ok(replayed.length > before.length, 'the replay reached the destination');
   assert.equal(replayed.at(-1).headers['webhook-id'], before[0].headers['webhook-id'], 'same webhook-id');
   assert.equal(replayed.at(-1).body, before[0].body, 'same body');
   await snap('results-replayed');
   // The worker answered 500 on purpose: no refusal of the page's requests expected.
+  assertNoPageErrors();
+});
+
+test('failed messages: fix the webhook while paused and resend them all with one action; counts add up', async () => {
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'Fix and resend', target: { allUsers: true }, send: { type: 'api' },
+    webhook: { url: `${sink.url}/reject/{{ user.id }}`, method: 'POST', body: '{"v": 1}' },
+  });
+  const key = created.data.campaign.key;
+  assert.equal((await call('POST', `/v1/campaigns/${key}/start`)).status, 200);
+  assert.equal((await call('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'u1' }, { userId: 'u2' }] })).data.accepted, 2);
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/results`);
+  await page.waitForFunction(() => document.querySelector('#stat-failed')?.textContent === '2', null, { timeout: 30000 });
+  // A failed message still counts for the duplicate rule, and the page says so.
+  const again = await call('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'u1' }] });
+  assert.equal(again.data.suppressed.already_sent, 1);
+  await page.locator('#resend-failed').waitFor();
+  assert.match(await page.textContent('#resend-failed'), /2 messages failed.*still counts for customer fatigue/s);
+  await snap('results-fix-and-resend');
+
+  await page.click('nav.steps a:has-text("1 Settings")');
+  await page.click('#action-pause');
+  await page.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Paused');
+  await page.click('nav.steps a:has-text("2 Webhook")');
+  await page.fill('#f-url', `${sink.url}/fixed/{{ user.id }}`);
+  await page.click('#save-webhook');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#save-status').textContent));
+  await page.locator('#resend-failed-button').click();
+  await page.waitForFunction(() => /2 failed messages will be sent again/.test(document.querySelector('#resend-failed-status').textContent));
+  assert.match(await page.textContent('#resend-failed-status'), /wait until you resume/);
+  await snap('webhook-resent');
+  const stats = (await call('GET', `/v1/campaigns/${key}/stats`)).data;
+  assert.deepEqual([stats.sent, stats.failed, stats.pending], [2, 0, 2], 'failed → pending, sent unchanged');
+
+  await page.click('nav.steps a:has-text("1 Settings")');
+  await page.click('#action-resume');
+  await page.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Running');
+  await page.click('nav.steps a:has-text("Results")');
+  await page.waitForFunction(() => document.querySelector('#stat-delivered')?.textContent === '2', null, { timeout: 30000 });
+  assert.equal(await page.textContent('#stat-failed'), '0');
+  assert.equal(await page.textContent('#stat-sent'), '2');
+  for (const user of ['u1', 'u2']) {
+    const first = sink.seen.find((r) => r.url === `/reject/${user}`);
+    const fixed = sink.seen.filter((r) => r.url === `/fixed/${user}`);
+    assert.equal(fixed.length, 1, `${user} was sent once with the fixed webhook`);
+    assert.equal(fixed[0].headers['webhook-id'], first.headers['webhook-id'], 'same webhook-id');
+  }
+  const row = page.locator('#delivery-log .delivery[data-user="u1"]');
+  await row.locator('summary').first().click();
+  await row.locator('.earlier-run > summary').click();
+  assert.match(await row.locator('.earlier-run').textContent(), /answered 422/);
+  assert.match(await row.locator('.request-sent').textContent(), /\/fixed\/u1/);
+  await snap('results-resent');
   assertNoPageErrors();
 });
 
@@ -490,6 +584,52 @@ test('Step 5 schedule and event forms: time zone, repeat, trigger filter, delay;
   assert.deepEqual(stored.send.delay, { value: 15, unit: 'minutes' });
   await snap('step5-event');
   assertNoPageErrors([/^PATCH \/v1\/campaigns\/[^/]+ 400$/]);
+});
+
+test('messages agree with the screen: untouched fields quiet, a past time warned, refusals cleared by the fix', async () => {
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'Agreeing', target: { allUsers: true },
+    webhook: { url: `${sink.url}/hook/{{ user.id }}`, method: 'POST', body: '{"n": 1}' },
+  });
+  const key = created.data.campaign.key;
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/start`);
+  await page.click('#type-schedule');
+  // Nothing chosen yet: no problem about the date it has not been given.
+  assert.equal(await page.locator('li.problem[data-field="send.at"]').count(), 0, 'no problem for an untouched date');
+  await page.fill('#send-date', '2020-01-01');
+  await page.fill('#send-time', '09:00');
+  await page.fill('#send-zone', 'Asia/Seoul');
+  const passed = page.locator('li.problem[data-field="send.at"][data-code="schedule_passed"]');
+  await passed.waitFor();
+  assert.match(await passed.textContent(), /has already passed/);
+  assert.match(await passed.textContent(), /Asia\/Seoul/, 'the time in the campaign\'s zone, named');
+  await page.click('#save-start');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
+  await page.click('#action-start');
+  await page.locator('#action-refusal').waitFor();
+  // Switching to API-based and saving: the refusal about the schedule goes.
+  await page.click('#type-api');
+  await page.click('#save-start');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
+  assert.equal(await page.locator('#action-refusal').count(), 0, 'the old refusal is gone');
+  await page.locator('#launch-ready').waitFor();
+
+  // A blank title cannot be saved, and says why; typing one back enables Save.
+  await page.click('nav.steps a:has-text("1 Settings")');
+  await page.fill('#title', '');
+  assert.equal(await page.isDisabled('#save-settings'), true);
+  await page.locator('#title-needed').waitFor();
+  await page.fill('#title', 'Agreeing again');
+  assert.equal(await page.isDisabled('#save-settings'), false);
+  assert.equal(await page.locator('#title-needed').count(), 0);
+
+  // A webhook saved with blocking problems is a draft, and the page says so.
+  await page.click('nav.steps a:has-text("2 Webhook")');
+  await page.fill('#f-url', 'ftp://example.invalid/x');
+  await page.click('#save-webhook');
+  await page.waitForFunction(() => /Saved as a draft: \d+ problems? to fix/.test(document.querySelector('#save-status').textContent));
+  await snap('messages-agree');
+  assertNoPageErrors([/^POST \/v1\/campaigns\/[^/]+\/start 400$/]);
 });
 
 test('the cohorts page: an event condition with a property filter, all/any, and its size now', async () => {
