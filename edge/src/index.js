@@ -5,19 +5,23 @@
 //   POST /v1/deliveries       {spec, contexts[], timeoutMs?, signingSecret?}  -> 202 (or ?wait=1: 200 with results)
 //   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
-//   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences/routes.js)
+//   POST|GET /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences/routes.js)
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (audiences/cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
 //   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
 //   POST /v1/deliveries/:id/retry, POST /v1/campaigns/:key/resend-failed   (campaigns/results.js)
 //
-// Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
-// JSON: { ok: false, error: { code, message }, problems: [...] }.
+//   POST|GET|DELETE /v1/session   the console's sign-in cookie   (http/session.js)
+//
+// Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>` or the
+// console's session cookie (then a state-changing call must come from this
+// origin). Errors are JSON: { ok: false, error: { code, message }, problems: [...] }.
 
 import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http/plumbing.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './delivery/routes.js';
-import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
+import { upsertUsers, findUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
+import { checkSessionOrigin, createSession, describeSession, endSession, sessionExpiry } from './http/session.js';
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, resendFailed } from './campaigns/results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
@@ -43,7 +47,7 @@ const ROUTES = [
   { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/batches\/([^/]+)$/, methods: { GET: (req, env, url, m) => getBatch(decodeSegment(m[1]), env) } },
   // audiences: users, events, properties, cohorts
-  { pattern: /^\/v1\/users$/, methods: { POST: (req, env) => upsertUsers(req, env) } },
+  { pattern: /^\/v1\/users$/, methods: { POST: (req, env) => upsertUsers(req, env), GET: (req, env, url) => findUsers(env, url) } },
   {
     pattern: /^\/v1\/users\/([^/]+)$/,
     methods: { GET: (req, env, url, m) => getUser(decodeSegment(m[1]), env), DELETE: (req, env, url, m) => deleteUser(decodeSegment(m[1]), env) },
@@ -94,12 +98,26 @@ async function route(request, env) {
   if (typeof apiKey !== 'string' || apiKey.length === 0) {
     return errorResponse(503, 'not_configured', 'The worker has no HOOKCAST_API_KEY; set it as a secret.');
   }
-  if (!(await bearerMatches(request, apiKey))) {
+  const url = new URL(request.url);
+  // The key itself, or the console's session cookie (http/session.js), whose
+  // state-changing calls must come from this origin.
+  const bearer = await bearerMatches(request, apiKey);
+  const sessionEnds = bearer ? null : await sessionExpiry(request, apiKey);
+  if (!bearer && sessionEnds === null) {
     return errorResponse(401, 'unauthorized', 'Send "Authorization: Bearer <API key>".', undefined, {
       'www-authenticate': 'Bearer realm="hookcast"',
     });
   }
-  const url = new URL(request.url);
+  if (!bearer) checkSessionOrigin(request, url);
+  if (url.pathname === '/v1/session') {
+    if (request.method === 'POST') {
+      if (!bearer) return errorResponse(401, 'unauthorized', 'A session is made from the key: send "Authorization: Bearer <API key>".');
+      return createSession(apiKey, url);
+    }
+    if (request.method === 'GET') return describeSession(sessionEnds);
+    if (request.method === 'DELETE') return endSession(url);
+    return errorResponse(405, 'method_not_allowed', `/v1/session accepts GET, POST, DELETE, not ${request.method}.`, undefined, { allow: 'GET, POST, DELETE' });
+  }
   for (const r of ROUTES) {
     const m = r.pattern.exec(url.pathname);
     if (!m) continue;

@@ -168,6 +168,11 @@ export async function audienceCheck(key, env) {
       into.sample.push(...r.sample.slice(0, 10 - into.sample.length));
     }
   }
+  // An event campaign's messages carry their triggering event: the check has
+  // none, so an event variable's fallback here says nothing about a real send.
+  if (snapshot.send?.type === 'event') {
+    for (const name of Object.keys(out.fallbacks)) if (/^event[.[]/.test(name)) delete out.fallbacks[name];
+  }
   return json(out);
 }
 

@@ -297,6 +297,26 @@ export class UserShard extends DurableObject {
   }
 
   /**
+   * Users whose id starts with `query` or one of whose property values
+   * holds it (case-insensitive; '' matches everyone), in id order, at most
+   * `limit`: [{ id, properties }]. Walks the users in id order and stops at
+   * `limit` matches (a console search, not a report).
+   */
+  async findUsers(query, limit) {
+    const q = String(query).toLowerCase();
+    return this.sql
+      .exec(
+        `SELECT id, properties FROM users
+         WHERE ?1 = '' OR substr(lower(id), 1, length(?1)) = ?1
+            OR EXISTS (SELECT 1 FROM json_each(users.properties) j WHERE instr(lower(CAST(j.value AS TEXT)), ?1) > 0)
+         ORDER BY id LIMIT ?2`,
+        q, limit,
+      )
+      .toArray()
+      .map((r) => ({ id: r.id, properties: JSON.parse(r.properties) }));
+  }
+
+  /**
    * Forgets a user: profile, events and ledger rows, in one transaction
    * (the event counts of GET /v1/properties drop with them). Returns true
    * when the user existed.
