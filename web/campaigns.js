@@ -71,11 +71,12 @@ function CreateForm({ onCancel }) {
     }
     setProblems(res.problems);
     setError(res.error?.message ?? '');
+    titleBox.current?.focus(); // back to the field, not left on the button
   };
   return html`<form class="card create-form" onSubmit=${submit} aria-labelledby="create-title">
     <h2 id="create-title">New webhook campaign</h2>
     <div class="field"><label for="new-title">Title</label>
-      <input id="new-title" ref=${titleBox} value=${title} onInput=${(e) => setTitle(e.currentTarget.value)} />
+      <input id="new-title" ref=${titleBox} value=${title} onInput=${(e) => { setTitle(e.currentTarget.value); setProblems([]); setError(''); }} />
       <${Problems} list=${problemsFor(problems, 'title')} /></div>
     <div class="field"><label for="new-description">Description <span class="hint">(optional)</span></label>
       <textarea id="new-description" rows="2" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)}></textarea></div>

@@ -34,6 +34,8 @@ export const client = {
 
   // Users, events and what they carry
   user: (id) => api('GET', `/v1/users/${seg(id)}`),
+  /** Users whose id starts with `q` or one of whose property values holds it. */
+  findUsers: (q, limit) => api('GET', `/v1/users${query({ q, limit })}`),
   properties: () => api('GET', '/v1/properties'),
 
   // Cohorts
@@ -47,6 +49,11 @@ export const client = {
   // Workspace settings
   frequencyCapping: () => api('GET', '/v1/settings/frequency-capping'),
   saveFrequencyCapping: (body) => api('PUT', '/v1/settings/frequency-capping', body),
+
+  // Signing in (auth.js): the key exchanged for the session cookie once; every other call carries the cookie only.
+  createSession: (key) => api('POST', '/v1/session', undefined, { Authorization: `Bearer ${key}` }),
+  session: () => api('GET', '/v1/session'),
+  endSession: () => api('DELETE', '/v1/session'),
 
   // Single requests (no campaign)
   previewSpec: (spec, context) => api('POST', '/v1/preview', { spec, context }),

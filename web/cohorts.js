@@ -64,7 +64,9 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
   useEffect(() => { loadProperties().then(setProps); }, []);
 
   const check = validateRule(engine, rule);
-  const problems = [...check.problems, ...serverProblems];
+  // A new, empty rule is where everyone starts: no "holds no rule" before the first edit or save.
+  const [edited, setEdited] = useState(Boolean(cohort.id));
+  const problems = [...check.problems.filter((p) => edited || p.code !== 'empty_group'), ...serverProblems];
   // A condition's problems: its own field or a plain key under it (op, value,
   // count.value); not those of a nested condition, which shows its own.
   const problemsAt = (path) => problems.filter((p) => p.field === path || (p.field.startsWith(`${path}.`) && /^[a-z_]+(\.[a-z_]+)?$/.test(p.field.slice(path.length + 1))));
@@ -81,6 +83,7 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
 
   const save = async (e) => {
     e?.preventDefault();
+    setEdited(true);
     const body = { name, rule };
     const r = saved?.id ? await client.updateCohort(saved.id, body) : await client.createCohort(body);
     setServerProblems(r.ok ? [] : r.problems);
@@ -100,7 +103,7 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
   return html`<form class=${`card cohort-editor ${compact ? 'compact' : ''}`} onSubmit=${save}>
     <div class="field"><label for="cohort-name">Cohort name</label>
       <input id="cohort-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} /><${Problems} list=${problems.filter((p) => p.field === 'name')} /></div>
-    <${GroupEditor} rule=${rule} onChange=${(r) => { setRule(r); setServerProblems([]); }} props=${props} engine=${engine} problems=${problemsAt} />
+    <${GroupEditor} rule=${rule} onChange=${(r) => { setRule(r); setServerProblems([]); setEdited(true); }} props=${props} engine=${engine} problems=${problemsAt} />
     <${Problems} list=${problems.filter((p) => /^rule(\.(all|any))?$/.test(p.field))} />
     <div class="estimate" role="status" id="cohort-estimate">
       ${!saved?.id ? html`<span class="muted">Save the cohort to see how many users are in it now.</span>`

@@ -13,6 +13,7 @@ import { localHttpAllowed } from './local_http.js';
 import { keepDraft, takeDraft } from './drafts.js';
 import { AudiencePreview, useAudienceSample } from './audience_sample.js';
 import { ResendFailed } from './resend_failed.js';
+import { unknownPropertyHints } from './property_hints.js';
 import { client } from './client.js';
 
 /** Offered until the engine says which methods it accepts (engine.methods()). */
@@ -103,6 +104,9 @@ export function WebhookStep({ campaign, engine, patch }) {
   const [modal, setModal] = useState(null); // { path, start, end }
   const [saved, setSaved] = useState({ text: '', problems: [] });
   const [allowLocal, setAllowLocal] = useState(false);
+  // Rows added and not typed into yet: their problems wait until they are.
+  const [fresh, setFresh] = useState({ params: [], headers: [] });
+  const focusNext = useRef(null); // the field to focus after the next render (a row just added)
   const lastGood = useRef(null);
   const inputs = useRef({});
   const caret = useRef(null); // where the caret goes once the modal has closed after an insert
@@ -126,13 +130,35 @@ export function WebhookStep({ campaign, engine, patch }) {
   if (result?.ok) lastGood.current = result;
   const methods = engine && typeof engine.methods === 'function' ? engine.methods() : METHODS;
 
-  const problems = [...(result?.problems ?? []), ...saved.problems.map((p) => ({ ...p, field: p.field.replace(/^webhook\./, '') }))];
+  const hints = useMemo(() => unknownPropertyHints(engine, draft, props, eventKey), [engine, draft, props, eventKey]);
+  const isFresh = (field) => {
+    const m = /^(params|headers)\[(\d+)\]/.exec(field ?? '');
+    return Boolean(m && fresh[m[1]][Number(m[2])]);
+  };
+  const problems = [...(result?.problems ?? []).filter((p) => !isFresh(p.field)), ...hints, ...saved.problems.map((p) => ({ ...p, field: p.field.replace(/^webhook\./, '') }))];
+  useEffect(() => {
+    if (!focusNext.current) return;
+    document.getElementById(fieldId(focusNext.current))?.focus();
+    focusNext.current = null;
+  });
+  const addRow = (kind) => {
+    change((d) => d[kind].push({ key: '', value: '' }));
+    setFresh((f) => ({ ...f, [kind]: [...f[kind].slice(0, draft[kind].length), ...Array(Math.max(0, draft[kind].length - f[kind].length)).fill(false), true] }));
+    focusNext.current = `${kind}[${draft[kind].length}].key`; // typing goes on in the new row
+  };
+  const removeRow = (kind, i) => {
+    change((d) => d[kind].splice(i, 1));
+    setFresh((f) => ({ ...f, [kind]: f[kind].filter((_, j) => j !== i) }));
+  };
   const at = (path) => problems.filter((p) => p.field === path);
   const change = (fn) => setDraft((d) => { const n = structuredClone(d); fn(n); return n; });
-  const setField = (path, value) => change((d) => {
+  const setField = (path, value) => {
     const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
-    if (m) d[m[1]][Number(m[2])][m[3]] = value; else d[path] = value;
-  });
+    change((d) => {
+      if (m) d[m[1]][Number(m[2])][m[3]] = value; else d[path] = value;
+    });
+    if (m) setFresh((f) => ({ ...f, [m[1]]: f[m[1]].map((x, j) => (j === Number(m[2]) ? false : x)) }));
+  };
   const valueAt = (path) => {
     const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
     return m ? draft[m[1]][Number(m[2])][m[3]] : draft[path];
@@ -205,16 +231,16 @@ export function WebhookStep({ campaign, engine, patch }) {
       <div>${text(`${kind}[${i}].key`, { label: labelOf(`${kind}[${i}].key`), placeholder: 'name' })}</div>
       <div>${text(`${kind}[${i}].value`, { label: labelOf(`${kind}[${i}].value`), placeholder: 'value' })}</div>
       <button type="button" class="icon-button" disabled=${readOnly} aria-label=${`Remove ${labelOf(`${kind}[${i}].key`).replace(/ name$/, '')}`}
-        onClick=${() => change((d) => d[kind].splice(i, 1))}>×</button>
+        onClick=${() => removeRow(kind, i)}>×</button>
     </div>`)}
     <${Problems} list=${problems.filter((p) => p.field === kind || new RegExp(`^${kind}\\[\\d+\\]$`).test(p.field))} />
     <button type="button" class="secondary small" id=${`add-${kind}`} disabled=${readOnly}
-      onClick=${() => change((d) => d[kind].push({ key: '', value: '' }))}>+ Add ${kind === 'params' ? 'parameter' : 'header'}</button>
+      onClick=${() => addRow(kind)}>+ Add ${kind === 'params' ? 'parameter' : 'header'}</button>
   </fieldset>`;
 
   const shown = result?.ok ? result : lastGood.current;
   const stale = Boolean(result && !result.ok && shown);
-  const errors = (result?.problems ?? []).filter((p) => p.severity === 'error').length;
+  const errors = (result?.problems ?? []).filter((p) => p.severity === 'error' && !isFresh(p.field)).length;
   return html`<div class="composer">
     <form class="card compose" onSubmit=${(e) => { e.preventDefault(); save(); }} aria-labelledby="webhook-title">
       <h2 id="webhook-title">Webhook settings</h2>

@@ -1,5 +1,6 @@
-// Who a preview or test send is for: a stored user (their profile fetched
-// once), or property values typed into a form (one box per property the
+// Who a preview or test send is for: a stored user (found by id prefix or
+// any property value: a name, an email; GET /v1/users?q=), or property
+// values typed into a form (one box per property the
 // workspace has seen; no raw JSON); for an event campaign, the trigger
 // event's property values too (prefilled from the examples of events seen,
 // editable). The choice is remembered per campaign while the tab lives, so
@@ -22,7 +23,11 @@ function typedValue(text, type) {
   if (type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
   return text;
 }
+/** Matches listed by one search. */
+const FOUND_SHOWN = 10;
 const textOf = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+/** A few of a user's property values, to tell matches apart. */
+const summaryOf = (props) => Object.entries(props ?? {}).slice(0, 3).map(([k, v]) => `${k}: ${textOf(v)}`).join(' · ');
 /** Typed boxes as properties: empty boxes left out, values typed as the property was seen. */
 const typedProps = (list, values) => Object.fromEntries(Object.entries(values ?? {}).filter(([, v]) => v !== '')
   .map(([k, v]) => [k, typedValue(v, list.find((p) => p.name === k)?.type)]));
@@ -66,7 +71,7 @@ export function usePreview(engine, campaign, who) {
  * @param {{ campaignKey: string, eventKey?: string, onChange: (who: { body: object, context: object, label: string } | null) => void, idPrefix: string }} p
  */
 export function RecipientPicker({ campaignKey, eventKey, onChange, idPrefix }) {
-  const [state, setState] = useState(() => remembered.get(campaignKey) ?? { mode: 'user', userId: '', profile: null, form: { id: 'test-user', user: {} }, event: null });
+  const [state, setState] = useState(() => remembered.get(campaignKey) ?? { mode: 'user', userId: '', profile: null, found: null, form: { id: 'test-user', user: {} }, event: null });
   const [props, setProps] = useState(null);
   const asked = useRef(0); // the latest profile request: only its answer is shown
   useEffect(() => { loadProperties().then(setProps); }, []);
@@ -90,12 +95,17 @@ export function RecipientPicker({ campaignKey, eventKey, onChange, idPrefix }) {
 
   const find = async (e) => {
     e?.preventDefault();
-    const id = state.userId.trim();
+    const q = state.userId.trim();
     const my = ++asked.current;
-    if (!id) { set({ profile: { error: 'Type a user id.' } }); return; }
-    const r = await client.user(id);
+    if (!q) { set({ profile: { error: 'Type a user id, a name, an email or any other value of theirs.' }, found: null }); return; }
+    const r = await client.findUsers(q, FOUND_SHOWN);
     if (my !== asked.current) return; // a newer search was made meanwhile
-    set({ profile: r.ok ? r.data : { error: r.status === 404 ? `No stored user has the id “${id}”.` : r.error.message } });
+    if (!r.ok) { set({ profile: { error: r.error.message }, found: null }); return; }
+    const users = r.data.users;
+    // One match, or an exact id among several: that user; else the person chooses.
+    const exact = users.length === 1 ? users[0] : users.find((u) => u.id === q);
+    if (exact) set({ profile: exact, found: users.length > 1 ? users : null });
+    else set({ profile: users.length ? null : { error: `No stored user has an id starting with “${q}” or a property holding it.` }, found: users.length ? users : null });
   };
   const setForm = (form) => set({ form });
   const box = (value, onInput, p, id) => html`<div class="field"><label for=${id}>${p.name} <span class="hint">${p.type}${p.example !== undefined ? `, e.g. ${textOf(p.example)}` : ''}</span></label>
@@ -107,10 +117,13 @@ export function RecipientPicker({ campaignKey, eventKey, onChange, idPrefix }) {
       <label><input type="radio" name=${`${idPrefix}-mode`} checked=${state.mode === 'form'} id=${`${idPrefix}-mode-form`} onChange=${() => set({ mode: 'form' })} /> Values I type</label>
     </fieldset>
     ${state.mode === 'user' ? html`<form class="inline-form" onSubmit=${find}>
-        <label for=${`${idPrefix}-user`}>User id</label>
-        <input id=${`${idPrefix}-user`} class="mono" value=${state.userId} onInput=${(e) => set({ userId: e.currentTarget.value })} />
+        <label for=${`${idPrefix}-user`}>Find a user</label>
+        <input id=${`${idPrefix}-user`} class="mono" value=${state.userId} placeholder="id, name, email…" onInput=${(e) => set({ userId: e.currentTarget.value })} />
         <button type="submit" class="secondary" id=${`${idPrefix}-find`}>Find</button></form>
       ${profile?.error ? html`<p class="problem-text" role="alert">${profile.error}</p>` : null}
+      ${state.found ? html`<ul class="found-users" id=${`${idPrefix}-found`} aria-label="Users found">${state.found.map((u) => html`<li>
+        <button type="button" class="link" data-user-id=${u.id} aria-pressed=${profile?.id === u.id} onClick=${() => set({ profile: u })}>
+          <span class="mono">${u.id}</span></button> <span class="muted small-text">${summaryOf(u.properties)}</span></li>`)}</ul>` : null}
       ${profile && !profile.error ? html`<details class="profile" open><summary>User ${profile.id}: ${Object.keys(profile.properties ?? {}).length} properties</summary>
         <table class="kv-table"><tbody>${Object.entries(profile.properties ?? {}).map(([k, v]) => html`<tr><th scope="row" class="mono">${k}</th><td class="mono value">${textOf(v)}</td></tr>`)}</tbody></table></details>` : null}`
     : html`<div class="form-grid">

@@ -62,7 +62,13 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
   const [caps, setCaps] = useState(null);
   const [saved, setSaved] = useState({ text: '', problems: [] });
   const [when, setWhen] = useState('');
-  const [passed, setPassed] = useState(null); // a warning when a one-time schedule's time is already past
+  const [passed, setPassed] = useState(null);
+  const [exampleUser, setExampleUser] = useState(null); // a user of the target, for the API example
+  useEffect(() => {
+    const t = campaign.target;
+    if (t?.cohort) client.estimate(t.cohort, 1).then((r) => setExampleUser(r.ok ? r.data.sample?.[0] ?? null : null));
+    else if (t?.allUsers) client.findUsers('', 1).then((r) => setExampleUser(r.ok ? r.data.users[0]?.id ?? null : null));
+  }, [JSON.stringify(campaign.target)]); // a warning when a one-time schedule's time is already past
   useEffect(() => { loadProperties().then(setProps); client.frequencyCapping().then((r) => setCaps(r.ok ? r.data?.rules ?? [] : null)); }, []);
   const edit = editability(engine, campaign.status, ['send', 'fatigue', 'rateLimit']);
   const readOnly = edit ? !edit.ok : campaign.status === 'ended';
@@ -110,7 +116,9 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
   const events = props?.events ?? [];
   const ev = events.find((x) => x.key === f.event);
   const origin = location.origin;
-  const apiCurl = `curl -X POST '${origin}/v1/campaigns/${campaign.key}/send' \\\n  -H "Authorization: Bearer $HOOKCAST_API_KEY" \\\n  -H 'Content-Type: application/json' \\\n  -H 'Idempotency-Key: order-1234' \\\n  -d '{"recipients": [{"userId": "u_1042", "properties": {"coupon": "WELCOME10"}}], "properties": {"reason": "signup"}}'`;
+  // The example sends to a real user of the target, so running it sends (not "not in cohort").
+  const who = exampleUser ?? 'USER_ID';
+  const apiCurl = `curl -X POST '${origin}/v1/campaigns/${campaign.key}/send' \\\n  -H "Authorization: Bearer $HOOKCAST_API_KEY" \\\n  -H 'Content-Type: application/json' \\\n  -H 'Idempotency-Key: order-1234' \\\n  -d '{"recipients": [{"userId": ${JSON.stringify(who)}, "properties": {"coupon": "WELCOME10"}}], "properties": {"reason": "signup"}}'`;
   return html`<div class="step-grid">
     <form class="card" onSubmit=${save} aria-labelledby="start-title">
       <h2 id="start-title">Send type</h2>
@@ -153,6 +161,8 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
 
       ${f.type === 'api' ? html`<div class="field"><span class="label">Your server sends it with</span>
         <pre class="mono curl" id="api-curl">${apiCurl}</pre><${CopyButton} text=${apiCurl} label="Copy" />
+        ${exampleUser ? html`<p class="muted small-text">The example sends to <code>${exampleUser}</code>, a user of this campaign's target.</p>`
+          : html`<p class="muted small-text">No user is in the target yet: replace USER_ID with one who is.</p>`}
         <p class="muted small-text">Up to 1000 recipients per call. Each recipient's properties are used for this message only (nothing is stored). Repeating a call with the same Idempotency-Key within 24 hours sends nothing more.</p></div>` : null}
 
       <h2>Customer fatigue</h2>

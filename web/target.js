@@ -6,7 +6,7 @@ import { editability } from './editability.js';
 import { CohortEditor } from './cohorts.js';
 
 /** Target: all users or a cohort, with a builder for a new cohort. */
-export function TargetStep({ campaign, engine, patch }) {
+export function TargetStep({ campaign, engine, patch, setNotice }) {
   const [cohorts, setCohorts] = useState(null);
   const [mode, setMode] = useState(campaign.target?.cohort ? 'cohort' : campaign.target?.allUsers ? 'all' : 'cohort');
   const [cohortId, setCohortId] = useState(campaign.target?.cohort ?? '');
@@ -30,6 +30,11 @@ export function TargetStep({ campaign, engine, patch }) {
     if (!target) { setResult({ text: 'Choose a cohort, or build one.', problems: [] }); return; }
     const r = await patch({ target });
     setResult({ text: r.ok ? 'Saved.' : r.error.message, problems: r.ok ? [] : r.problems });
+    if (r.ok) {
+      // Saving moves on to the next step (the product page: "click Save to proceed").
+      setNotice('Target saved.');
+      location.hash = `#/campaigns/${encodeURIComponent(campaign.key)}/review`;
+    }
   };
   return html`<div class="step-grid wide">
     <form class="card" onSubmit=${save} aria-labelledby="target-title">

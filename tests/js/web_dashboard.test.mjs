@@ -184,15 +184,26 @@ test('npm start prints one URL that opens the console signed in, and the key lea
   await page.waitForSelector('body[data-engine="ready"]', { timeout: 20000 });
   await page.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
   assert.doesNotMatch(page.url(), /key=/);
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('hookcast.apiKey')), worker.key);
-  assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing about the key in localStorage');
+  // Signed in by an HttpOnly, SameSite=Strict cookie: the key is in no storage a script reads.
+  assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0, 'nothing about the key in web storage');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+  const [cookie] = (await context.cookies(worker.origin)).filter((c) => c.name === 'hookcast_session');
+  assert.ok(cookie, 'the session cookie is set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.equal(cookie.value.includes(worker.key), false, 'the cookie does not carry the key');
   await snap('campaign-list-empty');
   assertNoPageErrors();
 });
 
 test('create a campaign: Step 1 shows its key, and the status machine decides the actions', async () => {
   await page.click('#create-campaign');
+  // A refused Create hands the focus back to the field it names.
+  await page.click('button[type="submit"]:has-text("Create")');
+  await page.locator('.create-form li.problem[data-field="title"]').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'new-title');
   await page.fill('#new-title', 'Welcome webhook');
+  assert.equal(await page.locator('.create-form li.problem').count(), 0, 'the problem goes as the title is typed');
   await page.fill('#new-description', 'Tells the CRM about new pro users');
   await page.click('button[type="submit"]:has-text("Create")');
   await page.locator('#campaign-key').waitFor();
@@ -210,7 +221,7 @@ test('create a campaign: Step 1 shows its key, and the status machine decides th
   await page.click('button:has-text("Copy key")');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), campaignKey);
   await snap('step1-settings');
-  assertNoPageErrors();
+  assertNoPageErrors([/^POST \/v1\/campaigns 400$/]);
 });
 
 test('Step 2: compose with the {…} modal; every keystroke is checked and previewed by the engine', async () => {
@@ -261,8 +272,18 @@ test('Step 2: compose with the {…} modal; every keystroke is checked and previ
   assert.equal(await page.inputValue('#f-body'), '{"hello": "{{ user.first_name | default: "there" }}", "plan": "x"}');
   // A header through the keyboard.
   await page.click('#add-headers');
-  await page.fill('#f-headers-0--key', 'X-Campaign');
+  // The new row takes the focus, and shows no problem before it is typed into.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-headers-0--key');
+  assert.equal(await page.locator('li.problem[data-field^="headers[0]"]').count(), 0, 'an untouched row is quiet');
+  await page.keyboard.type('X-Campaign');
+  assert.equal(await page.inputValue('#f-headers-0--key'), 'X-Campaign');
+  // A typo in a property name is hinted from the names GET /v1/properties knows.
+  await page.fill('#f-headers-0--value', 'welcome {{ user.frist_name }}');
+  const hint = page.locator('li.problem[data-field="headers[0].value"][data-code="unknown_property"]');
+  await hint.waitFor();
+  assert.match(await hint.textContent(), /did you mean “first_name”/);
   await page.fill('#f-headers-0--value', 'welcome');
+  assert.equal(await hint.count(), 0, 'the hint goes with its cause');
   await page.waitForFunction(() => /X-Campaign: welcome/.test(document.querySelector('#curl').textContent));
   assert.equal(await page.locator('.composer .summary').getAttribute('data-state'), 'ok');
   // Leaving the step keeps what was typed.
@@ -291,9 +312,11 @@ test('Target: build a cohort in the builder, see its size, and target it', async
   await page.waitForFunction(() => document.querySelector('#cohort-estimate [data-users]')?.dataset.users === '3');
   await page.waitForFunction(() => document.querySelector('#target-cohort').value !== '');
   await page.waitForFunction(() => /3 users/.test(document.querySelector('#target-estimate').textContent));
-  await page.click('#save-target');
-  await page.waitForFunction(() => /Saved/.test(document.querySelector('#target-status').textContent));
   await snap('target-cohort');
+  // Save moves on to the next step, as the product page says.
+  await page.click('#save-target');
+  await page.waitForFunction(() => /\/review$/.test(location.hash));
+  assert.match(await page.textContent('#notice'), /Target saved/);
   const stored = await call('GET', `/v1/campaigns/${campaignKey}`);
   assert.ok(stored.data.campaign.target.cohort);
   assertNoPageErrors();
@@ -317,6 +340,16 @@ test('Step 3: review the request for a stored user, as cURL and as a table', asy
   await page.fill('#review-user', 'u3');
   await page.click('#review-find');
   await page.waitForFunction(() => /there/.test(document.querySelector('#review-curl')?.textContent ?? ''));
+  // Found by a property value, not only an exact id: "grace" is u2's first name.
+  await page.fill('#review-user', 'grace');
+  await page.click('#review-find');
+  await page.waitForFunction(() => /\/hook\/u2/.test(document.querySelector('#review-curl')?.textContent ?? ''));
+  assert.match(await page.textContent('#review-curl'), /Grace/);
+  // Several matches: the person chooses ("pro" is the plan of u1, u2, u3).
+  await page.fill('#review-user', 'pro');
+  await page.click('#review-find');
+  await page.locator('#review-found [data-user-id="u3"]').click();
+  await page.waitForFunction(() => /\/hook\/u3/.test(document.querySelector('#review-curl')?.textContent ?? ''));
   assertNoPageErrors();
 });
 
@@ -384,6 +417,8 @@ test('Step 5: an API campaign starts; three users are sent to; stats and the del
   await page.locator('#api-curl').waitFor();
   assert.match(await page.textContent('#api-curl'), new RegExp(`/v1/campaigns/${campaignKey}/send`));
   assert.doesNotMatch(await page.textContent('#api-curl'), new RegExp(worker.key), 'the key is not shown');
+  // The example sends to a real user of the target (the pro cohort), so running it sends.
+  await page.waitForFunction(() => /"userId": "u[123]"/.test(document.querySelector('#api-curl').textContent));
   await page.click('#save-start');
   await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
   await page.locator('#launch-ready').waitFor();
@@ -634,6 +669,9 @@ test('messages agree with the screen: untouched fields quiet, a past time warned
 
 test('the cohorts page: an event condition with a property filter, all/any, and its size now', async () => {
   await page.goto(`${worker.consoleUrl}&/cohorts/new`);
+  await page.locator('#cohort-name').waitFor();
+  // A new cohort starts empty: no "holds no rule" problem before the first edit.
+  assert.equal(await page.locator('li.problem[data-code="empty_group"]').count(), 0);
   await page.fill('#cohort-name', 'Recent buyers');
   await page.click('button:has-text("+ Event condition")');
   const cond = page.locator('.cond').first();
@@ -756,25 +794,38 @@ test('by keyboard alone: create a campaign, add a personalization variable, clos
   assertNoPageErrors();
 });
 
-test('a console opened without the key asks for it once, and refuses a wrong one', async () => {
-  const tab = await context.newPage(); // a new tab: its own sessionStorage
+test('signed in across tabs: a new tab needs no key; signed out, it asks once and refuses a wrong one', async () => {
+  const tab = await context.newPage(); // a new tab of the same browser, as a Ctrl+click opens
   try {
-    await tab.goto(`${worker.origin}/`);
-    await tab.locator('#signin-key').waitFor({ timeout: 20000 });
-    assert.match(tab.url(), /\/web\/$/);
+    await tab.goto(`${worker.origin}/web/#/campaigns`);
+    await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor({ timeout: 20000 });
+    assert.equal(await tab.locator('#signin-key').count(), 0, 'no key asked');
+    await tab.click('#sign-out');
+    await tab.locator('#signin-key').waitFor();
     await tab.fill('#signin-key', 'not-the-key');
     await tab.click('button:has-text("Sign in")');
     await tab.waitForFunction(() => /did not accept/.test(document.querySelector('#signin-problem').textContent));
     await tab.fill('#signin-key', worker.key);
     await tab.click('button:has-text("Sign in")');
     await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
-    assert.equal(await tab.evaluate(() => sessionStorage.getItem('hookcast.apiKey')), worker.key);
+    assert.equal(await tab.evaluate(() => sessionStorage.length + localStorage.length), 0);
     // Reloading keeps the tab signed in.
     await tab.reload();
     await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
+    // A page of another site cannot make this browser change anything: the
+    // cookie stays home (SameSite=Strict), and the worker checks the Origin.
+    const forged = await fetch(`${worker.origin}/v1/campaigns`, {
+      method: 'POST', body: '{"title": "forged"}',
+      headers: { 'content-type': 'application/json', origin: 'http://evil.example', cookie: `hookcast_session=${(await context.cookies(worker.origin)).find((c) => c.name === 'hookcast_session').value}` },
+    });
+    assert.equal(forged.status, 403);
   } finally {
     await tab.close();
   }
+  // The first tab was signed out with the browser; the printed URL signs it in again.
+  await page.goto(worker.consoleUrl);
+  await page.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
+  assertNoPageErrors([/^POST \/v1\/session 401$/]);
 });
 
 test('frequency capping settings: the engine checks, the worker stores', async () => {
