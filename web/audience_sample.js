@@ -3,7 +3,8 @@
 // from GET /v1/users/:id), rendered with the draft on every change through
 // the engine's fan-out path (compile once, renderBatch) — after the keystroke's
 // frame, not in it, so typing stays at frame rate.
-import { html, useEffect, useRef, useState, plural } from './ui.js';
+import { html, useEffect, useRef, useState, Codes, plural } from './ui.js';
+import { codeSummary } from './engine.js';
 import { client } from './client.js';
 
 /** The estimate route's largest sample. */
@@ -71,6 +72,6 @@ export function AudiencePreview({ engine, spec, options, contexts, cohort }) {
   if (result.invalid) return html`<p class="muted small-text" id="audience-sample">Fix the problems to check the ${plural(contexts.length, 'sample user')}.</p>`;
   return html`<div id="audience-sample" data-total=${result.total} data-ok=${result.ok}>
     <p class="small-text"><strong>${result.ok} of ${plural(result.total, 'sample user')}</strong> of the target get this request${result.refused.length ? '; refused:' : '.'}</p>
-    ${result.refused.length ? html`<ul class="small-text">${result.refused.map(([code, ids]) => html`<li><code>${code}</code>: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}</li>`)}</ul>` : null}
+    ${result.refused.length ? html`<ul class="small-text">${result.refused.map(([code, ids]) => html`<li>${codeSummary(code) || 'Refused'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} <${Codes} codes=${[code]} /></li>`)}</ul>` : null}
   </div>`;
 }

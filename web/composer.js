@@ -97,6 +97,23 @@ function useChecked(engine, draft, context, options) {
   return { result: late, pending: late?.draft !== draft };
 }
 
+/**
+ * The "unknown property" hints of the draft: in the render for small specs,
+ * after the keystroke's frame for large ones (listing a 100 KB body's
+ * variables costs milliseconds the key press should not wait for).
+ */
+function useHints(engine, draft, props, eventKey) {
+  const deferred = sizeOf(draft) >= DEFER_CHARS;
+  const now = useMemo(() => (deferred ? null : unknownPropertyHints(engine, draft, props, eventKey)), [engine, draft, props, eventKey, deferred]);
+  const [late, setLate] = useState([]);
+  useEffect(() => {
+    if (!deferred) return undefined;
+    const timer = setTimeout(() => setLate(unknownPropertyHints(engine, draft, props, eventKey)), 0);
+    return () => clearTimeout(timer);
+  }, [engine, draft, props, eventKey, deferred]);
+  return now ?? late;
+}
+
 /** Step 2: the webhook composer with its live preview and the {…} personalization modal. */
 export function WebhookStep({ campaign, engine, patch }) {
   const [draft, setDraft] = useState(() => takeDraft(campaign.key, 'webhook', campaign.webhook ?? null, draftOf(campaign.webhook)));
@@ -130,7 +147,7 @@ export function WebhookStep({ campaign, engine, patch }) {
   if (result?.ok) lastGood.current = result;
   const methods = engine && typeof engine.methods === 'function' ? engine.methods() : METHODS;
 
-  const hints = useMemo(() => unknownPropertyHints(engine, draft, props, eventKey), [engine, draft, props, eventKey]);
+  const hints = useHints(engine, draft, props, eventKey);
   const isFresh = (field) => {
     const m = /^(params|headers)\[(\d+)\]/.exec(field ?? '');
     return Boolean(m && fresh[m[1]][Number(m[2])]);

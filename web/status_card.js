@@ -55,7 +55,7 @@ export function StatusCard({ campaign, engine, setNotice, reload }) {
       <ul class="launch-problems">${missing.map((p) => html`<li data-code=${p.code} data-field=${p.field}>
         <a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}>${p.message}</a> <${Codes} codes=${[p.code]} /></li>`)}</ul></div>` : null}
     ${missing && missing.length === 0 && !result ? html`<p class="ok-text" id="launch-ready">Everything Start needs is in place.</p>` : null}
-    ${result ? html`<div class="refusal" role="alert" id="action-refusal"><p class="problem-text">${result.error.message}</p>
+    ${result ? html`<div class="refusal" role="alert" id="action-refusal"><p class="problem-text">${result.problems.length ? 'It did not start. Fix these first:' : result.error.message}</p>
       ${result.problems.length ? html`<ul class="launch-problems">${result.problems.map((p) => html`<li data-code=${p.code}>
         <a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}>${p.message}</a> <${Codes} codes=${[p.code]} /></li>`)}</ul>` : null}</div>` : null}
     ${confirmEnd ? html`<${Modal} title="End this campaign?" onClose=${() => setConfirmEnd(false)}>

@@ -4,6 +4,7 @@
 // and what a live send would do), and the audience check before launch.
 import { html, useState, Codes, Modal, Problems, formatMs, plural } from './ui.js';
 import { client } from './client.js';
+import { codeSummary } from './engine.js';
 import { RecipientPicker, usePreview } from './recipient.js';
 import { RequestView } from './request_view.js';
 import { RETRY_REASON, SEND_ERROR, SUPPRESSED } from './words.js';
@@ -92,8 +93,8 @@ function AudienceCheck({ campaignKey }) {
     ${d ? html`<div id="audience-result">
       <p><strong>${plural(d.wouldSend ?? 0, 'user')}</strong> would be sent the message, of ${plural(d.candidates ?? 0, 'candidate')}.</p>
       ${Object.keys(d.fallbacks ?? {}).length ? html`<h3>Fallback text used</h3><ul>${Object.entries(d.fallbacks).map(([v, n]) => html`<li><code>${v}</code>: ${plural(n, 'user')}</li>`)}</ul>` : null}
-      ${Object.keys(d.refused ?? {}).length ? html`<h3>Refused by personalization</h3><ul>${Object.entries(d.refused).map(([code, r]) => html`<li><code>${code}</code>: ${plural(r.count, 'user')}${r.sample?.length ? `, e.g. ${r.sample.join(', ')}` : ''}</li>`)}</ul>` : null}
-      ${Object.values(d.suppressed ?? {}).some((n) => n > 0) ? html`<h3>Held back</h3><ul>${Object.entries(d.suppressed).filter(([, n]) => n > 0).map(([k, n]) => html`<li>${SUPPRESSED[k] ?? k}: ${n}</li>`)}</ul>` : null}
+      ${Object.keys(d.refused ?? {}).length ? html`<h3>Refused by personalization</h3><ul>${Object.entries(d.refused).map(([code, r]) => html`<li>${codeSummary(code) || 'Refused'}: ${plural(r.count, 'user')}${r.sample?.length ? `, e.g. ${r.sample.join(', ')}` : ''} <${Codes} codes=${[code]} /></li>`)}</ul>` : null}
+      ${Object.values(d.suppressed ?? {}).some((n) => n > 0) ? html`<h3>Held back</h3><ul>${Object.entries(d.suppressed).filter(([, n]) => n > 0).map(([k, n]) => html`<li>${SUPPRESSED[k] ?? k}: ${n} <${Codes} codes=${[k]} /></li>`)}</ul>` : null}
     </div>` : null}
   </section>`;
 }
