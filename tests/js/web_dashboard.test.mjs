@@ -411,6 +411,35 @@ test('a typed-values preview is never stale: typed fast, it shows and a test sen
   assertNoPageErrors();
 });
 
+test('an event campaign previews the trigger event\'s values: prefilled from events seen, typed over, sent as shown', async () => {
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'On purchase', target: { allUsers: true }, send: { type: 'event', event: 'purchase' },
+    webhook: { url: `${sink.url}/event/{{ user.id }}`, method: 'POST', body: '{"amount": "{{ event.amount | default: "none" }}", "sku": "{{ event.sku | default: "none" }}"}' },
+  });
+  const key = created.data.campaign.key;
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/test`);
+  await page.fill('#test-user', 'u4');
+  await page.click('#test-find');
+  // The example of the purchase seen (amount 19.99, sku-42), not the fallback.
+  await page.waitForFunction(() => /19\.99/.test(document.querySelector('#review-curl')?.textContent ?? ''));
+  assert.match(await page.textContent('#review-curl'), /sku-42/);
+  await page.fill('#test-event-amount', '42.5');
+  assert.match(await page.textContent('#review-curl'), /"amount": "42\.5"/);
+  await page.click('#send-test');
+  await page.locator('#test-result').waitFor();
+  const got = sink.seen.filter((r) => r.url === '/event/u4');
+  assert.equal(got.length, 1);
+  assert.deepEqual(JSON.parse(got[0].body), { amount: '42.5', sku: 'sku-42' });
+  await page.keyboard.press('Escape');
+  // The audience check does not call event.amount a fallback: real sends carry the event.
+  await page.click('#audience-check');
+  await page.locator('#audience-result').waitFor();
+  assert.doesNotMatch(await page.textContent('#audience-result'), /event\./);
+  await page.goto(`${worker.consoleUrl}&/campaigns/${campaignKey}/review`); // back to the walk's campaign
+  await page.locator('#review-title').waitFor();
+  assertNoPageErrors();
+});
+
 test('Step 5: an API campaign starts; three users are sent to; stats and the delivery log follow', async () => {
   await page.click('nav.steps a:has-text("5 Start")');
   await page.click('#type-api');
