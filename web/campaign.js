@@ -32,7 +32,13 @@ const STEPS = [
 function runTimes(campaign) {
   if (campaign.send?.type !== 'schedule' || campaign.status === 'ready') return '';
   const zone = campaignZone(campaign);
-  if (campaign.nextRunAt && campaign.status !== 'ended') return ` · next send ${formatTime(campaign.nextRunAt, zone)}`;
+  if (campaign.nextRunAt && campaign.status !== 'ended') {
+    // A time that passed while paused runs at resume; while running, it is going out now.
+    if (Date.parse(campaign.nextRunAt) <= Date.now()) {
+      return campaign.status === 'paused' ? ` · due since ${formatTime(campaign.nextRunAt, zone)}: it sends when you resume` : ' · sending now';
+    }
+    return ` · next send ${formatTime(campaign.nextRunAt, zone)}`;
+  }
   if (campaign.lastRunAt) return ` · Sent on ${formatTime(campaign.lastRunAt, zone)}, nothing more scheduled`;
   return '';
 }

@@ -696,6 +696,31 @@ test('messages agree with the screen: untouched fields quiet, a past time warned
   assertNoPageErrors([/^POST \/v1\/campaigns\/[^/]+\/start 400$/]);
 });
 
+test('a one-time schedule that ran says when, in its zone, and that nothing more is scheduled', async () => {
+  // Three seconds from now, written as Seoul's local time (UTC+9, no daylight saving).
+  const at = new Date(Date.now() + 3000 + 9 * 3600e3).toISOString().slice(0, 19);
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'Once', target: { allUsers: true }, send: { type: 'schedule', at, timeZone: 'Asia/Seoul' },
+    webhook: { url: `${sink.url}/once/{{ user.id }}`, method: 'POST', body: '{}' },
+  });
+  const key = created.data.campaign.key;
+  assert.equal((await call('POST', `/v1/campaigns/${key}/start`)).status, 200);
+  let c;
+  for (let i = 0; i < 300; i++) { // the run is the worker's, at its time: wait for it, do not time it
+    c = (await call('GET', `/v1/campaigns/${key}`)).data.campaign;
+    if (c.lastRunAt) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(c.lastRunAt, 'the schedule ran');
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/settings`);
+  await page.locator('#run-times').waitFor();
+  const said = await page.textContent('#run-times');
+  assert.match(said, /Sent on .*\(Asia\/Seoul\), nothing more scheduled/);
+  assert.doesNotMatch(said, /next send/);
+  assert.equal(await statusText(), 'Running', 'it stays running until ended (its failures can still be resent)');
+  assertNoPageErrors();
+});
+
 test('the cohorts page: an event condition with a property filter, all/any, and its size now', async () => {
   await page.goto(`${worker.consoleUrl}&/cohorts/new`);
   await page.locator('#cohort-name').waitFor();
