@@ -13,12 +13,17 @@
 //   POST /v1/deliveries/:id/retry, POST /v1/campaigns/:key/resend-failed   (campaigns/results.js)
 //
 //   POST|GET|DELETE /v1/session   the console's sign-in cookie   (http/session.js)
+//   GET  /v1/openapi.json     -> this API's OpenAPI document (docs/openapi.yaml), no key needed
 //
-// Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>` or the
+// Every other route needs `Authorization: Bearer <HOOKCAST_API_KEY>` or the
 // console's session cookie (then a state-changing call must come from this
-// origin). Errors are JSON: { ok: false, error: { code, message }, problems: [...] }.
+// origin). Errors are JSON: { ok: false, error: { code, message }, problems:
+// [...] }, built by http/errors.js; docs/openapi.yaml is the contract.
 
-import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http/plumbing.js';
+import { bearerMatches, discardUnreadBody } from './http/plumbing.js';
+import { errorResponse, HttpError, problem } from './http/errors.js';
+import { WORKER_ERROR_CODES } from './http/error_codes.js';
+import { OPENAPI_PATH, openApiResponse } from './http/openapi.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './delivery/routes.js';
 import { upsertUsers, findUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
 import { checkSessionOrigin, createSession, describeSession, endSession, sessionExpiry } from './http/session.js';
@@ -40,13 +45,24 @@ function decodeSegment(segment) {
   }
 }
 
-const ROUTES = [
+export const ROUTES = [
+  { pattern: /^\/v1\/openapi\.json$/, methods: { GET: () => openApiResponse() } },
   { pattern: /^\/v1\/preview$/, methods: { POST: (req, env) => preview(req, env) } },
   { pattern: /^\/v1\/test-send$/, methods: { POST: (req, env) => testSend(req, env) } },
   { pattern: /^\/v1\/deliveries$/, methods: { POST: (req, env, url) => createDeliveries(req, env, url) } },
   { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/batches\/([^/]+)$/, methods: { GET: (req, env, url, m) => getBatch(decodeSegment(m[1]), env) } },
   // audiences: users, events, properties, cohorts
+  // the console's sign-in cookie (http/session.js); `auth` is how this call signed in
+  {
+    pattern: /^\/v1\/session$/,
+    methods: {
+      POST: (req, env, url, m, auth) =>
+        auth.bearer ? createSession(auth.apiKey, url) : refuse(401, 'unauthorized', 'A session is made from the key: send "Authorization: Bearer <API key>".'),
+      GET: (req, env, url, m, auth) => describeSession(auth.sessionEnds),
+      DELETE: (req, env, url) => endSession(url),
+    },
+  },
   { pattern: /^\/v1\/users$/, methods: { POST: (req, env) => upsertUsers(req, env), GET: (req, env, url) => findUsers(env, url) } },
   {
     pattern: /^\/v1\/users\/([^/]+)$/,
@@ -93,42 +109,37 @@ const ROUTES = [
   },
 ];
 
+/** An error answer with one problem about the request as a whole. */
+const refuse = (status, code, message, headers) => errorResponse(status, [problem('', code, message)], message, headers);
+
 async function route(request, env) {
+  const url = new URL(request.url);
+  // The contract itself is public: tools read it before they have a key.
+  if (url.pathname === OPENAPI_PATH && request.method === 'GET') return openApiResponse();
   const apiKey = env.HOOKCAST_API_KEY;
   if (typeof apiKey !== 'string' || apiKey.length === 0) {
-    return errorResponse(503, 'not_configured', 'The worker has no HOOKCAST_API_KEY; set it as a secret.');
+    return refuse(503, 'not_configured', 'The worker has no HOOKCAST_API_KEY; set it as a secret.');
   }
-  const url = new URL(request.url);
   // The key itself, or the console's session cookie (http/session.js), whose
   // state-changing calls must come from this origin.
   const bearer = await bearerMatches(request, apiKey);
   const sessionEnds = bearer ? null : await sessionExpiry(request, apiKey);
   if (!bearer && sessionEnds === null) {
-    return errorResponse(401, 'unauthorized', 'Send "Authorization: Bearer <API key>".', undefined, {
-      'www-authenticate': 'Bearer realm="hookcast"',
-    });
+    return refuse(401, 'unauthorized', 'Send "Authorization: Bearer <API key>".', { 'www-authenticate': 'Bearer realm="hookcast"' });
   }
   if (!bearer) checkSessionOrigin(request, url);
-  if (url.pathname === '/v1/session') {
-    if (request.method === 'POST') {
-      if (!bearer) return errorResponse(401, 'unauthorized', 'A session is made from the key: send "Authorization: Bearer <API key>".');
-      return createSession(apiKey, url);
-    }
-    if (request.method === 'GET') return describeSession(sessionEnds);
-    if (request.method === 'DELETE') return endSession(url);
-    return errorResponse(405, 'method_not_allowed', `/v1/session accepts GET, POST, DELETE, not ${request.method}.`, undefined, { allow: 'GET, POST, DELETE' });
-  }
+  const auth = { apiKey, bearer, sessionEnds };
   for (const r of ROUTES) {
     const m = r.pattern.exec(url.pathname);
     if (!m) continue;
     const handler = r.methods[request.method];
     if (!handler) {
       const allow = Object.keys(r.methods).join(', ');
-      return errorResponse(405, 'method_not_allowed', `${url.pathname} accepts ${allow}, not ${request.method}.`, undefined, { allow });
+      return refuse(405, 'method_not_allowed', `${url.pathname} accepts ${allow}, not ${request.method}.`, { allow });
     }
-    return handler(request, env, url, m);
+    return handler(request, env, url, m, auth);
   }
-  return errorResponse(404, 'not_found', `No route ${request.method} ${url.pathname}.`);
+  return refuse(404, 'not_found', `No route ${request.method} ${url.pathname}.`);
 }
 
 /**
@@ -176,10 +187,13 @@ async function handle(request, env) {
     if (e instanceof HttpError) return e.toResponse();
     // The engine throws HookcastError for input its contract cannot answer
     // with problems (e.g. a value that cannot be JSON): still the caller's input.
+    // Its located problems are answered as they are; otherwise one problem
+    // with its code when the worker's registry has it, else invalid_request.
     if (e?.name === 'HookcastError') {
-      return errorResponse(400, e.code ?? 'invalid_request', e.message, e.problems?.length ? e.problems : undefined);
+      const code = e.code in WORKER_ERROR_CODES ? e.code : 'invalid_request';
+      return errorResponse(400, e.problems?.length ? e.problems : [problem('', code, e.message)], e.message);
     }
     console.error('hookcast: unexpected error', e?.stack ?? e);
-    return errorResponse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
+    return refuse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
   }
 }

@@ -13,9 +13,11 @@
 // merged from every slice in time order (send start time, then slice, then
 // row); their cursor names that position.
 
-import { HttpError, json, problem, readJsonBody } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
+import { readJsonBody } from '../http/plumbing.js';
 import { ALL_SLICES, slicesOf } from '../delivery/dispatch_control.js';
-import { dispatchStub, workspaceStub } from '../stubs.js';
+import { batchStub, dispatchStub, workspaceStub } from '../stubs.js';
 import { forEachShard } from '../shards/locate.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
@@ -26,9 +28,7 @@ export const MAX_PAGE_SIZE = 1000;
 /** The delivery states a page may be filtered by. */
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed', 'cancelled'];
 
-function notFound(what, field = 'key') {
-  return new HttpError(404, 'not_found', `No ${what}.`, [problem(field, 'not_found', `No ${what}.`)]);
-}
+const notFound = (what, field = 'key') => noSuch(field, `No ${what}.`);
 
 /** The campaign's snapshot from the workspace, or a 404. */
 async function snapshotOf(env, key) {
@@ -51,9 +51,7 @@ function decodeCursor(text, valid) {
     value = undefined;
   }
   if (value === undefined || value === null || !valid(value)) {
-    throw new HttpError(400, 'invalid_cursor', 'This cursor is not one a page gave; start without one.', [
-      problem('cursor', 'invalid_cursor', 'Pass back the nextCursor of the previous page, unchanged.'),
-    ]);
+    throw fail(400, 'cursor', 'invalid_cursor', 'This cursor is not one a page gave: pass back the nextCursor of the previous page unchanged, or start without one.');
   }
   return value;
 }
@@ -63,9 +61,7 @@ function limitOf(url) {
   if (raw === null || raw === '') return PAGE_SIZE;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
-    throw new HttpError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, [
-      problem('limit', 'out_of_range', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; it is ${JSON.stringify(raw)}.`),
-    ]);
+    throw fail(400, 'limit', 'invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; it is ${JSON.stringify(raw)}.`);
   }
   return n;
 }
@@ -100,9 +96,7 @@ async function page(sources, cursor, limit, fetchAfter) {
 export async function listCampaignDeliveries(key, env, url) {
   const state = url.searchParams.get('state');
   if (state !== null && state !== '' && !DELIVERY_STATES.includes(state)) {
-    throw new HttpError(400, 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}.`, [
-      problem('state', 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}; it is ${JSON.stringify(state)}.`),
-    ]);
+    throw fail(400, 'state', 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}; it is ${JSON.stringify(state)}.`);
   }
   const limit = limitOf(url);
   const cursor = decodeCursor(url.searchParams.get('cursor'), (v) => typeof v.s === 'string' && Number.isInteger(v.p));
@@ -157,7 +151,8 @@ export async function audienceCheck(key, env) {
   const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
   const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: { already_sent: 0, resend_period: 0, frequency_cap: 0 } };
   for (const p of parts) {
-    if (!p.ok) throw new HttpError(400, p.code ?? 'invalid_campaign', 'The campaign cannot be checked as stored.', p.problems);
+    // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
+    if (!p.ok) throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', p.problems);
     out.candidates += p.candidates;
     out.wouldSend += p.wouldSend;
     for (const [name, n] of Object.entries(p.fallbacks)) out.fallbacks[name] = (out.fallbacks[name] ?? 0) + n;
@@ -199,17 +194,13 @@ export async function getCampaignDelivery(id, env) {
 function renderOf(body) {
   const render = body.render ?? 'stored';
   if (render !== 'stored' && render !== 'current') {
-    throw new HttpError(400, 'invalid_render', 'render must be "stored" or "current".', [
-      problem('render', 'invalid_render', `render must be "stored" (the exact request again) or "current" (rendered again with the campaign's webhook now); it is ${JSON.stringify(render)}.`),
-    ]);
+    throw fail(400, 'render', 'invalid_render', `render must be "stored" (the exact request again) or "current" (rendered again with the campaign's webhook now); it is ${JSON.stringify(render)}.`);
   }
   return render;
 }
 
 function campaignEnded(key) {
-  return new HttpError(409, 'campaign_ended', `Campaign ${key} has ended: its messages cannot be sent again.`, [
-    problem('status', 'campaign_ended', 'The campaign is ended; nothing of it is sent any more.'),
-  ]);
+  return fail(409, 'status', 'campaign_ended', `Campaign ${key} has ended: its messages cannot be sent again.`);
 }
 
 /**
@@ -228,9 +219,7 @@ export async function retryDelivery(id, request, env) {
   if (!campaign && !batch) throw notFound(`delivery ${id}`, 'id');
   if (campaign && !(await knownSlice(env, campaign))) throw notFound(`delivery ${id}`, 'id');
   if (batch && render === 'current') {
-    throw new HttpError(400, 'invalid_render', 'Only a campaign\'s delivery can be rendered again.', [
-      problem('render', 'invalid_render', `${id} was sent by POST /v1/deliveries, which has no campaign webhook to render again with; use "stored".`),
-    ]);
+    throw fail(400, 'render', 'invalid_render', `Only a campaign's delivery can be rendered again: ${id} was sent by POST /v1/deliveries, which has no campaign webhook; use "stored".`);
   }
   if (campaign) {
     const snap = await workspaceStub(env).getSnapshot(campaign.key);
@@ -238,13 +227,11 @@ export async function retryDelivery(id, request, env) {
   }
   const out = campaign
     ? await dispatchStub(env, campaign.key, campaign.slice).retry(campaign.index, { render })
-    : await env.DELIVERIES.get(env.DELIVERIES.idFromName(batch.batch)).retry(batch.index);
+    : await batchStub(env, batch.batch).retry(batch.index);
   if (!out.ok && out.code === 'not_found') throw notFound(`delivery ${id}`, 'id');
   if (!out.ok && out.code === 'campaign_ended') throw campaignEnded(campaign.key);
   if (!out.ok) {
-    throw new HttpError(409, 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}.`, [
-      problem('id', 'not_failed', `The delivery is ${out.status}, not failed.`),
-    ]);
+    throw fail(409, 'id', 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}, not failed.`);
   }
   return json({ ok: true, delivery: out.delivery }, 202);
 }
@@ -259,9 +246,7 @@ export async function retryDelivery(id, request, env) {
 export async function resendFailed(key, env) {
   const snap = await snapshotOf(env, key);
   if (snap.status !== 'running' && snap.status !== 'paused') {
-    throw new HttpError(409, 'invalid_transition', `Campaign ${key} is ${snap.status}: failed messages are resent only while it is running or paused.`, [
-      problem('status', 'invalid_transition', `The campaign is ${snap.status}; resending needs running or paused.`),
-    ]);
+    throw fail(409, 'status', 'invalid_transition', `Campaign ${key} is ${snap.status}: failed messages are resent only while it is running or paused.`);
   }
   const slices = await slicesOf(env, key);
   const answers = await Promise.all(slices.map((s) => dispatchStub(env, key, s).resendFailed()));

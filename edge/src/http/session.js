@@ -12,7 +12,8 @@
 //   GET    /v1/session   -> { ok, expiresAt | null }   (whether this browser is signed in)
 //   DELETE /v1/session   -> { ok } and the cookie cleared (sign out)
 
-import { HttpError, json } from './plumbing.js';
+import { fail } from './errors.js';
+import { json } from './json.js';
 
 export const SESSION_COOKIE = 'hookcast_session';
 /** How long a sign-in lasts. */
@@ -74,7 +75,7 @@ export function checkSessionOrigin(request, url) {
   if (SAFE_METHODS.has(request.method)) return;
   const origin = request.headers.get('origin');
   if (origin !== url.origin) {
-    throw new HttpError(403, 'cross_origin', `A signed-in browser may change things only from ${url.origin}; this call came from ${origin ?? 'an unnamed origin'}.`);
+    throw fail(403, '', 'cross_origin', `A signed-in browser may change things only from ${url.origin}; this call came from ${origin ?? 'an unnamed origin'}.`);
   }
 }
 
