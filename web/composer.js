@@ -6,7 +6,7 @@
 // marked stale, instead of vanishing. The {…} button beside each field opens
 // the Add Personalization Variable modal. Content is read-only while the
 // status does not allow edits (the engine's rule), with the reason.
-import { html, useEffect, useMemo, useRef, useState, CopyButton, Problems, formatMs } from './ui.js';
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState, CopyButton, Problems, formatMs } from './ui.js';
 import { editability } from './editability.js';
 import { PersonalizeModal, loadProperties } from './personalize.js';
 import { localHttpAllowed } from './local_http.js';
@@ -153,7 +153,8 @@ export function WebhookStep({ campaign, engine, patch }) {
     return Boolean(m && fresh[m[1]][Number(m[2])]);
   };
   const problems = [...(result?.problems ?? []).filter((p) => !isFresh(p.field)), ...hints, ...saved.problems.map((p) => ({ ...p, field: p.field.replace(/^webhook\./, '') }))];
-  useEffect(() => {
+  // In the commit that shows the new row, so the next key lands in it.
+  useLayoutEffect(() => {
     if (!focusNext.current) return;
     document.getElementById(fieldId(focusNext.current))?.focus();
     focusNext.current = null;

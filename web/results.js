@@ -163,7 +163,7 @@ function DeliveryLog({ campaign, tick }) {
 function Attempts({ list, zone }) {
   return html`<ol class="attempts">${(list ?? []).map((a) => html`<li>
     <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt, zone)} · ${a.error ? html`<span class="error-text">${SEND_ERROR[a.error] ?? 'The request failed.'}</span>` : html`<span>answered ${a.status}</span>`} · took ${formatMs(a.durationMs)}
-    ${a.reason ? html` · <span class="muted">${a.retry ? `tried again ${formatMs(a.delayMs)} later` : 'not tried again'}${RETRY_REASON[a.reason] ? `: ${RETRY_REASON[a.reason]}` : ''}</span>` : null}
+    ${a.reason && a.reason !== 'success' ? html` · <span class="muted">${a.retry ? `tried again ${formatMs(a.delayMs)} later` : 'not tried again'}${RETRY_REASON[a.reason] ? `: ${RETRY_REASON[a.reason]}` : ''}</span>` : null}
     <${Codes} codes=${[a.error, a.reason]} />
     ${a.response?.body ? html`<pre class="mono excerpt">${String(a.response.body).slice(0, 300)}</pre>` : null}</li>`)}</ol>`;
 }

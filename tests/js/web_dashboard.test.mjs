@@ -199,7 +199,7 @@ test('create a campaign: Step 1 shows its key, and the status machine decides th
   // A refused Create hands the focus back to the field it names.
   await page.click('button[type="submit"]:has-text("Create")');
   await page.locator('.create-form li.problem[data-field="title"]').waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'new-title');
+  await page.waitForFunction(() => document.activeElement?.id === 'new-title');
   await page.fill('#new-title', 'Welcome webhook');
   assert.equal(await page.locator('.create-form li.problem').count(), 0, 'the problem goes as the title is typed');
   await page.fill('#new-description', 'Tells the CRM about new pro users');
@@ -271,7 +271,7 @@ test('Step 2: compose with the {…} modal; every keystroke is checked and previ
   // A header through the keyboard.
   await page.click('#add-headers');
   // The new row takes the focus, and shows no problem before it is typed into.
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-headers-0--key');
+  await page.waitForFunction(() => document.activeElement?.id === 'f-headers-0--key');
   assert.equal(await page.locator('li.problem[data-field^="headers[0]"]').count(), 0, 'an untouched row is quiet');
   await page.keyboard.type('X-Campaign');
   assert.equal(await page.inputValue('#f-headers-0--key'), 'X-Campaign');
