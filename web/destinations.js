@@ -2,7 +2,7 @@
 // counted a failure for, its state, the last error and when the next probe
 // goes; Resume (POST /v1/destinations/:host/resume) sends what is held now.
 import { html, useEffect, useState, formatTime } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 
 const REFRESH_MS = 5000;
 
@@ -14,12 +14,12 @@ export function DestinationsPage() {
   const [status, setStatus] = useState('');
   useEffect(() => {
     let live = true;
-    api('GET', '/v1/destinations').then((r) => { if (!live) return; if (r.ok) { setList(r.data?.destinations ?? []); setError(''); } else setError(r.error.message); });
+    client.destinations().then((r) => { if (!live) return; if (r.ok) { setList(r.data?.destinations ?? []); setError(''); } else setError(r.error.message); });
     const t = setTimeout(() => setTick((n) => n + 1), REFRESH_MS);
     return () => { live = false; clearTimeout(t); };
   }, [tick]);
   const resume = async (host) => {
-    const r = await api('POST', `/v1/destinations/${encodeURIComponent(host)}/resume`);
+    const r = await client.resumeDestination(host);
     setStatus(r.ok ? `${host} resumed: held messages are going out.` : r.error.message);
     setTick((n) => n + 1);
   };

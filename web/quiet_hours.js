@@ -1,11 +1,10 @@
 // Workspace quiet hours (GET/PUT /v1/settings/quiet-hours): a message of a
 // campaign that opted in (Step 5) waits while its user is inside them and
 // goes out when they end. The worker checks the body; the form states it.
-import { html, useEffect, useState, Problems, problemsFor } from './ui.js';
-import { api } from './api.js';
+import { html, useEffect, useState, Problems, browserZone, problemsFor } from './ui.js';
+import { client } from './client.js';
 
 const zones = () => { try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC']; } };
-const browserZone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return 'UTC'; } };
 
 /** The form's state from the stored setting ({} is off). */
 function formOf(q) {
@@ -25,7 +24,7 @@ export function QuietHoursPage() {
   const [stored, setStored] = useState('');
   const [result, setResult] = useState({ text: '', problems: [] });
   useEffect(() => {
-    api('GET', '/v1/settings/quiet-hours').then((r) => {
+    client.quietHours().then((r) => {
       const q = r.ok ? r.data ?? {} : {};
       setF(formOf(q));
       setStored(JSON.stringify(bodyOf(formOf(q))));
@@ -40,7 +39,7 @@ export function QuietHoursPage() {
   const allZones = zones();
   const save = async (e) => {
     e.preventDefault();
-    const r = await api('PUT', '/v1/settings/quiet-hours', body);
+    const r = await client.saveQuietHours(body);
     if (r.ok) setStored(JSON.stringify(body));
     setResult({ text: r.ok ? (f.on ? 'Saved. Campaigns that opted in hold messages during these hours from now on.' : 'Saved: no quiet hours.') : r.error.message, problems: r.ok ? [] : r.problems });
   };

@@ -3,7 +3,7 @@
 // first and last messages leave, what is known of the users' `timezone`
 // property) and the opt-in to the workspace's quiet hours.
 import { html, useEffect, useState, Problems, problemsFor } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 
 let tz = null;
 /** src/js/timezone.js (the one place for time-zone arithmetic), when this build serves it. */
@@ -48,7 +48,7 @@ export function UserZoneChoice({ f, set, problems, props }) {
 /** The opt-in to the workspace's quiet hours, with the hours shown. */
 export function QuietHoursOptIn({ f, set }) {
   const [quiet, setQuiet] = useState(null);
-  useEffect(() => { api('GET', '/v1/settings/quiet-hours').then((r) => setQuiet(r.ok ? r.data ?? {} : null)); }, []);
+  useEffect(() => { client.quietHours().then((r) => setQuiet(r.ok ? r.data ?? {} : null)); }, []);
   const zone = quiet?.timeZone === 'user' ? `each user's time (else ${quiet.fallbackTimeZone})` : quiet?.timeZone;
   return html`<label class="inline"><input type="checkbox" id="apply-quiet" checked=${f.quietHours} onChange=${(e) => set({ quietHours: e.currentTarget.checked })} /> Hold messages during the workspace's quiet hours</label>
     <p class="muted small-text">${quiet === null ? '' : quiet.start ? `Quiet hours: ${quiet.start} to ${quiet.end}, ${zone}. A message due then waits and goes out when they end.` : 'The workspace has no quiet hours yet, so nothing waits.'}

@@ -3,14 +3,14 @@
 // an unhealthy destination to recover (the circuit breaker; see the
 // Destinations page).
 import { html, useEffect, useState } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 
 /** "waiting for quiet hours to end: N", "held: the destination is unhealthy: N"; nothing when none wait. */
-export function WaitingCounts({ path, tick }) {
+export function WaitingCounts({ campaignKey, tick }) {
   const [waiting, setWaiting] = useState(null);
   useEffect(() => {
     let live = true;
-    api('GET', `${path}/waiting`).then((r) => { if (live && r.ok) setWaiting(r.data?.waiting ?? null); });
+    client.waiting(campaignKey).then((r) => { if (live && r.ok) setWaiting(r.data?.waiting ?? null); });
     return () => { live = false; };
   }, [tick]);
   const rows = [];
