@@ -144,7 +144,7 @@ export type PeriodUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
 export type Period = { every: number; unit: PeriodUnit };
 
 /** One workspace frequency cap: at most `limit` messages per rolling `period` (≤ 30 days). */
-export type CapRule = { limit: number; period: { value: number; unit: 'minutes' | 'hours' | 'days' | 'weeks' } };
+export type CapRule = { limit: number; period: { value: number; unit: CapPeriodUnit } };
 
 /** The workspace's frequency-capping settings. No rules: no cap. */
 export type FrequencyCapping = { rules: CapRule[] };
@@ -302,7 +302,7 @@ export class HookcastError extends Error {
    * Stable machine word: `invalid_request`, `invalid_outcome`, `invalid_attempt`,
    * `invalid_now`, `invalid_options`, `invalid_contexts` or `disposed`; for cohorts
    * also `invalid_rule`, `invalid_member` and `invalid_members`; for campaigns
-   * `invalid_status`, `invalid_action`, `invalid_fields`, `invalid_period`,
+   * `invalid_status`, `invalid_send_type`, `invalid_action`, `invalid_fields`, `invalid_period`,
    * `invalid_policy`, `invalid_ledger` and `invalid_send_at`.
    */
   readonly code: string;
@@ -535,6 +535,7 @@ export type ProblemCode =
   | 'invalid_target'
   | 'invalid_signing_secret'
   | 'invalid_status'
+  | 'invalid_send_type'
   | 'invalid_action'
   | 'invalid_fields'
   | 'invalid_transition'
@@ -576,4 +577,92 @@ export interface Engine {
   methods(): Method[];
   /** The problem-code registry: each code with one sentence saying what it means. */
   problemCodes(): { code: ProblemCode; summary: string }[];
+}
+
+// ---- vocabularies and status capabilities (src/core/vocabulary_api.hpp) -------
+
+/** How a campaign's messages are started (`send.type`). */
+export type SendType = 'schedule' | 'event' | 'api';
+
+/** Why a candidate was held back, in the order of `stats.suppressed`. */
+export type SuppressionReason =
+  | 'already_sent'
+  | 'resend_period'
+  | 'frequency_cap'
+  | 'not_in_cohort'
+  | 'personalization'
+  | 'cancelled'
+  | 'control'
+  | 'schedule_passed';
+
+/** Units of `send.repeat.unit`. */
+export type RepeatUnit = 'days' | 'weeks';
+
+/** Units of `send.delay.unit`. */
+export type DelayUnit = 'minutes' | 'hours' | 'days' | 'weeks';
+
+/** Units of a frequency-capping period. */
+export type CapPeriodUnit = 'minutes' | 'hours' | 'days' | 'weeks';
+
+/** The product's words and limits, from the core (a test keeps the unions above equal to them). */
+export type Vocabulary = {
+  /** The units each setting accepts, in increasing size. */
+  units: {
+    delay: DelayUnit[];
+    repeat: RepeatUnit[];
+    resend: PeriodUnit[];
+    capPeriod: CapPeriodUnit[];
+    within: CohortTimeUnit[];
+  };
+  /** Every reason `stats.suppressed` counts, in the contract's order. */
+  suppressionReasons: SuppressionReason[];
+  /** The checks a candidate goes through, in order (an API send answers each). */
+  candidateChecks: SuppressionReason[];
+  /** What the fatigue decision answers: `ok`, then its suppression reasons. */
+  fatigueReasons: FatigueReason[];
+  campaignStatuses: CampaignStatus[];
+  campaignActions: CampaignAction[];
+  sendTypes: SendType[];
+  methods: Method[];
+  /** The cohort rule language's operators (its units are `units.within`). */
+  operators: { property: string[]; event: string[]; count: string[] };
+  /** Limits of the checks (`titleChars`, `delayMs`, `capRules`, `urlBytes`, …). */
+  limits: Record<string, number>;
+};
+
+/** What a campaign in a status (with a send type) allows and does. */
+export type CampaignCapabilities = {
+  status: CampaignStatus;
+  sendType: SendType | null;
+  /** The legal actions and the status each leads to, e.g. `{ pause: 'paused', end: 'ended' }`. */
+  transitions: Partial<Record<CampaignAction, CampaignStatus>>;
+  /** Title and description may be edited (every status but ended). */
+  labelsEditable: boolean;
+  /** Every other field may be edited (ready and paused). */
+  contentEditable: boolean;
+  /** `POST /v1/campaigns/:key/send` is accepted (running, type api). */
+  acceptsApiSends: boolean;
+  /** A user's event starts a send (running, type event). */
+  triggersOnEvents: boolean;
+  /** Due schedule occurrences run (running, type schedule). */
+  runsSchedules: boolean;
+  /** Pending messages are dispatched (running). */
+  dispatches: boolean;
+  /** Pending messages wait (ready and paused: ready counts as paused). */
+  holdsPending: boolean;
+  /** Messages not yet dispatched are cancelled (ended). */
+  cancelsPending: boolean;
+  /** No further transition or edit (ended). */
+  final: boolean;
+};
+
+export interface Engine {
+  /** The product's words and limits (a fresh copy each call). */
+  vocabulary(): Vocabulary;
+  /**
+   * What `status` allows for a campaign sending by `sendType` (null: no send
+   * chosen yet). Frozen; the same object for the same arguments.
+   * @throws HookcastError `invalid_status` / `invalid_send_type`.
+   */
+  campaignCapabilities(status: CampaignStatus, sendType?: SendType | null): CampaignCapabilities;
 }

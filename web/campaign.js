@@ -4,7 +4,6 @@
 // machine allows (engine.campaignTransition), each disabled one with why.
 import { html, useEffect, useState, CopyButton, Modal, Problems, formatTime, problemsFor } from './ui.js';
 import { api } from './api.js';
-import { optional } from './engine.js';
 import { ACTIONS, SEND_TYPE, STATUS } from './words.js';
 import { WebhookStep } from './composer.js';
 import { TargetStep } from './target.js';
@@ -34,12 +33,10 @@ export function stepOf(field = '') {
 
 /**
  * Whether content `fields` may change in this status, from the engine
- * (engine.campaignEditable). `null` when this engine build lacks the rule:
- * then the worker decides on save.
+ * (engine.campaignEditable). `null` while the engine loads.
  */
 export function editability(engine, status, fields) {
-  const r = optional(engine, 'campaignEditable', status, fields);
-  return r === undefined ? null : r;
+  return engine ? engine.campaignEditable(status, fields) : null;
 }
 
 /** One campaign: loads it, saves edits (PATCH), and shows the chosen step. */

@@ -71,6 +71,23 @@ bool parse_offset(Cursor& c, DateTimeParts& p) {
 
 }  // namespace
 
+bool TimeUnits::contains(TimeUnit unit) const {
+  for (const TimeUnit u : *this)
+    if (u == unit) return true;
+  return false;
+}
+
+std::string time_unit_names(TimeUnits units) {
+  std::string out;
+  for (std::size_t i = 0; i < units.count; ++i) {
+    if (i) out += i + 1 == units.count ? " or " : ", ";
+    out += '"';
+    out += time_unit_name(units.first[i]);
+    out += '"';
+  }
+  return out;
+}
+
 std::optional<TimeUnit> parse_time_unit(std::string_view name) {
   for (TimeUnit u : kTimeUnits)
     if (time_unit_name(u) == name) return u;

@@ -4,6 +4,7 @@
 // zone other than a fixed offset is the caller's business (src/js/timezone.js).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,31 @@ std::string_view time_unit_name(TimeUnit unit);
 /// Every unit, in increasing size, for listing them (e.g. to a dashboard).
 constexpr TimeUnit kTimeUnits[] = {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays,
                                    TimeUnit::kWeeks, TimeUnit::kMonths};
+
+/// The units one setting accepts (a view of a constant list, in increasing
+/// size). Each setting names its list once, beside its rule (kDelayUnits,
+/// kRepeatUnits, kResendUnits, kCapPeriodUnits); checks, messages and the
+/// engine's vocabulary all read it from there.
+struct TimeUnits {
+  const TimeUnit* first = nullptr;
+  std::size_t count = 0;
+  constexpr const TimeUnit* begin() const { return first; }
+  constexpr const TimeUnit* end() const { return first + count; }
+  /// True when `unit` is in the list.
+  bool contains(TimeUnit unit) const;
+};
+
+/// The view of a constant list of units.
+template <std::size_t N>
+constexpr TimeUnits units_of(const TimeUnit (&list)[N]) {
+  return TimeUnits{list, N};
+}
+
+/// Every unit (cohort `within` and `within_last`, addPeriod).
+constexpr TimeUnits kAllTimeUnits = units_of(kTimeUnits);
+
+/// The names of `units` for a sentence: "\"minutes\", \"hours\" or \"days\"".
+std::string time_unit_names(TimeUnits units);
 
 /// The pieces of an ISO 8601 text as written, before any offset is applied.
 /// Lets a caller tell a local date-time ("2026-12-01T09:00", to be placed in

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "cohort.hpp"
+#include "fatigue.hpp"
 #include "json_shape.hpp"
 #include "webhook.hpp"
 
@@ -161,9 +163,11 @@ void check_schedule(JsonShape& shape, const json& send) {
   if (const json* v = shape.member(*repeat, "every", "send.repeat.every", true,
                                    "A repeat needs send.repeat.every, e.g. 1."))
     shape.integer(*v, "send.repeat.every", 1, kMaxPeriodCount);
-  if (const json* v = shape.member(*repeat, "unit", "send.repeat.unit", true,
-                                   "A repeat needs send.repeat.unit: \"days\" or \"weeks\"."))
-    shape.unit(*v, "send.repeat.unit", {TimeUnit::kDays, TimeUnit::kWeeks});
+  const std::string repeat_unit_needed =
+      "A repeat needs send.repeat.unit: " + time_unit_names(kRepeatUnits) + ".";
+  if (const json* v =
+          shape.member(*repeat, "unit", "send.repeat.unit", true, repeat_unit_needed.c_str()))
+    shape.unit(*v, "send.repeat.unit", kRepeatUnits);
   if (const json* v = shape.member(*repeat, "until", "send.repeat.until", false, "")) {
     std::optional<std::int64_t> until;
     if (v->is_string()) until = parse_local_until(v->get_ref<const std::string&>());
@@ -220,11 +224,11 @@ void check_event_send(JsonShape& shape, const json& send) {
   if (const json* v = shape.member(*delay, "value", "send.delay.value", true,
                                    "A delay needs send.delay.value, e.g. 30."))
     value = shape.integer(*v, "send.delay.value", 0, kMaxPeriodCount);
-  if (const json* v = shape.member(*delay, "unit", "send.delay.unit", true,
-                                   "A delay needs send.delay.unit: \"minutes\", \"hours\", "
-                                   "\"days\" or \"weeks\"."))
-    unit = shape.unit(*v, "send.delay.unit",
-                      {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks});
+  const std::string delay_unit_needed =
+      "A delay needs send.delay.unit: " + time_unit_names(kDelayUnits) + ".";
+  if (const json* v =
+          shape.member(*delay, "unit", "send.delay.unit", true, delay_unit_needed.c_str()))
+    unit = shape.unit(*v, "send.delay.unit", kDelayUnits);
   if (value && unit && *value * fixed_unit_ms(*unit) > kMaxDelayMs) {
     shape.error("send.delay.value", "out_of_range",
                 "A delay can be at most 365 days (52 weeks); this one is longer.");
@@ -270,12 +274,11 @@ void check_fatigue(JsonShape& shape, const json& fatigue) {
   if (const json* v = shape.member(*resend, "every", "fatigue.resend.every", true,
                                    "A resend period needs fatigue.resend.every, e.g. 7."))
     shape.integer(*v, "fatigue.resend.every", 1, kMaxPeriodCount);
-  if (const json* v = shape.member(*resend, "unit", "fatigue.resend.unit", true,
-                                   "A resend period needs fatigue.resend.unit: \"minutes\", "
-                                   "\"hours\", \"days\", \"weeks\" or \"months\"."))
-    shape.unit(*v, "fatigue.resend.unit",
-               {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks,
-                TimeUnit::kMonths});
+  const std::string resend_unit_needed =
+      "A resend period needs fatigue.resend.unit: " + time_unit_names(kResendUnits) + ".";
+  if (const json* v =
+          shape.member(*resend, "unit", "fatigue.resend.unit", true, resend_unit_needed.c_str()))
+    shape.unit(*v, "fatigue.resend.unit", kResendUnits);
 }
 
 void check_rate_limit(JsonShape& shape, const json& rate) {
@@ -364,10 +367,11 @@ bool read_repeat(const json& send, Repeat& repeat) {
   const auto every = find_member(*it, "every");
   const auto unit = find_member(*it, "unit");
   if (every == it->end() || !every->is_number() || every->get<double>() < 1) return false;
-  if (unit == it->end() || *unit != "days") {
-    if (unit == it->end() || *unit != "weeks") return false;
-    repeat.unit = TimeUnit::kWeeks;
-  }
+  const auto parsed = unit != it->end() && unit->is_string()
+                          ? parse_time_unit(unit->get_ref<const std::string&>())
+                          : std::nullopt;
+  if (!parsed || !kRepeatUnits.contains(*parsed)) return false;
+  repeat.unit = *parsed;
   repeat.every = static_cast<std::int64_t>(std::min(every->get<double>(), 1e9));
   const auto until = find_member(*it, "until");
   if (until != it->end() && until->is_string()) repeat.until = &*until;
@@ -431,11 +435,61 @@ std::string_view campaign_status_name(CampaignStatus status) {
 }
 
 std::optional<CampaignAction> parse_campaign_action(std::string_view name) {
-  if (name == "start") return CampaignAction::kStart;
-  if (name == "pause") return CampaignAction::kPause;
-  if (name == "resume") return CampaignAction::kResume;
-  if (name == "end") return CampaignAction::kEnd;
+  for (const CampaignAction a : kCampaignActions)
+    if (campaign_action_name(a) == name) return a;
   return std::nullopt;
+}
+
+std::optional<SendType> parse_send_type(std::string_view name) {
+  for (const SendType t : kSendTypes)
+    if (send_type_name(t) == name) return t;
+  return std::nullopt;
+}
+
+std::string_view send_type_name(SendType type) {
+  switch (type) {
+    case SendType::kSchedule:
+      return "schedule";
+    case SendType::kEvent:
+      return "event";
+    case SendType::kApi:
+      break;
+  }
+  return "api";
+}
+
+std::string_view campaign_action_name(CampaignAction action) {
+  switch (action) {
+    case CampaignAction::kStart:
+      return "start";
+    case CampaignAction::kPause:
+      return "pause";
+    case CampaignAction::kResume:
+      return "resume";
+    case CampaignAction::kEnd:
+      break;
+  }
+  return "end";
+}
+
+CampaignCapabilities campaign_capabilities(CampaignStatus status,
+                                           std::optional<SendType> send_type) {
+  CampaignCapabilities c;
+  const bool running = status == CampaignStatus::kRunning;
+  const std::string label = "title";
+  const std::string content = "webhook";
+  c.labels_editable = campaign_editable(status, &label, 1).ok;
+  c.content_editable = campaign_editable(status, &content, 1).ok;
+  for (std::size_t i = 0; i < std::size(kCampaignActions); ++i)
+    c.action_allowed[i] = campaign_transition(status, kCampaignActions[i]).ok;
+  c.accepts_api_sends = running && send_type == SendType::kApi;
+  c.triggers_on_events = running && send_type == SendType::kEvent;
+  c.runs_schedules = running && send_type == SendType::kSchedule;
+  c.dispatches = running;
+  c.holds_pending = status == CampaignStatus::kReady || status == CampaignStatus::kPaused;
+  c.cancels_pending = status == CampaignStatus::kEnded;
+  c.final = status == CampaignStatus::kEnded;
+  return c;
 }
 
 CampaignVerdict campaign_transition(CampaignStatus status, CampaignAction action) {

@@ -45,6 +45,57 @@ std::string_view campaign_status_name(CampaignStatus status);
 /// "start" | "pause" | "resume" | "end"; nullopt for anything else.
 std::optional<CampaignAction> parse_campaign_action(std::string_view name);
 
+/// How a campaign's messages are started (`send.type`).
+enum class SendType { kSchedule, kEvent, kApi };
+
+/// "schedule" | "event" | "api"; nullopt for anything else.
+std::optional<SendType> parse_send_type(std::string_view name);
+/// The name parse_send_type() accepts.
+std::string_view send_type_name(SendType type);
+
+/// Every status, action and send type, in the order the product lists them.
+inline constexpr CampaignStatus kCampaignStatuses[] = {
+    CampaignStatus::kReady, CampaignStatus::kRunning, CampaignStatus::kPaused,
+    CampaignStatus::kEnded};
+inline constexpr CampaignAction kCampaignActions[] = {
+    CampaignAction::kStart, CampaignAction::kPause, CampaignAction::kResume, CampaignAction::kEnd};
+inline constexpr SendType kSendTypes[] = {SendType::kSchedule, SendType::kEvent, SendType::kApi};
+
+/// The name of an action ("start", ...).
+std::string_view campaign_action_name(CampaignAction action);
+
+/// What a campaign in a status (with a send type, when it has one) allows
+/// and does: the one place the edge and the console read "only while
+/// running" from.
+struct CampaignCapabilities {
+  /// Title and description may be edited (every status but ended).
+  bool labels_editable = false;
+  /// Every other field may be edited (ready and paused).
+  bool content_editable = false;
+  /// Per kCampaignActions entry: whether the action is a legal transition.
+  bool action_allowed[4] = {};
+  /// POST /send is accepted: running, send type api.
+  bool accepts_api_sends = false;
+  /// A user's event starts a send: running, send type event.
+  bool triggers_on_events = false;
+  /// Due schedule occurrences become runs: running, send type schedule.
+  bool runs_schedules = false;
+  /// Pending messages are dispatched: running.
+  bool dispatches = false;
+  /// Pending messages wait (ready counts as paused: nothing is dispatched
+  /// before start, and a dispatch that has not heard of a start holds).
+  bool holds_pending = false;
+  /// Pending messages not yet dispatched are cancelled: ended.
+  bool cancels_pending = false;
+  /// No further transition or edit (ended).
+  bool final = false;
+};
+
+/// The capabilities of `status` for a campaign sending by `send_type`
+/// (nullopt: no send chosen yet, so nothing triggers it).
+CampaignCapabilities campaign_capabilities(CampaignStatus status,
+                                           std::optional<SendType> send_type);
+
 /// Verdict of a transition or an edit: `ok`, or the refusal's stable code
 /// (`invalid_transition`, `campaign_not_editable`) and a sentence for a person.
 struct CampaignVerdict {
@@ -70,7 +121,16 @@ bool is_campaign_label_field(std::string_view field);
 CampaignVerdict campaign_editable(CampaignStatus status, const std::string* fields,
                                   std::size_t count);
 
-// ---- limits of the shape check ------------------------------------------------
+// ---- units and limits of the shape check ---------------------------------------
+
+/// Units of `send.repeat.unit`: whole days and weeks (a wall-clock step).
+inline constexpr TimeUnit kRepeatUnitList[] = {TimeUnit::kDays, TimeUnit::kWeeks};
+constexpr TimeUnits kRepeatUnits = units_of(kRepeatUnitList);
+
+/// Units of `send.delay.unit`: fixed lengths, minutes to weeks.
+inline constexpr TimeUnit kDelayUnitList[] = {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays,
+                                              TimeUnit::kWeeks};
+constexpr TimeUnits kDelayUnits = units_of(kDelayUnitList);
 
 constexpr std::size_t kMaxTitleChars = 200;         ///< characters (code points)
 constexpr std::size_t kMaxDescriptionChars = 2000;  ///< characters (code points)

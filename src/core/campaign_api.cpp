@@ -90,9 +90,7 @@ bool read_policy(const json& doc, FatiguePolicy& policy, Problems& problems) {
       if (every) n = shape.integer(*every, "policy.resend.every", 1, kMaxPeriodCount);
       std::optional<TimeUnit> u;
       if (unit) {
-        u = shape.unit(*unit, "policy.resend.unit",
-                       {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks,
-                        TimeUnit::kMonths});
+        u = shape.unit(*unit, "policy.resend.unit", kResendUnits);
       }
       if (n && u) policy.resend = ResendPeriod{*n, *u};
     }

@@ -59,7 +59,7 @@ class JsonShape {
 
   /// A unit name among `allowed`.
   std::optional<TimeUnit> unit(const nlohmann::json& value, const std::string& field,
-                               std::initializer_list<TimeUnit> allowed);
+                               TimeUnits allowed);
 
   /// Member `key` of `object` unless absent or null; when `required`, its
   /// absence is `required` at `field` with `message`.

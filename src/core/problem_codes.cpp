@@ -74,6 +74,7 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"invalid_target", "A campaign's target is not a cohort or all users."},
     {"invalid_signing_secret", "A signing secret is not a whsec_ base64 secret."},
     {"invalid_status", "A campaign status is not a known one."},
+    {"invalid_send_type", "A send type is not schedule, event or api."},
     {"invalid_action", "A campaign action is not start, pause, resume or end."},
     {"invalid_fields", "The list of edited fields is not a list of names."},
     {"invalid_transition", "The campaign cannot make that status change."},

@@ -321,6 +321,7 @@ function makeEngine(Module) {
 
     ...campaignMethods(Module),
     ...cohortMethods(Module),
+    ...vocabularyMethods(Module),
   });
   modules.set(engine, Module);
   return engine;
@@ -813,6 +814,44 @@ function coarseMethods(Module) {
     problemCodes() {
       problemCodes ??= Object.freeze(JSON.parse(Module.problem_codes()).map((c) => Object.freeze(c)));
       return problemCodes.map((c) => ({ ...c }));
+    },
+  };
+}
+
+// ---- vocabularies and status capabilities (issue 12) ----------------------------
+//
+// The product's words (units per setting, suppression reasons, statuses,
+// actions, send types, methods, operators, limits) and what each campaign
+// status allows (src/core/vocabulary_api.hpp), read from the core so that the
+// worker and the console keep no copy; both are pure, read once, then cached.
+
+function vocabularyMethods(Module) {
+  let vocabularyJson;
+  const capabilities = new Map();
+  return {
+    vocabulary() {
+      vocabularyJson ??= Module.vocabulary();
+      return JSON.parse(vocabularyJson); // a fresh copy: callers may change theirs
+    },
+
+    campaignCapabilities(status, sendType = null) {
+      if (typeof status !== 'string') {
+        throw new HookcastError('invalid_status', `campaignCapabilities: status must be a string, not ${status === null ? 'null' : typeof status}`);
+      }
+      if (sendType !== null && typeof sendType !== 'string') {
+        throw new HookcastError('invalid_send_type', `campaignCapabilities: sendType must be "schedule", "event", "api" or null, not ${typeof sendType}`);
+      }
+      const key = `${status}\0${sendType ?? ''}`;
+      let known = capabilities.get(key);
+      if (!known) {
+        const result = JSON.parse(Module.campaign_capabilities(status, sendType ?? ''));
+        if (!result.ok) throw new HookcastError(result.code, `campaignCapabilities: ${result.message}`);
+        delete result.ok;
+        Object.freeze(result.transitions);
+        known = Object.freeze(result);
+        capabilities.set(key, known);
+      }
+      return known;
     },
   };
 }

@@ -271,3 +271,22 @@ EMSCRIPTEN_BINDINGS(hookcast_cohort) {
   emscripten::function("live_cohorts", &live_cohorts);
   emscripten::function("cohort_operators", &cohort_operators);
 }
+
+// ---- vocabularies and status capabilities (vocabulary_api.hpp) ------------------
+
+#include "vocabulary_api.hpp"
+
+namespace {
+
+std::string vocabulary() { return hookcast::api::vocabulary(); }
+
+std::string campaign_capabilities(const std::string& status, const std::string& send_type) {
+  return hookcast::api::campaign_capabilities(status, send_type);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(hookcast_vocabulary) {
+  emscripten::function("vocabulary", &vocabulary);
+  emscripten::function("campaign_capabilities", &campaign_capabilities);
+}

@@ -18,7 +18,9 @@ import { closedPort, startSink } from './edge_helpers.mjs';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KEY = 'acceptance-key-0123456789';
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
-const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled'];
+// stats.suppressed as the contract lists it (control and schedule_passed stay 0
+// until control groups and per-user time zones exist).
+const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control', 'schedule_passed'];
 
 let child;
 let exited;

@@ -27,6 +27,10 @@ import {
   type FatiguePolicy,
   type FatigueReason,
   type Ledger,
+  type CampaignCapabilities,
+  type DelayUnit,
+  type SuppressionReason,
+  type Vocabulary,
 } from 'hookcast';
 
 declare const bytes: ArrayBuffer;
@@ -200,4 +204,15 @@ export async function usage(): Promise<void> {
   engine.launchCheck({}, { scheduleAtMs: null });
   // @ts-expect-error createEngine takes bytes, not a path
   await createEngine({ wasmBinary: 'dist/hookcast.wasm' });
+  // @ts-expect-error a send type is schedule, event or api
+  engine.campaignCapabilities('running', 'sms');
+
+  // Vocabularies and what a status allows (issue 12).
+  const words: Vocabulary = engine.vocabulary();
+  const delayUnit: DelayUnit | undefined = words.units.delay[0];
+  const reason: SuppressionReason | undefined = words.suppressionReasons[0];
+  const caps: CampaignCapabilities = engine.campaignCapabilities('running', 'api');
+  const apiSends: boolean = caps.acceptsApiSends;
+  const paused: CampaignStatus | undefined = caps.transitions.pause;
+  void [delayUnit, reason, apiSends, paused];
 }

@@ -16,6 +16,7 @@ import { shardStub } from '../stubs.js';
 import { SHARD_COUNT } from '../constants.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
+import { getEngine } from '../engine.js';
 
 /** Items per page unless `limit` says otherwise; the most `limit` may ask. */
 export const PAGE_SIZE = 100;
@@ -130,7 +131,9 @@ export async function audienceCheck(key, env) {
   const snapshot = await snapshotOf(env, key);
   const trigger = { kind: 'schedule', id: 'audience-check', sendAtMs: Date.now() };
   const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
-  const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: { already_sent: 0, resend_period: 0, frequency_cap: 0 } };
+  // The fatigue decision's reasons at zero (a cohort member is never not_in_cohort here).
+  const fatigue = (await getEngine()).vocabulary().fatigueReasons.filter((r) => r !== 'ok');
+  const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: Object.fromEntries(fatigue.map((r) => [r, 0])) };
   for (const p of parts) {
     if (!p.ok) throw new HttpError(400, p.code ?? 'invalid_campaign', 'The campaign cannot be checked as stored.', p.problems);
     out.candidates += p.candidates;

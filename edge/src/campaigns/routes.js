@@ -30,8 +30,6 @@ const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */
 const KEY_RE = /^c_[1-9]\d{0,15}_[a-z2-7]{4}$/;
-/** The suppression reasons of a campaign's stats, in DESIGN.md's order. */
-export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -143,7 +141,7 @@ export async function listCampaigns(env) {
   const engine = await getEngine();
   const campaigns = await workspaceStub(env).listCampaigns();
   // A campaign still in "ready" has sent nothing (test sends count nowhere).
-  const stats = await Promise.all(campaigns.map((c) => (c.status === 'ready' ? emptyStats() : campaignStats(env, c.key))));
+  const stats = await Promise.all(campaigns.map((c) => (c.status === 'ready' ? emptyStats(engine) : campaignStats(env, c.key))));
   return json({
     campaigns: campaigns.map((c, i) => ({
       key: c.key,
@@ -342,8 +340,9 @@ export async function sendCampaign(key, request, env) {
   });
   const groups = [...groupByShard(body.recipients, (r) => r.userId)];
   const answers = await Promise.all(groups.map(([i, recipients]) => shardStub(env, i).campaignCandidates({ snapshot, trigger: trigger(recipients) })));
-  // Every reason a candidate of an API send can be suppressed for, zeros included (as in stats).
-  const suppressed = Object.fromEntries(SUPPRESSION_REASONS.filter((r) => r !== 'cancelled').map((r) => [r, 0]));
+  // Every check a candidate of an API send goes through, zeros included, in the stats' order.
+  const { suppressionReasons, candidateChecks } = (await getEngine()).vocabulary();
+  const suppressed = Object.fromEntries(suppressionReasons.filter((r) => candidateChecks.includes(r)).map((r) => [r, 0]));
   let accepted = 0;
   for (const a of answers) {
     if (!a.ok) throw new Error(`shard refused API send ${begun.dispatchId}: ${JSON.stringify(a).slice(0, 300)}`);
@@ -357,8 +356,10 @@ export async function sendCampaign(key, request, env) {
 
 // ---- stats ---------------------------------------------------------------------------------
 
-function emptyStats() {
-  return { targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, suppressed: Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, 0])) };
+/** Stats with nothing counted: every suppression reason of the engine's vocabulary at zero. */
+function emptyStats(engine) {
+  const suppressed = Object.fromEntries(engine.vocabulary().suppressionReasons.map((r) => [r, 0]));
+  return { targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, suppressed };
 }
 
 /**
@@ -370,8 +371,8 @@ function emptyStats() {
  * suppressed and sent = delivered + failed + pending hold at every moment.
  */
 export async function campaignStats(env, key) {
-  const [parts, delivery] = await Promise.all([forEachShard(env, (s) => s.campaignCounts(key)), campaignDeliveryCounts(env, key)]);
-  const stats = emptyStats();
+  const [parts, delivery, engine] = await Promise.all([forEachShard(env, (s) => s.campaignCounts(key)), campaignDeliveryCounts(env, key), getEngine()]);
+  const stats = emptyStats(engine);
   let accepted = 0;
   for (const p of parts) {
     stats.targeted += p.targeted;

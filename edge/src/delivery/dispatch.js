@@ -86,6 +86,14 @@ export class CampaignDispatch extends DurableObject {
     // the current run's attempts, `run` the replays by POST
     // /v1/deliveries/:id/retry; `next_at` is "not before" until dispatch,
     // then the next retry's time.
+    // What the campaign's status allows (dispatch, hold, cancel) is the
+    // engine's word (capabilities()): it is loaded before the first event.
+    this.engine = null;
+    this.statuses = null;
+    ctx.blockConcurrencyWhile(async () => {
+      this.engine = await getEngine();
+      this.statuses = new Set(this.engine.vocabulary().campaignStatuses);
+    });
     this.pump = new AttemptPump(ctx.storage, this, { flushMs: FLUSH_MS });
     this.resetFresh();
     // Rows pending a retry or a replay (state pending, dispatched): kept in
@@ -158,7 +166,7 @@ export class CampaignDispatch extends DurableObject {
     let cancelled = 0;
     this.ctx.storage.transactionSync(() => {
       if (!this.noteStatus(status, version)) return;
-      if (this.status() === 'ended') cancelled = this.cancelUndispatched();
+      if (this.capabilities().cancelsPending) cancelled = this.cancelUndispatched();
     });
     this.resetFresh();
     // Cancelled messages leave their users' ledgers before `end` answers.
@@ -245,7 +253,7 @@ export class CampaignDispatch extends DurableObject {
       .toArray()
       .filter((r) => !inflight.has(r.idx))
       .slice(0, limit);
-    if (out.length >= limit || this.status() !== 'running') return out;
+    if (out.length >= limit || !this.capabilities().dispatches) return out;
     const pace = this.paceMs();
     if (pace > 0 && now < this.paceAt()) return out;
     const fresh = this.takeFresh(now, pace > 0 ? 1 : limit - out.length, inflight);
@@ -300,7 +308,7 @@ export class CampaignDispatch extends DurableObject {
       return rows.find((r) => !inflight.has(r.idx))?.next_at ?? null;
     };
     let next = this.pendingRetries === 0 ? null : first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY next_at LIMIT ?");
-    if (this.status() === 'running') {
+    if (this.capabilities().dispatches) {
       let fresh;
       if (this.freshQueue.length > 0) fresh = this.freshQueue[0].next_at;
       else if (this.freshDrained) {
@@ -450,10 +458,14 @@ export class CampaignDispatch extends DurableObject {
     return this.nextPaceAt ?? Number(this.meta('paceAt') ?? 0);
   }
 
-  /** running | paused | ended, as last heard. */
-  status() {
+  /**
+   * What the campaign's status, as last heard, allows: the engine's
+   * campaignCapabilities. A status not yet heard counts as ready (which
+   * holds every message, as paused does).
+   */
+  capabilities() {
     const s = this.meta('status');
-    return s === 'running' || s === 'ended' ? s : 'paused';
+    return this.engine.campaignCapabilities(this.statuses.has(s) ? s : 'ready');
   }
 
   /** Records news of the campaign if it is newer than what we know; true when taken. */
@@ -461,7 +473,7 @@ export class CampaignDispatch extends DurableObject {
     if (typeof status !== 'string' || !Number.isFinite(version)) return false;
     const known = Number(this.meta('version') ?? -1);
     if (version < known) return false;
-    if (this.meta('status') === 'ended') return false; // ended is final
+    if (this.capabilities().final) return false; // ended is final
     // Unchanged news writes nothing (a write is a commit and an output gate).
     if (this.meta('status') !== status) this.setMeta('status', status);
     if (version !== known) this.setMeta('version', String(version));

@@ -47,8 +47,6 @@ export const DECISIONS_KEPT_MS = 48 * 60 * 60 * 1000;
 export const FORWARD_RETRY_MS = 2_000;
 /** Sample user ids kept per refusal code in an audience check. */
 const SAMPLE_SIZE = 10;
-/** Suppression reasons, in the order they are checked. */
-export const REASONS = ['not_in_cohort', 'already_sent', 'resend_period', 'frequency_cap', 'personalization'];
 
 /** Creates this file's tables (idempotent; called by the shard's constructor). */
 export function createSendTables(sql) {

@@ -23,7 +23,7 @@
 // these functions read, ask the engine, and write in one synchronous stretch
 // (no await in between), which a Durable Object commits atomically.
 
-import { getEngine, engineOptions } from '../engine.js';
+import { getEngine, engineOptions, capabilitiesOf, statusesWhere } from '../engine.js';
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
@@ -375,12 +375,16 @@ export function getSnapshot(ws, key) {
  * version they belong to. When `knownVersion` is current, answers
  * { version, campaigns: null } (the caller's cached list is still right).
  */
-export function runningEventCampaigns(ws, knownVersion) {
+export async function runningEventCampaigns(ws, knownVersion) {
+  const engine = await getEngine();
   const version = meta(ws.sql, 'version');
   if (knownVersion === version) return { version, campaigns: null };
+  // The statuses in which events trigger a send: the engine's rule (running).
+  const statuses = statusesWhere(engine, 'triggersOnEvents', 'event');
   const campaigns = [];
-  for (const row of ws.sql.exec("SELECT * FROM campaigns WHERE status = 'running'").toArray()) {
-    if (JSON.parse(row.content).send?.type === 'event') campaigns.push(snapshotOfRow(ws, row));
+  const rows = ws.sql.exec(`SELECT * FROM campaigns WHERE status IN (${statuses.map(() => '?').join(',') || 'NULL'})`, ...statuses).toArray();
+  for (const row of rows) {
+    if (capabilitiesOf(engine, row.status, JSON.parse(row.content).send?.type).triggersOnEvents) campaigns.push(snapshotOfRow(ws, row));
   }
   return { version, campaigns };
 }
@@ -402,7 +406,8 @@ export function campaignSlices(ws, key) {
  *   { state: 'not_found' }
  *   { state: 'done', answer }          a finished call with this idempotency key: its answer
  *   { state: 'mismatch' }              this idempotency key came with a different body
- *   { state: 'refused', status, sendType }   not running, or not an API campaign
+ *   { state: 'refused', status, sendType }   the engine's capabilities take no API send
+ *                                            (not running, or not an API campaign)
  *   { state: 'new' | 'resume', dispatchId, sendAtMs, snapshot }   go ahead
  * With an idempotency key, the first call stores { dispatchId, sendAtMs }
  * before anything is sent, so a repeat (also after a crash mid-call) reuses
@@ -410,8 +415,9 @@ export function campaignSlices(ws, key) {
  * more. A replay answers even after the campaign ended. Records older than
  * IDEMPOTENCY_TTL_MS are forgotten.
  */
-export function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs) {
+export async function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs) {
   const { sql } = ws;
+  const engine = await getEngine();
   return ws.ctx.storage.transactionSync(() => {
     const row = rowOf(sql, key);
     if (!row) return { state: 'not_found' };
@@ -424,7 +430,7 @@ export function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs) {
       resumed = rec ?? null;
     }
     const sendType = JSON.parse(row.content).send?.type ?? null;
-    if (row.status !== 'running' || sendType !== 'api') return { state: 'refused', status: row.status, sendType };
+    if (!capabilitiesOf(engine, row.status, sendType).acceptsApiSends) return { state: 'refused', status: row.status, sendType };
     const snapshot = snapshotOfRow(ws, row);
     if (resumed) return { state: 'resume', dispatchId: resumed.dispatch_id, sendAtMs: resumed.send_at, snapshot };
     if (idemKey !== null) {

@@ -1214,6 +1214,37 @@ function campaignCases(engine, { test, assert, fixtures }) {
         assert.equal(r.ok, c.problems.length === 0, c.name);
       }
     });
+    test('fixtures/campaigns.json: what each status allows (campaignCapabilities)', () => {
+      assert.equal(campaigns.capabilities.length, 16);
+      for (const c of campaigns.capabilities) {
+        const r = engine.campaignCapabilities(c.status, c.sendType);
+        assert.deepEqual({ ...r, transitions: { ...r.transitions } }, c.expect, JSON.stringify(c));
+        assert.ok(Object.isFrozen(r));
+        assert.equal(engine.campaignCapabilities(c.status, c.sendType), r, 'the same frozen answer');
+      }
+      for (const c of campaigns.capabilitiesRefused) {
+        assert.throws(() => engine.campaignCapabilities(c.status, c.sendType), thrown(c.code), JSON.stringify(c));
+      }
+      assert.throws(() => engine.campaignCapabilities(null), thrown('invalid_status'));
+      assert.throws(() => engine.campaignCapabilities('ready', 3), thrown('invalid_send_type'));
+    });
+    test('vocabulary: the words of the product, each list what its check accepts', () => {
+      const v = engine.vocabulary();
+      assert.deepEqual(v.suppressionReasons, ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control', 'schedule_passed']);
+      assert.deepEqual(v.units.delay, ['minutes', 'hours', 'days', 'weeks']);
+      assert.deepEqual(v.units.repeat, ['days', 'weeks']);
+      assert.deepEqual(v.methods, engine.methods());
+      assert.deepEqual(v.operators.property, engine.cohortOperators().property);
+      assert.deepEqual(v.units.within, engine.cohortOperators().units);
+      v.units.delay.push('fortnights');
+      assert.deepEqual(engine.vocabulary().units.delay, ['minutes', 'hours', 'days', 'weeks'], 'a fresh copy each call');
+      for (const unit of v.units.within) {
+        const delay = engine.checkCampaign({ send: { type: 'event', event: 'e', delay: { value: 1, unit } } }, { partial: true });
+        assert.equal(delay.ok, v.units.delay.includes(unit), `delay ${unit}`);
+        const caps = engine.checkFrequencyCapping({ rules: [{ limit: 1, period: { value: 1, unit } }] });
+        assert.equal(caps.ok, v.units.capPeriod.includes(unit), `cap period ${unit}`);
+      }
+    });
     test('fixtures/campaigns.json: launch checks', () => {
       for (const c of campaigns.launch) {
         const o = c.options;
