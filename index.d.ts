@@ -31,6 +31,17 @@ export type Problem = {
   message: string;
   /** Errors refuse the spec or request; warnings do not. */
   severity: 'error' | 'warning';
+  /** On `missing_value` and `missing_fallback`: the variable concerned, as data. */
+  variable?: ProblemVariable;
+};
+
+/** A personalization variable a problem names (see `Variable` for `source` and `name`). */
+export type ProblemVariable = {
+  source: 'user' | 'event';
+  /** The canonical name after the root, as `engine.variables()` lists it: `city`, `address.city`, `["first name"]`. */
+  name: string;
+  /** How messages and the audience check write it: `user.city`. */
+  display: string;
 };
 
 /** What one user's request is personalised with. */
@@ -125,6 +136,13 @@ export interface CompiledWebhook {
   renderBatch(contexts: Context[]): RenderResult[];
   /** renderBatch with the contexts as the JSON text of an array (e.g. stored JSON columns pasted together): no parse/stringify round trip in JS. */
   renderBatchJson(contextsJson: string): RenderResult[];
+  /**
+   * For the contexts (the JSON text of an array): per variable, in order of
+   * first use, how many leave it empty where the webhook uses it (it takes its
+   * fallback, or renders as nothing for want of one). Contexts of the wrong
+   * shape count nowhere. Throws `invalid_contexts` when the text is not a JSON array.
+   */
+  fallbackCountsJson(contextsJson: string): FallbackCount[];
   /** Frees the compiled spec now; later calls to render/renderBatch throw a `HookcastError` (`disposed`). Idempotent. */
   dispose(): void;
 }
@@ -628,6 +646,15 @@ export type Vocabulary = {
   operators: { property: string[]; event: string[]; count: string[] };
   /** Limits of the checks (`titleChars`, `delayMs`, `capRules`, `urlBytes`, …). */
   limits: Record<string, number>;
+};
+
+/** How many contexts leave one variable empty (`CompiledWebhook.fallbackCountsJson`). */
+export type FallbackCount = {
+  variable: ProblemVariable;
+  /** Whether some placeholder of it has a fallback (`default:`). */
+  fallback: boolean;
+  /** Contexts in which it takes its fallback, or renders as nothing for want of one. */
+  count: number;
 };
 
 /** What a campaign in a status (with a send type) allows and does. */

@@ -275,12 +275,15 @@ class Renderer {
   }
 
   void warn_missing(const Slot& slot) {
-    const std::string& name = wh_.lookups[slot.lookup].display;
+    const Lookup& lookup = wh_.lookups[slot.lookup];
     out_.problems.push_back(Problem{slot.field, "missing_value",
-                                    name + " has no value for this user and no fallback, so " +
+                                    lookup.display +
+                                        " has no value for this user and no fallback, so " +
                                         (slot.mode == SlotMode::kBodyValue ? "null" : "nothing") +
                                         " was used in " + slot.field + ".",
                                     Severity::kWarning});
+    out_.problems.back().variable =
+        ProblemVariable{variable_source_name(lookup.source), lookup.name, lookup.display};
   }
 
   const CompiledWebhook& wh_;
@@ -391,6 +394,24 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
     }
   }
   out.ok = true;
+}
+
+bool empty_variables(const CompiledWebhook& webhook, const JsonDoc& doc, std::uint32_t root,
+                     RenderScratch& scratch, std::vector<bool>& empty) {
+  Roots roots;
+  RenderedRequest refused;
+  if (!find_roots(doc, root, roots, refused)) return false;
+  scratch.values.resize(webhook.lookups.size());
+  for (std::size_t i = 0; i < webhook.lookups.size(); ++i)
+    scratch.values[i] = resolve(doc, roots, webhook.lookups[i]);
+  empty.assign(webhook.lookups.size(), false);
+  // The same tests as Renderer::emit_slot: a fallback replaces a falsy
+  // value, and a nil value without one is a missing_value.
+  for (const Slot& slot : webhook.slots) {
+    const ResolvedValue& v = scratch.values[slot.lookup];
+    if (slot.fallback ? is_falsy(doc, v) : is_nil(doc, v)) empty[slot.lookup] = true;
+  }
+  return true;
 }
 
 void render_json(const CompiledWebhook& webhook, std::string_view context_json,

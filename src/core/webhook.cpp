@@ -113,6 +113,7 @@ class Compiler {
       l.builtin = var.is_builtin();
       l.path.assign(var.path.begin() + (l.builtin ? 1 : 0), var.path.end());
       l.display = display;
+      l.name = var.name;
       wh_.lookups.push_back(std::move(l));
     }
     Slot slot;
@@ -128,6 +129,8 @@ class Compiler {
                       " has no fallback: users without a value get " + gets + ". Add one like {{ " +
                       display + " | default: \"…\" }}.",
                   Severity::kWarning);
+      problems_.back().variable =
+          ProblemVariable{variable_source_name(var.source), var.name, display};
     }
     wh_.slots.push_back(std::move(slot));
     return static_cast<std::int32_t>(wh_.slots.size() - 1);

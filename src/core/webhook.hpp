@@ -59,6 +59,8 @@ struct Lookup {
   std::vector<PathSegment> path;
   /// "user.address.city", for warnings.
   std::string display;
+  /// "address.city": the canonical name after the root (VariableRef::name).
+  std::string name;
 };
 
 /// One placeholder occurrence.

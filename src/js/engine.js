@@ -251,6 +251,17 @@ function makeEngine(Module) {
       return unpackAll(this.#layout, callPacked(true, handle, contextsJson));
     }
 
+    // Which variables the contexts (JSON text of an array) leave empty, per
+    // variable: the audience check's fallback counts (see fallbackCounts in
+    // the vocabulary block below).
+    fallbackCountsJson(contextsJson) {
+      const handle = this.#live('fallbackCountsJson');
+      if (typeof contextsJson !== 'string') {
+        throw new HookcastError('invalid_contexts', 'fallbackCountsJson(contextsJson): contextsJson must be the JSON text of an array of contexts');
+      }
+      return fallbackCounts(callInput([contextsJson], (n) => Module._hc_fallback_counts(handle, n)), 'webhook.fallbackCountsJson()');
+    }
+
     dispose() {
       if (this.#disposed) return;
       this.#disposed = true;
@@ -854,4 +865,14 @@ function vocabularyMethods(Module) {
       return known;
     },
   };
+}
+
+// The answer of hc_fallback_counts: [{ variable: { source, name, display }, fallback, count }].
+function fallbackCounts(text, method) {
+  const result = JSON.parse(text);
+  if (!result.ok) {
+    const code = result.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_contexts';
+    throw new HookcastError(code, `${method}: ${describe(result.problems)}`, result.problems);
+  }
+  return result.variables;
 }

@@ -128,6 +128,12 @@ EMSCRIPTEN_KEEPALIVE const char* hc_render_once(std::uint32_t spec_length,
       std::string_view(in + spec_length + context_length, options_length)));
 }
 
+/// api::fallback_counts of the JSON array of contexts in the input buffer
+/// (`length` bytes) for `handle`; the answer's length is hc_output_length().
+EMSCRIPTEN_KEEPALIVE const char* hc_fallback_counts(std::uint32_t handle, std::uint32_t length) {
+  return answer(hookcast::api::fallback_counts(handle, std::string_view(input().data(), length)));
+}
+
 /// Where the last hc_check_destination refusal is.
 EMSCRIPTEN_KEEPALIVE const char* hc_output_text() { return last_text; }
 

@@ -29,6 +29,7 @@ import {
   type Ledger,
   type CampaignCapabilities,
   type DelayUnit,
+  type FallbackCount,
   type SuppressionReason,
   type Vocabulary,
 } from 'hookcast';
@@ -214,5 +215,11 @@ export async function usage(): Promise<void> {
   const caps: CampaignCapabilities = engine.campaignCapabilities('running', 'api');
   const apiSends: boolean = caps.acceptsApiSends;
   const paused: CampaignStatus | undefined = caps.transitions.pause;
+  const compiledForCounts = engine.compile(spec);
+  if (compiledForCounts.ok) {
+    const counts: FallbackCount[] = compiledForCounts.webhook.fallbackCountsJson('[]');
+    const display: string | undefined = counts[0]?.variable.display;
+    void display;
+  }
   void [delayUnit, reason, apiSends, paused];
 }

@@ -386,77 +386,36 @@ function* userChunks(sql) {
 /**
  * Audience check of this shard (nothing recorded): the cohort's members
  * now are the candidates; fatigue and personalization as a send would
- * decide them. Fallback counts come from the engine: a probe webhook that
- * renders each variable with a sentinel fallback tells which users would
- * get that variable's fallback; `missing_value` warnings name the
- * variables without a fallback that would render empty.
+ * decide them. Fallback counts come from the engine
+ * (webhook.fallbackCountsJson over the users who would be sent it): per
+ * variable, the users who would get its fallback, or nothing for want of one.
  */
 function audienceCheck(shard, prep, snapshot, trigger) {
   const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: {} };
-  const probe = fallbackProbe(prep.engine, snapshot.webhook, shard.env);
-  try {
-    for (const rows of userChunks(shard.sql)) {
-      const decided = decideChunk(shard, prep, snapshot, trigger, rows, { scheduled: true });
-      const sent = [];
-      for (const d of decided) {
-        out.candidates++;
-        if (d.outcome === 'ok') {
-          out.wouldSend++;
-          sent.push(d);
-          for (const w of d.warnings ?? []) {
-            if (w.code !== 'missing_value') continue;
-            const name = /^(\S+) has no value/.exec(w.message)?.[1] ?? w.field;
-            out.fallbacks[name] = (out.fallbacks[name] ?? 0) + 1;
-          }
-        } else if (d.outcome === 'personalization') {
-          const code = (d.problems ?? []).find((p) => p.severity === 'error')?.code ?? 'personalization';
-          const r = (out.refused[code] ??= { count: 0, sample: [] });
-          r.count++;
-          if (r.sample.length < SAMPLE_SIZE) r.sample.push(d.id);
-        } else {
-          out.suppressed[d.outcome] = (out.suppressed[d.outcome] ?? 0) + 1;
-        }
-      }
-      if (probe && sent.length) {
-        const results = probe.webhook.renderBatchJson(`[${sent.map((d) => d.contextJson).join(',')}]`);
-        results.forEach((r) => {
-          if (!r.ok) return;
-          const values = JSON.parse(r.request.body);
-          probe.names.forEach((name, i) => {
-            if (values[i] === probe.sentinel) out.fallbacks[name] = (out.fallbacks[name] ?? 0) + 1;
-          });
-        });
+  for (const rows of userChunks(shard.sql)) {
+    const decided = decideChunk(shard, prep, snapshot, trigger, rows, { scheduled: true });
+    const sent = [];
+    for (const d of decided) {
+      out.candidates++;
+      if (d.outcome === 'ok') {
+        out.wouldSend++;
+        sent.push(d);
+      } else if (d.outcome === 'personalization') {
+        const code = (d.problems ?? []).find((p) => p.severity === 'error')?.code ?? 'personalization';
+        const r = (out.refused[code] ??= { count: 0, sample: [] });
+        r.count++;
+        if (r.sample.length < SAMPLE_SIZE) r.sample.push(d.id);
+      } else {
+        out.suppressed[d.outcome] = (out.suppressed[d.outcome] ?? 0) + 1;
       }
     }
-    return { ok: true, ...out };
-  } finally {
-    probe?.webhook.dispose?.();
+    if (prep.webhook && sent.length) {
+      for (const { variable, count } of prep.webhook.fallbackCountsJson(`[${sent.map((d) => d.contextJson).join(',')}]`)) {
+        if (count > 0) out.fallbacks[variable.display] = (out.fallbacks[variable.display] ?? 0) + count;
+      }
+    }
   }
-}
-
-/**
- * A webhook whose body is a JSON list with one string per variable of
- * `spec` that has a fallback: the variable with a sentinel as its fallback.
- * Rendering it asks the engine which users' values take the fallback
- * (missing, nil, false, empty), without restating that rule here.
- * Returns { webhook, names, sentinel } or null when no variable has one.
- */
-function fallbackProbe(engine, spec, env) {
-  const vars = engine.variables(spec).filter((v) => v.fallback !== null);
-  if (vars.length === 0) return null;
-  const sentinel = '~hookcast-fallback-probe~';
-  const seen = new Set();
-  const names = [];
-  const parts = [];
-  for (const v of vars) {
-    const expr = `${v.source}${v.name.startsWith('[') ? '' : '.'}${v.name}`;
-    if (seen.has(expr)) continue;
-    seen.add(expr);
-    names.push(expr);
-    parts.push(`"{{ ${expr} | default: "${sentinel}" }}"`);
-  }
-  const c = engine.compile({ url: 'https://fallback-probe.example/', method: 'POST', body: `[${parts.join(',')}]` }, engineOptions(env));
-  return c.ok ? { webhook: c.webhook, names, sentinel } : null;
+  return { ok: true, ...out };
 }
 
 /**

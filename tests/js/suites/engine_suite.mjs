@@ -24,6 +24,12 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     assert.ok(REGISTERED.has(p.code), `problem.code is not in engine.problemCodes(): ${JSON.stringify(p)}`);
     assert.ok(typeof p.message === 'string' && p.message.length > 0, `problem.message: ${JSON.stringify(p)}`);
     assert.ok(SEVERITIES.includes(p.severity), `problem.severity: ${JSON.stringify(p)}`);
+    const named = p.code === 'missing_value' || p.code === 'missing_fallback';
+    assert.equal('variable' in p, named, `problem.variable only on missing_value/missing_fallback: ${JSON.stringify(p)}`);
+    if (named) {
+      assert.ok(['user', 'event'].includes(p.variable.source), JSON.stringify(p));
+      assert.ok(p.message.includes(p.variable.display), JSON.stringify(p));
+    }
   }
 
   function problemsOf(result) {
@@ -823,6 +829,45 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     assert.deepEqual(p.problems, [...engine.validate(spec).problems, ...r.warnings]);
     assert.deepEqual(p.problems.map((x) => x.code), ['missing_fallback', 'missing_fallback', 'missing_fallback', 'missing_value', 'missing_value']);
     p.problems.forEach(assertProblemShape);
+  });
+
+  test('missing_value and missing_fallback carry their variable as data', () => {
+    const spec = base({ headers: [{ key: 'X-First', value: '{{ user["first name"] }}' }], body: '{"c": "{{ user.city | default: "x" }}", "k": {{ event.key }}}' });
+    const v = engine.validate(spec);
+    assert.deepEqual(v.problems.map((p) => p.variable?.display), ['user["first name"]', 'event.key']);
+    const r = engine.render(spec, ctx({}, { event: null }));
+    assert.deepEqual(r.warnings.map((w) => w.variable), [
+      { source: 'user', name: '["first name"]', display: 'user["first name"]' },
+      { source: 'event', name: 'key', display: 'event.key' },
+    ]);
+    r.warnings.forEach(assertProblemShape);
+  });
+
+  test('webhook.fallbackCountsJson: per variable, the contexts a render leaves empty (brute force agrees)', () => {
+    const spec = base({ headers: [{ key: 'X-Name', value: '{{ user.name }}' }], body: '{"c": "{{ user.city | default: "somewhere" }}", "n": {{ user.n | default: 0 }}}' });
+    const values = [undefined, null, '', false, 0, 'Paris', [], ['x']];
+    const contexts = [];
+    for (const name of values) for (const city of values) contexts.push(ctx(Object.fromEntries(Object.entries({ name, city, n: city }).filter(([, x]) => x !== undefined))));
+    const compiled = engine.compile(spec);
+    assert.equal(compiled.ok, true);
+    try {
+      const counts = compiled.webhook.fallbackCountsJson(JSON.stringify(contexts));
+      const byName = Object.fromEntries(counts.map((c) => [c.variable.display, c]));
+      // Brute force: a fallback shows as the fallback text; a missing name warns.
+      const rendered = compiled.webhook.renderBatch(contexts);
+      const cityFallbacks = rendered.filter((r) => JSON.parse(r.request.body).c === 'somewhere').length;
+      const nameMissing = rendered.filter((r) => r.warnings.some((w) => w.variable?.display === 'user.name')).length;
+      assert.equal(byName['user.city'].count, cityFallbacks);
+      assert.equal(byName['user.city'].fallback, true);
+      assert.equal(byName['user.name'].count, nameMissing);
+      assert.equal(byName['user.name'].fallback, false);
+      assert.ok(cityFallbacks > 0 && nameMissing > 0);
+      assert.throws(() => compiled.webhook.fallbackCountsJson('{}'), { name: 'HookcastError', code: 'invalid_contexts' });
+      assert.throws(() => compiled.webhook.fallbackCountsJson([]), { name: 'HookcastError', code: 'invalid_contexts' });
+    } finally {
+      compiled.webhook.dispose();
+    }
+    assert.throws(() => compiled.webhook.fallbackCountsJson('[]'), { name: 'HookcastError', code: 'disposed' });
   });
 
   test('preview: an invalid spec answers validate\'s problems and null views; a refused render adds its error', () => {
