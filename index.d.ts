@@ -320,7 +320,7 @@ export class HookcastError extends Error {
    * Stable machine word: `invalid_request`, `invalid_outcome`, `invalid_attempt`,
    * `invalid_now`, `invalid_options`, `invalid_contexts` or `disposed`; for cohorts
    * also `invalid_rule`, `invalid_member` and `invalid_members`; for campaigns
-   * `invalid_status`, `invalid_send_type`, `invalid_action`, `invalid_fields`, `invalid_period`,
+   * `invalid_status`, `invalid_send_type`, `invalid_send`, `invalid_action`, `invalid_fields`, `invalid_period`,
    * `invalid_policy`, `invalid_ledger` and `invalid_send_at`.
    */
   readonly code: string;
@@ -692,4 +692,18 @@ export interface Engine {
    * @throws HookcastError `invalid_status` / `invalid_send_type`.
    */
   campaignCapabilities(status: CampaignStatus, sendType?: SendType | null): CampaignCapabilities;
+  /**
+   * A schedule send's times on the wall clock (milliseconds of the local
+   * clock read as if it were UTC): `at`, the end of `until` (a date alone
+   * means through that day) and up to `count` (default 1, at most 1000)
+   * occurrences `at + k × every × unit` strictly after `afterWallMs` (default
+   * −Infinity), none past `until`. The core steps; placing a wall time in the
+   * send's time zone is the caller's (src/js/timezone.js).
+   * @throws HookcastError `invalid_send` when `send` is not such a schedule, `invalid_options` on bad numbers.
+   */
+  scheduleOccurrences(
+    send: { type: 'schedule'; at: string; repeat?: { every: number; unit: RepeatUnit; until?: string } | null },
+    afterWallMs?: number,
+    count?: number,
+  ): { atWallMs: number; untilWallMs: number | null; occurrences: number[] };
 }

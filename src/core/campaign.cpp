@@ -639,6 +639,47 @@ std::optional<std::int64_t> last_schedule_occurrence(std::int64_t at_ms, std::in
   return at_ms + (until_ms - at_ms) / step * step;
 }
 
+std::optional<ScheduleWalls> read_schedule_walls(const json& send) {
+  if (!send.is_object()) return std::nullopt;
+  const auto type = find_member(send, "type");
+  const auto at = find_member(send, "at");
+  if (type == send.end() || *type != "schedule" || at == send.end() || !at->is_string())
+    return std::nullopt;
+  ScheduleWalls walls;
+  const auto at_wall = parse_local_date_time(at->get_ref<const std::string&>());
+  if (!at_wall) return std::nullopt;
+  walls.at = *at_wall;
+  const auto repeat_json = find_member(send, "repeat");
+  if (repeat_json == send.end() || repeat_json->is_null()) return walls;
+  Repeat repeat;
+  if (!read_repeat(send, repeat)) return std::nullopt;
+  walls.step = repeat.every * fixed_unit_ms(repeat.unit);
+  if (repeat.until) {
+    walls.until = parse_local_until(repeat.until->get_ref<const std::string&>());
+    if (!walls.until) return std::nullopt;
+  }
+  return walls;
+}
+
+std::vector<std::int64_t> schedule_occurrences(const ScheduleWalls& walls, std::int64_t after_wall,
+                                               std::size_t count) {
+  std::vector<std::int64_t> out;
+  std::int64_t k = 0;
+  if (after_wall >= walls.at) {
+    if (walls.step <= 0) return out;
+    k = (after_wall - walls.at) / walls.step + 1;
+  }
+  const std::int64_t end = walls.until ? std::min(*walls.until, kMaxTimeMs) : kMaxTimeMs;
+  for (; out.size() < count; ++k) {
+    if (walls.step > 0 && k > (kMaxTimeMs - walls.at) / walls.step) break;  // past any time
+    const std::int64_t wall = walls.at + k * walls.step;
+    if (wall > end) break;
+    out.push_back(wall);
+    if (walls.step <= 0) break;
+  }
+  return out;
+}
+
 Problems launch_check(const json& campaign, const LaunchOptions& options) {
   Problems out;
   if (!campaign.is_object()) {

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "calendar.hpp"
 #include "problem.hpp"
@@ -184,6 +185,26 @@ struct LaunchOptions {
 /// schedule_in_past (the schedule's time is not after now and no repeat
 /// occurrence is). Errors only; empty means it may start.
 Problems launch_check(const nlohmann::json& campaign, const LaunchOptions& options);
+
+/// A schedule send as wall-clock times (milliseconds of the local clock read
+/// as if it were UTC): the core steps schedules and ends them at `until`;
+/// the edge (src/js/timezone.js) only places wall times in the send's time
+/// zone, so stepping and "until means through that day" live here alone.
+struct ScheduleWalls {
+  std::int64_t at = 0;                ///< `send.at`
+  std::int64_t step = 0;              ///< every × unit of the repeat; 0: one occurrence
+  std::optional<std::int64_t> until;  ///< the latest wall time of an occurrence (parse_local_until)
+};
+
+/// The wall-clock plan of a schedule send ({"type":"schedule","at",
+/// "repeat"?}); nullopt when `send` is not a schedule whose `at`, repeat and
+/// `until` read (the shape check names what is wrong).
+std::optional<ScheduleWalls> read_schedule_walls(const nlohmann::json& send);
+
+/// Up to `count` occurrences of `walls` (at + k·step, k ≥ 0) whose wall time
+/// is strictly after `after_wall`, in order; none past `until`.
+std::vector<std::int64_t> schedule_occurrences(const ScheduleWalls& walls, std::int64_t after_wall,
+                                               std::size_t count);
 
 /// The last occurrence of a repeating schedule at or before `until_ms`, in
 /// epoch ms: occurrences are at_ms + k·every·unit for k ≥ 0 (wall-clock

@@ -255,4 +255,31 @@ std::string fatigue_batch_packed(std::string_view policy_json, std::string_view 
   return out;
 }
 
+std::string schedule_occurrences(std::string_view send_json, double after_wall_ms, double count) {
+  if (std::isnan(after_wall_ms) || std::isnan(count)) {
+    return failure("afterWallMs", "invalid_value", "afterWallMs and count must be numbers.");
+  }
+  const auto walls = read_schedule_walls(parse(send_json));
+  if (!walls) {
+    return failure(
+        "send", "invalid_value",
+        "The send is not a schedule {type: \"schedule\", at, repeat?} whose times read.");
+  }
+  const double bound = static_cast<double>(kMaxTimeMs);
+  const std::int64_t after =
+      static_cast<std::int64_t>(std::floor(std::max(-bound, std::min(bound, after_wall_ms))));
+  const std::size_t n = static_cast<std::size_t>(std::max(0.0, std::min(1000.0, count)));
+  std::string out = "{\"ok\":true,\"atWallMs\":" + std::to_string(walls->at) + ",\"untilWallMs\":";
+  out += walls->until ? std::to_string(*walls->until) : std::string("null");
+  out += ",\"occurrences\":[";
+  bool first = true;
+  for (const std::int64_t wall : schedule_occurrences(*walls, after, n)) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += std::to_string(wall);
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace hookcast::api

@@ -34,6 +34,13 @@ std::string check_campaign(std::string_view body_json, bool partial);
 /// campaign cannot start. Bad options are problems under "options.".
 std::string launch_check(std::string_view campaign_json, std::string_view options_json);
 
+/// The wall-clock occurrences of a schedule send (read_schedule_walls):
+/// {"ok":true,"atWallMs":N,"untilWallMs":N|null,"occurrences":[N...]} with
+/// up to `count` (≤ 1000) occurrences strictly after `after_wall_ms` (±∞
+/// allowed), or {"ok":false,"problems":[...]} when `send` is not a readable
+/// schedule send (field "send") or after_wall_ms is NaN ("afterWallMs").
+std::string schedule_occurrences(std::string_view send_json, double after_wall_ms, double count);
+
 /// {"ok":bool,"problems":[...]} for the workspace's frequency-capping settings.
 std::string check_frequency_capping(std::string_view settings_json);
 

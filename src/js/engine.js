@@ -829,12 +829,14 @@ function coarseMethods(Module) {
   };
 }
 
-// ---- vocabularies and status capabilities (issue 12) ----------------------------
+// ---- vocabularies, status capabilities, schedule stepping (issue 12) -----------
 //
 // The product's words (units per setting, suppression reasons, statuses,
 // actions, send types, methods, operators, limits) and what each campaign
 // status allows (src/core/vocabulary_api.hpp), read from the core so that the
 // worker and the console keep no copy; both are pure, read once, then cached.
+// A schedule's occurrences as wall-clock times (src/core/campaign_api.hpp):
+// the core steps, src/js/timezone.js only places wall times in a zone.
 
 function vocabularyMethods(Module) {
   let vocabularyJson;
@@ -863,6 +865,21 @@ function vocabularyMethods(Module) {
         capabilities.set(key, known);
       }
       return known;
+    },
+
+    scheduleOccurrences(send, afterWallMs = -Infinity, count = 1) {
+      if (typeof afterWallMs !== 'number' || Number.isNaN(afterWallMs)) {
+        throw new HookcastError('invalid_options', 'scheduleOccurrences: afterWallMs must be a number of wall-clock milliseconds (±Infinity allowed)');
+      }
+      if (!Number.isInteger(count) || count < 0 || count > 1000) {
+        throw new HookcastError('invalid_options', 'scheduleOccurrences: count must be a whole number from 0 to 1000');
+      }
+      const sendJson = encode(send);
+      const result = sendJson === undefined ? { ok: false, problems: [] } : JSON.parse(Module.schedule_occurrences(sendJson, afterWallMs, count));
+      if (!result.ok) {
+        throw new HookcastError('invalid_send', `scheduleOccurrences: the send is not a schedule { type: "schedule", at, repeat? } whose times read`, result.problems);
+      }
+      return { atWallMs: result.atWallMs, untilWallMs: result.untilWallMs, occurrences: result.occurrences };
     },
   };
 }

@@ -1,8 +1,10 @@
-// Time-zone arithmetic for schedules: a local wall-clock date-time in an IANA
-// time zone to an instant (ms since the epoch), and the next occurrence of a
-// daily or weekly repeat in local wall time. The runtime's Intl (ICU's time-zone
-// database) is the only source of offsets; this is the one place hookcast does
-// time-zone arithmetic (the worker's schedules and the dashboard both use it).
+// Time-zone conversion for schedules: a local wall-clock date-time in an IANA
+// time zone to an instant (ms since the epoch), and back. The runtime's Intl
+// (ICU's time-zone database) is the only source of offsets; this is the one
+// place hookcast converts (the worker's schedules and the dashboard both use
+// it). Stepping a repeat and ending it at `until` ("a date means through that
+// day") are the engine's (engine.scheduleOccurrences answers wall times):
+// this file only places those wall times in the zone.
 //
 // Wall times that do not exist or exist twice (DST changes) resolve as
 // Temporal's "compatible" disambiguation and RFC 5545 do:
@@ -132,66 +134,44 @@ function wallToInstant(wall, zone) {
   return wall - before;
 }
 
-/** `parts` moved by `days` calendar days, time of day unchanged. */
-function addDays(parts, days) {
-  const d = new Date(0);
-  d.setUTCFullYear(parts.year, parts.month - 1, parts.day + days);
-  return { ...parts, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+/**
+ * The instant at which clocks in `zone` show the wall time `wall` (the local
+ * clock's fields as UTC milliseconds, as engine.scheduleOccurrences answers
+ * them), by the gap and overlap rules above; a fraction of a second is kept.
+ * Throws RangeError for an unknown zone.
+ */
+export function instantOf(wall, zone) {
+  if (!isTimeZone(zone)) throw new RangeError(`unknown time zone: ${JSON.stringify(zone)}`);
+  const second = Math.floor(wall / 1000) * 1000;
+  return wallToInstant(second, zone) + (wall - second);
 }
 
 /**
- * The instant of a repeat's `until` (inclusive). A date-time is that local
- * time; a date alone means "through that day" (until the next local midnight,
- * exclusive). null when there is no `until`.
+ * The first instant of a schedule send and the instant its `until` ends
+ * (null without one): the engine's wall times placed in `send.timeZone`.
+ * Throws (HookcastError `invalid_send`, or RangeError for the zone) when the
+ * send is not a schedule whose times read.
  */
-export function untilMs(until, zone) {
-  if (until === undefined || until === null) return null;
-  const parts = parseLocalDateTime(until, { dateOnly: true });
-  if (!parts) throw new RangeError(`not a local date or date-time: ${JSON.stringify(until)}`);
-  if (parts.hasTime) return zonedToUtcMs(parts, zone);
-  return zonedToUtcMs(addDays(parts, 1), zone) - 1;
+export function scheduleInstants(engine, send) {
+  const { atWallMs, untilWallMs } = engine.scheduleOccurrences(send, -Infinity, 0);
+  return { firstMs: instantOf(atWallMs, send.timeZone), untilMs: untilWallMs === null ? null : instantOf(untilWallMs, send.timeZone) };
 }
 
 /**
- * Occurrence `n` (0 = the first, `at` itself) of a schedule: the wall time
- * `at` moved by n × every days or weeks, resolved in `zone`.
+ * The first occurrence of a schedule send strictly after `afterMs`, or null
+ * when there is none (no repeat and `at` is not after it; or past `until`).
+ * The engine steps the wall clock; a DST change moves an occurrence by at
+ * most a day, so it is asked from two days of wall time before `afterMs`.
+ * Missed occurrences are skipped, not caught up.
  */
-export function occurrenceMs(at, zone, repeat, n) {
-  const parts = parseLocalDateTime(at);
-  if (!parts) throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(at)}`);
-  const step = repeat ? repeat.every * (repeat.unit === 'weeks' ? 7 : 1) : 0;
-  return zonedToUtcMs(addDays(parts, n * step), zone);
-}
-
-/**
- * The first occurrence of a schedule strictly after `afterMs`, or null when
- * there is none (no repeat and `at` is not after it; or past `until`).
- * `send` is `{ at, timeZone, repeat?: { every, unit: 'days'|'weeks', until? } }`.
- * Missed occurrences are skipped, not caught up: the answer is after `afterMs`.
- */
-export function nextOccurrenceMs(send, afterMs) {
-  const { at, timeZone, repeat } = send;
-  const first = occurrenceMs(at, timeZone, repeat, 0);
-  const last = repeat ? untilMs(repeat.until, timeZone) : null;
-  let found = null;
-  if (first > afterMs) {
-    found = first;
-  } else if (repeat) {
-    const stepMs = repeat.every * (repeat.unit === 'weeks' ? 7 : 1) * DAY_MS;
-    // A DST change moves an occurrence by at most a few hours: start two
-    // steps early and walk forward.
-    let n = Math.max(0, Math.floor((afterMs - first) / stepMs) - 1);
-    for (;;) {
-      const t = occurrenceMs(at, timeZone, repeat, n);
-      if (t > afterMs) {
-        found = t;
-        break;
-      }
-      n++;
-    }
+export function nextOccurrenceMs(engine, send, afterMs) {
+  const zone = send.timeZone;
+  const from = Number.isFinite(afterMs) ? wallMs(afterMs, zone) - 2 * DAY_MS : afterMs;
+  for (const wall of engine.scheduleOccurrences(send, from, 8).occurrences) {
+    const t = instantOf(wall, zone);
+    if (t > afterMs) return t;
   }
-  if (found === null || (last !== null && found > last)) return null;
-  return found;
+  return null;
 }
 
 /**

@@ -188,6 +188,10 @@ std::string add_period(double ms, double n, const std::string& unit) {
   return hookcast::api::add_period(ms, n, unit);
 }
 
+std::string schedule_occurrences(const std::string& send, double after_wall_ms, double count) {
+  return hookcast::api::schedule_occurrences(send, after_wall_ms, count);
+}
+
 }  // namespace
 
 extern "C" {
@@ -218,6 +222,7 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("launch_check", &launch_check);
   emscripten::function("check_frequency_capping", &check_frequency_capping);
   emscripten::function("add_period", &add_period);
+  emscripten::function("schedule_occurrences", &schedule_occurrences);
 }
 
 // ---- cohorts (cohort_api.hpp) ---------------------------------------------------

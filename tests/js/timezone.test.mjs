@@ -1,5 +1,6 @@
 // src/js/timezone.js: local date-time + IANA zone -> instant, DST gaps and
-// overlaps, daily/weekly repeats across DST changes, `until`. Expected
+// overlaps; with the engine's stepping (engine.scheduleOccurrences), daily
+// and weekly repeats across DST changes and `until`. Expected
 // instants are written as UTC ISO text worked out from the zones' published
 // rules (New York: EST -5 / EDT -4, Berlin: CET +1 / CEST +2, Seoul: +9, no DST).
 
@@ -10,11 +11,21 @@ import {
   parseLocalDateTime,
   zonedToUtcMs,
   offsetMs,
-  nextOccurrenceMs,
-  occurrenceMs,
-  untilMs,
+  nextOccurrenceMs as nextOccurrence,
+  scheduleInstants,
   toLocalText,
 } from '../../src/js/timezone.js';
+import { createEngine } from '../../src/js/node.js';
+
+const engine = await createEngine();
+const nextOccurrenceMs = (send, afterMs) => nextOccurrence(engine, { type: 'schedule', ...send }, afterMs);
+/** Occurrence n (0 = `at`) of a schedule, placed in its zone. */
+function occurrenceMs(at, timeZone, repeat, n) {
+  const send = { type: 'schedule', at, timeZone, repeat };
+  let t = -Infinity;
+  for (let i = 0; i <= n; i++) t = nextOccurrenceMs(send, t);
+  return t;
+}
 
 const iso = (ms) => new Date(ms).toISOString();
 const utc = (text) => Date.parse(text);
@@ -141,8 +152,10 @@ describe('repeats', () => {
     const withDate = { ...withTime, repeat: { every: 1, unit: 'days', until: '2026-12-03' } };
     assert.equal(iso(nextOccurrenceMs(withDate, utc('2026-12-02T00:00:00Z'))), '2026-12-03T00:00:00.000Z');
     assert.equal(nextOccurrenceMs(withDate, utc('2026-12-03T00:00:00Z')), null);
-    assert.equal(iso(untilMs('2026-12-03', 'Asia/Seoul')), '2026-12-03T14:59:59.999Z');
-    assert.equal(untilMs(undefined, 'Asia/Seoul'), null);
+    assert.equal(iso(scheduleInstants(engine, { type: 'schedule', ...withDate }).untilMs), '2026-12-03T14:59:59.999Z');
+    assert.equal(iso(scheduleInstants(engine, { type: 'schedule', ...withTime }).untilMs), '2026-12-03T00:00:00.000Z');
+    assert.equal(scheduleInstants(engine, { type: 'schedule', ...withTime, repeat: null }).untilMs, null);
+    assert.equal(iso(scheduleInstants(engine, { type: 'schedule', ...withTime }).firstMs), '2026-12-01T00:00:00.000Z');
   });
 
   it('far occurrences are found without walking every step', () => {

@@ -207,6 +207,8 @@ export async function usage(): Promise<void> {
   await createEngine({ wasmBinary: 'dist/hookcast.wasm' });
   // @ts-expect-error a send type is schedule, event or api
   engine.campaignCapabilities('running', 'sms');
+  // @ts-expect-error a repeat steps days or weeks
+  engine.scheduleOccurrences({ type: 'schedule', at: '2026-12-01T09:00', repeat: { every: 1, unit: 'months' } });
 
   // Vocabularies and what a status allows (issue 12).
   const words: Vocabulary = engine.vocabulary();
@@ -215,11 +217,13 @@ export async function usage(): Promise<void> {
   const caps: CampaignCapabilities = engine.campaignCapabilities('running', 'api');
   const apiSends: boolean = caps.acceptsApiSends;
   const paused: CampaignStatus | undefined = caps.transitions.pause;
+  const plan = engine.scheduleOccurrences({ type: 'schedule', at: '2026-12-01T09:00' }, 0, 2);
+  const walls: number[] = plan.occurrences;
   const compiledForCounts = engine.compile(spec);
   if (compiledForCounts.ok) {
     const counts: FallbackCount[] = compiledForCounts.webhook.fallbackCountsJson('[]');
     const display: string | undefined = counts[0]?.variable.display;
     void display;
   }
-  void [delayUnit, reason, apiSends, paused];
+  void [delayUnit, reason, apiSends, paused, walls];
 }

@@ -23,7 +23,7 @@ import { checkProperties, idProblems } from '../audiences/input.js';
 import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
 import { preview as previewRoute, testSend as testSendRoute } from '../delivery/routes.js';
 import { campaignDeliveryCounts, notifyCampaign } from '../delivery/dispatch_control.js';
-import { isTimeZone, zonedToUtcMs, untilMs } from '../../../src/js/timezone.js';
+import { isTimeZone, scheduleInstants } from '../../../src/js/timezone.js';
 import { isoTime as iso } from '../http/iso_time.js';
 
 const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
@@ -100,14 +100,9 @@ async function checkCampaignBody(engine, body, { partial }, env) {
       problems.push(problem('send.timeZone', 'unknown_time_zone', `"${send.timeZone.slice(0, 64)}" is not an IANA time zone this runtime knows, such as "Asia/Seoul" or "America/New_York".`));
     } else {
       try {
-        zonedToUtcMs(send.at, send.timeZone);
+        scheduleInstants(engine, send);
       } catch {
         problems.push(problem('send.at', 'invalid_date_time', 'The schedule needs a local date and time such as "2026-12-01T09:00".'));
-      }
-      try {
-        untilMs(send.repeat?.until, send.timeZone);
-      } catch {
-        problems.push(problem('send.repeat.until', 'invalid_date_time', '"until" must be a local date and time such as "2026-12-31T23:59".'));
       }
     }
   }

@@ -27,7 +27,7 @@ import { getEngine, engineOptions, capabilitiesOf, statusesWhere } from '../engi
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
-import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../../src/js/timezone.js';
+import { nextOccurrenceMs, scheduleInstants } from '../../../src/js/timezone.js';
 
 /** How long an Idempotency-Key answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -212,7 +212,7 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     // its new time: a one-off at `at` (at resume if that has passed), a
     // repeat at its next occurrence from now.
     const sendChanged = fields.send !== undefined && JSON.stringify(fields.send) !== JSON.stringify(JSON.parse(row.content).send ?? null);
-    if (sendChanged && row.status === 'paused') nextRun = nextRunOf(content.send, nowMs);
+    if (sendChanged && row.status === 'paused') nextRun = nextRunOf(engine, content.send, nowMs);
     sql.exec(
       `UPDATE campaigns SET title = ?, description = ?, content = ?, signing_secret = ?, version = version + 1,
          updated_at = ?, next_run_at = ? WHERE key = ?`,
@@ -224,15 +224,9 @@ export async function updateCampaign(ws, key, fields, nowMs) {
 }
 
 /** When an edited schedule send runs next: a one-off at its time, a repeat at its next occurrence from `nowMs`. */
-function nextRunOf(send, nowMs) {
+function nextRunOf(engine, send, nowMs) {
   if (!send || send.type !== 'schedule') return null;
-  return send.repeat ? nextOccurrenceMs(send, nowMs - 1) : firstRunMs(send);
-}
-
-/** The first run instant of a schedule send, or null for other send types. */
-function firstRunMs(send) {
-  if (!send || send.type !== 'schedule') return null;
-  return occurrenceMs(send.at, send.timeZone, send.repeat ?? null, 0);
+  return send.repeat ? nextOccurrenceMs(engine, send, nowMs - 1) : scheduleInstants(engine, send).firstMs;
 }
 
 /**
@@ -251,10 +245,11 @@ export async function transitionCampaign(ws, key, action, nowMs) {
     const campaign = recordOf(row);
     let nextRun = row.next_run_at;
     if (action === 'start') {
-      const scheduleAtMs = firstRunMs(campaign.send);
       const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
-      const until = schedule?.repeat?.until ? untilMs(schedule.repeat.until, schedule.timeZone) : null;
-      const launch = engine.launchCheck(launchable(campaign, row), { nowMs, scheduleAtMs, untilMs: until, ...engineOptions(ws.env) });
+      const instants = schedule ? scheduleInstants(engine, schedule) : null;
+      const launch = engine.launchCheck(launchable(campaign, row), {
+        nowMs, scheduleAtMs: instants?.firstMs ?? null, untilMs: instants?.untilMs ?? null, ...engineOptions(ws.env),
+      });
       const missingCohort = campaign.target?.cohort && !cohortExists(sql, campaign.target.cohort);
       const problems = [...launch.problems];
       if (missingCohort) {
@@ -265,7 +260,7 @@ export async function transitionCampaign(ws, key, action, nowMs) {
       }
       // The first occurrence after now: `at` itself, or (a repeat whose
       // first days have passed) the next one.
-      nextRun = schedule ? nextOccurrenceMs(schedule, nowMs) : null;
+      nextRun = schedule ? nextOccurrenceMs(engine, schedule, nowMs) : null;
     }
     if (action === 'end') nextRun = null;
     sql.exec(
@@ -488,6 +483,7 @@ export async function runSchedules(ws) {
 
 async function runSchedulesOnce(ws) {
   const { sql } = ws;
+  const engine = await getEngine();
   const now = Date.now();
   ws.ctx.storage.transactionSync(() => {
     const due = sql
@@ -502,7 +498,7 @@ async function runSchedulesOnce(ws) {
         `${row.key}@${row.next_run_at}`, row.key, row.next_run_at, Math.max(row.next_run_at, now),
       );
       let next = null;
-      if (send?.type === 'schedule' && send.repeat) next = nextOccurrenceMs(send, Math.max(row.next_run_at, now));
+      if (send?.type === 'schedule' && send.repeat) next = nextOccurrenceMs(engine, send, Math.max(row.next_run_at, now));
       sql.exec('UPDATE campaigns SET next_run_at = ? WHERE key = ?', next, row.key);
     }
   });

@@ -1290,6 +1290,19 @@ function campaignCases(engine, { test, assert, fixtures }) {
         assert.equal(caps.ok, v.units.capPeriod.includes(unit), `cap period ${unit}`);
       }
     });
+    test('scheduleOccurrences: the core steps the wall clock; until is inclusive, a date through that day', () => {
+      const send = { type: 'schedule', at: '2026-12-01T09:00', timeZone: 'Asia/Seoul', repeat: { every: 2, unit: 'days', until: '2026-12-05' } };
+      const plan = engine.scheduleOccurrences(send, Date.parse('2026-12-01T09:00:00Z'), 10);
+      assert.deepEqual(plan, {
+        atWallMs: Date.parse('2026-12-01T09:00:00Z'),
+        untilWallMs: Date.parse('2026-12-05T23:59:59.999Z'),
+        occurrences: [Date.parse('2026-12-03T09:00:00Z'), Date.parse('2026-12-05T09:00:00Z')],
+      });
+      assert.deepEqual(engine.scheduleOccurrences({ ...send, repeat: null }).occurrences, [Date.parse('2026-12-01T09:00:00Z')]);
+      assert.throws(() => engine.scheduleOccurrences({ type: 'api' }), thrown('invalid_send'));
+      assert.throws(() => engine.scheduleOccurrences(send, Number.NaN), thrown('invalid_options'));
+      assert.throws(() => engine.scheduleOccurrences(send, 0, 1.5), thrown('invalid_options'));
+    });
     test('fixtures/campaigns.json: launch checks', () => {
       for (const c of campaigns.launch) {
         const o = c.options;
