@@ -137,10 +137,10 @@ export function StatusCard({ campaign, engine, setNotice, reload }) {
       await reload();
     }
   };
-  const missing = useLaunchCheck(engine, campaign);
+  const missing = useLaunchCheck(campaign);
   const rows = ACTIONS.map((a) => {
-    const t = optional(engine, 'campaignTransition', campaign.status, a.action);
-    return { ...a, allowed: t === undefined ? true : t.ok, why: t && !t.ok ? t.message : '' };
+    const t = engine ? engine.campaignTransition(campaign.status, a.action) : null;
+    return { ...a, allowed: t ? t.ok : true, why: t && !t.ok ? t.message : '' };
   });
   return html`<section class="card" aria-labelledby="status-title">
     <h2 id="status-title">Status: <span class=${`status-pill ${campaign.status}`}>${STATUS[campaign.status] ?? campaign.status}</span></h2>

@@ -9,7 +9,7 @@
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (audiences/cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
-//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
+//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check|launch-check,
 //   POST /v1/deliveries/:id/retry   (campaigns/results.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
@@ -63,6 +63,7 @@ const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/deliveries$/, methods: { GET: (req, env, url, m) => listCampaignDeliveries(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/launch-check$/, methods: { POST: (req, env, url, m) => campaigns.launchCheck(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
   // campaigns: CRUD, lifecycle, preview/test-send, API sends, stats, frequency capping

@@ -5,6 +5,7 @@
 //   GET   /v1/campaigns/:key                 -> { campaign }
 //   PATCH /v1/campaigns/:key                 -> { campaign }   (409 campaign_not_editable)
 //   POST  /v1/campaigns/:key/start|pause|resume|end  -> { campaign }   (409 invalid_transition; start: 400 with every missing piece)
+//   POST  /v1/campaigns/:key/launch-check     -> { launchable, problems }   (what start would refuse with, nothing started)
 //   POST  /v1/campaigns/:key/preview         { userId } | { context }  -> as POST /v1/preview
 //   POST  /v1/campaigns/:key/test-send       { userId } | { context }  -> as POST /v1/test-send (counts nowhere)
 //   POST  /v1/campaigns/:key/send            { recipients, properties? }  (Idempotency-Key honoured 24 h)
@@ -186,6 +187,18 @@ export async function transitionCampaign(key, action, env) {
   const campaign = result.campaign;
   await notifyCampaign(env, key, { status: campaign.status, version: campaign.version });
   return json({ campaign: campaignJson(engine, campaign, env) });
+}
+
+/**
+ * POST /v1/campaigns/:key/launch-check: the problems `start` would refuse
+ * with now (the same check, in the workspace), without starting:
+ * { launchable, problems }.
+ */
+export async function launchCheck(key, env) {
+  checkKey(key);
+  const result = await workspaceStub(env).launchCheck(key, Date.now());
+  if (!result.ok) throw refused(result, key);
+  return json({ launchable: result.launchable, problems: result.problems });
 }
 
 // ---- preview and test-send -----------------------------------------------------------

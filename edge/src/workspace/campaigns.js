@@ -245,21 +245,13 @@ export async function transitionCampaign(ws, key, action, nowMs) {
     const campaign = recordOf(row);
     let nextRun = row.next_run_at;
     if (action === 'start') {
-      const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
-      const instants = schedule ? scheduleInstants(engine, schedule) : null;
-      const launch = engine.launchCheck(launchable(campaign, row), {
-        nowMs, scheduleAtMs: instants?.firstMs ?? null, untilMs: instants?.untilMs ?? null, ...engineOptions(ws.env),
-      });
-      const missingCohort = campaign.target?.cohort && !cohortExists(sql, campaign.target.cohort);
-      const problems = [...launch.problems];
-      if (missingCohort) {
-        problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
-      }
-      if (!launch.ok || missingCohort) {
+      const problems = launchProblems(engine, ws, campaign, row, nowMs);
+      if (problems.length > 0) {
         return refusal(400, 'not_launchable', 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
       }
       // The first occurrence after now: `at` itself, or (a repeat whose
       // first days have passed) the next one.
+      const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
       nextRun = schedule ? nextOccurrenceMs(engine, schedule, nowMs) : null;
     }
     if (action === 'end') nextRun = null;
@@ -275,6 +267,39 @@ export async function transitionCampaign(ws, key, action, nowMs) {
   });
   if (result.ok) await armScheduleAlarm(ws);
   return result;
+}
+
+/**
+ * Every reason `start` would refuse the stored campaign at `nowMs`: the
+ * engine's launch check (webhook, target, send, a schedule in the past) and
+ * a target cohort that no longer exists (`unknown_cohort`). Empty: it may start.
+ */
+function launchProblems(engine, ws, campaign, row, nowMs) {
+  const schedule = campaign.send?.type === 'schedule' ? scheduleInstants(engine, campaign.send) : null;
+  const launch = engine.launchCheck(launchable(campaign, row), {
+    nowMs, scheduleAtMs: schedule?.firstMs ?? null, untilMs: schedule?.untilMs ?? null, ...engineOptions(ws.env),
+  });
+  const problems = launch.problems.filter((p) => p.severity === 'error');
+  if (campaign.target?.cohort && !cohortExists(ws.sql, campaign.target.cohort)) {
+    problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
+  }
+  return problems;
+}
+
+/**
+ * What `start` would answer now, without starting: { ok: true, launchable,
+ * problems } (a status start cannot leave is the problem `status`
+ * invalid_transition), or a 404 refusal.
+ */
+export async function launchCheck(ws, key, nowMs) {
+  const engine = await getEngine();
+  const row = rowOf(ws.sql, key);
+  if (!row) return refusal(404, 'not_found', `No campaign ${JSON.stringify(key)}.`);
+  const moved = engine.campaignTransition(row.status, 'start');
+  const problems = moved.ok
+    ? launchProblems(engine, ws, recordOf(row), row, nowMs)
+    : [{ field: 'status', code: moved.code, message: moved.message, severity: 'error' }];
+  return { ok: true, launchable: problems.length === 0, problems };
 }
 
 /** The campaign as the engine's launch check reads it (a create/PATCH body's fields). */
