@@ -566,7 +566,14 @@ export type ProblemCode =
   | 'rule_too_large'
   | 'invalid_members'
   | 'invalid_now'
-  | 'too_many_cohorts';
+  | 'too_many_cohorts'
+  | 'empty'
+  | 'invalid_text'
+  | 'invalid_id'
+  | 'invalid_property_name'
+  | 'too_deep'
+  | 'too_many_properties'
+  | 'properties_too_large';
 
 /** Everything a preview shows, from one call. */
 export type PreviewResult = {
@@ -706,4 +713,40 @@ export interface Engine {
     afterWallMs?: number,
     count?: number,
   ): { atWallMs: number; untilWallMs: number | null; occurrences: number[] };
+  /**
+   * A local date-time as `send.at` is written (`YYYY-MM-DDTHH:mm`, optional
+   * `:ss`, no offset, a real calendar date) as wall-clock milliseconds read
+   * as if UTC (src/js/timezone.js places them in a zone); null otherwise.
+   */
+  localWallMs(text: string): number | null;
+  /**
+   * Checks a POST /v1/users body: `users`, a list of at most 1000 `{ id,
+   * properties? }`; ids non-empty, storable (no lone surrogate), at most 256
+   * UTF-8 bytes, not "." or ".."; properties an object of at most 200 names
+   * (each 1–256 bytes), values nested at most 32 deep, at most 32 KiB as
+   * JSON. Problems are located (`users[3].id`), every bad item named.
+   */
+  checkUsers(body: unknown): ValidationResult;
+  /**
+   * Checks a POST /v1/events body: `events`, a list of at most 1000 `{
+   * userId, key, properties?, at? }` (ids and properties as `checkUsers`);
+   * `at` is ISO 8601 with a time and an offset, from 1970 on
+   * (`invalid_date_time`). When ok, `at` holds each event's time in ms (null
+   * when it has none).
+   */
+  checkEvents(body: unknown): ValidationResult & { at: (number | null)[] };
+  /**
+   * Checks a POST /v1/campaigns/:key/send body: `recipients`, a list of 1 to
+   * 1000 `{ userId, properties? }` (as `checkUsers`), optional top-level
+   * `properties`, nothing else (`unknown_field`).
+   */
+  checkApiSend(body: unknown): ValidationResult;
+  /**
+   * The same checks for one value at `field`: an id (`userId`, `eventKey`,
+   * `cohortName`; undefined is `required`) or `properties` (undefined allowed).
+   * @throws HookcastError `invalid_options` for another kind.
+   */
+  checkInput(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', value: unknown, field: string): Problem[];
+  /** `checkInput` for a value already written as JSON text (e.g. a merged profile about to be stored). */
+  checkInputJson(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', valueJson: string, field: string): Problem[];
 }

@@ -80,12 +80,12 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       const fn = m?.zonedToUtcMs;
       if (!live || typeof fn !== 'function') return;
       try {
-        const ms = fn(`${f.date}T${f.time}`, f.timeZone);
+        const ms = fn(engine, `${f.date}T${f.time}`, f.timeZone);
         if (Number.isFinite(ms)) setWhen(`That is ${new Date(ms).toLocaleString()} in your time zone (${browserZone()}).`);
       } catch { /* an unknown zone is reported as a problem instead */ }
     });
     return () => { live = false; };
-  }, [f.type, f.date, f.time, f.timeZone]);
+  }, [engine, f.type, f.date, f.time, f.timeZone]);
 
   const save = async (e) => {
     e.preventDefault();

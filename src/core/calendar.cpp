@@ -177,8 +177,17 @@ std::int64_t to_epoch_ms(const DateTimeParts& p) {
          static_cast<std::int64_t>(p.offset_minutes) * kMsPerMinute;
 }
 
+std::optional<DateTimeParts> parse_date_time(std::string_view text, OffsetRule rule,
+                                             bool time_required) {
+  std::optional<DateTimeParts> parts = parse_iso8601_parts(text);
+  if (!parts || (time_required && !parts->has_time)) return std::nullopt;
+  if (rule == OffsetRule::kRequired && !parts->has_offset) return std::nullopt;
+  if (rule == OffsetRule::kForbidden && parts->has_offset) return std::nullopt;
+  return parts;
+}
+
 std::optional<std::int64_t> parse_iso8601(std::string_view text) {
-  const std::optional<DateTimeParts> parts = parse_iso8601_parts(text);
+  const std::optional<DateTimeParts> parts = parse_date_time(text, OffsetRule::kUtcIfAbsent, false);
   if (!parts) return std::nullopt;
   return to_epoch_ms(*parts);
 }

@@ -83,9 +83,23 @@ struct DateTimeParts {
 /// refuses them. nullopt when the text is anything else (no exceptions).
 std::optional<DateTimeParts> parse_iso8601_parts(std::string_view text);
 
-/// parse_iso8601_parts() as UTC milliseconds: a text without an offset is
-/// read as UTC ("2026-12-01" is 2026-12-01T00:00:00.000Z). nullopt when the
-/// text does not parse.
+/// What a field says about a UTC offset in its time text. Every field that
+/// reads time text names its rule, and parse_iso8601_parts is the one
+/// parser behind all of them:
+enum class OffsetRule {
+  kRequired,     ///< an instant: an event's `at` ("2026-11-30T09:15:00Z")
+  kUtcIfAbsent,  ///< no offset reads as UTC: cohort before/after, member event times
+  kForbidden,    ///< a wall-clock time placed in a named zone: `send.at`, `send.repeat.until`
+};
+
+/// parse_iso8601_parts(text) when it obeys `rule` and, with
+/// `time_required`, has a time of day; nullopt otherwise.
+std::optional<DateTimeParts> parse_date_time(std::string_view text, OffsetRule rule,
+                                             bool time_required);
+
+/// parse_iso8601_parts() as UTC milliseconds under OffsetRule::kUtcIfAbsent:
+/// a text without an offset is read as UTC ("2026-12-01" is
+/// 2026-12-01T00:00:00.000Z). nullopt when the text does not parse.
 std::optional<std::int64_t> parse_iso8601(std::string_view text);
 
 /// The UTC milliseconds of a parsed text (applies its offset, if any).

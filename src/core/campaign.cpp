@@ -543,7 +543,7 @@ CampaignVerdict campaign_editable(CampaignStatus status, const std::string* fiel
 std::optional<std::int64_t> parse_local_until(std::string_view text) {
   if (text.size() != 10) return parse_local_date_time(text);
   if (text[4] != '-' || text[7] != '-') return std::nullopt;
-  const auto parts = parse_iso8601_parts(text);
+  const auto parts = parse_date_time(text, OffsetRule::kForbidden, false);
   if (!parts || parts->has_time) return std::nullopt;
   return to_epoch_ms(*parts) + 86'400'000 - 1;  // through that day
 }
@@ -553,8 +553,8 @@ std::optional<std::int64_t> parse_local_date_time(std::string_view text) {
   if (text.size() != 16 && text.size() != 19) return std::nullopt;
   if (text[10] != 'T' || text[4] != '-' || text[7] != '-' || text[13] != ':') return std::nullopt;
   if (text.size() == 19 && text[16] != ':') return std::nullopt;
-  const auto parts = parse_iso8601_parts(text);
-  if (!parts || parts->has_offset || !parts->has_time) return std::nullopt;
+  const auto parts = parse_date_time(text, OffsetRule::kForbidden, true);
+  if (!parts) return std::nullopt;
   return to_epoch_ms(*parts);
 }
 

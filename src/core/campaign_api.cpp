@@ -282,4 +282,9 @@ std::string schedule_occurrences(std::string_view send_json, double after_wall_m
   return out;
 }
 
+double local_wall_ms(std::string_view text) {
+  const auto wall = parse_local_date_time(text);
+  return wall ? static_cast<double>(*wall) : std::nan("");
+}
+
 }  // namespace hookcast::api

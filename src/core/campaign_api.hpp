@@ -41,6 +41,10 @@ std::string launch_check(std::string_view campaign_json, std::string_view option
 /// schedule send (field "send") or after_wall_ms is NaN ("afterWallMs").
 std::string schedule_occurrences(std::string_view send_json, double after_wall_ms, double count);
 
+/// The wall-clock milliseconds (read as if UTC) of a local date-time as
+/// `send.at` is written (parse_local_date_time), or NaN when it is not one.
+double local_wall_ms(std::string_view text);
+
 /// {"ok":bool,"problems":[...]} for the workspace's frequency-capping settings.
 std::string check_frequency_capping(std::string_view settings_json);
 

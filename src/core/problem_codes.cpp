@@ -88,6 +88,14 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"invalid_members", "The members to match are not a list of users."},
     {"invalid_now", "The time given as now is not a number of milliseconds."},
     {"too_many_cohorts", "Too many compiled cohorts are alive."},
+    // Users and events (audience_input.hpp).
+    {"empty", "An id or list is empty."},
+    {"invalid_text", "A text holds an unpaired UTF-16 surrogate, which cannot be stored as UTF-8."},
+    {"invalid_id", "A user id is \".\" or \"..\", which no URL path can name."},
+    {"invalid_property_name", "A property name is empty, unstorable or too long."},
+    {"too_deep", "Property values nest arrays and objects deeper than the limit."},
+    {"too_many_properties", "A user or event has more properties than the limit."},
+    {"properties_too_large", "A user's or event's properties are larger than the limit as JSON."},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <iterator>
 
+#include "audience_input.hpp"
 #include "calendar.hpp"
 #include "campaign.hpp"
 #include "cohort.hpp"
@@ -124,6 +125,16 @@ std::string vocabulary() {
   append_limit(out, "cohortDepth", kMaxCohortDepth);
   out.push_back(',');
   append_limit(out, "cohortNodes", kMaxCohortNodes);
+  out.push_back(',');
+  append_limit(out, "audienceItems", static_cast<std::int64_t>(kMaxAudienceItems));
+  out.push_back(',');
+  append_limit(out, "idBytes", static_cast<std::int64_t>(kMaxIdBytes));
+  out.push_back(',');
+  append_limit(out, "propertiesBytes", static_cast<std::int64_t>(kMaxPropertiesBytes));
+  out.push_back(',');
+  append_limit(out, "propertyNames", static_cast<std::int64_t>(kMaxPropertyNames));
+  out.push_back(',');
+  append_limit(out, "propertyDepth", static_cast<std::int64_t>(kMaxPropertyDepth));
   out.append("}}");
   return out;
 }

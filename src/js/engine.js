@@ -881,7 +881,58 @@ function vocabularyMethods(Module) {
       }
       return { atWallMs: result.atWallMs, untilWallMs: result.untilWallMs, occurrences: result.occurrences };
     },
+
+    localWallMs(text) {
+      if (typeof text !== 'string') return null;
+      const wall = Module.local_wall_ms(text);
+      return Number.isNaN(wall) ? null : wall;
+    },
+
+    checkUsers(body) {
+      return JSON.parse(bodyCall(Module, 'checkUsers', body, Module._hc_check_users));
+    },
+
+    checkApiSend(body) {
+      return JSON.parse(bodyCall(Module, 'checkApiSend', body, Module._hc_check_api_send));
+    },
+
+    checkEvents(body) {
+      const result = JSON.parse(bodyCall(Module, 'checkEvents', body, Module._hc_check_events));
+      return result.ok ? result : { ok: false, problems: result.problems, at: [] };
+    },
+
+    checkInput(kind, value, field) {
+      if (typeof kind !== 'string' || typeof field !== 'string') {
+        throw new HookcastError('invalid_options', 'checkInput(kind, value, field): kind and field must be strings');
+      }
+      const valueJson = value === undefined ? '' : encode(value);
+      if (valueJson === undefined) return unserialisable(field, 'value').problems;
+      const result = JSON.parse(Module.check_input(kind, valueJson, field));
+      if (result.problems[0]?.field === 'kind') throw new HookcastError('invalid_options', `checkInput: ${describe(result.problems)}`, result.problems);
+      return result.problems;
+    },
+
+    checkInputJson(kind, valueJson, field) {
+      if (typeof kind !== 'string' || typeof valueJson !== 'string' || typeof field !== 'string') {
+        throw new HookcastError('invalid_options', 'checkInputJson(kind, valueJson, field): kind, valueJson and field must be strings');
+      }
+      const result = JSON.parse(Module.check_input(kind, valueJson, field));
+      if (result.problems[0]?.field === 'kind') throw new HookcastError('invalid_options', `checkInputJson: ${describe(result.problems)}`, result.problems);
+      return result.problems;
+    },
   };
+}
+
+// The JSON of `body` through the input buffer into `entry` (hc_check_users,
+// hc_check_events): the body may be megabytes, which Embind would copy twice.
+function bodyCall(Module, method, body, entry) {
+  const json = encode(body);
+  if (json === undefined) return JSON.stringify(unserialisable('body', 'body'));
+  const room = json.length * 3; // UTF-16 code units -> at most 3 UTF-8 bytes each
+  const at = Module._hc_input(room) >>> 0;
+  const { written } = encoder.encodeInto(json, Module.HEAPU8.subarray(at, at + room));
+  const out = entry(written) >>> 0;
+  return decoder.decode(Module.HEAPU8.subarray(out, out + Module._hc_output_length()));
 }
 
 // The answer of hc_fallback_counts: [{ variable: { source, name, display }, fallback, count }].

@@ -17,7 +17,6 @@
 // Monday 09:00 New York" stays at 09:00 across DST changes), each occurrence
 // resolved by the same rule.
 
-const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 const DAY_MS = 86_400_000;
 
 /** Formatters per zone: building one costs far more than using it. */
@@ -58,25 +57,6 @@ export function isTimeZone(zone) {
   }
 }
 
-/**
- * Parses a local date-time `YYYY-MM-DDTHH:mm`, `YYYY-MM-DDTHH:mm:ss` or, with
- * `{ dateOnly: true }` allowed, `YYYY-MM-DD` (midnight). Returns
- * `{ year, month, day, hour, minute, second, hasTime }` or null when the text
- * is not one of those or names a date or time that does not exist on a
- * calendar (2026-02-30, 24:00).
- */
-export function parseLocalDateTime(text, { dateOnly = false } = {}) {
-  if (typeof text !== 'string') return null;
-  const m = LOCAL_RE.exec(text);
-  if (!m) return null;
-  const hasTime = m[4] !== undefined;
-  if (!hasTime && !dateOnly) return null;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
-  return { year, month, day, hour, minute, second, hasTime };
-}
-
 /** The wall-clock fields `instantMs` shows in `zone`, as if they were UTC (ms). */
 function wallMs(instantMs, zone) {
   const parts = formatterFor(zone).formatToParts(new Date(instantMs));
@@ -95,24 +75,17 @@ export function offsetMs(instantMs, zone) {
   return wallMs(whole, zone) - whole;
 }
 
-function partsToWallMs(p) {
-  const d = new Date(0);
-  d.setUTCFullYear(p.year, p.month - 1, p.day);
-  d.setUTCHours(p.hour, p.minute, p.second, 0);
-  return d.getTime();
-}
-
 /**
  * The instant (ms since the epoch) at which clocks in `zone` show the local
- * date-time `local` (text as parseLocalDateTime reads it, or its parts).
- * DST gaps move forward by the gap, overlaps take the earlier instant (see
- * the file comment). Throws RangeError for an unknown zone or a bad date-time.
+ * date-time `local` (`YYYY-MM-DDTHH:mm[:ss]`, read by the engine's one
+ * parser: engine.localWallMs). DST gaps move forward by the gap, overlaps
+ * take the earlier instant (see the file comment). Throws RangeError for an
+ * unknown zone or a bad date-time.
  */
-export function zonedToUtcMs(local, zone, { dateOnly = false } = {}) {
-  const parts = typeof local === 'string' ? parseLocalDateTime(local, { dateOnly }) : local;
-  if (!parts) throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(local)}`);
-  if (!isTimeZone(zone)) throw new RangeError(`unknown time zone: ${JSON.stringify(zone)}`);
-  return wallToInstant(partsToWallMs(parts), zone);
+export function zonedToUtcMs(engine, local, zone) {
+  const wall = engine.localWallMs(local);
+  if (wall === null) throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(local)}`);
+  return instantOf(wall, zone);
 }
 
 /**

@@ -192,6 +192,8 @@ std::string schedule_occurrences(const std::string& send, double after_wall_ms, 
   return hookcast::api::schedule_occurrences(send, after_wall_ms, count);
 }
 
+double local_wall_ms(const std::string& text) { return hookcast::api::local_wall_ms(text); }
+
 }  // namespace
 
 extern "C" {
@@ -223,6 +225,7 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("check_frequency_capping", &check_frequency_capping);
   emscripten::function("add_period", &add_period);
   emscripten::function("schedule_occurrences", &schedule_occurrences);
+  emscripten::function("local_wall_ms", &local_wall_ms);
 }
 
 // ---- cohorts (cohort_api.hpp) ---------------------------------------------------
@@ -282,6 +285,46 @@ EMSCRIPTEN_BINDINGS(hookcast_cohort) {
   emscripten::function("live_cohorts", &live_cohorts);
   emscripten::function("cohort_operators", &cohort_operators);
 }
+
+// ---- user and event input checks (audience_api.hpp) -----------------------------
+
+#include "audience_api.hpp"
+
+extern "C" {
+
+/// api::check_users of the `length` bytes of body JSON in the input buffer;
+/// the answer's length is hc_output_length(). Valid until the next call.
+EMSCRIPTEN_KEEPALIVE const char* hc_check_users(std::uint32_t length) {
+  static std::string out;
+  out = hookcast::api::check_users(std::string_view(input().data(), length));
+  return answer(out);
+}
+
+/// api::check_api_send, as hc_check_users.
+EMSCRIPTEN_KEEPALIVE const char* hc_check_api_send(std::uint32_t length) {
+  static std::string out;
+  out = hookcast::api::check_api_send(std::string_view(input().data(), length));
+  return answer(out);
+}
+
+/// api::check_events, as hc_check_users.
+EMSCRIPTEN_KEEPALIVE const char* hc_check_events(std::uint32_t length) {
+  static std::string out;
+  out = hookcast::api::check_events(std::string_view(input().data(), length));
+  return answer(out);
+}
+}
+
+namespace {
+
+std::string check_input(const std::string& kind, const std::string& value,
+                        const std::string& field) {
+  return hookcast::api::check_input(kind, value, field);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(hookcast_audience) { emscripten::function("check_input", &check_input); }
 
 // ---- vocabularies and status capabilities (vocabulary_api.hpp) ------------------
 

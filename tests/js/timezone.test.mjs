@@ -8,8 +8,7 @@ import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   isTimeZone,
-  parseLocalDateTime,
-  zonedToUtcMs,
+  zonedToUtcMs as zonedToUtc,
   offsetMs,
   nextOccurrenceMs as nextOccurrence,
   scheduleInstants,
@@ -18,6 +17,7 @@ import {
 import { createEngine } from '../../src/js/node.js';
 
 const engine = await createEngine();
+const zonedToUtcMs = (local, zone) => zonedToUtc(engine, local, zone);
 const nextOccurrenceMs = (send, afterMs) => nextOccurrence(engine, { type: 'schedule', ...send }, afterMs);
 /** Occurrence n (0 = `at`) of a schedule, placed in its zone. */
 function occurrenceMs(at, timeZone, repeat, n) {
@@ -38,15 +38,15 @@ describe('zones', () => {
   });
 });
 
-describe('parseLocalDateTime', () => {
-  it('reads minutes and optional seconds, refuses impossible dates', () => {
-    assert.deepEqual(parseLocalDateTime('2026-12-01T09:00'), { year: 2026, month: 12, day: 1, hour: 9, minute: 0, second: 0, hasTime: true });
-    assert.equal(parseLocalDateTime('2026-12-01T09:00:07').second, 7);
+describe('local date-times (the engine reads them: engine.localWallMs)', () => {
+  it('reads minutes and optional seconds, refuses impossible dates and offsets', () => {
+    assert.equal(engine.localWallMs('2026-12-01T09:00'), utc('2026-12-01T09:00:00Z'));
+    assert.equal(engine.localWallMs('2026-12-01T09:00:07'), utc('2026-12-01T09:00:07Z'));
     for (const bad of ['2026-02-29T09:00', '2026-13-01T09:00', '2026-12-01T24:00', '2026-12-01 09:00', '2026-12-01T09:00Z', '2026-12-01', '']) {
-      assert.equal(parseLocalDateTime(bad), null, bad);
+      assert.equal(engine.localWallMs(bad), null, bad);
+      assert.throws(() => zonedToUtcMs(bad, 'UTC'), RangeError, bad);
     }
-    assert.equal(parseLocalDateTime('2028-02-29T00:00').day, 29, 'leap day');
-    assert.equal(parseLocalDateTime('2026-12-01', { dateOnly: true }).hasTime, false);
+    assert.equal(engine.localWallMs('2028-02-29T00:00'), utc('2028-02-29T00:00:00Z'), 'leap day');
   });
 });
 

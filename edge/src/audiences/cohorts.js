@@ -9,7 +9,6 @@
 
 import { HttpError, json, problem, readJsonBody } from '../http/plumbing.js';
 import { getEngine } from '../engine.js';
-import { idProblems } from './input.js';
 import { forEachShard } from '../shards/locate.js';
 import { workspaceStub } from '../stubs.js';
 import { isoTime as iso } from '../http/iso_time.js';
@@ -32,7 +31,7 @@ function badRequest(problems) {
  */
 async function checkCohortBody(body, { partial }) {
   const problems = [];
-  if (!partial || body.name !== undefined) problems.push(...idProblems(body.name, 'name', 'A cohort name'));
+  if (!partial || body.name !== undefined) problems.push(...(await getEngine()).checkInput('cohortName', body.name, 'name'));
   let warnings = [];
   if (!partial || body.rule !== undefined) {
     if (body.rule === undefined) {

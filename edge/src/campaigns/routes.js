@@ -20,8 +20,7 @@ import { getEngine, engineOptions } from '../engine.js';
 import { workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
 import { shardStub } from '../stubs.js';
-import { checkProperties, idProblems } from '../audiences/input.js';
-import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
+import { MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
 import { preview as previewRoute, testSend as testSendRoute } from '../delivery/routes.js';
 import { campaignDeliveryCounts, notifyCampaign } from '../delivery/dispatch_control.js';
 import { isTimeZone, scheduleInstants } from '../../../src/js/timezone.js';
@@ -211,7 +210,7 @@ export async function launchCheck(key, env) {
 async function contextOf(body, env) {
   const problems = [];
   if (body.context !== undefined && !isObject(body.context)) problems.push(problem('context', 'invalid_type', '"context" must be an object like {"user": {...}, "event": {...}}.'));
-  if (body.userId !== undefined) problems.push(...idProblems(body.userId, 'userId', 'A user id'));
+  if (body.userId !== undefined) problems.push(...(await getEngine()).checkInput('userId', body.userId, 'userId'));
   if (body.userId === undefined && body.context === undefined) {
     problems.push(problem('userId', 'required', 'Send { "userId": "<a stored user>" } or { "context": { "user": …, "event": … } }.'));
   }
@@ -278,29 +277,10 @@ function idempotencyKeyOf(request) {
   return value;
 }
 
-/** Checks { recipients: [{ userId, properties? }], properties? }. */
-function checkSendBody(body) {
-  const problems = [];
-  const { recipients } = body;
-  if (recipients === undefined) problems.push(problem('recipients', 'required', `The request needs "recipients": a list of 1 to ${MAX_ITEMS} { "userId", "properties"? }.`));
-  else if (!Array.isArray(recipients)) problems.push(problem('recipients', 'invalid_type', '"recipients" must be a list.'));
-  else if (recipients.length === 0) problems.push(problem('recipients', 'empty', '"recipients" is empty: name at least one.'));
-  else if (recipients.length > MAX_ITEMS) problems.push(problem('recipients', 'too_many', `At most ${MAX_ITEMS} recipients per call; this one has ${recipients.length}. Split it.`));
-  else {
-    recipients.forEach((r, i) => {
-      const at = `recipients[${i}]`;
-      if (!isObject(r)) {
-        problems.push(problem(at, 'invalid_type', `${at} must be an object like {"userId": "u1", "properties": {...}}.`));
-        return;
-      }
-      problems.push(...idProblems(r.userId, `${at}.userId`, 'A user id'), ...checkProperties(r.properties, `${at}.properties`).problems);
-    });
-  }
-  problems.push(...checkProperties(body.properties, 'properties').problems);
-  for (const name of Object.keys(body)) {
-    if (name !== 'recipients' && name !== 'properties') problems.push(problem(name, 'unknown_field', `"${name}" is not a field of an API send; send "recipients" and optional "properties".`));
-  }
-  if (problems.length) throw badRequest(problems);
+/** Checks { recipients: [{ userId, properties? }], properties? }: the engine's checkApiSend. */
+function checkSendBody(engine, body) {
+  const checked = engine.checkApiSend(body);
+  if (!checked.ok) throw badRequest(checked.problems);
 }
 
 /**
@@ -315,7 +295,7 @@ export async function sendCampaign(key, request, env) {
   checkKey(key);
   const idemKey = idempotencyKeyOf(request);
   const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
-  checkSendBody(body);
+  checkSendBody(await getEngine(), body);
   const bodyHash = await sha256Base32(JSON.stringify(body), 52);
   const dispatchId = idemKey === null ? `d_${randomBase32(20)}` : `d_${await sha256Base32(`${key}\n${idemKey}`, 20)}`;
   const ws = workspaceStub(env);

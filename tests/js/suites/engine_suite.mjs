@@ -1316,6 +1316,43 @@ function campaignCases(engine, { test, assert, fixtures }) {
     });
   }
 
+  const audience = fixtures.audience;
+  if (audience) {
+    const fieldCodes = (problems) => problems.map((p) => [p.field, p.code]);
+    test('fixtures/audience.json: users as POST /v1/users receives them (checkUsers)', () => {
+      for (const c of audience.users) {
+        const r = engine.checkUsers(c.body);
+        assert.deepEqual(fieldCodes(r.problems), c.problems, c.name);
+        assert.equal(r.ok, c.problems.length === 0, c.name);
+      }
+    });
+    test('fixtures/audience.json: events and their times (checkEvents)', () => {
+      for (const c of audience.events) {
+        const r = engine.checkEvents(c.body);
+        assert.deepEqual(fieldCodes(r.problems), c.problems, c.name);
+        if (c.at) assert.deepEqual(r.at, c.at.map((t) => (t === null ? null : Date.parse(t))), c.name);
+      }
+    });
+    test('fixtures/audience.json: API send bodies (checkApiSend)', () => {
+      for (const c of audience.apiSends) {
+        const r = engine.checkApiSend(c.body);
+        assert.deepEqual(fieldCodes(r.problems), c.problems, c.name);
+        assert.equal(r.ok, c.problems.length === 0, c.name);
+      }
+    });
+    test('checkInput: one id or properties value; a lone surrogate and the URL path names', () => {
+      assert.deepEqual(fieldCodes(engine.checkInput('userId', 'a\ud800', 'id')), [['id', 'invalid_text']]);
+      assert.deepEqual(fieldCodes(engine.checkInput('userId', '..', 'id')), [['id', 'invalid_id']]);
+      assert.deepEqual(fieldCodes(engine.checkInput('userId', undefined, 'userId')), [['userId', 'required']]);
+      assert.deepEqual(engine.checkInput('properties', undefined, 'p'), []);
+      assert.deepEqual(fieldCodes(engine.checkInput('properties', { big: 'x'.repeat(32 * 1024) }, 'p')), [['p', 'properties_too_large']]);
+      assert.deepEqual(fieldCodes(engine.checkInputJson('properties', '{"a":[[1]]}', 'p')), []);
+      assert.throws(() => engine.checkInput('colour', 1, 'x'), thrown('invalid_options'));
+      const many = { users: Array.from({ length: 1001 }, (_, i) => ({ id: `m${i}` })) };
+      assert.deepEqual(fieldCodes(engine.checkUsers(many).problems), [['users', 'too_many']]);
+    });
+  }
+
   const fatigue = fixtures.fatigue;
   if (fatigue) {
     const ledgerMs = (ledger) => ledger.map((e) => ({ campaign: e.campaign, at: ms(e.at) }));
