@@ -469,15 +469,22 @@ export function finishApiSend(ws, key, idemKey, answer) {
 
 // ---- schedules -------------------------------------------------------------------------
 
+/** The statuses in which schedules run (the engine's rule: running), as SQL placeholders and values. */
+function scheduleStatuses(engine) {
+  const list = statusesWhere(engine, 'runsSchedules', 'schedule');
+  return { list, marks: list.map(() => '?').join(',') || 'NULL' };
+}
+
 /**
  * Sets the workspace alarm to the earliest moment schedule work is due: an
  * unfinished run (now), or the next run of a running schedule campaign.
  * Paused campaigns wait for resume (which calls this again).
  */
 export async function armScheduleAlarm(ws) {
+  const running = scheduleStatuses(await getEngine());
   const [open] = ws.sql.exec('SELECT count(*) AS n FROM campaign_runs WHERE finished_at IS NULL').toArray();
   const [next] = ws.sql
-    .exec("SELECT min(next_run_at) AS at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL")
+    .exec(`SELECT min(next_run_at) AS at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL`, ...running.list)
     .toArray();
   let at = next.at;
   if (open.n > 0) at = Date.now();
@@ -508,10 +515,11 @@ export async function runSchedules(ws) {
 async function runSchedulesOnce(ws) {
   const { sql } = ws;
   const engine = await getEngine();
+  const running = scheduleStatuses(engine);
   const now = Date.now();
   ws.ctx.storage.transactionSync(() => {
     const due = sql
-      .exec("SELECT key, content, next_run_at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL AND next_run_at <= ?", now)
+      .exec(`SELECT key, content, next_run_at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at <= ?`, ...running.list, now)
       .toArray();
     for (const row of due) {
       const send = JSON.parse(row.content).send;
