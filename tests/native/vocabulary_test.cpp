@@ -130,7 +130,9 @@ TEST(Capabilities, TransitionsAgreeWithTheStatusMachine) {
 }
 
 TEST(Capabilities, UnknownStatusOrSendTypeIsRefused) {
-  for (const json& c : load_fixture("campaigns.json")["capabilitiesRefused"]) {
+  const json cases = load_fixture(
+      "campaigns.json")["capabilitiesRefused"];  // owned: a temporary's member dies before the loop
+  for (const json& c : cases) {
     const std::string type = c["sendType"].is_null() ? "" : c["sendType"].get<std::string>();
     const json r = parse(api::campaign_capabilities(c["status"].get<std::string>(), type));
     EXPECT_FALSE(r["ok"].get<bool>()) << c.dump();
