@@ -2,7 +2,7 @@
 // check (POST /v1/campaigns/:key/launch-check), the same check `start` makes,
 // asked without starting. The console does not rebuild it.
 import { useEffect, useState } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 
 /**
  * The launch problems of a campaign in `ready` (null while asking, or when
@@ -14,7 +14,7 @@ export function useLaunchCheck(campaign) {
     let live = true;
     setProblems(null);
     if (campaign.status !== 'ready') return undefined;
-    api('POST', `/v1/campaigns/${encodeURIComponent(campaign.key)}/launch-check`).then((r) => {
+    client.launchCheck(campaign.key).then((r) => {
       if (live && r.ok) setProblems(r.data.problems);
     });
     return () => { live = false; };
