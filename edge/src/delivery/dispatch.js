@@ -221,7 +221,7 @@ export class CampaignDispatch extends DeliveryObject {
     const rows = this.sql.exec('SELECT state, dispatched FROM deliveries WHERE idx = ?', idx).toArray();
     if (rows.length === 0) return { ok: false, code: 'not_found' };
     if (rows[0].state !== 'failed') return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
-    if (this.status() === 'ended') return { ok: false, code: 'campaign_ended', status: 'failed' };
+    if (this.capabilities().final) return { ok: false, code: 'campaign_ended', status: 'failed' };
     const now = Date.now();
     if (render === 'current') {
       this.ctx.storage.transactionSync(() => this.renderAgain('idx = ?', now, idx));
@@ -245,7 +245,7 @@ export class CampaignDispatch extends DeliveryObject {
    * webhook (retry "current" for each). Answers { ok, resent }.
    */
   async resendFailed() {
-    if (this.status() === 'ended') return { ok: true, resent: 0 };
+    if (this.capabilities().final) return { ok: true, resent: 0 };
     let resent = 0;
     this.ctx.storage.transactionSync(() => {
       resent = this.renderAgain("state = 'failed'", Date.now());
