@@ -118,7 +118,7 @@ void type_problem(Problems& problems, const std::string& field, const char* expe
 
 bool decode_spec(std::string_view text, WebhookSpec& spec, Problems& problems,
                  std::vector<std::string>& bad_fields) {
-  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  const json doc = parse_json(text).doc;
   if (doc.is_discarded()) {
     problems.push_back(
         Problem{"spec", "invalid_spec", "The webhook is not valid JSON.", Severity::kError});
@@ -159,7 +159,7 @@ bool decode_spec(std::string_view text, WebhookSpec& spec, Problems& problems,
 
 bool decode_options(std::string_view text, Options& options, Problems& problems) {
   if (text.empty()) return true;
-  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  const json doc = parse_json(text).doc;
   if (doc.is_discarded() || !doc.is_object()) {
     problems.push_back(Problem{
         "options", "invalid_type",
@@ -196,7 +196,7 @@ Problems check_spec(std::string_view spec_json, std::string_view options_json,
 }
 
 bool decode_request(std::string_view text, HttpRequest& request, Problems& problems) {
-  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  const json doc = parse_json(text).doc;
   if (doc.is_discarded() || !doc.is_object()) {
     problems.push_back(Problem{"request", "invalid_type",
                                "The request must be a JSON object {method, url, headers, body}.",

@@ -50,7 +50,8 @@ std::string unknown_status(std::string_view status) {
 
 // ---- input ------------------------------------------------------------------------
 
-json parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
+// Not JSON, or nested past kMaxJsonDepth: discarded.
+json parse(std::string_view text) { return parse_json(text).doc; }
 
 // An optional ms member of `options`: absent or null leaves `out` empty.
 bool optional_ms(const json& options, const char* key, std::optional<std::int64_t>& out,
@@ -156,7 +157,18 @@ std::string campaign_editable(std::string_view status, std::string_view fields_j
 }
 
 std::string check_campaign(std::string_view body_json, bool partial) {
-  const json doc = parse(body_json);
+  const ParsedJson parsed = parse_json(body_json);
+  if (parsed.too_deep) {
+    // send.where holds cohort conditions: too deep there is the cohort
+    // reader's rule_too_deep, as on the cohort routes.
+    const std::string& at = parsed.deep_at;
+    const bool rule = at.compare(0, 10, "send.where") == 0;
+    return failure(at.empty() ? "campaign" : at, rule ? "rule_too_deep" : "too_deep",
+                   (at.empty() ? std::string("The campaign") : at) +
+                       " nests arrays and objects more than " + std::to_string(kMaxJsonDepth) +
+                       " levels deep.");
+  }
+  const json& doc = parsed.doc;
   if (doc.is_discarded())
     return failure("campaign", "invalid_json", "The campaign is not valid JSON.");
   return checked(hookcast::check_campaign(doc, partial));
