@@ -6,6 +6,7 @@
 import { html, useEffect, useRef, useState, formatMs, formatTime, plural } from './ui.js';
 import { api } from './api.js';
 import { DELIVERY_STATE, SUPPRESSED } from './words.js';
+import { csvText } from './csv.js';
 
 const REFRESH_MS = 3000;
 /** Most exposure pages the chart reads (the CSV reads them all). */
@@ -157,8 +158,7 @@ function ExposuresCsv({ path, campaignKey }) {
     setSaid('Collecting…');
     const { exposures, error } = await allExposures(path);
     if (error) { setSaid(error); return; }
-    const cell = (v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-    const csv = ['campaign,userId,at', ...exposures.map((e) => [campaignKey, e.userId, e.at].map(cell).join(','))].join('\r\n') + '\r\n';
+    const csv = csvText(['campaign', 'userId', 'at'], exposures.map((e) => [campaignKey, e.userId, e.at]));
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
     a.download = `${campaignKey}-exposures.csv`;
