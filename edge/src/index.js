@@ -21,6 +21,7 @@ import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './a
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaign_results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './cohorts.js';
 import * as campaigns from './campaigns.js';
+import { withSecurityHeaders } from './security_headers.js';
 
 export { DeliveryBatch } from './store.js';
 export { UserShard } from './shard.js';
@@ -129,7 +130,7 @@ export default {
     // A browser's preflight carries no Authorization; answer it for allowed
     // origins only. Everything else, OPTIONS included, needs the key.
     if (origin && request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
-      return new Response(null, {
+      return withSecurityHeaders(new Response(null, {
         status: 204,
         headers: {
           'access-control-allow-origin': origin,
@@ -138,9 +139,9 @@ export default {
           'access-control-max-age': '600',
           vary: 'Origin',
         },
-      });
+      }));
     }
-    const response = await handle(request, env);
+    const response = withSecurityHeaders(await handle(request, env));
     await discardUnreadBody(request);
     if (origin) {
       response.headers.set('access-control-allow-origin', origin);
