@@ -68,7 +68,9 @@ const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}
 /**
  * Parses an event's `at`: ISO 8601 / RFC 3339 date and time with seconds
  * optional, a fraction optional (kept to the millisecond) and a UTC offset
- * required (`Z` or `±HH:MM`), years 1970–9999. Returns { ms } or { problem }.
+ * required (`Z` or `±HH:MM`), years 1970–2099 (the range of every instant
+ * hookcast accepts, as a schedule's: an event's time plus a campaign's delay
+ * must stay one the runtime's alarms can hold). Returns { ms } or { problem }.
  */
 export function parseAt(value, field) {
   const bad = (code, why) => ({ problem: problem(field, code, why) });
@@ -84,8 +86,11 @@ export function parseAt(value, field) {
   const monthDays = month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
   const offsetHours = m[9] === undefined ? 0 : Number(m[10]);
   const offsetMinutes = m[9] === undefined ? 0 : Number(m[11]);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
-    return bad('invalid_time', `${field} "${value}" is not a real date and time (years 1970–9999).`);
+  if (year < 1970 || year > 2099) {
+    return bad('out_of_range', `${field} "${value}" is outside the years 1970–2099 that events may carry.`);
+  }
+  if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return bad('invalid_time', `${field} "${value}" is not a real date and time.`);
   }
   const sign = m[9] === '-' ? -1 : 1;
   const ms = Date.UTC(year, month - 1, day, hour, minute, second, milli) - sign * (offsetHours * 60 + offsetMinutes) * 60_000;

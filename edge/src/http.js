@@ -1,6 +1,8 @@
 // HTTP plumbing for the API: JSON responses, error shapes, the bearer-key
 // check and bounded request-body reading. No hookcast rule lives here.
 
+import { jsonLimitProblem } from './json_limits.js';
+
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -88,9 +90,11 @@ export async function discardUnreadBody(request) {
  * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
  * counting bytes as they stream in (a lying or absent Content-Length cannot
  * make us buffer more). An oversized body is drained (see MAX_DRAIN_BYTES),
- * then refused with 413.
+ * then refused with 413. A body nested too deep or holding a number a double
+ * cannot hold is refused with 400 (json_limits.js); `rules` names the fields
+ * that hold a cohort rule (`rule_too_deep` there).
  */
-export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) {
+export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, rules = [] } = {}) {
   const declared = request.headers.get('content-length');
   const reader = request.body ? request.body.getReader() : null;
   if (declared !== null && Number(declared) > maxBytes) {
@@ -133,6 +137,8 @@ export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) 
   if (!isObject(value)) {
     throw new HttpError(400, 'invalid_json', 'The request body must be a JSON object.');
   }
+  const limit = jsonLimitProblem(value, { rules });
+  if (limit) throw new HttpError(400, limit.code, limit.message, [limit]);
   return value;
 }
 

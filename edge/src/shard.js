@@ -30,6 +30,7 @@ import { propertiesSizeProblem } from './audience_bounds.js';
 import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './shard_members.js';
 import * as sends from './shard_sends.js';
 import * as triggers from './shard_triggers.js';
+import { nextTurn } from './turns.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -360,7 +361,9 @@ export class UserShard extends DurableObject {
       let users = 0;
       const sample = [];
       let after = null;
-      for (;;) {
+      for (let turn = 0; ; turn++) {
+        // Other requests are served between chunks (turns.js).
+        if (turn > 0) await nextTurn();
         let ids;
         let matched;
         if (triage) {

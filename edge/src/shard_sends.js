@@ -36,6 +36,7 @@ import { shardIndexFor } from './shards.js';
 import { dispatchStub, workspaceStub } from './dispatch_control.js';
 import { PACED_SLICE } from './dispatch.js';
 import { insertMany, deleteIn, MAX_VARS } from './sql_batch.js';
+import { chunkSize, nextTurn } from './turns.js';
 
 /** Users decided per transaction. */
 export const CANDIDATE_CHUNK = 1000;
@@ -312,7 +313,7 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
   const prep = await prepare(shard, snapshot, trigger);
   if (prep.error) return prep.error;
   try {
-    if (dryRun) return audienceCheck(shard, prep, snapshot, { ...trigger, kind: 'schedule' });
+    if (dryRun) return await audienceCheck(shard, prep, snapshot, { ...trigger, kind: 'schedule' });
     const notBefore = notBeforeOf(prep.engine, snapshot, trigger);
     const paced = Number(snapshot.rateLimit?.perMinute ?? 0) > 0;
     const answer = { ok: true, accepted: 0, suppressed: {} };
@@ -373,12 +374,12 @@ function decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { sch
  * Every user of a shard as { id, properties } rows, in id order, CANDIDATE_CHUNK
  * at a time (a schedule's candidates, and the audience check's).
  */
-function* userChunks(sql) {
+function* userChunks(sql, size = CANDIDATE_CHUNK) {
   let after = null;
   for (;;) {
     const rows = after === null
-      ? sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', CANDIDATE_CHUNK).toArray()
-      : sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, CANDIDATE_CHUNK).toArray();
+      ? sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', size).toArray()
+      : sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, size).toArray();
     if (rows.length === 0) return;
     after = rows[rows.length - 1].id;
     yield rows;
@@ -392,12 +393,20 @@ function* userChunks(sql) {
  * renders each variable with a sentinel fallback tells which users would
  * get that variable's fallback; `missing_value` warnings name the
  * variables without a fallback that would render empty.
+ *
+ * Chunks are sized by the webhook's placeholders (turns.js) and the check
+ * awaits a turn between them: a webhook with the most placeholders over a
+ * large shard never holds other requests for more than one chunk.
  */
-function audienceCheck(shard, prep, snapshot, trigger) {
+async function audienceCheck(shard, prep, snapshot, trigger) {
   const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: {} };
   const probe = fallbackProbe(prep.engine, snapshot.webhook, shard.env);
+  const size = chunkSize(1 + (probe?.names.length ?? 0) + prep.engine.variables(snapshot.webhook).length, CANDIDATE_CHUNK);
   try {
-    for (const rows of userChunks(shard.sql)) {
+    let first = true;
+    for (const rows of userChunks(shard.sql, size)) {
+      if (!first) await nextTurn();
+      first = false;
       const decided = decideChunk(shard, prep, snapshot, trigger, rows, { scheduled: true });
       const sent = [];
       for (const d of decided) {

@@ -26,7 +26,7 @@
 import { getEngine, engineOptions } from './engine.js';
 import { DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { SHARD_COUNT, shardStub } from './shards.js';
-import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../src/js/timezone.js';
+import { LAST_SCHEDULE_INSTANT_MS, nextOccurrenceMs, occurrenceMs, untilMs } from '../../src/js/timezone.js';
 
 /** How long an Idempotency-Key answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -160,12 +160,29 @@ function mergeContent(content, fields) {
 // ---- CRUD -------------------------------------------------------------------------
 
 /**
+ * The refusal of a target naming a cohort that does not exist, or null.
+ * Checked here, in the same synchronous stretch as the write, so a cohort
+ * deleted while a campaign is created or edited to target it cannot leave a
+ * campaign aiming at nothing: deleteCohort (workspace.js) runs in this
+ * object too, and one of the two sees the other's result.
+ */
+function missingCohort(sql, target) {
+  const id = target?.cohort;
+  if (typeof id !== 'string' || cohortExists(sql, id)) return null;
+  const message = `No cohort ${JSON.stringify(id.slice(0, 100))}; create it with POST /v1/cohorts first.`;
+  return refusal(400, 'unknown_cohort', message, [{ field: 'target.cohort', code: 'unknown_cohort', message, severity: 'error' }]);
+}
+
+/**
  * Stores a new campaign (status "ready") from a body the route has checked
- * (engine.checkCampaign + time zone + target cohort). Returns its record.
+ * (engine.checkCampaign + time zone). Returns { ok: true, campaign } or a
+ * refusal (its target cohort does not exist).
  */
 export function createCampaign(ws, fields, nowMs) {
   const { sql } = ws;
   return ws.ctx.storage.transactionSync(() => {
+    const missing = missingCohort(sql, fields.target);
+    if (missing) return missing;
     const { key, seq } = newKey(sql);
     const content = mergeContent({}, fields);
     sql.exec(
@@ -174,7 +191,7 @@ export function createCampaign(ws, fields, nowMs) {
       key, seq, fields.title, fields.description ?? '', JSON.stringify(content), fields.signingSecret ?? null, nowMs, nowMs,
     );
     touchWorkspace(sql);
-    return recordOf(rowOf(sql, key));
+    return { ok: true, campaign: recordOf(rowOf(sql, key)) };
   });
 }
 
@@ -203,6 +220,8 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     const touched = Object.keys(fields).filter((f) => fields[f] !== undefined);
     const editable = engine.campaignEditable(row.status, touched);
     if (!editable.ok) return refusal(409, editable.code, editable.message);
+    const missing = missingCohort(sql, fields.target);
+    if (missing) return missing;
     const content = mergeContent(JSON.parse(row.content), fields);
     const secret = fields.signingSecret === undefined ? row.signing_secret : fields.signingSecret;
     let nextRun = row.next_run_at;
@@ -250,9 +269,10 @@ export async function transitionCampaign(ws, key, action, nowMs) {
     const campaign = recordOf(row);
     let nextRun = row.next_run_at;
     if (action === 'start') {
-      const scheduleAtMs = firstRunMs(campaign.send);
       const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
-      const until = schedule?.repeat?.until ? untilMs(schedule.repeat.until, schedule.timeZone) : null;
+      const placed = placeSchedule(schedule);
+      if (!placed.ok) return refusal(400, 'not_launchable', 'The campaign cannot start yet; every missing piece is listed in problems.', [placed.problem]);
+      const { scheduleAtMs, until } = placed;
       const launch = engine.launchCheck(launchable(campaign, row), { nowMs, scheduleAtMs, untilMs: until, ...engineOptions(ws.env) });
       const missingCohort = campaign.target?.cohort && !cohortExists(sql, campaign.target.cohort);
       const problems = [...launch.problems];
@@ -279,6 +299,24 @@ export async function transitionCampaign(ws, key, action, nowMs) {
   });
   if (result.ok) await armScheduleAlarm(ws);
   return result;
+}
+
+/**
+ * A schedule's first run and `until` as instants, for the launch check:
+ * { ok: true, scheduleAtMs, until } (nulls without a schedule), or { ok:
+ * false, problem } when the stored local times cannot be placed in the zone
+ * (a row stored before today's checks): refused before anything changes.
+ */
+function placeSchedule(schedule) {
+  if (!schedule) return { ok: true, scheduleAtMs: null, until: null };
+  try {
+    const scheduleAtMs = firstRunMs(schedule);
+    const until = schedule.repeat?.until ? untilMs(schedule.repeat.until, schedule.timeZone) : null;
+    return { ok: true, scheduleAtMs, until };
+  } catch (e) {
+    const message = `The schedule's time cannot be placed in its time zone (${String(e?.message ?? e).slice(0, 200)}); PATCH send.`;
+    return { ok: false, problem: { field: 'send.at', code: 'invalid_date_time', message, severity: 'error' } };
+  }
 }
 
 /** The campaign as the engine's launch check reads it (a create/PATCH body's fields). */
@@ -446,12 +484,18 @@ export function finishApiSend(ws, key, idemKey, answer) {
 /**
  * Sets the workspace alarm to the earliest moment schedule work is due: an
  * unfinished run (now), or the next run of a running schedule campaign.
- * Paused campaigns wait for resume (which calls this again).
+ * Paused campaigns wait for resume (which calls this again). A next run at
+ * or past LAST_SCHEDULE_INSTANT_MS (only a row stored before the core
+ * bounded schedule dates can hold one) is never armed: the runtime refuses
+ * such an alarm, and one campaign's time must not stop every other's.
  */
 export async function armScheduleAlarm(ws) {
   const [open] = ws.sql.exec('SELECT count(*) AS n FROM campaign_runs WHERE finished_at IS NULL').toArray();
   const [next] = ws.sql
-    .exec("SELECT min(next_run_at) AS at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL")
+    .exec(
+      "SELECT min(next_run_at) AS at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL AND next_run_at < ?",
+      LAST_SCHEDULE_INSTANT_MS,
+    )
     .toArray();
   let at = next.at;
   if (open.n > 0) at = Date.now();

@@ -15,6 +15,14 @@
 // Monday 09:00 New York" stays at 09:00 across DST changes), each occurrence
 // resolved by the same rule.
 
+/**
+ * No schedule instant is at or after this (2100-01-02T00:00Z): the core
+ * refuses schedule dates from 2100 on (its kLastScheduleInstantMs), and a
+ * repeat whose next occurrence would fall past it has no next occurrence.
+ * Far inside what runtimes compute with (workerd's alarms stop at 2189).
+ */
+export const LAST_SCHEDULE_INSTANT_MS = Date.UTC(2100, 0, 2);
+
 const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 const DAY_MS = 86_400_000;
 
@@ -187,10 +195,11 @@ export function nextOccurrenceMs(send, afterMs) {
         found = t;
         break;
       }
+      if (t >= LAST_SCHEDULE_INSTANT_MS) break;
       n++;
     }
   }
-  if (found === null || (last !== null && found > last)) return null;
+  if (found === null || (last !== null && found > last) || found >= LAST_SCHEDULE_INSTANT_MS) return null;
   return found;
 }
 

@@ -1,0 +1,238 @@
+// Regression tests of the adversarial pass over the campaign surface: one
+// bad campaign must not stop a workspace. Each describe is one case of that
+// pass: far-future schedules, rules nested too deep, numbers a double cannot
+// hold, the cohort-delete / campaign-target race.
+
+import { it, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
+
+let edge;
+let sink;
+before(async () => {
+  sink = await startSink((req, res) => {
+    res.writeHead(200);
+    res.end('{}');
+  });
+  edge = await startEdge({ allowLocalHttp: true });
+});
+after(async () => {
+  await edge?.close();
+  await sink?.close();
+});
+
+const api = (...args) => edge.api(...args);
+const webhook = () => postSpec(`${sink.origin}/hook/{{ user.id }}`);
+const pairsOf = (r) => (r.json?.problems ?? []).map((p) => [p.field, p.code]);
+
+async function create(body) {
+  const r = await api('POST', '/v1/campaigns', body);
+  assert.equal(r.status, 201, r.text);
+  return r.json.campaign;
+}
+
+const schedule = (at, timeZone = 'UTC', extra = {}) => ({ type: 'schedule', at, timeZone, ...extra });
+const campaignWith = (send) => ({ title: 'c', webhook: webhook(), target: { allUsers: true }, send });
+
+describe('a schedule centuries ahead', () => {
+  it('is refused at create and PATCH with a located problem, and nothing is stored', async () => {
+    const before = (await api('GET', '/v1/campaigns')).json.campaigns.length;
+    for (const [at, zone] of [['9999-12-31T23:00', 'UTC'], ['2500-01-01T00:00', 'UTC'], ['9999-12-31T23:00', 'Pacific/Pago_Pago'], ['9999-12-31T23:00', 'Pacific/Kiritimati'], ['2100-01-01T00:00', 'UTC']]) {
+      const r = await api('POST', '/v1/campaigns', campaignWith(schedule(at, zone)));
+      assert.equal(r.status, 400, `${at} ${zone}: ${r.text}`);
+      assert.deepEqual(pairsOf(r), [['send.at', 'out_of_range']], r.text);
+    }
+    const until = await api('POST', '/v1/campaigns', campaignWith(schedule('2026-12-01T09:00', 'UTC', { repeat: { every: 1, unit: 'days', until: '9999-12-31' } })));
+    assert.deepEqual(pairsOf(until), [['send.repeat.until', 'out_of_range']], until.text);
+    assert.equal((await api('GET', '/v1/campaigns')).json.campaigns.length, before, 'nothing stored');
+
+    const c = await create(campaignWith({ type: 'api' }));
+    const patched = await api('PATCH', `/v1/campaigns/${c.key}`, { send: schedule('9999-12-31T23:00') });
+    assert.equal(patched.status, 400, patched.text);
+    assert.deepEqual(pairsOf(patched), [['send.at', 'out_of_range']]);
+    assert.deepEqual((await api('GET', `/v1/campaigns/${c.key}`)).json.campaign.send, { type: 'api' }, 'a refused PATCH changes nothing');
+  });
+
+  it('the farthest schedule accepted starts, and beside it a healthy campaign starts, pauses, resumes and ends', async () => {
+    // 2099-12-31T23:59 at UTC-11 is 2100-01-01T10:59Z: the latest instant a schedule can name.
+    const far = await create(campaignWith(schedule('2099-12-31T23:59', 'Pacific/Pago_Pago', { repeat: { every: 100000, unit: 'weeks' } })));
+    const started = await api('POST', `/v1/campaigns/${far.key}/start`);
+    assert.equal(started.status, 200, started.text);
+    assert.equal(started.json.campaign.status, 'running');
+    assert.equal(started.json.campaign.nextRunAt, '2100-01-01T10:59:00.000Z');
+
+    const event = await create({ ...campaignWith({ type: 'event', event: 'signup' }) });
+    const healthy = await create(campaignWith(schedule('2098-06-01T09:00', 'Asia/Seoul')));
+    for (const [c, action, status] of [[healthy, 'start', 'running'], [event, 'start', 'running'], [healthy, 'pause', 'paused'], [healthy, 'resume', 'running'], [event, 'end', 'ended']]) {
+      const r = await api('POST', `/v1/campaigns/${c.key}/${action}`);
+      assert.equal(r.status, 200, `${action}: ${r.text}`);
+      assert.equal(r.json.campaign.status, status);
+    }
+    assert.equal((await api('POST', `/v1/campaigns/${far.key}/end`)).status, 200);
+    assert.equal((await api('POST', `/v1/campaigns/${healthy.key}/end`)).status, 200);
+  });
+
+  it('an event time past 2099 is refused where it stands', async () => {
+    const r = await api('POST', '/v1/events', { events: [{ userId: 'u-ok', key: 'k' }, { userId: 'u-far', key: 'k', at: '9999-12-31T00:00:00Z' }] });
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(pairsOf(r), [['events[1].at', 'out_of_range']]);
+    assert.equal((await api('GET', '/v1/users/u-ok')).status, 404, 'nothing stored');
+  });
+});
+
+describe('rules nested too deep', () => {
+  const nested = (n) => JSON.parse(`${'['.repeat(n)}${']'.repeat(n)}`);
+
+  it('send.where nested 10,000 deep is rule_too_deep (400), as on the cohort routes', async () => {
+    const text = `{"title":"deep","send":{"type":"event","event":"e","where":${'['.repeat(10000)}${']'.repeat(10000)}}}`;
+    const r = await api('POST', '/v1/campaigns', text);
+    assert.equal(r.status, 400, r.text.slice(0, 300));
+    assert.equal(r.json.error.code, 'rule_too_deep');
+    assert.match(r.json.problems[0].field, /^send\.where\[0\]/);
+    const c = await create({ title: 'ok', send: { type: 'event', event: 'e' } });
+    const p = await api('PATCH', `/v1/campaigns/${c.key}`, text.replace('"title":"deep",', ''));
+    assert.equal(p.status, 400);
+    assert.equal(p.json.error.code, 'rule_too_deep');
+    const cohort = await api('POST', '/v1/cohorts', `{"name":"deep","rule":${'{"not":'.repeat(10000)}{}${'}'.repeat(10000)}}`);
+    assert.equal(cohort.status, 400);
+    assert.equal(cohort.json.error.code, 'rule_too_deep');
+  });
+
+  it('within the body bound, the core answers rule_too_deep at the same field', async () => {
+    // 40 nested groups: under the JSON bound, past the cohort reader's 32.
+    let rule = { property: 'plan', op: 'exists' };
+    for (let i = 0; i < 40; i++) rule = { not: rule };
+    const c = await api('POST', '/v1/cohorts', { name: 'deep', rule });
+    assert.equal(c.status, 400);
+    assert.equal(c.json.error.code, 'rule_too_deep');
+  });
+
+  it('any other body nested past 100 levels is too_deep, never a 500', async () => {
+    for (const [path, body] of [
+      ['/v1/users', { users: [{ id: 'd', properties: { x: nested(5000) } }] }],
+      ['/v1/preview', { spec: webhook(), context: { user: { properties: { x: nested(20000) } } } }],
+    ]) {
+      const r = await api('POST', path, body);
+      assert.equal(r.status, 400, `${path}: ${r.text.slice(0, 200)}`);
+      assert.equal(r.json.error.code, 'too_deep', path);
+    }
+  });
+});
+
+describe('numbers a double cannot hold', () => {
+  it('1e309 as a property or timeoutMs is refused with a located problem', async () => {
+    const prop = await api('POST', '/v1/users', '{"users":[{"id":"n1","properties":{"big":1e309}}]}');
+    assert.equal(prop.status, 400, prop.text);
+    assert.deepEqual(pairsOf(prop), [['users[0].properties.big', 'invalid_number']]);
+    assert.equal((await api('GET', '/v1/users/n1')).status, 404);
+    const timeout = await api('POST', '/v1/campaigns', '{"title":"t","timeoutMs":1e309}');
+    assert.equal(timeout.status, 400);
+    assert.deepEqual(pairsOf(timeout), [['timeoutMs', 'invalid_number']]);
+    const negative = await api('POST', '/v1/events', '{"events":[{"userId":"n1","key":"k","properties":{"v":[1,-1e400]}}]}');
+    assert.deepEqual(pairsOf(negative), [['events[0].properties.v[1]', 'invalid_number']]);
+    // The largest double is a number like any other.
+    assert.equal((await api('POST', '/v1/users', '{"users":[{"id":"n2","properties":{"big":1.7976931348623157e308}}]}')).status, 200);
+    assert.equal((await api('GET', '/v1/users/n2')).json.properties.big, Number.MAX_VALUE);
+  });
+});
+
+describe('deleting a cohort while a campaign is created to target it', () => {
+  it('200 racing pairs: never both succeed, and no campaign targets a deleted cohort', async () => {
+    const PAIRS = 200;
+    const cohortIds = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const r = await api('POST', '/v1/cohorts', { name: `race-${i}`, rule: { property: 'plan', op: 'exists' } });
+      assert.equal(r.status, 201, r.text);
+      cohortIds.push(r.json.cohort.id);
+    }
+    const outcomes = { deleted: 0, created: 0 };
+    // Ten pairs at a time, each pair's two requests sent together; the
+    // create goes first in half of them so both orders race.
+    for (let start = 0; start < PAIRS; start += 10) {
+      await Promise.all(cohortIds.slice(start, start + 10).map(async (id, j) => {
+        const del = () => api('DELETE', `/v1/cohorts/${id}`);
+        const make = () => api('POST', '/v1/campaigns', { title: `race ${id}`, webhook: webhook(), target: { cohort: id }, send: { type: 'api' } });
+        const [d, c] = j % 2 === 0 ? await Promise.all([del(), make()]) : (await Promise.all([make(), del()])).reverse();
+        if (d.status === 200) {
+          outcomes.deleted++;
+          assert.equal(c.status, 400, `cohort ${id} deleted, yet the campaign was created: ${c.text}`);
+          assert.deepEqual(pairsOf(c), [['target.cohort', 'unknown_cohort']]);
+        } else {
+          outcomes.created++;
+          assert.equal(d.status, 409, d.text);
+          assert.equal(d.json.error.code, 'cohort_in_use');
+          assert.equal(c.status, 201, c.text);
+        }
+      }));
+    }
+    assert.equal(outcomes.deleted + outcomes.created, PAIRS);
+    const cohorts = new Set((await api('GET', '/v1/cohorts')).json.cohorts.map((c) => c.id));
+    for (const { key } of (await api('GET', '/v1/campaigns')).json.campaigns) {
+      const target = (await api('GET', `/v1/campaigns/${key}`)).json.campaign.target;
+      if (target?.cohort?.startsWith('coh_')) assert.ok(cohorts.has(target.cohort), `${key} targets deleted ${target.cohort}`);
+    }
+  });
+
+  it('a PATCH that retargets to a cohort deleted meanwhile is refused and changes nothing', async () => {
+    const coh = (await api('POST', '/v1/cohorts', { name: 'gone', rule: { property: 'plan', op: 'exists' } })).json.cohort.id;
+    const c = await create({ title: 'p', send: { type: 'api' } });
+    assert.equal((await api('DELETE', `/v1/cohorts/${coh}`)).status, 200);
+    const r = await api('PATCH', `/v1/campaigns/${c.key}`, { target: { cohort: coh } });
+    assert.equal(r.status, 400);
+    assert.deepEqual(pairsOf(r), [['target.cohort', 'unknown_cohort']]);
+    assert.equal((await api('GET', `/v1/campaigns/${c.key}`)).json.campaign.target, null);
+  });
+});
+
+describe('work bounded by input size', () => {
+  const placeholders = (n) => `{"v": [${Array.from({ length: n }, (_, i) => `"{{ user.p${i} }}"`).join(',')}]}`;
+
+  it('20,000 placeholders (234 KiB) are refused as too_many_placeholders, in a small answer', async () => {
+    const body = placeholders(20000);
+    assert.ok(body.length > 200_000 && body.length < 256 * 1024, `${body.length} bytes`);
+    const spec = { url: `${sink.origin}/h`, method: 'POST', body };
+    const preview = await api('POST', '/v1/preview', { spec, context: { user: { id: 'x' } } });
+    assert.equal(preview.status, 400);
+    assert.ok(pairsOf(preview).some(([f, c]) => f === 'body' && c === 'too_many_placeholders'), preview.text.slice(0, 300));
+    assert.ok(preview.text.length < 16 * 1024, `answer is ${preview.text.length} bytes`);
+    // Stored as a draft (content, not shape), refused at start and by the audience check.
+    const c = await create({ title: 'many', webhook: spec, target: { allUsers: true }, send: { type: 'api' } });
+    assert.ok(c.problems.some((p) => p.code === 'too_many_placeholders'));
+    const start = await api('POST', `/v1/campaigns/${c.key}/start`);
+    assert.equal(start.status, 400);
+    assert.equal((await api('POST', `/v1/campaigns/${c.key}/audience-check`)).status, 400);
+    // 200 is the limit: accepted.
+    assert.deepEqual((await api('POST', '/v1/preview', { spec: { ...spec, body: placeholders(200) }, context: { user: { id: 'x' } } })).status, 200);
+  });
+
+  it('an audience check at the limit over one large shard lets cheap requests through while it runs', async () => {
+    const { shardIndexFor } = await import('../../edge/src/shards.js');
+    // 3000 users, all in one shard: one object does all the work.
+    const ids = [];
+    for (let i = 0; ids.length < 3000; i++) if (shardIndexFor(`load-${i}`) === 0) ids.push(`load-${i}`);
+    for (let i = 0; i < ids.length; i += 1000) {
+      const r = await api('POST', '/v1/users', { users: ids.slice(i, i + 1000).map((id) => ({ id, properties: { plan: 'load' } })) });
+      assert.equal(r.status, 200, r.text);
+    }
+    const c = await create({ title: 'heavy', webhook: { url: `${sink.origin}/h`, method: 'POST', body: placeholders(200) }, target: { allUsers: true }, send: { type: 'api' } });
+    let heavyDone = false;
+    const heavy = api('POST', `/v1/campaigns/${c.key}/audience-check`).then((r) => {
+      heavyDone = true;
+      return r;
+    });
+    // A stream of cheap requests, one after another, while the check runs.
+    let cheapBefore = 0;
+    while (!heavyDone) {
+      const r = await api('GET', `/v1/campaigns/${c.key}`);
+      assert.equal(r.status, 200);
+      if (!heavyDone) cheapBefore++;
+    }
+    const check = await heavy;
+    assert.equal(check.status, 200, check.text.slice(0, 300));
+    assert.ok(check.json.candidates >= 3000);
+    assert.ok(check.json.wouldSend >= 3000);
+    // The check runs in chunks (about 250 users each at 200 placeholders): a
+    // cheap request waits for one chunk at most, never for the whole check.
+    assert.ok(cheapBefore >= 5, `only ${cheapBefore} cheap requests completed while the check ran`);
+  });
+});
