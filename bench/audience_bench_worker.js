@@ -16,12 +16,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import worker, { DeliveryBatch, UserShard as RealUserShard, Workspace } from '../edge/src/index.js';
 import { getEngine } from '../edge/src/engine.js';
-import { readMembers, readMemberTexts, readMemberTextsOf } from '../edge/src/shard_members.js';
-import { forEachShard } from '../edge/src/shards.js';
-import { readJsonBody } from '../edge/src/http.js';
-import { checkEvents } from '../edge/src/audiences.js';
-import { MAX_AUDIENCE_BODY_BYTES } from '../edge/src/audience_bounds.js';
-import { groupByShard } from '../edge/src/shards.js';
+import { readMembers, readMemberTexts, readMemberTextsOf } from '../edge/src/shards/members.js';
+import { forEachShard } from '../edge/src/shards/locate.js';
+import { readJsonBody } from '../edge/src/http/plumbing.js';
+import { checkEvents } from '../edge/src/audiences/routes.js';
+import { MAX_AUDIENCE_BODY_BYTES } from '../edge/src/audiences/bounds.js';
+import { groupByShard } from '../edge/src/shards/locate.js';
 
 export { DeliveryBatch, Workspace };
 
@@ -88,7 +88,7 @@ export class BareEvents extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    // The user shard's tables and indexes (edge/src/shard.js), nothing else.
+    // The user shard's tables and indexes (edge/src/shards/user_shard.js), nothing else.
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, properties TEXT NOT NULL, created_at INTEGER, updated_at INTEGER, last_seen_at INTEGER);
       CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, user_id TEXT, key TEXT, properties TEXT, at INTEGER);

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
 import { cpuMs, rssMiB, workerdPids } from './workerd_proc.mjs';
-/** Attempts in flight per delivery object (edge/src/attempts.js CONCURRENCY). */
+/** Attempts in flight per delivery object (edge/src/delivery/attempts.js CONCURRENCY). */
 const CONCURRENCY = 32;
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -19,7 +19,7 @@
 
 import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch } from '../edge/src/index.js';
 import { getEngine, engineOptions, destinationProblems, retryDecisionFor } from '../edge/src/engine.js';
-import { sendOnce } from '../edge/src/deliver.js';
+import { sendOnce } from '../edge/src/delivery/deliver.js';
 
 export { DeliveryBatch, UserShard, Workspace, CampaignDispatch };
 

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMMON_SECURITY_HEADERS, consoleCsp } from '../edge/src/security_headers.js';
+import { COMMON_SECURITY_HEADERS, consoleCsp } from '../edge/src/http/security_headers.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

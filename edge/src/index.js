@@ -5,28 +5,28 @@
 //   POST /v1/deliveries       {spec, contexts[], timeoutMs?, signingSecret?}  -> 202 (or ?wait=1: 200 with results)
 //   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
-//   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences.js)
-//   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (cohorts.js)
+//   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences/routes.js)
+//   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (audiences/cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
-//   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns.js)
+//   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
 //   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
-//   POST /v1/deliveries/:id/retry   (campaign_results.js)
+//   POST /v1/deliveries/:id/retry   (campaigns/results.js)
 //
 // Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
 // JSON: { ok: false, error: { code, message }, problems: [...] }.
 
-import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http.js';
-import { preview, testSend, createDeliveries, getDelivery, getBatch } from './api.js';
-import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences.js';
-import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaign_results.js';
-import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './cohorts.js';
-import * as campaigns from './campaigns.js';
-import { withSecurityHeaders } from './security_headers.js';
+import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http/plumbing.js';
+import { preview, testSend, createDeliveries, getDelivery, getBatch } from './delivery/routes.js';
+import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
+import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery } from './campaigns/results.js';
+import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
+import * as campaigns from './campaigns/routes.js';
+import { withSecurityHeaders } from './http/security_headers.js';
 
-export { DeliveryBatch } from './store.js';
-export { UserShard } from './shard.js';
-export { Workspace } from './workspace.js';
-export { CampaignDispatch } from './dispatch.js';
+export { DeliveryBatch } from './delivery/batch.js';
+export { UserShard } from './shards/user_shard.js';
+export { Workspace } from './workspace/workspace.js';
+export { CampaignDispatch } from './delivery/dispatch.js';
 
 /** A path segment, percent-decoded; malformed escapes are kept as typed (then they match nothing). */
 function decodeSegment(segment) {

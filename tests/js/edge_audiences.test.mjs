@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEdge } from './edge_helpers.mjs';
-import { SHARD_COUNT, shardIndexFor, groupByShard } from '../../edge/src/shards.js';
+import { SHARD_COUNT } from '../../edge/src/constants.js';
+import { shardIndexFor, groupByShard } from '../../edge/src/shards/locate.js';
 
 let edge;
 before(async () => {

@@ -206,7 +206,7 @@ describe('work bounded by input size', () => {
   });
 
   it('an audience check at the limit over one large shard lets cheap requests through while it runs', async () => {
-    const { shardIndexFor } = await import('../../edge/src/shards.js');
+    const { shardIndexFor } = await import('../../edge/src/shards/locate.js');
     // 3000 users, all in one shard: one object does all the work.
     const ids = [];
     for (let i = 0; ids.length < 3000; i++) if (shardIndexFor(`load-${i}`) === 0) ids.push(`load-${i}`);

@@ -5,7 +5,8 @@
 // avoids miniflare's Node-side synchronous stub proxy, which is flaky under load.
 
 import worker, { DeliveryBatch, UserShard, Workspace } from '../../../edge/src/index.js';
-import { shardIndexFor, shardStub } from '../../../edge/src/shards.js';
+import { shardIndexFor } from '../../../edge/src/shards/locate.js';
+import { shardStub } from '../../../edge/src/stubs.js';
 
 export { DeliveryBatch, UserShard, Workspace };
 

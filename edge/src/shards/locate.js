@@ -3,8 +3,8 @@
 // same id always lands in the same object, across restarts and deployments.
 // Changing SHARD_COUNT would move users: it is part of the stored layout.
 
-/** Number of user-shard objects (`shard-0` … `shard-15`). */
-export const SHARD_COUNT = 16;
+import { SHARD_COUNT } from '../constants.js';
+import { shardStub } from '../stubs.js';
 
 const encoder = new TextEncoder();
 
@@ -19,11 +19,6 @@ export function shardIndexFor(userId) {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h % SHARD_COUNT;
-}
-
-/** The stub of user shard `i` (binding USER_SHARDS, object name `shard-<i>`). */
-export function shardStub(env, i) {
-  return env.USER_SHARDS.get(env.USER_SHARDS.idFromName(`shard-${i}`));
 }
 
 /**

@@ -14,23 +14,24 @@
 // user) ends the delivery as suppressed `personalization`: it moves from
 // `sent` to `suppressed.personalization` in deliveryCounts.
 //
-// Control (notifyCampaign, dispatch_control.js): paused holds every message
+// Control (notifyCampaign, delivery/dispatch_control.js): paused holds every message
 // not yet dispatched (attempts in flight finish, their retries go on);
 // running continues; ended cancels every message not yet dispatched.
 // Sends, retries, signing, the alarm backstop and batched result writes are
-// the AttemptPump of attempts.js, shared with DeliveryBatch. A message ended
+// the AttemptPump of delivery/attempts.js, shared with DeliveryBatch. A message ended
 // without being sent (cancelled, refused at dispatch) leaves its user's
-// ledger: see dispatch_unsent.js.
+// ledger: see delivery/dispatch_unsent.js.
 
 import { DurableObject } from 'cloudflare:workers';
 import { AttemptPump, attemptOnce } from './attempts.js';
 import { DEFAULT_TIMEOUT_MS } from './deliver.js';
-import { getEngine, engineOptions } from './engine.js';
+import { getEngine, engineOptions } from '../engine.js';
 import { importSigningKey } from './signing.js';
 import { campaignMessageId } from './ids.js';
-import { insertMany } from './sql_batch.js';
+import { insertMany } from '../storage/sql_batch.js';
 import { createUnsentTable, forwardUnsent, hasUnsent, noteUnsent } from './dispatch_unsent.js';
-import { isoTime as iso } from './iso_time.js';
+import { isoTime as iso } from '../http/iso_time.js';
+import { PACED_SLICE } from '../constants.js';
 
 /** Messages not yet dispatched read from storage at once (see takeFresh). */
 const FRESH_WINDOW = 256;
@@ -47,9 +48,6 @@ const FLUSH_MS = 500;
 const RENDER_AHEAD = 63;
 /** Results per UPDATE statement in write(): 8 bound values each, under the 100 a statement takes. */
 const UPDATE_ROWS = 12;
-
-/** The single slice of a campaign with a rate limit. */
-export const PACED_SLICE = 'paced';
 
 export class CampaignDispatch extends DurableObject {
   constructor(ctx, env) {
@@ -398,7 +396,7 @@ export class CampaignDispatch extends DurableObject {
       this.pendingRetries += (r.state === 'pending' ? 1 : 0) - (r.wasDispatched ? 1 : 0);
       const pending = r.state === 'pending';
       // Ended before its first attempt (render refused at dispatch): never
-      // sent, so its ledger row goes back (see dispatch_unsent.js).
+      // sent, so its ledger row goes back (see delivery/dispatch_unsent.js).
       if (!pending && !r.wasDispatched && !r.rendered && r.state !== 'delivered' && r.state !== 'failed') {
         noteUnsent(this.sql, 'idx = ?', r.idx);
         this.unsentNoted = true;
@@ -479,7 +477,7 @@ export class CampaignDispatch extends DurableObject {
     return r.rowsWritten;
   }
 
-  /** Hands the messages ended unsent back to their users' shards (dispatch_unsent.js). Never rejects. */
+  /** Hands the messages ended unsent back to their users' shards (delivery/dispatch_unsent.js). Never rejects. */
   handBackUnsent() {
     return forwardUnsent(this.sql, this.env, this.meta('campaign'));
   }

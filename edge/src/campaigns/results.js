@@ -2,18 +2,20 @@
 //   GET  /v1/campaigns/:key/deliveries?state=&cursor=&limit=  -> { deliveries, nextCursor }
 //   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at }], nextCursor }
 //   POST /v1/campaigns/:key/audience-check                    -> { candidates, wouldSend, fallbacks, refused, suppressed }
-//   GET  /v1/deliveries/:id        a campaign delivery (batch ids: api.js)
+//   GET  /v1/deliveries/:id        a campaign delivery (batch ids: delivery/routes.js)
 //   POST /v1/deliveries/:id/retry  replays a failed delivery's exact request
 // Pages walk the campaign's objects in a fixed order (deliveries: its
 // CampaignDispatch slices; exposures: the user shards' ledgers); the cursor
 // is opaque text naming the object and the last row answered.
 
-import { HttpError, json, problem } from './http.js';
-import { dispatchStub, slicesOf } from './dispatch_control.js';
-import { workspaceStub } from './workspace.js';
-import { forEachShard, shardStub, SHARD_COUNT } from './shards.js';
-import { parseCampaignMessageId, parseMessageId } from './ids.js';
-import { isoTime as iso } from './iso_time.js';
+import { HttpError, json, problem } from '../http/plumbing.js';
+import { slicesOf } from '../delivery/dispatch_control.js';
+import { dispatchStub, workspaceStub } from '../stubs.js';
+import { forEachShard } from '../shards/locate.js';
+import { shardStub } from '../stubs.js';
+import { SHARD_COUNT } from '../constants.js';
+import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
+import { isoTime as iso } from '../http/iso_time.js';
 
 /** Items per page unless `limit` says otherwise; the most `limit` may ask. */
 export const PAGE_SIZE = 100;

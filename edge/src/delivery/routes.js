@@ -1,14 +1,14 @@
 // The API's route handlers. Each one checks the input's shape, asks the
 // engine (validate / render / compile / retry decision), and does the I/O.
 
-import { HttpError, json, problem, readJsonBody, isObject } from './http.js';
-import { getEngine, engineOptions, retryDecisionFor } from './engine.js';
+import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
+import { getEngine, engineOptions, retryDecisionFor } from '../engine.js';
 import { sendOnce, DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { importSigningKey } from './signing.js';
 import { publicOutcome } from './outcome.js';
 import { messageId, newBatchId, parseMessageId, singleMessageId } from './ids.js';
-import { MAX_WAIT_MS } from './store.js';
-import { getCampaignDelivery } from './campaign_results.js';
+import { MAX_WAIT_MS } from './batch.js';
+import { getCampaignDelivery } from '../campaigns/results.js';
 
 /** Most contexts one POST /v1/deliveries may carry. */
 export const MAX_CONTEXTS = 10_000;

@@ -1,4 +1,4 @@
-// The campaign half of the Workspace Durable Object (workspace.js holds the
+// The campaign half of the Workspace Durable Object (workspace/workspace.js holds the
 // class; it calls these functions with itself as `ws`, giving them ws.sql,
 // ws.ctx and ws.env). Campaigns, their status, the workspace's frequency-cap
 // settings, API-send idempotency and the schedule runs live here.
@@ -23,10 +23,11 @@
 // these functions read, ask the engine, and write in one synchronous stretch
 // (no await in between), which a Durable Object commits atomically.
 
-import { getEngine, engineOptions } from './engine.js';
-import { DEFAULT_TIMEOUT_MS } from './deliver.js';
-import { SHARD_COUNT, shardStub } from './shards.js';
-import { LAST_SCHEDULE_INSTANT_MS, nextOccurrenceMs, occurrenceMs, untilMs } from '../../src/js/timezone.js';
+import { getEngine, engineOptions } from '../engine.js';
+import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
+import { SHARD_COUNT } from '../constants.js';
+import { shardStub } from '../stubs.js';
+import { LAST_SCHEDULE_INSTANT_MS, nextOccurrenceMs, occurrenceMs, untilMs } from '../../../src/js/timezone.js';
 
 /** How long an Idempotency-Key answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -166,7 +167,7 @@ function mergeContent(content, fields) {
  * campaign aiming at nothing: deleteCohort (workspace.js) runs in this
  * object too, and one of the two sees the other's result.
  */
-function missingCohort(sql, target) {
+function absentCohortRefusal(sql, target) {
   const id = target?.cohort;
   if (typeof id !== 'string' || cohortExists(sql, id)) return null;
   const message = `No cohort ${JSON.stringify(id.slice(0, 100))}; create it with POST /v1/cohorts first.`;
@@ -181,7 +182,7 @@ function missingCohort(sql, target) {
 export function createCampaign(ws, fields, nowMs) {
   const { sql } = ws;
   return ws.ctx.storage.transactionSync(() => {
-    const missing = missingCohort(sql, fields.target);
+    const missing = absentCohortRefusal(sql, fields.target);
     if (missing) return missing;
     const { key, seq } = newKey(sql);
     const content = mergeContent({}, fields);
@@ -220,7 +221,7 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     const touched = Object.keys(fields).filter((f) => fields[f] !== undefined);
     const editable = engine.campaignEditable(row.status, touched);
     if (!editable.ok) return refusal(409, editable.code, editable.message);
-    const missing = missingCohort(sql, fields.target);
+    const missing = absentCohortRefusal(sql, fields.target);
     if (missing) return missing;
     const content = mergeContent(JSON.parse(row.content), fields);
     const secret = fields.signingSecret === undefined ? row.signing_secret : fields.signingSecret;

@@ -1,7 +1,7 @@
 // One delivery attempt: send a rendered request exactly as rendered, with a
 // timeout, without following redirects, and capture what came back with
 // bounded memory. What to do next (retry or not, how long to wait) is the
-// engine's call (see outcome.js); this file only does the I/O.
+// engine's call (see delivery/outcome.js); this file only does the I/O.
 
 import { connect } from 'cloudflare:sockets';
 import { signAttempt } from './signing.js';

@@ -8,13 +8,8 @@
 // engine.validateCohort before storing), so what is stored always compiles.
 
 import { DurableObject } from 'cloudflare:workers';
-import { newBatchId } from './ids.js';
-import * as campaigns from './workspace_campaigns.js';
-
-/** The Workspace stub of this deployment. */
-export function workspaceStub(env) {
-  return env.WORKSPACE.get(env.WORKSPACE.idFromName('workspace'));
-}
+import { newBatchId } from '../delivery/ids.js';
+import * as campaigns from './campaigns.js';
 
 /** A stored cohort row as the RPC methods answer it (times in ms). */
 function cohortOf(row) {
@@ -91,8 +86,8 @@ export class Workspace extends DurableObject {
     return campaigns.cohortInUse(this, id);
   }
 
-  // ---- campaigns (workspace_campaigns.js) ------------------------------------------
-  // Thin RPC methods; the work and its why are in workspace_campaigns.js.
+  // ---- campaigns (workspace/campaigns.js) ------------------------------------------
+  // Thin RPC methods; the work and its why are in workspace/campaigns.js.
 
   async createCampaign(fields, nowMs) {
     return campaigns.createCampaign(this, fields, nowMs);

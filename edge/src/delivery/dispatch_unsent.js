@@ -15,7 +15,8 @@
 // object's alarm, and its next construction (a stats or deliveries read
 // builds every slice), forward leftovers.
 
-import { groupByShard, shardStub } from './shards.js';
+import { groupByShard } from '../shards/locate.js';
+import { shardStub } from '../stubs.js';
 
 /** Creates the hand-back table (idempotent). */
 export function createUnsentTable(sql) {

@@ -7,13 +7,14 @@
 // Input is checked whole first (one bad item refuses the call, nothing
 // stored), then each user shard gets its slice, in parallel.
 
-import { HttpError, json, problem, readJsonBody, isObject } from './http.js';
-import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './audience_bounds.js';
-import { checkProperties, idProblems, parseAt, userIdProblems } from './audience_input.js';
+import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
+import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './bounds.js';
+import { checkProperties, idProblems, parseAt, userIdProblems } from './input.js';
 import { foldProperties, mergeNamed } from './property_summary.js';
-import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
-import { eventTriggers } from './campaign_events.js';
-import { isoTime as iso } from './iso_time.js';
+import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
+import { shardStub } from '../stubs.js';
+import { eventTriggers } from '../campaigns/events.js';
+import { isoTime as iso } from '../http/iso_time.js';
 
 function badRequest(problems) {
   const first = problems[0];
@@ -156,7 +157,7 @@ export async function addEvents(request, env) {
   const { events, problems } = checkEvents(itemsOf(body, 'events'), now);
   if (problems.length) throw badRequest(problems);
 
-  // Running event campaigns this call triggers (campaign_events.js); each
+  // Running event campaigns this call triggers (campaigns/events.js); each
   // shard records the triggers with the events and runs them.
   const { matches, snapshots } = await eventTriggers(env, events.map((e) => ({ userId: e.userId, key: e.key, properties: e.parsed, at: e.at })));
   events.forEach((e, i) => (e.campaigns = matches[i]));

@@ -3,7 +3,7 @@
 // attempt, and the schedule of the next ones.
 //
 // The sends, retries, alarms and batched result writes are the AttemptPump
-// of attempts.js (shared with CampaignDispatch); this file says which rows
+// of delivery/attempts.js (shared with CampaignDispatch); this file says which rows
 // are due and how their results are stored.
 //
 // One object per batch (named by the batch id inside each message id) keeps

@@ -7,12 +7,12 @@
 //   POST   /v1/cohorts/:id/estimate[?sample=N] -> { users, sample }   membership now, every shard in parallel
 // A rule is checked by the engine (validateCohort) before anything is stored.
 
-import { HttpError, json, problem, readJsonBody } from './http.js';
-import { getEngine } from './engine.js';
-import { idProblems } from './audience_input.js';
-import { forEachShard } from './shards.js';
-import { workspaceStub } from './workspace.js';
-import { isoTime as iso } from './iso_time.js';
+import { HttpError, json, problem, readJsonBody } from '../http/plumbing.js';
+import { getEngine } from '../engine.js';
+import { idProblems } from './input.js';
+import { forEachShard } from '../shards/locate.js';
+import { workspaceStub } from '../stubs.js';
+import { isoTime as iso } from '../http/iso_time.js';
 
 /** Ids in a sample by default, and at most (`?sample=`). */
 export const DEFAULT_SAMPLE = 10;

@@ -1,6 +1,6 @@
 // Which running event-based campaigns an incoming event triggers (the
 // worker's side of POST /v1/events; the user shard records and runs the
-// triggers, see shard_triggers.js).
+// triggers, see shards/triggers.js).
 //
 // A campaign `{ type: "event", event, where? }` is triggered by an event
 // whose key is `event` and whose properties satisfy `where`. The `where`
@@ -13,8 +13,8 @@
 // workspace version is the same), so a campaign started a moment ago
 // triggers on the next event.
 
-import { getEngine } from './engine.js';
-import { workspaceStub } from './workspace.js';
+import { getEngine } from '../engine.js';
+import { workspaceStub } from '../stubs.js';
 
 let cache = { version: null, campaigns: [] };
 /** `${key}@${version}` → compiled cohort of the campaign's event rule (or null: no `where`). */

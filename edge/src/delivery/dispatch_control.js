@@ -4,17 +4,8 @@
 // through workspace.noteSlice), and notifyCampaign, which the campaign
 // routes call after every transition or edit.
 
-import { SHARD_COUNT } from './shards.js';
-import { PACED_SLICE } from './dispatch.js';
-import { workspaceStub } from './workspace.js';
-
-/** The CampaignDispatch stub of `key`'s slice `slice` (binding DISPATCH, name `${key}/${slice}`). */
-export function dispatchStub(env, key, slice) {
-  return env.DISPATCH.get(env.DISPATCH.idFromName(`${key}/${slice}`));
-}
-
-/** The workspace object's stub (defined in workspace.js; re-exported for the shard's imports). */
-export { workspaceStub };
+import { PACED_SLICE, SHARD_COUNT } from '../constants.js';
+import { dispatchStub, workspaceStub } from '../stubs.js';
 
 /** Every slice name a campaign can have, in the order pages walk them. */
 export const ALL_SLICES = [...Array.from({ length: SHARD_COUNT }, (_, i) => String(i)), PACED_SLICE];

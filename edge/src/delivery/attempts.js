@@ -20,7 +20,7 @@
 // again, with the same webhook-id, so receivers can drop duplicates.
 
 import { sendOnce } from './deliver.js';
-import { getEngine, engineOptions, destinationProblems, retryDecisionFor, isDelivered } from './engine.js';
+import { getEngine, engineOptions, destinationProblems, retryDecisionFor, isDelivered } from '../engine.js';
 import { attemptRecord } from './outcome.js';
 
 /** Attempts in flight at once inside one object. */

@@ -1,5 +1,5 @@
 // UserShard: a SQLite-backed Durable Object holding one shard of the users
-// (see shards.js for which): their profiles, their events and their send
+// (see shards/locate.js for which): their profiles, their events and their send
 // ledger, so a per-user check-and-record is one transaction in one object.
 //
 // Tables (a contract with the campaign code, see /work/plan/INTERFACES.md):
@@ -20,16 +20,16 @@
 // reads ignore them before then.
 //
 // Every RPC method takes and returns plain values; times are ms since the
-// epoch. Input has been checked by the route (audiences.js) before it gets
+// epoch. Input has been checked by the route (audiences/routes.js) before it gets
 // here: ids, keys, sizes, types.
 
 import { DurableObject } from 'cloudflare:workers';
-import { getEngine } from './engine.js';
-import { foldProperties } from './property_summary.js';
-import { propertiesSizeProblem } from './audience_bounds.js';
-import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './shard_members.js';
-import * as sends from './shard_sends.js';
-import * as triggers from './shard_triggers.js';
+import { getEngine } from '../engine.js';
+import { foldProperties } from '../audiences/property_summary.js';
+import { propertiesSizeProblem } from '../audiences/bounds.js';
+import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './members.js';
+import * as sends from './sends.js';
+import * as triggers from './triggers.js';
 import { nextTurn } from './turns.js';
 
 /** How often the pruning alarm runs. */
@@ -119,11 +119,11 @@ export class UserShard extends DurableObject {
       );
     `);
     this.pruneArmed = false;
-    // Campaign sends (shard_sends.js): its tables, and an alarm soon when a
+    // Campaign sends (shards/sends.js): its tables, and an alarm soon when a
     // crash left accepted messages in the outbox.
     sends.createSendTables(this.sql);
     ctx.blockConcurrencyWhile(() => sends.armIfOutbox(this));
-    // Event-campaign triggers (shard_triggers.js): crash leftovers run soon.
+    // Event-campaign triggers (shards/triggers.js): crash leftovers run soon.
     triggers.createTriggerTables(this.sql);
     ctx.blockConcurrencyWhile(() => triggers.armIfTriggers(this));
     /** Ids this object has seen stored (a cache; deleteUser removes from it). */
@@ -196,7 +196,7 @@ export class UserShard extends DurableObject {
    * Returns { accepted, triggered }. An event may carry `campaigns`: the
    * keys of running event campaigns it triggers (`snapshots` holds theirs);
    * the triggers are recorded in the same transaction and run right after
-   * it (shard_triggers.js); `triggered` counts the messages they accepted.
+   * it (shards/triggers.js); `triggered` counts the messages they accepted.
    */
   async addEvents(events, summary, nowMs, snapshots = null) {
     await this.armPruning(nowMs);
@@ -475,9 +475,9 @@ export class UserShard extends DurableObject {
     for (const { key, n } of counts) this.sql.exec('UPDATE summary_event_keys SET count = max(0, count - ?) WHERE key = ?', n, key);
   }
 
-  // ---- campaign sends (edge-dispatch: shard_sends.js) -------------------------
+  // ---- campaign sends (edge-dispatch: shards/sends.js) -------------------------
 
-  /** Check-and-record of a trigger's candidates; see shard_sends.js. */
+  /** Check-and-record of a trigger's candidates; see shards/sends.js. */
   async campaignCandidates(args) {
     return sends.campaignCandidates(this, args);
   }
@@ -492,7 +492,7 @@ export class UserShard extends DurableObject {
     return sends.exposures(this, key, after, limit);
   }
 
-  /** Forgets the ledger rows of campaign `key`'s messages ended unsent (dispatch_unsent.js). */
+  /** Forgets the ledger rows of campaign `key`'s messages ended unsent (delivery/dispatch_unsent.js). */
   async forgetSends(key, items) {
     return sends.forgetSends(this, key, items);
   }

@@ -1,5 +1,5 @@
 // Route handlers for campaigns (stored in the Workspace object, see
-// workspace_campaigns.js) and the workspace's frequency-capping settings:
+// workspace/campaigns.js) and the workspace's frequency-capping settings:
 //   POST  /v1/campaigns                      -> 201 { campaign }
 //   GET   /v1/campaigns                      -> { campaigns: [{ key, title, status, send: { type|null }, stats, … }] }
 //   GET   /v1/campaigns/:key                 -> { campaign }
@@ -14,16 +14,17 @@
 // settings are the engine's rules; this file reads requests, asks the engine
 // and the objects, and answers.
 
-import { HttpError, json, problem, readJsonBody, isObject } from './http.js';
-import { getEngine, engineOptions } from './engine.js';
-import { workspaceStub } from './workspace.js';
-import { forEachShard, groupByShard, shardIndexFor, shardStub } from './shards.js';
-import { checkProperties, idProblems } from './audience_input.js';
-import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from './audience_bounds.js';
-import { preview as previewRoute, testSend as testSendRoute } from './api.js';
-import { campaignDeliveryCounts, notifyCampaign } from './dispatch_control.js';
-import { isTimeZone, zonedToUtcMs, untilMs } from '../../src/js/timezone.js';
-import { isoTime as iso } from './iso_time.js';
+import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
+import { getEngine, engineOptions } from '../engine.js';
+import { workspaceStub } from '../stubs.js';
+import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
+import { shardStub } from '../stubs.js';
+import { checkProperties, idProblems } from '../audiences/input.js';
+import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
+import { preview as previewRoute, testSend as testSendRoute } from '../delivery/routes.js';
+import { campaignDeliveryCounts, notifyCampaign } from '../delivery/dispatch_control.js';
+import { isTimeZone, zonedToUtcMs, untilMs } from '../../../src/js/timezone.js';
+import { isoTime as iso } from '../http/iso_time.js';
 
 const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
@@ -229,7 +230,7 @@ async function webhookOf(key, env) {
   return snapshot;
 }
 
-/** A POST to one of the single-request routes of api.js, as the campaign routes reuse them. */
+/** A POST to one of the single-request routes of delivery/routes.js, as the campaign routes reuse them. */
 const innerRequest = (body) => new Request('http://hookcast.internal/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** POST /v1/campaigns/:key/preview: POST /v1/preview with the campaign's webhook. */

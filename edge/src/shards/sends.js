@@ -15,7 +15,7 @@
 // transaction too. The shard is one Durable Object, so calls never
 // interleave inside a transaction.
 //
-// Tables (besides users/events/ledger, see shard.js):
+// Tables (besides users/events/ledger, see shards/user_shard.js):
 //   campaign_counts(campaign, reason, count)  reason: targeted, accepted, or a suppression reason
 //   campaign_decisions(campaign, trigger, user_id, outcome, at)
 //       idempotency: a trigger (run, event, API dispatch) repeated after a
@@ -30,12 +30,12 @@
 // chunks as safe as one transaction: a crash between two re-runs only the
 // users not yet decided.
 
-import { getEngine, engineOptions } from './engine.js';
-import { readMembers } from './shard_members.js';
-import { shardIndexFor } from './shards.js';
-import { dispatchStub, workspaceStub } from './dispatch_control.js';
-import { PACED_SLICE } from './dispatch.js';
-import { insertMany, deleteIn, MAX_VARS } from './sql_batch.js';
+import { getEngine, engineOptions } from '../engine.js';
+import { readMembers } from './members.js';
+import { shardIndexFor } from './locate.js';
+import { dispatchStub, workspaceStub } from '../stubs.js';
+import { PACED_SLICE } from '../constants.js';
+import { insertMany, deleteIn, MAX_VARS } from '../storage/sql_batch.js';
 import { chunkSize, nextTurn } from './turns.js';
 
 /** Users decided per transaction. */
@@ -346,7 +346,7 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
       });
     }
     // forward: false leaves the hand-off to the caller (event triggers start
-    // one forward for a whole events call, see shard_triggers.js).
+    // one forward for a whole events call, see shards/triggers.js).
     if (forward) await forwardOutbox(shard);
     return answer;
   } finally {
@@ -564,7 +564,7 @@ export function campaignCounts(shard, key) {
  * Removes the ledger rows of campaign `key`'s messages `items` ([{ userId,
  * dedupe }]; dedupe is the ledger's delivery_id): messages a dispatch slice
  * ended without sending (cancelled by `end`, refused at dispatch; see
- * dispatch_unsent.js). They no longer count as sent: not in exposures, the
+ * delivery/dispatch_unsent.js). They no longer count as sent: not in exposures, the
  * user's sends or any cap. One indexed delete per message (by user), one
  * transaction. Idempotent. Answers { ok, removed }.
  */

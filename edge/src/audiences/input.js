@@ -1,10 +1,10 @@
 // Shape checks of POST /v1/users and POST /v1/events items: ids, event
-// keys, properties within the bounds (audience_bounds.js), `at` times.
+// keys, properties within the bounds (audiences/bounds.js), `at` times.
 // Each check answers problems naming the item's field (`users[3].id`,
 // `events[0].at`); the route refuses the whole call if there is any.
 
-import { problem, isObject } from './http.js';
-import { MAX_ID_BYTES, MAX_PROPERTY_DEPTH, utf8Length, propertiesSizeProblem } from './audience_bounds.js';
+import { problem, isObject } from '../http/plumbing.js';
+import { MAX_ID_BYTES, MAX_PROPERTY_DEPTH, utf8Length, propertiesSizeProblem } from './bounds.js';
 
 /**
  * Problems with an id-like string (a user id, an event key): a non-empty,

@@ -1,11 +1,11 @@
 // The user shard's side of event-based campaigns: an event stored by
 // addEvents that matches running event campaigns (matched by the worker, see
-// campaign_events.js) becomes a send trigger for its user.
+// campaigns/events.js) becomes a send trigger for its user.
 //
 // Why a table: the trigger rows are written in the SAME transaction as the
 // event, so accepting the event and accepting its triggers is one commit.
 // Right after the commit the shard runs them (campaignCandidates of
-// shard_sends.js: cohort, fatigue, caps, personalization, ledger + outbox in
+// shards/sends.js: cohort, fatigue, caps, personalization, ledger + outbox in
 // one transaction) and deletes each row when done. A crash in between
 // leaves rows that the shard's alarm runs later, with the campaign's
 // snapshot of that moment (an ended campaign's leftovers are dropped). The
@@ -13,8 +13,8 @@
 //
 //   event_triggers(seq, campaign)   seq = events.seq
 
-import * as sends from './shard_sends.js';
-import { workspaceStub } from './workspace.js';
+import * as sends from './sends.js';
+import { workspaceStub } from '../stubs.js';
 
 /** A trigger whose run failed is tried again this much later, by the alarm. */
 const RETRY_MS = 2_000;
