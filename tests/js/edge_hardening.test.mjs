@@ -81,8 +81,6 @@ describe('a schedule centuries ahead', () => {
 });
 
 describe('rules nested too deep', () => {
-  const nested = (n) => JSON.parse(`${'['.repeat(n)}${']'.repeat(n)}`);
-
   it('send.where nested 10,000 deep is rule_too_deep (400), as on the cohort routes', async () => {
     const text = `{"title":"deep","send":{"type":"event","event":"e","where":${'['.repeat(10000)}${']'.repeat(10000)}}}`;
     const r = await api('POST', '/v1/campaigns', text);
@@ -108,9 +106,11 @@ describe('rules nested too deep', () => {
   });
 
   it('any other body nested past 100 levels is too_deep, never a 500', async () => {
+    const deep = (n) => `${'['.repeat(n)}${']'.repeat(n)}`;
     for (const [path, body] of [
-      ['/v1/users', { users: [{ id: 'd', properties: { x: nested(5000) } }] }],
-      ['/v1/preview', { spec: webhook(), context: { user: { properties: { x: nested(20000) } } } }],
+      ['/v1/users', `{"users":[{"id":"d","properties":{"x":${deep(5000)}}}]}`],
+      ['/v1/preview', `{"spec":${JSON.stringify(webhook())},"context":{"user":{"properties":{"x":${deep(100000)}}}}}`],
+      ['/v1/campaigns', `{"title":"t","webhook":{"url":${deep(101)}}}`],
     ]) {
       const r = await api('POST', path, body);
       assert.equal(r.status, 400, `${path}: ${r.text.slice(0, 200)}`);
@@ -146,13 +146,16 @@ describe('deleting a cohort while a campaign is created to target it', () => {
       cohortIds.push(r.json.cohort.id);
     }
     const outcomes = { deleted: 0, created: 0 };
-    // Ten pairs at a time, each pair's two requests sent together; the
-    // create goes first in half of them so both orders race.
+    // Ten pairs at a time. The create is sent first and the delete after a
+    // pause that differs from pair to pair (0 to 19 ms), so the delete lands
+    // at every point of the create's way: before its route looks the cohort
+    // up, between that and the write, after the write. Whatever the timing,
+    // the assertions below must hold.
     for (let start = 0; start < PAIRS; start += 10) {
       await Promise.all(cohortIds.slice(start, start + 10).map(async (id, j) => {
-        const del = () => api('DELETE', `/v1/cohorts/${id}`);
-        const make = () => api('POST', '/v1/campaigns', { title: `race ${id}`, webhook: webhook(), target: { cohort: id }, send: { type: 'api' } });
-        const [d, c] = j % 2 === 0 ? await Promise.all([del(), make()]) : (await Promise.all([make(), del()])).reverse();
+        const make = api('POST', '/v1/campaigns', { title: `race ${id}`, webhook: webhook(), target: { cohort: id }, send: { type: 'api' } });
+        await new Promise((resolve) => setTimeout(resolve, (start / 10 + j) % 20));
+        const [c, d] = await Promise.all([make, api('DELETE', `/v1/cohorts/${id}`)]);
         if (d.status === 200) {
           outcomes.deleted++;
           assert.equal(c.status, 400, `cohort ${id} deleted, yet the campaign was created: ${c.text}`);
@@ -166,6 +169,7 @@ describe('deleting a cohort while a campaign is created to target it', () => {
       }));
     }
     assert.equal(outcomes.deleted + outcomes.created, PAIRS);
+    console.log(`cohort race: ${outcomes.deleted} deletes won, ${outcomes.created} creates won`);
     const cohorts = new Set((await api('GET', '/v1/cohorts')).json.cohorts.map((c) => c.id));
     for (const { key } of (await api('GET', '/v1/campaigns')).json.campaigns) {
       const target = (await api('GET', `/v1/campaigns/${key}`)).json.campaign.target;
@@ -187,29 +191,34 @@ describe('deleting a cohort while a campaign is created to target it', () => {
 describe('work bounded by input size', () => {
   const placeholders = (n) => `{"v": [${Array.from({ length: n }, (_, i) => `"{{ user.p${i} }}"`).join(',')}]}`;
 
-  it('20,000 placeholders (234 KiB) are refused as too_many_placeholders, in a small answer', async () => {
-    const body = placeholders(20000);
+  it('20,000 placeholders (200 KB, under the 256 KiB body limit) are refused as too_many_placeholders, in a small answer', async () => {
+    const body = `{"v": "${'{{user.a}}'.repeat(20000)}"}`;
     assert.ok(body.length > 200_000 && body.length < 256 * 1024, `${body.length} bytes`);
     const spec = { url: `${sink.origin}/h`, method: 'POST', body };
     const preview = await api('POST', '/v1/preview', { spec, context: { user: { id: 'x' } } });
-    assert.equal(preview.status, 400);
+    assert.equal(preview.status, 200, 'a preview answers the spec\'s problems');
+    assert.equal(preview.json.ok, false);
     assert.ok(pairsOf(preview).some(([f, c]) => f === 'body' && c === 'too_many_placeholders'), preview.text.slice(0, 300));
-    assert.ok(preview.text.length < 16 * 1024, `answer is ${preview.text.length} bytes`);
+    // At most one warning per placeholder up to the limit: ~42 KB (was 4 MiB).
+    assert.ok(preview.text.length < 64 * 1024, `answer is ${preview.text.length} bytes`);
     // Stored as a draft (content, not shape), refused at start and by the audience check.
     const c = await create({ title: 'many', webhook: spec, target: { allUsers: true }, send: { type: 'api' } });
     assert.ok(c.problems.some((p) => p.code === 'too_many_placeholders'));
     const start = await api('POST', `/v1/campaigns/${c.key}/start`);
     assert.equal(start.status, 400);
-    assert.equal((await api('POST', `/v1/campaigns/${c.key}/audience-check`)).status, 400);
+    const check = await api('POST', `/v1/campaigns/${c.key}/audience-check`);
+    assert.equal(check.status, 400);
+    assert.equal(check.json.error.code, 'too_many_placeholders');
     // 200 is the limit: accepted.
-    assert.deepEqual((await api('POST', '/v1/preview', { spec: { ...spec, body: placeholders(200) }, context: { user: { id: 'x' } } })).status, 200);
+    const atLimit = await api('POST', '/v1/preview', { spec: { ...spec, body: placeholders(200) }, context: { user: { id: 'x' } } });
+    assert.equal(atLimit.json.ok, true, atLimit.text.slice(0, 300));
   });
 
   it('an audience check at the limit over one large shard lets cheap requests through while it runs', async () => {
     const { shardIndexFor } = await import('../../edge/src/shards/locate.js');
-    // 3000 users, all in one shard: one object does all the work.
+    // 4000 users, all in one shard: one object does all the work.
     const ids = [];
-    for (let i = 0; ids.length < 3000; i++) if (shardIndexFor(`load-${i}`) === 0) ids.push(`load-${i}`);
+    for (let i = 0; ids.length < 4000; i++) if (shardIndexFor(`load-${i}`) === 0) ids.push(`load-${i}`);
     for (let i = 0; i < ids.length; i += 1000) {
       const r = await api('POST', '/v1/users', { users: ids.slice(i, i + 1000).map((id) => ({ id, properties: { plan: 'load' } })) });
       assert.equal(r.status, 200, r.text);
@@ -229,10 +238,12 @@ describe('work bounded by input size', () => {
     }
     const check = await heavy;
     assert.equal(check.status, 200, check.text.slice(0, 300));
-    assert.ok(check.json.candidates >= 3000);
-    assert.ok(check.json.wouldSend >= 3000);
+    assert.ok(check.json.candidates >= 4000);
+    assert.ok(check.json.wouldSend >= 4000);
     // The check runs in chunks (about 250 users each at 200 placeholders): a
-    // cheap request waits for one chunk at most, never for the whole check.
-    assert.ok(cheapBefore >= 5, `only ${cheapBefore} cheap requests completed while the check ran`);
+    // cheap request waits for one chunk at most, never for the whole check
+    // (16 chunks here; measured: 1 cheap request got through without the
+    // turns between chunks, 6 with them at 3000 users).
+    assert.ok(cheapBefore >= 3, `only ${cheapBefore} cheap requests completed while the check ran`);
   });
 });

@@ -9,6 +9,7 @@
 // is opaque text naming the object and the last row answered.
 
 import { HttpError, json, problem } from '../http/plumbing.js';
+import { getEngine, engineOptions } from '../engine.js';
 import { slicesOf } from '../delivery/dispatch_control.js';
 import { dispatchStub, workspaceStub } from '../stubs.js';
 import { forEachShard } from '../shards/locate.js';
@@ -128,6 +129,14 @@ export async function listExposures(key, env, url) {
 /** POST /v1/campaigns/:key/audience-check: every shard's dry run, summed. */
 export async function audienceCheck(key, env) {
   const snapshot = await snapshotOf(env, key);
+  // A webhook with errors would refuse every user the same way: say so once,
+  // before any shard renders for it (a webhook over the placeholder limit
+  // costs each of them a full parse).
+  const problems = (await getEngine()).validate(snapshot.webhook ?? {}, engineOptions(env)).problems.filter((p) => p.severity === 'error');
+  if (problems.length) {
+    const located = problems.map((p) => ({ ...p, field: p.field ? `webhook.${p.field}` : 'webhook' }));
+    throw new HttpError(400, located[0].code, `The campaign's webhook has ${located.length} error${located.length > 1 ? 's' : ''}; fix ${located[0].field} first: ${located[0].message}`, located);
+  }
   const trigger = { kind: 'schedule', id: 'audience-check', sendAtMs: Date.now() };
   const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
   const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: { already_sent: 0, resend_period: 0, frequency_cap: 0 } };
