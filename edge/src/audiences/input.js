@@ -87,7 +87,7 @@ export function parseAt(value, field) {
   const offsetHours = m[9] === undefined ? 0 : Number(m[10]);
   const offsetMinutes = m[9] === undefined ? 0 : Number(m[11]);
   if (year < 1970 || year > 2099) {
-    return bad('out_of_range', `${field} "${value}" is outside the years 1970–2099 that events may carry.`);
+    return bad('invalid_time', `${field} "${value}" is outside the years 1970–2099 that events may carry.`);
   }
   if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
     return bad('invalid_time', `${field} "${value}" is not a real date and time.`);

@@ -323,8 +323,14 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
     };
     const rounds = candidateRounds(trigger);
     if (rounds === null) {
-      // A schedule: every user of this shard, in id order, chunk by chunk.
-      for (const rows of userChunks(shard.sql)) {
+      // A schedule: every user of this shard, in id order, chunk by chunk,
+      // each its own transaction, other requests served between them
+      // (turns.js); chunks sized by the webhook's placeholders.
+      const size = chunkSize(1 + (prep.webhook ? prep.engine.variables(snapshot.webhook).length : 0), CANDIDATE_CHUNK);
+      let first = true;
+      for (const rows of userChunks(shard.sql, size)) {
+        if (!first) await nextTurn();
+        first = false;
         decideAndRecord(shard, prep, snapshot, trigger, String(trigger.id), rows, { scheduled: true, paced, notBefore, count });
       }
     } else {
