@@ -747,7 +747,7 @@ test('per-keystroke cost: key press to the next frame, typical and 100 KB bodies
   const cohort = await call('POST', '/v1/cohorts', { name: 'Bench', rule: { property: 'plan', op: 'eq', value: 'bench' } });
   assert.equal(cohort.status, 201, JSON.stringify(cohort.data));
   // 150 of the items personalized: a webhook holds at most 200 placeholders (README, Limits).
-  const items = Array.from({ length: 1400 }, (_, i) => `{"sku": "item-${i}", "note": "${i < 150 ? '{{ user.first_name | default: "there" }}' : 'Hello there, dear customer'}", "n": ${i}}`);
+  const items = Array.from({ length: 1400 }, (_, i) => `{"sku": "item-${i}", "note": "${i < 150 ? '{{ user.first_name | default: "there" }}' : 'Hello there, our dear valued customer :)'}", "n": ${i}}`);
   const large = `{"items": [${items.join(', ')}], "end": ""}`;
   assert.ok(large.length >= 100_000 && large.length < 120_000, `body is ${large.length} bytes`);
   const typical = '{"greeting": "Hi {{ user.first_name | default: "there" }}", "age": {{ user.age | default: 0 }}, "note": ""}';
