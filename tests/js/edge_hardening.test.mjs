@@ -292,3 +292,32 @@ describe('a second pass: hostile bodies on every route that reads one', () => {
     assert.equal((await api('POST', `/v1/campaigns/${running.key}/audience-check`)).status, 200);
   });
 });
+
+describe('an events call that triggers a campaign with the largest webhook', () => {
+  it('compiles it once, and cheap requests are served while the triggers are decided', async () => {
+    const filler = 'x'.repeat(1100);
+    const body = `{"v": [${Array.from({ length: 200 }, (_, i) => `"${filler}{{ user.p${i} | default: "d" }}"`).join(',')}]}`;
+    assert.ok(body.length > 200_000 && body.length < 256 * 1024);
+    const c = await create({ title: 'big event', webhook: { url: `${sink.origin}/ev`, method: 'POST', body }, target: { allUsers: true }, send: { type: 'event', event: 'big' } });
+    assert.equal((await api('POST', `/v1/campaigns/${c.key}/start`)).status, 200);
+    const { shardIndexFor } = await import('../../edge/src/shards/locate.js');
+    const ids = [];
+    for (let i = 0; ids.length < 1000; i++) if (shardIndexFor(`ev-${i}`) === 1) ids.push(`ev-${i}`);
+    let done = false;
+    const events = api('POST', '/v1/events', { events: ids.map((userId) => ({ userId, key: 'big' })) }).then((r) => {
+      done = true;
+      return r;
+    });
+    let cheapBefore = 0;
+    while (!done) {
+      assert.equal((await api('GET', `/v1/campaigns/${c.key}`)).status, 200);
+      if (!done) cheapBefore++;
+    }
+    const r = await events;
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal(r.json.triggered, 1000);
+    console.log(`events call: ${cheapBefore} cheap requests completed while 1000 triggers were decided`);
+    assert.ok(cheapBefore >= 3, `only ${cheapBefore} cheap requests completed while the triggers ran`);
+    assert.equal((await api('POST', `/v1/campaigns/${c.key}/end`)).status, 200);
+  });
+});
