@@ -153,7 +153,7 @@ export default {
     if (url.pathname === '/bench/check-events') {
       // POST /v1/events up to its checks (body read, parse, every check), nothing stored.
       const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
-      return Response.json({ accepted: checkEvents(body.events, Date.now()).events.length });
+      return Response.json({ accepted: checkEvents(body.events, Date.now(), await getEngine()).events.length });
     }
     if (url.pathname === '/bench/bare-users') {
       const { users } = await request.json();

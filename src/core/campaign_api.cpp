@@ -8,6 +8,7 @@
 
 #include "api_json.hpp"
 #include "campaign.hpp"
+#include "event_time.hpp"
 #include "fatigue.hpp"
 #include "frequency_capping.hpp"
 #include "json_shape.hpp"
@@ -214,6 +215,12 @@ std::string check_frequency_capping(std::string_view settings_json) {
   if (doc.is_discarded())
     return failure("settings", "invalid_json", "The settings are not valid JSON.");
   return checked(hookcast::check_frequency_capping(doc, nullptr));
+}
+
+std::string event_time(std::string_view text, std::string_view field) {
+  const EventTime t = parse_event_time(text, field);
+  if (!t.ok) return failure(std::string(field), "invalid_time", t.message);
+  return "{\"ok\":true,\"ms\":" + std::to_string(t.ms) + "}";
 }
 
 std::string add_period(double ms, double n, std::string_view unit) {

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <utility>
-#include <vector>
 
 #include "unicode.hpp"
 
@@ -31,39 +30,6 @@ const char* json_type_name(const json& v) {
 }
 
 json::const_iterator find_member(const json& object, const char* key) { return object.find(key); }
-
-ParsedJson parse_json(std::string_view text) {
-  ParsedJson out;
-  // keys[i]: the member name being read at level i + 1 ("" inside a list).
-  std::vector<std::string> keys;
-  constexpr std::size_t kShownKeys = 4;
-  const json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (out.too_deep) return false;  // nothing more is kept once the bound is passed
-    const auto level = static_cast<std::size_t>(depth);
-    if (event == json::parse_event_t::key) {
-      keys.resize(level);
-      if (level > 0) keys[level - 1] = parsed.get<std::string>();
-    } else if (event == json::parse_event_t::object_start ||
-               event == json::parse_event_t::array_start) {
-      if (depth + 1 > kMaxJsonDepth) {
-        out.too_deep = true;
-        std::size_t shown = 0;
-        for (std::size_t i = 0; i < keys.size() && i < level && shown < kShownKeys; ++i) {
-          if (keys[i].empty()) continue;
-          if (shown++) out.deep_at.push_back('.');
-          out.deep_at += keys[i];
-        }
-        return false;
-      }
-      keys.resize(level);
-      keys.emplace_back();
-    }
-    return true;
-  };
-  out.doc = json::parse(text.begin(), text.end(), callback, false);
-  if (out.too_deep) out.doc = json(json::value_t::discarded);
-  return out;
-}
 
 namespace {
 

@@ -68,6 +68,7 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"too_long", "A text is longer than the limit."},
     {"too_many", "A list has more items than the limit."},
     {"too_deep", "Arrays and objects nest deeper than the limit."},
+    {"invalid_time", "An event's time is not an ISO 8601 date-time with an offset in 1970..2099."},
     {"invalid_date_time", "A date-time is not written as YYYY-MM-DDTHH:mm[:ss]."},
     {"unknown_time_zone", "A time zone is not a known IANA name."},
     {"schedule_in_past", "The scheduled time has already passed."},

@@ -182,6 +182,10 @@ std::string add_period(double ms, double n, const std::string& unit) {
   return hookcast::api::add_period(ms, n, unit);
 }
 
+std::string event_time(const std::string& text, const std::string& field) {
+  return hookcast::api::event_time(text, field);
+}
+
 }  // namespace
 
 extern "C" {
@@ -212,6 +216,7 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("launch_check", &launch_check);
   emscripten::function("check_frequency_capping", &check_frequency_capping);
   emscripten::function("add_period", &add_period);
+  emscripten::function("event_time", &event_time);
 }
 
 // ---- cohorts (cohort_api.hpp) ---------------------------------------------------

@@ -63,36 +63,12 @@ export function checkProperties(value, field) {
   return size ? { problems: [size], text: null } : { problems: [], text };
 }
 
-const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))$/i;
-
 /**
- * Parses an event's `at`: ISO 8601 / RFC 3339 date and time with seconds
- * optional, a fraction optional (kept to the millisecond) and a UTC offset
- * required (`Z` or `±HH:MM`), years 1970–2099 (the range of every instant
- * hookcast accepts, as a schedule's: an event's time plus a campaign's delay
- * must stay one the runtime's alarms can hold). Returns { ms } or { problem }.
+ * Reads an event's `at` with the engine's rule (ISO 8601 with an offset,
+ * years 1970–2099, a real date: engine.eventTime). Returns { ms } or
+ * { problem } located at `field`.
  */
-export function parseAt(value, field) {
-  const bad = (code, why) => ({ problem: problem(field, code, why) });
-  if (typeof value !== 'string') return bad('invalid_type', `${field} must be an ISO 8601 date and time string such as "2026-11-30T09:15:00Z".`);
-  const m = ISO_RE.exec(value);
-  if (!m) {
-    return bad('invalid_time', `${field} "${value.slice(0, 60)}" is not an ISO 8601 date and time with an offset, such as "2026-11-30T09:15:00Z" or "2026-11-30T18:15:00+09:00".`);
-  }
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  const milli = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
-  // Day 0 of the next month is the last day of this one (years here are ≥ 1970, so Date.UTC reads them as given).
-  const monthDays = month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
-  const offsetHours = m[9] === undefined ? 0 : Number(m[10]);
-  const offsetMinutes = m[9] === undefined ? 0 : Number(m[11]);
-  if (year < 1970 || year > 2099) {
-    return bad('invalid_time', `${field} "${value}" is outside the years 1970–2099 that events may carry.`);
-  }
-  if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
-    return bad('invalid_time', `${field} "${value}" is not a real date and time.`);
-  }
-  const sign = m[9] === '-' ? -1 : 1;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, milli) - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return { ms };
+export function parseAt(engine, value, field) {
+  const read = engine.eventTime(value, field);
+  return read.ok ? { ms: read.ms } : { problem: read.problems[0] };
 }

@@ -15,6 +15,7 @@ import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
 import { shardStub } from '../stubs.js';
 import { eventTriggers } from '../campaigns/events.js';
 import { isoTime as iso } from '../http/iso_time.js';
+import { getEngine } from '../engine.js';
 
 function badRequest(problems) {
   const first = problems[0];
@@ -125,8 +126,9 @@ function eventSummary(events) {
 /**
  * Checks POST /v1/events items. Returns { events: [{ userId, key,
  * properties (JSON text or null), parsed (the object), at (ms) }], problems }.
+ * Each `at` is read by the engine's rule (engine.eventTime).
  */
-export function checkEvents(items, now) {
+export function checkEvents(items, now, engine) {
   const problems = [];
   const events = [];
   items.forEach((item, index) => {
@@ -140,7 +142,7 @@ export function checkEvents(items, now) {
     found.push(...props.problems);
     let ms = now;
     if (item.at !== undefined) {
-      const parsed = parseAt(item.at, `${at}.at`);
+      const parsed = parseAt(engine, item.at, `${at}.at`);
       if (parsed.problem) found.push(parsed.problem);
       else ms = parsed.ms;
     }
@@ -154,7 +156,7 @@ export function checkEvents(items, now) {
 export async function addEvents(request, env) {
   const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
   const now = Date.now();
-  const { events, problems } = checkEvents(itemsOf(body, 'events'), now);
+  const { events, problems } = checkEvents(itemsOf(body, 'events'), now, await getEngine());
   if (problems.length) throw badRequest(problems);
 
   // Running event campaigns this call triggers (campaigns/events.js); each
