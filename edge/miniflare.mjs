@@ -88,14 +88,16 @@ export function createEdgeMiniflare(options = {}) {
     modulesRules: [
       { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
       { type: 'CompiledWasm', include: ['**/*.wasm'] },
+      // The HTTP contract, served as it is (edge/src/http/openapi.js).
+      { type: 'Text', include: ['**/openapi.json'] },
     ],
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: {
       DELIVERIES: { className: 'DeliveryBatch', useSQLite: true },
-      // audiences: user shards (shards/locate.js) and the one workspace object
+      // audiences: user shards (src/shards/locate.js) and the one workspace object
       USER_SHARDS: { className: 'UserShard', useSQLite: true },
       WORKSPACE: { className: 'Workspace', useSQLite: true },
-      // campaign delivery: one object per campaign slice (delivery/dispatch.js)
+      // campaign delivery: one object per campaign slice (src/delivery/dispatch.js)
       DISPATCH: { className: 'CampaignDispatch', useSQLite: true },
       ...durableObjects,
     },

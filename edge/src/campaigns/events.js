@@ -13,6 +13,7 @@
 // workspace version is the same), so a campaign started a moment ago
 // triggers on the next event.
 
+import { logStoredRuleInvalid } from '../http/errors.js';
 import { getEngine } from '../engine.js';
 import { workspaceStub } from '../stubs.js';
 
@@ -46,7 +47,7 @@ function matcherOf(engine, snapshot) {
     // Stored conditions were checked at save time; one the engine no longer
     // takes triggers nothing rather than everything.
     cohort = result.ok ? result.cohort : false;
-    if (!result.ok) console.error('hookcast: event campaign conditions no longer compile', snapshot.key, JSON.stringify(result.problems).slice(0, 300));
+    if (!result.ok) logStoredRuleInvalid(`send.where of campaign ${snapshot.key}`, result.problems);
   }
   compiled.set(id, cohort);
   return cohort;

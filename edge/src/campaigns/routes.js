@@ -14,47 +14,46 @@
 // settings are the engine's rules; this file reads requests, asks the engine
 // and the objects, and answers.
 
-import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
+import { readJsonBody, isObject } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { badRequest, fail, HttpError, notFound as noSuch, problem, storedRuleInvalid } from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
-import { workspaceStub } from '../stubs.js';
+import { shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
-import { shardStub } from '../stubs.js';
 import { checkProperties, idProblems } from '../audiences/input.js';
 import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
 import { preview as previewRoute, testSend as testSendRoute } from '../delivery/routes.js';
 import { campaignDeliveryCounts, notifyCampaign } from '../delivery/dispatch_control.js';
 import { isTimeZone, zonedToUtcMs, untilMs } from '../../../src/js/timezone.js';
 import { isoTime as iso } from '../http/iso_time.js';
+import { randomBase32, sha256Base32 } from '../base32.js';
 
 const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */
 const KEY_RE = /^c_[1-9]\d{0,15}_[a-z2-7]{4}$/;
-/** The suppression reasons of a campaign's stats, in DESIGN.md's order. */
+/** The suppression reasons of a campaign's stats, in the order of docs/design.md. */
 export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled'];
 /** The fields of a campaign body that hold cohort-rule conditions (rule_too_deep there). */
 const RULE_FIELDS = ['send.where'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
-function badRequest(problems, message) {
-  const first = errorsOf(problems)[0] ?? problems[0];
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return new HttpError(400, first?.code ?? 'invalid_request', message ?? `${first.field ? `${first.field}: ` : ''}${first.message}${more}`, problems);
-}
-
-const notFound = (key) => new HttpError(404, 'not_found', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`, [problem('key', 'not_found', 'No such campaign.')]);
+const notFound = (key) => noSuch('key', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`);
 
 function checkKey(key) {
   if (!KEY_RE.test(key)) throw notFound(key);
   return key;
 }
 
-/** A refusal answered by the workspace ({ ok: false, status, code, message, problems? }) as an HttpError. */
+/**
+ * A refusal answered by the workspace ({ ok: false, status, code, message,
+ * problems? }) as an HttpError: its problems when it lists them (a start
+ * refused with every missing piece), else one problem on `status`.
+ */
 function refused(r, key) {
   if (r.status === 404) return notFound(key);
-  const problems = r.problems ?? [problem('status', r.code, r.message)];
-  return new HttpError(r.status, r.code, r.message, problems);
+  return r.problems?.length ? new HttpError(r.status, r.problems, r.message) : fail(r.status, 'status', r.code, r.message);
 }
 
 // ---- the campaign answer ------------------------------------------------------------
@@ -217,7 +216,7 @@ async function contextOf(body, env) {
   if (problems.length) throw badRequest(problems);
   if (body.userId === undefined) return body.context;
   const user = await shardStub(env, shardIndexFor(body.userId)).getUser(body.userId);
-  if (!user) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(body.userId)}.`, [problem('userId', 'not_found', 'No such user.')]);
+  if (!user) throw noSuch('userId', `No user ${JSON.stringify(body.userId)}.`);
   return { ...(body.context ?? {}), user: { id: user.id, properties: user.properties } };
 }
 
@@ -250,22 +249,6 @@ export async function testSendCampaign(key, request, env) {
 }
 
 // ---- API sends ---------------------------------------------------------------------------
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-const encoder = new TextEncoder();
-
-async function sha256Base32(text, length) {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-  let out = '';
-  for (let i = 0; i < length; i++) out += BASE32[bytes[i] & 31];
-  return out;
-}
-
-function randomBase32(length) {
-  let out = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(length))) out += BASE32[b & 31];
-  return out;
-}
 
 /** The Idempotency-Key header: null, or 1–255 visible ASCII characters. */
 function idempotencyKeyOf(request) {
@@ -322,17 +305,14 @@ export async function sendCampaign(key, request, env) {
   if (begun.state === 'not_found') throw notFound(key);
   if (begun.state === 'done') return json(begun.answer, 200, { 'idempotent-replayed': 'true' });
   if (begun.state === 'mismatch') {
-    throw new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body for this campaign in the last 24 hours.', [
-      problem('Idempotency-Key', 'idempotency_key_reused', 'Use a new key for a different request.'),
-    ]);
+    throw fail(409, 'Idempotency-Key', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body for this campaign in the last 24 hours; use a new key for a different request.');
   }
   if (begun.state === 'refused') {
     const why = begun.sendType !== 'api'
       ? `it sends on ${begun.sendType === null ? 'no trigger yet' : `type "${begun.sendType}"`}, not "api"`
       : `it is ${begun.status}, not running`;
-    throw new HttpError(409, begun.sendType !== 'api' ? 'not_api_campaign' : 'campaign_not_running', `Campaign ${key} cannot take API sends: ${why}.`, [
-      problem(begun.sendType !== 'api' ? 'send.type' : 'status', begun.sendType !== 'api' ? 'not_api_campaign' : 'campaign_not_running', `The campaign must be running with send type "api" (it is ${begun.status}, type ${begun.sendType}).`),
-    ]);
+    const [field, code] = begun.sendType !== 'api' ? ['send.type', 'not_api_campaign'] : ['status', 'campaign_not_running'];
+    throw fail(409, field, code, `Campaign ${key} cannot take API sends: ${why}; it must be running with send type "api".`);
   }
   const { snapshot, sendAtMs } = begun;
   const apiProperties = body.properties ?? {};
@@ -351,6 +331,8 @@ export async function sendCampaign(key, request, env) {
   const suppressed = Object.fromEntries(SUPPRESSION_REASONS.filter((r) => r !== 'cancelled').map((r) => [r, 0]));
   let accepted = 0;
   for (const a of answers) {
+    // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
+    if (a.code === 'invalid_rule') throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', a.problems);
     if (!a.ok) throw new Error(`shard refused API send ${begun.dispatchId}: ${JSON.stringify(a).slice(0, 300)}`);
     accepted += a.accepted;
     for (const [reason, n] of Object.entries(a.suppressed ?? {})) suppressed[reason] = (suppressed[reason] ?? 0) + n;

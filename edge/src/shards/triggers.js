@@ -13,8 +13,10 @@
 //
 //   event_triggers(seq, campaign)   seq = events.seq
 
+import { logStoredRuleInvalid } from '../http/errors.js';
 import * as sends from './sends.js';
 import { workspaceStub } from '../stubs.js';
+import { armNoLaterThan } from '../storage/alarm.js';
 import { nextTurn } from './turns.js';
 
 /** A trigger whose run failed is tried again this much later, by the alarm. */
@@ -67,14 +69,14 @@ export async function runTriggers(shard, seqs, snapshots = {}) {
       }
     }
   }
-  if (failed > 0) await armSoon(shard, Date.now() + RETRY_MS);
+  if (failed > 0) await armNoLaterThan(shard.ctx.storage, Date.now() + RETRY_MS);
   if (triggered > 0) {
     // One hand-off for the whole call, not awaited: the events answer needs
     // the decisions (committed), not the dispatch objects' acknowledgement,
     // and awaiting it made concurrent calls queue behind each other's
     // forwards. The accepted messages are in the outbox: the alarm (armed
     // here as a backstop) forwards whatever this forward does not.
-    await armSoon(shard, Date.now() + sends.FORWARD_RETRY_MS);
+    await armNoLaterThan(shard.ctx.storage, Date.now() + sends.FORWARD_RETRY_MS);
     sends.forwardOutbox(shard).catch((e) => console.error('hookcast: outbox forward after event triggers failed', e?.stack ?? e));
   }
   return triggered;
@@ -104,17 +106,13 @@ async function runOne(shard, row, snapshotOf) {
       snapshot,
       trigger: { kind: 'event', id: `ev${row.seq}`, sendAtMs: row.at, userIds: [row.user_id], event, rules: snapshot.frequencyRules },
     });
-    if (!answer.ok) throw new Error(`event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`);
-    accepted = answer.accepted;
+    // A stored rule this engine no longer compiles triggers nobody (docs/openapi.yaml); running again would not help.
+    if (answer.code === 'invalid_rule') logStoredRuleInvalid(`target cohort of campaign ${row.campaign} (event trigger ev${row.seq})`, answer.problems);
+    else if (!answer.ok) throw new Error(`event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`);
+    else accepted = answer.accepted;
   }
   shard.sql.exec('DELETE FROM event_triggers WHERE seq = ? AND campaign = ?', row.seq, row.campaign);
   return accepted;
-}
-
-/** Sets the shard's alarm to `at` unless it is already set no later. */
-async function armSoon(shard, at) {
-  const cur = await shard.ctx.storage.getAlarm();
-  if (cur === null || cur > at) await shard.ctx.storage.setAlarm(at);
 }
 
 /** The alarm's part: runs crash leftovers (a failure re-arms the alarm, see runTriggers). */
@@ -125,5 +123,5 @@ export async function triggersAlarm(shard) {
 /** Arms the alarm now when a crash left trigger rows (called at start-up). */
 export async function armIfTriggers(shard) {
   const [{ n }] = shard.sql.exec('SELECT count(*) AS n FROM event_triggers').toArray();
-  if (n > 0) await armSoon(shard, Date.now());
+  if (n > 0) await armNoLaterThan(shard.ctx.storage, Date.now());
 }

@@ -23,11 +23,13 @@
 // these functions read, ask the engine, and write in one synchronous stretch
 // (no await in between), which a Durable Object commits atomically.
 
+import { logStoredRuleInvalid } from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
 import { LAST_SCHEDULE_INSTANT_MS, nextOccurrenceMs, occurrenceMs, untilMs } from '../../../src/js/timezone.js';
+import { randomBase32 } from '../base32.js';
 
 /** How long an Idempotency-Key answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -100,8 +102,6 @@ function touchWorkspace(sql) {
   setMeta(sql, 'version', meta(sql, 'version') + 1);
 }
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
 /**
  * A new campaign key: `c_<n>_<4 random>`, n from a persisted counter that
  * only grows (so a key is never reused, even in a workspace restored from an
@@ -110,9 +110,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 function newKey(sql) {
   const seq = meta(sql, 'next_seq', 1);
   setMeta(sql, 'next_seq', seq + 1);
-  let suffix = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(4))) suffix += ALPHABET[b & 31];
-  return { key: `c_${seq}_${suffix}`, seq };
+  return { key: `c_${seq}_${randomBase32(4)}`, seq };
 }
 
 /** A stored row as the record the routes answer from (times in ms). */
@@ -281,7 +279,8 @@ export async function transitionCampaign(ws, key, action, nowMs) {
         problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
       }
       if (!launch.ok || missingCohort) {
-        return refusal(400, 'not_launchable', 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
+        // Answered with error.code = the first problem's code (http/errors.js).
+        return refusal(400, null, 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
       }
       // The first occurrence after now: `at` itself, or (a repeat whose
       // first days have passed) the next one.
@@ -398,7 +397,7 @@ function snapshotOfRow(ws, row) {
 }
 
 /**
- * The campaign snapshot (INTERFACES.md): { key, version, status, webhook,
+ * The campaign snapshot (docs/design.md): { key, version, status, webhook,
  * target, send, fatigue, rateLimit, signingSecret, timeoutMs, cohortRule,
  * frequencyRules } or null. frequencyRules are the workspace's cap rules
  * (a settings change bumps every campaign's version).
@@ -573,8 +572,10 @@ async function executeRun(ws, run) {
     pending.map(async (i) => {
       const answer = await shardStub(ws.env, i).campaignCandidates({ snapshot, trigger });
       // A refusal (a stored rule the engine no longer compiles) would refuse
-      // again: the shard is done with this run, and the log says why.
-      if (!answer?.ok) console.error('hookcast: schedule run refused by shard', i, run.run_id, JSON.stringify(answer).slice(0, 300));
+      // again: the run targets nobody in this shard, and the log says why
+      // (docs/openapi.yaml: "A stored rule that no longer compiles").
+      if (answer?.code === 'invalid_rule') logStoredRuleInvalid(`target cohort of campaign ${row.key} (run ${run.run_id}, shard ${i})`, answer.problems);
+      else if (!answer?.ok) console.error('hookcast: schedule run refused by shard', i, run.run_id, JSON.stringify(answer).slice(0, 300));
       sql.exec('UPDATE campaign_runs SET shards_done = shards_done | ? WHERE run_id = ?', 1 << i, run.run_id);
     }),
   );

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedPort } from '../edge_helpers.mjs';
+import { checkAnswer } from './openapi_check.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -29,9 +30,10 @@ export class KillableStart {
   /**
    * Starts scripts/start.mjs on free loopback ports (local http allowed) and
    * waits until GET /v1/campaigns answers 200.
+   * @param {Record<string, string>} [env] more environment (the test clock's worker, its offset).
    * @returns {Promise<string>} the API origin.
    */
-  async start() {
+  async start(env = {}) {
     const [port, sinkPort, webPort] = [await closedPort(), await closedPort(), await closedPort()];
     const child = spawn(process.execPath, ['scripts/start.mjs'], {
       cwd: ROOT,
@@ -45,6 +47,7 @@ export class KillableStart {
         HOOKCAST_SINK_PORT: String(sinkPort),
         HOOKCAST_WEB_PORT: String(webPort),
         HOOKCAST_ALLOW_LOCAL_HTTP: '1',
+        ...env,
       },
     });
     this.#child = child;
@@ -55,7 +58,10 @@ export class KillableStart {
     for (let i = 0; i < 300; i++) {
       try {
         const r = await fetch(`${origin}/v1/campaigns`, { headers: { authorization: `Bearer ${this.key}` } });
-        if (r.status === 200) return origin;
+        if (r.status === 200) {
+          checkAnswer({ method: 'GET', path: '/v1/campaigns', status: r.status, contentType: r.headers.get('content-type'), text: await r.text() });
+          return origin;
+        }
       } catch {
         // not listening yet
       }
