@@ -95,7 +95,7 @@ export function inlineScriptHashes(pages) {
 
 /**
  * The assets' `_headers` file (Cloudflare's format, which miniflare reads
- * too): the security headers of edge/src/security_headers.js on every file.
+ * too): the security headers of edge/src/http/security_headers.js on every file.
  */
 export function headersFile(pages) {
   const lines = ['/*', `  Content-Security-Policy: ${consoleCsp(inlineScriptHashes(pages))}`];
