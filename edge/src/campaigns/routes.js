@@ -83,6 +83,7 @@ function campaignJson(engine, c, env) {
     startedAt: iso(c.startedAt),
     endedAt: iso(c.endedAt),
     nextRunAt: iso(c.nextRunAt),
+    lastRunAt: iso(c.lastRunAt),
     problems: webhookProblems(engine, c.webhook, env),
   };
 }

@@ -283,7 +283,7 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
     const dedupe = `${triggerKey}/${d.id}`;
     ledger.push([d.id, key, trigger.sendAtMs, dedupe]);
     // The item's JSON built around the context's text (see decideChunk).
-    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(notBefore ?? null)}}`]);
+    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(notBefore ?? null)},"at":${JSON.stringify(trigger.sendAtMs ?? null)}}`]);
   }
   insertMany(sql, 'INSERT', 'campaign_decisions', ['campaign', 'trigger', 'user_id', 'outcome', 'at'], decisions);
   insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id'], ledger);
@@ -599,18 +599,4 @@ export function forgetSends(shard, key, items) {
     }
   });
   return { ok: true, removed };
-}
-
-/**
- * Ledger rows of campaign `key` after ledger rowid `after`, in rowid order:
- * { exposures: [{ userId, at (ms), rowid }], more }.
- */
-export function exposures(shard, key, after, limit) {
-  const rows = shard.sql
-    .exec('SELECT rowid, user_id, at FROM ledger WHERE campaign = ? AND rowid > ? ORDER BY rowid LIMIT ?', key, after, limit + 1)
-    .toArray();
-  return {
-    exposures: rows.slice(0, limit).map((r) => ({ userId: r.user_id, at: r.at, rowid: r.rowid })),
-    more: rows.length > limit,
-  };
 }
