@@ -14,17 +14,11 @@
 // row); their cursor names that position.
 
 import { json } from '../http/json.js';
-<<<<<<< HEAD
 import { HttpError, fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
-import { slicesOf } from '../delivery/dispatch_control.js';
-import { batchStub, dispatchStub, shardStub, workspaceStub } from '../stubs.js';
-=======
-import { fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
 import { readJsonBody } from '../http/plumbing.js';
 import { ALL_SLICES, slicesOf } from '../delivery/dispatch_control.js';
 import { batchStub, dispatchStub, workspaceStub } from '../stubs.js';
->>>>>>> main
 import { forEachShard } from '../shards/locate.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';

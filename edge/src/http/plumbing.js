@@ -54,17 +54,12 @@ export async function discardUnreadBody(request) {
  * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
  * counting bytes as they stream in (a lying or absent Content-Length cannot
  * make us buffer more). An oversized body is drained (see MAX_DRAIN_BYTES),
-<<<<<<< HEAD
- * then refused with 413. A body nested too deep or holding a number a double
- * cannot hold is refused with 400 (json_limits.js); `rules` names the fields
- * that hold a cohort rule (`rule_too_deep` there).
+ * then refused with 413. `optional`: an empty body reads as {}. A body
+ * nested too deep or holding a number a double cannot hold is refused with
+ * 400 (json_limits.js); `rules` names the fields that hold a cohort rule
+ * (`rule_too_deep` there).
  */
-export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, rules = [] } = {}) {
-=======
- * then refused with 413. `optional`: an empty body reads as {}.
- */
-export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, optional = false } = {}) {
->>>>>>> main
+export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, optional = false, rules = [] } = {}) {
   const declared = request.headers.get('content-length');
   const reader = request.body ? request.body.getReader() : null;
   if (declared !== null && Number(declared) > maxBytes) {
