@@ -337,6 +337,13 @@ export interface Engine {
    */
   addPeriod(ms: number, n: number, unit: PeriodUnit): number;
   /**
+   * An event's time as `POST /v1/events` reads `at`: ISO 8601 with an offset
+   * (`2026-11-30T09:15:00Z`, `…+09:00`), seconds and a fraction optional,
+   * years 1970–2099, a real date. Problems are located at `field`
+   * (default `at`): `invalid_type` for a non-string, else `invalid_time`.
+   */
+  eventTime(text: unknown, field?: string): { ok: true; ms: number } | { ok: false; problems: Problem[] };
+  /**
    * Whether one more message of `policy.campaign` may reach the user whose
    * sends are `ledger`, for a send starting at `sendAtMs`: `already_sent`
    * (any earlier send of this campaign, no resend period), `resend_period`
@@ -605,6 +612,7 @@ export type ProblemCode =
   | 'unknown_filter'
   | 'invalid_filter_argument'
   | 'too_many_filters'
+  | 'too_many_placeholders'
   | 'missing_fallback'
   | 'missing_value'
   | 'invalid_spec'
@@ -618,6 +626,8 @@ export type ProblemCode =
   | 'out_of_range'
   | 'too_long'
   | 'too_many'
+  | 'too_deep'
+  | 'invalid_time'
   | 'invalid_date_time'
   | 'unknown_time_zone'
   | 'schedule_in_past'
@@ -693,7 +703,8 @@ export type WorkerErrorCode =
   | 'cross_origin'
   | 'cohort_in_use'
   | 'batch_exists'
-  | 'stored_rule_invalid';
+  | 'stored_rule_invalid'
+  | 'invalid_number';
 
 /** Every code an API error or problem can carry. */
 export type ApiErrorCode = ProblemCode | WorkerErrorCode;

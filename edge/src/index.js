@@ -30,6 +30,7 @@ import { checkSessionOrigin, createSession, describeSession, endSession, session
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, resendFailed } from './campaigns/results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
+import { withSecurityHeaders } from './http/security_headers.js';
 
 export { DeliveryBatch } from './delivery/batch.js';
 export { UserShard } from './shards/user_shard.js';
@@ -160,7 +161,7 @@ export default {
     // A browser's preflight carries no Authorization; answer it for allowed
     // origins only. Everything else, OPTIONS included, needs the key.
     if (origin && request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
-      return new Response(null, {
+      return withSecurityHeaders(new Response(null, {
         status: 204,
         headers: {
           'access-control-allow-origin': origin,
@@ -169,9 +170,9 @@ export default {
           'access-control-max-age': '600',
           vary: 'Origin',
         },
-      });
+      }));
     }
-    const response = await handle(request, env);
+    const response = withSecurityHeaders(await handle(request, env));
     await discardUnreadBody(request);
     if (origin) {
       response.headers.set('access-control-allow-origin', origin);

@@ -7,6 +7,7 @@
 
 #include "buffer.hpp"
 #include "calendar.hpp"
+#include "event_time.hpp"
 
 namespace hookcast {
 namespace {
@@ -199,16 +200,13 @@ std::int64_t read_event_time(const JsonDoc& doc, std::uint32_t value, const std:
         field + " must be an ISO 8601 date and time string such as \"2026-11-30T09:15:00Z\".");
     return -1;
   }
-  const std::string text = decoded(doc, value);
-  const auto parts = parse_date_time(text, OffsetRule::kRequired, true);
-  if (!parts || parts->year < 1970) {
-    add(out, field, "invalid_date_time",
-        field + " \"" + text.substr(0, 60) +
-            "\" is not a real ISO 8601 date and time with an offset (years 1970–9999), such as "
-            "\"2026-11-30T09:15:00Z\" or \"2026-11-30T18:15:00+09:00\".");
+  // The event-time rule (event_time.hpp): an instant with an offset, years 1970..2099.
+  const EventTime t = parse_event_time(decoded(doc, value), field);
+  if (!t.ok) {
+    add(out, field, "invalid_time", t.message);
     return -1;
   }
-  return std::max<std::int64_t>(to_epoch_ms(*parts), kMinEventTimeMs);
+  return t.ms;
 }
 
 Problems check_users(const JsonDoc& doc) {

@@ -10,7 +10,7 @@
 // Codes: required, invalid_type, empty, invalid_text (a lone surrogate:
 // not storable as UTF-8), too_long, invalid_id ("." and ".." name no URL
 // path), invalid_property_name, too_deep, too_many_properties,
-// properties_too_large, invalid_date_time (an event time), too_many (items).
+// properties_too_large, invalid_time (an event time), too_many (items).
 #pragma once
 
 #include <cstddef>
@@ -29,7 +29,6 @@ constexpr std::size_t kMaxIdBytes = 256;            ///< an id, event key or pro
 constexpr std::size_t kMaxPropertiesBytes = 32768;  ///< one properties object as compact JSON
 constexpr std::size_t kMaxPropertyNames = 200;      ///< top-level names of one properties object
 constexpr std::size_t kMaxPropertyDepth = 32;       ///< arrays/objects nested inside a value
-constexpr std::int64_t kMinEventTimeMs = 0;         ///< events are from 1970 on
 
 /// What an id names, for its rules and messages.
 enum class IdKind {
@@ -51,10 +50,9 @@ void check_id(const JsonDoc& doc, std::uint32_t value, IdKind kind, const std::s
 void check_properties(const JsonDoc& doc, std::uint32_t value, const std::string& field,
                       Problems& out);
 
-/// The time of an event (`at`): ISO 8601 with a date, a time and an
-/// offset (read by parse_iso8601_parts, the one parser, under
-/// OffsetRule::kRequired), from 1970 on. Returns its epoch ms, or -1 with
-/// a problem at `field`.
+/// The time of an event (`at`) by the event-time rule (event_time.hpp: an
+/// instant with an offset, years 1970..2099; `invalid_time`). Returns its
+/// epoch ms, or -1 with a problem at `field`.
 std::int64_t read_event_time(const JsonDoc& doc, std::uint32_t value, const std::string& field,
                              Problems& out);
 

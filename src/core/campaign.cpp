@@ -133,6 +133,15 @@ void check_target(JsonShape& shape, const json& target) {
   }
 }
 
+bool in_schedule_range(std::int64_t local_ms) {
+  return local_ms >= kFirstScheduleLocalMs && local_ms < kEndScheduleLocalMs;
+}
+
+std::string schedule_range_message(const char* field, const json& value) {
+  return std::string(field) + " is " + value.dump() +
+         "; a schedule's dates are from 1970-01-01 up to 2099-12-31.";
+}
+
 void check_schedule(JsonShape& shape, const json& send) {
   shape.only(send, "send", {"type", "at", "timeZone", "repeat"}, "a schedule send");
   std::optional<std::int64_t> at;
@@ -148,6 +157,8 @@ void check_schedule(JsonShape& shape, const json& send) {
                     "send.at must be a local date and time like \"2026-12-01T09:00\" (or with "
                     ":ss), without an offset: the time zone says where; it is " +
                         v->dump() + ".");
+      } else if (!in_schedule_range(*at)) {
+        shape.error("send.at", "out_of_range", schedule_range_message("send.at", *v));
       }
     }
   }
@@ -180,6 +191,9 @@ void check_schedule(JsonShape& shape, const json& send) {
                   "send.repeat.until must be a local date like \"2026-12-31\" (through that day) "
                   "or date and time like \"2026-12-31T23:59\", without an offset; it is " +
                       v->dump() + ".");
+    } else if (!in_schedule_range(*until)) {
+      shape.error("send.repeat.until", "out_of_range",
+                  schedule_range_message("send.repeat.until", *v));
     } else if (at && *until < *at) {
       shape.error("send.repeat.until", "until_before_at",
                   "send.repeat.until is before send.at: the schedule would never run.");
@@ -381,6 +395,14 @@ bool read_repeat(const json& send, Repeat& repeat) {
 void launch_schedule(Problems& out, const json& send, const LaunchOptions& options) {
   if (!options.schedule_at_ms) return;
   const std::int64_t first = *options.schedule_at_ms;
+  if (first < 0 || first >= kLastScheduleInstantMs) {
+    // A row stored before the range was checked: refused here, before any
+    // instant is computed from it.
+    launch_problem(out, "send.at", "out_of_range",
+                   "The schedule's time is outside 1970-01-01 to 2099-12-31; pick a time in "
+                   "that range.");
+    return;
+  }
   if (first > options.now_ms) return;
   const auto at_text = find_member(send, "at");
   const std::string at =

@@ -144,6 +144,17 @@ constexpr std::size_t kMinSigningKeyBytes = 24;  ///< Standard Webhooks' recomme
 constexpr std::size_t kMaxSigningKeyBytes = 64;
 constexpr std::size_t kMaxWhereConditions = 20;  ///< send.where
 
+/// The range of a schedule's local date-times (`send.at`, `send.repeat.until`):
+/// from 1970-01-01T00:00 up to, not including, 2100-01-01T00:00 (wall clock,
+/// as parse_local_date_time() reads it). Every zone's offset is within ±14 h,
+/// so every instant a schedule can name is before kLastScheduleInstantMs, far
+/// inside what the runtimes' clocks and alarms compute with (workerd's alarms
+/// stop at 2189; JavaScript dates at 275760).
+constexpr std::int64_t kFirstScheduleLocalMs = 0;
+constexpr std::int64_t kEndScheduleLocalMs = 4'102'444'800'000;  ///< 2100-01-01T00:00
+/// No schedule instant (a run, an alarm) is at or after this: 2100-01-02T00:00Z.
+constexpr std::int64_t kLastScheduleInstantMs = kEndScheduleLocalMs + 86'400'000;
+
 /// Reads a local date-time exactly as `send.at` is written:
 /// "YYYY-MM-DDTHH:mm" or "YYYY-MM-DDTHH:mm:ss", no offset, no fraction, a
 /// real calendar date. Returns its milliseconds as if the wall clock were UTC
@@ -163,7 +174,8 @@ Problems check_signing_secret(std::string_view secret, const std::string& field)
 /// Shape check of a create (`partial` false: title required) or PATCH body
 /// (`partial` true: only the fields present). Errors only; an empty list
 /// means the body may be stored. Field paths: `title`, `send.repeat.unit`,
-/// `webhook.headers[0].key`, `fatigue.resend.every`, ...
+/// `webhook.headers[0].key`, `fatigue.resend.every`, ... A schedule's
+/// `at` or `until` outside [1970-01-01, 2100-01-01) is `out_of_range`.
 Problems check_campaign(const nlohmann::json& body, bool partial);
 
 /// What launch_check() needs besides the campaign; times in epoch ms.
@@ -183,7 +195,9 @@ struct LaunchOptions {
 /// `webhook` required, the webhook's validation errors (fields prefixed
 /// `webhook.`), `target` required, `send` required, `send.at`
 /// schedule_in_past (the schedule's time is not after now and no repeat
-/// occurrence is). Errors only; empty means it may start.
+/// occurrence is), `send.at` out_of_range (an instant at or after
+/// kLastScheduleInstantMs, as a row stored before that bound may hold).
+/// Errors only; empty means it may start.
 Problems launch_check(const nlohmann::json& campaign, const LaunchOptions& options);
 
 /// A schedule send as wall-clock times (milliseconds of the local clock read

@@ -8,6 +8,7 @@
 
 #include "api_json.hpp"
 #include "campaign.hpp"
+#include "event_time.hpp"
 #include "fatigue.hpp"
 #include "frequency_capping.hpp"
 #include "json_shape.hpp"
@@ -50,7 +51,8 @@ std::string unknown_status(std::string_view status) {
 
 // ---- input ------------------------------------------------------------------------
 
-json parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
+// Not JSON, or nested past kMaxJsonDepth: discarded.
+json parse(std::string_view text) { return parse_json(text).doc; }
 
 // An optional ms member of `options`: absent or null leaves `out` empty.
 bool optional_ms(const json& options, const char* key, std::optional<std::int64_t>& out,
@@ -154,7 +156,18 @@ std::string campaign_editable(std::string_view status, std::string_view fields_j
 }
 
 std::string check_campaign(std::string_view body_json, bool partial) {
-  const json doc = parse(body_json);
+  const ParsedJson parsed = parse_json(body_json);
+  if (parsed.too_deep) {
+    // send.where holds cohort conditions: too deep there is the cohort
+    // reader's rule_too_deep, as on the cohort routes.
+    const std::string& at = parsed.deep_at;
+    const bool rule = at.compare(0, 10, "send.where") == 0;
+    return failure(at.empty() ? "campaign" : at, rule ? "rule_too_deep" : "too_deep",
+                   (at.empty() ? std::string("The campaign") : at) +
+                       " nests arrays and objects more than " + std::to_string(kMaxJsonDepth) +
+                       " levels deep.");
+  }
+  const json& doc = parsed.doc;
   if (doc.is_discarded())
     return failure("campaign", "invalid_json", "The campaign is not valid JSON.");
   return checked(hookcast::check_campaign(doc, partial));
@@ -200,6 +213,12 @@ std::string check_frequency_capping(std::string_view settings_json) {
   if (doc.is_discarded())
     return failure("settings", "invalid_json", "The settings are not valid JSON.");
   return checked(hookcast::check_frequency_capping(doc, nullptr));
+}
+
+std::string event_time(std::string_view text, std::string_view field) {
+  const EventTime t = parse_event_time(text, field);
+  if (!t.ok) return failure(std::string(field), "invalid_time", t.message);
+  return "{\"ok\":true,\"ms\":" + std::to_string(t.ms) + "}";
 }
 
 std::string add_period(double ms, double n, std::string_view unit) {

@@ -48,6 +48,11 @@ double local_wall_ms(std::string_view text);
 /// {"ok":bool,"problems":[...]} for the workspace's frequency-capping settings.
 std::string check_frequency_capping(std::string_view settings_json);
 
+/// An event's time (event_time.hpp): {"ok":true,"ms":N} or
+/// {"ok":false,"problems":[{field, "invalid_time", message}]} with `field`
+/// as given ("events[3].at").
+std::string event_time(std::string_view text, std::string_view field);
+
 /// {"ok":true,"ms":N} | {"ok":false,"problems":[...]}: `ms` (floored to a
 /// whole millisecond) moved by `n` units (calendar months for "months");
 /// n must be a whole number, |n| ≤ 1e9.

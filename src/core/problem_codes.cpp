@@ -51,6 +51,7 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"unknown_filter", "A filter other than default: is used."},
     {"invalid_filter_argument", "The default: filter's argument is not a text or number literal."},
     {"too_many_filters", "A variable has more than one filter."},
+    {"too_many_placeholders", "The webhook has more placeholders than the limit."},
     {"missing_fallback", "A variable has no fallback for users without a value."},
     {"missing_value", "For this user a variable had no value and no fallback."},
     // Input shapes at the engine's boundary.
@@ -66,6 +67,8 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"out_of_range", "A number is outside its allowed range."},
     {"too_long", "A text is longer than the limit."},
     {"too_many", "A list has more items than the limit."},
+    {"too_deep", "Arrays and objects nest deeper than the limit."},
+    {"invalid_time", "An event's time is not an ISO 8601 date-time with an offset in 1970..2099."},
     {"invalid_date_time", "A date-time is not written as YYYY-MM-DDTHH:mm[:ss]."},
     {"unknown_time_zone", "A time zone is not a known IANA name."},
     {"schedule_in_past", "The scheduled time has already passed."},

@@ -111,6 +111,14 @@ export function campaignMethods(Module) {
       return result.ms;
     },
 
+    eventTime(text, field = 'at') {
+      if (typeof text !== 'string') {
+        const message = `${field} must be an ISO 8601 date and time string such as "2026-11-30T09:15:00Z".`;
+        return { ok: false, problems: [{ field, code: 'invalid_type', message, severity: 'error' }] };
+      }
+      return JSON.parse(Module.event_time(text, String(field)));
+    },
+
     fatigueDecision(policy, ledger, sendAtMs) {
       if (!Array.isArray(ledger)) throw new HookcastError('invalid_ledger', 'fatigueDecision: ledger must be an array of { campaign, at }');
       const reason = FATIGUE_REASONS[batch('fatigueDecision', policy, [ledger], sendAtMs)[0]];

@@ -17,6 +17,14 @@
 // Monday 09:00 New York" stays at 09:00 across DST changes), each occurrence
 // resolved by the same rule.
 
+/**
+ * No schedule instant is at or after this (2100-01-02T00:00Z): the core
+ * refuses schedule dates from 2100 on (its kLastScheduleInstantMs), and a
+ * repeat whose next occurrence would fall past it has no next occurrence.
+ * Far inside what runtimes compute with (workerd's alarms stop at 2189).
+ */
+export const LAST_SCHEDULE_INSTANT_MS = Date.UTC(2100, 0, 2);
+
 const DAY_MS = 86_400_000;
 
 /** Formatters per zone: building one costs far more than using it. */
@@ -142,7 +150,7 @@ export function nextOccurrenceMs(engine, send, afterMs) {
   const from = Number.isFinite(afterMs) ? wallMs(afterMs, zone) - 2 * DAY_MS : afterMs;
   for (const wall of engine.scheduleOccurrences(send, from, 8).occurrences) {
     const t = instantOf(wall, zone);
-    if (t > afterMs) return t;
+    if (t > afterMs) return t >= LAST_SCHEDULE_INSTANT_MS ? null : t;
   }
   return null;
 }

@@ -194,6 +194,10 @@ std::string schedule_occurrences(const std::string& send, double after_wall_ms, 
 
 double local_wall_ms(const std::string& text) { return hookcast::api::local_wall_ms(text); }
 
+std::string event_time(const std::string& text, const std::string& field) {
+  return hookcast::api::event_time(text, field);
+}
+
 }  // namespace
 
 extern "C" {
@@ -226,6 +230,7 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("add_period", &add_period);
   emscripten::function("schedule_occurrences", &schedule_occurrences);
   emscripten::function("local_wall_ms", &local_wall_ms);
+  emscripten::function("event_time", &event_time);
 }
 
 // ---- cohorts (cohort_api.hpp) ---------------------------------------------------

@@ -239,12 +239,12 @@ describe('bad input', () => {
     ['a missing userId', { key: 'k' }, 'events[1].userId', 'required'],
     ['a missing key', { userId: 'u' }, 'events[1].key', 'required'],
     ['a key that is a number', { userId: 'u', key: 5 }, 'events[1].key', 'invalid_type'],
-    ['`at` without an offset', { userId: 'u', key: 'k', at: '2026-11-30T09:00:00' }, 'events[1].at', 'invalid_date_time'],
-    ['`at` as a date only', { userId: 'u', key: 'k', at: '2026-11-30' }, 'events[1].at', 'invalid_date_time'],
-    ['`at` on 30 February', { userId: 'u', key: 'k', at: '2026-02-30T00:00:00Z' }, 'events[1].at', 'invalid_date_time'],
-    ['`at` at 24:00', { userId: 'u', key: 'k', at: '2026-02-03T24:00:00Z' }, 'events[1].at', 'invalid_date_time'],
+    ['`at` without an offset', { userId: 'u', key: 'k', at: '2026-11-30T09:00:00' }, 'events[1].at', 'invalid_time'],
+    ['`at` as a date only', { userId: 'u', key: 'k', at: '2026-11-30' }, 'events[1].at', 'invalid_time'],
+    ['`at` on 30 February', { userId: 'u', key: 'k', at: '2026-02-30T00:00:00Z' }, 'events[1].at', 'invalid_time'],
+    ['`at` at 24:00', { userId: 'u', key: 'k', at: '2026-02-03T24:00:00Z' }, 'events[1].at', 'invalid_time'],
     ['`at` as a number', { userId: 'u', key: 'k', at: 1764500000000 }, 'events[1].at', 'invalid_type'],
-    ['`at` before 1970', { userId: 'u', key: 'k', at: '1969-12-31T23:59:59Z' }, 'events[1].at', 'invalid_date_time'],
+    ['`at` before 1970', { userId: 'u', key: 'k', at: '1969-12-31T23:59:59Z' }, 'events[1].at', 'invalid_time'],
     ['properties that are a string', { userId: 'u', key: 'k', properties: 'x' }, 'events[1].properties', 'invalid_type'],
   ];
   for (const [what, item, field, code] of eventCases) {

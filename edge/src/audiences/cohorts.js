@@ -52,7 +52,7 @@ const withWarnings = (answer, warnings) => (warnings.length ? { ...answer, probl
 
 /** POST /v1/cohorts */
 export async function createCohort(request, env) {
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: ['rule'] });
   const { name, rule, warnings } = await checkCohortBody(body, { partial: false });
   const cohort = await workspaceStub(env).createCohort({ name, rule }, Date.now());
   return json(withWarnings({ cohort: cohortJson(cohort) }, warnings), 201);
@@ -73,7 +73,7 @@ export async function getCohort(id, env) {
 
 /** PUT /v1/cohorts/:id */
 export async function updateCohort(id, request, env) {
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: ['rule'] });
   const { name, rule, warnings } = await checkCohortBody(body, { partial: true });
   const cohort = await workspaceStub(env).updateCohort(id, { name, rule }, Date.now());
   if (!cohort) throw notFound(id);

@@ -14,14 +14,14 @@
 // row); their cursor names that position.
 
 import { json } from '../http/json.js';
-import { fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
+import { HttpError, fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
+import { getEngine, engineOptions } from '../engine.js';
 import { readJsonBody } from '../http/plumbing.js';
 import { ALL_SLICES, slicesOf } from '../delivery/dispatch_control.js';
 import { batchStub, dispatchStub, workspaceStub } from '../stubs.js';
 import { forEachShard } from '../shards/locate.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
-import { getEngine } from '../engine.js';
 
 /** Items per page unless `limit` says otherwise; the most `limit` may ask. */
 export const PAGE_SIZE = 100;
@@ -148,6 +148,14 @@ export async function listExposures(key, env, url) {
 /** POST /v1/campaigns/:key/audience-check: every shard's dry run, summed. */
 export async function audienceCheck(key, env) {
   const snapshot = await snapshotOf(env, key);
+  // A webhook with errors would refuse every user the same way: say so once,
+  // before any shard renders for it (a webhook over the placeholder limit
+  // costs each of them a full parse).
+  const problems = (await getEngine()).validate(snapshot.webhook ?? {}, engineOptions(env)).problems.filter((p) => p.severity === 'error');
+  if (problems.length) {
+    const located = problems.map((p) => ({ ...p, field: p.field ? `webhook.${p.field}` : 'webhook' }));
+    throw new HttpError(400, located, `The campaign's webhook has ${located.length} error${located.length > 1 ? 's' : ''}; fix ${located[0].field} first: ${located[0].message}`);
+  }
   const trigger = { kind: 'schedule', id: 'audience-check', sendAtMs: Date.now() };
   const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
   // The fatigue decision's reasons at zero (a cohort member is never not_in_cohort here).

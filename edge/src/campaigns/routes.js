@@ -32,6 +32,8 @@ const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */
 const KEY_RE = /^c_[1-9]\d{0,15}_[a-z2-7]{4}$/;
+/** The fields of a campaign body that hold cohort-rule conditions (rule_too_deep there). */
+const RULE_FIELDS = ['send.where'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -89,7 +91,9 @@ function campaignJson(engine, c, env) {
 /**
  * Checks a create (`partial: false`) or PATCH body: the engine's shape check,
  * then what only the edge can know: the time zone (Intl), that the local
- * times resolve there, the target cohort exists. (The event's `where`
+ * times resolve there, the target cohort exists (asked here to list it with
+ * every other problem; the workspace checks it again as it writes, which is
+ * what decides a race with DELETE /v1/cohorts/:id). (The event's `where`
  * conditions are part of the engine's shape check.) Throws 400 with every problem; answers the fields to store.
  */
 async function checkCampaignBody(engine, body, { partial }, env) {
@@ -124,11 +128,12 @@ async function checkCampaignBody(engine, body, { partial }, env) {
 
 /** POST /v1/campaigns */
 export async function createCampaign(request, env) {
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: RULE_FIELDS });
   const engine = await getEngine();
   const fields = await checkCampaignBody(engine, body, { partial: false }, env);
-  const campaign = await workspaceStub(env).createCampaign(fields, Date.now());
-  return json({ campaign: campaignJson(engine, campaign, env) }, 201);
+  const result = await workspaceStub(env).createCampaign(fields, Date.now());
+  if (!result.ok) throw refused(result);
+  return json({ campaign: campaignJson(engine, result.campaign, env) }, 201);
 }
 
 /** GET /v1/campaigns: every campaign, oldest first, with its stats. */
@@ -165,7 +170,7 @@ export async function getCampaign(key, env) {
 /** PATCH /v1/campaigns/:key */
 export async function updateCampaign(key, request, env) {
   checkKey(key);
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: RULE_FIELDS });
   const engine = await getEngine();
   const fields = await checkCampaignBody(engine, body, { partial: true }, env);
   if (Object.keys(fields).length === 0) throw badRequest([problem('', 'empty_update', 'Send at least one field to change.')]);

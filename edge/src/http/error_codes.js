@@ -35,4 +35,5 @@ export const WORKER_ERROR_CODES = Object.freeze({
   cohort_in_use: 'A cohort a campaign that has not ended targets cannot be deleted.',
   batch_exists: 'A batch id that is taken (send again).',
   stored_rule_invalid: 'A stored cohort rule or event condition the engine no longer compiles; save it again.',
+  invalid_number: 'A JSON number a double cannot hold (1e309 reads as Infinity).',
 });

@@ -30,6 +30,7 @@ import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMembe
 import * as sends from './sends.js';
 import * as triggers from './triggers.js';
 import { insertMany } from '../storage/sql_batch.js';
+import { nextTurn } from './turns.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -362,7 +363,9 @@ export class UserShard extends DurableObject {
       let users = 0;
       const sample = [];
       let after = null;
-      for (;;) {
+      for (let turn = 0; ; turn++) {
+        // Other requests are served between chunks (turns.js).
+        if (turn > 0) await nextTurn();
         let ids;
         let matched;
         if (triage) {

@@ -28,7 +28,7 @@ import { getEngine, engineOptions, capabilitiesOf, statusesWhere } from '../engi
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
-import { nextOccurrenceMs, scheduleInstants } from '../../../src/js/timezone.js';
+import { LAST_SCHEDULE_INSTANT_MS, nextOccurrenceMs, scheduleInstants } from '../../../src/js/timezone.js';
 import { randomBase32 } from '../base32.js';
 
 /** How long an Idempotency-Key answer is kept. */
@@ -164,12 +164,29 @@ function mergeContent(content, fields) {
 // ---- CRUD -------------------------------------------------------------------------
 
 /**
+ * The refusal of a target naming a cohort that does not exist, or null.
+ * Checked here, in the same synchronous stretch as the write, so a cohort
+ * deleted while a campaign is created or edited to target it cannot leave a
+ * campaign aiming at nothing: deleteCohort (workspace.js) runs in this
+ * object too, and one of the two sees the other's result.
+ */
+function absentCohortRefusal(sql, target) {
+  const id = target?.cohort;
+  if (typeof id !== 'string' || cohortExists(sql, id)) return null;
+  const message = `No cohort ${JSON.stringify(id.slice(0, 100))}; create it with POST /v1/cohorts first.`;
+  return refusal(400, 'unknown_cohort', message, [{ field: 'target.cohort', code: 'unknown_cohort', message, severity: 'error' }]);
+}
+
+/**
  * Stores a new campaign (status "ready") from a body the route has checked
- * (engine.checkCampaign + time zone + target cohort). Returns its record.
+ * (engine.checkCampaign + time zone). Returns { ok: true, campaign } or a
+ * refusal (its target cohort does not exist).
  */
 export function createCampaign(ws, fields, nowMs) {
   const { sql } = ws;
   return ws.ctx.storage.transactionSync(() => {
+    const missing = absentCohortRefusal(sql, fields.target);
+    if (missing) return missing;
     const { key, seq } = newKey(sql);
     const content = mergeContent({}, fields);
     sql.exec(
@@ -178,7 +195,7 @@ export function createCampaign(ws, fields, nowMs) {
       key, seq, fields.title, fields.description ?? '', JSON.stringify(content), fields.signingSecret ?? null, nowMs, nowMs,
     );
     touchWorkspace(sql);
-    return recordOf(rowOf(sql, key));
+    return { ok: true, campaign: recordOf(rowOf(sql, key)) };
   });
 }
 
@@ -207,6 +224,8 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     const touched = Object.keys(fields).filter((f) => fields[f] !== undefined);
     const editable = engine.campaignEditable(row.status, touched);
     if (!editable.ok) return refusal(409, editable.code, editable.message);
+    const missing = absentCohortRefusal(sql, fields.target);
+    if (missing) return missing;
     const content = mergeContent(JSON.parse(row.content), fields);
     const secret = fields.signingSecret === undefined ? row.signing_secret : fields.signingSecret;
     let nextRun = row.next_run_at;
@@ -279,7 +298,16 @@ export async function transitionCampaign(ws, key, action, nowMs) {
  * a target cohort that no longer exists (`unknown_cohort`). Empty: it may start.
  */
 function launchProblems(engine, ws, campaign, row, nowMs) {
-  const schedule = campaign.send?.type === 'schedule' ? scheduleInstants(engine, campaign.send) : null;
+  let schedule = null;
+  if (campaign.send?.type === 'schedule') {
+    try {
+      schedule = scheduleInstants(engine, campaign.send);
+    } catch (e) {
+      // Local times a row stored before today's checks cannot place in its zone.
+      const message = `The schedule's time cannot be placed in its time zone (${String(e?.message ?? e).slice(0, 200)}); PATCH send.`;
+      return [{ field: 'send.at', code: 'invalid_date_time', message, severity: 'error' }];
+    }
+  }
   const launch = engine.launchCheck(launchable(campaign, row), {
     nowMs, scheduleAtMs: schedule?.firstMs ?? null, untilMs: schedule?.untilMs ?? null, ...engineOptions(ws.env),
   });
@@ -483,13 +511,20 @@ function scheduleStatuses(engine) {
 /**
  * Sets the workspace alarm to the earliest moment schedule work is due: an
  * unfinished run (now), or the next run of a running schedule campaign.
- * Paused campaigns wait for resume (which calls this again).
+ * Paused campaigns wait for resume (which calls this again). A next run at
+ * or past LAST_SCHEDULE_INSTANT_MS (only a row stored before the core
+ * bounded schedule dates can hold one) is never armed: the runtime refuses
+ * such an alarm, and one campaign's time must not stop every other's.
  */
 export async function armScheduleAlarm(ws) {
   const running = scheduleStatuses(await getEngine());
   const [open] = ws.sql.exec('SELECT count(*) AS n FROM campaign_runs WHERE finished_at IS NULL').toArray();
   const [next] = ws.sql
-    .exec(`SELECT min(next_run_at) AS at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL`, ...running.list)
+    .exec(
+      `SELECT min(next_run_at) AS at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at < ?`,
+      ...running.list,
+      LAST_SCHEDULE_INSTANT_MS,
+    )
     .toArray();
   let at = next.at;
   if (open.n > 0) at = Date.now();

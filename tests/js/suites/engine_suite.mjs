@@ -1380,6 +1380,17 @@ function campaignCases(engine, { test, assert, fixtures }) {
     });
   }
 
+  test('eventTime: ISO 8601 with an offset, years 1970-2099, located problems', () => {
+    assert.deepEqual(engine.eventTime('2026-11-30T18:15:00.250+09:00'), { ok: true, ms: Date.parse('2026-11-30T09:15:00.250Z') });
+    assert.deepEqual(engine.eventTime('2099-12-31T23:59Z'), { ok: true, ms: Date.parse('2099-12-31T23:59:00Z') });
+    for (const bad of ['9999-12-31T23:59:59Z', '2100-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '2026-02-30T00:00:00Z', '2026-11-30T09:15:00', 'now']) {
+      const r = engine.eventTime(bad, 'events[2].at');
+      assert.equal(r.ok, false, bad);
+      assert.deepEqual(r.problems.map((p) => [p.field, p.code]), [['events[2].at', 'invalid_time']], bad);
+    }
+    assert.deepEqual(engine.eventTime(1764500000000).problems.map((p) => [p.field, p.code]), [['at', 'invalid_type']]);
+  });
+
   test('campaigns: misuse throws HookcastError with a stable code', () => {
     assert.throws(() => engine.campaignTransition('draft', 'start'), thrown('invalid_status'));
     assert.throws(() => engine.campaignTransition('ready', 'go'), thrown('invalid_action'));
