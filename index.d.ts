@@ -654,7 +654,6 @@ export type ProblemCode =
   | 'invalid_text'
   | 'invalid_id'
   | 'invalid_property_name'
-  | 'too_deep'
   | 'too_many_properties'
   | 'properties_too_large';
 

@@ -96,7 +96,6 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"invalid_text", "A text holds an unpaired UTF-16 surrogate, which cannot be stored as UTF-8."},
     {"invalid_id", "A user id is \".\" or \"..\", which no URL path can name."},
     {"invalid_property_name", "A property name is empty, unstorable or too long."},
-    {"too_deep", "Property values nest arrays and objects deeper than the limit."},
     {"too_many_properties", "A user or event has more properties than the limit."},
     {"properties_too_large", "A user's or event's properties are larger than the limit as JSON."},
 };
