@@ -48,6 +48,17 @@ export type Problem = {
   message: string;
   /** Errors refuse the spec or request; warnings do not. */
   severity: 'error' | 'warning';
+  /** On `missing_value` and `missing_fallback`: the variable concerned, as data. */
+  variable?: ProblemVariable;
+};
+
+/** A personalization variable a problem names (see `Variable` for `source` and `name`). */
+export type ProblemVariable = {
+  source: 'user' | 'event';
+  /** The canonical name after the root, as `engine.variables()` lists it: `city`, `address.city`, `["first name"]`. */
+  name: string;
+  /** How messages and the audience check write it: `user.city`. */
+  display: string;
 };
 
 /** What one user's request is personalised with. */
@@ -169,6 +180,13 @@ export interface CompiledWebhook {
    * @throws HookcastError `invalid_contexts` (with the engine's problem) when the text is not a JSON array.
    */
   renderBatchJson(contextsJson: string): RenderResult[];
+  /**
+   * For the contexts (the JSON text of an array): per variable, in order of
+   * first use, how many leave it empty where the webhook uses it (it takes its
+   * fallback, or renders as nothing for want of one). Contexts of the wrong
+   * shape count nowhere. Throws `invalid_contexts` when the text is not a JSON array.
+   */
+  fallbackCountsJson(contextsJson: string): FallbackCount[];
   /** Frees the compiled spec now; later calls to render/renderBatch throw a `HookcastError` (`disposed`). Idempotent. */
   dispose(): void;
 }
@@ -188,7 +206,7 @@ export type PeriodUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';
 export type Period = { every: number; unit: PeriodUnit };
 
 /** One workspace frequency cap: at most `limit` messages per rolling `period` (≤ 30 days). */
-export type CapRule = { limit: number; period: { value: number; unit: 'minutes' | 'hours' | 'days' | 'weeks' } };
+export type CapRule = { limit: number; period: { value: number; unit: CapPeriodUnit } };
 
 /** The workspace's frequency-capping settings. No rules: no cap. */
 export type FrequencyCapping = { rules: CapRule[] };
@@ -319,6 +337,13 @@ export interface Engine {
    */
   addPeriod(ms: number, n: number, unit: PeriodUnit): number;
   /**
+   * An event's time as `POST /v1/events` reads `at`: ISO 8601 with an offset
+   * (`2026-11-30T09:15:00Z`, `…+09:00`), seconds and a fraction optional,
+   * years 1970–2099, a real date. Problems are located at `field`
+   * (default `at`): `invalid_type` for a non-string, else `invalid_time`.
+   */
+  eventTime(text: unknown, field?: string): { ok: true; ms: number } | { ok: false; problems: Problem[] };
+  /**
    * Whether one more message of `policy.campaign` may reach the user whose
    * sends are `ledger`, for a send starting at `sendAtMs`: `already_sent`
    * (any earlier send of this campaign, no resend period), `resend_period`
@@ -350,9 +375,9 @@ export function createEngine(opts?: EngineOptions): Promise<Engine>;
  * The codes a `HookcastError` carries: `invalid_request`, `invalid_outcome`,
  * `invalid_attempt`, `invalid_now`, `invalid_options`, `invalid_contexts` and
  * `disposed`; for cohorts also `invalid_rule`, `invalid_member` and
- * `invalid_members`; for campaigns `invalid_status`, `invalid_action`,
- * `invalid_fields`, `invalid_period`, `invalid_policy`, `invalid_ledger` and
- * `invalid_send_at`.
+ * `invalid_members`; for campaigns `invalid_status`, `invalid_send_type`,
+ * `invalid_send`, `invalid_action`, `invalid_fields`, `invalid_period`,
+ * `invalid_policy`, `invalid_ledger` and `invalid_send_at`.
  */
 export type HookcastErrorCode =
   | 'invalid_request'
@@ -366,6 +391,8 @@ export type HookcastErrorCode =
   | 'invalid_member'
   | 'invalid_members'
   | 'invalid_status'
+  | 'invalid_send_type'
+  | 'invalid_send'
   | 'invalid_action'
   | 'invalid_fields'
   | 'invalid_period'
@@ -585,6 +612,7 @@ export type ProblemCode =
   | 'unknown_filter'
   | 'invalid_filter_argument'
   | 'too_many_filters'
+  | 'too_many_placeholders'
   | 'missing_fallback'
   | 'missing_value'
   | 'invalid_spec'
@@ -598,6 +626,8 @@ export type ProblemCode =
   | 'out_of_range'
   | 'too_long'
   | 'too_many'
+  | 'too_deep'
+  | 'invalid_time'
   | 'invalid_date_time'
   | 'unknown_time_zone'
   | 'schedule_in_past'
@@ -606,6 +636,7 @@ export type ProblemCode =
   | 'invalid_target'
   | 'invalid_signing_secret'
   | 'invalid_status'
+  | 'invalid_send_type'
   | 'invalid_action'
   | 'invalid_fields'
   | 'invalid_transition'
@@ -618,7 +649,13 @@ export type ProblemCode =
   | 'rule_too_large'
   | 'invalid_members'
   | 'invalid_now'
-  | 'too_many_cohorts';
+  | 'too_many_cohorts'
+  | 'empty'
+  | 'invalid_text'
+  | 'invalid_id'
+  | 'invalid_property_name'
+  | 'too_many_properties'
+  | 'properties_too_large';
 
 /** Everything a preview shows, from one call. */
 export type PreviewResult = {
@@ -649,15 +686,7 @@ export type WorkerErrorCode =
   | 'method_not_allowed'
   | 'body_too_large'
   | 'invalid_request'
-  | 'empty'
   | 'empty_update'
-  | 'invalid_text'
-  | 'invalid_id'
-  | 'invalid_property_name'
-  | 'too_deep'
-  | 'too_many_properties'
-  | 'properties_too_large'
-  | 'invalid_time'
   | 'invalid_sample'
   | 'invalid_limit'
   | 'invalid_state'
@@ -674,6 +703,7 @@ export type WorkerErrorCode =
   | 'cohort_in_use'
   | 'batch_exists'
   | 'stored_rule_invalid'
+  | 'invalid_number'
   | 'invalid_host';
 
 /** Every code an API error or problem can carry. */
@@ -698,4 +728,151 @@ export interface Engine {
   methods(): Method[];
   /** The problem-code registry: each code with one sentence saying what it means. */
   problemCodes(): { code: ProblemCode; summary: string }[];
+}
+
+// ---- vocabularies and status capabilities (src/core/vocabulary_api.hpp) -------
+
+/** How a campaign's messages are started (`send.type`). */
+export type SendType = 'schedule' | 'event' | 'api';
+
+/** Why a candidate was held back, in the order of `stats.suppressed`. */
+export type SuppressionReason =
+  | 'already_sent'
+  | 'resend_period'
+  | 'frequency_cap'
+  | 'not_in_cohort'
+  | 'personalization'
+  | 'cancelled'
+  | 'control'
+  | 'schedule_passed';
+
+/** Units of `send.repeat.unit`. */
+export type RepeatUnit = 'days' | 'weeks';
+
+/** Units of `send.delay.unit`. */
+export type DelayUnit = 'minutes' | 'hours' | 'days' | 'weeks';
+
+/** Units of a frequency-capping period. */
+export type CapPeriodUnit = 'minutes' | 'hours' | 'days' | 'weeks';
+
+/** The product's words and limits, from the core (a test keeps the unions above equal to them). */
+export type Vocabulary = {
+  /** The units each setting accepts, in increasing size. */
+  units: {
+    delay: DelayUnit[];
+    repeat: RepeatUnit[];
+    resend: PeriodUnit[];
+    capPeriod: CapPeriodUnit[];
+    within: CohortTimeUnit[];
+  };
+  /** Every reason `stats.suppressed` counts, in the contract's order. */
+  suppressionReasons: SuppressionReason[];
+  /** The checks a candidate goes through, in order (an API send answers each). */
+  candidateChecks: SuppressionReason[];
+  /** What the fatigue decision answers: `ok`, then its suppression reasons. */
+  fatigueReasons: FatigueReason[];
+  campaignStatuses: CampaignStatus[];
+  campaignActions: CampaignAction[];
+  sendTypes: SendType[];
+  methods: Method[];
+  /** The cohort rule language's operators (its units are `units.within`). */
+  operators: { property: string[]; event: string[]; count: string[] };
+  /** Limits of the checks (`titleChars`, `delayMs`, `capRules`, `urlBytes`, …). */
+  limits: Record<string, number>;
+};
+
+/** How many contexts leave one variable empty (`CompiledWebhook.fallbackCountsJson`). */
+export type FallbackCount = {
+  variable: ProblemVariable;
+  /** Whether some placeholder of it has a fallback (`default:`). */
+  fallback: boolean;
+  /** Contexts in which it takes its fallback, or renders as nothing for want of one. */
+  count: number;
+};
+
+/** What a campaign in a status (with a send type) allows and does. */
+export type CampaignCapabilities = {
+  status: CampaignStatus;
+  sendType: SendType | null;
+  /** The legal actions and the status each leads to, e.g. `{ pause: 'paused', end: 'ended' }`. */
+  transitions: Partial<Record<CampaignAction, CampaignStatus>>;
+  /** Title and description may be edited (every status but ended). */
+  labelsEditable: boolean;
+  /** Every other field may be edited (ready and paused). */
+  contentEditable: boolean;
+  /** `POST /v1/campaigns/:key/send` is accepted (running, type api). */
+  acceptsApiSends: boolean;
+  /** A user's event starts a send (running, type event). */
+  triggersOnEvents: boolean;
+  /** Due schedule occurrences run (running, type schedule). */
+  runsSchedules: boolean;
+  /** Pending messages are dispatched (running). */
+  dispatches: boolean;
+  /** Pending messages wait (ready and paused: ready counts as paused). */
+  holdsPending: boolean;
+  /** Messages not yet dispatched are cancelled (ended). */
+  cancelsPending: boolean;
+  /** No further transition or edit (ended). */
+  final: boolean;
+};
+
+export interface Engine {
+  /** The product's words and limits (a fresh copy each call). */
+  vocabulary(): Vocabulary;
+  /**
+   * What `status` allows for a campaign sending by `sendType` (null: no send
+   * chosen yet). Frozen; the same object for the same arguments.
+   * @throws HookcastError `invalid_status` / `invalid_send_type`.
+   */
+  campaignCapabilities(status: CampaignStatus, sendType?: SendType | null): CampaignCapabilities;
+  /**
+   * A schedule send's times on the wall clock (milliseconds of the local
+   * clock read as if it were UTC): `at`, the end of `until` (a date alone
+   * means through that day) and up to `count` (default 1, at most 1000)
+   * occurrences `at + k × every × unit` strictly after `afterWallMs` (default
+   * −Infinity), none past `until`. The core steps; placing a wall time in the
+   * send's time zone is the caller's (src/js/timezone.js).
+   * @throws HookcastError `invalid_send` when `send` is not such a schedule, `invalid_options` on bad numbers.
+   */
+  scheduleOccurrences(
+    send: { type: 'schedule'; at: string; repeat?: { every: number; unit: RepeatUnit; until?: string } | null },
+    afterWallMs?: number,
+    count?: number,
+  ): { atWallMs: number; untilWallMs: number | null; occurrences: number[] };
+  /**
+   * A local date-time as `send.at` is written (`YYYY-MM-DDTHH:mm`, optional
+   * `:ss`, no offset, a real calendar date) as wall-clock milliseconds read
+   * as if UTC (src/js/timezone.js places them in a zone); null otherwise.
+   */
+  localWallMs(text: string): number | null;
+  /**
+   * Checks a POST /v1/users body: `users`, a list of at most 1000 `{ id,
+   * properties? }`; ids non-empty, storable (no lone surrogate), at most 256
+   * UTF-8 bytes, not "." or ".."; properties an object of at most 200 names
+   * (each 1–256 bytes), values nested at most 32 deep, at most 32 KiB as
+   * JSON. Problems are located (`users[3].id`), every bad item named.
+   */
+  checkUsers(body: unknown): ValidationResult;
+  /**
+   * Checks a POST /v1/events body: `events`, a list of at most 1000 `{
+   * userId, key, properties?, at? }` (ids and properties as `checkUsers`);
+   * `at` is ISO 8601 with a time and an offset, from 1970 on
+   * (`invalid_date_time`). When ok, `at` holds each event's time in ms (null
+   * when it has none).
+   */
+  checkEvents(body: unknown): ValidationResult & { at: (number | null)[] };
+  /**
+   * Checks a POST /v1/campaigns/:key/send body: `recipients`, a list of 1 to
+   * 1000 `{ userId, properties? }` (as `checkUsers`), optional top-level
+   * `properties`, nothing else (`unknown_field`).
+   */
+  checkApiSend(body: unknown): ValidationResult;
+  /**
+   * The same checks for one value at `field`: an id (`userId`, `eventKey`,
+   * `cohortName`; undefined is `required`) or `properties` (undefined allowed).
+   * @throws HookcastError `invalid_options` for another kind.
+   */
+  checkInput(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', value: unknown, field: string): Problem[];
+  /** `checkInput` for a value already written as JSON text (e.g. a merged profile about to be stored). */
+  checkInputJson(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', valueJson: string, field: string): Problem[];
 }

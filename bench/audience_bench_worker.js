@@ -19,7 +19,6 @@ import { getEngine } from '../edge/src/engine.js';
 import { readMembers, readMemberTexts, readMemberTextsOf } from '../edge/src/shards/members.js';
 import { forEachShard } from '../edge/src/shards/locate.js';
 import { readJsonBody } from '../edge/src/http/plumbing.js';
-import { checkEvents } from '../edge/src/audiences/routes.js';
 import { MAX_AUDIENCE_BODY_BYTES } from '../edge/src/audiences/bounds.js';
 import { groupByShard } from '../edge/src/shards/locate.js';
 
@@ -153,7 +152,8 @@ export default {
     if (url.pathname === '/bench/check-events') {
       // POST /v1/events up to its checks (body read, parse, every check), nothing stored.
       const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
-      return Response.json({ accepted: checkEvents(body.events, Date.now()).events.length });
+      const checked = (await getEngine()).checkEvents(body);
+      return Response.json({ accepted: checked.ok ? body.events.length : 0 });
     }
     if (url.pathname === '/bench/bare-users') {
       const { users } = await request.json();

@@ -7,9 +7,11 @@
 //
 //   node scripts/assets.mjs [outDir]     (default build/assets; wrangler deploys that)
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMMON_SECURITY_HEADERS, consoleCsp } from '../edge/src/http/security_headers.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -71,7 +73,34 @@ export function prepareAssets(outDir = DEFAULT_ASSETS_DIR) {
   };
   for (const rel of all) put(rel, fs.readFileSync(path.join(REPO_ROOT, rel)));
   put('index.html', Buffer.from(ROOT_PAGE));
+  const pages = [ROOT_PAGE, ...webFiles.filter((f) => f.endsWith('.html')).map((f) => fs.readFileSync(path.join(REPO_ROOT, f), 'utf8'))];
+  put('_headers', Buffer.from(headersFile(pages)));
   return { dir: outDir, files: all.length + 1, bytes };
+}
+
+/**
+ * The 'sha256-…' CSP source of every inline <script> in `pages` (the
+ * console's import map, the root page's redirect): the policy allows those
+ * exact texts and no other inline script.
+ */
+export function inlineScriptHashes(pages) {
+  const hashes = new Set();
+  for (const page of pages) {
+    for (const m of page.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)) {
+      hashes.add(`sha256-${crypto.createHash('sha256').update(m[1], 'utf8').digest('base64')}`);
+    }
+  }
+  return [...hashes].sort();
+}
+
+/**
+ * The assets' `_headers` file (Cloudflare's format, which miniflare reads
+ * too): the security headers of edge/src/http/security_headers.js on every file.
+ */
+export function headersFile(pages) {
+  const lines = ['/*', `  Content-Security-Policy: ${consoleCsp(inlineScriptHashes(pages))}`];
+  for (const [name, value] of Object.entries(COMMON_SECURITY_HEADERS)) lines.push(`  ${name}: ${value}`);
+  return `${lines.join('\n')}\n`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

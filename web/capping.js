@@ -3,9 +3,7 @@
 // (engine.checkFrequencyCapping) and by the worker on save.
 import { html, useEffect, useState, Problems, problemsFor } from './ui.js';
 import { client } from './client.js';
-import { optional } from './engine.js';
-
-const PERIOD_UNITS = ['minutes', 'hours', 'days', 'weeks'];
+import { vocabulary } from './engine.js';
 
 /** The workspace frequency-capping page (GET/PUT /v1/settings/frequency-capping). */
 export function CappingPage({ engine }) {
@@ -22,7 +20,7 @@ export function CappingPage({ engine }) {
   }, []);
   if (!rules) return html`<section class="page"><h1>Frequency capping</h1><p class="muted">Loading…</p></section>`;
   const body = { rules: rules.map((r) => ({ limit: Number(r.limit), period: { value: Number(r.period.value), unit: r.period.unit } })) };
-  const check = optional(engine, 'checkFrequencyCapping', body) ?? { problems: [] };
+  const check = engine ? engine.checkFrequencyCapping(body) : { problems: [] };
   const problems = [...check.problems, ...result.problems];
   const dirty = JSON.stringify(body.rules) !== stored;
   const setRule = (i, next) => setRules(rules.map((r, j) => (j === i ? next : r)));
@@ -39,7 +37,7 @@ export function CappingPage({ engine }) {
       <ol class="cap-rules" id="cap-rules">${rules.map((r, i) => html`<li class="inline-form">
         At most <input type="number" min="1" aria-label=${`rule ${i + 1} limit`} value=${r.limit} onInput=${(e) => setRule(i, { ...r, limit: e.currentTarget.value })} />
         messages per <input type="number" min="1" aria-label=${`rule ${i + 1} period`} value=${r.period.value} onInput=${(e) => setRule(i, { ...r, period: { ...r.period, value: e.currentTarget.value } })} />
-        <select aria-label=${`rule ${i + 1} unit`} value=${r.period.unit} onChange=${(e) => setRule(i, { ...r, period: { ...r.period, unit: e.currentTarget.value } })}>${PERIOD_UNITS.map((u) => html`<option>${u}</option>`)}</select>
+        <select aria-label=${`rule ${i + 1} unit`} value=${r.period.unit} onChange=${(e) => setRule(i, { ...r, period: { ...r.period, unit: e.currentTarget.value } })}>${vocabulary(engine).units.capPeriod.map((u) => html`<option>${u}</option>`)}</select>
         <button type="button" class="icon-button" aria-label=${`Remove rule ${i + 1}`} onClick=${() => setRules(rules.filter((_, j) => j !== i))}>×</button>
         <${Problems} list=${problemsFor(problems, `rules[${i}]`)} /></li>`)}</ol>
       ${rules.length === 0 ? html`<p class="empty">No rules: messages are not capped.</p>` : null}

@@ -25,6 +25,8 @@ export const client = {
   preview: (key, who) => api('POST', `${campaignPath(key)}/preview`, who),
   testSend: (key, who) => api('POST', `${campaignPath(key)}/test-send`, who),
   audienceCheck: (key) => api('POST', `${campaignPath(key)}/audience-check`),
+  /** What start would refuse with now, nothing started: { launchable, problems }. */
+  launchCheck: (key) => api('POST', `${campaignPath(key)}/launch-check`),
   stats: (key) => api('GET', `${campaignPath(key)}/stats`),
   deliveries: (key, { state, cursor } = {}) => api('GET', `${campaignPath(key)}/deliveries${query({ state, cursor })}`),
   exposures: (key, cursor) => api('GET', `${campaignPath(key)}/exposures${query({ cursor })}`),

@@ -4,20 +4,12 @@
 // (engine.cohortOperators()); the engine checks the rule on every change
 // (engine.validateCohort) and its problems show on the condition they name.
 import { html, Problems } from './ui.js';
-import { optional } from './engine.js';
+import { vocabulary } from './engine.js';
 
-/**
- * The operator lists. From the engine when this build has them; otherwise
- * the lists of docs/rules.md, so the builder works while the worker (which runs
- * the same engine) has the last word on save.
- */
+/** The operator and unit lists of the rule language, from the engine (empty while it loads). */
 export function operators(engine) {
-  return optional(engine, 'cohortOperators') ?? {
-    property: ['eq', 'ne', 'in', 'not_in', 'contains', 'not_contains', 'starts_with', 'ends_with', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'not_exists', 'before', 'after', 'within_last'],
-    event: ['did', 'did_not'],
-    count: ['gte', 'lte', 'eq'],
-    units: ['minutes', 'hours', 'days', 'weeks', 'months'],
-  };
+  const v = vocabulary(engine);
+  return { ...v.operators, units: v.units.within };
 }
 
 /** Operator words a marketer reads. */
@@ -31,8 +23,7 @@ const COUNT_WORDS = { gte: 'at least', lte: 'at most', eq: 'exactly' };
 
 /** The engine's problems for a rule, as { 'rule.all[1].op': [problem] }. */
 export function validateRule(engine, rule) {
-  const r = optional(engine, 'validateCohort', rule);
-  return r ?? { ok: true, problems: [] };
+  return engine ? engine.validateCohort(rule) : { ok: true, problems: [] };
 }
 
 /** A new, empty condition of a kind. */

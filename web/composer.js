@@ -15,9 +15,8 @@ import { AudiencePreview, useAudienceSample } from './audience_sample.js';
 import { ResendFailed } from './resend_failed.js';
 import { unknownPropertyHints } from './property_hints.js';
 import { client } from './client.js';
+import { vocabulary } from './engine.js';
 
-/** Offered until the engine says which methods it accepts (engine.methods()). */
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** The campaign's webhook as an editable draft (every field a string). */
 export function draftOf(webhook) {
@@ -47,24 +46,11 @@ function labelOf(path) {
 
 /**
  * Runs the engine on a spec: problems (validation + this context's render)
- * and, when it renders, the request and its cURL. One coarse call
- * (engine.preview) where the engine has it.
+ * and, when it renders, the request and its cURL: one coarse call (engine.preview).
  */
 export function runEngine(engine, spec, context, options) {
-  if (typeof engine.preview === 'function') {
-    const r = engine.preview(spec, context, options);
-    return { problems: r.problems, ok: r.ok, request: r.request, curl: r.curl ?? '' };
-  }
-  const validation = engine.validate(spec, options);
-  const rendered = engine.render(spec, context, options);
-  const seen = new Set();
-  const problems = [];
-  for (const p of [...validation.problems, ...(rendered.ok ? rendered.warnings : rendered.problems)]) {
-    const k = `${p.field}\u0000${p.code}`;
-    if (!seen.has(k)) { seen.add(k); problems.push(p); }
-  }
-  const ok = validation.ok && rendered.ok;
-  return { problems, ok, request: ok ? rendered.request : null, curl: ok ? engine.toCurl(rendered.request) : '' };
+  const r = engine.preview(spec, context, options);
+  return { problems: r.problems, ok: r.ok, request: r.request, curl: r.curl ?? '' };
 }
 
 /**
@@ -145,7 +131,7 @@ export function WebhookStep({ campaign, engine, patch }) {
   const audience = useAudienceSample(campaign, context.event);
   const { result, pending } = useChecked(engine, draft, context, options);
   if (result?.ok) lastGood.current = result;
-  const methods = engine && typeof engine.methods === 'function' ? engine.methods() : METHODS;
+  const methods = vocabulary(engine).methods;
 
   const hints = useHints(engine, draft, props, eventKey);
   const isFresh = (field) => {

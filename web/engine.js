@@ -8,7 +8,7 @@ const summaries = new Map();
 /** Resolves to the hookcast engine (../src/js/browser.js + dist/hookcast.wasm). */
 export function loadEngine() {
   pending ??= import('../src/js/browser.js').then(({ createEngine }) => createEngine()).then((engine) => {
-    for (const { code, summary } of optional(engine, 'problemCodes') ?? []) summaries.set(code, summary);
+    for (const { code, summary } of engine.problemCodes()) summaries.set(code, summary);
     return engine;
   });
   return pending;
@@ -19,11 +19,22 @@ export function codeSummary(code) {
   return summaries.get(code) ?? '';
 }
 
+const vocabularies = new WeakMap();
+/** Lists that are empty while the engine loads (pages render again once it is there). */
+const LOADING = Object.freeze({
+  units: { delay: [], repeat: [], resend: [], capPeriod: [], within: [] },
+  suppressionReasons: [], candidateChecks: [], fatigueReasons: [], campaignStatuses: [], campaignActions: [],
+  sendTypes: [], methods: [], operators: { property: [], event: [], count: [] }, limits: {},
+});
+
 /**
- * Calls an engine method that a newer engine build adds (campaign status
- * machine, cohort operators); `undefined` when this build lacks it, so the
- * console can leave the decision to the worker instead of guessing.
+ * The engine's vocabulary (units of each setting, statuses, methods,
+ * operators, suppression reasons, limits), read once per engine: the console
+ * keeps no copy of them. Empty lists while the engine is still loading.
  */
-export function optional(engine, name, ...args) {
-  return typeof engine?.[name] === 'function' ? engine[name](...args) : undefined;
+export function vocabulary(engine) {
+  if (!engine) return LOADING;
+  let v = vocabularies.get(engine);
+  if (!v) vocabularies.set(engine, (v = engine.vocabulary()));
+  return v;
 }

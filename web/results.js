@@ -8,6 +8,7 @@ import { html, useEffect, useRef, useState, Codes, campaignZone, formatMs, forma
 import { client } from './client.js';
 import { DELIVERY_STATE, RETRY_REASON, SEND_ERROR, SUPPRESSED } from './words.js';
 import { FAILURE_COUNTS, ResendFailed } from './resend_failed.js';
+import { csvText } from './csv.js';
 import { WaitingCounts } from './waiting.js';
 
 const REFRESH_MS = 3000;
@@ -176,10 +177,9 @@ function ExposuresCsv({ campaignKey }) {
     setSaid('Collecting…');
     const { exposures, error } = await allExposures(campaignKey);
     if (error) { setSaid(error); return; }
-    const cell = (v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-    // The columns of GET /exposures, in its order (time order).
+    // The columns of GET /exposures, in its order (time order); cells neutralised (csv.js).
     const columns = ['userId', 'at', 'deliveryId', 'status'];
-    const csv = [columns.join(','), ...exposures.map((e) => columns.map((c) => cell(e[c] ?? '')).join(','))].join('\r\n') + '\r\n';
+    const csv = csvText(columns, exposures.map((e) => columns.map((c) => e[c] ?? '')));
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
     a.download = `${campaignKey}-exposures.csv`;

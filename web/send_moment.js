@@ -23,12 +23,14 @@ export function UserZoneChoice({ f, set, problems, props }) {
     setSpan('');
     if (!f.perUser || !f.date || !f.time) return undefined;
     loadTimezone().then((m) => {
-      if (!live || typeof m?.zonedToUtcMs !== 'function') return;
+      if (!live || typeof m?.instantOf !== 'function') return;
       try {
-        const at = `${f.date}T${f.time}`;
-        const first = m.zonedToUtcMs(at, m.EARLIEST_ZONE ?? 'Etc/GMT-14');
-        const last = m.zonedToUtcMs(at, m.LATEST_ZONE ?? 'Etc/GMT+12');
-        const fallback = m.zonedToUtcMs(at, f.fallbackTimeZone);
+        // The form's date and time as a wall clock (its fields as UTC ms), placed in each zone.
+        const wall = Date.parse(`${f.date}T${f.time}:00Z`);
+        if (!Number.isFinite(wall)) return;
+        const first = m.instantOf(wall, m.EARLIEST_ZONE ?? 'Etc/GMT-14');
+        const last = m.instantOf(wall, m.LATEST_ZONE ?? 'Etc/GMT+12');
+        const fallback = m.instantOf(wall, f.fallbackTimeZone);
         setSpan(`The first messages can leave ${new Date(first).toLocaleString()} (where ${f.time} comes first, UTC+14) and the last ${new Date(last).toLocaleString()} (UTC−12), in your time zone; users without a time zone at ${new Date(fallback).toLocaleString()}.`);
       } catch { /* an unknown zone is reported as a problem instead */ }
     });

@@ -5,12 +5,11 @@
 // again on save, and Start lists every missing piece.
 import { html, useEffect, useMemo, useState, CopyButton, Problems, browserZone, formatTime, problemsFor } from './ui.js';
 import { client } from './client.js';
-import { optional } from './engine.js';
+import { vocabulary } from './engine.js';
 import { editability } from './editability.js';
 import { StatusCard } from './status_card.js';
 import { PropertyCondition, operators } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
-import { UNITS } from './words.js';
 import { keepDraft, takeDraft } from './drafts.js';
 import { QuietHoursOptIn, UserZoneChoice } from './send_moment.js';
 
@@ -84,9 +83,10 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
     setSaved({ text: '', problems: [] }); // a refusal speaks of what was sent, not of what is typed now
   };
   const body = bodyOf(f);
-  const shape = optional(engine, 'checkCampaign', body, { partial: true }) ?? { problems: [] };
+  const shape = engine ? engine.checkCampaign(body, { partial: true }) : { problems: [] };
   const shown = (p) => saved.tried || [...touched].some((t) => p.field === t || p.field.startsWith(`${t}.`) || p.field.startsWith(`${t}[`));
   const problems = [...shape.problems.filter(shown), ...(passed ? [passed] : []), ...saved.problems];
+  const { units } = vocabulary(engine);
   const dirty = JSON.stringify(body) !== JSON.stringify(bodyOf(formOf(campaign)));
   useEffect(() => keepDraft(campaign.key, 'start', stored, f, dirty), [f, dirty]);
   const allZones = useMemo(zones, []);
@@ -102,7 +102,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       if (!live || typeof fn !== 'function') return;
       try {
         const zone = f.perUser ? f.fallbackTimeZone : f.timeZone;
-        const ms = fn(`${f.date}T${f.time}`, zone);
+        const ms = fn(engine, `${f.date}T${f.time}`, zone);
         if (!Number.isFinite(ms)) return;
         setWhen(`That is ${formatTime(new Date(ms).toISOString(), browserZone())} in your time zone.`);
         if (ms <= Date.now() && !f.repeat && !f.perUser) {
@@ -111,7 +111,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       } catch { /* an unknown zone is reported as a problem instead */ }
     });
     return () => { live = false; };
-  }, [f.type, f.date, f.time, f.timeZone, Boolean(f.repeat), f.perUser, f.fallbackTimeZone]);
+  }, [engine, f.type, f.date, f.time, f.timeZone, Boolean(f.repeat), f.perUser, f.fallbackTimeZone]);
 
   const save = async (e) => {
     e.preventDefault();
@@ -146,7 +146,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       <${Problems} list=${problemsFor(problems, 'send.at').concat(problemsFor(problems, 'send.timeZone'))} />
       <label class="inline"><input type="checkbox" checked=${Boolean(f.repeat)} onChange=${(e) => set({ repeat: e.currentTarget.checked ? { every: 1, unit: 'days', until: '' } : null })} /> Repeat</label>
       ${f.repeat ? html`<div class="inline-form">every <input type="number" min="1" aria-label="repeat every" value=${f.repeat.every} onInput=${(e) => set({ repeat: { ...f.repeat, every: e.currentTarget.value } })} />
-        <select aria-label="repeat unit" value=${f.repeat.unit} onChange=${(e) => set({ repeat: { ...f.repeat, unit: e.currentTarget.value } })}><option>days</option><option>weeks</option></select>
+        <select aria-label="repeat unit" value=${f.repeat.unit} onChange=${(e) => set({ repeat: { ...f.repeat, unit: e.currentTarget.value } })}>${units.repeat.map((u) => html`<option>${u}</option>`)}</select>
         until <input type="date" aria-label="repeat until" value=${f.repeat.until} onInput=${(e) => set({ repeat: { ...f.repeat, until: e.currentTarget.value } })} /> <span class="hint">(optional)</span></div>` : null}
       <${Problems} list=${problemsFor(problems, 'send.repeat')} /></fieldset>` : null}
 
@@ -162,7 +162,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
         <button type="button" class="link" onClick=${() => set({ where: [...f.where, { property: ev?.properties?.[0]?.name ?? '', op: 'eq', value: '' }] })}>+ only when the event's properties match</button>
         <p><label class="inline"><input type="checkbox" checked=${Boolean(f.delay)} onChange=${(e) => set({ delay: e.currentTarget.checked ? { value: 10, unit: 'minutes' } : null })} /> Wait before sending</label>
         ${f.delay ? html` <input type="number" min="1" aria-label="delay" value=${f.delay.value} onInput=${(e) => set({ delay: { ...f.delay, value: e.currentTarget.value } })} />
-          <select aria-label="delay unit" value=${f.delay.unit} onChange=${(e) => set({ delay: { ...f.delay, unit: e.currentTarget.value } })}>${UNITS.slice(0, 3).map((u) => html`<option>${u}</option>`)}</select>` : null}</p>
+          <select aria-label="delay unit" value=${f.delay.unit} onChange=${(e) => set({ delay: { ...f.delay, unit: e.currentTarget.value } })}>${units.delay.map((u) => html`<option>${u}</option>`)}</select>` : null}</p>
         <${Problems} list=${problemsFor(problems, 'send').filter((p) => p.field !== 'send' && p.field !== 'send.type' && !/^send\.where\[/.test(p.field))} /></fieldset>` : null}
 
       ${f.type === 'api' ? html`<div class="field"><span class="label">Your server sends it with</span>
@@ -176,7 +176,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
         <label><input type="radio" name="resend" checked=${!f.resend} onChange=${() => set({ resend: null })} /> Send once per user</label>
         <label><input type="radio" name="resend" checked=${Boolean(f.resend)} onChange=${() => set({ resend: { every: 1, unit: 'days' } })} /> Send again after</label>
         ${f.resend ? html`<span class="inline-form"><input type="number" min="1" aria-label="resend after" value=${f.resend.every} onInput=${(e) => set({ resend: { ...f.resend, every: e.currentTarget.value } })} />
-          <select aria-label="resend unit" value=${f.resend.unit} onChange=${(e) => set({ resend: { ...f.resend, unit: e.currentTarget.value } })}>${UNITS.map((u) => html`<option>${u}</option>`)}</select></span>` : null}
+          <select aria-label="resend unit" value=${f.resend.unit} onChange=${(e) => set({ resend: { ...f.resend, unit: e.currentTarget.value } })}>${units.resend.map((u) => html`<option>${u}</option>`)}</select></span>` : null}
       </fieldset>
       <${Problems} list=${problemsFor(problems, 'fatigue.resend')} />
       <fieldset disabled=${readOnly}><legend>Frequency capping</legend>

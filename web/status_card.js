@@ -5,7 +5,6 @@
 // the step that fixes it. End asks first.
 import { html, useEffect, useState, Codes, Modal } from './ui.js';
 import { client } from './client.js';
-import { optional } from './engine.js';
 import { ACTIONS, STATUS } from './words.js';
 import { useLaunchCheck } from './launch_check.js';
 
@@ -35,10 +34,10 @@ export function StatusCard({ campaign, engine, setNotice, reload }) {
       await reload();
     }
   };
-  const missing = useLaunchCheck(engine, campaign);
+  const missing = useLaunchCheck(campaign);
   const rows = ACTIONS.map((a) => {
-    const t = optional(engine, 'campaignTransition', campaign.status, a.action);
-    return { ...a, allowed: t === undefined ? true : t.ok, why: t && !t.ok ? t.message : '' };
+    const t = engine ? engine.campaignTransition(campaign.status, a.action) : null;
+    return { ...a, allowed: t ? t.ok : true, why: t && !t.ok ? t.message : '' };
   });
   return html`<section class="card" aria-labelledby="status-title">
     <h2 id="status-title">Status: <span class=${`status-pill ${campaign.status}`}>${STATUS[campaign.status] ?? campaign.status}</span></h2>

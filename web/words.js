@@ -24,14 +24,12 @@ export const SUPPRESSED = {
   frequency_cap: 'Held back by frequency capping',
   personalization: 'Personalization failed for this user',
   cancelled: 'Cancelled when the campaign ended',
-  schedule_passed: 'Their time had passed when the campaign started',
+  control: 'In the control group (sent nothing on purpose)',
+  schedule_passed: 'Their local send time had passed when the campaign started',
 };
 
 /** Delivery states in the log. */
 export const DELIVERY_STATE = { pending: 'Waiting', delivered: 'Delivered', failed: 'Failed', cancelled: 'Cancelled' };
-
-/** Period units of a resend period, in order. */
-export const UNITS = ['minutes', 'hours', 'days', 'weeks', 'months'];
 
 /** What a test-send error kind means, in words. */
 export const SEND_ERROR = {

@@ -18,6 +18,22 @@ export function getEngine() {
   return enginePromise;
 }
 
+/**
+ * The campaign statuses in which `capability` (a flag of
+ * engine.campaignCapabilities, e.g. 'triggersOnEvents') holds for send type
+ * `sendType`: for a storage query, so "only while running" is the engine's
+ * word, not a literal here.
+ */
+export function statusesWhere(engine, capability, sendType = null) {
+  return engine.vocabulary().campaignStatuses.filter((s) => engine.campaignCapabilities(s, sendType)[capability] === true);
+}
+
+/** The capabilities of a stored campaign's status; a send type that is not one (never stored) counts as none. */
+export function capabilitiesOf(engine, status, sendType) {
+  const type = engine.vocabulary().sendTypes.includes(sendType) ? sendType : null;
+  return engine.campaignCapabilities(status, type);
+}
+
 /** True when HOOKCAST_ALLOW_LOCAL_HTTP is "1" (http:// to loopback only). */
 export function allowLocalHttp(env) {
   return String(env?.HOOKCAST_ALLOW_LOCAL_HTTP ?? '').trim() === '1';

@@ -9,7 +9,7 @@
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (audiences/cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
-//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check,
+//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check|launch-check,
 //   POST /v1/deliveries/:id/retry, POST /v1/campaigns/:key/resend-failed   (campaigns/results.js)
 //   GET /v1/campaigns/:key/waiting   (campaigns/routes.js)
 //   GET /v1/destinations, POST /v1/destinations/:host/resume   (destinations/routes.js)
@@ -33,6 +33,7 @@ import { checkSessionOrigin, createSession, describeSession, endSession, session
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, resendFailed } from './campaigns/results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
+import { withSecurityHeaders } from './http/security_headers.js';
 import { listDestinations, resumeDestination } from './destinations/routes.js';
 import { getQuietHours, putQuietHours } from './campaigns/quiet_hours.js';
 
@@ -89,6 +90,7 @@ export const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/deliveries$/, methods: { GET: (req, env, url, m) => listCampaignDeliveries(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/launch-check$/, methods: { POST: (req, env, url, m) => campaigns.launchCheck(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), req, env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/resend-failed$/, methods: { POST: (req, env, url, m) => resendFailed(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
@@ -170,7 +172,7 @@ export default {
     // A browser's preflight carries no Authorization; answer it for allowed
     // origins only. Everything else, OPTIONS included, needs the key.
     if (origin && request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
-      return new Response(null, {
+      return withSecurityHeaders(new Response(null, {
         status: 204,
         headers: {
           'access-control-allow-origin': origin,
@@ -179,9 +181,9 @@ export default {
           'access-control-max-age': '600',
           vary: 'Origin',
         },
-      });
+      }));
     }
-    const response = await handle(request, env);
+    const response = withSecurityHeaders(await handle(request, env));
     await discardUnreadBody(request);
     if (origin) {
       response.headers.set('access-control-allow-origin', origin);

@@ -79,6 +79,17 @@ std::string_view render_batch_packed(std::uint32_t handle, std::string_view cont
 std::string_view render_once_packed(std::string_view spec_json, std::string_view context_json,
                                     std::string_view options_json);
 
+/// For the compiled webhook `handle` and a JSON array of contexts: per
+/// variable (in order of first use), how many contexts leave it empty where
+/// the webhook uses it: it takes a fallback (missing, nil, false, "", []) or,
+/// at a placeholder without one, renders as nothing (missing_value). A
+/// context of the wrong shape counts nowhere. Answers
+/// {"ok":true,"variables":[{"variable":{"source","name","display"},
+/// "fallback":bool,"count":N}...]} ("fallback": some placeholder of it has
+/// one) or {"ok":false,"problems":[...]}. Same buffer and lifetime as
+/// render_compiled_view().
+std::string_view fallback_counts(std::uint32_t handle, std::string_view contexts_json);
+
 /// Frees a compiled webhook; unknown or already released handles are ignored.
 void release(std::uint32_t handle);
 

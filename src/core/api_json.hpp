@@ -19,7 +19,8 @@ namespace hookcast::api {
 
 // ---- writing -------------------------------------------------------------------
 
-/// Appends {"field","code","message","severity"} to `out` (std::string or Buffer).
+/// Appends {"field","code","message","severity"} (and "variable":{"source",
+/// "name","display"} when the problem has one) to `out` (std::string or Buffer).
 template <typename Out>
 void append_problem(Out& out, const Problem& p) {
   out.append("{\"field\":");
@@ -28,8 +29,18 @@ void append_problem(Out& out, const Problem& p) {
   append_json_string(out, p.code);
   out.append(",\"message\":");
   append_json_string(out, p.message);
-  out.append(p.severity == Severity::kError ? ",\"severity\":\"error\"}"
-                                            : ",\"severity\":\"warning\"}");
+  out.append(p.severity == Severity::kError ? ",\"severity\":\"error\""
+                                            : ",\"severity\":\"warning\"");
+  if (p.variable) {
+    out.append(",\"variable\":{\"source\":");
+    append_json_string(out, p.variable->source);
+    out.append(",\"name\":");
+    append_json_string(out, p.variable->name);
+    out.append(",\"display\":");
+    append_json_string(out, p.variable->display);
+    out.push_back('}');
+  }
+  out.push_back('}');
 }
 
 /// Appends a JSON array of problems.

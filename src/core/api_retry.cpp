@@ -5,6 +5,7 @@
 
 #include "api.hpp"
 #include "api_json.hpp"
+#include "json_shape.hpp"
 #include "retry.hpp"
 
 namespace hookcast::api {
@@ -14,7 +15,7 @@ using nlohmann::json;
 std::string retry_decision(std::string_view outcome_json, int attempt, double now_ms,
                            std::string_view options_json) {
   Outcome outcome;
-  const json doc = json::parse(outcome_json.begin(), outcome_json.end(), nullptr, false);
+  const json doc = parse_json(outcome_json).doc;
   if (doc.is_discarded() || !doc.is_object()) {
     return failure(
         "outcome", "invalid_type",
@@ -54,7 +55,7 @@ std::string retry_decision(std::string_view outcome_json, int attempt, double no
   }
   RetryOptions options;
   if (!options_json.empty()) {
-    const json opts = json::parse(options_json.begin(), options_json.end(), nullptr, false);
+    const json opts = parse_json(options_json).doc;
     if (opts.is_discarded() || !opts.is_object()) {
       return failure("options", "invalid_type",
                      "The retry options must be an object {\"jitter\": bool, \"seed\": number}.");

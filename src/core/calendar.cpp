@@ -71,6 +71,23 @@ bool parse_offset(Cursor& c, DateTimeParts& p) {
 
 }  // namespace
 
+bool TimeUnits::contains(TimeUnit unit) const {
+  for (const TimeUnit u : *this)
+    if (u == unit) return true;
+  return false;
+}
+
+std::string time_unit_names(TimeUnits units) {
+  std::string out;
+  for (std::size_t i = 0; i < units.count; ++i) {
+    if (i) out += i + 1 == units.count ? " or " : ", ";
+    out += '"';
+    out += time_unit_name(units.first[i]);
+    out += '"';
+  }
+  return out;
+}
+
 std::optional<TimeUnit> parse_time_unit(std::string_view name) {
   for (TimeUnit u : kTimeUnits)
     if (time_unit_name(u) == name) return u;
@@ -160,8 +177,17 @@ std::int64_t to_epoch_ms(const DateTimeParts& p) {
          static_cast<std::int64_t>(p.offset_minutes) * kMsPerMinute;
 }
 
+std::optional<DateTimeParts> parse_date_time(std::string_view text, OffsetRule rule,
+                                             bool time_required) {
+  std::optional<DateTimeParts> parts = parse_iso8601_parts(text);
+  if (!parts || (time_required && !parts->has_time)) return std::nullopt;
+  if (rule == OffsetRule::kRequired && !parts->has_offset) return std::nullopt;
+  if (rule == OffsetRule::kForbidden && parts->has_offset) return std::nullopt;
+  return parts;
+}
+
 std::optional<std::int64_t> parse_iso8601(std::string_view text) {
-  const std::optional<DateTimeParts> parts = parse_iso8601_parts(text);
+  const std::optional<DateTimeParts> parts = parse_date_time(text, OffsetRule::kUtcIfAbsent, false);
   if (!parts) return std::nullopt;
   return to_epoch_ms(*parts);
 }

@@ -4,6 +4,7 @@
 // zone other than a fixed offset is the caller's business (src/js/timezone.js).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,31 @@ std::string_view time_unit_name(TimeUnit unit);
 constexpr TimeUnit kTimeUnits[] = {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays,
                                    TimeUnit::kWeeks, TimeUnit::kMonths};
 
+/// The units one setting accepts (a view of a constant list, in increasing
+/// size). Each setting names its list once, beside its rule (kDelayUnits,
+/// kRepeatUnits, kResendUnits, kCapPeriodUnits); checks, messages and the
+/// engine's vocabulary all read it from there.
+struct TimeUnits {
+  const TimeUnit* first = nullptr;
+  std::size_t count = 0;
+  constexpr const TimeUnit* begin() const { return first; }
+  constexpr const TimeUnit* end() const { return first + count; }
+  /// True when `unit` is in the list.
+  bool contains(TimeUnit unit) const;
+};
+
+/// The view of a constant list of units.
+template <std::size_t N>
+constexpr TimeUnits units_of(const TimeUnit (&list)[N]) {
+  return TimeUnits{list, N};
+}
+
+/// Every unit (cohort `within` and `within_last`, addPeriod).
+constexpr TimeUnits kAllTimeUnits = units_of(kTimeUnits);
+
+/// The names of `units` for a sentence: "\"minutes\", \"hours\" or \"days\"".
+std::string time_unit_names(TimeUnits units);
+
 /// The pieces of an ISO 8601 text as written, before any offset is applied.
 /// Lets a caller tell a local date-time ("2026-12-01T09:00", to be placed in
 /// a named time zone) from one that carries its own offset.
@@ -57,9 +83,23 @@ struct DateTimeParts {
 /// refuses them. nullopt when the text is anything else (no exceptions).
 std::optional<DateTimeParts> parse_iso8601_parts(std::string_view text);
 
-/// parse_iso8601_parts() as UTC milliseconds: a text without an offset is
-/// read as UTC ("2026-12-01" is 2026-12-01T00:00:00.000Z). nullopt when the
-/// text does not parse.
+/// What a field says about a UTC offset in its time text. Every field that
+/// reads time text names its rule, and parse_iso8601_parts is the one
+/// parser behind all of them:
+enum class OffsetRule {
+  kRequired,     ///< an instant: an event's `at` ("2026-11-30T09:15:00Z")
+  kUtcIfAbsent,  ///< no offset reads as UTC: cohort before/after, member event times
+  kForbidden,    ///< a wall-clock time placed in a named zone: `send.at`, `send.repeat.until`
+};
+
+/// parse_iso8601_parts(text) when it obeys `rule` and, with
+/// `time_required`, has a time of day; nullopt otherwise.
+std::optional<DateTimeParts> parse_date_time(std::string_view text, OffsetRule rule,
+                                             bool time_required);
+
+/// parse_iso8601_parts() as UTC milliseconds under OffsetRule::kUtcIfAbsent:
+/// a text without an offset is read as UTC ("2026-12-01" is
+/// 2026-12-01T00:00:00.000Z). nullopt when the text does not parse.
 std::optional<std::int64_t> parse_iso8601(std::string_view text);
 
 /// The UTC milliseconds of a parsed text (applies its offset, if any).

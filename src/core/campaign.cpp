@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "cohort.hpp"
+#include "fatigue.hpp"
 #include "json_shape.hpp"
 #include "webhook.hpp"
 
@@ -131,6 +133,15 @@ void check_target(JsonShape& shape, const json& target) {
   }
 }
 
+bool in_schedule_range(std::int64_t local_ms) {
+  return local_ms >= kFirstScheduleLocalMs && local_ms < kEndScheduleLocalMs;
+}
+
+std::string schedule_range_message(const char* field, const json& value) {
+  return std::string(field) + " is " + value.dump() +
+         "; a schedule's dates are from 1970-01-01 up to 2099-12-31.";
+}
+
 void check_schedule(JsonShape& shape, const json& send) {
   shape.only(send, "send", {"type", "at", "timeZone", "fallbackTimeZone", "repeat"},
              "a schedule send");
@@ -147,6 +158,8 @@ void check_schedule(JsonShape& shape, const json& send) {
                     "send.at must be a local date and time like \"2026-12-01T09:00\" (or with "
                     ":ss), without an offset: the time zone says where; it is " +
                         v->dump() + ".");
+      } else if (!in_schedule_range(*at)) {
+        shape.error("send.at", "out_of_range", schedule_range_message("send.at", *v));
       }
     }
   }
@@ -174,9 +187,11 @@ void check_schedule(JsonShape& shape, const json& send) {
   if (const json* v = shape.member(*repeat, "every", "send.repeat.every", true,
                                    "A repeat needs send.repeat.every, e.g. 1."))
     shape.integer(*v, "send.repeat.every", 1, kMaxPeriodCount);
-  if (const json* v = shape.member(*repeat, "unit", "send.repeat.unit", true,
-                                   "A repeat needs send.repeat.unit: \"days\" or \"weeks\"."))
-    shape.unit(*v, "send.repeat.unit", {TimeUnit::kDays, TimeUnit::kWeeks});
+  const std::string repeat_unit_needed =
+      "A repeat needs send.repeat.unit: " + time_unit_names(kRepeatUnits) + ".";
+  if (const json* v =
+          shape.member(*repeat, "unit", "send.repeat.unit", true, repeat_unit_needed.c_str()))
+    shape.unit(*v, "send.repeat.unit", kRepeatUnits);
   if (const json* v = shape.member(*repeat, "until", "send.repeat.until", false, "")) {
     std::optional<std::int64_t> until;
     if (v->is_string()) until = parse_local_until(v->get_ref<const std::string&>());
@@ -189,6 +204,9 @@ void check_schedule(JsonShape& shape, const json& send) {
                   "send.repeat.until must be a local date like \"2026-12-31\" (through that day) "
                   "or date and time like \"2026-12-31T23:59\", without an offset; it is " +
                       v->dump() + ".");
+    } else if (!in_schedule_range(*until)) {
+      shape.error("send.repeat.until", "out_of_range",
+                  schedule_range_message("send.repeat.until", *v));
     } else if (at && *until < *at) {
       shape.error("send.repeat.until", "until_before_at",
                   "send.repeat.until is before send.at: the schedule would never run.");
@@ -233,11 +251,11 @@ void check_event_send(JsonShape& shape, const json& send) {
   if (const json* v = shape.member(*delay, "value", "send.delay.value", true,
                                    "A delay needs send.delay.value, e.g. 30."))
     value = shape.integer(*v, "send.delay.value", 0, kMaxPeriodCount);
-  if (const json* v = shape.member(*delay, "unit", "send.delay.unit", true,
-                                   "A delay needs send.delay.unit: \"minutes\", \"hours\", "
-                                   "\"days\" or \"weeks\"."))
-    unit = shape.unit(*v, "send.delay.unit",
-                      {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks});
+  const std::string delay_unit_needed =
+      "A delay needs send.delay.unit: " + time_unit_names(kDelayUnits) + ".";
+  if (const json* v =
+          shape.member(*delay, "unit", "send.delay.unit", true, delay_unit_needed.c_str()))
+    unit = shape.unit(*v, "send.delay.unit", kDelayUnits);
   if (value && unit && *value * fixed_unit_ms(*unit) > kMaxDelayMs) {
     shape.error("send.delay.value", "out_of_range",
                 "A delay can be at most 365 days (52 weeks); this one is longer.");
@@ -283,12 +301,11 @@ void check_fatigue(JsonShape& shape, const json& fatigue) {
   if (const json* v = shape.member(*resend, "every", "fatigue.resend.every", true,
                                    "A resend period needs fatigue.resend.every, e.g. 7."))
     shape.integer(*v, "fatigue.resend.every", 1, kMaxPeriodCount);
-  if (const json* v = shape.member(*resend, "unit", "fatigue.resend.unit", true,
-                                   "A resend period needs fatigue.resend.unit: \"minutes\", "
-                                   "\"hours\", \"days\", \"weeks\" or \"months\"."))
-    shape.unit(*v, "fatigue.resend.unit",
-               {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks,
-                TimeUnit::kMonths});
+  const std::string resend_unit_needed =
+      "A resend period needs fatigue.resend.unit: " + time_unit_names(kResendUnits) + ".";
+  if (const json* v =
+          shape.member(*resend, "unit", "fatigue.resend.unit", true, resend_unit_needed.c_str()))
+    shape.unit(*v, "fatigue.resend.unit", kResendUnits);
 }
 
 void check_rate_limit(JsonShape& shape, const json& rate) {
@@ -378,10 +395,11 @@ bool read_repeat(const json& send, Repeat& repeat) {
   const auto every = find_member(*it, "every");
   const auto unit = find_member(*it, "unit");
   if (every == it->end() || !every->is_number() || every->get<double>() < 1) return false;
-  if (unit == it->end() || *unit != "days") {
-    if (unit == it->end() || *unit != "weeks") return false;
-    repeat.unit = TimeUnit::kWeeks;
-  }
+  const auto parsed = unit != it->end() && unit->is_string()
+                          ? parse_time_unit(unit->get_ref<const std::string&>())
+                          : std::nullopt;
+  if (!parsed || !kRepeatUnits.contains(*parsed)) return false;
+  repeat.unit = *parsed;
   repeat.every = static_cast<std::int64_t>(std::min(every->get<double>(), 1e9));
   const auto until = find_member(*it, "until");
   if (until != it->end() && until->is_string()) repeat.until = &*until;
@@ -391,6 +409,14 @@ bool read_repeat(const json& send, Repeat& repeat) {
 void launch_schedule(Problems& out, const json& send, const LaunchOptions& options) {
   if (!options.schedule_at_ms) return;
   const std::int64_t first = *options.schedule_at_ms;
+  if (first < 0 || first >= kLastScheduleInstantMs) {
+    // A row stored before the range was checked: refused here, before any
+    // instant is computed from it.
+    launch_problem(out, "send.at", "out_of_range",
+                   "The schedule's time is outside 1970-01-01 to 2099-12-31; pick a time in "
+                   "that range.");
+    return;
+  }
   if (first > options.now_ms) return;
   const auto at_text = find_member(send, "at");
   const std::string at =
@@ -445,11 +471,61 @@ std::string_view campaign_status_name(CampaignStatus status) {
 }
 
 std::optional<CampaignAction> parse_campaign_action(std::string_view name) {
-  if (name == "start") return CampaignAction::kStart;
-  if (name == "pause") return CampaignAction::kPause;
-  if (name == "resume") return CampaignAction::kResume;
-  if (name == "end") return CampaignAction::kEnd;
+  for (const CampaignAction a : kCampaignActions)
+    if (campaign_action_name(a) == name) return a;
   return std::nullopt;
+}
+
+std::optional<SendType> parse_send_type(std::string_view name) {
+  for (const SendType t : kSendTypes)
+    if (send_type_name(t) == name) return t;
+  return std::nullopt;
+}
+
+std::string_view send_type_name(SendType type) {
+  switch (type) {
+    case SendType::kSchedule:
+      return "schedule";
+    case SendType::kEvent:
+      return "event";
+    case SendType::kApi:
+      break;
+  }
+  return "api";
+}
+
+std::string_view campaign_action_name(CampaignAction action) {
+  switch (action) {
+    case CampaignAction::kStart:
+      return "start";
+    case CampaignAction::kPause:
+      return "pause";
+    case CampaignAction::kResume:
+      return "resume";
+    case CampaignAction::kEnd:
+      break;
+  }
+  return "end";
+}
+
+CampaignCapabilities campaign_capabilities(CampaignStatus status,
+                                           std::optional<SendType> send_type) {
+  CampaignCapabilities c;
+  const bool running = status == CampaignStatus::kRunning;
+  const std::string label = "title";
+  const std::string content = "webhook";
+  c.labels_editable = campaign_editable(status, &label, 1).ok;
+  c.content_editable = campaign_editable(status, &content, 1).ok;
+  for (std::size_t i = 0; i < std::size(kCampaignActions); ++i)
+    c.action_allowed[i] = campaign_transition(status, kCampaignActions[i]).ok;
+  c.accepts_api_sends = running && send_type == SendType::kApi;
+  c.triggers_on_events = running && send_type == SendType::kEvent;
+  c.runs_schedules = running && send_type == SendType::kSchedule;
+  c.dispatches = running;
+  c.holds_pending = status == CampaignStatus::kReady || status == CampaignStatus::kPaused;
+  c.cancels_pending = status == CampaignStatus::kEnded;
+  c.final = status == CampaignStatus::kEnded;
+  return c;
 }
 
 CampaignVerdict campaign_transition(CampaignStatus status, CampaignAction action) {
@@ -503,7 +579,7 @@ CampaignVerdict campaign_editable(CampaignStatus status, const std::string* fiel
 std::optional<std::int64_t> parse_local_until(std::string_view text) {
   if (text.size() != 10) return parse_local_date_time(text);
   if (text[4] != '-' || text[7] != '-') return std::nullopt;
-  const auto parts = parse_iso8601_parts(text);
+  const auto parts = parse_date_time(text, OffsetRule::kForbidden, false);
   if (!parts || parts->has_time) return std::nullopt;
   return to_epoch_ms(*parts) + 86'400'000 - 1;  // through that day
 }
@@ -513,8 +589,8 @@ std::optional<std::int64_t> parse_local_date_time(std::string_view text) {
   if (text.size() != 16 && text.size() != 19) return std::nullopt;
   if (text[10] != 'T' || text[4] != '-' || text[7] != '-' || text[13] != ':') return std::nullopt;
   if (text.size() == 19 && text[16] != ':') return std::nullopt;
-  const auto parts = parse_iso8601_parts(text);
-  if (!parts || parts->has_offset || !parts->has_time) return std::nullopt;
+  const auto parts = parse_date_time(text, OffsetRule::kForbidden, true);
+  if (!parts) return std::nullopt;
   return to_epoch_ms(*parts);
 }
 
@@ -601,6 +677,47 @@ std::optional<std::int64_t> last_schedule_occurrence(std::int64_t at_ms, std::in
   const std::int64_t step = every * fixed_unit_ms(unit);
   if (step <= 0) return std::nullopt;
   return at_ms + (until_ms - at_ms) / step * step;
+}
+
+std::optional<ScheduleWalls> read_schedule_walls(const json& send) {
+  if (!send.is_object()) return std::nullopt;
+  const auto type = find_member(send, "type");
+  const auto at = find_member(send, "at");
+  if (type == send.end() || *type != "schedule" || at == send.end() || !at->is_string())
+    return std::nullopt;
+  ScheduleWalls walls;
+  const auto at_wall = parse_local_date_time(at->get_ref<const std::string&>());
+  if (!at_wall) return std::nullopt;
+  walls.at = *at_wall;
+  const auto repeat_json = find_member(send, "repeat");
+  if (repeat_json == send.end() || repeat_json->is_null()) return walls;
+  Repeat repeat;
+  if (!read_repeat(send, repeat)) return std::nullopt;
+  walls.step = repeat.every * fixed_unit_ms(repeat.unit);
+  if (repeat.until) {
+    walls.until = parse_local_until(repeat.until->get_ref<const std::string&>());
+    if (!walls.until) return std::nullopt;
+  }
+  return walls;
+}
+
+std::vector<std::int64_t> schedule_occurrences(const ScheduleWalls& walls, std::int64_t after_wall,
+                                               std::size_t count) {
+  std::vector<std::int64_t> out;
+  std::int64_t k = 0;
+  if (after_wall >= walls.at) {
+    if (walls.step <= 0) return out;
+    k = (after_wall - walls.at) / walls.step + 1;
+  }
+  const std::int64_t end = walls.until ? std::min(*walls.until, kMaxTimeMs) : kMaxTimeMs;
+  for (; out.size() < count; ++k) {
+    if (walls.step > 0 && k > (kMaxTimeMs - walls.at) / walls.step) break;  // past any time
+    const std::int64_t wall = walls.at + k * walls.step;
+    if (wall > end) break;
+    out.push_back(wall);
+    if (walls.step <= 0) break;
+  }
+  return out;
 }
 
 Problems launch_check(const json& campaign, const LaunchOptions& options) {

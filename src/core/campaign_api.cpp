@@ -8,6 +8,7 @@
 
 #include "api_json.hpp"
 #include "campaign.hpp"
+#include "event_time.hpp"
 #include "fatigue.hpp"
 #include "frequency_capping.hpp"
 #include "json_shape.hpp"
@@ -50,7 +51,8 @@ std::string unknown_status(std::string_view status) {
 
 // ---- input ------------------------------------------------------------------------
 
-json parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
+// Not JSON, or nested past kMaxJsonDepth: discarded.
+json parse(std::string_view text) { return parse_json(text).doc; }
 
 // An optional ms member of `options`: absent or null leaves `out` empty.
 bool optional_ms(const json& options, const char* key, std::optional<std::int64_t>& out,
@@ -90,9 +92,7 @@ bool read_policy(const json& doc, FatiguePolicy& policy, Problems& problems) {
       if (every) n = shape.integer(*every, "policy.resend.every", 1, kMaxPeriodCount);
       std::optional<TimeUnit> u;
       if (unit) {
-        u = shape.unit(*unit, "policy.resend.unit",
-                       {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks,
-                        TimeUnit::kMonths});
+        u = shape.unit(*unit, "policy.resend.unit", kResendUnits);
       }
       if (n && u) policy.resend = ResendPeriod{*n, *u};
     }
@@ -156,7 +156,18 @@ std::string campaign_editable(std::string_view status, std::string_view fields_j
 }
 
 std::string check_campaign(std::string_view body_json, bool partial) {
-  const json doc = parse(body_json);
+  const ParsedJson parsed = parse_json(body_json);
+  if (parsed.too_deep) {
+    // send.where holds cohort conditions: too deep there is the cohort
+    // reader's rule_too_deep, as on the cohort routes.
+    const std::string& at = parsed.deep_at;
+    const bool rule = at.compare(0, 10, "send.where") == 0;
+    return failure(at.empty() ? "campaign" : at, rule ? "rule_too_deep" : "too_deep",
+                   (at.empty() ? std::string("The campaign") : at) +
+                       " nests arrays and objects more than " + std::to_string(kMaxJsonDepth) +
+                       " levels deep.");
+  }
+  const json& doc = parsed.doc;
   if (doc.is_discarded())
     return failure("campaign", "invalid_json", "The campaign is not valid JSON.");
   return checked(hookcast::check_campaign(doc, partial));
@@ -202,6 +213,12 @@ std::string check_frequency_capping(std::string_view settings_json) {
   if (doc.is_discarded())
     return failure("settings", "invalid_json", "The settings are not valid JSON.");
   return checked(hookcast::check_frequency_capping(doc, nullptr));
+}
+
+std::string event_time(std::string_view text, std::string_view field) {
+  const EventTime t = parse_event_time(text, field);
+  if (!t.ok) return failure(std::string(field), "invalid_time", t.message);
+  return "{\"ok\":true,\"ms\":" + std::to_string(t.ms) + "}";
 }
 
 std::string add_period(double ms, double n, std::string_view unit) {
@@ -255,6 +272,38 @@ std::string fatigue_batch_packed(std::string_view policy_json, std::string_view 
     return checked(Problems{*problem});
   out.append("\"}");
   return out;
+}
+
+std::string schedule_occurrences(std::string_view send_json, double after_wall_ms, double count) {
+  if (std::isnan(after_wall_ms) || std::isnan(count)) {
+    return failure("afterWallMs", "invalid_value", "afterWallMs and count must be numbers.");
+  }
+  const auto walls = read_schedule_walls(parse(send_json));
+  if (!walls) {
+    return failure(
+        "send", "invalid_value",
+        "The send is not a schedule {type: \"schedule\", at, repeat?} whose times read.");
+  }
+  const double bound = static_cast<double>(kMaxTimeMs);
+  const std::int64_t after =
+      static_cast<std::int64_t>(std::floor(std::max(-bound, std::min(bound, after_wall_ms))));
+  const std::size_t n = static_cast<std::size_t>(std::max(0.0, std::min(1000.0, count)));
+  std::string out = "{\"ok\":true,\"atWallMs\":" + std::to_string(walls->at) + ",\"untilWallMs\":";
+  out += walls->until ? std::to_string(*walls->until) : std::string("null");
+  out += ",\"occurrences\":[";
+  bool first = true;
+  for (const std::int64_t wall : schedule_occurrences(*walls, after, n)) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += std::to_string(wall);
+  }
+  out += "]}";
+  return out;
+}
+
+double local_wall_ms(std::string_view text) {
+  const auto wall = parse_local_date_time(text);
+  return wall ? static_cast<double>(*wall) : std::nan("");
 }
 
 }  // namespace hookcast::api

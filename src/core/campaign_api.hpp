@@ -34,8 +34,24 @@ std::string check_campaign(std::string_view body_json, bool partial);
 /// campaign cannot start. Bad options are problems under "options.".
 std::string launch_check(std::string_view campaign_json, std::string_view options_json);
 
+/// The wall-clock occurrences of a schedule send (read_schedule_walls):
+/// {"ok":true,"atWallMs":N,"untilWallMs":N|null,"occurrences":[N...]} with
+/// up to `count` (≤ 1000) occurrences strictly after `after_wall_ms` (±∞
+/// allowed), or {"ok":false,"problems":[...]} when `send` is not a readable
+/// schedule send (field "send") or after_wall_ms is NaN ("afterWallMs").
+std::string schedule_occurrences(std::string_view send_json, double after_wall_ms, double count);
+
+/// The wall-clock milliseconds (read as if UTC) of a local date-time as
+/// `send.at` is written (parse_local_date_time), or NaN when it is not one.
+double local_wall_ms(std::string_view text);
+
 /// {"ok":bool,"problems":[...]} for the workspace's frequency-capping settings.
 std::string check_frequency_capping(std::string_view settings_json);
+
+/// An event's time (event_time.hpp): {"ok":true,"ms":N} or
+/// {"ok":false,"problems":[{field, "invalid_time", message}]} with `field`
+/// as given ("events[3].at").
+std::string event_time(std::string_view text, std::string_view field);
 
 /// {"ok":true,"ms":N} | {"ok":false,"problems":[...]}: `ms` (floored to a
 /// whole millisecond) moved by `n` units (calendar months for "months");

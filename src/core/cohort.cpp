@@ -592,7 +592,17 @@ std::string_view count_op_name(CountOp op) {
 
 Problems compile_cohort(std::string_view rule_json, CompiledCohort* out) {
   Problems problems;
-  const json doc = json::parse(rule_json.begin(), rule_json.end(), nullptr, false);
+  const ParsedJson parsed = parse_json(rule_json);
+  if (parsed.too_deep) {
+    const std::string at = parsed.deep_at.empty() ? "rule" : "rule." + parsed.deep_at;
+    problems.push_back(Problem{at, "rule_too_deep",
+                               "The rule nests more than " + std::to_string(kMaxJsonDepth) +
+                                   " JSON levels deep (groups may nest " +
+                                   std::to_string(kMaxCohortDepth) + " deep); flatten the groups.",
+                               Severity::kError});
+    return problems;
+  }
+  const json& doc = parsed.doc;
   if (doc.is_discarded()) {
     problems.push_back(
         Problem{"rule", "invalid_json", "The rule is not valid JSON.", Severity::kError});

@@ -35,6 +35,16 @@
 
 namespace hookcast {
 
+/// Units of a resend period (`fatigue.resend.unit`): every unit, months too.
+inline constexpr TimeUnit kResendUnitList[] = {
+    TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks, TimeUnit::kMonths};
+constexpr TimeUnits kResendUnits = units_of(kResendUnitList);
+
+/// Units of a frequency-capping period (`rules[i].period.unit`): fixed lengths only.
+inline constexpr TimeUnit kCapPeriodUnitList[] = {TimeUnit::kMinutes, TimeUnit::kHours,
+                                                  TimeUnit::kDays, TimeUnit::kWeeks};
+constexpr TimeUnits kCapPeriodUnits = units_of(kCapPeriodUnitList);
+
 /// A campaign's resend period (fatigue.resend).
 struct ResendPeriod {
   std::int64_t every = 1;
@@ -65,6 +75,10 @@ struct LedgerEntry {
 
 /// The verdict for one candidate.
 enum class FatigueReason { kOk, kAlreadySent, kResendPeriod, kFrequencyCap };
+/// Every reason, in the order of the enum (the batch answer's letters).
+inline constexpr FatigueReason kFatigueReasons[] = {FatigueReason::kOk, FatigueReason::kAlreadySent,
+                                                    FatigueReason::kResendPeriod,
+                                                    FatigueReason::kFrequencyCap};
 
 /// "ok" | "already_sent" | "resend_period" | "frequency_cap".
 std::string_view fatigue_reason_name(FatigueReason reason);

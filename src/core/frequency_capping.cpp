@@ -41,15 +41,15 @@ Problems read_cap_rules(const json& rules_json, const std::string& base,
     shape.only(*period, at + ".period", {"value", "unit"}, "a period");
     const json* value = shape.member(*period, "value", at + ".period.value", true,
                                      "A period needs a value, e.g. 1.");
+    const std::string unit_needed =
+        "A period needs a unit: " + time_unit_names(kCapPeriodUnits) + ".";
     const json* unit_json =
-        shape.member(*period, "unit", at + ".period.unit", true,
-                     "A period needs a unit: \"minutes\", \"hours\", \"days\" or \"weeks\".");
+        shape.member(*period, "unit", at + ".period.unit", true, unit_needed.c_str());
     std::optional<std::int64_t> v;
     if (value) v = shape.integer(*value, at + ".period.value", 1, kMaxCapPeriodValue);
     std::optional<TimeUnit> unit;
     if (unit_json) {
-      unit = shape.unit(*unit_json, at + ".period.unit",
-                        {TimeUnit::kMinutes, TimeUnit::kHours, TimeUnit::kDays, TimeUnit::kWeeks});
+      unit = shape.unit(*unit_json, at + ".period.unit", kCapPeriodUnits);
     }
     if (!v || !unit) continue;
     rule.value = *v;

@@ -131,7 +131,7 @@ const std::string* JsonShape::text(const json& v, const std::string& field, std:
 }
 
 std::optional<TimeUnit> JsonShape::unit(const json& v, const std::string& field,
-                                        std::initializer_list<TimeUnit> allowed) {
+                                        TimeUnits allowed) {
   std::string names;
   for (const TimeUnit u : allowed)
     names += (names.empty() ? "\"" : ", \"") + std::string(time_unit_name(u)) + "\"";
@@ -140,8 +140,7 @@ std::optional<TimeUnit> JsonShape::unit(const json& v, const std::string& field,
     return std::nullopt;
   }
   const auto parsed = parse_time_unit(v.get_ref<const std::string&>());
-  for (const TimeUnit u : allowed)
-    if (parsed && *parsed == u) return u;
+  if (parsed && allowed.contains(*parsed)) return *parsed;
   error(field, "invalid_value", field + " must be one of " + names + "; it is " + v.dump() + ".");
   return std::nullopt;
 }

@@ -14,11 +14,31 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "calendar.hpp"
 #include "problem.hpp"
 
 namespace hookcast {
+
+/// Deepest nesting of arrays and objects the core reads (the document itself
+/// is level 1); the edge holds request bodies to the same bound. A valid
+/// input needs about 70 at most (a cohort rule 32 groups deep).
+constexpr int kMaxJsonDepth = 100;
+
+/// What parse_json() read: the document (discarded when the text is not
+/// JSON or nests too deep) and, when it nests past kMaxJsonDepth, where:
+/// the object keys leading there, dotted ("send.where"; "" at the top).
+struct ParsedJson {
+  nlohmann::json doc;
+  bool too_deep = false;
+  std::string deep_at;
+};
+
+/// Parses `text` without exceptions and without recursion, refusing
+/// nesting past kMaxJsonDepth, so nothing that later walks the document
+/// (dump, copy, compare: nlohmann recurses) recurses without a bound.
+ParsedJson parse_json(std::string_view text);
 
 /// "a text", "a number", "a list", ... for messages.
 const char* json_type_name(const nlohmann::json& value);
@@ -59,7 +79,7 @@ class JsonShape {
 
   /// A unit name among `allowed`.
   std::optional<TimeUnit> unit(const nlohmann::json& value, const std::string& field,
-                               std::initializer_list<TimeUnit> allowed);
+                               TimeUnits allowed);
 
   /// Member `key` of `object` unless absent or null; when `required`, its
   /// absence is `required` at `field` with `message`.

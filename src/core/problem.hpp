@@ -2,12 +2,23 @@
 // code), why (a sentence a marketer understands) and how bad (severity).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace hookcast {
 
 enum class Severity { kError, kWarning };
+
+/// The personalization variable a problem is about, as data (so no caller
+/// reads it out of the message): where it reads and its canonical name after
+/// the root, as engine.variables() lists it ("city", "address.city",
+/// "[\"first name\"]"); `display` is how messages write it ("user.city").
+struct ProblemVariable {
+  std::string source;  ///< "user" or "event"
+  std::string name;
+  std::string display;
+};
 
 /// One finding about a spec or a rendered request.
 struct Problem {
@@ -18,6 +29,8 @@ struct Problem {
   /// Sentence for a person, with the position (line/column) where it helps.
   std::string message;
   Severity severity = Severity::kError;
+  /// Set on missing_value and missing_fallback: the variable concerned.
+  std::optional<ProblemVariable> variable = std::nullopt;
 };
 
 using Problems = std::vector<Problem>;

@@ -51,6 +51,7 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"unknown_filter", "A filter other than default: is used."},
     {"invalid_filter_argument", "The default: filter's argument is not a text or number literal."},
     {"too_many_filters", "A variable has more than one filter."},
+    {"too_many_placeholders", "The webhook has more placeholders than the limit."},
     {"missing_fallback", "A variable has no fallback for users without a value."},
     {"missing_value", "For this user a variable had no value and no fallback."},
     // Input shapes at the engine's boundary.
@@ -66,6 +67,8 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"out_of_range", "A number is outside its allowed range."},
     {"too_long", "A text is longer than the limit."},
     {"too_many", "A list has more items than the limit."},
+    {"too_deep", "Arrays and objects nest deeper than the limit."},
+    {"invalid_time", "An event's time is not an ISO 8601 date-time with an offset in 1970..2099."},
     {"invalid_date_time", "A date-time is not written as YYYY-MM-DDTHH:mm[:ss]."},
     {"unknown_time_zone", "A time zone is not a known IANA name."},
     {"schedule_in_past", "The scheduled time has already passed."},
@@ -74,6 +77,7 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"invalid_target", "A campaign's target is not a cohort or all users."},
     {"invalid_signing_secret", "A signing secret is not a whsec_ base64 secret."},
     {"invalid_status", "A campaign status is not a known one."},
+    {"invalid_send_type", "A send type is not schedule, event or api."},
     {"invalid_action", "A campaign action is not start, pause, resume or end."},
     {"invalid_fields", "The list of edited fields is not a list of names."},
     {"invalid_transition", "The campaign cannot make that status change."},
@@ -87,6 +91,13 @@ constexpr ProblemCodeInfo kCodes[] = {
     {"invalid_members", "The members to match are not a list of users."},
     {"invalid_now", "The time given as now is not a number of milliseconds."},
     {"too_many_cohorts", "Too many compiled cohorts are alive."},
+    // Users and events (audience_input.hpp).
+    {"empty", "An id or list is empty."},
+    {"invalid_text", "A text holds an unpaired UTF-16 surrogate, which cannot be stored as UTF-8."},
+    {"invalid_id", "A user id is \".\" or \"..\", which no URL path can name."},
+    {"invalid_property_name", "A property name is empty, unstorable or too long."},
+    {"too_many_properties", "A user or event has more properties than the limit."},
+    {"properties_too_large", "A user's or event's properties are larger than the limit as JSON."},
 };
 
 }  // namespace

@@ -208,10 +208,38 @@ class Renderer {
            RenderedRequest& out)
       : wh_(wh), doc_(doc), scratch_(scratch), out_(out) {}
 
-  void emit(const std::vector<Op>& ops, Buffer& dst) {
+  // Stops once `dst` is past `limit` (the caller refuses it as too large):
+  // a message never grows further than its limit plus one value, however
+  // many placeholders repeat a large value.
+  void emit(const std::vector<Op>& ops, Buffer& dst, std::size_t limit) {
     for (const Op& op : ops) {
       dst.append(op.text);
       if (op.slot >= 0) emit_slot(wh_.slots[static_cast<std::size_t>(op.slot)], dst);
+      if (dst.size() > limit) return;
+    }
+  }
+
+  // A header value, refused by the caller when too long. Its value is
+  // trimmed of spaces and tabs at both ends afterwards, so the bound is on
+  // what trimming keeps: rendering stops once more than `limit` bytes that
+  // are not spaces or tabs are written (the value is too long whatever
+  // follows), and a run of trailing spaces and tabs is kept to `limit` + 1
+  // bytes (either it stays trailing and is trimmed whole, or text follows
+  // and the value is too long either way). So a header never grows past
+  // its limit plus one value, however many placeholders repeat a value.
+  void emit_header(const std::vector<Op>& ops, Buffer& dst, std::size_t limit) {
+    std::size_t kept = 0;  // bytes that are not spaces or tabs
+    for (const Op& op : ops) {
+      const std::size_t from = dst.size();
+      dst.append(op.text);
+      if (op.slot >= 0) emit_slot(wh_.slots[static_cast<std::size_t>(op.slot)], dst);
+      for (std::size_t i = from; i < dst.size(); ++i) kept += dst[i] != ' ' && dst[i] != '\t';
+      if (kept > limit) return;
+      std::size_t run = 0;
+      while (run < dst.size() &&
+             (dst[dst.size() - 1 - run] == ' ' || dst[dst.size() - 1 - run] == '\t'))
+        ++run;
+      if (run > limit + 1) dst.truncate(dst.size() - (run - (limit + 1)));
     }
   }
 
@@ -226,6 +254,7 @@ class Renderer {
       if (slot.mode == SlotMode::kPathSegment)
         scratch_.path_marks.push_back(static_cast<std::uint32_t>(dst.size()));
       emit_slot(slot, dst);
+      if (dst.size() > kMaxUrlBytes) return;  // refused by the caller
     }
   }
 
@@ -275,12 +304,15 @@ class Renderer {
   }
 
   void warn_missing(const Slot& slot) {
-    const std::string& name = wh_.lookups[slot.lookup].display;
+    const Lookup& lookup = wh_.lookups[slot.lookup];
     out_.problems.push_back(Problem{slot.field, "missing_value",
-                                    name + " has no value for this user and no fallback, so " +
+                                    lookup.display +
+                                        " has no value for this user and no fallback, so " +
                                         (slot.mode == SlotMode::kBodyValue ? "null" : "nothing") +
                                         " was used in " + slot.field + ".",
                                     Severity::kWarning});
+    out_.problems.back().variable =
+        ProblemVariable{variable_source_name(lookup.source), lookup.name, lookup.display};
   }
 
   const CompiledWebhook& wh_;
@@ -362,7 +394,7 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
   for (std::size_t i = 0; i < webhook.headers.size(); ++i) {
     Buffer& value = out.header_values[i];
     value.clear();
-    r.emit(webhook.headers[i].value, value);
+    r.emit_header(webhook.headers[i].value, value, kMaxHeaderValueBytes);
     trim_header_value(value);
     std::size_t at = 0;
     if (has_forbidden_header_byte(value, at)) {
@@ -382,7 +414,7 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
   }
   if (webhook.has_body) {
     out.has_body = true;
-    r.emit(webhook.body, out.body);
+    r.emit(webhook.body, out.body, kMaxBodyBytes);
     if (out.body.size() > kMaxBodyBytes) {
       fail(out, "body", "body_too_large",
            "For this user the body is " + std::to_string(out.body.size()) +
@@ -391,6 +423,24 @@ void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uin
     }
   }
   out.ok = true;
+}
+
+bool empty_variables(const CompiledWebhook& webhook, const JsonDoc& doc, std::uint32_t root,
+                     RenderScratch& scratch, std::vector<bool>& empty) {
+  Roots roots;
+  RenderedRequest refused;
+  if (!find_roots(doc, root, roots, refused)) return false;
+  scratch.values.resize(webhook.lookups.size());
+  for (std::size_t i = 0; i < webhook.lookups.size(); ++i)
+    scratch.values[i] = resolve(doc, roots, webhook.lookups[i]);
+  empty.assign(webhook.lookups.size(), false);
+  // The same tests as Renderer::emit_slot: a fallback replaces a falsy
+  // value, and a nil value without one is a missing_value.
+  for (const Slot& slot : webhook.slots) {
+    const ResolvedValue& v = scratch.values[slot.lookup];
+    if (slot.fallback ? is_falsy(doc, v) : is_nil(doc, v)) empty[slot.lookup] = true;
+  }
+  return true;
 }
 
 void render_json(const CompiledWebhook& webhook, std::string_view context_json,

@@ -80,6 +80,14 @@ struct RenderedRequest {
 void render_context(const CompiledWebhook& webhook, const JsonDoc& doc, std::uint32_t root,
                     RenderScratch& scratch, RenderedRequest& out);
 
+/// Which variables this context leaves empty where `webhook` uses them: per
+/// CompiledWebhook::lookups entry, true when some placeholder of it takes
+/// its fallback (missing, nil, false, "" or []), or renders as nothing or
+/// null for want of one (missing_value). False, with `empty` untouched, when
+/// the context has the wrong shape (it would not render at all).
+bool empty_variables(const CompiledWebhook& webhook, const JsonDoc& doc, std::uint32_t root,
+                     RenderScratch& scratch, std::vector<bool>& empty);
+
 /// Parses `context_json` into scratch.doc (malformed JSON is `invalid_context`
 /// with the position) and renders it.
 void render_json(const CompiledWebhook& webhook, std::string_view context_json,

@@ -104,6 +104,18 @@ class Compiler {
  private:
   // Registers one placeholder occurrence and returns its slot index.
   std::int32_t add_slot(const VariableRef& var, SlotMode mode, const std::string& field) {
+    if (++placeholders_ > kMaxPlaceholders) {
+      // Past the bound: one error where it was crossed, and no more work per
+      // placeholder (no lookup search, no warning): the spec is refused.
+      if (placeholders_ == kMaxPlaceholders + 1) {
+        add_problem(problems_, field, "too_many_placeholders",
+                    "The webhook has more than " + std::to_string(kMaxPlaceholders) +
+                        " placeholders (the limit is reached in " + field_label(field) +
+                        "); use fewer variables.");
+      }
+      wh_.slots.emplace_back();
+      return static_cast<std::int32_t>(wh_.slots.size() - 1);
+    }
     const std::string display = variable_display(var);
     std::uint32_t lookup = 0;
     while (lookup < wh_.lookups.size() && wh_.lookups[lookup].display != display) ++lookup;
@@ -113,6 +125,7 @@ class Compiler {
       l.builtin = var.is_builtin();
       l.path.assign(var.path.begin() + (l.builtin ? 1 : 0), var.path.end());
       l.display = display;
+      l.name = var.name;
       wh_.lookups.push_back(std::move(l));
     }
     Slot slot;
@@ -130,6 +143,8 @@ class Compiler {
                       " has no fallback: users without a value get " + gets + ". Add one like {{ " +
                       display + " | default: \"…\" }}.",
                   Severity::kWarning);
+      problems_.back().variable =
+          ProblemVariable{variable_source_name(var.source), var.name, display};
     }
     wh_.slots.push_back(std::move(slot));
     return static_cast<std::int32_t>(wh_.slots.size() - 1);
@@ -430,6 +445,7 @@ class Compiler {
   CompiledWebhook wh_;
   bool url_ok_ = true;
   bool query_started_ = false;
+  std::size_t placeholders_ = 0;  ///< occurrences seen so far, in every field
 };
 
 }  // namespace

@@ -40,6 +40,12 @@ constexpr std::size_t kMaxUrlBytes = 8192;          ///< spec URL and rendered U
 constexpr std::size_t kMaxParams = 50;              ///< rows in params
 constexpr std::size_t kMaxHeaders = 50;             ///< rows in headers
 constexpr std::size_t kMaxHeaderValueBytes = 8192;  ///< spec and rendered header value
+/// Placeholder occurrences in one webhook (URL, params, headers and body
+/// together). Real webhook templates use a few to a few dozen (a CRM upsert
+/// that maps every profile field: ~50-100); each one costs work per user at
+/// every render, and their warnings grow with them, so a body of 20,000
+/// placeholders made one audience check take seconds. `too_many_placeholders`.
+constexpr std::size_t kMaxPlaceholders = 200;
 
 /// How a placeholder's value is written where it stands.
 enum class SlotMode : std::uint8_t {
@@ -59,6 +65,8 @@ struct Lookup {
   std::vector<PathSegment> path;
   /// "user.address.city", for warnings.
   std::string display;
+  /// "address.city": the canonical name after the root (VariableRef::name).
+  std::string name;
 };
 
 /// One placeholder occurrence.

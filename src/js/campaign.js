@@ -111,6 +111,14 @@ export function campaignMethods(Module) {
       return result.ms;
     },
 
+    eventTime(text, field = 'at') {
+      if (typeof text !== 'string') {
+        const message = `${field} must be an ISO 8601 date and time string such as "2026-11-30T09:15:00Z".`;
+        return { ok: false, problems: [{ field, code: 'invalid_type', message, severity: 'error' }] };
+      }
+      return JSON.parse(Module.event_time(text, String(field)));
+    },
+
     fatigueDecision(policy, ledger, sendAtMs) {
       if (!Array.isArray(ledger)) throw new HookcastError('invalid_ledger', 'fatigueDecision: ledger must be an array of { campaign, at }');
       const reason = FATIGUE_REASONS[batch('fatigueDecision', policy, [ledger], sendAtMs)[0]];
@@ -123,6 +131,27 @@ export function campaignMethods(Module) {
       const reasons = new Array(codes.length);
       for (let i = 0; i < codes.length; i++) reasons[i] = FATIGUE_REASONS[codes[i]];
       return reasons;
+    },
+
+    scheduleOccurrences(send, afterWallMs = -Infinity, count = 1) {
+      if (typeof afterWallMs !== 'number' || Number.isNaN(afterWallMs)) {
+        throw new HookcastError('invalid_options', 'scheduleOccurrences: afterWallMs must be a number of wall-clock milliseconds (±Infinity allowed)');
+      }
+      if (!Number.isInteger(count) || count < 0 || count > 1000) {
+        throw new HookcastError('invalid_options', 'scheduleOccurrences: count must be a whole number from 0 to 1000');
+      }
+      const sendJson = encode(send);
+      const result = sendJson === undefined ? { ok: false, problems: [] } : JSON.parse(Module.schedule_occurrences(sendJson, afterWallMs, count));
+      if (!result.ok) {
+        throw new HookcastError('invalid_send', 'scheduleOccurrences: the send is not a schedule { type: "schedule", at, repeat? } whose times read', result.problems);
+      }
+      return { atWallMs: result.atWallMs, untilWallMs: result.untilWallMs, occurrences: result.occurrences };
+    },
+
+    localWallMs(text) {
+      if (typeof text !== 'string') return null;
+      const wall = Module.local_wall_ms(text);
+      return Number.isNaN(wall) ? null : wall;
     },
   };
 }

@@ -8,11 +8,14 @@
 //   retry.js         retryDecision
 //   campaign.js      status machine, campaign checks, fatigue
 //   cohort.js        cohort rules, compiled cohorts
-//   vocabularies.js  word lists read from the core (methods, problem codes)
+//   vocabularies.js  word lists read from the core (methods, problem codes,
+//                    the vocabulary) and what each campaign status allows
+//   audience.js      user and event input checks
 //
 // A new group of engine methods is one file like those and one line in
 // assembleEngine below.
 
+import { audienceMethods } from './audience.js';
 import { campaignMethods } from './campaign.js';
 import { cohortMethods } from './cohort.js';
 import { loadEngine, moduleArgs } from './loader.js';
@@ -33,6 +36,7 @@ function assembleEngine(Module) {
     ...vocabularyMethods(Module),
     ...campaignMethods(Module),
     ...cohortMethods(Module),
+    ...audienceMethods(Module),
   });
   modules.set(engine, Module);
   return engine;

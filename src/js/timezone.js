@@ -1,8 +1,10 @@
-// Time-zone arithmetic for schedules: a local wall-clock date-time in an IANA
-// time zone to an instant (ms since the epoch), and the next occurrence of a
-// daily or weekly repeat in local wall time. The runtime's Intl (ICU's time-zone
-// database) is the only source of offsets; this is the one place hookcast does
-// time-zone arithmetic (the worker's schedules and the dashboard both use it).
+// Time-zone conversion for schedules: a local wall-clock date-time in an IANA
+// time zone to an instant (ms since the epoch), and back. The runtime's Intl
+// (ICU's time-zone database) is the only source of offsets; this is the one
+// place hookcast converts (the worker's schedules and the dashboard both use
+// it). Stepping a repeat and ending it at `until` ("a date means through that
+// day") are the engine's (engine.scheduleOccurrences answers wall times):
+// this file only places those wall times in the zone.
 //
 // Wall times that do not exist or exist twice (DST changes) resolve as
 // Temporal's "compatible" disambiguation and RFC 5545 do:
@@ -15,7 +17,14 @@
 // Monday 09:00 New York" stays at 09:00 across DST changes), each occurrence
 // resolved by the same rule.
 
-const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+/**
+ * No schedule instant is at or after this (2100-01-02T00:00Z): the core
+ * refuses schedule dates from 2100 on (its kLastScheduleInstantMs), and a
+ * repeat whose next occurrence would fall past it has no next occurrence.
+ * Far inside what runtimes compute with (workerd's alarms stop at 2189).
+ */
+export const LAST_SCHEDULE_INSTANT_MS = Date.UTC(2100, 0, 2);
+
 const DAY_MS = 86_400_000;
 
 /** Formatters per zone: building one costs far more than using it. */
@@ -56,25 +65,6 @@ export function isTimeZone(zone) {
   }
 }
 
-/**
- * Parses a local date-time `YYYY-MM-DDTHH:mm`, `YYYY-MM-DDTHH:mm:ss` or, with
- * `{ dateOnly: true }` allowed, `YYYY-MM-DD` (midnight). Returns
- * `{ year, month, day, hour, minute, second, hasTime }` or null when the text
- * is not one of those or names a date or time that does not exist on a
- * calendar (2026-02-30, 24:00).
- */
-export function parseLocalDateTime(text, { dateOnly = false } = {}) {
-  if (typeof text !== 'string') return null;
-  const m = LOCAL_RE.exec(text);
-  if (!m) return null;
-  const hasTime = m[4] !== undefined;
-  if (!hasTime && !dateOnly) return null;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
-  return { year, month, day, hour, minute, second, hasTime };
-}
-
 /** The wall-clock fields `instantMs` shows in `zone`, as if they were UTC (ms). */
 function wallMs(instantMs, zone) {
   const parts = formatterFor(zone).formatToParts(new Date(instantMs));
@@ -93,24 +83,17 @@ export function offsetMs(instantMs, zone) {
   return wallMs(whole, zone) - whole;
 }
 
-function partsToWallMs(p) {
-  const d = new Date(0);
-  d.setUTCFullYear(p.year, p.month - 1, p.day);
-  d.setUTCHours(p.hour, p.minute, p.second, 0);
-  return d.getTime();
-}
-
 /**
  * The instant (ms since the epoch) at which clocks in `zone` show the local
- * date-time `local` (text as parseLocalDateTime reads it, or its parts).
- * DST gaps move forward by the gap, overlaps take the earlier instant (see
- * the file comment). Throws RangeError for an unknown zone or a bad date-time.
+ * date-time `local` (`YYYY-MM-DDTHH:mm[:ss]`, read by the engine's one
+ * parser: engine.localWallMs). DST gaps move forward by the gap, overlaps
+ * take the earlier instant (see the file comment). Throws RangeError for an
+ * unknown zone or a bad date-time.
  */
-export function zonedToUtcMs(local, zone, { dateOnly = false } = {}) {
-  const parts = typeof local === 'string' ? parseLocalDateTime(local, { dateOnly }) : local;
-  if (!parts) throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(local)}`);
-  if (!isTimeZone(zone)) throw new RangeError(`unknown time zone: ${JSON.stringify(zone)}`);
-  return wallToInstant(partsToWallMs(parts), zone);
+export function zonedToUtcMs(engine, local, zone) {
+  const wall = engine.localWallMs(local);
+  if (wall === null) throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(local)}`);
+  return instantOf(wall, zone);
 }
 
 /**
@@ -132,66 +115,44 @@ function wallToInstant(wall, zone) {
   return wall - before;
 }
 
-/** `parts` moved by `days` calendar days, time of day unchanged. */
-function addDays(parts, days) {
-  const d = new Date(0);
-  d.setUTCFullYear(parts.year, parts.month - 1, parts.day + days);
-  return { ...parts, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+/**
+ * The instant at which clocks in `zone` show the wall time `wall` (the local
+ * clock's fields as UTC milliseconds, as engine.scheduleOccurrences answers
+ * them), by the gap and overlap rules above; a fraction of a second is kept.
+ * Throws RangeError for an unknown zone.
+ */
+export function instantOf(wall, zone) {
+  if (!isTimeZone(zone)) throw new RangeError(`unknown time zone: ${JSON.stringify(zone)}`);
+  const second = Math.floor(wall / 1000) * 1000;
+  return wallToInstant(second, zone) + (wall - second);
 }
 
 /**
- * The instant of a repeat's `until` (inclusive). A date-time is that local
- * time; a date alone means "through that day" (until the next local midnight,
- * exclusive). null when there is no `until`.
+ * The first instant of a schedule send and the instant its `until` ends
+ * (null without one): the engine's wall times placed in `send.timeZone`.
+ * Throws (HookcastError `invalid_send`, or RangeError for the zone) when the
+ * send is not a schedule whose times read.
  */
-export function untilMs(until, zone) {
-  if (until === undefined || until === null) return null;
-  const parts = parseLocalDateTime(until, { dateOnly: true });
-  if (!parts) throw new RangeError(`not a local date or date-time: ${JSON.stringify(until)}`);
-  if (parts.hasTime) return zonedToUtcMs(parts, zone);
-  return zonedToUtcMs(addDays(parts, 1), zone) - 1;
+export function scheduleInstants(engine, send) {
+  const { atWallMs, untilWallMs } = engine.scheduleOccurrences(send, -Infinity, 0);
+  return { firstMs: instantOf(atWallMs, send.timeZone), untilMs: untilWallMs === null ? null : instantOf(untilWallMs, send.timeZone) };
 }
 
 /**
- * Occurrence `n` (0 = the first, `at` itself) of a schedule: the wall time
- * `at` moved by n × every days or weeks, resolved in `zone`.
+ * The first occurrence of a schedule send strictly after `afterMs`, or null
+ * when there is none (no repeat and `at` is not after it; or past `until`).
+ * The engine steps the wall clock; a DST change moves an occurrence by at
+ * most a day, so it is asked from two days of wall time before `afterMs`.
+ * Missed occurrences are skipped, not caught up.
  */
-export function occurrenceMs(at, zone, repeat, n) {
-  const parts = parseLocalDateTime(at);
-  if (!parts) throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(at)}`);
-  const step = repeat ? repeat.every * (repeat.unit === 'weeks' ? 7 : 1) : 0;
-  return zonedToUtcMs(addDays(parts, n * step), zone);
-}
-
-/**
- * The first occurrence of a schedule strictly after `afterMs`, or null when
- * there is none (no repeat and `at` is not after it; or past `until`).
- * `send` is `{ at, timeZone, repeat?: { every, unit: 'days'|'weeks', until? } }`.
- * Missed occurrences are skipped, not caught up: the answer is after `afterMs`.
- */
-export function nextOccurrenceMs(send, afterMs) {
-  const { at, timeZone, repeat } = send;
-  const first = occurrenceMs(at, timeZone, repeat, 0);
-  const last = repeat ? untilMs(repeat.until, timeZone) : null;
-  let found = null;
-  if (first > afterMs) {
-    found = first;
-  } else if (repeat) {
-    const stepMs = repeat.every * (repeat.unit === 'weeks' ? 7 : 1) * DAY_MS;
-    // A DST change moves an occurrence by at most a few hours: start two
-    // steps early and walk forward.
-    let n = Math.max(0, Math.floor((afterMs - first) / stepMs) - 1);
-    for (;;) {
-      const t = occurrenceMs(at, timeZone, repeat, n);
-      if (t > afterMs) {
-        found = t;
-        break;
-      }
-      n++;
-    }
+export function nextOccurrenceMs(engine, send, afterMs) {
+  const zone = send.timeZone;
+  const from = Number.isFinite(afterMs) ? wallMs(afterMs, zone) - 2 * DAY_MS : afterMs;
+  for (const wall of engine.scheduleOccurrences(send, from, 8).occurrences) {
+    const t = instantOf(wall, zone);
+    if (t > afterMs) return t >= LAST_SCHEDULE_INSTANT_MS ? null : t;
   }
-  if (found === null || (last !== null && found > last)) return null;
-  return found;
+  return null;
 }
 
 /**
@@ -222,14 +183,13 @@ export function quietHoursEndMs(instantMs, quiet, zone) {
   const end = parseTimeOfDay(quiet?.end);
   if (start === null || end === null || start === end) return null;
   const wall = wallMs(instantMs, zone);
-  const minute = (wall % DAY_MS) / 60_000;
+  const minute = (((wall % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
   const overnight = start > end;
   const inside = overnight ? minute >= start || minute < end : minute >= start && minute < end;
   if (!inside) return null;
-  const d = new Date(wall);
-  let parts = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: Math.floor(end / 60), minute: end % 60, second: 0 };
-  if (overnight && minute >= start) parts = addDays(parts, 1);
-  return zonedToUtcMs(parts, zone);
+  const midnight = wall - minute * 60_000;
+  const endWall = midnight + end * 60_000 + (overnight && minute >= start ? DAY_MS : 0);
+  return instantOf(endWall, zone);
 }
 
 /**
@@ -241,9 +201,10 @@ export const EARLIEST_ZONE = 'Etc/GMT-14';
 export const LATEST_ZONE = 'Etc/GMT+12';
 export const USER_ZONE_SPAN_MS = 26 * 3_600_000;
 
-/** The zone a schedule's runs are timed in: its own, or for "user" the earliest on Earth. */
-export function runZone(send) {
-  return send.timeZone === 'user' ? EARLIEST_ZONE : send.timeZone;
+/** `send` (a schedule) placed in one zone: what the engine's schedule rules read. */
+export function sendInZone(send, zone) {
+  const { fallbackTimeZone: _fallback, ...rest } = send;
+  return { ...rest, timeZone: zone };
 }
 
 /**
@@ -253,12 +214,12 @@ export function runZone(send) {
  * past (started mid-span): it runs at once, and the users whose own
  * instant has passed are the shards' to skip.
  */
-export function nextUserZoneRunMs(send, afterMs) {
-  const latest = nextOccurrenceMs({ ...send, timeZone: LATEST_ZONE }, afterMs);
+export function nextUserZoneRunMs(engine, send, afterMs) {
+  const latest = nextOccurrenceMs(engine, sendInZone(send, LATEST_ZONE), afterMs);
   return latest === null ? null : latest - USER_ZONE_SPAN_MS;
 }
 
 /** The instant the occurrence whose run is `runMs` (nextUserZoneRunMs) reaches a user in `zone`. */
 export function userOccurrenceMs(runMs, zone) {
-  return zonedToUtcMs(toLocalText(runMs, EARLIEST_ZONE), zone);
+  return instantOf(wallMs(runMs, EARLIEST_ZONE), zone);
 }

@@ -100,6 +100,22 @@ export function webhookMethods(Module) {
       return unpackAll(this.#layout, callPacked(true, handle, contextsJson), (answer) => batchFailed('renderBatchJson', answer));
     }
 
+    // Which variables the contexts (JSON text of an array) leave empty, per
+    // variable: the audience check's fallback counts.
+    fallbackCountsJson(contextsJson) {
+      const handle = this.#live('fallbackCountsJson');
+      if (typeof contextsJson !== 'string') {
+        throw new HookcastError('invalid_contexts', 'fallbackCountsJson(contextsJson): contextsJson must be the JSON text of an array of contexts');
+      }
+      const [written] = writeTexts(Module, [contextsJson]);
+      const result = JSON.parse(outputText(Module, Module._hc_fallback_counts(handle, written)));
+      if (!result.ok) {
+        const code = result.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_contexts';
+        throw new HookcastError(code, `webhook.fallbackCountsJson(): ${describe(result.problems)}`, result.problems);
+      }
+      return result.variables;
+    }
+
     dispose() {
       if (this.#disposed) return;
       this.#disposed = true;

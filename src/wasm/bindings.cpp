@@ -128,6 +128,12 @@ EMSCRIPTEN_KEEPALIVE const char* hc_render_once(std::uint32_t spec_length,
       std::string_view(in + spec_length + context_length, options_length)));
 }
 
+/// api::fallback_counts of the JSON array of contexts in the input buffer
+/// (`length` bytes) for `handle`; the answer's length is hc_output_length().
+EMSCRIPTEN_KEEPALIVE const char* hc_fallback_counts(std::uint32_t handle, std::uint32_t length) {
+  return answer(hookcast::api::fallback_counts(handle, std::string_view(input().data(), length)));
+}
+
 /// Where the last hc_check_destination refusal is.
 EMSCRIPTEN_KEEPALIVE const char* hc_output_text() { return last_text; }
 
@@ -182,6 +188,16 @@ std::string add_period(double ms, double n, const std::string& unit) {
   return hookcast::api::add_period(ms, n, unit);
 }
 
+std::string schedule_occurrences(const std::string& send, double after_wall_ms, double count) {
+  return hookcast::api::schedule_occurrences(send, after_wall_ms, count);
+}
+
+double local_wall_ms(const std::string& text) { return hookcast::api::local_wall_ms(text); }
+
+std::string event_time(const std::string& text, const std::string& field) {
+  return hookcast::api::event_time(text, field);
+}
+
 }  // namespace
 
 extern "C" {
@@ -212,6 +228,9 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("launch_check", &launch_check);
   emscripten::function("check_frequency_capping", &check_frequency_capping);
   emscripten::function("add_period", &add_period);
+  emscripten::function("schedule_occurrences", &schedule_occurrences);
+  emscripten::function("local_wall_ms", &local_wall_ms);
+  emscripten::function("event_time", &event_time);
 }
 
 // ---- cohorts (cohort_api.hpp) ---------------------------------------------------
@@ -270,4 +289,63 @@ EMSCRIPTEN_BINDINGS(hookcast_cohort) {
   emscripten::function("release_cohort", &release_cohort);
   emscripten::function("live_cohorts", &live_cohorts);
   emscripten::function("cohort_operators", &cohort_operators);
+}
+
+// ---- user and event input checks (audience_api.hpp) -----------------------------
+
+#include "audience_api.hpp"
+
+extern "C" {
+
+/// api::check_users of the `length` bytes of body JSON in the input buffer;
+/// the answer's length is hc_output_length(). Valid until the next call.
+EMSCRIPTEN_KEEPALIVE const char* hc_check_users(std::uint32_t length) {
+  static std::string out;
+  out = hookcast::api::check_users(std::string_view(input().data(), length));
+  return answer(out);
+}
+
+/// api::check_api_send, as hc_check_users.
+EMSCRIPTEN_KEEPALIVE const char* hc_check_api_send(std::uint32_t length) {
+  static std::string out;
+  out = hookcast::api::check_api_send(std::string_view(input().data(), length));
+  return answer(out);
+}
+
+/// api::check_events, as hc_check_users.
+EMSCRIPTEN_KEEPALIVE const char* hc_check_events(std::uint32_t length) {
+  static std::string out;
+  out = hookcast::api::check_events(std::string_view(input().data(), length));
+  return answer(out);
+}
+}
+
+namespace {
+
+std::string check_input(const std::string& kind, const std::string& value,
+                        const std::string& field) {
+  return hookcast::api::check_input(kind, value, field);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(hookcast_audience) { emscripten::function("check_input", &check_input); }
+
+// ---- vocabularies and status capabilities (vocabulary_api.hpp) ------------------
+
+#include "vocabulary_api.hpp"
+
+namespace {
+
+std::string vocabulary() { return hookcast::api::vocabulary(); }
+
+std::string campaign_capabilities(const std::string& status, const std::string& send_type) {
+  return hookcast::api::campaign_capabilities(status, send_type);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(hookcast_vocabulary) {
+  emscripten::function("vocabulary", &vocabulary);
+  emscripten::function("campaign_capabilities", &campaign_capabilities);
 }

@@ -24,7 +24,9 @@ let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms), 
 const clockEnv = () => ({ HOOKCAST_TEST_WORKER: CLOCK_WORKER, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
 const KEY = 'acceptance-key-0123456789';
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
-const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'schedule_passed'];
+// stats.suppressed as the contract lists it (control: control groups;
+// schedule_passed: a one-time schedule in each user's zone started late).
+const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control', 'schedule_passed'];
 
 let child;
 let exited;

@@ -143,6 +143,33 @@ describe('status machine', () => {
     assert.ok(p.json.problems.some((x) => x.field === 'send.at' && x.code === 'schedule_in_past'), p.text);
   });
 
+  it('launch-check answers the problems start refuses with, and starts nothing', async () => {
+    const cases = [
+      await create({ title: 'empty' }),
+      await create(complete({ webhook: { url: 'ftp://example.com', method: 'POST' } })),
+      await create(complete({ send: { type: 'schedule', at: '2020-01-01T09:00', timeZone: 'Asia/Seoul' } })),
+    ];
+    for (const c of cases) {
+      const check = await api('POST', `/v1/campaigns/${c.key}/launch-check`);
+      assert.equal(check.status, 200, check.text);
+      assert.equal(check.json.launchable, false);
+      assert.ok(check.json.problems.length > 0);
+      assert.equal((await api('GET', `/v1/campaigns/${c.key}`)).json.campaign.status, 'ready');
+      const start = await api('POST', `/v1/campaigns/${c.key}/start`);
+      assert.equal(start.status, 400);
+      assert.deepEqual(check.json.problems, start.json.problems);
+    }
+    const ok = await create(complete());
+    const check = await api('POST', `/v1/campaigns/${ok.key}/launch-check`);
+    assert.deepEqual(check.json, { launchable: true, problems: [] });
+    assert.equal((await api('GET', `/v1/campaigns/${ok.key}`)).json.campaign.status, 'ready');
+    assert.equal((await api('POST', `/v1/campaigns/${ok.key}/start`)).status, 200);
+    const running = await api('POST', `/v1/campaigns/${ok.key}/launch-check`);
+    assert.equal(running.json.launchable, false);
+    assert.deepEqual(running.json.problems.map((p) => [p.field, p.code]), [['status', 'invalid_transition']]);
+    assert.equal((await api('POST', '/v1/campaigns/c_1_aaaa/launch-check')).status, 404);
+  });
+
   it('ready → running ⇄ paused → ended; illegal moves are 409 invalid_transition naming the status', async () => {
     const c = await create(complete());
     const step = async (action, status) => {

@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
 import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
-import { toLocalText, zonedToUtcMs } from '../../src/js/timezone.js';
+import { instantOf, toLocalText } from '../../src/js/timezone.js';
+
+/** The instant clocks in `zone` show the local date-time `at` (YYYY-MM-DDTHH:mm). */
+const zonedToUtcMs = (at, zone) => instantOf(Date.parse(`${at}:00Z`), zone);
 
 const KEY = 'user-zones-key-0123456789';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

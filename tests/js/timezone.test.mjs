@@ -1,5 +1,6 @@
 // src/js/timezone.js: local date-time + IANA zone -> instant, DST gaps and
-// overlaps, daily/weekly repeats across DST changes, `until`. Expected
+// overlaps; with the engine's stepping (engine.scheduleOccurrences), daily
+// and weekly repeats across DST changes and `until`. Expected
 // instants are written as UTC ISO text worked out from the zones' published
 // rules (New York: EST -5 / EDT -4, Berlin: CET +1 / CEST +2, Seoul: +9, no DST).
 
@@ -7,14 +8,24 @@ import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   isTimeZone,
-  parseLocalDateTime,
-  zonedToUtcMs,
+  zonedToUtcMs as zonedToUtc,
   offsetMs,
-  nextOccurrenceMs,
-  occurrenceMs,
-  untilMs,
+  nextOccurrenceMs as nextOccurrence,
+  scheduleInstants,
   toLocalText,
 } from '../../src/js/timezone.js';
+import { createEngine } from '../../src/js/node.js';
+
+const engine = await createEngine();
+const zonedToUtcMs = (local, zone) => zonedToUtc(engine, local, zone);
+const nextOccurrenceMs = (send, afterMs) => nextOccurrence(engine, { type: 'schedule', ...send }, afterMs);
+/** Occurrence n (0 = `at`) of a schedule, placed in its zone. */
+function occurrenceMs(at, timeZone, repeat, n) {
+  const send = { type: 'schedule', at, timeZone, repeat };
+  let t = -Infinity;
+  for (let i = 0; i <= n; i++) t = nextOccurrenceMs(send, t);
+  return t;
+}
 
 const iso = (ms) => new Date(ms).toISOString();
 const utc = (text) => Date.parse(text);
@@ -27,15 +38,15 @@ describe('zones', () => {
   });
 });
 
-describe('parseLocalDateTime', () => {
-  it('reads minutes and optional seconds, refuses impossible dates', () => {
-    assert.deepEqual(parseLocalDateTime('2026-12-01T09:00'), { year: 2026, month: 12, day: 1, hour: 9, minute: 0, second: 0, hasTime: true });
-    assert.equal(parseLocalDateTime('2026-12-01T09:00:07').second, 7);
+describe('local date-times (the engine reads them: engine.localWallMs)', () => {
+  it('reads minutes and optional seconds, refuses impossible dates and offsets', () => {
+    assert.equal(engine.localWallMs('2026-12-01T09:00'), utc('2026-12-01T09:00:00Z'));
+    assert.equal(engine.localWallMs('2026-12-01T09:00:07'), utc('2026-12-01T09:00:07Z'));
     for (const bad of ['2026-02-29T09:00', '2026-13-01T09:00', '2026-12-01T24:00', '2026-12-01 09:00', '2026-12-01T09:00Z', '2026-12-01', '']) {
-      assert.equal(parseLocalDateTime(bad), null, bad);
+      assert.equal(engine.localWallMs(bad), null, bad);
+      assert.throws(() => zonedToUtcMs(bad, 'UTC'), RangeError, bad);
     }
-    assert.equal(parseLocalDateTime('2028-02-29T00:00').day, 29, 'leap day');
-    assert.equal(parseLocalDateTime('2026-12-01', { dateOnly: true }).hasTime, false);
+    assert.equal(engine.localWallMs('2028-02-29T00:00'), utc('2028-02-29T00:00:00Z'), 'leap day');
   });
 });
 
@@ -141,8 +152,10 @@ describe('repeats', () => {
     const withDate = { ...withTime, repeat: { every: 1, unit: 'days', until: '2026-12-03' } };
     assert.equal(iso(nextOccurrenceMs(withDate, utc('2026-12-02T00:00:00Z'))), '2026-12-03T00:00:00.000Z');
     assert.equal(nextOccurrenceMs(withDate, utc('2026-12-03T00:00:00Z')), null);
-    assert.equal(iso(untilMs('2026-12-03', 'Asia/Seoul')), '2026-12-03T14:59:59.999Z');
-    assert.equal(untilMs(undefined, 'Asia/Seoul'), null);
+    assert.equal(iso(scheduleInstants(engine, { type: 'schedule', ...withDate }).untilMs), '2026-12-03T14:59:59.999Z');
+    assert.equal(iso(scheduleInstants(engine, { type: 'schedule', ...withTime }).untilMs), '2026-12-03T00:00:00.000Z');
+    assert.equal(scheduleInstants(engine, { type: 'schedule', ...withTime, repeat: null }).untilMs, null);
+    assert.equal(iso(scheduleInstants(engine, { type: 'schedule', ...withTime }).firstMs), '2026-12-01T00:00:00.000Z');
   });
 
   it('far occurrences are found without walking every step', () => {

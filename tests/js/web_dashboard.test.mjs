@@ -122,6 +122,14 @@ before(async () => {
     return route.abort();
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: worker.origin });
+  // Every Content-Security-Policy violation the pages report, kept for the
+  // last test (Chromium also logs each one as a console error).
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} in ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
   page = await context.newPage();
   // Chromium logs every 4xx/5xx answer as a console error; those are
   // checked through `refusals` instead, against what each step expects.
@@ -192,6 +200,26 @@ test('npm start prints one URL that opens the console signed in, and the key lea
   assert.equal(cookie.value.includes(worker.key), false, 'the cookie does not carry the key');
   await snap('campaign-list-empty');
   assertNoPageErrors();
+});
+
+test('every answer carries the security headers: the console under its CSP, the API under a closed one', async () => {
+  const security = (res) => ['x-frame-options', 'x-content-type-options', 'referrer-policy'].map((h) => res.headers.get(h));
+  const consoleRes = await fetch(`${worker.origin}/web/`);
+  const csp = consoleRes.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /default-src 'none'/);
+  assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'|\*/, 'no inline script, no eval, no wildcard');
+  for (const path of ['/web/', '/web/app.js', '/dist/hookcast.wasm', '/', '/v1/campaigns', '/web/no-such-file']) {
+    const res = await fetch(`${worker.origin}${path}`);
+    assert.deepEqual(security(res), ['DENY', 'nosniff', 'no-referrer'], path);
+    assert.ok(res.headers.get('content-security-policy')?.includes("frame-ancestors 'none'"), path);
+  }
+  const api = await fetch(`${worker.origin}/v1/campaigns`, { headers: { Authorization: `Bearer ${worker.key}` } });
+  assert.equal(api.headers.get('content-security-policy').split(';')[0], "default-src 'none'");
+  // The page itself ran under that policy: it loaded, its engine compiled its wasm, nothing was refused.
+  assert.equal(await page.evaluate(() => document.body.dataset.engine), 'ready');
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
 });
 
 test('create a campaign: Step 1 shows its key, and the status machine decides the actions', async () => {
@@ -967,5 +995,10 @@ test('at 390 px wide every page fits without sideways scrolling, light and dark'
   }
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 900 });
+  assertNoPageErrors();
+});
+
+test('after every flow above, the console reported no Content-Security-Policy violation', async () => {
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   assertNoPageErrors();
 });

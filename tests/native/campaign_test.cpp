@@ -204,6 +204,58 @@ TEST(Campaign, HugeNumbersAreOutOfRangeNotOverflow) {
   }
 }
 
+// Regression: a schedule in 9999 was stored, then poisoned every start
+// (workerd's alarms stop at 2189). Dates outside [1970, 2100) are refused at
+// create/PATCH, and a row stored earlier is refused at start.
+TEST(Campaign, ScheduleDatesOutsideTheRangeAreRefusedWhereTheyStand) {
+  const auto body = [](const char* at, const char* until) {
+    std::string s =
+        R"({"send":{"type":"schedule","timeZone":"UTC","at":")" + std::string(at) + "\"";
+    if (until) s += R"(,"repeat":{"every":1,"unit":"days","until":")" + std::string(until) + "\"}";
+    return s + "}}";
+  };
+  for (const char* at : {"9999-12-31T23:00", "2500-01-01T00:00", "2100-01-01T00:00",
+                         "1969-12-31T23:59", "0000-01-01T00:00"}) {
+    const json r = parse(api::check_campaign(body(at, nullptr), true));
+    EXPECT_EQ(pairs_of(r["problems"]), (Pairs{{"send.at", "out_of_range"}})) << at;
+  }
+  EXPECT_TRUE(parse(api::check_campaign(body("2099-12-31T23:59:59", nullptr), true))["ok"]);
+  EXPECT_TRUE(parse(api::check_campaign(body("1970-01-01T00:00", nullptr), true))["ok"]);
+  EXPECT_TRUE(parse(api::check_campaign(body("2026-01-01T00:00", "2099-12-31"), true))["ok"]);
+  for (const char* until : {"2100-01-01", "9999-12-31T00:00"}) {
+    const json r = parse(api::check_campaign(body("2026-01-01T00:00", until), true));
+    EXPECT_EQ(pairs_of(r["problems"]), (Pairs{{"send.repeat.until", "out_of_range"}})) << until;
+  }
+  // A stored row from before the range: start refuses it, located.
+  const json stored = parse(body("9999-12-31T23:00", nullptr));
+  json campaign = {{"title", "t"},
+                   {"webhook", {{"url", "https://example.com/"}, {"method", "POST"}}},
+                   {"target", {{"allUsers", true}}},
+                   {"send", stored["send"]}};
+  const json r = parse(api::launch_check(
+      campaign.dump(), R"({"nowMs":1780000000000,"scheduleAtMs":253402297200000})"));
+  EXPECT_EQ(pairs_of(r["problems"]), (Pairs{{"send.at", "out_of_range"}})) << r.dump();
+}
+
+// Regression: send.where nested 10,000 deep overflowed the stack (answered
+// 500) where the cohort routes answered rule_too_deep.
+TEST(Campaign, WhereNestedTooDeepIsRuleTooDeep) {
+  for (const std::size_t n : {std::size_t{10000}, std::size_t{100000}}) {
+    const std::string body = R"({"send":{"type":"event","event":"e","where":)" +
+                             std::string(n, '[') + std::string(n, ']') + "}}";
+    const json r = parse(api::check_campaign(body, true));
+    EXPECT_EQ(pairs_of(r["problems"]), (Pairs{{"send.where", "rule_too_deep"}})) << n;
+  }
+  const std::string deep_title =
+      R"({"webhook":{"body":)" + std::string(5000, '[') + std::string(5000, ']') + "}}";
+  EXPECT_EQ(pairs_of(parse(api::check_campaign(deep_title, true))["problems"]),
+            (Pairs{{"webhook.body", "too_deep"}}));
+  // Within the bound, the cohort reader decides (its own 32-group limit).
+  const std::string shallow = R"({"send":{"type":"event","event":"e","where":)" +
+                              std::string(60, '[') + std::string(60, ']') + "}}";
+  EXPECT_FALSE(parse(api::check_campaign(shallow, true))["ok"].get<bool>());
+}
+
 TEST(Campaign, LocalDateTime) {
   using hookcast::parse_local_date_time;
   EXPECT_EQ(parse_local_date_time("2026-12-01T09:00"), iso("2026-12-01T09:00:00Z"));

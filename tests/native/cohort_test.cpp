@@ -155,7 +155,17 @@ TEST(Cohort, DepthIsBounded) {
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].code, "rule_too_deep");
   std::string arrays(200000, '[');
-  EXPECT_EQ(compile_cohort(arrays + std::string(200000, ']'), nullptr)[0].code, "invalid_type");
+  const Problems a = compile_cohort(arrays + std::string(200000, ']'), nullptr);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].code, "rule_too_deep");
+  EXPECT_EQ(a[0].field, "rule");
+  // A value nested past the JSON bound: refused while reading, located.
+  const std::string deep_value = R"({"property":"a","op":"in","value":)" +
+                                 std::string(100000, '[') + std::string(100000, ']') + "}";
+  const Problems v = compile_cohort(deep_value, nullptr);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].code, "rule_too_deep");
+  EXPECT_EQ(v[0].field, "rule.value");
 }
 
 TEST(Cohort, SizeIsBounded) {

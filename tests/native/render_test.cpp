@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api.hpp"
+#include "body.hpp"
 #include "fixtures.hpp"
 #include "url.hpp"
 #include "webhook.hpp"
@@ -222,6 +223,52 @@ TEST(RenderHostile, OneMegabyteValuesHitTheLimitsNotTheShape) {
   r = hookcast::render(wh, ctx);
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.problems[0].code, "header_value_too_long");
+}
+
+// Regression (issue 15, case 2): 200 placeholders repeating one large
+// value built the whole message before refusing it. A render now stops at
+// its limit: the buffer holds at most the limit plus one value.
+TEST(RenderHostile, RepeatedLargeValuesStopAtTheLimit) {
+  std::string repeated;
+  for (std::size_t i = 0; i < hookcast::kMaxPlaceholders; ++i) repeated += "{{ user.big }}";
+  hookcast::WebhookSpec spec;
+  spec.url = "https://api.example.com/";
+  spec.method = "POST";
+  spec.body = "{\"a\": \"" + repeated + "\"}";
+  hookcast::CompiledWebhook wh;
+  ASSERT_FALSE(hookcast::has_error(hookcast::compile_webhook(spec, hookcast::Options{}, &wh)));
+  const std::string big(100000, 'a');
+  const std::string ctx = "{\"user\":{\"properties\":{\"big\":\"" + big + "\"}}}";
+  hookcast::RenderScratch scratch;
+  hookcast::RenderedRequest out;
+  hookcast::render_json(wh, ctx, scratch, out);
+  ASSERT_FALSE(out.ok);
+  EXPECT_EQ(out.problems[0].code, "body_too_large");
+  EXPECT_LE(out.body.size(), hookcast::kMaxBodyBytes + big.size() + 16);
+
+  spec.body.reset();
+  spec.headers = {{"X-Big", repeated}};
+  ASSERT_FALSE(hookcast::has_error(hookcast::compile_webhook(spec, hookcast::Options{}, &wh)));
+  hookcast::render_json(wh, ctx, scratch, out);
+  ASSERT_FALSE(out.ok);
+  EXPECT_EQ(out.problems[0].code, "header_value_too_long");
+  EXPECT_LE(out.header_values[0].size(), hookcast::kMaxHeaderValueBytes + big.size());
+
+  // Spaces are trimmed from a header's ends: 200 x 100,000 trailing spaces
+  // after "x" still render "x", from a buffer that never held them all.
+  spec.headers = {{"X-Big", "x" + repeated}};
+  ASSERT_FALSE(hookcast::has_error(hookcast::compile_webhook(spec, hookcast::Options{}, &wh)));
+  const std::string spaces =
+      "{\"user\":{\"properties\":{\"big\":\"" + std::string(100000, ' ') + "\"}}}";
+  hookcast::render_json(wh, spaces, scratch, out);
+  ASSERT_TRUE(out.ok);
+  EXPECT_EQ(std::string(out.header_values[0].view()), "x");
+  // Leading spaces too, with text after them.
+  spec.headers = {{"X-Big", repeated + "y"}};
+  ASSERT_FALSE(hookcast::has_error(hookcast::compile_webhook(spec, hookcast::Options{}, &wh)));
+  hookcast::render_json(wh, spaces, scratch, out);
+  ASSERT_TRUE(out.ok);
+  EXPECT_EQ(std::string(out.header_values[0].view()), "y");
 }
 
 TEST(RenderBehaviour, MissingValueWarningNamesTheFieldAndVariable) {

@@ -240,6 +240,38 @@ TEST(Validate, BodyProblems) {
   EXPECT_TRUE(has(check(s), "invalid_utf8", "body"));
 }
 
+// Regression: 20,000 placeholders in a 200 KB body made one audience check
+// take 13.9 s and stall every other request. At most kMaxPlaceholders over
+// the whole webhook, one error where the bound is crossed, and no warning
+// per placeholder past it.
+TEST(Validate, PlaceholdersAreBoundedPerWebhook) {
+  WebhookSpec s = base();
+  s.url = "https://example.com/{{ user.id | default: \"x\" }}";
+  std::string body = "[";
+  for (std::size_t i = 0; i + 1 < hookcast::kMaxPlaceholders; ++i)
+    body += (i ? "," : "") + std::string("\"{{ user.a | default: \"x\" }}\"");
+  s.body = body + "]";
+  EXPECT_FALSE(hookcast::has_error(check(s))) << "exactly the limit, URL included";
+  s.body = body + ",\"{{ user.b }}\",\"{{ user.c }}\"]";
+  const Problems ps = check(s);
+  int errors = 0, warnings = 0;
+  for (const Problem& p : ps) {
+    errors += p.code == "too_many_placeholders";
+    warnings += p.code == "missing_fallback";
+  }
+  EXPECT_EQ(errors, 1);
+  EXPECT_EQ(warnings, 0) << "user.b and user.c are past the bound: no work, no warning";
+  EXPECT_TRUE(has(ps, "too_many_placeholders", "body"));
+  std::string many = "\"";
+  for (int i = 0; i < 20000; ++i) many += "{{user.a}}";
+  s.body = many + "\"";
+  const Problems big = check(s);
+  std::size_t missing = 0;
+  for (const Problem& p : big) missing += p.code == "missing_fallback";
+  EXPECT_EQ(missing, hookcast::kMaxPlaceholders - 1);
+  EXPECT_TRUE(has(big, "too_many_placeholders", "body"));
+}
+
 TEST(Validate, ProblemsComeInFieldOrder) {
   WebhookSpec s = base();
   s.url = "http://x/";

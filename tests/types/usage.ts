@@ -27,6 +27,11 @@ import {
   type FatiguePolicy,
   type FatigueReason,
   type Ledger,
+  type CampaignCapabilities,
+  type DelayUnit,
+  type FallbackCount,
+  type SuppressionReason,
+  type Vocabulary,
   type HookcastErrorCode,
   type ApiError,
 } from 'hookcast';
@@ -207,6 +212,27 @@ export async function usage(): Promise<void> {
   engine.launchCheck({}, { scheduleAtMs: null });
   // @ts-expect-error createEngine takes bytes, not a path
   await createEngine({ wasmBinary: 'dist/hookcast.wasm' });
+  // @ts-expect-error a send type is schedule, event or api
+  engine.campaignCapabilities('running', 'sms');
+  // @ts-expect-error a repeat steps days or weeks
+  engine.scheduleOccurrences({ type: 'schedule', at: '2026-12-01T09:00', repeat: { every: 1, unit: 'months' } });
+
+  // Vocabularies and what a status allows (issue 12).
+  const words: Vocabulary = engine.vocabulary();
+  const delayUnit: DelayUnit | undefined = words.units.delay[0];
+  const reason: SuppressionReason | undefined = words.suppressionReasons[0];
+  const caps: CampaignCapabilities = engine.campaignCapabilities('running', 'api');
+  const apiSends: boolean = caps.acceptsApiSends;
+  const paused: CampaignStatus | undefined = caps.transitions.pause;
+  const plan = engine.scheduleOccurrences({ type: 'schedule', at: '2026-12-01T09:00' }, 0, 2);
+  const walls: number[] = plan.occurrences;
+  const compiledForCounts = engine.compile(spec);
+  if (compiledForCounts.ok) {
+    const counts: FallbackCount[] = compiledForCounts.webhook.fallbackCountsJson('[]');
+    const display: string | undefined = counts[0]?.variable.display;
+    void display;
+  }
+  void [delayUnit, reason, apiSends, paused, walls];
 
   // The wasm subpath is the compiled module createEngine accepts.
   await createEngine({ wasmModule: wasmImport });

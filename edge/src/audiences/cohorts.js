@@ -11,7 +11,6 @@ import { readJsonBody } from '../http/plumbing.js';
 import { json } from '../http/json.js';
 import { badRequest, fail, notFound as noSuch, problem, storedRuleInvalid } from '../http/errors.js';
 import { getEngine } from '../engine.js';
-import { idProblems } from './input.js';
 import { forEachShard } from '../shards/locate.js';
 import { workspaceStub } from '../stubs.js';
 import { isoTime as iso } from '../http/iso_time.js';
@@ -29,7 +28,7 @@ const notFound = (id) => noSuch('id', `No cohort ${JSON.stringify(id)}.`);
  */
 async function checkCohortBody(body, { partial }) {
   const problems = [];
-  if (!partial || body.name !== undefined) problems.push(...idProblems(body.name, 'name', 'A cohort name'));
+  if (!partial || body.name !== undefined) problems.push(...(await getEngine()).checkInput('cohortName', body.name, 'name'));
   let warnings = [];
   if (!partial || body.rule !== undefined) {
     if (body.rule === undefined) {
@@ -53,7 +52,7 @@ const withWarnings = (answer, warnings) => (warnings.length ? { ...answer, probl
 
 /** POST /v1/cohorts */
 export async function createCohort(request, env) {
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: ['rule'] });
   const { name, rule, warnings } = await checkCohortBody(body, { partial: false });
   const cohort = await workspaceStub(env).createCohort({ name, rule }, Date.now());
   return json(withWarnings({ cohort: cohortJson(cohort) }, warnings), 201);
@@ -74,7 +73,7 @@ export async function getCohort(id, env) {
 
 /** PUT /v1/cohorts/:id */
 export async function updateCohort(id, request, env) {
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: ['rule'] });
   const { name, rule, warnings } = await checkCohortBody(body, { partial: true });
   const cohort = await workspaceStub(env).updateCohort(id, { name, rule }, Date.now());
   if (!cohort) throw notFound(id);

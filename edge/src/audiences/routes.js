@@ -8,45 +8,24 @@
 // Input is checked whole first (one bad item refuses the call, nothing
 // stored), then each user shard gets its slice, in parallel.
 
-import { readJsonBody, isObject } from '../http/plumbing.js';
+import { readJsonBody } from '../http/plumbing.js';
 import { json } from '../http/json.js';
 import { badRequest, notFound, problem } from '../http/errors.js';
-import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './bounds.js';
-import { checkProperties, idProblems, parseAt, userIdProblems } from './input.js';
+import { getEngine } from '../engine.js';
+import { MAX_AUDIENCE_BODY_BYTES } from './bounds.js';
 import { foldProperties, mergeNamed } from './property_summary.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
 import { shardStub } from '../stubs.js';
 import { eventTriggers } from '../campaigns/events.js';
 import { isoTime as iso } from '../http/iso_time.js';
 
-/** The list `body[name]`: an array of at most MAX_ITEMS items. */
-function itemsOf(body, name) {
-  const items = body[name];
-  if (items === undefined) throw badRequest([problem(name, 'required', `The request needs "${name}": a list of at most ${MAX_ITEMS} items.`)]);
-  if (!Array.isArray(items)) throw badRequest([problem(name, 'invalid_type', `"${name}" must be a list.`)]);
-  if (items.length > MAX_ITEMS) {
-    throw badRequest([problem(name, 'too_many', `At most ${MAX_ITEMS} ${name} per call; this one has ${items.length}. Split it into several calls.`)]);
-  }
-  return items;
-}
-
 /** POST /v1/users */
 export async function upsertUsers(request, env) {
   const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
-  const items = itemsOf(body, 'users');
-  const problems = [];
-  const users = [];
-  items.forEach((item, index) => {
-    const at = `users[${index}]`;
-    if (!isObject(item)) {
-      problems.push(problem(at, 'invalid_type', `${at} must be an object like {"id": "u1", "properties": {...}}.`));
-      return;
-    }
-    const found = [...userIdProblems(item.id, `${at}.id`), ...checkProperties(item.properties, `${at}.properties`).problems];
-    if (found.length) problems.push(...found);
-    else users.push({ index, id: item.id, properties: item.properties ?? {} });
-  });
-  if (problems.length) throw badRequest(problems);
+  // Ids, property names, sizes and nesting: the engine's checks (every bad item named).
+  const checked = (await getEngine()).checkUsers(body);
+  if (!checked.ok) throw badRequest(checked.problems);
+  const users = body.users.map((item, index) => ({ index, id: item.id, properties: item.properties ?? {} }));
 
   const now = Date.now();
   const groups = [...groupByShard(users, (u) => u.id)];
@@ -74,8 +53,8 @@ function sortByItem(problems) {
 }
 
 /** The user id in a /v1/users/:id path: one that no body could store names no user (404). */
-function pathUserId(id) {
-  if (userIdProblems(id, 'id').length) throw notFound('id', `No user ${JSON.stringify(id.slice(0, 300))}.`);
+async function pathUserId(id) {
+  if ((await getEngine()).checkInput('userId', id, 'id').length) throw notFound('id', `No user ${JSON.stringify(id.slice(0, 300))}.`);
   return id;
 }
 
@@ -105,7 +84,7 @@ export async function findUsers(env, url) {
 
 /** GET /v1/users/:id */
 export async function getUser(id, env) {
-  pathUserId(id);
+  await pathUserId(id);
   const user = await shardStub(env, shardIndexFor(id)).getUser(id);
   if (!user) throw notFound('id', `No user ${JSON.stringify(id)}.`);
   return json({
@@ -120,7 +99,7 @@ export async function getUser(id, env) {
 
 /** DELETE /v1/users/:id */
 export async function deleteUser(id, env) {
-  pathUserId(id);
+  await pathUserId(id);
   const existed = await shardStub(env, shardIndexFor(id)).deleteUser(id);
   if (!existed) throw notFound('id', `No user ${JSON.stringify(id)}.`);
   return json({ ok: true, id, deleted: true });
@@ -142,40 +121,20 @@ function eventSummary(events) {
   return { keys: [...keys], names: out };
 }
 
-/**
- * Checks POST /v1/events items. Returns { events: [{ userId, key,
- * properties (JSON text or null), parsed (the object), at (ms) }], problems }.
- */
-export function checkEvents(items, now) {
-  const problems = [];
-  const events = [];
-  items.forEach((item, index) => {
-    const at = `events[${index}]`;
-    if (!isObject(item)) {
-      problems.push(problem(at, 'invalid_type', `${at} must be an object like {"userId": "u1", "key": "purchase"}.`));
-      return;
-    }
-    const found = [...userIdProblems(item.userId, `${at}.userId`), ...idProblems(item.key, `${at}.key`, 'An event key')];
-    const props = checkProperties(item.properties, `${at}.properties`);
-    found.push(...props.problems);
-    let ms = now;
-    if (item.at !== undefined) {
-      const parsed = parseAt(item.at, `${at}.at`);
-      if (parsed.problem) found.push(parsed.problem);
-      else ms = parsed.ms;
-    }
-    if (found.length) problems.push(...found);
-    else events.push({ userId: item.userId, key: item.key, properties: props.text, parsed: item.properties, at: ms });
-  });
-  return { events, problems };
-}
-
 /** POST /v1/events */
 export async function addEvents(request, env) {
   const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
   const now = Date.now();
-  const { events, problems } = checkEvents(itemsOf(body, 'events'), now);
-  if (problems.length) throw badRequest(problems);
+  // Ids, keys, properties and `at` times: the engine's checks; it answers each event's time.
+  const checked = (await getEngine()).checkEvents(body);
+  if (!checked.ok) throw badRequest(checked.problems);
+  const events = body.events.map((item, i) => ({
+    userId: item.userId,
+    key: item.key,
+    properties: item.properties === undefined ? null : JSON.stringify(item.properties),
+    parsed: item.properties,
+    at: checked.at[i] ?? now,
+  }));
 
   // Running event campaigns this call triggers (campaigns/events.js); each
   // shard records the triggers with the events and runs them.

@@ -14,7 +14,8 @@
 // row); their cursor names that position.
 
 import { json } from '../http/json.js';
-import { fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
+import { HttpError, fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
+import { getEngine, engineOptions } from '../engine.js';
 import { readJsonBody } from '../http/plumbing.js';
 import { ALL_SLICES, slicesOf } from '../delivery/dispatch_control.js';
 import { batchStub, dispatchStub, workspaceStub } from '../stubs.js';
@@ -147,9 +148,19 @@ export async function listExposures(key, env, url) {
 /** POST /v1/campaigns/:key/audience-check: every shard's dry run, summed. */
 export async function audienceCheck(key, env) {
   const snapshot = await snapshotOf(env, key);
+  // A webhook with errors would refuse every user the same way: say so once,
+  // before any shard renders for it (a webhook over the placeholder limit
+  // costs each of them a full parse).
+  const problems = (await getEngine()).validate(snapshot.webhook ?? {}, engineOptions(env)).problems.filter((p) => p.severity === 'error');
+  if (problems.length) {
+    const located = problems.map((p) => ({ ...p, field: p.field ? `webhook.${p.field}` : 'webhook' }));
+    throw new HttpError(400, located, `The campaign's webhook has ${located.length} error${located.length > 1 ? 's' : ''}; fix ${located[0].field} first: ${located[0].message}`);
+  }
   const trigger = { kind: 'schedule', id: 'audience-check', sendAtMs: Date.now() };
   const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
-  const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: { already_sent: 0, resend_period: 0, frequency_cap: 0 } };
+  // The fatigue decision's reasons at zero (a cohort member is never not_in_cohort here).
+  const fatigue = (await getEngine()).vocabulary().fatigueReasons.filter((r) => r !== 'ok');
+  const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: Object.fromEntries(fatigue.map((r) => [r, 0])) };
   for (const p of parts) {
     // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
     if (!p.ok) throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', p.problems);

@@ -5,6 +5,7 @@
 //   GET   /v1/campaigns/:key                 -> { campaign }
 //   PATCH /v1/campaigns/:key                 -> { campaign }   (409 campaign_not_editable)
 //   POST  /v1/campaigns/:key/start|pause|resume|end  -> { campaign }   (409 invalid_transition; start: 400 with every missing piece)
+//   POST  /v1/campaigns/:key/launch-check     -> { launchable, problems }   (what start would refuse with, nothing started)
 //   POST  /v1/campaigns/:key/preview         { userId } | { context }  -> as POST /v1/preview
 //   POST  /v1/campaigns/:key/test-send       { userId } | { context }  -> as POST /v1/test-send (counts nowhere)
 //   POST  /v1/campaigns/:key/send            { recipients, properties? }  (Idempotency-Key honoured 24 h)
@@ -21,11 +22,10 @@ import { badRequest, fail, HttpError, notFound as noSuch, problem, storedRuleInv
 import { getEngine, engineOptions } from '../engine.js';
 import { shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
-import { checkProperties, idProblems } from '../audiences/input.js';
-import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
+import { MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
 import { preview as previewRoute, testSend as testSendRoute } from '../delivery/routes.js';
 import { campaignDeliveryCounts, notifyCampaign } from '../delivery/dispatch_control.js';
-import { isTimeZone, zonedToUtcMs, untilMs } from '../../../src/js/timezone.js';
+import { isTimeZone, scheduleInstants, sendInZone } from '../../../src/js/timezone.js';
 import { isoTime as iso } from '../http/iso_time.js';
 import { randomBase32, sha256Base32 } from '../base32.js';
 
@@ -33,8 +33,8 @@ const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */
 const KEY_RE = /^c_[1-9]\d{0,15}_[a-z2-7]{4}$/;
-/** The suppression reasons of a campaign's stats, in the order of docs/design.md. */
-export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'schedule_passed'];
+/** The fields of a campaign body that hold cohort-rule conditions (rule_too_deep there). */
+const RULE_FIELDS = ['send.where'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -93,7 +93,9 @@ function campaignJson(engine, c, env) {
 /**
  * Checks a create (`partial: false`) or PATCH body: the engine's shape check,
  * then what only the edge can know: the time zone (Intl), that the local
- * times resolve there, the target cohort exists. (The event's `where`
+ * times resolve there, the target cohort exists (asked here to list it with
+ * every other problem; the workspace checks it again as it writes, which is
+ * what decides a race with DELETE /v1/cohorts/:id). (The event's `where`
  * conditions are part of the engine's shape check.) Throws 400 with every problem; answers the fields to store.
  */
 async function checkCampaignBody(engine, body, { partial }, env) {
@@ -106,14 +108,9 @@ async function checkCampaignBody(engine, body, { partial }, env) {
       problems.push(problem(zoneField, 'unknown_time_zone', `"${String(zone).slice(0, 64)}" is not an IANA time zone this runtime knows, such as "Asia/Seoul" or "America/New_York".`));
     } else {
       try {
-        zonedToUtcMs(send.at, zone);
+        scheduleInstants(engine, send.timeZone === 'user' ? sendInZone(send, zone) : send);
       } catch {
         problems.push(problem('send.at', 'invalid_date_time', 'The schedule needs a local date and time such as "2026-12-01T09:00".'));
-      }
-      try {
-        untilMs(send.repeat?.until, zone);
-      } catch {
-        problems.push(problem('send.repeat.until', 'invalid_date_time', '"until" must be a local date and time such as "2026-12-31T23:59".'));
       }
     }
   }
@@ -135,11 +132,12 @@ async function checkCampaignBody(engine, body, { partial }, env) {
 
 /** POST /v1/campaigns */
 export async function createCampaign(request, env) {
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: RULE_FIELDS });
   const engine = await getEngine();
   const fields = await checkCampaignBody(engine, body, { partial: false }, env);
-  const campaign = await workspaceStub(env).createCampaign(fields, Date.now());
-  return json({ campaign: campaignJson(engine, campaign, env) }, 201);
+  const result = await workspaceStub(env).createCampaign(fields, Date.now());
+  if (!result.ok) throw refused(result);
+  return json({ campaign: campaignJson(engine, result.campaign, env) }, 201);
 }
 
 /** GET /v1/campaigns: every campaign, oldest first, with its stats. */
@@ -147,7 +145,7 @@ export async function listCampaigns(env) {
   const engine = await getEngine();
   const campaigns = await workspaceStub(env).listCampaigns();
   // A campaign still in "ready" has sent nothing (test sends count nowhere).
-  const stats = await Promise.all(campaigns.map((c) => (c.status === 'ready' ? emptyStats() : campaignStats(env, c.key))));
+  const stats = await Promise.all(campaigns.map((c) => (c.status === 'ready' ? emptyStats(engine) : campaignStats(env, c.key))));
   return json({
     campaigns: campaigns.map((c, i) => ({
       key: c.key,
@@ -176,7 +174,7 @@ export async function getCampaign(key, env) {
 /** PATCH /v1/campaigns/:key */
 export async function updateCampaign(key, request, env) {
   checkKey(key);
-  const body = await readJsonBody(request);
+  const body = await readJsonBody(request, { rules: RULE_FIELDS });
   const engine = await getEngine();
   const fields = await checkCampaignBody(engine, body, { partial: true }, env);
   if (Object.keys(fields).length === 0) throw badRequest([problem('', 'empty_update', 'Send at least one field to change.')]);
@@ -199,6 +197,18 @@ export async function transitionCampaign(key, action, env) {
   return json({ campaign: campaignJson(engine, campaign, env) });
 }
 
+/**
+ * POST /v1/campaigns/:key/launch-check: the problems `start` would refuse
+ * with now (the same check, in the workspace), without starting:
+ * { launchable, problems }.
+ */
+export async function launchCheck(key, env) {
+  checkKey(key);
+  const result = await workspaceStub(env).launchCheck(key, Date.now());
+  if (!result.ok) throw refused(result, key);
+  return json({ launchable: result.launchable, problems: result.problems });
+}
+
 // ---- preview and test-send -----------------------------------------------------------
 
 /**
@@ -209,7 +219,7 @@ export async function transitionCampaign(key, action, env) {
 async function contextOf(body, env) {
   const problems = [];
   if (body.context !== undefined && !isObject(body.context)) problems.push(problem('context', 'invalid_type', '"context" must be an object like {"user": {...}, "event": {...}}.'));
-  if (body.userId !== undefined) problems.push(...idProblems(body.userId, 'userId', 'A user id'));
+  if (body.userId !== undefined) problems.push(...(await getEngine()).checkInput('userId', body.userId, 'userId'));
   if (body.userId === undefined && body.context === undefined) {
     problems.push(problem('userId', 'required', 'Send { "userId": "<a stored user>" } or { "context": { "user": …, "event": … } }.'));
   }
@@ -260,29 +270,10 @@ function idempotencyKeyOf(request) {
   return value;
 }
 
-/** Checks { recipients: [{ userId, properties? }], properties? }. */
-function checkSendBody(body) {
-  const problems = [];
-  const { recipients } = body;
-  if (recipients === undefined) problems.push(problem('recipients', 'required', `The request needs "recipients": a list of 1 to ${MAX_ITEMS} { "userId", "properties"? }.`));
-  else if (!Array.isArray(recipients)) problems.push(problem('recipients', 'invalid_type', '"recipients" must be a list.'));
-  else if (recipients.length === 0) problems.push(problem('recipients', 'empty', '"recipients" is empty: name at least one.'));
-  else if (recipients.length > MAX_ITEMS) problems.push(problem('recipients', 'too_many', `At most ${MAX_ITEMS} recipients per call; this one has ${recipients.length}. Split it.`));
-  else {
-    recipients.forEach((r, i) => {
-      const at = `recipients[${i}]`;
-      if (!isObject(r)) {
-        problems.push(problem(at, 'invalid_type', `${at} must be an object like {"userId": "u1", "properties": {...}}.`));
-        return;
-      }
-      problems.push(...idProblems(r.userId, `${at}.userId`, 'A user id'), ...checkProperties(r.properties, `${at}.properties`).problems);
-    });
-  }
-  problems.push(...checkProperties(body.properties, 'properties').problems);
-  for (const name of Object.keys(body)) {
-    if (name !== 'recipients' && name !== 'properties') problems.push(problem(name, 'unknown_field', `"${name}" is not a field of an API send; send "recipients" and optional "properties".`));
-  }
-  if (problems.length) throw badRequest(problems);
+/** Checks { recipients: [{ userId, properties? }], properties? }: the engine's checkApiSend. */
+function checkSendBody(engine, body) {
+  const checked = engine.checkApiSend(body);
+  if (!checked.ok) throw badRequest(checked.problems);
 }
 
 /**
@@ -297,7 +288,7 @@ export async function sendCampaign(key, request, env) {
   checkKey(key);
   const idemKey = idempotencyKeyOf(request);
   const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
-  checkSendBody(body);
+  checkSendBody(await getEngine(), body);
   const bodyHash = await sha256Base32(JSON.stringify(body), 52);
   const dispatchId = idemKey === null ? `d_${randomBase32(20)}` : `d_${await sha256Base32(`${key}\n${idemKey}`, 20)}`;
   const ws = workspaceStub(env);
@@ -327,8 +318,9 @@ export async function sendCampaign(key, request, env) {
   });
   const groups = [...groupByShard(body.recipients, (r) => r.userId)];
   const answers = await Promise.all(groups.map(([i, recipients]) => shardStub(env, i).campaignCandidates({ snapshot, trigger: trigger(recipients) })));
-  // Every reason a candidate of an API send can be suppressed for, zeros included (as in stats).
-  const suppressed = Object.fromEntries(SUPPRESSION_REASONS.filter((r) => r !== 'cancelled' && r !== 'schedule_passed').map((r) => [r, 0]));
+  // Every check a candidate of an API send goes through, zeros included, in the stats' order.
+  const { suppressionReasons, candidateChecks } = (await getEngine()).vocabulary();
+  const suppressed = Object.fromEntries(suppressionReasons.filter((r) => candidateChecks.includes(r)).map((r) => [r, 0]));
   let accepted = 0;
   for (const a of answers) {
     // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
@@ -344,11 +336,10 @@ export async function sendCampaign(key, request, env) {
 
 // ---- stats ---------------------------------------------------------------------------------
 
-function emptyStats() {
-  return {
-    targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0,
-    suppressed: Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, 0])),
-  };
+/** Stats with nothing counted: every suppression reason of the engine's vocabulary at zero. */
+function emptyStats(engine) {
+  const suppressed = Object.fromEntries(engine.vocabulary().suppressionReasons.map((r) => [r, 0]));
+  return { targeted: 0, sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, suppressed };
 }
 
 /**
@@ -360,8 +351,8 @@ function emptyStats() {
  * suppressed and sent = delivered + failed + pending hold at every moment.
  */
 export async function campaignStats(env, key) {
-  const [parts, delivery] = await Promise.all([forEachShard(env, (s) => s.campaignCounts(key)), campaignDeliveryCounts(env, key)]);
-  const stats = emptyStats();
+  const [parts, delivery, engine] = await Promise.all([forEachShard(env, (s) => s.campaignCounts(key)), campaignDeliveryCounts(env, key), getEngine()]);
+  const stats = emptyStats(engine);
   let accepted = 0;
   for (const p of parts) {
     stats.targeted += p.targeted;

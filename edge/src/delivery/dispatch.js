@@ -113,6 +113,14 @@ export class CampaignDispatch extends DeliveryObject {
       this.sql.exec('UPDATE deliveries SET sent_at = created_at');
     }
     this.sql.exec('CREATE INDEX IF NOT EXISTS deliveries_sent ON deliveries (sent_at, idx)');
+    // What the campaign's status allows (dispatch, hold, cancel) is the
+    // engine's word (capabilities()): it is loaded before the first event.
+    this.engine = null;
+    this.statuses = null;
+    ctx.blockConcurrencyWhile(async () => {
+      this.engine = await getEngine();
+      this.statuses = new Set(this.engine.vocabulary().campaignStatuses);
+    });
     this.resetFresh();
     // Rows pending a retry or a replay (state pending, dispatched): kept in
     // memory so the pump asks storage for due retries only when there are
@@ -185,7 +193,7 @@ export class CampaignDispatch extends DeliveryObject {
     let cancelled = 0;
     this.ctx.storage.transactionSync(() => {
       if (!this.noteStatus(status, version)) return;
-      if (this.status() === 'ended') cancelled = this.cancelUndispatched();
+      if (this.capabilities().cancelsPending) cancelled = this.cancelUndispatched();
     });
     this.resetFresh();
     // Cancelled messages leave their users' ledgers before `end` answers.
@@ -235,7 +243,7 @@ export class CampaignDispatch extends DeliveryObject {
     const rows = this.sql.exec('SELECT state, dispatched FROM deliveries WHERE idx = ?', idx).toArray();
     if (rows.length === 0) return { ok: false, code: 'not_found' };
     if (rows[0].state !== 'failed') return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
-    if (this.status() === 'ended') return { ok: false, code: 'campaign_ended', status: 'failed' };
+    if (this.capabilities().final) return { ok: false, code: 'campaign_ended', status: 'failed' };
     const now = Date.now();
     if (render === 'current') {
       this.ctx.storage.transactionSync(() => this.renderAgain('idx = ?', now, idx));
@@ -259,7 +267,7 @@ export class CampaignDispatch extends DeliveryObject {
    * webhook (retry "current" for each). Answers { ok, resent }.
    */
   async resendFailed() {
-    if (this.status() === 'ended') return { ok: true, resent: 0 };
+    if (this.capabilities().final) return { ok: true, resent: 0 };
     let resent = 0;
     this.ctx.storage.transactionSync(() => {
       resent = this.renderAgain("state = 'failed'", Date.now());
@@ -344,7 +352,7 @@ export class CampaignDispatch extends DeliveryObject {
       .toArray()
       .filter((r) => !inflight.has(r.idx))
       .slice(0, limit);
-    if (out.length >= limit || this.status() !== 'running') return out;
+    if (out.length >= limit || !this.capabilities().dispatches) return out;
     const pace = this.paceMs();
     if (pace > 0 && now < this.paceAt()) return out;
     const fresh = this.takeFresh(now, pace > 0 ? 1 : limit - out.length, inflight);
@@ -400,7 +408,7 @@ export class CampaignDispatch extends DeliveryObject {
       return rows.find((r) => !inflight.has(r.idx))?.next_at ?? null;
     };
     let next = this.pendingRetries === 0 ? null : first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY next_at LIMIT ?");
-    if (this.status() === 'running') {
+    if (this.capabilities().dispatches) {
       let fresh;
       if (this.freshQueue.length > 0) fresh = this.freshQueue[0].next_at;
       else if (this.freshDrained) {
@@ -621,10 +629,14 @@ export class CampaignDispatch extends DeliveryObject {
     return this.nextPaceAt ?? Number(this.meta('paceAt') ?? 0);
   }
 
-  /** running | paused | ended, as last heard. */
-  status() {
+  /**
+   * What the campaign's status, as last heard, allows: the engine's
+   * campaignCapabilities. A status not yet heard counts as ready (which
+   * holds every message, as paused does).
+   */
+  capabilities() {
     const s = this.meta('status');
-    return s === 'running' || s === 'ended' ? s : 'paused';
+    return this.engine.campaignCapabilities(this.statuses.has(s) ? s : 'ready');
   }
 
   /** Records news of the campaign if it is newer than what we know; true when taken. */
@@ -632,7 +644,7 @@ export class CampaignDispatch extends DeliveryObject {
     if (typeof status !== 'string' || !Number.isFinite(version)) return false;
     const known = Number(this.meta('version') ?? -1);
     if (version < known) return false;
-    if (this.meta('status') === 'ended') return false; // ended is final
+    if (this.capabilities().final) return false; // ended is final
     // Unchanged news writes nothing (a write is a commit and an output gate).
     if (this.meta('status') !== status) this.setMeta('status', status);
     if (version !== known) this.setMeta('version', String(version));

@@ -15,16 +15,8 @@ export const WORKER_ERROR_CODES = Object.freeze({
   method_not_allowed: 'The route exists but takes other methods, listed in Allow (405).',
   body_too_large: 'The request body is over the size bound (413).',
   invalid_request: 'The engine refused input it cannot answer with located problems.',
-  // shapes of users, events, recipients and ids
-  empty: 'A list or id that must not be empty is empty.',
+  // shapes of updates (ids, properties and times of users and events are the engine's codes)
   empty_update: 'An update names no field to change.',
-  invalid_text: 'Text with an unpaired UTF-16 surrogate (it cannot be stored as UTF-8).',
-  invalid_id: 'A user id a URL path cannot name ("." or "..").',
-  invalid_property_name: 'A property name that is empty, not UTF-8, or longer than 256 bytes.',
-  too_deep: 'Property values nested deeper than the bound.',
-  too_many_properties: 'More properties than a user or event may keep.',
-  properties_too_large: 'Properties larger, as JSON, than a user or event may keep.',
-  invalid_time: 'Not an ISO 8601 date and time with an offset (an event\'s `at`).',
   // query parameters and headers
   invalid_sample: '`?sample=` is not a whole number in range.',
   invalid_limit: '`?limit=` is not a whole number in range.',
@@ -43,6 +35,7 @@ export const WORKER_ERROR_CODES = Object.freeze({
   cohort_in_use: 'A cohort a campaign that has not ended targets cannot be deleted.',
   batch_exists: 'A batch id that is taken (send again).',
   stored_rule_invalid: 'A stored cohort rule or event condition the engine no longer compiles; save it again.',
+  invalid_number: 'A JSON number a double cannot hold (1e309 reads as Infinity).',
   // destinations
   invalid_host: 'A destination host that is not a URL host with an optional port.',
 });

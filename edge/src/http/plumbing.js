@@ -1,10 +1,12 @@
 // HTTP plumbing for the API: the bearer-key check and bounded request-body
 // reading (error answers: errors.js). No hookcast rule lives here.
 
-import { fail } from './errors.js';
+import { HttpError, fail } from './errors.js';
 import { isObject } from '../values.js';
 
 export { isObject };
+
+import { jsonLimitProblem } from './json_limits.js';
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -52,9 +54,12 @@ export async function discardUnreadBody(request) {
  * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
  * counting bytes as they stream in (a lying or absent Content-Length cannot
  * make us buffer more). An oversized body is drained (see MAX_DRAIN_BYTES),
- * then refused with 413. `optional`: an empty body reads as {}.
+ * then refused with 413. `optional`: an empty body reads as {}. A body
+ * nested too deep or holding a number a double cannot hold is refused with
+ * 400 (json_limits.js); `rules` names the fields that hold a cohort rule
+ * (`rule_too_deep` there).
  */
-export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, optional = false } = {}) {
+export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, optional = false, rules = [] } = {}) {
   const declared = request.headers.get('content-length');
   const reader = request.body ? request.body.getReader() : null;
   if (declared !== null && Number(declared) > maxBytes) {
@@ -101,6 +106,8 @@ export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, optiona
   if (!isObject(value)) {
     throw fail(400, '', 'invalid_json', 'The request body must be a JSON object.');
   }
+  const limit = jsonLimitProblem(value, { rules });
+  if (limit) throw new HttpError(400, [limit], limit.message);
   return value;
 }
 

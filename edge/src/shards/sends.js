@@ -39,6 +39,7 @@ import { PACED_SLICE } from '../constants.js';
 import { insertMany, deleteIn, MAX_VARS } from '../storage/sql_batch.js';
 import { armNoLaterThan } from '../storage/alarm.js';
 import { isObject } from '../values.js';
+import { chunkSize, nextTurn } from './turns.js';
 
 /** Users decided per transaction. */
 export const CANDIDATE_CHUNK = 1000;
@@ -50,8 +51,6 @@ export const DECISIONS_KEPT_MS = 48 * 60 * 60 * 1000;
 export const FORWARD_RETRY_MS = 2_000;
 /** Sample user ids kept per refusal code in an audience check. */
 const SAMPLE_SIZE = 10;
-/** Suppression reasons, in the order they are checked. */
-export const REASONS = ['not_in_cohort', 'already_sent', 'resend_period', 'frequency_cap', 'personalization'];
 
 /** Creates this file's tables (idempotent; called by the shard's constructor). */
 export function createSendTables(sql) {
@@ -103,8 +102,32 @@ function candidateRounds(trigger) {
 }
 
 /**
- * What a shard needs for one call: engine, compiled cohort and webhook,
- * fatigue policy. `dispose()` frees the compiled handles.
+ * Compiled webhooks by campaign snapshot (`<key>@<version>`; a version is
+ * never reused for other content), the most recently used last. An events
+ * call that triggers one campaign for 1000 events compiled its webhook 1000
+ * times (~35 ms each for a 240 KiB body at the placeholder limit, at load
+ * average 13: half a minute of one thread); now once per isolate and
+ * version. An entry pushed out is not disposed (a call may still hold it):
+ * the garbage collector frees it (FinalizationRegistry).
+ */
+const compiledWebhooks = new Map();
+const COMPILED_WEBHOOKS_KEPT = 32;
+
+function compiledWebhookOf(engine, snapshot, env) {
+  if (!Number.isFinite(snapshot.version)) return engine.compile(snapshot.webhook, engineOptions(env));
+  const id = `${snapshot.key}@${snapshot.version}`;
+  let compiled = compiledWebhooks.get(id);
+  if (compiled) compiledWebhooks.delete(id);
+  else compiled = engine.compile(snapshot.webhook, engineOptions(env));
+  compiledWebhooks.set(id, compiled);
+  if (compiledWebhooks.size > COMPILED_WEBHOOKS_KEPT) compiledWebhooks.delete(compiledWebhooks.keys().next().value);
+  return compiled;
+}
+
+/**
+ * What a shard needs for one call: engine, compiled cohort and webhook
+ * (shared: compiledWebhookOf), fatigue policy. `dispose()` frees the
+ * compiled cohort.
  */
 async function prepare(shard, snapshot, trigger) {
   const engine = await getEngine();
@@ -114,7 +137,7 @@ async function prepare(shard, snapshot, trigger) {
     if (!c.ok) return { error: { ok: false, code: 'invalid_rule', problems: c.problems } };
     cohort = c.cohort;
   }
-  const compiled = engine.compile(snapshot.webhook, engineOptions(shard.env));
+  const compiled = compiledWebhookOf(engine, snapshot, shard.env);
   const frequencyCapping = snapshot.fatigue?.frequencyCapping === true;
   let rules = [];
   if (frequencyCapping) {
@@ -131,7 +154,6 @@ async function prepare(shard, snapshot, trigger) {
     policy: { campaign: snapshot.key, resend: snapshot.fatigue?.resend ?? null, frequencyCapping, rules },
     dispose() {
       cohort?.dispose?.();
-      if (compiled.ok) compiled.webhook.dispose?.();
     },
   };
 }
@@ -320,7 +342,7 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
   const prep = await prepare(shard, snapshot, trigger);
   if (prep.error) return prep.error;
   try {
-    if (dryRun) return audienceCheck(shard, prep, snapshot, { ...trigger, kind: 'schedule' });
+    if (dryRun) return await audienceCheck(shard, prep, snapshot, { ...trigger, kind: 'schedule' });
     const notBefore = notBeforeOf(prep.engine, snapshot, trigger);
     const paced = Number(snapshot.rateLimit?.perMinute ?? 0) > 0;
     const answer = { ok: true, accepted: 0, suppressed: {} };
@@ -330,8 +352,14 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
     };
     const rounds = candidateRounds(trigger);
     if (rounds === null) {
-      // A schedule: every user of this shard, in id order, chunk by chunk.
-      for (const rows of userChunks(shard.sql)) {
+      // A schedule: every user of this shard, in id order, chunk by chunk,
+      // each its own transaction, other requests served between them
+      // (turns.js); chunks sized by the webhook's placeholders.
+      const size = chunkSize(1 + (prep.webhook ? prep.engine.variables(snapshot.webhook).length : 0), CANDIDATE_CHUNK);
+      let first = true;
+      for (const rows of userChunks(shard.sql, size)) {
+        if (!first) await nextTurn();
+        first = false;
         decideAndRecord(shard, prep, snapshot, trigger, String(trigger.id), rows, { scheduled: true, paced, notBefore, count });
       }
     } else {
@@ -381,12 +409,12 @@ function decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { sch
  * Every user of a shard as { id, properties } rows, in id order, CANDIDATE_CHUNK
  * at a time (a schedule's candidates, and the audience check's).
  */
-function* userChunks(sql) {
+function* userChunks(sql, size = CANDIDATE_CHUNK) {
   let after = null;
   for (;;) {
     const rows = after === null
-      ? sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', CANDIDATE_CHUNK).toArray()
-      : sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, CANDIDATE_CHUNK).toArray();
+      ? sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', size).toArray()
+      : sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, size).toArray();
     if (rows.length === 0) return;
     after = rows[rows.length - 1].id;
     yield rows;
@@ -396,77 +424,45 @@ function* userChunks(sql) {
 /**
  * Audience check of this shard (nothing recorded): the cohort's members
  * now are the candidates; fatigue and personalization as a send would
- * decide them. Fallback counts come from the engine: a probe webhook that
- * renders each variable with a sentinel fallback tells which users would
- * get that variable's fallback; `missing_value` warnings name the
- * variables without a fallback that would render empty.
+ * decide them. Fallback counts come from the engine
+ * (webhook.fallbackCountsJson over the users who would be sent it): per
+ * variable, the users who would get its fallback, or nothing for want of one.
+ *
+ * Chunks are sized by the webhook's placeholders (turns.js) and the check
+ * awaits a turn between them: a webhook with the most placeholders over a
+ * large shard never holds other requests for more than one chunk.
  */
-function audienceCheck(shard, prep, snapshot, trigger) {
+async function audienceCheck(shard, prep, snapshot, trigger) {
   const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: {} };
-  const probe = fallbackProbe(prep.engine, snapshot.webhook, shard.env);
-  try {
-    for (const rows of userChunks(shard.sql)) {
-      const decided = decideChunk(shard, prep, snapshot, trigger, rows, { scheduled: true });
-      const sent = [];
-      for (const d of decided) {
-        out.candidates++;
-        if (d.outcome === 'ok') {
-          out.wouldSend++;
-          sent.push(d);
-          for (const w of d.warnings ?? []) {
-            if (w.code !== 'missing_value') continue;
-            const name = /^(\S+) has no value/.exec(w.message)?.[1] ?? w.field;
-            out.fallbacks[name] = (out.fallbacks[name] ?? 0) + 1;
-          }
-        } else if (d.outcome === 'personalization') {
-          const code = (d.problems ?? []).find((p) => p.severity === 'error')?.code ?? 'personalization';
-          const r = (out.refused[code] ??= { count: 0, sample: [] });
-          r.count++;
-          if (r.sample.length < SAMPLE_SIZE) r.sample.push(d.id);
-        } else {
-          out.suppressed[d.outcome] = (out.suppressed[d.outcome] ?? 0) + 1;
-        }
-      }
-      if (probe && sent.length) {
-        const results = probe.webhook.renderBatchJson(`[${sent.map((d) => d.contextJson).join(',')}]`);
-        results.forEach((r) => {
-          if (!r.ok) return;
-          const values = JSON.parse(r.request.body);
-          probe.names.forEach((name, i) => {
-            if (values[i] === probe.sentinel) out.fallbacks[name] = (out.fallbacks[name] ?? 0) + 1;
-          });
-        });
+  // A render, then the fallback count over the same placeholders.
+  const size = chunkSize(1 + 2 * prep.engine.variables(snapshot.webhook).length, CANDIDATE_CHUNK);
+  let first = true;
+  for (const rows of userChunks(shard.sql, size)) {
+    if (!first) await nextTurn();
+    first = false;
+    const decided = decideChunk(shard, prep, snapshot, trigger, rows, { scheduled: true });
+    const sent = [];
+    for (const d of decided) {
+      out.candidates++;
+      if (d.outcome === 'ok') {
+        out.wouldSend++;
+        sent.push(d);
+      } else if (d.outcome === 'personalization') {
+        const code = (d.problems ?? []).find((p) => p.severity === 'error')?.code ?? 'personalization';
+        const r = (out.refused[code] ??= { count: 0, sample: [] });
+        r.count++;
+        if (r.sample.length < SAMPLE_SIZE) r.sample.push(d.id);
+      } else {
+        out.suppressed[d.outcome] = (out.suppressed[d.outcome] ?? 0) + 1;
       }
     }
-    return { ok: true, ...out };
-  } finally {
-    probe?.webhook.dispose?.();
+    if (prep.webhook && sent.length) {
+      for (const { variable, count } of prep.webhook.fallbackCountsJson(`[${sent.map((d) => d.contextJson).join(',')}]`)) {
+        if (count > 0) out.fallbacks[variable.display] = (out.fallbacks[variable.display] ?? 0) + count;
+      }
+    }
   }
-}
-
-/**
- * A webhook whose body is a JSON list with one string per variable of
- * `spec` that has a fallback: the variable with a sentinel as its fallback.
- * Rendering it asks the engine which users' values take the fallback
- * (missing, nil, false, empty), without restating that rule here.
- * Returns { webhook, names, sentinel } or null when no variable has one.
- */
-function fallbackProbe(engine, spec, env) {
-  const vars = engine.variables(spec).filter((v) => v.fallback !== null);
-  if (vars.length === 0) return null;
-  const sentinel = '~hookcast-fallback-probe~';
-  const seen = new Set();
-  const names = [];
-  const parts = [];
-  for (const v of vars) {
-    const expr = `${v.source}${v.name.startsWith('[') ? '' : '.'}${v.name}`;
-    if (seen.has(expr)) continue;
-    seen.add(expr);
-    names.push(expr);
-    parts.push(`"{{ ${expr} | default: "${sentinel}" }}"`);
-  }
-  const c = engine.compile({ url: 'https://fallback-probe.example/', method: 'POST', body: `[${parts.join(',')}]` }, engineOptions(env));
-  return c.ok ? { webhook: c.webhook, names, sentinel } : null;
+  return { ok: true, ...out };
 }
 
 /**

@@ -17,6 +17,7 @@ import { logStoredRuleInvalid } from '../http/errors.js';
 import * as sends from './sends.js';
 import { workspaceStub } from '../stubs.js';
 import { armNoLaterThan } from '../storage/alarm.js';
+import { nextTurn } from './turns.js';
 
 /** A trigger whose run failed is tried again this much later, by the alarm. */
 const RETRY_MS = 2_000;
@@ -57,6 +58,8 @@ export async function runTriggers(shard, seqs, snapshots = {}) {
   let triggered = 0;
   let failed = 0;
   for (let i = 0; i < rows.length; i += CONCURRENCY) {
+    // Other requests are served between groups (turns.js).
+    if (i > 0) await nextTurn();
     const results = await Promise.allSettled(rows.slice(i, i + CONCURRENCY).map((row) => runOne(shard, row, snapshotOf)));
     for (const r of results) {
       if (r.status === 'fulfilled') triggered += r.value;

@@ -26,11 +26,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { getEngine } from '../engine.js';
 import { foldProperties } from '../audiences/property_summary.js';
-import { propertiesSizeProblem } from '../audiences/bounds.js';
 import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './members.js';
 import * as sends from './sends.js';
 import * as triggers from './triggers.js';
 import { insertMany } from '../storage/sql_batch.js';
+import { nextTurn } from './turns.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -124,6 +124,7 @@ export class UserShard extends DurableObject {
    * With `dryRun`, only checks. Returns { ok: true, created, updated } or { ok: false, problems }.
    */
   async upsertUsers(users, nowMs, { dryRun = false } = {}) {
+    const engine = await getEngine();
     const result = this.transaction(() => {
       const merged = new Map();
       const problems = [];
@@ -140,8 +141,8 @@ export class UserShard extends DurableObject {
           else setOwn(cur.properties, name, value);
         }
         cur.text = JSON.stringify(cur.properties);
-        const p = propertiesSizeProblem(cur.properties, `users[${u.index}].properties`, cur.text);
-        if (p) problems.push(p);
+        // The merged profile within the engine's bounds (names, size).
+        problems.push(...engine.checkInputJson('properties', cur.text, `users[${u.index}].properties`));
       }
       if (problems.length) return { ok: false, problems };
       if (dryRun) return { ok: true, created: 0, updated: 0 };
@@ -362,7 +363,9 @@ export class UserShard extends DurableObject {
       let users = 0;
       const sample = [];
       let after = null;
-      for (;;) {
+      for (let turn = 0; ; turn++) {
+        // Other requests are served between chunks (turns.js).
+        if (turn > 0) await nextTurn();
         let ids;
         let matched;
         if (triage) {

@@ -25,11 +25,11 @@
 // (no await in between), which a Durable Object commits atomically.
 
 import { logStoredRuleInvalid } from '../http/errors.js';
-import { getEngine, engineOptions } from '../engine.js';
+import { getEngine, engineOptions, capabilitiesOf, statusesWhere } from '../engine.js';
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
-import { LATEST_ZONE, USER_ZONE_SPAN_MS, nextOccurrenceMs, nextUserZoneRunMs, occurrenceMs, runZone, untilMs } from '../../../src/js/timezone.js';
+import { LAST_SCHEDULE_INSTANT_MS, LATEST_ZONE, EARLIEST_ZONE, USER_ZONE_SPAN_MS, nextOccurrenceMs, nextUserZoneRunMs, scheduleInstants, sendInZone } from '../../../src/js/timezone.js';
 import { randomBase32 } from '../base32.js';
 
 /** How long an Idempotency-Key answer is kept. */
@@ -166,12 +166,29 @@ function mergeContent(content, fields) {
 // ---- CRUD -------------------------------------------------------------------------
 
 /**
+ * The refusal of a target naming a cohort that does not exist, or null.
+ * Checked here, in the same synchronous stretch as the write, so a cohort
+ * deleted while a campaign is created or edited to target it cannot leave a
+ * campaign aiming at nothing: deleteCohort (workspace.js) runs in this
+ * object too, and one of the two sees the other's result.
+ */
+function absentCohortRefusal(sql, target) {
+  const id = target?.cohort;
+  if (typeof id !== 'string' || cohortExists(sql, id)) return null;
+  const message = `No cohort ${JSON.stringify(id.slice(0, 100))}; create it with POST /v1/cohorts first.`;
+  return refusal(400, 'unknown_cohort', message, [{ field: 'target.cohort', code: 'unknown_cohort', message, severity: 'error' }]);
+}
+
+/**
  * Stores a new campaign (status "ready") from a body the route has checked
- * (engine.checkCampaign + time zone + target cohort). Returns its record.
+ * (engine.checkCampaign + time zone). Returns { ok: true, campaign } or a
+ * refusal (its target cohort does not exist).
  */
 export function createCampaign(ws, fields, nowMs) {
   const { sql } = ws;
   return ws.ctx.storage.transactionSync(() => {
+    const missing = absentCohortRefusal(sql, fields.target);
+    if (missing) return missing;
     const { key, seq } = newKey(sql);
     const content = mergeContent({}, fields);
     sql.exec(
@@ -180,7 +197,7 @@ export function createCampaign(ws, fields, nowMs) {
       key, seq, fields.title, fields.description ?? '', JSON.stringify(content), fields.signingSecret ?? null, nowMs, nowMs,
     );
     touchWorkspace(sql);
-    return recordOf(rowOf(sql, key));
+    return { ok: true, campaign: recordOf(rowOf(sql, key)) };
   });
 }
 
@@ -209,6 +226,8 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     const touched = Object.keys(fields).filter((f) => fields[f] !== undefined);
     const editable = engine.campaignEditable(row.status, touched);
     if (!editable.ok) return refusal(409, editable.code, editable.message);
+    const missing = absentCohortRefusal(sql, fields.target);
+    if (missing) return missing;
     const content = mergeContent(JSON.parse(row.content), fields);
     const secret = fields.signingSecret === undefined ? row.signing_secret : fields.signingSecret;
     let nextRun = row.next_run_at;
@@ -217,7 +236,7 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     // its new time: a one-off at `at` (at resume if that has passed), a
     // repeat at its next occurrence from now.
     const sendChanged = fields.send !== undefined && JSON.stringify(fields.send) !== JSON.stringify(JSON.parse(row.content).send ?? null);
-    if (sendChanged && row.status === 'paused') nextRun = nextRunOf(content.send, nowMs);
+    if (sendChanged && row.status === 'paused') nextRun = nextRunOf(engine, content.send, nowMs);
     sql.exec(
       `UPDATE campaigns SET title = ?, description = ?, content = ?, signing_secret = ?, version = version + 1,
          updated_at = ?, next_run_at = ? WHERE key = ?`,
@@ -229,26 +248,10 @@ export async function updateCampaign(ws, key, fields, nowMs) {
 }
 
 /** When an edited schedule send runs next: a one-off at its time, a repeat at its next occurrence from `nowMs`. */
-function nextRunOf(send, nowMs) {
+function nextRunOf(engine, send, nowMs) {
   if (!send || send.type !== 'schedule') return null;
-  if (send.timeZone === 'user') return nextUserZoneRunMs(send, nowMs - 1) ?? firstRunMs(send);
-  return send.repeat ? nextOccurrenceMs(send, nowMs - 1) : firstRunMs(send);
-}
-
-/** The first run instant of a schedule send (for "user", the earliest zone's), or null for other send types. */
-function firstRunMs(send) {
-  if (!send || send.type !== 'schedule') return null;
-  return occurrenceMs(send.at, runZone(send), send.repeat ?? null, 0);
-}
-
-/**
- * The instant the launch check calls the schedule's time: `at` in its zone;
- * for "user", in the latest zone on Earth (past only when every zone's is).
- */
-function launchAtMs(send) {
-  if (!send || send.type !== 'schedule') return null;
-  if (send.timeZone !== 'user') return firstRunMs(send);
-  return occurrenceMs(send.at, LATEST_ZONE, send.repeat ?? null, 0);
+  if (send.timeZone === 'user') return nextUserZoneRunMs(engine, send, nowMs - 1) ?? scheduleInstants(engine, sendInZone(send, EARLIEST_ZONE)).firstMs;
+  return send.repeat ? nextOccurrenceMs(engine, send, nowMs - 1) : scheduleInstants(engine, send).firstMs;
 }
 
 /**
@@ -267,26 +270,18 @@ export async function transitionCampaign(ws, key, action, nowMs) {
     const campaign = recordOf(row);
     let nextRun = row.next_run_at;
     if (action === 'start') {
-      const scheduleAtMs = launchAtMs(campaign.send);
-      const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
-      const userZones = schedule?.timeZone === 'user';
-      const until = schedule?.repeat?.until ? untilMs(schedule.repeat.until, userZones ? LATEST_ZONE : schedule.timeZone) : null;
-      const launch = engine.launchCheck(launchable(campaign, row), { nowMs, scheduleAtMs, untilMs: until, ...engineOptions(ws.env) });
-      const missingCohort = campaign.target?.cohort && !cohortExists(sql, campaign.target.cohort);
-      const problems = [...launch.problems];
-      if (missingCohort) {
-        problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
-      }
-      if (!launch.ok || missingCohort) {
+      const problems = launchProblems(engine, ws, campaign, row, nowMs);
+      if (problems.length > 0) {
         // Answered with error.code = the first problem's code (http/errors.js).
         return refusal(400, null, 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
       }
       // The first occurrence after now: `at` itself, or (a repeat whose
       // first days have passed) the next one.
+      const schedule = campaign.send?.type === 'schedule' ? campaign.send : null;
       // "user": the first occurrence some zone still has ahead (its run may
       // be now, mid-span; users whose own instant passed are skipped).
-      if (userZones) nextRun = nextUserZoneRunMs(schedule, nowMs);
-      else nextRun = schedule ? nextOccurrenceMs(schedule, nowMs) : null;
+      if (schedule?.timeZone === 'user') nextRun = nextUserZoneRunMs(engine, schedule, nowMs);
+      else nextRun = schedule ? nextOccurrenceMs(engine, schedule, nowMs) : null;
     }
     if (action === 'end') nextRun = null;
     sql.exec(
@@ -301,6 +296,50 @@ export async function transitionCampaign(ws, key, action, nowMs) {
   });
   if (result.ok) await armScheduleAlarm(ws);
   return result;
+}
+
+/**
+ * Every reason `start` would refuse the stored campaign at `nowMs`: the
+ * engine's launch check (webhook, target, send, a schedule in the past) and
+ * a target cohort that no longer exists (`unknown_cohort`). Empty: it may start.
+ */
+function launchProblems(engine, ws, campaign, row, nowMs) {
+  let schedule = null;
+  if (campaign.send?.type === 'schedule') {
+    try {
+      // "user": the launch check calls it past only when UTC-12's instant is.
+      const send = campaign.send.timeZone === 'user' ? sendInZone(campaign.send, LATEST_ZONE) : campaign.send;
+      schedule = scheduleInstants(engine, send);
+    } catch (e) {
+      // Local times a row stored before today's checks cannot place in its zone.
+      const message = `The schedule's time cannot be placed in its time zone (${String(e?.message ?? e).slice(0, 200)}); PATCH send.`;
+      return [{ field: 'send.at', code: 'invalid_date_time', message, severity: 'error' }];
+    }
+  }
+  const launch = engine.launchCheck(launchable(campaign, row), {
+    nowMs, scheduleAtMs: schedule?.firstMs ?? null, untilMs: schedule?.untilMs ?? null, ...engineOptions(ws.env),
+  });
+  const problems = launch.problems.filter((p) => p.severity === 'error');
+  if (campaign.target?.cohort && !cohortExists(ws.sql, campaign.target.cohort)) {
+    problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
+  }
+  return problems;
+}
+
+/**
+ * What `start` would answer now, without starting: { ok: true, launchable,
+ * problems } (a status start cannot leave is the problem `status`
+ * invalid_transition), or a 404 refusal.
+ */
+export async function launchCheck(ws, key, nowMs) {
+  const engine = await getEngine();
+  const row = rowOf(ws.sql, key);
+  if (!row) return refusal(404, 'not_found', `No campaign ${JSON.stringify(key)}.`);
+  const moved = engine.campaignTransition(row.status, 'start');
+  const problems = moved.ok
+    ? launchProblems(engine, ws, recordOf(row), row, nowMs)
+    : [{ field: 'status', code: moved.code, message: moved.message, severity: 'error' }];
+  return { ok: true, launchable: problems.length === 0, problems };
 }
 
 /** The campaign as the engine's launch check reads it (a create/PATCH body's fields). */
@@ -423,12 +462,16 @@ export function getSnapshot(ws, key) {
  * version they belong to. When `knownVersion` is current, answers
  * { version, campaigns: null } (the caller's cached list is still right).
  */
-export function runningEventCampaigns(ws, knownVersion) {
+export async function runningEventCampaigns(ws, knownVersion) {
+  const engine = await getEngine();
   const version = meta(ws.sql, 'version');
   if (knownVersion === version) return { version, campaigns: null };
+  // The statuses in which events trigger a send: the engine's rule (running).
+  const statuses = statusesWhere(engine, 'triggersOnEvents', 'event');
   const campaigns = [];
-  for (const row of ws.sql.exec("SELECT * FROM campaigns WHERE status = 'running'").toArray()) {
-    if (JSON.parse(row.content).send?.type === 'event') campaigns.push(snapshotOfRow(ws, row));
+  const rows = ws.sql.exec(`SELECT * FROM campaigns WHERE status IN (${statuses.map(() => '?').join(',') || 'NULL'})`, ...statuses).toArray();
+  for (const row of rows) {
+    if (capabilitiesOf(engine, row.status, JSON.parse(row.content).send?.type).triggersOnEvents) campaigns.push(snapshotOfRow(ws, row));
   }
   return { version, campaigns };
 }
@@ -450,7 +493,8 @@ export function campaignSlices(ws, key) {
  *   { state: 'not_found' }
  *   { state: 'done', answer }          a finished call with this idempotency key: its answer
  *   { state: 'mismatch' }              this idempotency key came with a different body
- *   { state: 'refused', status, sendType }   not running, or not an API campaign
+ *   { state: 'refused', status, sendType }   the engine's capabilities take no API send
+ *                                            (not running, or not an API campaign)
  *   { state: 'new' | 'resume', dispatchId, sendAtMs, snapshot }   go ahead
  * With an idempotency key, the first call stores { dispatchId, sendAtMs }
  * before anything is sent, so a repeat (also after a crash mid-call) reuses
@@ -458,8 +502,9 @@ export function campaignSlices(ws, key) {
  * more. A replay answers even after the campaign ended. Records older than
  * IDEMPOTENCY_TTL_MS are forgotten.
  */
-export function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs) {
+export async function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs) {
   const { sql } = ws;
+  const engine = await getEngine();
   return ws.ctx.storage.transactionSync(() => {
     const row = rowOf(sql, key);
     if (!row) return { state: 'not_found' };
@@ -472,7 +517,7 @@ export function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs) {
       resumed = rec ?? null;
     }
     const sendType = JSON.parse(row.content).send?.type ?? null;
-    if (row.status !== 'running' || sendType !== 'api') return { state: 'refused', status: row.status, sendType };
+    if (!capabilitiesOf(engine, row.status, sendType).acceptsApiSends) return { state: 'refused', status: row.status, sendType };
     const snapshot = snapshotOfRow(ws, row);
     if (resumed) return { state: 'resume', dispatchId: resumed.dispatch_id, sendAtMs: resumed.send_at, snapshot };
     if (idemKey !== null) {
@@ -492,15 +537,29 @@ export function finishApiSend(ws, key, idemKey, answer) {
 
 // ---- schedules -------------------------------------------------------------------------
 
+/** The statuses in which schedules run (the engine's rule: running), as SQL placeholders and values. */
+function scheduleStatuses(engine) {
+  const list = statusesWhere(engine, 'runsSchedules', 'schedule');
+  return { list, marks: list.map(() => '?').join(',') || 'NULL' };
+}
+
 /**
  * Sets the workspace alarm to the earliest moment schedule work is due: an
  * unfinished run (now), or the next run of a running schedule campaign.
- * Paused campaigns wait for resume (which calls this again).
+ * Paused campaigns wait for resume (which calls this again). A next run at
+ * or past LAST_SCHEDULE_INSTANT_MS (only a row stored before the core
+ * bounded schedule dates can hold one) is never armed: the runtime refuses
+ * such an alarm, and one campaign's time must not stop every other's.
  */
 export async function armScheduleAlarm(ws) {
+  const running = scheduleStatuses(await getEngine());
   const [open] = ws.sql.exec('SELECT count(*) AS n FROM campaign_runs WHERE finished_at IS NULL').toArray();
   const [next] = ws.sql
-    .exec("SELECT min(next_run_at) AS at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL")
+    .exec(
+      `SELECT min(next_run_at) AS at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at < ?`,
+      ...running.list,
+      LAST_SCHEDULE_INSTANT_MS,
+    )
     .toArray();
   let at = next.at;
   if (open.n > 0) at = Date.now();
@@ -530,10 +589,12 @@ export async function runSchedules(ws) {
 
 async function runSchedulesOnce(ws) {
   const { sql } = ws;
+  const engine = await getEngine();
+  const running = scheduleStatuses(engine);
   const now = Date.now();
   ws.ctx.storage.transactionSync(() => {
     const due = sql
-      .exec("SELECT key, content, next_run_at FROM campaigns WHERE status = 'running' AND next_run_at IS NOT NULL AND next_run_at <= ?", now)
+      .exec(`SELECT key, content, next_run_at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at <= ?`, ...running.list, now)
       .toArray();
     for (const row of due) {
       const send = JSON.parse(row.content).send;
@@ -546,9 +607,9 @@ async function runSchedulesOnce(ws) {
       let next = null;
       if (send?.type === 'schedule' && send.repeat && send.timeZone === 'user') {
         // The next occurrence after this one's whole span (every zone's instant).
-        next = nextUserZoneRunMs(send, Math.max(row.next_run_at + USER_ZONE_SPAN_MS, now));
+        next = nextUserZoneRunMs(engine, send, Math.max(row.next_run_at + USER_ZONE_SPAN_MS, now));
       } else if (send?.type === 'schedule' && send.repeat) {
-        next = nextOccurrenceMs(send, Math.max(row.next_run_at, now));
+        next = nextOccurrenceMs(engine, send, Math.max(row.next_run_at, now));
       }
       sql.exec('UPDATE campaigns SET next_run_at = ? WHERE key = ?', next, row.key);
     }

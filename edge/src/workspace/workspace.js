@@ -118,6 +118,9 @@ export class Workspace extends DurableObject {
   async transitionCampaign(key, action, nowMs) {
     return campaigns.transitionCampaign(this, key, action, nowMs);
   }
+  async launchCheck(key, nowMs) {
+    return campaigns.launchCheck(this, key, nowMs);
+  }
   async getSnapshot(key) {
     return campaigns.getSnapshot(this, key);
   }

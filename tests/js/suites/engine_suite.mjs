@@ -24,6 +24,12 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     assert.ok(REGISTERED.has(p.code), `problem.code is not in engine.problemCodes(): ${JSON.stringify(p)}`);
     assert.ok(typeof p.message === 'string' && p.message.length > 0, `problem.message: ${JSON.stringify(p)}`);
     assert.ok(SEVERITIES.includes(p.severity), `problem.severity: ${JSON.stringify(p)}`);
+    const named = p.code === 'missing_value' || p.code === 'missing_fallback';
+    assert.equal('variable' in p, named, `problem.variable only on missing_value/missing_fallback: ${JSON.stringify(p)}`);
+    if (named) {
+      assert.ok(['user', 'event'].includes(p.variable.source), JSON.stringify(p));
+      assert.ok(p.message.includes(p.variable.display), JSON.stringify(p));
+    }
   }
 
   function problemsOf(result) {
@@ -827,6 +833,45 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     p.problems.forEach(assertProblemShape);
   });
 
+  test('missing_value and missing_fallback carry their variable as data', () => {
+    const spec = base({ headers: [{ key: 'X-First', value: '{{ user["first name"] }}' }], body: '{"c": "{{ user.city | default: "x" }}", "k": {{ event.key }}}' });
+    const v = engine.validate(spec);
+    assert.deepEqual(v.problems.map((p) => p.variable?.display), ['user["first name"]', 'event.key']);
+    const r = engine.render(spec, ctx({}, { event: null }));
+    assert.deepEqual(r.warnings.map((w) => w.variable), [
+      { source: 'user', name: '["first name"]', display: 'user["first name"]' },
+      { source: 'event', name: 'key', display: 'event.key' },
+    ]);
+    r.warnings.forEach(assertProblemShape);
+  });
+
+  test('webhook.fallbackCountsJson: per variable, the contexts a render leaves empty (brute force agrees)', () => {
+    const spec = base({ headers: [{ key: 'X-Name', value: '{{ user.name }}' }], body: '{"c": "{{ user.city | default: "somewhere" }}", "n": {{ user.n | default: 0 }}}' });
+    const values = [undefined, null, '', false, 0, 'Paris', [], ['x']];
+    const contexts = [];
+    for (const name of values) for (const city of values) contexts.push(ctx(Object.fromEntries(Object.entries({ name, city, n: city }).filter(([, x]) => x !== undefined))));
+    const compiled = engine.compile(spec);
+    assert.equal(compiled.ok, true);
+    try {
+      const counts = compiled.webhook.fallbackCountsJson(JSON.stringify(contexts));
+      const byName = Object.fromEntries(counts.map((c) => [c.variable.display, c]));
+      // Brute force: a fallback shows as the fallback text; a missing name warns.
+      const rendered = compiled.webhook.renderBatch(contexts);
+      const cityFallbacks = rendered.filter((r) => JSON.parse(r.request.body).c === 'somewhere').length;
+      const nameMissing = rendered.filter((r) => r.warnings.some((w) => w.variable?.display === 'user.name')).length;
+      assert.equal(byName['user.city'].count, cityFallbacks);
+      assert.equal(byName['user.city'].fallback, true);
+      assert.equal(byName['user.name'].count, nameMissing);
+      assert.equal(byName['user.name'].fallback, false);
+      assert.ok(cityFallbacks > 0 && nameMissing > 0);
+      assert.throws(() => compiled.webhook.fallbackCountsJson('{}'), { name: 'HookcastError', code: 'invalid_contexts' });
+      assert.throws(() => compiled.webhook.fallbackCountsJson([]), { name: 'HookcastError', code: 'invalid_contexts' });
+    } finally {
+      compiled.webhook.dispose();
+    }
+    assert.throws(() => compiled.webhook.fallbackCountsJson('[]'), { name: 'HookcastError', code: 'disposed' });
+  });
+
   test('preview: an invalid spec answers validate\'s problems and null views; a refused render adds its error', () => {
     const bad = base({ url: 'http://x.example.com/', method: 'GET' });
     assert.deepEqual(engine.preview(bad, {}), { ...engine.validate(bad), request: null, curl: null, table: null });
@@ -1216,6 +1261,50 @@ function campaignCases(engine, { test, assert, fixtures }) {
         assert.equal(r.ok, c.problems.length === 0, c.name);
       }
     });
+    test('fixtures/campaigns.json: what each status allows (campaignCapabilities)', () => {
+      assert.equal(campaigns.capabilities.length, 16);
+      for (const c of campaigns.capabilities) {
+        const r = engine.campaignCapabilities(c.status, c.sendType);
+        assert.deepEqual({ ...r, transitions: { ...r.transitions } }, c.expect, JSON.stringify(c));
+        assert.ok(Object.isFrozen(r));
+        assert.equal(engine.campaignCapabilities(c.status, c.sendType), r, 'the same frozen answer');
+      }
+      for (const c of campaigns.capabilitiesRefused) {
+        assert.throws(() => engine.campaignCapabilities(c.status, c.sendType), thrown(c.code), JSON.stringify(c));
+      }
+      assert.throws(() => engine.campaignCapabilities(null), thrown('invalid_status'));
+      assert.throws(() => engine.campaignCapabilities('ready', 3), thrown('invalid_send_type'));
+    });
+    test('vocabulary: the words of the product, each list what its check accepts', () => {
+      const v = engine.vocabulary();
+      assert.deepEqual(v.suppressionReasons, ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control', 'schedule_passed']);
+      assert.deepEqual(v.units.delay, ['minutes', 'hours', 'days', 'weeks']);
+      assert.deepEqual(v.units.repeat, ['days', 'weeks']);
+      assert.deepEqual(v.methods, engine.methods());
+      assert.deepEqual(v.operators.property, engine.cohortOperators().property);
+      assert.deepEqual(v.units.within, engine.cohortOperators().units);
+      v.units.delay.push('fortnights');
+      assert.deepEqual(engine.vocabulary().units.delay, ['minutes', 'hours', 'days', 'weeks'], 'a fresh copy each call');
+      for (const unit of v.units.within) {
+        const delay = engine.checkCampaign({ send: { type: 'event', event: 'e', delay: { value: 1, unit } } }, { partial: true });
+        assert.equal(delay.ok, v.units.delay.includes(unit), `delay ${unit}`);
+        const caps = engine.checkFrequencyCapping({ rules: [{ limit: 1, period: { value: 1, unit } }] });
+        assert.equal(caps.ok, v.units.capPeriod.includes(unit), `cap period ${unit}`);
+      }
+    });
+    test('scheduleOccurrences: the core steps the wall clock; until is inclusive, a date through that day', () => {
+      const send = { type: 'schedule', at: '2026-12-01T09:00', timeZone: 'Asia/Seoul', repeat: { every: 2, unit: 'days', until: '2026-12-05' } };
+      const plan = engine.scheduleOccurrences(send, Date.parse('2026-12-01T09:00:00Z'), 10);
+      assert.deepEqual(plan, {
+        atWallMs: Date.parse('2026-12-01T09:00:00Z'),
+        untilWallMs: Date.parse('2026-12-05T23:59:59.999Z'),
+        occurrences: [Date.parse('2026-12-03T09:00:00Z'), Date.parse('2026-12-05T09:00:00Z')],
+      });
+      assert.deepEqual(engine.scheduleOccurrences({ ...send, repeat: null }).occurrences, [Date.parse('2026-12-01T09:00:00Z')]);
+      assert.throws(() => engine.scheduleOccurrences({ type: 'api' }), thrown('invalid_send'));
+      assert.throws(() => engine.scheduleOccurrences(send, Number.NaN), thrown('invalid_options'));
+      assert.throws(() => engine.scheduleOccurrences(send, 0, 1.5), thrown('invalid_options'));
+    });
     test('fixtures/campaigns.json: launch checks', () => {
       for (const c of campaigns.launch) {
         const o = c.options;
@@ -1226,6 +1315,43 @@ function campaignCases(engine, { test, assert, fixtures }) {
         assert.deepEqual(pairs(r.problems), expected(c.problems), `${c.name}: ${JSON.stringify(r.problems)}`);
         assert.equal(r.ok, c.problems.length === 0, c.name);
       }
+    });
+  }
+
+  const audience = fixtures.audience;
+  if (audience) {
+    const fieldCodes = (problems) => problems.map((p) => [p.field, p.code]);
+    test('fixtures/audience.json: users as POST /v1/users receives them (checkUsers)', () => {
+      for (const c of audience.users) {
+        const r = engine.checkUsers(c.body);
+        assert.deepEqual(fieldCodes(r.problems), c.problems, c.name);
+        assert.equal(r.ok, c.problems.length === 0, c.name);
+      }
+    });
+    test('fixtures/audience.json: events and their times (checkEvents)', () => {
+      for (const c of audience.events) {
+        const r = engine.checkEvents(c.body);
+        assert.deepEqual(fieldCodes(r.problems), c.problems, c.name);
+        if (c.at) assert.deepEqual(r.at, c.at.map((t) => (t === null ? null : Date.parse(t))), c.name);
+      }
+    });
+    test('fixtures/audience.json: API send bodies (checkApiSend)', () => {
+      for (const c of audience.apiSends) {
+        const r = engine.checkApiSend(c.body);
+        assert.deepEqual(fieldCodes(r.problems), c.problems, c.name);
+        assert.equal(r.ok, c.problems.length === 0, c.name);
+      }
+    });
+    test('checkInput: one id or properties value; a lone surrogate and the URL path names', () => {
+      assert.deepEqual(fieldCodes(engine.checkInput('userId', 'a\ud800', 'id')), [['id', 'invalid_text']]);
+      assert.deepEqual(fieldCodes(engine.checkInput('userId', '..', 'id')), [['id', 'invalid_id']]);
+      assert.deepEqual(fieldCodes(engine.checkInput('userId', undefined, 'userId')), [['userId', 'required']]);
+      assert.deepEqual(engine.checkInput('properties', undefined, 'p'), []);
+      assert.deepEqual(fieldCodes(engine.checkInput('properties', { big: 'x'.repeat(32 * 1024) }, 'p')), [['p', 'properties_too_large']]);
+      assert.deepEqual(fieldCodes(engine.checkInputJson('properties', '{"a":[[1]]}', 'p')), []);
+      assert.throws(() => engine.checkInput('colour', 1, 'x'), thrown('invalid_options'));
+      const many = { users: Array.from({ length: 1001 }, (_, i) => ({ id: `m${i}` })) };
+      assert.deepEqual(fieldCodes(engine.checkUsers(many).problems), [['users', 'too_many']]);
     });
   }
 
@@ -1253,6 +1379,17 @@ function campaignCases(engine, { test, assert, fixtures }) {
       }
     });
   }
+
+  test('eventTime: ISO 8601 with an offset, years 1970-2099, located problems', () => {
+    assert.deepEqual(engine.eventTime('2026-11-30T18:15:00.250+09:00'), { ok: true, ms: Date.parse('2026-11-30T09:15:00.250Z') });
+    assert.deepEqual(engine.eventTime('2099-12-31T23:59Z'), { ok: true, ms: Date.parse('2099-12-31T23:59:00Z') });
+    for (const bad of ['9999-12-31T23:59:59Z', '2100-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '2026-02-30T00:00:00Z', '2026-11-30T09:15:00', 'now']) {
+      const r = engine.eventTime(bad, 'events[2].at');
+      assert.equal(r.ok, false, bad);
+      assert.deepEqual(r.problems.map((p) => [p.field, p.code]), [['events[2].at', 'invalid_time']], bad);
+    }
+    assert.deepEqual(engine.eventTime(1764500000000).problems.map((p) => [p.field, p.code]), [['at', 'invalid_type']]);
+  });
 
   test('campaigns: misuse throws HookcastError with a stable code', () => {
     assert.throws(() => engine.campaignTransition('draft', 'start'), thrown('invalid_status'));
