@@ -597,7 +597,7 @@ export class CampaignDispatch extends DeliveryObject {
    */
   probeCandidates() {
     const cols = 'idx, user_id, context, request, attempts, run, next_at';
-    const rows = this.status() === 'running' ? this.sql.exec(`SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 0 ORDER BY idx LIMIT 4`).toArray() : [];
+    const rows = this.capabilities().dispatches ? this.sql.exec(`SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 0 ORDER BY idx LIMIT 4`).toArray() : [];
     rows.push(...this.sql.exec(`SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY attempts, next_at, idx LIMIT 4`).toArray());
     return rows;
   }
