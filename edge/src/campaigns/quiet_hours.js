@@ -6,9 +6,10 @@
 // Campaigns opt in with `quietHours: true`; their dispatch objects hold a
 // message whose dispatch instant is inside the user's quiet hours until
 // they end (delivery/dispatch.js). Whether an instant is inside, and when
-// they end, is src/js/timezone.js's quietHoursEndMs: the one place for
-// time-zone arithmetic. A change reaches every campaign's dispatch objects
-// before the answer (a new snapshot version, as an edit).
+// they end, is src/js/timezone.js's quietHoursEndMs, beside the one
+// conversion between wall times and instants it needs. A change reaches
+// every campaign's dispatch objects before the answer (a new snapshot
+// version, as an edit).
 
 import { readJsonBody, isObject } from '../http/plumbing.js';
 import { json } from '../http/json.js';
