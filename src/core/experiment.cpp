@@ -31,6 +31,16 @@ std::uint64_t fmix64(std::uint64_t k) {
 
 }  // namespace
 
+std::optional<int> control_basis_points(double percent) {
+  if (!std::isfinite(percent) || percent < 0 || percent > kMaxControlBasisPoints / 100.0)
+    return std::nullopt;
+  const double scaled = percent * 100;
+  const double whole = std::round(scaled);
+  // 1e-6 of a basis point: far above double rounding, far below 0.001 %.
+  if (std::fabs(scaled - whole) > 1e-6) return std::nullopt;
+  return static_cast<int>(whole);
+}
+
 std::uint32_t experiment_bucket(std::string_view campaign_key, std::string_view user_id) {
   std::uint64_t h = fnv1a(kFnvOffset, campaign_key);
   h = fnv1a(h, std::string_view("\0", 1));  // the separator: ("ab","c") ≠ ("a","bc")

@@ -14,6 +14,15 @@ namespace hookcast {
 /// (controlPercent 0..50), held here as basis points: 10 % is 1000.
 constexpr int kMaxControlBasisPoints = 5000;
 
+/// The control share `percent` (0..50, at most two decimals) as basis
+/// points, or nullopt when it is not such a number (NaN, negative, above
+/// 50, or with a third decimal: 12.345). Tolerates the binary rounding of
+/// decimals (12.34 is 1234 basis points although 12.34 × 100 is not exact).
+std::optional<int> control_basis_points(double percent);
+
+/// The longest conversion window of a goal: 30 days.
+constexpr std::int64_t kMaxGoalWithinMs = 30LL * 24 * 3600 * 1000;
+
 /// Buckets of the assignment: a user falls in bucket 0..9999.
 constexpr std::uint32_t kExperimentBuckets = 10000;
 

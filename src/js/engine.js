@@ -321,6 +321,7 @@ function makeEngine(Module) {
 
     ...campaignMethods(Module),
     ...cohortMethods(Module),
+    ...experimentMethods(Module),
   });
   modules.set(engine, Module);
   return engine;
@@ -428,7 +429,7 @@ function campaignMethods(Module) {
     const keyIndex = new Map();
     const keys = [];
     let doubles = 0;
-    for (const ledger of ledgers) doubles += Array.isArray(ledger) ? 1 + 2 * ledger.length : 1;
+    for (const ledger of ledgers) doubles += Array.isArray(ledger) ? 1 + 3 * ledger.length : 1;
     const packed = new Float64Array(doubles);
     let k = 0;
     for (const ledger of ledgers) {
@@ -441,9 +442,10 @@ function campaignMethods(Module) {
         if (send === null || typeof send !== 'object') {
           packed[k++] = -2;
           packed[k++] = Number.NaN;
+          packed[k++] = 0;
           continue;
         }
-        const { campaign, at } = send;
+        const { campaign, at, control } = send;
         let key = -1;
         if (typeof campaign === 'string') {
           key = keyIndex.get(campaign);
@@ -455,6 +457,8 @@ function campaignMethods(Module) {
         }
         packed[k++] = key;
         packed[k++] = typeof at === 'number' ? at : Number.NaN;
+        // A control-group record: the duplicate rule counts it, the caps do not.
+        packed[k++] = control === undefined || control === false ? 0 : control === true ? 1 : Number.NaN;
       }
     }
     const keysJson = JSON.stringify(keys);
@@ -551,6 +555,57 @@ function campaignMethods(Module) {
       const reasons = new Array(codes.length);
       for (let i = 0; i < codes.length; i++) reasons[i] = FATIGUE_REASONS[codes[i]];
       return reasons;
+    },
+  };
+}
+
+// ---- experiments (src/core/experiment_api.hpp) ------------------------------------
+//
+// Control groups and the comparison of conversion rates: the assignment (a
+// stable hash), the conversion window and the statistics are the core's.
+
+function experimentMethods(Module) {
+  function failed(name, result, code) {
+    throw new HookcastError(code, `${name}: ${describe(result.problems)}`, result.problems);
+  }
+
+  function percent(name, controlPercent) {
+    if (typeof controlPercent !== 'number') {
+      throw new HookcastError('invalid_control_percent', `${name}: controlPercent must be a number from 0 to 50, not ${typeof controlPercent}`);
+    }
+  }
+
+  return {
+    controlGroups(campaignKey, userIds, controlPercent) {
+      if (typeof campaignKey !== 'string') throw new HookcastError('invalid_campaign', 'controlGroups: campaignKey must be a string');
+      if (!Array.isArray(userIds)) throw new HookcastError('invalid_user_ids', 'controlGroups: userIds must be an array of strings');
+      percent('controlGroups', controlPercent);
+      const result = JSON.parse(Module.control_groups(campaignKey, JSON.stringify(userIds), controlPercent));
+      if (!result.ok) failed('controlGroups', result, result.problems[0].field === 'controlPercent' ? 'invalid_control_percent' : 'invalid_user_ids');
+      const groups = new Array(userIds.length);
+      for (let i = 0; i < groups.length; i++) groups[i] = result.groups.charCodeAt(i) === 0x31;
+      return groups;
+    },
+
+    convertsWithin(sendStartMs, eventAtMs, within) {
+      if (typeof sendStartMs !== 'number' || typeof eventAtMs !== 'number') {
+        throw new HookcastError('invalid_time', 'convertsWithin: sendStartMs and eventAtMs must be numbers of milliseconds since the epoch');
+      }
+      const withinJson = encode(within);
+      const result = JSON.parse(Module.converts_within(sendStartMs, eventAtMs, withinJson ?? 'null'));
+      if (!result.ok) failed('convertsWithin', result, result.problems[0].field.startsWith('within') ? 'invalid_within' : 'invalid_time');
+      return result.converts;
+    },
+
+    compareGroups(sent, control) {
+      for (const [name, g] of [['sent', sent], ['control', control]]) {
+        if (g === null || typeof g !== 'object' || typeof g.users !== 'number' || typeof g.converted !== 'number') {
+          throw new HookcastError('invalid_counts', `compareGroups: ${name} must be { users, converted } with numbers`);
+        }
+      }
+      const result = JSON.parse(Module.compare_groups(sent.users, sent.converted, control.users, control.converted));
+      if (!result.ok) failed('compareGroups', result, 'invalid_counts');
+      return result.uplift;
     },
   };
 }
