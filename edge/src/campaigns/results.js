@@ -1,6 +1,7 @@
 // Route handlers for what a campaign did and would do:
 //   GET  /v1/campaigns/:key/deliveries?state=&cursor=&limit=  -> { deliveries, nextCursor }
-//   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at }], nextCursor }
+//   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at, group }], nextCursor }
+//   GET  /v1/campaigns/:key/results                           -> { goal, groups, uplift } (the experiment)
 //   POST /v1/campaigns/:key/audience-check                    -> { candidates, wouldSend, fallbacks, refused, suppressed }
 //   GET  /v1/deliveries/:id        a campaign delivery (batch ids: delivery/routes.js)
 //   POST /v1/deliveries/:id/retry  replays a failed delivery's exact request
@@ -16,6 +17,7 @@ import { shardStub } from '../stubs.js';
 import { SHARD_COUNT } from '../constants.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
+import { getEngine } from '../engine.js';
 
 /** Items per page unless `limit` says otherwise; the most `limit` may ask. */
 export const PAGE_SIZE = 100;
@@ -120,9 +122,38 @@ export async function listExposures(key, env, url) {
   const shards = Array.from({ length: SHARD_COUNT }, (_, i) => i);
   const { items, nextCursor } = await page(shards, cursor, limit, async (i, after, n) => {
     const got = await shardStub(env, i).exposures(key, after ?? 0, n);
-    return got.exposures.map((e) => ({ userId: e.userId, at: iso(e.at), pos: e.rowid }));
+    return got.exposures.map((e) => ({ userId: e.userId, at: iso(e.at), group: e.group, pos: e.rowid }));
   });
   return json({ exposures: items.map(({ pos, ...e }) => e), nextCursor });
+}
+
+/**
+ * GET /v1/campaigns/:key/results: the experiment's two groups and the
+ * uplift. The counts are kept per campaign and group by each user shard as
+ * sends, control records and conversions are recorded
+ * (shards/experiments.js), so this is one small read per shard whatever
+ * the audience's size; the statistics are the engine's (null below 30
+ * users a group). `rate` is null for an empty group.
+ */
+export async function campaignResults(key, env) {
+  const snapshot = await snapshotOf(env, key);
+  const parts = await forEachShard(env, (stub) => stub.experimentCounts(key));
+  const groups = { sent: { users: 0, converted: 0 }, control: { users: 0, converted: 0 } };
+  for (const p of parts) {
+    for (const g of ['sent', 'control']) {
+      groups[g].users += p[g].users;
+      groups[g].converted += p[g].converted;
+    }
+  }
+  for (const g of Object.values(groups)) g.rate = g.users > 0 ? g.converted / g.users : null;
+  const engine = await getEngine();
+  const uplift = engine.compareGroups(groups.sent, groups.control);
+  return json({
+    goal: snapshot.experiment?.goal ?? null,
+    controlPercent: snapshot.experiment?.controlPercent ?? 0,
+    groups,
+    uplift,
+  });
 }
 
 /** POST /v1/campaigns/:key/audience-check: every shard's dry run, summed. */

@@ -31,7 +31,7 @@ const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */
 const KEY_RE = /^c_[1-9]\d{0,15}_[a-z2-7]{4}$/;
 /** The suppression reasons of a campaign's stats, in DESIGN.md's order. */
-export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled'];
+export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -76,6 +76,7 @@ function campaignJson(engine, c, env) {
     fatigue: c.fatigue,
     rateLimit: c.rateLimit,
     timeoutMs: c.timeoutMs,
+    experiment: c.experiment ?? null,
     signed: c.signed,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
@@ -121,7 +122,7 @@ async function checkCampaignBody(engine, body, { partial }, env) {
   }
   if (problems.length) throw badRequest(problems);
   const fields = {};
-  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs']) {
+  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'experiment']) {
     if (body[name] !== undefined) fields[name] = body[name];
   }
   return fields;

@@ -8,7 +8,8 @@
 //     events are read live: lastSeenAt = max of both). Not written per event:
 //     ingestion stays one insert per event (bench/audience_bench.mjs).
 //   events(seq, user_id, key, properties JSON|null, at)   + (user_id, key, at), (at)
-//   ledger(user_id, campaign, at, delivery_id)   + (user_id, at); written by the campaign code
+//   ledger(user_id, campaign, at, delivery_id, control)   + (user_id, at); written by the campaign code
+//     (control: a control-group record, schema v2: shards/experiments.js)
 // and the summary GET /v1/properties reads, kept up to date at ingestion so
 // that listing never scans the rows:
 //   summary_user_names(name, type, example)        one row per (name, JSON type) seen
@@ -30,6 +31,7 @@ import { propertiesSizeProblem } from '../audiences/bounds.js';
 import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './members.js';
 import * as sends from './sends.js';
 import * as triggers from './triggers.js';
+import * as experiments from './experiments.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -118,6 +120,9 @@ export class UserShard extends DurableObject {
       );
     `);
     this.pruneArmed = false;
+    // Experiments (shards/experiments.js): the versioned schema change of the
+    // ledger (control records) and the conversion tables.
+    experiments.createExperimentTables(this.sql);
     // Campaign sends (shards/sends.js): its tables, and an alarm soon when a
     // crash left accepted messages in the outbox.
     sends.createSendTables(this.sql);
@@ -196,9 +201,14 @@ export class UserShard extends DurableObject {
    * keys of running event campaigns it triggers (`snapshots` holds theirs);
    * the triggers are recorded in the same transaction and run right after
    * it (shards/triggers.js); `triggered` counts the messages they accepted.
+   * An event may carry `goals`: the keys of campaigns whose experiment goal
+   * it matches (`goalOf` holds their goals); its conversions are decided in
+   * the same transaction (shards/experiments.js).
    */
-  async addEvents(events, summary, nowMs, snapshots = null) {
+  async addEvents(events, summary, nowMs, snapshots = null, goalOf = null) {
     await this.armPruning(nowMs);
+    const withGoals = events.filter((e) => e.goals?.length);
+    const engine = withGoals.length ? await getEngine() : null;
     const triggerSeqs = [];
     const created = [];
     const result = this.transaction(() => {
@@ -219,6 +229,7 @@ export class UserShard extends DurableObject {
           this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)', e.userId, e.key, e.properties, e.at);
         }
       }
+      if (withGoals.length) experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
       for (const [key, count] of summary.keys) {
         this.sql.exec(
           'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
@@ -282,7 +293,7 @@ export class UserShard extends DurableObject {
     if (!row) return null;
     const lastSeenAt = row.last_seen_at === null ? row.latest_event : row.latest_event === null ? row.last_seen_at : Math.max(row.last_seen_at, row.latest_event);
     const sends = this.sql
-      .exec('SELECT campaign, at FROM ledger WHERE user_id = ? ORDER BY at DESC LIMIT ?', id, MAX_LISTED_SENDS)
+      .exec('SELECT campaign, at FROM ledger WHERE user_id = ? AND control = 0 ORDER BY at DESC LIMIT ?', id, MAX_LISTED_SENDS)
       .toArray()
       .reverse()
       .map((s) => ({ campaign: s.campaign, at: s.at }));
@@ -309,6 +320,7 @@ export class UserShard extends DurableObject {
       this.dropEventCounts(counts);
       this.sql.exec('DELETE FROM events WHERE user_id = ?', id);
       this.sql.exec('DELETE FROM ledger WHERE user_id = ?', id);
+      experiments.forgetUser(this.sql, id);
       this.sql.exec('DELETE FROM users WHERE id = ?', id);
       this.knownUsers.delete(id);
       return true;
@@ -484,7 +496,12 @@ export class UserShard extends DurableObject {
     return sends.campaignCounts(this, key);
   }
 
-  /** Who was sent campaign `key`: ledger rows after rowid `after`. */
+  /** { sent: { users, converted }, control: { users, converted } } of campaign `key` in this shard. */
+  async experimentCounts(key) {
+    return experiments.experimentCounts(this.sql, key);
+  }
+
+  /** Who was sent campaign `key` (or held back as its control group): ledger rows after rowid `after`. */
   async exposures(key, after = 0, limit = 100) {
     return sends.exposures(this, key, after, limit);
   }
