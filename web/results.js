@@ -6,6 +6,7 @@
 import { html, useEffect, useRef, useState, formatMs, formatTime, plural } from './ui.js';
 import { api } from './api.js';
 import { DELIVERY_STATE, SUPPRESSED } from './words.js';
+import { ExperimentResults } from './experiment_results.js';
 
 const REFRESH_MS = 3000;
 /** Most exposure pages the chart reads (the CSV reads them all). */
@@ -48,6 +49,7 @@ export function ResultsPage({ campaign, path }) {
       ${stats && suppressed.length === 0 ? html`<p class="muted small-text">Nobody was held back.</p>` : null}
       ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <code class="code">${k}</code></th><td>${n}</td></tr>`)}</tbody></table>` : null}
     </section>
+    <${ExperimentResults} path=${path} tick=${tick} />
     <${SendsChart} path=${path} tick=${tick} />
     <${DeliveryLog} path=${path} tick=${tick} />
     <${ExposuresCsv} path=${path} campaignKey=${campaign.key} />
@@ -158,7 +160,7 @@ function ExposuresCsv({ path, campaignKey }) {
     const { exposures, error } = await allExposures(path);
     if (error) { setSaid(error); return; }
     const cell = (v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-    const csv = ['campaign,userId,at', ...exposures.map((e) => [campaignKey, e.userId, e.at].map(cell).join(','))].join('\r\n') + '\r\n';
+    const csv = ['campaign,userId,at,group', ...exposures.map((e) => [campaignKey, e.userId, e.at, e.group ?? 'sent'].map(cell).join(','))].join('\r\n') + '\r\n';
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
     a.download = `${campaignKey}-exposures.csv`;
@@ -169,6 +171,6 @@ function ExposuresCsv({ path, campaignKey }) {
     setSaid(`${exposures.length} exposure${exposures.length === 1 ? '' : 's'} exported.`);
   };
   return html`<section class="card" aria-labelledby="exp-title"><h2 id="exp-title">Exposures</h2>
-    <p class="muted">Who was sent this campaign and when, as a CSV file (one row per message).</p>
+    <p class="muted">Who was sent this campaign and when, as a CSV file (one row per message; a control-group user's row has the group <code class="code">control</code>).</p>
     <button type="button" class="secondary" id="export-csv" onClick=${download}>Export exposures (CSV)</button> <span role="status" class="muted">${said}</span></section>`;
 }

@@ -11,6 +11,7 @@ import { PropertyCondition, operators } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
 import { UNITS } from './words.js';
 import { keepDraft, takeDraft } from './drafts.js';
+import { MeasureCard } from './experiment_step.js';
 
 const browserZone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return 'UTC'; } };
 const zones = () => { try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC']; } };
@@ -161,6 +162,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       <div class="actions"><button type="submit" class="primary" id="save-start" disabled=${readOnly || !dirty}>Save</button>
         <span role="status" class="muted" id="start-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
     </form>
+    <${MeasureCard} campaign=${campaign} engine=${engine} patch=${patch} />
     <${StatusCard} campaign=${campaign} engine=${engine} setNotice=${setNotice} reload=${reload} />
   </div>`;
 }

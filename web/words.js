@@ -24,6 +24,7 @@ export const SUPPRESSED = {
   frequency_cap: 'Held back by frequency capping',
   personalization: 'Personalization failed for this user',
   cancelled: 'Cancelled when the campaign ended',
+  control: 'Held back as the control group',
 };
 
 /** Delivery states in the log. */
