@@ -18,7 +18,7 @@ import { closedPort, startSink } from './edge_helpers.mjs';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KEY = 'acceptance-key-0123456789';
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
-const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled'];
+const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control'];
 
 let child;
 let exited;
@@ -426,8 +426,9 @@ describe('sends', () => {
     assert.deepEqual(Object.keys(ex.json).sort(), ['exposures', 'nextCursor']);
     assert.equal(ex.json.nextCursor, null);
     assert.equal(ex.json.exposures.length, 1);
-    assert.deepEqual(Object.keys(ex.json.exposures[0]).sort(), ['at', 'userId']);
+    assert.deepEqual(Object.keys(ex.json.exposures[0]).sort(), ['at', 'group', 'userId']);
     assert.equal(ex.json.exposures[0].userId, 'api1');
+    assert.equal(ex.json.exposures[0].group, 'sent');
     assert.ok(ISO_RE.test(ex.json.exposures[0].at));
     // deliveries
     const dl = await api('GET', `/v1/campaigns/${key}/deliveries`);

@@ -369,7 +369,7 @@ test('Step 5: an API campaign starts; three users are sent to; stats and the del
   // Exposures as CSV: one row per message sent.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
-  assert.equal(csv[0], 'campaign,userId,at');
+  assert.equal(csv[0], 'campaign,userId,at,group');
   assert.deepEqual(csv.slice(1).map((l) => l.split(',')[1]).sort(), ['u1', 'u2', 'u3']);
   assertNoPageErrors();
 });
