@@ -29,30 +29,34 @@ export const SHARD_SCHEMA = 2;
 /**
  * Creates this file's tables and migrates an older shard (idempotent;
  * called by the shard's constructor after the base tables exist). The
- * version lives in shard_meta so each step runs once; every step is safe
- * to re-run after a crash in the middle of it.
+ * version lives in shard_meta; each step runs once, in one transaction
+ * with the version it reaches, so a crash leaves the shard at the old
+ * version or the new one, never in between.
  */
-export function createExperimentTables(sql) {
+export function createExperimentTables(sql, storage) {
   sql.exec('CREATE TABLE IF NOT EXISTS shard_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
   const [row] = sql.exec("SELECT value FROM shard_meta WHERE name = 'schema'").toArray();
   const version = row ? row.value : 1;
-  if (version < 2) {
-    // v2: control-group records in the ledger; conversions and their counts.
-    if (!sql.exec("SELECT 1 FROM pragma_table_info('ledger') WHERE name = 'control'").toArray().length) {
-      sql.exec('ALTER TABLE ledger ADD COLUMN control INTEGER NOT NULL DEFAULT 0');
-    }
+  if (version >= SHARD_SCHEMA) return;
+  storage.transactionSync(() => {
+    // v2: control-group records in the ledger (older rows are sends);
+    // conversions and the counts per campaign and group, the sent groups
+    // of earlier campaigns counted from their ledger rows.
+    sql.exec('ALTER TABLE ledger ADD COLUMN control INTEGER NOT NULL DEFAULT 0');
     sql.exec(`
-      CREATE TABLE IF NOT EXISTS experiment_counts (
+      CREATE TABLE experiment_counts (
         campaign TEXT NOT NULL, grp TEXT NOT NULL, users INTEGER NOT NULL, converted INTEGER NOT NULL,
         PRIMARY KEY (campaign, grp)
       );
-      CREATE TABLE IF NOT EXISTS experiment_conversions (
+      CREATE TABLE experiment_conversions (
         campaign TEXT NOT NULL, user_id TEXT NOT NULL, send_at INTEGER NOT NULL, grp TEXT NOT NULL, at INTEGER NOT NULL,
         PRIMARY KEY (campaign, user_id, send_at)
       );
+      INSERT INTO experiment_counts (campaign, grp, users, converted)
+        SELECT campaign, 'sent', count(*), 0 FROM ledger GROUP BY campaign;
     `);
-  }
-  sql.exec("INSERT INTO shard_meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", SHARD_SCHEMA);
+    sql.exec("INSERT INTO shard_meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", SHARD_SCHEMA);
+  });
 }
 
 /** The group name of a ledger row's control flag. */

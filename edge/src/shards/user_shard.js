@@ -122,7 +122,7 @@ export class UserShard extends DurableObject {
     this.pruneArmed = false;
     // Experiments (shards/experiments.js): the versioned schema change of the
     // ledger (control records) and the conversion tables.
-    experiments.createExperimentTables(this.sql);
+    experiments.createExperimentTables(this.sql, ctx.storage);
     // Campaign sends (shards/sends.js): its tables, and an alarm soon when a
     // crash left accepted messages in the outbox.
     sends.createSendTables(this.sql);
