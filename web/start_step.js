@@ -162,7 +162,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       <div class="actions"><button type="submit" class="primary" id="save-start" disabled=${readOnly || !dirty}>Save</button>
         <span role="status" class="muted" id="start-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
     </form>
-    <${MeasureCard} campaign=${campaign} engine=${engine} patch=${patch} />
-    <${StatusCard} campaign=${campaign} engine=${engine} setNotice=${setNotice} reload=${reload} />
+    <div class="side-cards"><${StatusCard} campaign=${campaign} engine=${engine} setNotice=${setNotice} reload=${reload} />
+      <${MeasureCard} campaign=${campaign} engine=${engine} patch=${patch} /></div>
   </div>`;
 }
