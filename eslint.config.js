@@ -20,9 +20,9 @@ export default [
     files: ['bin/**', 'scripts/**', 'bench/**', 'tests/**', 'edge/miniflare.mjs', 'eslint.config.js', 'src/js/node.js'],
     languageOptions: { globals: { ...globals.node } },
   },
-  // Tests that drive Chromium: their page.evaluate() callbacks run in the page.
+  // Tests and benches that drive Chromium: their page.evaluate() callbacks run in the page.
   {
-    files: ['tests/js/engine_browser.test.mjs', 'tests/js/web_*.test.mjs'],
+    files: ['tests/js/engine_browser.test.mjs', 'tests/js/web_*.test.mjs', 'bench/keystroke_bench.mjs', 'tests/package/consumer.test.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   // Workers (workerd): the edge worker and the test/bench workers.
@@ -37,7 +37,8 @@ export default [
   },
   // The shared wrapper runs everywhere: only what every runtime has.
   {
-    files: ['src/js/engine.js'],
+    files: ['src/js/*.js'],
+    ignores: ['src/js/node.js', 'src/js/browser.js', 'src/js/workerd.js'],
     languageOptions: { globals: { ...globals['shared-node-browser'], WebAssembly: 'readonly', FinalizationRegistry: 'readonly' } },
   },
 ];

@@ -1,6 +1,8 @@
 // Types of the npm package "hookcast" (every runtime entry: node, browser,
-// workerd). Hand-written from DESIGN.md's "Public JS API"; the names and
-// shapes there are the contract, extra optional arguments are marked.
+// workerd). Hand-written from the engine's public contract (docs/design.md
+// and the core's headers); tests/js/package_shapes.test.mjs holds every answer the
+// engine gives to these declarations. Only the ES library is assumed: no DOM
+// lib, no @types/node (the few platform types are declared here).
 
 /** One row of a spec's params or headers table. Values may hold placeholders. */
 export type KeyValue = { key: string; value: string };
@@ -9,13 +11,28 @@ export type KeyValue = { key: string; value: string };
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
+ * A compiled WebAssembly module: `WebAssembly.Module` where the project's
+ * libraries declare it (the DOM lib, workers types), else any object (a
+ * Node-only project has no WebAssembly types; `createEngine` checks at run time).
+ */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : object;
+
+/** Bytes of `hookcast.wasm`: an ArrayBuffer or any typed array / DataView over them. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+
+/**
  * A webhook request template as a marketer writes it. `url`, params, header
  * values and `body` may hold Liquid placeholders such as
  * `{{ user.name | default: "there" }}`; `body` is JSON text.
  */
 export type WebhookSpec = {
   url: string;
-  method: Method;
+  /**
+   * One of `Method`; any text is accepted and checked by the engine
+   * (`post` is normalised with a `method_normalized` warning, `FETCH` is
+   * `invalid_method`), so a spec read from JSON or a form needs no cast.
+   */
+  method: Method | (string & {});
   params?: KeyValue[];
   headers?: KeyValue[];
   body?: string;
@@ -107,9 +124,9 @@ export type RetryOptions = {
 /** How `createEngine` loads the wasm module; by default each runtime finds `hookcast.wasm` itself. */
 export type EngineOptions = {
   /** The bytes of `hookcast.wasm` (not accepted in workerd, which cannot compile bytes at run time). */
-  wasmBinary?: BufferSource;
-  /** `hookcast.wasm` already compiled, e.g. a workerd `.wasm` import. */
-  wasmModule?: WebAssembly.Module;
+  wasmBinary?: WasmBytes;
+  /** `hookcast.wasm` already compiled, e.g. `import wasm from 'hookcast/hookcast.wasm'` in workerd. */
+  wasmModule?: WasmModule;
 };
 
 /**
@@ -121,9 +138,16 @@ export type EngineOptions = {
 export interface CompiledWebhook {
   /** Same result as `engine.render(spec, context, options)` for the compiled spec. */
   render(context: Context): RenderResult;
-  /** One result per context, in order, computed in a single call into the engine. */
+  /**
+   * One result per context, in order.
+   * @throws HookcastError `invalid_contexts` when `contexts` is not an array.
+   */
   renderBatch(contexts: Context[]): RenderResult[];
-  /** renderBatch with the contexts as the JSON text of an array (e.g. stored JSON columns pasted together): no parse/stringify round trip in JS. */
+  /**
+   * renderBatch with the contexts as the JSON text of an array (e.g. stored
+   * JSON columns pasted together): no parse/stringify round trip in JS.
+   * @throws HookcastError `invalid_contexts` (with the engine's problem) when the text is not a JSON array.
+   */
   renderBatchJson(contextsJson: string): RenderResult[];
   /** Frees the compiled spec now; later calls to render/renderBatch throw a `HookcastError` (`disposed`). Idempotent. */
   dispose(): void;
@@ -227,8 +251,10 @@ export interface Engine {
   /**
    * Decides whether to retry after attempt number `attempt` (1 = the first
    * send) ended with `outcome`. `nowMs` (default `Date.now()`) resolves a
-   * Retry-After given as an HTTP date.
-   * @throws HookcastError with code `invalid_outcome`, `invalid_attempt` or `invalid_now` on bad input.
+   * Retry-After given as an HTTP date. A status outside 100..599 is a final
+   * `{ retry: false, reason: 'invalid_outcome', verdict: 'failed' }`.
+   * @throws HookcastError `invalid_outcome` (not a status or error), `invalid_attempt`
+   * (not a whole number ≥ 1), `invalid_now` or `invalid_options`.
    */
   retryDecision(outcome: RetryOutcome, attempt: number, nowMs?: number, options?: RetryOptions): RetryDecision;
 
@@ -297,24 +323,49 @@ export interface Engine {
 
 /**
  * Loads the wasm module and resolves to the engine. Memoised: the same
- * options (or none) give the same engine.
+ * options (or none) give the same engine. Without options, Node reads
+ * `hookcast.wasm` from the package, browsers fetch it beside the code
+ * (where a bundler copied it) or else use the copy inlined in the package,
+ * and workerd imports it as a compiled module.
+ * @throws TypeError (as a rejection) when `opts` is not `{ wasmBinary }` / `{ wasmModule }`.
  */
 export function createEngine(opts?: EngineOptions): Promise<Engine>;
 
+/**
+ * The codes a `HookcastError` carries: `invalid_request`, `invalid_outcome`,
+ * `invalid_attempt`, `invalid_now`, `invalid_options`, `invalid_contexts` and
+ * `disposed`; for cohorts also `invalid_rule`, `invalid_member` and
+ * `invalid_members`; for campaigns `invalid_status`, `invalid_action`,
+ * `invalid_fields`, `invalid_period`, `invalid_policy`, `invalid_ledger` and
+ * `invalid_send_at`.
+ */
+export type HookcastErrorCode =
+  | 'invalid_request'
+  | 'invalid_outcome'
+  | 'invalid_attempt'
+  | 'invalid_now'
+  | 'invalid_options'
+  | 'invalid_contexts'
+  | 'disposed'
+  | 'invalid_rule'
+  | 'invalid_member'
+  | 'invalid_members'
+  | 'invalid_status'
+  | 'invalid_action'
+  | 'invalid_fields'
+  | 'invalid_period'
+  | 'invalid_policy'
+  | 'invalid_ledger'
+  | 'invalid_send_at';
+
 /** Error thrown where the contract returns a value rather than problems. */
 export class HookcastError extends Error {
-  /**
-   * Stable machine word: `invalid_request`, `invalid_outcome`, `invalid_attempt`,
-   * `invalid_now`, `invalid_options`, `invalid_contexts` or `disposed`; for cohorts
-   * also `invalid_rule`, `invalid_member` and `invalid_members`; for campaigns
-   * `invalid_status`, `invalid_action`, `invalid_fields`, `invalid_period`,
-   * `invalid_policy`, `invalid_ledger` and `invalid_send_at`.
-   */
-  readonly code: string;
+  /** Stable machine word naming the misuse (see `HookcastErrorCode`). */
+  readonly code: HookcastErrorCode;
   /** The engine's problems behind the error, when it gave any. */
   readonly problems: Problem[];
   /** Makes an error with a stable `code`, a message and the problems behind it. */
-  constructor(code: string, message: string, problems?: Problem[]);
+  constructor(code: HookcastErrorCode, message: string, problems?: Problem[]);
 }
 
 /**
@@ -323,7 +374,7 @@ export class HookcastError extends Error {
  */
 export function liveHandles(engine: Engine): number;
 
-// ---- cohorts (targets): the rule language of DESIGN.md "Cohorts" ------------------
+// ---- cohorts (targets): the rule language of docs/rules.md ------------------
 
 /** Units of a cohort period: `within` of an event condition, `within_last` of a property. */
 export type CohortTimeUnit = 'minutes' | 'hours' | 'days' | 'weeks' | 'months';

@@ -42,7 +42,7 @@ export function makeContexts(n) {
   return out;
 }
 
-/** Liquid scope for liquidjs: DESIGN.md's `user.x` reads user.properties.x. */
+/** Liquid scope for liquidjs: `user.x` reads (docs/design.md) user.properties.x. */
 export function liquidScope(ctx) {
   return {
     user: { id: ctx.user.id, ...ctx.user.properties },

@@ -18,6 +18,7 @@ campaign.json  the webhook spec {"url", "method", "params", "headers", "body"},
                or an object holding it as {"webhook": spec}
 user.json      the user: {"id": "...", "properties": {...}}
 event.json     the event: {"key": "...", "properties": {...}}
+               Any one of the three files may be "-": standard input.
 
 Options:
   --user <file>          user to render the preview for (preview)
@@ -31,6 +32,9 @@ Exit codes: 0 ok, 1 problems in the spec or the rendered request, 2 usage errors
 Problems print as "field: message [code]".`;
 
 class UsageError extends Error {}
+
+/** The file name that means standard input. */
+const STDIN = '-';
 
 async function main(argv) {
   let parsed;
@@ -67,6 +71,8 @@ async function main(argv) {
   if (command !== 'validate' && command !== 'preview') throw new UsageError(`unknown command "${command}": use validate or preview`);
   if (campaignFile === undefined) throw new UsageError(`${command}: missing <campaign.json>`);
   if (rest.length > 0) throw new UsageError(`${command}: unexpected argument "${rest[0]}"`);
+  const fromStdin = [campaignFile, values.user, values.event].filter((f) => f === STDIN);
+  if (fromStdin.length > 1) throw new UsageError('only one of <campaign.json>, --user and --event can be "-" (standard input)');
   const options = { allowLocalHttp: values['allow-local-http'] === true };
 
   if (command === 'validate') {
@@ -77,7 +83,7 @@ async function main(argv) {
     const engine = await createEngine();
     const result = engine.validate(spec, options);
     printProblems(result.problems);
-    if (result.ok) process.stdout.write(`${campaignFile}: ok\n`);
+    if (result.ok) process.stdout.write(`${campaignFile === STDIN ? '<stdin>' : campaignFile}: ok\n`);
     return result.ok ? 0 : 1;
   }
 
@@ -89,15 +95,16 @@ async function main(argv) {
   if (values.event !== undefined) context.event = await readJson(values.event);
 
   const engine = await createEngine();
-  const result = engine.render(spec, context, options);
-  if (!result.ok) {
-    printProblems(result.problems);
-    return 1;
-  }
-  printProblems(result.warnings);
-  if (format === 'json') process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else if (format === 'curl') process.stdout.write(`${engine.toCurl(result.request)}\n`);
-  else process.stdout.write(formatTable(engine.toTable(result.request)));
+  // The engine's whole preview: the spec's warnings (as validate prints
+  // them) and this render's, each once, with the curl and table views.
+  const result = engine.preview(spec, context, options);
+  printProblems(result.problems);
+  if (!result.ok) return 1;
+  if (format === 'json') {
+    const rendered = { ok: true, request: result.request, warnings: result.problems };
+    process.stdout.write(`${JSON.stringify(rendered, null, 2)}\n`);
+  } else if (format === 'curl') process.stdout.write(`${result.curl}\n`);
+  else process.stdout.write(formatTable(result.table));
   return 0;
 }
 
@@ -126,10 +133,16 @@ function formatTable(rows) {
     .concat('\n');
 }
 
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function readJson(file) {
   let text;
   try {
-    text = await readFile(file, 'utf8');
+    text = file === STDIN ? await readStdin() : await readFile(file, 'utf8');
   } catch (error) {
     const why = error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'is a directory' : error.message;
     throw new UsageError(`cannot read ${file}: ${why}`);
@@ -142,7 +155,8 @@ async function readJson(file) {
     const before = text.slice(0, offset);
     const line = before.split('\n').length;
     const column = offset - before.lastIndexOf('\n');
-    throw new UsageError(`${file}:${line}:${column}: invalid JSON: ${reason ?? error.message}`);
+    const name = file === STDIN ? '<stdin>' : file;
+    throw new UsageError(`${name}:${line}:${column}: invalid JSON: ${reason ?? error.message}`);
   }
 }
 

@@ -92,10 +92,10 @@ export function createEdgeMiniflare(options = {}) {
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: {
       DELIVERIES: { className: 'DeliveryBatch', useSQLite: true },
-      // audiences: user shards (shards/locate.js) and the one workspace object
+      // audiences: user shards (src/shards/locate.js) and the one workspace object
       USER_SHARDS: { className: 'UserShard', useSQLite: true },
       WORKSPACE: { className: 'Workspace', useSQLite: true },
-      // campaign delivery: one object per campaign slice (delivery/dispatch.js)
+      // campaign delivery: one object per campaign slice (src/delivery/dispatch.js)
       DISPATCH: { className: 'CampaignDispatch', useSQLite: true },
       ...durableObjects,
     },

@@ -22,8 +22,6 @@ export const DEFAULT_ASSETS_DIR = path.join(REPO_ROOT, 'build/assets');
  * package-lock.json), never from a CDN.
  */
 const FILES = [
-  'src/js/browser.js',
-  'src/js/engine.js',
   'dist/hookcast.mjs',
   'dist/hookcast.wasm',
   'node_modules/preact/dist/preact.mjs',
@@ -35,8 +33,8 @@ const FILES = [
   'node_modules/htm/LICENSE',
   'node_modules/uplot/LICENSE',
 ];
-/** Present only once another branch adds them; copied when they exist. */
-const OPTIONAL_FILES = ['src/js/timezone.js'];
+/** The package's JavaScript (src/js/*.js): the browser entry and the files it imports. */
+const PACKAGE_FILES = fs.readdirSync(path.join(REPO_ROOT, 'src/js')).filter((f) => f.endsWith('.js')).map((f) => `src/js/${f}`);
 
 // `/` sends the browser on to the console; the fragment (the API key that
 // `npm start` puts there) comes along and never reaches a server.
@@ -61,7 +59,7 @@ export function prepareAssets(outDir = DEFAULT_ASSETS_DIR) {
   const webFiles = fs.readdirSync(path.join(REPO_ROOT, 'web'), { recursive: true })
     .map((f) => path.join('web', String(f)))
     .filter((f) => fs.statSync(path.join(REPO_ROOT, f)).isFile());
-  const all = [...webFiles, ...FILES, ...OPTIONAL_FILES.filter((f) => fs.existsSync(path.join(REPO_ROOT, f)))];
+  const all = [...webFiles, ...PACKAGE_FILES, ...FILES];
   let bytes = 0;
   const put = (rel, data) => {
     const to = path.join(outDir, rel);

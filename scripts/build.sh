@@ -20,6 +20,8 @@ asan() {
 wasm() {
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
   cmake --build build/wasm -j"$jobs"
+  # The wasm as base64 in an ES module: the entries' fallback (scripts/wasm_base64.mjs).
+  node scripts/wasm_base64.mjs
   # The console's static assets (web/ + the engine + its UI libraries) that
   # the worker serves: npm start and `wrangler deploy` (edge/wrangler.jsonc) read them.
   node scripts/assets.mjs

@@ -12,6 +12,9 @@
 // (this local run turns it on unless set to 0, so the demo sink is reachable),
 // HOOKCAST_SINK_PORT (8788), HOOKCAST_STATE_DIR (.hookcast/).
 // A port of 0 picks a free one (tests use it); the printed URLs say which.
+// For tests only: HOOKCAST_TEST_WORKER runs another worker entry in place of
+// edge/src/index.js (tests/js/workers/clock_worker.js: the worker with a test
+// clock), and HOOKCAST_TEST_CLOCK_OFFSET_MS is handed to it as a binding.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -138,7 +141,8 @@ if (env.npm_lifecycle_event === 'start') {
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && stop(0), 500).unref();
 }
-mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir, runtimeStdio: watchRuntime });
+const testWorker = env.HOOKCAST_TEST_WORKER ? { scriptPath: path.resolve(env.HOOKCAST_TEST_WORKER), bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: env.HOOKCAST_TEST_CLOCK_OFFSET_MS ?? '0' } } : {};
+mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir, runtimeStdio: watchRuntime, ...testWorker });
 
 let ready;
 try {

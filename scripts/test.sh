@@ -24,3 +24,6 @@ npx eslint .
 
 echo "== JS suites"
 node --test --test-concurrency=1 tests/js/*.test.mjs
+
+echo "== package (packed tarball in throwaway projects: Node, bundlers, Chromium, workerd)"
+npm run test:package

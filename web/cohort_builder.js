@@ -8,7 +8,7 @@ import { optional } from './engine.js';
 
 /**
  * The operator lists. From the engine when this build has them; otherwise
- * the lists of DESIGN.md, so the builder works while the worker (which runs
+ * the lists of docs/rules.md, so the builder works while the worker (which runs
  * the same engine) has the last word on save.
  */
 export function operators(engine) {

@@ -15,3 +15,8 @@ export function shardStub(env, i) {
 export function dispatchStub(env, key, slice) {
   return env.DISPATCH.get(env.DISPATCH.idFromName(`${key}/${slice}`));
 }
+
+/** The DeliveryBatch stub of batch `batch` (binding DELIVERIES, object name: the batch id). */
+export function batchStub(env, batch) {
+  return env.DELIVERIES.get(env.DELIVERIES.idFromName(batch));
+}

@@ -2,7 +2,7 @@
 // one. Every function catches its own failures and returns a value: nothing
 // throws across the boundary (an exception there leaks wasm stack).
 //
-// All strings are UTF-8 JSON texts. Shapes follow DESIGN.md's public JS API:
+// All strings are UTF-8 JSON texts. Shapes follow the public JS API (index.d.ts):
 //   spec     {"url","method","params":[{key,value}],"headers":[{key,value}],"body"}
 //   options  {"allowLocalHttp":bool}                       (may be "" or "{}")
 //   context  {"user":{"id","properties":{}},"event":{"key","properties":{}}}

@@ -3,7 +3,7 @@
 // user from that user's properties, events and `now` — the same code in the
 // worker's shards and in the dashboard's estimate.
 //
-// The rule language (DESIGN.md "Cohorts"):
+// The rule language (docs/rules.md):
 //   {"all": [rule…]}   {"any": [rule…]}   {"not": rule}          groups nest
 //   {"property": "plan", "op": "eq", "value": "pro"}             a user property
 //   {"event": "purchase", "op": "did" | "did_not",               the user's events
@@ -11,7 +11,7 @@
 //    "count": {"op": "gte" | "lte" | "eq", "value": 2},          default gte 1
 //    "within": {"last": 30, "unit": "days"}}                     default: every kept event
 //
-// Semantics, where DESIGN.md leaves a choice:
+// Semantics, where the contract leaves a choice:
 // * Property names are exact keys of the properties object; a name holding
 //   dots that is not itself a key is read as a path ("address.city").
 // * A user property named "id" that the properties do not hold is the user's

@@ -1,5 +1,5 @@
 // Fatigue: whether one more message may reach a user, from the user's send
-// ledger. Two rules, checked in this order (DESIGN.md "Who gets a message"):
+// ledger. Two rules, checked in this order (docs/design.md "Who gets a message"):
 //
 //   1. The campaign's duplicate rule. A user who has any send of this
 //      campaign is `already_sent` when the campaign has no resend period;

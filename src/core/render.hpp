@@ -1,6 +1,6 @@
 // Rendering a compiled webhook for one user: context in, request out.
 //
-// Where a value stands decides what it becomes (see DESIGN.md), so no value
+// Where a value stands decides what it becomes (see docs/design.md), so no value
 // can add a path segment, a parameter, a header, a JSON key, or break the
 // body's JSON:
 //   URL path          percent-encoded segment (percent_encode); a

@@ -1,9 +1,11 @@
-// Black-box acceptance suite: DESIGN.md's "Campaigns, audiences and sends —
-// the HTTP contract" and "Workspace frequency capping", walked route by route
+// Black-box acceptance suite: the HTTP contract (docs/api.md) for campaigns,
+// audiences, sends and workspace frequency capping, walked route by route
 // and rule by rule against `npm start`'s process (scripts/start.mjs: worker,
 // console and demo sink), run as a child on free ports with its own state
 // folder. Destinations are a recording sink on 127.0.0.1 (npm start allows
-// http:// to loopback). Waiting is polling for an outcome, never a timing.
+// http:// to loopback). Waiting is polling for an outcome, never a timing:
+// the worker runs with a test clock (HOOKCAST_TEST_WORKER, see
+// workers/clock_worker.js) that the schedule tests move past their `at`.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,8 +16,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedPort, startSink } from './edge_helpers.mjs';
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms), kept across restarts
+const clockEnv = () => ({ HOOKCAST_TEST_WORKER: CLOCK_WORKER, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
 const KEY = 'acceptance-key-0123456789';
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 const REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control'];
@@ -45,7 +50,7 @@ before(async () => {
   const [port, sinkPort] = await Promise.all([closedPort(), closedPort()]);
   child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
-    env: { ...process.env, HOOKCAST_API_KEY: KEY, HOOKCAST_PORT: String(port), HOOKCAST_SINK_PORT: String(sinkPort), HOOKCAST_STATE_DIR: stateDir },
+    env: { ...process.env, HOOKCAST_API_KEY: KEY, HOOKCAST_PORT: String(port), HOOKCAST_SINK_PORT: String(sinkPort), HOOKCAST_STATE_DIR: stateDir, ...clockEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -88,7 +93,7 @@ async function api(method, p, body, headers = {}) {
   return { status: res.status, json, headers: res.headers, text };
 }
 
-/** Asserts DESIGN.md's error shape, the status and (optionally) the code and a problem's field. */
+/** Asserts the contract's error shape, the status and (optionally) the code and a problem's field. */
 function assertError(r, status, code, field) {
   assert.equal(r.status, status, JSON.stringify(r.json));
   assert.equal(r.json.ok, false);
@@ -100,6 +105,14 @@ function assertError(r, status, code, field) {
     assert.ok(r.json.problems.some((p) => p.field === field), `a problem names ${field}: ${JSON.stringify(r.json.problems)}`);
   }
   if (r.json.problems) for (const p of r.json.problems) assert.equal(typeof p.field, 'string');
+}
+
+const clock = testClock((method, p, body) => api(method, p, body));
+
+/** A schedule's `at` (UTC) a minute ahead on the worker's clock, and that instant. */
+async function scheduleAhead() {
+  const ms = Math.floor(((await clock.now()) + 60_000) / 1000) * 1000;
+  return { at: new Date(ms).toISOString().slice(0, 19), ms };
 }
 
 /** Polls `fn` until it answers truthy (no deadline besides the test runner's). */
@@ -256,6 +269,8 @@ describe('cohorts', () => {
   });
 
   it('a bad rule is 400 with a located field and stores nothing', async () => {
+    const listBefore = (await api('GET', '/v1/cohorts')).json.cohorts;
+    const before = (await api('GET', `/v1/cohorts/${id}`)).json.cohort;
     let r = await api('POST', '/v1/cohorts', { name: 'Bad', rule: { all: [{ property: 'a', op: 'eq', value: 1 }, { property: 'b', op: 'frob', value: 1 }] } });
     assertError(r, 400, undefined, 'rule.all[1].op');
     r = await api('POST', '/v1/cohorts', { name: 'Bad', rule: { any: [] } });
@@ -264,6 +279,8 @@ describe('cohorts', () => {
     assertError(r, 400, undefined, 'rule.all[1].op');
     r = await api('GET', `/v1/cohorts/${id}`);
     assert.equal(r.json.cohort.name, 'Pro users');
+    assert.deepEqual(r.json.cohort, before, 'the refused PUT changed nothing');
+    assert.deepEqual((await api('GET', '/v1/cohorts')).json.cohorts, listBefore, 'the refused POSTs stored nothing');
   });
 
   it('DELETE is 409 while a campaign that is not ended targets it', async () => {
@@ -482,11 +499,13 @@ describe('sends', () => {
   it('schedule send: runs at its time to the cohort', async () => {
     await api('POST', '/v1/users', { users: [{ id: 'sch1', properties: { tier: 'gold' } }, { id: 'sch2', properties: { tier: 'gold' } }, { id: 'sch3', properties: { tier: 'tin' } }] });
     const rc = await api('POST', '/v1/cohorts', { name: 'gold', rule: { property: 'tier', op: 'eq', value: 'gold' } });
-    const at = new Date(Date.now() + 3500).toISOString().slice(0, 19);
+    const { at, ms } = await scheduleAhead();
     const c = await createCampaign({ webhook: spec(`${sink.origin}/sched`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at, timeZone: 'UTC' } });
     const r = await api('POST', `/v1/campaigns/${c.key}/start`);
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.ok(ISO_RE.test(r.json.campaign.nextRunAt));
+    assert.equal(Date.parse(r.json.campaign.nextRunAt), ms);
+    await clock.advancePast(ms);
     await until(() => hitsTo(sink, '/sched').length >= 2, 'the scheduled send');
     assert.deepEqual(hitsTo(sink, '/sched').map((h) => JSON.parse(h.body).id).sort(), ['sch1', 'sch2']);
     const s = await until(async () => {
@@ -712,21 +731,23 @@ describe('more of the contract', () => {
   it('a schedule whose time passed while paused runs at resume', async () => {
     await api('POST', '/v1/users', { users: [{ id: 'late1', properties: { late: true } }] });
     const rc = await api('POST', '/v1/cohorts', { name: 'late', rule: { property: 'late', op: 'eq', value: true } });
-    const runAt = Date.now() + 3000;
-    const c = await createCampaign({ webhook: spec(`${sink.origin}/late`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at: new Date(runAt).toISOString().slice(0, 19), timeZone: 'UTC' } });
+    const { at, ms } = await scheduleAhead();
+    const c = await createCampaign({ webhook: spec(`${sink.origin}/late`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at, timeZone: 'UTC' } });
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/start`)).status, 200);
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/pause`)).status, 200);
-    await until(() => Date.now() > runAt + 1500, 'the schedule time to pass');
+    await clock.advancePast(ms);
+    await clock.workspaceAlarmDone();
     assert.equal(hitsTo(sink, '/late').length, 0);
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/resume`)).status, 200);
     await until(() => hitsTo(sink, '/late').length === 1, 'the run at resume');
   });
 
   it('a repeating schedule moves nextRunAt on after a run', async () => {
-    const at = new Date(Date.now() + 3000).toISOString().slice(0, 19);
+    const { at } = await scheduleAhead();
     const c = await createCampaign({ webhook: spec(`${sink.origin}/rep`), target: { allUsers: true }, send: { type: 'schedule', at, timeZone: 'UTC', repeat: { every: 1, unit: 'days' } } });
     const started = (await api('POST', `/v1/campaigns/${c.key}/start`)).json.campaign;
     const first = Date.parse(started.nextRunAt);
+    await clock.advancePast(first);
     const next = await until(async () => {
       const g = (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign;
       return g.nextRunAt && Date.parse(g.nextRunAt) > first && g;
@@ -941,14 +962,15 @@ describe('more of the contract', () => {
     assert.equal(first.accepted, 1);
     await until(() => hitsTo(sink, '/restart').length === 1, 'the send');
     // Work accepted but not yet done when the process dies: paced messages
-    // and a schedule due while it is down.
+    // and a schedule armed before the kill (due once the clock moves on).
     const paced = await apiCampaign({ webhook: spec(`${sink.origin}/kill-paced`), rateLimit: { perMinute: 30 } });
     assert.equal((await api('POST', `/v1/campaigns/${paced}/send`, { recipients: ['kp1', 'kp2', 'kp3'].map((userId) => ({ userId })) })).json.accepted, 3);
     await api('POST', '/v1/users', { users: [{ id: 'ks1', properties: { killsched: true } }] });
     const rc = await api('POST', '/v1/cohorts', { name: 'ks', rule: { property: 'killsched', op: 'eq', value: true } });
-    const runAt = Date.now() + 1500;
-    const sched = await createCampaign({ webhook: spec(`${sink.origin}/kill-sched`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at: new Date(runAt).toISOString().slice(0, 19), timeZone: 'UTC' } });
+    const { at, ms: runAt } = await scheduleAhead();
+    const sched = await createCampaign({ webhook: spec(`${sink.origin}/kill-sched`), target: { cohort: rc.json.cohort.id }, send: { type: 'schedule', at, timeZone: 'UTC' } });
     assert.equal((await api('POST', `/v1/campaigns/${sched.key}/start`)).status, 200);
+    clockAhead = await clock.ahead();
     child.kill('SIGKILL');
     await exited;
     // workerd is miniflare's child: a SIGKILLed start.mjs must not leave it
@@ -962,7 +984,7 @@ describe('more of the contract', () => {
     output = '';
     child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
       cwd: ROOT,
-      env: { ...process.env, HOOKCAST_API_KEY: KEY, HOOKCAST_PORT: port, HOOKCAST_SINK_PORT: '0', HOOKCAST_STATE_DIR: stateDir },
+      env: { ...process.env, HOOKCAST_API_KEY: KEY, HOOKCAST_PORT: port, HOOKCAST_SINK_PORT: '0', HOOKCAST_STATE_DIR: stateDir, ...clockEnv() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -977,7 +999,9 @@ describe('more of the contract', () => {
     assert.equal((await api('GET', `/v1/campaigns/${key}/stats`)).json.sent, 1);
     assert.equal((await api('GET', '/v1/users/rs1')).json.sends.length, 1);
     assert.equal(hitsTo(sink, '/restart').length, 1);
-    await until(() => hitsTo(sink, '/kill-sched').length >= 1, 'the schedule due while down');
+    assert.equal(hitsTo(sink, '/kill-sched').length, 0, 'not before its time');
+    await clock.advancePast(runAt);
+    await until(() => hitsTo(sink, '/kill-sched').length >= 1, 'the schedule armed before the kill');
     await until(async () => (await api('GET', `/v1/campaigns/${paced}/stats`)).json.delivered === 3, 'the paced messages');
     assert.deepEqual([...new Set(hitsTo(sink, '/kill-paced').map((h) => JSON.parse(h.body).id))].sort(), ['kp1', 'kp2', 'kp3']);
     assertStats((await api('GET', `/v1/campaigns/${sched.key}/stats`)).json);

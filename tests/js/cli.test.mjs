@@ -138,3 +138,52 @@ test('cli: bad JSON names the file, line and column', async () => {
   assert.equal(t.code, 2);
   assert.match(t.stderr, /truncated\.json:1:33: invalid JSON/);
 });
+
+// Standard input as "-": the spec, the user or the event (one of them).
+function hookcastWithInput(input, ...args) {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { cwd: dir, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code : 0, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+test('cli: "-" reads the spec, the user or the event from standard input', async () => {
+  const v = await hookcastWithInput(JSON.stringify(SPEC), 'validate', '-');
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.stdout, '<stdin>: ok\n');
+  const fromFile = await hookcast('preview', good, '--user', user, '--event', event);
+  for (const args of [['preview', '-', '--user', user, '--event', event], ['preview', good, '--user', '-', '--event', event]]) {
+    const input = args[1] === '-' ? JSON.stringify(SPEC) : JSON.stringify({ id: 'u-42', properties: { name: "Zoë O'Brien", age: 36 } });
+    const r = await hookcastWithInput(input, ...args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, fromFile.stdout, args.join(' '));
+  }
+  const e = await hookcastWithInput('{"key": "purchase"}', 'preview', good, '--user', user, '--event', '-');
+  assert.equal(e.stdout, fromFile.stdout);
+  const broken = await hookcastWithInput('{\n  "url": x\n}', 'validate', '-');
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /<stdin>:2:10: invalid JSON/);
+  const twice = await hookcastWithInput('{}', 'preview', '-', '--user', '-');
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /only one of .* can be "-"/);
+});
+
+test('cli: preview prints the spec warnings validate prints (regression: it printed only the render\'s)', async () => {
+  const warned = await file('warned.json', { ...SPEC, method: 'post', url: 'https://hooks.example.com/u/{{ user.id }}#top' });
+  const v = await hookcast('validate', warned);
+  assert.equal(v.code, 0, v.stderr);
+  const specWarnings = v.stderr.split('\n').filter(Boolean);
+  assert.ok(specWarnings.some((l) => l.includes('[method_normalized]')) && specWarnings.some((l) => l.includes('[fragment_ignored]')), v.stderr);
+  for (const format of ['curl', 'table', 'json']) {
+    const p = await hookcast('preview', warned, '--user', user, '--format', format);
+    assert.equal(p.code, 0, p.stderr);
+    const lines = p.stderr.split('\n').filter(Boolean);
+    for (const w of specWarnings) assert.ok(lines.includes(w), `${format}: ${w} missing from\n${p.stderr}`);
+    if (format === 'json') {
+      const codes = JSON.parse(p.stdout).warnings.map((w) => w.code);
+      assert.ok(codes.includes('method_normalized') && codes.includes('fragment_ignored'), codes.join());
+    }
+  }
+});

@@ -10,12 +10,17 @@
 // * in the middle of a 1000-recipient API send: the repeat with the same
 //   Idempotency-Key sends each recipient once, wherever the kill landed.
 // (The paced campaign's kill is in edge_dispatch_restart.test.mjs.)
+// The worker runs with a test clock (workers/clock_worker.js): schedules
+// are a minute ahead on its clock and the test moves the clock past them,
+// so no step races the wall clock; each restart keeps the clock where it
+// stood.
 
 import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 const KEY = 'schedule-restart-key-0123456789';
 const USERS = 30;
@@ -28,8 +33,11 @@ after(async () => {
   server.dispose();
   await sink?.close();
 });
-const start = () => server.start();
+let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms), handed to each restart
+const start = () => server.start({ HOOKCAST_TEST_WORKER: CLOCK_WORKER, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
 const stop = () => server.kill();
+/** The test clock of the worker at `origin`. */
+const clockOf = (origin) => testClock((m, p, b) => api(origin, m, p, b));
 
 async function api(origin, method, p, body) {
   const r = await fetch(`${origin}${p}`, {
@@ -60,15 +68,18 @@ it('SIGKILL in the middle of a schedule run: every user gets it once (same webho
     title: 'restart',
     webhook: { url: `${sink.origin}/sr/{{ user.id }}`, method: 'POST', body: '{"n": "{{ user.n }}"}' },
     target: { allUsers: true },
-    send: { type: 'schedule', at: toLocalText(Date.now() + 2500, zone), timeZone: zone },
+    send: { type: 'schedule', at: toLocalText((await clockOf(origin).now()) + 60_000, zone), timeZone: zone },
   });
   assert.equal(created.status, 201, created.text);
   const key = created.json.campaign.key;
-  assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
+  const started = await api(origin, 'POST', `/v1/campaigns/${key}/start`);
+  assert.equal(started.status, 200, started.text);
+  await clockOf(origin).advancePast(Date.parse(started.json.campaign.nextRunAt));
 
   // Kill once the run is under way: some answered, some held in flight.
   for (let i = 0; i < 600 && sink.count < ANSWERED_BEFORE_KILL + 2; i++) await sleep(50);
   assert.ok(sink.count >= ANSWERED_BEFORE_KILL + 2, `the run started (${sink.count} requests)`);
+  clockAhead = await clockOf(origin).ahead(); // the restart's clock goes on from here
   stop();
   holding = false;
   for (const res of held) res.destroy();
@@ -119,13 +130,16 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
     title: 'armed',
     webhook: { url: `${sink.origin}/arm/{{ user.id }}`, method: 'POST', body: '{}' },
     target: { cohort: cohort.json.cohort.id },
-    send: { type: 'schedule', at: toLocalText(Date.now() + 4000, zone), timeZone: zone },
+    send: { type: 'schedule', at: toLocalText((await clockOf(origin).now()) + 60_000, zone), timeZone: zone },
   });
   const key = created.json.campaign.key;
-  assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
-  stop(); // before the scheduled instant: only the persisted alarm knows
+  const started = await api(origin, 'POST', `/v1/campaigns/${key}/start`);
+  assert.equal(started.status, 200, started.text);
+  stop(); // a minute before the scheduled instant: only the persisted alarm knows
   assert.equal(sink.count, 0);
   origin = await start();
+  // The restarted worker reads the persisted alarm and brings it forward with the clock.
+  await clockOf(origin).advancePast(Date.parse(started.json.campaign.nextRunAt));
   let s;
   for (let i = 0; i < 600; i++) {
     s = (await api(origin, 'GET', `/v1/campaigns/${key}/stats`)).json;
@@ -136,6 +150,7 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
   assert.equal(s.targeted, ids.length);
   assert.deepEqual(new Set(sink.hits.filter((h) => h.path.startsWith('/arm/')).map((h) => h.path)), new Set(ids.map((id) => `/arm/${id}`)));
   assert.equal(sink.hits.filter((h) => h.path.startsWith('/arm/')).length, ids.length, 'once each');
+  clockAhead = await clockOf(origin).ahead();
   stop();
 });
 

@@ -3,7 +3,9 @@
 // schedule whose time passed runs at resume), an event trigger, an API
 // send with Idempotency-Key (also across a restart), once-per-user and
 // resend fatigue, and a frequency cap shared by two campaigns. No timed
-// assertion: every wait polls until done, with a generous bound.
+// assertion and no wait for wall time: the worker runs with a test clock
+// (workers/clock_worker.js) that a schedule test moves past its `at`, and
+// every other wait polls until done, with a generous bound.
 
 import { it, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
+
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-sends-'));
@@ -22,7 +26,7 @@ before(async () => {
     res.writeHead(200);
     res.end('{}');
   });
-  edge = await startEdge({ allowLocalHttp: true, persistDir: stateDir });
+  edge = await startWorker(0);
 });
 after(async () => {
   await edge?.close();
@@ -31,6 +35,26 @@ after(async () => {
 });
 
 const api = (...args) => edge.api(...args);
+const clock = testClock(api);
+
+/** The worker with its test clock `offsetMs` ahead of real time. */
+function startWorker(offsetMs) {
+  return startEdge({ allowLocalHttp: true, persistDir: stateDir, scriptPath: CLOCK_WORKER, bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: String(offsetMs) } });
+}
+
+/** Restarts the worker on the same state, its clock where it stood (time never goes back). */
+async function restartWorker() {
+  const ahead = await clock.ahead();
+  await edge.close();
+  edge = await startWorker(ahead);
+}
+
+/** The attempts' start times (worker clock, ms) of a campaign's deliveries. */
+async function attemptStarts(key) {
+  const r = await api('GET', `/v1/campaigns/${key}/deliveries`);
+  assert.equal(r.status, 200, r.text);
+  return r.json.deliveries.flatMap((d) => d.attempts.map((a) => Date.parse(a.startedAt)));
+}
 let tag = 0;
 /** A webhook whose path names the campaign tag and the user: /<tag>/<user id>. */
 const webhookFor = (t, body = '{"user": "{{ user.id }}"}') => postSpec(`${sink.origin}/${t}/{{ user.id }}`, { body });
@@ -55,7 +79,7 @@ async function stats(key) {
   return r.json;
 }
 
-/** DESIGN.md's counting invariants. */
+/** The counting invariants (docs/design.md). */
 function assertAddsUp(s) {
   const suppressed = Object.values(s.suppressed).reduce((a, b) => a + b, 0);
   assert.equal(s.targeted, s.sent + suppressed, `targeted = sent + Σ suppressed: ${JSON.stringify(s)}`);
@@ -82,13 +106,15 @@ describe('schedule', () => {
   it('runs at its local time in its zone: every user once, personalized, stats add up', async () => {
     await users([{ id: 'sch-1', properties: { plan: 'pro' } }, { id: 'sch-2' }, { id: 'sch-3', properties: { plan: 'free' } }]);
     const zone = 'Asia/Seoul';
-    const at = toLocalText(Date.now() + 3000, zone);
+    const at = toLocalText((await clock.now()) + 60_000, zone);
     const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
     await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(t, '{"plan": "{{ user.plan | default: "none" }}"}') });
     const started = await start(key);
     assert.equal(Date.parse(started.nextRunAt), Date.parse(`${at}+09:00`), 'the next run is the local time in Seoul');
     const total = (await api('GET', '/v1/campaigns')).json.campaigns.length;
     assert.ok(total >= 1);
+    assert.equal((await stats(key)).targeted, 0, 'nothing before its time');
+    await clock.advancePast(Date.parse(`${at}+09:00`));
     const s = await statsWhen(key, (x) => x.delivered >= 3 && x.pending === 0);
     assertAddsUp(s);
     const hits = hitsOf(t);
@@ -97,7 +123,9 @@ describe('schedule', () => {
     assert.deepEqual(byUser.get('sch-1'), { plan: 'pro' });
     assert.deepEqual(byUser.get('sch-2'), { plan: 'none' });
     assert.equal(hits.length, s.delivered, 'one message per delivered user');
-    assert.ok(hits.every((h) => h.at >= Date.parse(`${at}+09:00`)), 'not before its time');
+    const starts = await attemptStarts(key);
+    assert.equal(starts.length, 3);
+    assert.ok(starts.every((ms) => ms >= Date.parse(`${at}+09:00`)), 'not before its time');
     const after = (await api('GET', `/v1/campaigns/${key}`)).json.campaign;
     assert.equal(after.nextRunAt, null, 'a one-off schedule has no next run');
     const user = (await api('GET', '/v1/users/sch-1')).json;
@@ -107,15 +135,16 @@ describe('schedule', () => {
   it('a schedule whose time passed while paused runs at resume, with the webhook edited during the pause', async () => {
     await users([{ id: 'pz-1' }, { id: 'pz-2' }]);
     const zone = 'Europe/Berlin';
-    const at = toLocalText(Date.now() + 2000, zone);
+    const at = toLocalText((await clock.now()) + 60_000, zone);
     const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
-    await start(key);
+    const started = await start(key);
     assert.equal((await api('POST', `/v1/campaigns/${key}/pause`)).status, 200);
     const edited = await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(`${t}-edited`) });
     assert.equal(edited.status, 200, edited.text);
-    // Wait until the scheduled instant is behind us (polling the clock, not asserting on it).
-    while (toLocalText(Date.now(), zone) <= at) await sleep(100);
-    await sleep(300);
+    // Move past the scheduled instant, then wait until the workspace's
+    // alarm has had its turn at that time (it is no longer due).
+    await clock.advancePast(Date.parse(started.nextRunAt));
+    await clock.workspaceAlarmDone();
     const paused = await stats(key);
     assert.equal(paused.targeted, 0, 'nothing ran while paused');
     assert.equal((await api('POST', `/v1/campaigns/${key}/resume`)).status, 200);
@@ -131,9 +160,10 @@ describe('schedule edits', () => {
   it('a PATCH that repeats the same send does not re-arm a schedule that ran; a changed one does', async () => {
     await users([{ id: 'ed-1' }]);
     const zone = 'Asia/Seoul';
-    const send = { type: 'schedule', at: toLocalText(Date.now() + 2000, zone), timeZone: zone };
+    const send = { type: 'schedule', at: toLocalText((await clock.now()) + 60_000, zone), timeZone: zone };
     const { key } = await campaign({ send });
     await start(key);
+    await clock.advancePast(Date.parse(`${send.at}+09:00`));
     await statsWhen(key, (x) => x.delivered >= 1 && x.pending === 0);
     let c;
     for (let i = 0; i < 100; i++) {
@@ -146,7 +176,7 @@ describe('schedule edits', () => {
     let r = await api('PATCH', `/v1/campaigns/${key}`, { title: 'saved again', send });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.campaign.nextRunAt, null, 'the same send: nothing re-armed');
-    const later = { ...send, at: toLocalText(Date.now() + 3_600_000, zone) };
+    const later = { ...send, at: toLocalText((await clock.now()) + 3_600_000, zone) };
     r = await api('PATCH', `/v1/campaigns/${key}`, { send: later });
     assert.equal(Date.parse(r.json.campaign.nextRunAt), Date.parse(`${later.at}+09:00`), 'a new time: armed for it');
     r = await api('POST', `/v1/campaigns/${key}/resume`);
@@ -159,12 +189,13 @@ describe('repeat', () => {
   it('a daily repeat re-arms at the same local time the next day; until ends it', async () => {
     await users([{ id: 'rp-1' }]);
     const zone = 'America/New_York';
-    const at = toLocalText(Date.now() + 2000, zone);
+    const at = toLocalText((await clock.now()) + 60_000, zone);
     const day = at.slice(0, 10);
     const { key } = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days', until: at } } });
     const daily = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days' } } });
     await start(key);
-    await start(daily.key);
+    const started = await start(daily.key);
+    await clock.advancePast(Date.parse(started.nextRunAt));
     await statsWhen(key, (x) => x.delivered >= 1 && x.pending === 0);
     await statsWhen(daily.key, (x) => x.delivered >= 1 && x.pending === 0);
     let next = null;
@@ -270,8 +301,7 @@ describe('api', () => {
     r = await api('POST', `/v1/campaigns/${key}/send`, { ...body, properties: { coupon: 'OTHER' } }, { headers });
     assert.equal(r.status, 409, 'same key, different body');
 
-    await edge.close();
-    edge = await startEdge({ allowLocalHttp: true, persistDir: stateDir });
+    await restartWorker();
     r = await api('POST', `/v1/campaigns/${key}/send`, body, { headers });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json, first, 'the answer survived the restart');
@@ -305,6 +335,9 @@ describe('api', () => {
     }
     const bad = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'a' }] }, { headers: { 'idempotency-key': 'x'.repeat(300) } });
     assert.equal(bad.status, 400);
+    const refused = await stats(key);
+    assert.equal(refused.targeted, 0, 'the refused calls considered nobody');
+    assert.equal((await api('GET', '/v1/users/a')).status, 404, 'and stored no recipient');
     const ev = await campaign({ send: { type: 'event', event: 'e' } });
     await start(ev.key);
     const r = await api('POST', `/v1/campaigns/${ev.key}/send`, { recipients: [{ userId: 'a' }] });

@@ -3,11 +3,15 @@
 // retries, the deliveries and exposures pages, replay of a failed
 // delivery, the audience check, and two campaigns racing for a user's last
 // frequency-cap slot. Campaigns are API-triggered (POST .../send) so each
-// test decides exactly when its messages are accepted.
+// test decides exactly when its messages are accepted. The worker runs with
+// a test clock (workers/clock_worker.js): the pause and end tests stop it,
+// so pacing holds every message after the first until the test moves it,
+// rather than racing the wall clock.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSink, startEdge } from './edge_helpers.mjs';
+import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 let edge;
 const sinks = [];
@@ -23,7 +27,7 @@ function ok(req, res) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  edge = await startEdge({ allowLocalHttp: true });
+  edge = await startEdge({ allowLocalHttp: true, scriptPath: CLOCK_WORKER });
 });
 after(async () => {
   await edge?.close();
@@ -54,6 +58,24 @@ async function send(key, userIds, extra = {}) {
 }
 
 const stats = (key) => call('GET', `/v1/campaigns/${key}/stats`);
+
+const clock = testClock((method, path, body) => edge.api(method, path, body));
+
+/** Runs `body` with the worker's clock stopped (the pump's pacing then never comes due by itself). */
+async function withFrozenClock(body) {
+  await clock.freeze();
+  try {
+    return await body();
+  } finally {
+    await clock.unfreeze();
+  }
+}
+
+/** Moves the stopped clock forward by `ms` (the paced slice's alarm with it). */
+const advanceClock = (key, ms) => clock.advance(ms, [[key, 'paced']]);
+
+/** How many messages the campaign's paced slice would start at the worker's now. */
+const dueNow = (key) => clock.dueNow(key, 'paced');
 
 /** Polls stats until `done(stats)` (at most ~20 s). */
 async function waitStats(key, done) {
@@ -118,25 +140,28 @@ describe('campaign dispatch', () => {
     const s = await sink();
     const key = await apiCampaign(s, { rateLimit: { perMinute: 120 } });
     const users = ids('pause', 5);
-    await send(key, users);
-    await waitHits(s, 1);
-    await call('POST', `/v1/campaigns/${key}/pause`);
-    const held = s.hits.length;
-    assert.ok(held < 5, 'paused before the end');
-    await sleep(1500); // three paced intervals
-    assert.equal(s.hits.length, held, 'nothing was dispatched while paused');
-    let st = await stats(key);
-    assert.equal(st.sent, 5);
-    assert.equal(st.pending, 5 - st.delivered);
-    await call('PATCH', `/v1/campaigns/${key}`, {
-      webhook: { url: `${s.origin}/edited/{{ user.id }}`, method: 'POST', body: '{"user": "{{ user.id }}", "v": 2}' },
+    await withFrozenClock(async () => {
+      await send(key, users);
+      // The first message goes at once; the next waits for a paced
+      // interval, which a stopped clock never reaches.
+      await waitHits(s, 1);
+      await call('POST', `/v1/campaigns/${key}/pause`);
+      await advanceClock(key, 1500); // three paced intervals
+      assert.equal(await dueNow(key), 0, 'nothing is due while paused, however long the pause');
+      assert.equal(s.hits.length, 1, 'nothing was dispatched while paused');
+      const st = await stats(key);
+      assert.equal(st.sent, 5);
+      assert.equal(st.pending, 5 - st.delivered);
+      await call('PATCH', `/v1/campaigns/${key}`, {
+        webhook: { url: `${s.origin}/edited/{{ user.id }}`, method: 'POST', body: '{"user": "{{ user.id }}", "v": 2}' },
+      });
+      await call('POST', `/v1/campaigns/${key}/resume`);
     });
-    await call('POST', `/v1/campaigns/${key}/resume`);
-    st = await waitStats(key, (x) => x.delivered === 5);
+    await waitStats(key, (x) => x.delivered === 5);
     assert.equal(s.hits.length, 5, 'each user once');
     assert.deepEqual(new Set(s.hits.map((h) => h.path.split('/')[2])), new Set(users));
-    for (const h of s.hits.slice(0, held)) assert.equal(JSON.parse(h.body).v, 1);
-    for (const h of s.hits.slice(held)) {
+    assert.equal(JSON.parse(s.hits[0].body).v, 1);
+    for (const h of s.hits.slice(1)) {
       assert.equal(JSON.parse(h.body).v, 2, 'rendered with the edited webhook');
       assert.match(h.path, /^\/edited\//);
     }
@@ -145,19 +170,22 @@ describe('campaign dispatch', () => {
   it('end cancels what was not dispatched and moves it from sent to suppressed.cancelled', async () => {
     const s = await sink();
     const key = await apiCampaign(s, { rateLimit: { perMinute: 60 } });
-    await send(key, ids('end', 4));
-    await waitHits(s, 1);
-    await call('POST', `/v1/campaigns/${key}/end`);
-    const st = await waitStats(key, (x) => x.pending === 0);
-    const sentBefore = s.hits.length;
-    await sleep(1200);
-    assert.equal(s.hits.length, sentBefore, 'nothing more after end');
-    assert.equal(st.delivered, sentBefore);
-    assert.equal(st.suppressed.cancelled, 4 - sentBefore);
-    assert.equal(st.sent, sentBefore);
+    const st = await withFrozenClock(async () => {
+      await send(key, ids('end', 4));
+      await waitHits(s, 1);
+      await call('POST', `/v1/campaigns/${key}/end`);
+      const ended = await waitStats(key, (x) => x.pending === 0);
+      await advanceClock(key, 10_000); // ten paced intervals
+      assert.equal(await dueNow(key), 0, 'nothing is due after end');
+      return ended;
+    });
+    assert.equal(s.hits.length, 1, 'nothing more after end');
+    assert.equal(st.delivered, 1);
+    assert.equal(st.suppressed.cancelled, 3);
+    assert.equal(st.sent, 1);
     assert.equal(st.targeted, st.sent + sumSuppressed(st));
     const cancelled = await allDeliveries(key, { state: 'cancelled' });
-    assert.equal(cancelled.deliveries.length, 4 - sentBefore);
+    assert.equal(cancelled.deliveries.length, 3);
     for (const d of cancelled.deliveries) {
       assert.equal(d.status, 'cancelled');
       assert.deepEqual(d.attempts, []);

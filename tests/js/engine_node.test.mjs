@@ -92,5 +92,14 @@ test('node: renderBatchJson renders JSON text as renderBatch renders the parsed 
   assert.deepEqual(c.webhook.renderBatchJson(JSON.stringify(contexts)), c.webhook.renderBatch(contexts));
   assert.equal(c.webhook.renderBatchJson(JSON.stringify(contexts))[1].request.url, 'https://x.example.com/b%20%C3%A9');
   assert.throws(() => c.webhook.renderBatchJson(contexts), (e) => e instanceof HookcastError && e.code === 'invalid_contexts');
+  // Text that is not a JSON array throws as renderBatch does for a non-array,
+  // with the core's problem (regression: it returned one {ok:false} object).
+  for (const [text, problem] of [['nope', 'invalid_context'], ['{}', 'invalid_type'], ['3', 'invalid_type']]) {
+    assert.throws(
+      () => c.webhook.renderBatchJson(text),
+      (e) => e instanceof HookcastError && e.code === 'invalid_contexts' && e.problems[0].code === problem && /renderBatchJson/.test(e.message),
+      text,
+    );
+  }
   c.webhook.dispose();
 });

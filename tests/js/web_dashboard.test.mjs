@@ -9,9 +9,7 @@
 // test-artifacts/console/ (git-ignored). Every page fails the test on any
 // console error. No request leaves 127.0.0.1.
 //
-// It also measures the cost of one keystroke in the composer (key press to
-// the next frame) with a 100 KB body and the target's user sample loaded,
-// and prints median/p95 (a figure, not an assertion: no timed assertions).
+// The cost of a keystroke is measured by bench/keystroke_bench.mjs, not here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -668,86 +666,5 @@ test('at 390 px wide every page fits without sideways scrolling, light and dark'
   }
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 900 });
-  assertNoPageErrors();
-});
-
-/**
- * Opens a campaign's composer and types `n` keys into the body, 100 ms apart
- * (a fast typist's pace). In the page, each keydown starts a clock that the
- * next animation frame stops: the frame that shows the typed character.
- */
-async function typeAndTime(key, n) {
-  // Signed in through the printed URL with a route after the key (this test may run alone).
-  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/webhook`);
-  await page.locator('#f-body').waitFor({ timeout: 20000 });
-  assert.doesNotMatch(page.url(), /key=/);
-  await page.waitForFunction(() => Number(document.querySelector('#audience-sample')?.dataset.total) > 0, null, { timeout: 30000 });
-  const sample = Number(await page.getAttribute('#audience-sample', 'data-total'));
-  await page.click('#f-body');
-  await page.evaluate(() => {
-    const el = document.querySelector('#f-body');
-    el.setSelectionRange(el.value.length - 2, el.value.length - 2);
-    window.__keyFrames = [];
-    if (window.__keyClock) return; // a hash navigation keeps the document and its listener
-    window.__keyClock = true;
-    document.addEventListener('keydown', () => {
-      const t0 = performance.now();
-      requestAnimationFrame(() => window.__keyFrames.push(performance.now() - t0));
-    }, true);
-  });
-  const engineMs = [];
-  for (let i = 0; i < n; i++) {
-    await page.keyboard.press('x');
-    await page.waitForTimeout(100);
-    engineMs.push(Number(/in ([\d.]+) ms/.exec(await page.textContent('#timing'))?.[1]));
-  }
-  const frames = await page.evaluate(() => window.__keyFrames);
-  assert.equal(frames.length, n);
-  assert.ok((await page.inputValue('#f-body')).includes('x'.repeat(n)), 'every key reached the body');
-  return { frames, engineMs, sample };
-}
-
-const quantile = (list, p) => {
-  const s = list.filter(Number.isFinite).sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-};
-
-test('per-keystroke cost: key press to the next frame, typical and 100 KB bodies, the target sample loaded', async () => {
-  // A 200-user cohort (the sample the composer renders is the estimate route's largest, 100).
-  const users = Array.from({ length: 200 }, (_, i) => ({ id: `bench-${i}`, properties: { first_name: `User ${i}`, plan: 'bench', age: i } }));
-  assert.equal((await call('POST', '/v1/users', { users })).status, 200);
-  const cohort = await call('POST', '/v1/cohorts', { name: 'Bench', rule: { property: 'plan', op: 'eq', value: 'bench' } });
-  assert.equal(cohort.status, 201, JSON.stringify(cohort.data));
-  const items = Array.from({ length: 1400 }, (_, i) => `{"sku": "item-${i}", "note": "{{ user.first_name | default: "there" }}", "n": ${i}}`);
-  const large = `{"items": [${items.join(', ')}], "end": ""}`;
-  assert.ok(large.length >= 100_000 && large.length < 120_000, `body is ${large.length} bytes`);
-  const typical = '{"greeting": "Hi {{ user.first_name | default: "there" }}", "age": {{ user.age | default: 0 }}, "note": ""}';
-  const figures = {};
-  for (const [name, body] of [['typical', typical], ['100 KB', large]]) {
-    const created = await call('POST', '/v1/campaigns', {
-      title: `Keystroke bench (${name})`, target: { cohort: cohort.data.cohort.id },
-      webhook: { url: `${sink.url}/bench/{{ user.id }}`, method: 'POST', headers: [{ key: 'X-Plan', value: '{{ user.plan }}' }], body },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.data));
-    figures[name] = await typeAndTime(created.data.campaign.key, name === 'typical' ? 40 : 60);
-    await snap(`keystroke-${name.replace(/\W/g, '')}`);
-  }
-  // What a 200-user sample would add after the frame: compile + renderBatch, timed once in the page.
-  const batch200 = await page.evaluate(async (text) => {
-    const { createEngine } = await import('/src/js/browser.js');
-    const engine = await createEngine();
-    const ctxs = Array.from({ length: 200 }, (_, i) => ({ user: { id: `bench-${i}`, properties: { first_name: `User ${i}` } } }));
-    const t0 = performance.now();
-    const c = engine.compile({ url: 'https://example.com/{{ user.id }}', method: 'POST', body: text });
-    c.webhook.renderBatch(ctxs);
-    const ms = performance.now() - t0;
-    c.webhook.dispose();
-    return ms;
-  }, large);
-  for (const [name, f] of Object.entries(figures)) {
-    console.log(`keystroke, ${name} body, ${f.sample}-user sample: key press -> next frame median ${quantile(f.frames, 0.5).toFixed(1)} ms, `
-      + `p95 ${quantile(f.frames, 0.95).toFixed(1)} ms over ${f.frames.length} keys; engine check median ${quantile(f.engineMs, 0.5).toFixed(1)} ms`);
-  }
-  console.log(`compile + renderBatch of the 100 KB body for 200 users in the page: ${batch200.toFixed(1)} ms`);
   assertNoPageErrors();
 });

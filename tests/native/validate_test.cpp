@@ -1,4 +1,4 @@
-// The rules of a webhook spec (DESIGN.md "Rules from the product page").
+// The rules of a webhook spec (docs/design.md "The rules").
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -27,7 +27,9 @@ import {
   type FatiguePolicy,
   type FatigueReason,
   type Ledger,
+  type HookcastErrorCode,
 } from 'hookcast';
+import wasmImport from 'hookcast/hookcast.wasm';
 
 declare const bytes: ArrayBuffer;
 declare const compiledModule: WebAssembly.Module;
@@ -180,8 +182,12 @@ export async function usage(): Promise<void> {
   engine.compileCohort({ event: 'purchase', op: 'did', within: { last: 1, unit: 'years' } });
   // @ts-expect-error an event time is milliseconds
   engine.matchesCohort(rule, { id: 'u', properties: {}, events: [{ key: 'k', at: '2026-01-01' }] }, 0);
-  // @ts-expect-error method must be one of the five HTTP methods
-  engine.validate({ url: 'https://x.test/', method: 'HEAD' });
+  // Any method text is the engine's to check (a spec from JSON or a form), so
+  // a `const` spec whose method widened to string needs no cast.
+  const fromForm = { url: 'https://x.test/', method: 'post' as string };
+  engine.validate(fromForm);
+  // @ts-expect-error method is text, not a number
+  engine.validate({ url: 'https://x.test/', method: 1 });
   // @ts-expect-error headers are KeyValue objects, not tuples
   engine.render({ url: 'https://x.test/', method: 'GET', headers: [['a', 'b']] }, {});
   // @ts-expect-error an outcome has a status or an error, not a string
@@ -200,4 +206,16 @@ export async function usage(): Promise<void> {
   engine.launchCheck({}, { scheduleAtMs: null });
   // @ts-expect-error createEngine takes bytes, not a path
   await createEngine({ wasmBinary: 'dist/hookcast.wasm' });
+
+  // The wasm subpath is the compiled module createEngine accepts.
+  await createEngine({ wasmModule: wasmImport });
+  try {
+    engine.retryDecision({ status: 503 }, 0);
+  } catch (error) {
+    if (error instanceof HookcastError) {
+      const code: HookcastErrorCode = error.code;
+      // @ts-expect-error not a code a HookcastError carries
+      if (code === 'invalid_attempts') throw error;
+    }
+  }
 }

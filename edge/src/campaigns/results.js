@@ -11,9 +11,8 @@
 
 import { HttpError, json, problem } from '../http/plumbing.js';
 import { slicesOf } from '../delivery/dispatch_control.js';
-import { dispatchStub, workspaceStub } from '../stubs.js';
+import { batchStub, dispatchStub, shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard } from '../shards/locate.js';
-import { shardStub } from '../stubs.js';
 import { SHARD_COUNT } from '../constants.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
@@ -208,7 +207,7 @@ export async function retryDelivery(id, env) {
   if (campaign && !(await knownSlice(env, campaign))) throw notFound(`delivery ${id}`, 'id');
   const out = campaign
     ? await dispatchStub(env, campaign.key, campaign.slice).retry(campaign.index)
-    : await env.DELIVERIES.get(env.DELIVERIES.idFromName(batch.batch)).retry(batch.index);
+    : await batchStub(env, batch.batch).retry(batch.index);
   if (!out.ok && out.code === 'not_found') throw notFound(`delivery ${id}`, 'id');
   if (!out.ok) {
     throw new HttpError(409, 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}.`, [

@@ -16,21 +16,21 @@
 
 import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
 import { getEngine, engineOptions } from '../engine.js';
-import { workspaceStub } from '../stubs.js';
+import { shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
-import { shardStub } from '../stubs.js';
 import { checkProperties, idProblems } from '../audiences/input.js';
 import { MAX_ITEMS, MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
 import { preview as previewRoute, testSend as testSendRoute } from '../delivery/routes.js';
 import { campaignDeliveryCounts, notifyCampaign } from '../delivery/dispatch_control.js';
 import { isTimeZone, zonedToUtcMs, untilMs } from '../../../src/js/timezone.js';
 import { isoTime as iso } from '../http/iso_time.js';
+import { randomBase32, sha256Base32 } from '../base32.js';
 
 const errorsOf = (problems) => problems.filter((p) => p.severity === 'error');
 
 /** Campaign keys as newKey() makes them; anything else is not one of ours. */
 const KEY_RE = /^c_[1-9]\d{0,15}_[a-z2-7]{4}$/;
-/** The suppression reasons of a campaign's stats, in DESIGN.md's order. */
+/** The suppression reasons of a campaign's stats, in the order of docs/design.md. */
 export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_cap', 'not_in_cohort', 'personalization', 'cancelled', 'control'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
@@ -246,22 +246,6 @@ export async function testSendCampaign(key, request, env) {
 }
 
 // ---- API sends ---------------------------------------------------------------------------
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-const encoder = new TextEncoder();
-
-async function sha256Base32(text, length) {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-  let out = '';
-  for (let i = 0; i < length; i++) out += BASE32[bytes[i] & 31];
-  return out;
-}
-
-function randomBase32(length) {
-  let out = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(length))) out += BASE32[b & 31];
-  return out;
-}
 
 /** The Idempotency-Key header: null, or 1–255 visible ASCII characters. */
 function idempotencyKeyOf(request) {

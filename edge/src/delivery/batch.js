@@ -3,17 +3,18 @@
 // attempt, and the schedule of the next ones.
 //
 // The sends, retries, alarms and batched result writes are the AttemptPump
-// of delivery/attempts.js (shared with CampaignDispatch); this file says which rows
-// are due and how their results are stored.
+// of delivery/attempts.js, and the settings table, signing key and alarm
+// are DeliveryObject's (delivery/delivery_object.js), both shared with
+// CampaignDispatch; this file says which rows are due and how their
+// results are stored.
 //
 // One object per batch (named by the batch id inside each message id) keeps
 // any one object's work bounded and lets Cloudflare spread batches over many
 // machines; inside a batch at most CONCURRENCY attempts are in flight.
 
-import { DurableObject } from 'cloudflare:workers';
 import { DEFAULT_TIMEOUT_MS } from './deliver.js';
-import { importSigningKey } from './signing.js';
-import { AttemptPump, attemptOnce, CONCURRENCY } from './attempts.js';
+import { attemptOnce, CONCURRENCY } from './attempts.js';
+import { DeliveryObject } from './delivery_object.js';
 
 export { CONCURRENCY };
 /** How long `?wait=1` waits for a batch before answering with what it has. */
@@ -21,43 +22,41 @@ export const MAX_WAIT_MS = 300_000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-export class DeliveryBatch extends DurableObject {
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS deliveries (
+    idx INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
+  CREATE TABLE IF NOT EXISTS attempts (
+    idx INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (idx, attempt)
+  );
+  CREATE TABLE IF NOT EXISTS earlier_attempts (
+    idx INTEGER NOT NULL,
+    run INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (idx, run, attempt)
+  );
+`;
+
+export class DeliveryBatch extends DeliveryObject {
   constructor(ctx, env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS deliveries (
-        idx INTEGER PRIMARY KEY,
-        id TEXT NOT NULL,
-        request TEXT NOT NULL,
-        state TEXT NOT NULL,
-        reason TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_at INTEGER,
-        created_at INTEGER NOT NULL,
-        finished_at INTEGER
-      );
-      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
-      CREATE TABLE IF NOT EXISTS attempts (
-        idx INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        record TEXT NOT NULL,
-        PRIMARY KEY (idx, attempt)
-      );
-      CREATE TABLE IF NOT EXISTS earlier_attempts (
-        idx INTEGER NOT NULL,
-        run INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        record TEXT NOT NULL,
-        PRIMARY KEY (idx, run, attempt)
-      );
-    `);
+    super(ctx, env, { schema: SCHEMA });
     // `run` counts replays (POST /v1/deliveries/:id/retry); added after v1.
     if (!this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'run'").toArray().length) {
       this.sql.exec('ALTER TABLE deliveries ADD COLUMN run INTEGER NOT NULL DEFAULT 0');
     }
-    this.pump = new AttemptPump(ctx.storage, this);
     // Deliveries stored by create() in this object's lifetime and not yet
     // attempted. POST /v1/deliveries compiled and rendered them moments
     // before, and compile applied the destination rule under this same
@@ -90,16 +89,10 @@ export class DeliveryBatch extends DurableObject {
       });
     });
     for (let idx = 0; idx < deliveries.length; idx++) this.checkedAtRender.add(idx);
-    await this.ctx.storage.setAlarm(now);
-    this.pump.alarmAt = now;
+    await this.armAlarm(now);
     if (!wait) return { ok: true, deliveries: deliveries.map((d) => ({ id: d.id, status: 'pending' })) };
     await this.waitUntilDone(MAX_WAIT_MS);
     return { ok: true, deliveries: this.allDeliveries() };
-  }
-
-  /** One delivery with its attempts, or null. */
-  async get(idx) {
-    return this.delivery(idx);
   }
 
   /** The batch: counts by state and every delivery in context order; null if unknown. */
@@ -131,10 +124,7 @@ export class DeliveryBatch extends DurableObject {
       );
     });
     if (this.pump.pumping) this.pump.wakeUp();
-    else {
-      await this.ctx.storage.setAlarm(now);
-      this.pump.alarmAt = now;
-    }
+    else await this.armAlarm(now);
     return { ok: true, delivery: this.delivery(idx) };
   }
 
@@ -177,7 +167,7 @@ export class DeliveryBatch extends DurableObject {
         request: JSON.parse(row.request),
         msgId: row.id,
         attempt,
-        signingKey: await this.signingKey(),
+        signingKey: await this.signingKey(this.meta('signingSecret')),
         timeoutMs: Number(this.meta('timeoutMs') ?? DEFAULT_TIMEOUT_MS),
         checked,
       });
@@ -205,13 +195,6 @@ export class DeliveryBatch extends DurableObject {
     }
   }
 
-  async signingKey() {
-    const secret = this.meta('signingSecret');
-    if (!secret) return null;
-    this.key ??= await importSigningKey(secret);
-    return this.key;
-  }
-
   async waitUntilDone(maxMs) {
     const deadline = Date.now() + maxMs;
     while (Date.now() < deadline) {
@@ -222,25 +205,6 @@ export class DeliveryBatch extends DurableObject {
   }
 
   // ---- reads ----------------------------------------------------------------
-
-  meta(key) {
-    // Batch settings never change once written: cache them.
-    this.metaCache ??= new Map();
-    if (this.metaCache.has(key)) return this.metaCache.get(key);
-    const rows = this.sql.exec('SELECT value FROM meta WHERE key = ?', key).toArray();
-    const value = rows.length ? rows[0].value : null;
-    if (value !== null) this.metaCache.set(key, value);
-    return value;
-  }
-
-  setMeta(key, value) {
-    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value);
-  }
-
-  delivery(idx) {
-    const rows = this.sql.exec('SELECT * FROM deliveries WHERE idx = ?', idx).toArray();
-    return rows.length ? this.shape(rows[0]) : null;
-  }
 
   allDeliveries() {
     return this.sql.exec('SELECT * FROM deliveries ORDER BY idx').toArray().map((row) => this.shape(row));

@@ -62,10 +62,11 @@ export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
  * `bodyError` is set when the status arrived but reading the body failed
  * (e.g. the timeout struck mid-body): the status stands, the body is partial.
  *
- * The timeout is one AbortSignal.timeout() for the whole attempt: workerd
- * rejects the pending fetch and any pending body read when it fires (checked
- * for arrayBuffer(), text() and stream reads), so no timer of our own and no
- * race against one is needed.
+ * The timeout is one timer per attempt that aborts the attempt's
+ * AbortController (see attempt() for why not AbortSignal.timeout()): workerd
+ * rejects the pending fetch and any pending body read when the signal aborts
+ * (checked for arrayBuffer(), text() and stream reads), so the timeout needs
+ * no race of its own.
  */
 export function sendOnce({ request, msgId, signingKey = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = fetch }) {
   const startedAt = Date.now();

@@ -18,20 +18,21 @@
 // not yet dispatched (attempts in flight finish, their retries go on);
 // running continues; ended cancels every message not yet dispatched.
 // Sends, retries, signing, the alarm backstop and batched result writes are
-// the AttemptPump of delivery/attempts.js, shared with DeliveryBatch. A message ended
+// the AttemptPump of delivery/attempts.js and DeliveryObject
+// (delivery/delivery_object.js), shared with DeliveryBatch. A message ended
 // without being sent (cancelled, refused at dispatch) leaves its user's
 // ledger: see delivery/dispatch_unsent.js.
 
-import { DurableObject } from 'cloudflare:workers';
-import { AttemptPump, attemptOnce } from './attempts.js';
+import { attemptOnce } from './attempts.js';
+import { DeliveryObject } from './delivery_object.js';
 import { DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { getEngine, engineOptions } from '../engine.js';
-import { importSigningKey } from './signing.js';
 import { campaignMessageId } from './ids.js';
 import { insertMany } from '../storage/sql_batch.js';
 import { createUnsentTable, forwardUnsent, hasUnsent, noteUnsent } from './dispatch_unsent.js';
 import { isoTime as iso } from '../http/iso_time.js';
 import { PACED_SLICE } from '../constants.js';
+import { workspaceStub } from '../stubs.js';
 
 /** Messages not yet dispatched read from storage at once (see takeFresh). */
 const FRESH_WINDOW = 256;
@@ -49,54 +50,50 @@ const RENDER_AHEAD = 63;
 /** Results per UPDATE statement in write(): 8 bound values each, under the 100 a statement takes. */
 const UPDATE_ROWS = 12;
 
-export class CampaignDispatch extends DurableObject {
+// Column meanings: `request` is null until the first attempt renders it
+// (`dispatched` = request is not null, in the index, so picking the next
+// retry never scans the messages still waiting for their first attempt);
+// `attempts` counts the current run's attempts, `run` the replays by POST
+// /v1/deliveries/:id/retry; `next_at` is "not before" until dispatch, then
+// the next retry's time.
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS deliveries (
+    idx INTEGER PRIMARY KEY,
+    dedupe TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL,
+    context TEXT NOT NULL,
+    request TEXT,
+    dispatched INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    total_attempts INTEGER NOT NULL DEFAULT 0,
+    run INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, dispatched, next_at);
+  CREATE TABLE IF NOT EXISTS attempts (
+    idx INTEGER NOT NULL,
+    run INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (idx, run, attempt)
+  );
+`;
+
+export class CampaignDispatch extends DeliveryObject {
   constructor(ctx, env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS deliveries (
-        idx INTEGER PRIMARY KEY,
-        dedupe TEXT NOT NULL UNIQUE,
-        user_id TEXT NOT NULL,
-        context TEXT NOT NULL,
-        request TEXT,
-        dispatched INTEGER NOT NULL DEFAULT 0,
-        state TEXT NOT NULL,
-        reason TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        total_attempts INTEGER NOT NULL DEFAULT 0,
-        run INTEGER NOT NULL DEFAULT 0,
-        next_at INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        finished_at INTEGER
-      );
-      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, dispatched, next_at);
-      CREATE TABLE IF NOT EXISTS attempts (
-        idx INTEGER NOT NULL,
-        run INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        record TEXT NOT NULL,
-        PRIMARY KEY (idx, run, attempt)
-      );
-    `);
-    // Column meanings: `request` is null until the first attempt renders it
-    // (`dispatched` = request is not null, in the index, so picking the next
-    // retry never scans the messages still waiting for their first attempt); `attempts` counts
-    // the current run's attempts, `run` the replays by POST
-    // /v1/deliveries/:id/retry; `next_at` is "not before" until dispatch,
-    // then the next retry's time.
-    this.pump = new AttemptPump(ctx.storage, this, { flushMs: FLUSH_MS });
+    super(ctx, env, { schema: SCHEMA, pump: { flushMs: FLUSH_MS } });
     this.resetFresh();
     // Rows pending a retry or a replay (state pending, dispatched): kept in
     // memory so the pump asks storage for due retries only when there are
     // any (one query per loop turn was a large part of the cost per send).
     this.pendingRetries = this.sql.exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 1").one().n;
-    this.metaCache = new Map();
     this.loadingWebhook = null; // the refresh in flight (webhook())
     this.snapshot = null; // the campaign snapshot the compiled webhook was made from
     this.compiled = null;
-    this.signing = null; // { secret, key }
     createUnsentTable(this.sql);
     // Leftovers of a crash between ending messages and handing them back.
     if (hasUnsent(this.sql)) this.handBackUnsent();
@@ -118,7 +115,7 @@ export class CampaignDispatch extends DurableObject {
       // Tell the workspace this slice exists BEFORE asking for the current
       // status: a transition stored after noteSlice pokes this slice, one
       // stored before it is in the snapshot we fetch next.
-      await this.env.WORKSPACE.get(this.env.WORKSPACE.idFromName('workspace')).noteSlice(key, slice);
+      await workspaceStub(this.env).noteSlice(key, slice);
       this.ctx.storage.transactionSync(() => {
         this.setMeta('campaign', key);
         this.setMeta('slice', String(slice));
@@ -187,12 +184,6 @@ export class CampaignDispatch extends DurableObject {
           .toArray()
       : this.sql.exec('SELECT * FROM deliveries WHERE idx > ? ORDER BY idx LIMIT ?', after, limit).toArray();
     return rows.map((row) => this.shape(row));
-  }
-
-  /** One delivery with its attempts, or null. */
-  async get(idx) {
-    const rows = this.sql.exec('SELECT * FROM deliveries WHERE idx = ?', idx).toArray();
-    return rows.length ? this.shape(rows[0]) : null;
   }
 
   /**
@@ -439,9 +430,7 @@ export class CampaignDispatch extends DurableObject {
     // The persisted alarm is the backstop (a crash before the pump runs
     // loses nothing); the pump itself starts now, without waiting for the
     // alarm to be delivered.
-    const at = Date.now() + 1_000;
-    await this.ctx.storage.setAlarm(at);
-    this.pump.alarmAt = at;
+    await this.armAlarm(Date.now() + 1_000);
     this.pump.poke().catch((e) => console.error('hookcast: dispatch pump stopped', e));
   }
 
@@ -490,7 +479,7 @@ export class CampaignDispatch extends DurableObject {
     const known = Number(this.meta('version') ?? -1);
     if (!force && this.snapshot && this.snapshot.version >= known) return this.snapshot;
     const key = this.meta('campaign');
-    const snap = await this.env.WORKSPACE.get(this.env.WORKSPACE.idFromName('workspace')).getSnapshot(key);
+    const snap = await workspaceStub(this.env).getSnapshot(key);
     if (!snap) {
       this.snapshot = null;
       return null;
@@ -545,31 +534,12 @@ export class CampaignDispatch extends DurableObject {
     return this.compiled;
   }
 
-  async signingKey(secret) {
-    if (!secret) return null;
-    if (this.signing?.secret !== secret) this.signing = { secret, key: await importSigningKey(secret) };
-    return this.signing.key;
-  }
-
   /** Drops what an idle object holds beyond its storage (compiled webhook, snapshot, caches). */
   release() {
     this.compiled?.dispose?.();
     this.compiled = null;
     this.snapshot = null;
     this.signing = null;
-  }
-
-  meta(key) {
-    if (this.metaCache.has(key)) return this.metaCache.get(key);
-    const rows = this.sql.exec('SELECT value FROM meta WHERE key = ?', key).toArray();
-    const value = rows.length ? rows[0].value : null;
-    this.metaCache.set(key, value);
-    return value;
-  }
-
-  setMeta(key, value) {
-    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value);
-    this.metaCache.set(key, value);
   }
 
   /** The delivery status the API shows: a render refused at dispatch is `cancelled` (reason personalization). */

@@ -5,7 +5,7 @@
 // fatigue checks. When a CampaignDispatch slice then ends that message
 // without sending it — `end` cancelled it before dispatch, or the render was
 // refused at dispatch (an edit while paused) — the message moves out of
-// `sent` in the stats, and the ledger row must go too: DESIGN.md's
+// `sent` in the stats, and the ledger row must go too: docs/design.md's
 // exposures are "who was sent it", GET /v1/users/:id lists sends, and the
 // workspace's caps count messages sent, whichever campaign sent them.
 //

@@ -2,15 +2,13 @@
 // Standard Webhooks `webhook-id`) and names the Durable Object that owns it:
 //   msg_<batch>_<index>   batch = 20 random base32 characters (100 bits)
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+import { randomBase32 } from '../base32.js';
+
 const ID_RE = /^msg_([a-z2-7]{20})_(0|[1-9]\d{0,8})$/;
 
 /** A fresh random batch id. */
 export function newBatchId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(20));
-  let out = '';
-  for (const b of bytes) out += ALPHABET[b & 31];
-  return out;
+  return randomBase32(20);
 }
 
 /** The message id of delivery `index` in `batch`. */

@@ -9,6 +9,7 @@ import { publicOutcome } from './outcome.js';
 import { messageId, newBatchId, parseMessageId, singleMessageId } from './ids.js';
 import { MAX_WAIT_MS } from './batch.js';
 import { getCampaignDelivery } from '../campaigns/results.js';
+import { batchStub } from '../stubs.js';
 
 /** Most contexts one POST /v1/deliveries may carry. */
 export const MAX_CONTEXTS = 10_000;
@@ -131,7 +132,7 @@ export async function createDeliveries(request, env, url) {
   const batch = newBatchId();
   const deliveries = results.map((r, i) => ({ id: messageId(batch, i), request: r.request }));
   const wait = url.searchParams.get('wait') === '1' || /(^|[\s,;])wait($|[\s,;=])/i.test(request.headers.get('prefer') ?? '');
-  const stub = env.DELIVERIES.get(env.DELIVERIES.idFromName(batch));
+  const stub = batchStub(env, batch);
   const created = await stub.create({
     batch,
     deliveries,
@@ -158,7 +159,7 @@ export async function getDelivery(id, env) {
       problem('id', 'not_found', 'No such delivery.'),
     ]);
   }
-  const stub = env.DELIVERIES.get(env.DELIVERIES.idFromName(parsed.batch));
+  const stub = batchStub(env, parsed.batch);
   const delivery = await stub.get(parsed.index);
   if (!delivery) throw new HttpError(404, 'not_found', `No delivery ${id}.`, [problem('id', 'not_found', 'No such delivery.')]);
   return json(delivery);
@@ -170,7 +171,7 @@ const BATCH_RE = /^[a-z2-7]{20}$/;
 export async function getBatch(batch, env) {
   const notFound = () => new HttpError(404, 'not_found', `No batch ${batch}.`, [problem('batch', 'not_found', 'No such batch.')]);
   if (!BATCH_RE.test(batch)) throw notFound();
-  const listed = await env.DELIVERIES.get(env.DELIVERIES.idFromName(batch)).list();
+  const listed = await batchStub(env, batch).list();
   if (!listed) throw notFound();
   return json(listed);
 }

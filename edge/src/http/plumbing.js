@@ -1,6 +1,10 @@
 // HTTP plumbing for the API: JSON responses, error shapes, the bearer-key
 // check and bounded request-body reading. No hookcast rule lives here.
 
+import { isObject } from '../values.js';
+
+export { isObject };
+
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -12,10 +16,7 @@ export function json(value, status = 200, headers = {}) {
   });
 }
 
-/** True for a JSON object: not null, not an array (what every body and most members must be). */
-export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** One problem in DESIGN.md's shape. */
+/** One problem in the engine's shape (docs/design.md). */
 export function problem(field, code, message, severity = 'error') {
   return { field, code, message, severity };
 }

@@ -2,7 +2,7 @@
 // get a message, recorded atomically with the checks, and the hand-off of
 // the accepted messages to the campaign's CampaignDispatch objects.
 //
-// For each candidate, in DESIGN.md's order, every decision the engine's:
+// For each candidate, in the order of docs/design.md, every decision the engine's:
 //   not_in_cohort      CompiledCohort.matchBatch on the members read here
 //   already_sent /     engine.fatigueBatch over each user's ledger rows
 //   resend_period /
@@ -38,6 +38,8 @@ import { shardIndexFor } from './locate.js';
 import { dispatchStub, workspaceStub } from '../stubs.js';
 import { PACED_SLICE } from '../constants.js';
 import { insertMany, deleteIn, MAX_VARS } from '../storage/sql_batch.js';
+import { armNoLaterThan } from '../storage/alarm.js';
+import { isObject } from '../values.js';
 import { bumpGroup, forgetSend, groupOf } from './experiments.js';
 
 /** Users decided per transaction. */
@@ -72,8 +74,6 @@ export function createSendTables(sql) {
     CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign);
   `);
 }
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The delay of an event send ({ value, unit }) applied by the engine's calendar. */
 function notBeforeOf(engine, snapshot, trigger) {
@@ -321,7 +321,7 @@ function userRows(sql, ids) {
 
 /**
  * shard.campaignCandidates({ snapshot, trigger, dryRun, forward }): see the
- * file header and /work/plan/INTERFACES.md; `forward: false` returns once
+ * file header and docs/design.md ("The path of a message"); `forward: false` returns once
  * the decisions are committed, without awaiting the outbox hand-off. `shard` is the UserShard
  * ({ sql, ctx, env }). Returns { ok: true, accepted, suppressed: { reason:
  * count } }, or with dryRun the audience-check figures of this shard.
@@ -527,18 +527,12 @@ export async function forwardOutbox(shard) {
       } while (shard.forwardAgain);
     } catch (e) {
       console.error('hookcast: outbox forward failed; the alarm retries', e?.message ?? e);
-      await armSooner(shard, Date.now() + FORWARD_RETRY_MS);
+      await armNoLaterThan(shard.ctx.storage, Date.now() + FORWARD_RETRY_MS);
     } finally {
       shard.forwarding = null;
     }
   })();
   return shard.forwarding;
-}
-
-/** Sets the shard's alarm to `at` unless it is already set no later. */
-async function armSooner(shard, at) {
-  const cur = await shard.ctx.storage.getAlarm();
-  if (cur === null || cur > at) await shard.ctx.storage.setAlarm(at);
 }
 
 /**
@@ -550,13 +544,13 @@ export async function sendsAlarm(shard) {
   shard.sql.exec('DELETE FROM campaign_decisions WHERE at < ?', Date.now() - DECISIONS_KEPT_MS);
   await forwardOutbox(shard);
   const [{ n }] = shard.sql.exec('SELECT count(*) AS n FROM campaign_outbox').toArray();
-  if (n > 0) await armSooner(shard, Date.now() + FORWARD_RETRY_MS);
+  if (n > 0) await armNoLaterThan(shard.ctx.storage, Date.now() + FORWARD_RETRY_MS);
 }
 
 /** Arms the alarm when the outbox holds rows (after a restart, before any new send). */
 export async function armIfOutbox(shard) {
   const [{ n }] = shard.sql.exec('SELECT count(*) AS n FROM campaign_outbox').toArray();
-  if (n > 0) await armSooner(shard, Date.now());
+  if (n > 0) await armNoLaterThan(shard.ctx.storage, Date.now());
 }
 
 /** campaign_counts of `key`: { targeted, accepted, suppressed: { reason: count } }. */

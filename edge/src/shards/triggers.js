@@ -15,6 +15,7 @@
 
 import * as sends from './sends.js';
 import { workspaceStub } from '../stubs.js';
+import { armNoLaterThan } from '../storage/alarm.js';
 
 /** A trigger whose run failed is tried again this much later, by the alarm. */
 const RETRY_MS = 2_000;
@@ -64,14 +65,14 @@ export async function runTriggers(shard, seqs, snapshots = {}) {
       }
     }
   }
-  if (failed > 0) await armSoon(shard, Date.now() + RETRY_MS);
+  if (failed > 0) await armNoLaterThan(shard.ctx.storage, Date.now() + RETRY_MS);
   if (triggered > 0) {
     // One hand-off for the whole call, not awaited: the events answer needs
     // the decisions (committed), not the dispatch objects' acknowledgement,
     // and awaiting it made concurrent calls queue behind each other's
     // forwards. The accepted messages are in the outbox: the alarm (armed
     // here as a backstop) forwards whatever this forward does not.
-    await armSoon(shard, Date.now() + sends.FORWARD_RETRY_MS);
+    await armNoLaterThan(shard.ctx.storage, Date.now() + sends.FORWARD_RETRY_MS);
     sends.forwardOutbox(shard).catch((e) => console.error('hookcast: outbox forward after event triggers failed', e?.stack ?? e));
   }
   return triggered;
@@ -108,12 +109,6 @@ async function runOne(shard, row, snapshotOf) {
   return accepted;
 }
 
-/** Sets the shard's alarm to `at` unless it is already set no later. */
-async function armSoon(shard, at) {
-  const cur = await shard.ctx.storage.getAlarm();
-  if (cur === null || cur > at) await shard.ctx.storage.setAlarm(at);
-}
-
 /** The alarm's part: runs crash leftovers (a failure re-arms the alarm, see runTriggers). */
 export async function triggersAlarm(shard) {
   await runTriggers(shard, null);
@@ -122,5 +117,5 @@ export async function triggersAlarm(shard) {
 /** Arms the alarm now when a crash left trigger rows (called at start-up). */
 export async function armIfTriggers(shard) {
   const [{ n }] = shard.sql.exec('SELECT count(*) AS n FROM event_triggers').toArray();
-  if (n > 0) await armSoon(shard, Date.now());
+  if (n > 0) await armNoLaterThan(shard.ctx.storage, Date.now());
 }

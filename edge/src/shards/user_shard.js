@@ -2,7 +2,7 @@
 // (see shards/locate.js for which): their profiles, their events and their send
 // ledger, so a per-user check-and-record is one transaction in one object.
 //
-// Tables (a contract with the campaign code, see /work/plan/INTERFACES.md):
+// Tables (a contract with the campaign code, see docs/design.md):
 //   users(id, properties JSON, created_at, updated_at, last_seen_at)   times: ms
 //     last_seen_at: the latest `at` among the user's PRUNED events (kept
 //     events are read live: lastSeenAt = max of both). Not written per event:
@@ -32,6 +32,7 @@ import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMembe
 import * as sends from './sends.js';
 import * as triggers from './triggers.js';
 import * as experiments from './experiments.js';
+import { insertMany } from '../storage/sql_batch.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -63,25 +64,6 @@ function merge(decided, ids, full) {
 
 /** Sends GET /v1/users/:id lists (the most recent). */
 export const MAX_LISTED_SENDS = 1000;
-
-/** Bound parameters per statement: Cloudflare's limit for Durable Object SQLite. */
-const MAX_PARAMS = 100;
-
-/**
- * Runs `head + tuple, tuple, … + tail` over `params` (flat, `width` per
- * row), as many rows per statement as MAX_PARAMS allows (one statement per
- * 33 new users instead of one each). Full chunks reuse one statement text.
- */
-function execRows(sql, head, tuple, width, params, tail = '') {
-  const perStatement = Math.floor(MAX_PARAMS / width);
-  const full = head + Array(perStatement).fill(tuple).join(', ') + tail;
-  const total = params.length / width;
-  let row = 0;
-  for (; row + perStatement <= total; row += perStatement) {
-    sql.exec(full, ...params.slice(row * width, (row + perStatement) * width));
-  }
-  if (row < total) sql.exec(head + Array(total - row).fill(tuple).join(', ') + tail, ...params.slice(row * width));
-}
 
 /** Sets an own enumerable property, even one named "__proto__". */
 function setOwn(object, name, value) {
@@ -216,9 +198,9 @@ export class UserShard extends DurableObject {
       // probe per event was a fifth of the ingestion's CPU (bench/audience_bench.mjs).
       const fresh = new Set();
       for (const e of events) if (!this.knownUsers.has(e.userId)) fresh.add(e.userId);
-      const params = [];
-      for (const id of fresh) params.push(id, nowMs, nowMs);
-      execRows(this.sql, 'INSERT INTO users (id, properties, created_at, updated_at) VALUES ', "(?, '{}', ?, ?)", 3, params, ' ON CONFLICT (id) DO NOTHING');
+      const rows = [];
+      for (const id of fresh) rows.push([id, '{}', nowMs, nowMs]);
+      insertMany(this.sql, 'INSERT OR IGNORE', 'users', ['id', 'properties', 'created_at', 'updated_at'], rows);
       created.push(...fresh);
       for (const e of events) {
         if (e.campaigns?.length) {

@@ -28,6 +28,7 @@ import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
 import { nextOccurrenceMs, occurrenceMs, untilMs } from '../../../src/js/timezone.js';
+import { randomBase32 } from '../base32.js';
 
 /** How long an Idempotency-Key answer is kept. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -102,8 +103,6 @@ function touchWorkspace(sql) {
   setMeta(sql, 'version', meta(sql, 'version') + 1);
 }
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
 /**
  * A new campaign key: `c_<n>_<4 random>`, n from a persisted counter that
  * only grows (so a key is never reused, even in a workspace restored from an
@@ -112,9 +111,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 function newKey(sql) {
   const seq = meta(sql, 'next_seq', 1);
   setMeta(sql, 'next_seq', seq + 1);
-  let suffix = '';
-  for (const b of crypto.getRandomValues(new Uint8Array(4))) suffix += ALPHABET[b & 31];
-  return { key: `c_${seq}_${suffix}`, seq };
+  return { key: `c_${seq}_${randomBase32(4)}`, seq };
 }
 
 /** A stored row as the record the routes answer from (times in ms). */
@@ -366,7 +363,7 @@ function snapshotOfRow(ws, row) {
 }
 
 /**
- * The campaign snapshot (INTERFACES.md): { key, version, status, webhook,
+ * The campaign snapshot (docs/design.md): { key, version, status, webhook,
  * target, send, fatigue, rateLimit, signingSecret, timeoutMs, experiment,
  * cohortRule, frequencyRules } or null. frequencyRules are the workspace's cap rules
  * (a settings change bumps every campaign's version).

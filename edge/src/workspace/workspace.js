@@ -8,7 +8,7 @@
 // engine.validateCohort before storing), so what is stored always compiles.
 
 import { DurableObject } from 'cloudflare:workers';
-import { newBatchId } from '../delivery/ids.js';
+import { randomBase32 } from '../base32.js';
 import * as campaigns from './campaigns.js';
 
 /** A stored cohort row as the RPC methods answer it (times in ms). */
@@ -36,7 +36,7 @@ export class Workspace extends DurableObject {
 
   /** Stores a new cohort { name, rule } and answers it; its id is `coh_` + 20 random base32 characters. */
   async createCohort({ name, rule }, nowMs) {
-    const id = `coh_${newBatchId()}`;
+    const id = `coh_${randomBase32(20)}`;
     this.sql.exec(
       'INSERT INTO cohorts (id, name, rule, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
       id, name, JSON.stringify(rule), nowMs, nowMs,

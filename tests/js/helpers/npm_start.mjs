@@ -29,9 +29,10 @@ export class KillableStart {
   /**
    * Starts scripts/start.mjs on free loopback ports (local http allowed) and
    * waits until GET /v1/campaigns answers 200.
+   * @param {Record<string, string>} [env] more environment (the test clock's worker, its offset).
    * @returns {Promise<string>} the API origin.
    */
-  async start() {
+  async start(env = {}) {
     const [port, sinkPort, webPort] = [await closedPort(), await closedPort(), await closedPort()];
     const child = spawn(process.execPath, ['scripts/start.mjs'], {
       cwd: ROOT,
@@ -45,6 +46,7 @@ export class KillableStart {
         HOOKCAST_SINK_PORT: String(sinkPort),
         HOOKCAST_WEB_PORT: String(webPort),
         HOOKCAST_ALLOW_LOCAL_HTTP: '1',
+        ...env,
       },
     });
     this.#child = child;

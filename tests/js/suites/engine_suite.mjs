@@ -1,4 +1,4 @@
-// The engine's contract (DESIGN.md "Public JS API"), written once and run in
+// The engine's contract (index.d.ts), written once and run in
 // every runtime: Node (node:test), workerd (miniflare) and Chromium. The
 // runner passes `test(name, fn)`, an `assert` with node:assert/strict's
 // names, and the shared fixtures (tests/fixtures/*.json, each may be absent).
@@ -791,8 +791,8 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     assert.ok(delays.size > 1, 'different seeds give different delays');
   });
 
-  test('retryDecision: a status outside 100..599 or an attempt below 1 is a no-retry decision', () => {
-    for (const [outcome, attempt] of [[{ status: 42 }, 1], [{ status: 700 }, 1], [{ status: 99 }, 1], [{ status: 503 }, 0], [{ status: 503 }, -1]]) {
+  test('retryDecision: a status outside 100..599 is a no-retry decision', () => {
+    for (const [outcome, attempt] of [[{ status: 42 }, 1], [{ status: 700 }, 1], [{ status: 99 }, 1]]) {
       assert.deepEqual(engine.retryDecision(outcome, attempt, NOW), { retry: false, delayMs: 0, reason: 'invalid_outcome', verdict: 'failed' }, JSON.stringify([outcome, attempt]));
     }
   });
@@ -801,7 +801,9 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     for (const outcome of [null, undefined, {}, { status: 'x' }, { status: 200.5 }, { error: 'dns' }, 'timeout', [503]]) {
       assert.throws(() => engine.retryDecision(outcome, 1, NOW), { name: 'HookcastError', code: 'invalid_outcome' }, JSON.stringify(outcome));
     }
-    for (const attempt of [1.5, '1', NaN, undefined, 2 ** 40]) {
+    // Attempts count from 1 (the first send), as index.d.ts documents; 0 and
+    // negatives are misuse, not an outcome (regression: they answered invalid_outcome).
+    for (const attempt of [1.5, '1', NaN, undefined, 2 ** 40, 0, -1, -(2 ** 31)]) {
       assert.throws(() => engine.retryDecision({ status: 503 }, attempt, NOW), { name: 'HookcastError', code: 'invalid_attempt' }, String(attempt));
     }
     assert.throws(() => engine.retryDecision({ status: 503 }, 1, Number.NaN), { name: 'HookcastError', code: 'invalid_now' });
