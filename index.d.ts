@@ -619,6 +619,53 @@ export type PreviewResult = {
   table: TableRow[] | null;
 };
 
+// ---- the worker's HTTP errors (docs/openapi.yaml) ------------------------------
+
+/**
+ * The worker's own error and problem codes (edge/src/http/error_codes.js,
+ * each with its meaning). An API answer's codes are these or a ProblemCode;
+ * a test keeps this union, that registry and docs/openapi.yaml equal.
+ */
+export type WorkerErrorCode =
+  | 'unauthorized'
+  | 'not_configured'
+  | 'internal_error'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'body_too_large'
+  | 'invalid_request'
+  | 'empty'
+  | 'empty_update'
+  | 'invalid_text'
+  | 'invalid_id'
+  | 'invalid_property_name'
+  | 'too_deep'
+  | 'too_many_properties'
+  | 'properties_too_large'
+  | 'invalid_time'
+  | 'invalid_sample'
+  | 'invalid_limit'
+  | 'invalid_state'
+  | 'invalid_cursor'
+  | 'invalid_idempotency_key'
+  | 'unknown_cohort'
+  | 'idempotency_key_reused'
+  | 'not_api_campaign'
+  | 'campaign_not_running'
+  | 'not_failed'
+  | 'cohort_in_use'
+  | 'batch_exists'
+  | 'stored_rule_invalid';
+
+/** Every code an API error or problem can carry. */
+export type ApiErrorCode = ProblemCode | WorkerErrorCode;
+
+/** A problem in an API answer: the engine's Problem, with the API's codes (and `context`, the index of a POST /v1/deliveries context). */
+export type ApiProblem = Omit<Problem, 'code'> & { code: ApiErrorCode; context?: number };
+
+/** Every refusal of the worker's API: `error.code` is the first error-severity problem's code. */
+export type ApiError = { ok: false; error: { code: ApiErrorCode; message: string }; problems: ApiProblem[] };
+
 export interface Engine {
   /** validate + render + toCurl + toTable in one call, the problems merged by the engine. */
   preview(spec: WebhookSpec, context: Context, options?: SpecOptions): PreviewResult;

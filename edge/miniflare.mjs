@@ -88,6 +88,8 @@ export function createEdgeMiniflare(options = {}) {
     modulesRules: [
       { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
       { type: 'CompiledWasm', include: ['**/*.wasm'] },
+      // The HTTP contract, served as it is (edge/src/http/openapi.js).
+      { type: 'Text', include: ['**/openapi.json'] },
     ],
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: {

@@ -22,6 +22,8 @@ wasm() {
   cmake --build build/wasm -j"$jobs"
   # The wasm as base64 in an ES module: the entries' fallback (scripts/wasm_base64.mjs).
   node scripts/wasm_base64.mjs
+  # The HTTP contract as the worker serves it (GET /v1/openapi.json).
+  node scripts/openapi_json.mjs
   # The console's static assets (web/ + the engine + its UI libraries) that
   # the worker serves: npm start and `wrangler deploy` (edge/wrangler.jsonc) read them.
   node scripts/assets.mjs

@@ -47,10 +47,12 @@ function intFromEnv(name, fallback) {
   return n;
 }
 
-const wasm = path.join(REPO_ROOT, 'dist/hookcast.wasm');
-if (!fs.existsSync(wasm)) {
-  console.error(`hookcast: ${path.relative(process.cwd(), wasm)} is missing; run \`bash scripts/build.sh wasm\` (npm start does).`);
-  process.exit(1);
+// Both written by `bash scripts/build.sh wasm`: the engine and the HTTP contract the worker serves.
+for (const built of ['dist/hookcast.wasm', 'dist/openapi.json'].map((f) => path.join(REPO_ROOT, f))) {
+  if (!fs.existsSync(built)) {
+    console.error(`hookcast: ${path.relative(process.cwd(), built)} is missing; run \`bash scripts/build.sh wasm\` (npm start does).`);
+    process.exit(1);
+  }
 }
 fs.mkdirSync(persistDir, { recursive: true });
 // The console's files, refreshed at every start so an edit to web/ shows

@@ -12,10 +12,16 @@
 //   GET /v1/campaigns/:key/deliveries|exposures|results, POST /v1/campaigns/:key/audience-check,
 //   POST /v1/deliveries/:id/retry   (campaigns/results.js)
 //
-// Every route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors are
-// JSON: { ok: false, error: { code, message }, problems: [...] }.
+//   GET  /v1/openapi.json     -> this API's OpenAPI document (docs/openapi.yaml), no key needed
+//
+// Every other route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors
+// are JSON: { ok: false, error: { code, message }, problems: [...] }, built
+// by http/errors.js; docs/openapi.yaml is the contract.
 
-import { bearerMatches, discardUnreadBody, errorResponse, HttpError } from './http/plumbing.js';
+import { bearerMatches, discardUnreadBody } from './http/plumbing.js';
+import { errorResponse, HttpError, problem } from './http/errors.js';
+import { WORKER_ERROR_CODES } from './http/error_codes.js';
+import { OPENAPI_PATH, openApiResponse } from './http/openapi.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './delivery/routes.js';
 import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
 import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, campaignResults } from './campaigns/results.js';
@@ -36,7 +42,8 @@ function decodeSegment(segment) {
   }
 }
 
-const ROUTES = [
+export const ROUTES = [
+  { pattern: /^\/v1\/openapi\.json$/, methods: { GET: () => openApiResponse() } },
   { pattern: /^\/v1\/preview$/, methods: { POST: (req, env) => preview(req, env) } },
   { pattern: /^\/v1\/test-send$/, methods: { POST: (req, env) => testSend(req, env) } },
   { pattern: /^\/v1\/deliveries$/, methods: { POST: (req, env, url) => createDeliveries(req, env, url) } },
@@ -89,28 +96,31 @@ const ROUTES = [
   },
 ];
 
+/** An error answer with one problem about the request as a whole. */
+const refuse = (status, code, message, headers) => errorResponse(status, [problem('', code, message)], message, headers);
+
 async function route(request, env) {
+  const url = new URL(request.url);
+  // The contract itself is public: tools read it before they have a key.
+  if (url.pathname === OPENAPI_PATH && request.method === 'GET') return openApiResponse();
   const apiKey = env.HOOKCAST_API_KEY;
   if (typeof apiKey !== 'string' || apiKey.length === 0) {
-    return errorResponse(503, 'not_configured', 'The worker has no HOOKCAST_API_KEY; set it as a secret.');
+    return refuse(503, 'not_configured', 'The worker has no HOOKCAST_API_KEY; set it as a secret.');
   }
   if (!(await bearerMatches(request, apiKey))) {
-    return errorResponse(401, 'unauthorized', 'Send "Authorization: Bearer <API key>".', undefined, {
-      'www-authenticate': 'Bearer realm="hookcast"',
-    });
+    return refuse(401, 'unauthorized', 'Send "Authorization: Bearer <API key>".', { 'www-authenticate': 'Bearer realm="hookcast"' });
   }
-  const url = new URL(request.url);
   for (const r of ROUTES) {
     const m = r.pattern.exec(url.pathname);
     if (!m) continue;
     const handler = r.methods[request.method];
     if (!handler) {
       const allow = Object.keys(r.methods).join(', ');
-      return errorResponse(405, 'method_not_allowed', `${url.pathname} accepts ${allow}, not ${request.method}.`, undefined, { allow });
+      return refuse(405, 'method_not_allowed', `${url.pathname} accepts ${allow}, not ${request.method}.`, { allow });
     }
     return handler(request, env, url, m);
   }
-  return errorResponse(404, 'not_found', `No route ${request.method} ${url.pathname}.`);
+  return refuse(404, 'not_found', `No route ${request.method} ${url.pathname}.`);
 }
 
 /**
@@ -158,10 +168,13 @@ async function handle(request, env) {
     if (e instanceof HttpError) return e.toResponse();
     // The engine throws HookcastError for input its contract cannot answer
     // with problems (e.g. a value that cannot be JSON): still the caller's input.
+    // Its located problems are answered as they are; otherwise one problem
+    // with its code when the worker's registry has it, else invalid_request.
     if (e?.name === 'HookcastError') {
-      return errorResponse(400, e.code ?? 'invalid_request', e.message, e.problems?.length ? e.problems : undefined);
+      const code = e.code in WORKER_ERROR_CODES ? e.code : 'invalid_request';
+      return errorResponse(400, e.problems?.length ? e.problems : [problem('', code, e.message)], e.message);
     }
     console.error('hookcast: unexpected error', e?.stack ?? e);
-    return errorResponse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
+    return refuse(500, 'internal_error', 'Something went wrong inside hookcast; the details are in the worker log.');
   }
 }

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedPort, startSink } from './edge_helpers.mjs';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -83,6 +84,7 @@ async function api(method, p, body, headers = {}) {
   for (const [k, v] of Object.entries(init.headers)) if (v === null) delete init.headers[k];
   const res = await fetch(origin + p, init);
   const text = await res.text();
+  checkAnswer({ method, path: p, status: res.status, contentType: res.headers.get('content-type'), text, request: body });
   let json;
   try {
     json = JSON.parse(text);

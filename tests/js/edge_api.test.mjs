@@ -7,6 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEdge, API_KEY } from './edge_helpers.mjs';
 import { createEngine } from '../../src/js/node.js';
+import { checkedResponse } from './helpers/openapi_check.mjs';
 
 let edge;
 let engine;
@@ -98,7 +99,7 @@ describe('routing and body parsing', { concurrency: true }, () => {
       duplex: 'half',
     });
     assert.equal(res.status, 413);
-    assert.equal((await res.json()).error.code, 'body_too_large');
+    assert.equal((await checkedResponse('POST', '/v1/test-send', res)).json.error.code, 'body_too_large');
   });
 
   it('400 naming the reason for malformed JSON, empty bodies and non-objects', async () => {

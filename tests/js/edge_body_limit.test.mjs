@@ -7,6 +7,7 @@ import { before, after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEdgeMiniflare } from '../../edge/miniflare.mjs';
 import { API_KEY } from './edge_helpers.mjs';
+import { checkedResponse } from './helpers/openapi_check.mjs';
 
 let mf;
 let origin;
@@ -28,7 +29,7 @@ it('a 10 MB body answers a readable 413, 20 times out of 20, with Node fetch', a
         headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
         body,
       });
-      const json = await res.json();
+      const { json } = await checkedResponse('POST', '/v1/preview', res);
       outcomes.push(`${res.status} ${json.error?.code}`);
     } catch (e) {
       outcomes.push(`${e.name}: ${e.cause?.code ?? e.message}`);
@@ -52,7 +53,7 @@ it('a 10 MB chunked body (no Content-Length) also answers 413', async () => {
     duplex: 'half',
   });
   assert.equal(res.status, 413);
-  assert.equal((await res.json()).error.code, 'body_too_large');
+  assert.equal((await checkedResponse('POST', '/v1/preview', res)).json.error.code, 'body_too_large');
 });
 
 it('a 10 MB body without the key answers a readable 401 (the body is drained, not reset)', async () => {
@@ -60,7 +61,7 @@ it('a 10 MB body without the key answers a readable 401 (the body is drained, no
   for (let i = 0; i < 5; i++) {
     try {
       const res = await fetch(`${origin}/v1/preview`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024, 0x61) });
-      outcomes.push(`${res.status} ${(await res.json()).error?.code}`);
+      outcomes.push(`${res.status} ${(await checkedResponse('POST', '/v1/preview', res)).json.error?.code}`);
     } catch (e) {
       outcomes.push(`${e.name}: ${e.cause?.code ?? e.message}`);
     }

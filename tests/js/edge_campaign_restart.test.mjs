@@ -20,6 +20,7 @@ import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 const KEY = 'schedule-restart-key-0123456789';
@@ -46,6 +47,7 @@ async function api(origin, method, p, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
+  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text });
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
 }
 

@@ -9,6 +9,7 @@ import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 
 const KEY = 'restart-key-0123456789';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -29,6 +30,7 @@ async function api(origin, method, p, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
+  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text });
   assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${text}`);
   return JSON.parse(text);
 }

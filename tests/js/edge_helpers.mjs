@@ -5,6 +5,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { createEdgeMiniflare } from '../../edge/miniflare.mjs';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 
 /**
  * Starts an HTTP server on 127.0.0.1 (or `host`). `handler(req, res, hit)` answers; when
@@ -76,7 +77,8 @@ export const API_KEY = 'test-key-0123456789abcdef';
 
 /**
  * Starts the worker in workerd. Returns { mf, api(method, path, body?, init?),
- * close() }; api() answers { status, headers, json, text }.
+ * close() }; api() answers { status, headers, json, text }, after checking
+ * the answer against docs/openapi.yaml (helpers/openapi_check.mjs).
  */
 export async function startEdge(options = {}) {
   const mf = createEdgeMiniflare({ apiKey: API_KEY, ...options });
@@ -92,6 +94,7 @@ export async function startEdge(options = {}) {
     for (const [k, v] of Object.entries(headers)) if (v === null) delete headers[k];
     const res = await mf.dispatchFetch(`http://hookcast.test${path}`, { method, headers, body: payload });
     const text = await res.text();
+    checkAnswer({ method, path, status: res.status, contentType: res.headers.get('content-type'), text, request: body });
     let json;
     try {
       json = JSON.parse(text);
@@ -115,7 +118,7 @@ export function postSpec(url, extra = {}) {
   return { url, method: 'POST', body: '{"user": "{{ user.id }}"}', ...extra };
 }
 
-/** Milliseconds between the end of attempt `a` and the start of attempt `b`. */
+/** Milliseconds between the end of attempt `a` and the start of attempt `b` (ISO 8601 `startedAt`s). */
 export function gapMs(a, b) {
-  return b.startedAt - (a.startedAt + a.durationMs);
+  return Date.parse(b.startedAt) - (Date.parse(a.startedAt) + a.durationMs);
 }

@@ -28,6 +28,7 @@ import {
   type FatigueReason,
   type Ledger,
   type HookcastErrorCode,
+  type ApiError,
 } from 'hookcast';
 import wasmImport from 'hookcast/hookcast.wasm';
 
@@ -219,3 +220,11 @@ export async function usage(): Promise<void> {
     }
   }
 }
+
+// An API refusal: its codes come from both registries.
+const refusal: ApiError = {
+  ok: false,
+  error: { code: 'stored_rule_invalid', message: 'Save the rule again.' },
+  problems: [{ field: 'rule.all[0].op', code: 'unknown_operator', message: 'Not an operator.', severity: 'error' }],
+};
+void refusal;

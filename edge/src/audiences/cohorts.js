@@ -7,7 +7,9 @@
 //   POST   /v1/cohorts/:id/estimate[?sample=N] -> { users, sample }   membership now, every shard in parallel
 // A rule is checked by the engine (validateCohort) before anything is stored.
 
-import { HttpError, json, problem, readJsonBody } from '../http/plumbing.js';
+import { readJsonBody } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { badRequest, fail, notFound as noSuch, problem, storedRuleInvalid } from '../http/errors.js';
 import { getEngine } from '../engine.js';
 import { idProblems } from './input.js';
 import { forEachShard } from '../shards/locate.js';
@@ -19,12 +21,7 @@ export const DEFAULT_SAMPLE = 10;
 export const MAX_SAMPLE = 100;
 
 const cohortJson = (c) => ({ id: c.id, name: c.name, rule: c.rule, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
-const notFound = (id) => new HttpError(404, 'not_found', `No cohort ${JSON.stringify(id)}.`, [problem('id', 'not_found', 'No such cohort.')]);
-
-function badRequest(problems) {
-  const first = problems.find((p) => p.severity === 'error') ?? problems[0];
-  return new HttpError(400, first.code, `${first.field ? `${first.field}: ` : ''}${first.message}`, problems);
-}
+const notFound = (id) => noSuch('id', `No cohort ${JSON.stringify(id)}.`);
 
 /**
  * Checks a create (all fields) or update (`partial`: any present field)
@@ -89,9 +86,7 @@ export async function deleteCohort(id, env) {
   const result = await workspaceStub(env).deleteCohort(id);
   if (result.ok) return json({ ok: true, id, deleted: true });
   if (result.code === 'cohort_in_use') {
-    throw new HttpError(409, 'cohort_in_use', `Cohort ${id} is the target of a campaign that has not ended; end the campaign or change its target first.`, [
-      problem('id', 'cohort_in_use', 'A campaign that is not ended targets this cohort.'),
-    ]);
+    throw fail(409, 'id', 'cohort_in_use', `Cohort ${id} is the target of a campaign that has not ended; end the campaign or change its target first.`);
   }
   throw notFound(id);
 }
@@ -115,8 +110,8 @@ export async function estimateCohort(id, env, url) {
   const now = Date.now();
   const parts = await forEachShard(env, (stub) => stub.estimate(cohort.rule, now, sampleSize));
   const refused = parts.find((p) => !p.ok);
-  // A stored rule was valid when saved; an engine that no longer accepts it is ours to fix, not the caller's.
-  if (refused) throw new Error(`stored cohort ${id} no longer compiles: ${JSON.stringify(refused.problems).slice(0, 500)}`);
+  // A stored rule was valid when saved; one this engine no longer compiles is 409 (docs/openapi.yaml).
+  if (refused) throw storedRuleInvalid(`rule of cohort ${id}`, 'rule', refused.problems);
   let users = 0;
   const sample = [];
   for (const p of parts) {

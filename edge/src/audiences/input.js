@@ -3,7 +3,8 @@
 // Each check answers problems naming the item's field (`users[3].id`,
 // `events[0].at`); the route refuses the whole call if there is any.
 
-import { problem, isObject } from '../http/plumbing.js';
+import { isObject } from '../http/plumbing.js';
+import { problem } from '../http/errors.js';
 import { MAX_ID_BYTES, MAX_PROPERTY_DEPTH, utf8Length, propertiesSizeProblem } from './bounds.js';
 
 /**

@@ -7,7 +7,9 @@
 // Input is checked whole first (one bad item refuses the call, nothing
 // stored), then each user shard gets its slice, in parallel.
 
-import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
+import { readJsonBody, isObject } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { badRequest, notFound, problem } from '../http/errors.js';
 import { MAX_AUDIENCE_BODY_BYTES, MAX_ITEMS } from './bounds.js';
 import { checkProperties, idProblems, parseAt, userIdProblems } from './input.js';
 import { foldProperties, mergeNamed } from './property_summary.js';
@@ -15,12 +17,6 @@ import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
 import { shardStub } from '../stubs.js';
 import { eventTriggers } from '../campaigns/events.js';
 import { isoTime as iso } from '../http/iso_time.js';
-
-function badRequest(problems) {
-  const first = problems[0];
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return new HttpError(400, first.code, `${first.field ? `${first.field}: ` : ''}${first.message}${more}`, problems);
-}
 
 /** The list `body[name]`: an array of at most MAX_ITEMS items. */
 function itemsOf(body, name) {
@@ -76,10 +72,9 @@ function sortByItem(problems) {
   return problems.sort((a, b) => n(a) - n(b));
 }
 
-/** The user id in a /v1/users/:id path, checked like an id in a body. */
+/** The user id in a /v1/users/:id path: one that no body could store names no user (404). */
 function pathUserId(id) {
-  const found = userIdProblems(id, 'id');
-  if (found.length) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id.slice(0, 300))}.`, found);
+  if (userIdProblems(id, 'id').length) throw notFound('id', `No user ${JSON.stringify(id.slice(0, 300))}.`);
   return id;
 }
 
@@ -87,7 +82,7 @@ function pathUserId(id) {
 export async function getUser(id, env) {
   pathUserId(id);
   const user = await shardStub(env, shardIndexFor(id)).getUser(id);
-  if (!user) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id)}.`, [problem('id', 'not_found', 'No such user.')]);
+  if (!user) throw notFound('id', `No user ${JSON.stringify(id)}.`);
   return json({
     id: user.id,
     properties: user.properties,
@@ -102,7 +97,7 @@ export async function getUser(id, env) {
 export async function deleteUser(id, env) {
   pathUserId(id);
   const existed = await shardStub(env, shardIndexFor(id)).deleteUser(id);
-  if (!existed) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(id)}.`, [problem('id', 'not_found', 'No such user.')]);
+  if (!existed) throw notFound('id', `No user ${JSON.stringify(id)}.`);
   return json({ ok: true, id, deleted: true });
 }
 

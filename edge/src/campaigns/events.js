@@ -17,6 +17,7 @@
 // workspace version is the same), so a campaign started a moment ago
 // triggers on the next event.
 
+import { logStoredRuleInvalid } from '../http/errors.js';
 import { getEngine } from '../engine.js';
 import { workspaceStub } from '../stubs.js';
 
@@ -49,7 +50,7 @@ function matcherOf(engine, id, event, where) {
     // Stored conditions were checked at save time; one the engine no longer
     // takes matches nothing rather than everything.
     cohort = result.ok ? result.cohort : false;
-    if (!result.ok) console.error('hookcast: event conditions no longer compile', id, JSON.stringify(result.problems).slice(0, 300));
+    if (!result.ok) logStoredRuleInvalid(`the where of ${id}`, result.problems);
   }
   compiled.set(id, cohort);
   return cohort;

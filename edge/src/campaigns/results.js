@@ -9,7 +9,8 @@
 // CampaignDispatch slices; exposures: the user shards' ledgers); the cursor
 // is opaque text naming the object and the last row answered.
 
-import { HttpError, json, problem } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
 import { slicesOf } from '../delivery/dispatch_control.js';
 import { batchStub, dispatchStub, shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard } from '../shards/locate.js';
@@ -24,9 +25,7 @@ export const MAX_PAGE_SIZE = 1000;
 /** The delivery states a page may be filtered by. */
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed', 'cancelled'];
 
-function notFound(what, field = 'key') {
-  return new HttpError(404, 'not_found', `No ${what}.`, [problem(field, 'not_found', `No ${what}.`)]);
-}
+const notFound = (what, field = 'key') => noSuch(field, `No ${what}.`);
 
 /** The campaign's snapshot from the workspace, or a 404. */
 async function snapshotOf(env, key) {
@@ -49,9 +48,7 @@ function decodeCursor(text, valid) {
     value = undefined;
   }
   if (value === undefined || value === null || !valid(value)) {
-    throw new HttpError(400, 'invalid_cursor', 'This cursor is not one a page gave; start without one.', [
-      problem('cursor', 'invalid_cursor', 'Pass back the nextCursor of the previous page, unchanged.'),
-    ]);
+    throw fail(400, 'cursor', 'invalid_cursor', 'This cursor is not one a page gave: pass back the nextCursor of the previous page unchanged, or start without one.');
   }
   return value;
 }
@@ -61,9 +58,7 @@ function limitOf(url) {
   if (raw === null || raw === '') return PAGE_SIZE;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
-    throw new HttpError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, [
-      problem('limit', 'out_of_range', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; it is ${JSON.stringify(raw)}.`),
-    ]);
+    throw fail(400, 'limit', 'invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; it is ${JSON.stringify(raw)}.`);
   }
   return n;
 }
@@ -98,9 +93,7 @@ async function page(sources, cursor, limit, fetchAfter) {
 export async function listCampaignDeliveries(key, env, url) {
   const state = url.searchParams.get('state');
   if (state !== null && state !== '' && !DELIVERY_STATES.includes(state)) {
-    throw new HttpError(400, 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}.`, [
-      problem('state', 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}; it is ${JSON.stringify(state)}.`),
-    ]);
+    throw fail(400, 'state', 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}; it is ${JSON.stringify(state)}.`);
   }
   const limit = limitOf(url);
   const cursor = decodeCursor(url.searchParams.get('cursor'), (v) => typeof v.s === 'string' && Number.isInteger(v.p));
@@ -162,7 +155,8 @@ export async function audienceCheck(key, env) {
   const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
   const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: { already_sent: 0, resend_period: 0, frequency_cap: 0 } };
   for (const p of parts) {
-    if (!p.ok) throw new HttpError(400, p.code ?? 'invalid_campaign', 'The campaign cannot be checked as stored.', p.problems);
+    // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
+    if (!p.ok) throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', p.problems);
     out.candidates += p.candidates;
     out.wouldSend += p.wouldSend;
     for (const [name, n] of Object.entries(p.fallbacks)) out.fallbacks[name] = (out.fallbacks[name] ?? 0) + n;
@@ -210,9 +204,7 @@ export async function retryDelivery(id, env) {
     : await batchStub(env, batch.batch).retry(batch.index);
   if (!out.ok && out.code === 'not_found') throw notFound(`delivery ${id}`, 'id');
   if (!out.ok) {
-    throw new HttpError(409, 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}.`, [
-      problem('id', 'not_failed', `The delivery is ${out.status}, not failed.`),
-    ]);
+    throw fail(409, 'id', 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}, not failed.`);
   }
   return json({ ok: true, delivery: out.delivery }, 202);
 }

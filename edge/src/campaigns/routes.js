@@ -14,7 +14,9 @@
 // settings are the engine's rules; this file reads requests, asks the engine
 // and the objects, and answers.
 
-import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
+import { readJsonBody, isObject } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { badRequest, fail, HttpError, notFound as noSuch, problem, storedRuleInvalid } from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
@@ -35,24 +37,21 @@ export const SUPPRESSION_REASONS = ['already_sent', 'resend_period', 'frequency_
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
-function badRequest(problems, message) {
-  const first = errorsOf(problems)[0] ?? problems[0];
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return new HttpError(400, first?.code ?? 'invalid_request', message ?? `${first.field ? `${first.field}: ` : ''}${first.message}${more}`, problems);
-}
-
-const notFound = (key) => new HttpError(404, 'not_found', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`, [problem('key', 'not_found', 'No such campaign.')]);
+const notFound = (key) => noSuch('key', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`);
 
 function checkKey(key) {
   if (!KEY_RE.test(key)) throw notFound(key);
   return key;
 }
 
-/** A refusal answered by the workspace ({ ok: false, status, code, message, problems? }) as an HttpError. */
+/**
+ * A refusal answered by the workspace ({ ok: false, status, code, message,
+ * problems? }) as an HttpError: its problems when it lists them (a start
+ * refused with every missing piece), else one problem on `status`.
+ */
 function refused(r, key) {
   if (r.status === 404) return notFound(key);
-  const problems = r.problems ?? [problem('status', r.code, r.message)];
-  return new HttpError(r.status, r.code, r.message, problems);
+  return r.problems?.length ? new HttpError(r.status, r.problems, r.message) : fail(r.status, 'status', r.code, r.message);
 }
 
 // ---- the campaign answer ------------------------------------------------------------
@@ -213,7 +212,7 @@ async function contextOf(body, env) {
   if (problems.length) throw badRequest(problems);
   if (body.userId === undefined) return body.context;
   const user = await shardStub(env, shardIndexFor(body.userId)).getUser(body.userId);
-  if (!user) throw new HttpError(404, 'not_found', `No user ${JSON.stringify(body.userId)}.`, [problem('userId', 'not_found', 'No such user.')]);
+  if (!user) throw noSuch('userId', `No user ${JSON.stringify(body.userId)}.`);
   return { ...(body.context ?? {}), user: { id: user.id, properties: user.properties } };
 }
 
@@ -302,17 +301,14 @@ export async function sendCampaign(key, request, env) {
   if (begun.state === 'not_found') throw notFound(key);
   if (begun.state === 'done') return json(begun.answer, 200, { 'idempotent-replayed': 'true' });
   if (begun.state === 'mismatch') {
-    throw new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body for this campaign in the last 24 hours.', [
-      problem('Idempotency-Key', 'idempotency_key_reused', 'Use a new key for a different request.'),
-    ]);
+    throw fail(409, 'Idempotency-Key', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body for this campaign in the last 24 hours; use a new key for a different request.');
   }
   if (begun.state === 'refused') {
     const why = begun.sendType !== 'api'
       ? `it sends on ${begun.sendType === null ? 'no trigger yet' : `type "${begun.sendType}"`}, not "api"`
       : `it is ${begun.status}, not running`;
-    throw new HttpError(409, begun.sendType !== 'api' ? 'not_api_campaign' : 'campaign_not_running', `Campaign ${key} cannot take API sends: ${why}.`, [
-      problem(begun.sendType !== 'api' ? 'send.type' : 'status', begun.sendType !== 'api' ? 'not_api_campaign' : 'campaign_not_running', `The campaign must be running with send type "api" (it is ${begun.status}, type ${begun.sendType}).`),
-    ]);
+    const [field, code] = begun.sendType !== 'api' ? ['send.type', 'not_api_campaign'] : ['status', 'campaign_not_running'];
+    throw fail(409, field, code, `Campaign ${key} cannot take API sends: ${why}; it must be running with send type "api".`);
   }
   const { snapshot, sendAtMs } = begun;
   const apiProperties = body.properties ?? {};
@@ -331,6 +327,8 @@ export async function sendCampaign(key, request, env) {
   const suppressed = Object.fromEntries(SUPPRESSION_REASONS.filter((r) => r !== 'cancelled').map((r) => [r, 0]));
   let accepted = 0;
   for (const a of answers) {
+    // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
+    if (a.code === 'invalid_rule') throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', a.problems);
     if (!a.ok) throw new Error(`shard refused API send ${begun.dispatchId}: ${JSON.stringify(a).slice(0, 300)}`);
     accepted += a.accepted;
     for (const [reason, n] of Object.entries(a.suppressed ?? {})) suppressed[reason] = (suppressed[reason] ?? 0) + n;

@@ -15,6 +15,7 @@
 import { DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { attemptOnce, CONCURRENCY } from './attempts.js';
 import { DeliveryObject } from './delivery_object.js';
+import { isoTime as iso } from '../http/iso_time.js';
 
 export { CONCURRENCY };
 /** How long `?wait=1` waits for a batch before answering with what it has. */
@@ -102,7 +103,7 @@ export class DeliveryBatch extends DeliveryObject {
     const deliveries = this.allDeliveries();
     const counts = { pending: 0, delivered: 0, failed: 0 };
     for (const d of deliveries) counts[d.status]++;
-    return { batch, createdAt: Number(this.meta('createdAt')), counts, deliveries };
+    return { batch, createdAt: iso(Number(this.meta('createdAt'))), counts, deliveries };
   }
 
   /**
@@ -211,15 +212,20 @@ export class DeliveryBatch extends DeliveryObject {
   }
 
   shape(row) {
+    // Stored as the sender's record (epoch ms); answered in ISO 8601 as every time is.
+    const attemptOf = (text) => {
+      const record = JSON.parse(text);
+      return { ...record, startedAt: iso(record.startedAt) };
+    };
     const attempts = this.sql
       .exec('SELECT record FROM attempts WHERE idx = ? ORDER BY attempt', row.idx)
       .toArray()
-      .map((a) => JSON.parse(a.record));
+      .map((a) => attemptOf(a.record));
     const earlier = new Map();
     if (row.run > 0) {
       for (const a of this.sql.exec('SELECT run, record FROM earlier_attempts WHERE idx = ? ORDER BY run, attempt', row.idx)) {
         if (!earlier.has(a.run)) earlier.set(a.run, []);
-        earlier.get(a.run).push(JSON.parse(a.record));
+        earlier.get(a.run).push(attemptOf(a.record));
       }
     }
     return {
@@ -228,9 +234,9 @@ export class DeliveryBatch extends DeliveryObject {
       index: row.idx,
       status: row.state,
       reason: row.reason,
-      createdAt: row.created_at,
-      finishedAt: row.finished_at,
-      nextAttemptAt: row.state === 'pending' ? row.next_at : null,
+      createdAt: iso(row.created_at),
+      finishedAt: iso(row.finished_at),
+      nextAttemptAt: row.state === 'pending' ? iso(row.next_at) : null,
       timeoutMs: Number(this.meta('timeoutMs')),
       signed: this.meta('signingSecret') !== null,
       request: JSON.parse(row.request),

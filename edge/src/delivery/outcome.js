@@ -1,9 +1,11 @@
 // Shapes of what the API reports about an attempt. Pure data shaping.
 
-/** The response part of an attempt, as test-send reports it. */
+import { isoTime as iso } from '../http/iso_time.js';
+
+/** The response part of an attempt, as test-send reports it (times in ISO 8601). */
 export function publicOutcome(result) {
   return {
-    startedAt: result.startedAt,
+    startedAt: iso(result.startedAt),
     durationMs: result.durationMs,
     status: result.status,
     headers: result.headers,

@@ -1,7 +1,9 @@
 // The API's route handlers. Each one checks the input's shape, asks the
 // engine (validate / render / compile / retry decision), and does the I/O.
 
-import { HttpError, json, problem, readJsonBody, isObject } from '../http/plumbing.js';
+import { readJsonBody, isObject } from '../http/plumbing.js';
+import { json } from '../http/json.js';
+import { badRequest, fail, notFound, problem } from '../http/errors.js';
 import { getEngine, engineOptions, retryDecisionFor } from '../engine.js';
 import { sendOnce, DEFAULT_TIMEOUT_MS } from './deliver.js';
 import { importSigningKey } from './signing.js';
@@ -13,11 +15,6 @@ import { batchStub } from '../stubs.js';
 
 /** Most contexts one POST /v1/deliveries may carry. */
 export const MAX_CONTEXTS = 10_000;
-
-function badRequest(problems, message) {
-  const first = problems.find((p) => p.severity === 'error') ?? problems[0];
-  return new HttpError(400, first?.code ?? 'invalid_request', message ?? first?.message ?? 'The request is not valid.', problems);
-}
 
 function requireSpec(body) {
   if (!('spec' in body)) return [problem('spec', 'required', 'The request needs a "spec" object (the webhook to send).')];
@@ -140,7 +137,7 @@ export async function createDeliveries(request, env, url) {
     signingSecret: body.signingSecret ?? null,
     wait,
   });
-  if (!created.ok) throw new HttpError(409, created.code, 'That batch id is taken; send again.');
+  if (!created.ok) throw fail(409, 'batch', created.code, 'That batch id is taken; send again.');
   const done = wait && created.deliveries.every((d) => d.status !== 'pending');
   return json(
     { batch, allowLocalHttp: options.allowLocalHttp, warnings, deliveries: created.deliveries },
@@ -155,13 +152,11 @@ export async function getDelivery(id, env) {
   if (fromCampaign) return fromCampaign;
   const parsed = parseMessageId(id);
   if (!parsed) {
-    throw new HttpError(404, 'not_found', `"${id}" is not a delivery id (they look like msg_<20 letters>_<n> or cmsg_<campaign>_<slice>_<n>).`, [
-      problem('id', 'not_found', 'No such delivery.'),
-    ]);
+    throw notFound('id', `"${id}" is not a delivery id (they look like msg_<20 letters>_<n> or cmsg_<campaign>_<slice>_<n>).`);
   }
   const stub = batchStub(env, parsed.batch);
   const delivery = await stub.get(parsed.index);
-  if (!delivery) throw new HttpError(404, 'not_found', `No delivery ${id}.`, [problem('id', 'not_found', 'No such delivery.')]);
+  if (!delivery) throw notFound('id', `No delivery ${id}.`);
   return json(delivery);
 }
 
@@ -169,9 +164,8 @@ const BATCH_RE = /^[a-z2-7]{20}$/;
 
 /** GET /v1/batches/:batch -> counts by state and every delivery of one POST. */
 export async function getBatch(batch, env) {
-  const notFound = () => new HttpError(404, 'not_found', `No batch ${batch}.`, [problem('batch', 'not_found', 'No such batch.')]);
-  if (!BATCH_RE.test(batch)) throw notFound();
+  if (!BATCH_RE.test(batch)) throw notFound('batch', `No batch ${batch}.`);
   const listed = await batchStub(env, batch).list();
-  if (!listed) throw notFound();
+  if (!listed) throw notFound('batch', `No batch ${batch}.`);
   return json(listed);
 }

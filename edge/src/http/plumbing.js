@@ -1,50 +1,13 @@
-// HTTP plumbing for the API: JSON responses, error shapes, the bearer-key
-// check and bounded request-body reading. No hookcast rule lives here.
+// HTTP plumbing for the API: the bearer-key check and bounded request-body
+// reading (error answers: errors.js). No hookcast rule lives here.
 
+import { fail } from './errors.js';
 import { isObject } from '../values.js';
 
 export { isObject };
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** A JSON response. */
-export function json(value, status = 200, headers = {}) {
-  return new Response(JSON.stringify(value), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  });
-}
-
-/** One problem in the engine's shape (docs/design.md). */
-export function problem(field, code, message, severity = 'error') {
-  return { field, code, message, severity };
-}
-
-/**
- * An error response: `{ ok: false, error: { code, message }, problems }`.
- * `problems` defaults to the one problem the error describes.
- */
-export function errorResponse(status, code, message, problems, headers) {
-  return json(
-    { ok: false, error: { code, message }, problems: problems ?? [problem('', code, message)] },
-    status,
-    headers,
-  );
-}
-
-/** Thrown by request parsing; turned into a JSON error response by the router. */
-export class HttpError extends Error {
-  constructor(status, code, message, problems) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.problems = problems;
-  }
-  toResponse() {
-    return errorResponse(this.status, this.code, this.message, this.problems);
-  }
-}
 
 /**
  * Most bytes of an oversized body read and thrown away before the 413 is
@@ -57,7 +20,7 @@ export class HttpError extends Error {
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
 function tooLarge(maxBytes) {
-  return new HttpError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
+  return fail(413, '', 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
 }
 
 /** Reads and discards what is left of a body, up to MAX_DRAIN_BYTES in all. */
@@ -122,17 +85,17 @@ export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) 
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new HttpError(400, 'invalid_utf8', 'The request body is not valid UTF-8.');
+    throw fail(400, '', 'invalid_utf8', 'The request body is not valid UTF-8.');
   }
-  if (text.trim() === '') throw new HttpError(400, 'invalid_json', 'The request body is empty; send a JSON object.');
+  if (text.trim() === '') throw fail(400, '', 'invalid_json', 'The request body is empty; send a JSON object.');
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${e.message}`);
+    throw fail(400, '', 'invalid_json', `The request body is not valid JSON: ${e.message}`);
   }
   if (!isObject(value)) {
-    throw new HttpError(400, 'invalid_json', 'The request body must be a JSON object.');
+    throw fail(400, '', 'invalid_json', 'The request body must be a JSON object.');
   }
   return value;
 }

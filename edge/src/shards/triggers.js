@@ -13,6 +13,7 @@
 //
 //   event_triggers(seq, campaign)   seq = events.seq
 
+import { logStoredRuleInvalid } from '../http/errors.js';
 import * as sends from './sends.js';
 import { workspaceStub } from '../stubs.js';
 import { armNoLaterThan } from '../storage/alarm.js';
@@ -102,8 +103,10 @@ async function runOne(shard, row, snapshotOf) {
       snapshot,
       trigger: { kind: 'event', id: `ev${row.seq}`, sendAtMs: row.at, userIds: [row.user_id], event, rules: snapshot.frequencyRules },
     });
-    if (!answer.ok) throw new Error(`event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`);
-    accepted = answer.accepted;
+    // A stored rule this engine no longer compiles triggers nobody (docs/openapi.yaml); running again would not help.
+    if (answer.code === 'invalid_rule') logStoredRuleInvalid(`target cohort of campaign ${row.campaign} (event trigger ev${row.seq})`, answer.problems);
+    else if (!answer.ok) throw new Error(`event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`);
+    else accepted = answer.accepted;
   }
   shard.sql.exec('DELETE FROM event_triggers WHERE seq = ? AND campaign = ?', row.seq, row.campaign);
   return accepted;

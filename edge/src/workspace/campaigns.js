@@ -23,6 +23,7 @@
 // these functions read, ask the engine, and write in one synchronous stretch
 // (no await in between), which a Durable Object commits atomically.
 
+import { logStoredRuleInvalid } from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
@@ -262,7 +263,8 @@ export async function transitionCampaign(ws, key, action, nowMs) {
         problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
       }
       if (!launch.ok || missingCohort) {
-        return refusal(400, 'not_launchable', 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
+        // Answered with error.code = the first problem's code (http/errors.js).
+        return refusal(400, null, 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
       }
       // The first occurrence after now: `at` itself, or (a repeat whose
       // first days have passed) the next one.
@@ -550,8 +552,10 @@ async function executeRun(ws, run) {
     pending.map(async (i) => {
       const answer = await shardStub(ws.env, i).campaignCandidates({ snapshot, trigger });
       // A refusal (a stored rule the engine no longer compiles) would refuse
-      // again: the shard is done with this run, and the log says why.
-      if (!answer?.ok) console.error('hookcast: schedule run refused by shard', i, run.run_id, JSON.stringify(answer).slice(0, 300));
+      // again: the run targets nobody in this shard, and the log says why
+      // (docs/openapi.yaml: "A stored rule that no longer compiles").
+      if (answer?.code === 'invalid_rule') logStoredRuleInvalid(`target cohort of campaign ${row.key} (run ${run.run_id}, shard ${i})`, answer.problems);
+      else if (!answer?.ok) console.error('hookcast: schedule run refused by shard', i, run.run_id, JSON.stringify(answer).slice(0, 300));
       sql.exec('UPDATE campaign_runs SET shards_done = shards_done | ? WHERE run_id = ?', 1 << i, run.run_id);
     }),
   );

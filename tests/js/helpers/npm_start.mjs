@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedPort } from '../edge_helpers.mjs';
+import { checkAnswer } from './openapi_check.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -57,7 +58,10 @@ export class KillableStart {
     for (let i = 0; i < 300; i++) {
       try {
         const r = await fetch(`${origin}/v1/campaigns`, { headers: { authorization: `Bearer ${this.key}` } });
-        if (r.status === 200) return origin;
+        if (r.status === 200) {
+          checkAnswer({ method: 'GET', path: '/v1/campaigns', status: r.status, contentType: r.headers.get('content-type'), text: await r.text() });
+          return origin;
+        }
       } catch {
         // not listening yet
       }
