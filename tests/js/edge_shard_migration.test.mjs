@@ -5,7 +5,7 @@
 // counted from them, and new control records work beside them. The v1
 // files are made from a v2 state with Python's sqlite3 (the Durable
 // Objects' SQLite files are plain SQLite), undoing exactly what
-// shards/experiments.js adds.
+// edge/src/shards/experiments.js adds.
 
 import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
