@@ -19,6 +19,7 @@ import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 import { createEngine } from '../../src/js/node.js';
 
 const KEY = 'experiment-key-0123456789abcdef';
@@ -40,6 +41,8 @@ async function api(origin, method, p, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
+  // Every answer as docs/openapi.yaml writes it (results, exposures' group, suppressed.control).
+  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text, request: body });
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
 }
 

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
+import { checkAnswer } from './helpers/openapi_check.mjs';
 
 const KEY = 'web-experiment-key-0123456789ab';
 const server = new KillableStart({ key: KEY, prefix: 'hookcast-web-experiment-' });
@@ -31,6 +32,8 @@ async function api(method, p, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
+  // Every answer as docs/openapi.yaml writes it (results, exposures' group, suppressed.control).
+  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text, request: body });
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
 }
 
