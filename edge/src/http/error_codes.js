@@ -1,7 +1,7 @@
 // The worker's own error and problem codes, each with what it means: the
 // registry beside the engine's (engine.problemCodes()). Every `code` an
 // answer carries is in one of the two; docs/openapi.yaml lists both
-// (WorkerErrorCode, EngineProblemCode) and tests/js/error_codes.test.mjs
+// (WorkerErrorCode, EngineProblemCode) and tests/js/openapi_contract.test.mjs
 // keeps this file, the document and the code that uses them in step.
 
 /** @typedef {keyof typeof WORKER_ERROR_CODES} WorkerErrorCode */
