@@ -1,5 +1,5 @@
 // Experiments on the other two send types, in workerd with a test clock
-// (tests/workers/clock_worker.js), against a sink on 127.0.0.1:
+// (tests/js/workers/clock_worker.js), against a sink on 127.0.0.1:
 // * a schedule run draws the engine's control group from the cohort: the
 //   control users get nothing, suppressed.control counts them, exposures
 //   carry the groups; goal events inside the window convert, ones after it
