@@ -97,11 +97,31 @@ export type TableRow = {
 export type RetryOutcome = { status: number; retryAfter?: string } | { error: 'timeout' | 'network' };
 
 /**
- * Whether to retry, after how long, and why (a stable word such as
- * `server_error`); `verdict` says what became of the message: `delivered`
- * (a 2xx), `retry` (send again after `delayMs`) or `failed` (final).
+ * Why the retry decision is what it is: `success` (2xx); retried while
+ * attempts remain: `timeout`, `network_error`, `request_timeout` (408),
+ * `rate_limited` (429), `server_error` (5xx); final: `client_error` (other
+ * 4xx), `redirect_not_followed` (3xx), `unexpected_status` (1xx),
+ * `retries_exhausted`, `invalid_outcome` (a status outside 100..599).
  */
-export type RetryDecision = { retry: boolean; delayMs: number; reason: string; verdict: 'delivered' | 'retry' | 'failed' };
+export type RetryReason =
+  | 'success'
+  | 'timeout'
+  | 'network_error'
+  | 'request_timeout'
+  | 'rate_limited'
+  | 'server_error'
+  | 'client_error'
+  | 'redirect_not_followed'
+  | 'unexpected_status'
+  | 'retries_exhausted'
+  | 'invalid_outcome';
+
+/**
+ * Whether to retry, after how long, and why; `verdict` says what became of
+ * the message: `delivered` (a 2xx), `retry` (send again after `delayMs`) or
+ * `failed` (final).
+ */
+export type RetryDecision = { retry: boolean; delayMs: number; reason: RetryReason; verdict: 'delivered' | 'retry' | 'failed' };
 
 /** Switches for validate, render and compile; all off by default. */
 export type SpecOptions = {
@@ -653,6 +673,9 @@ export type WorkerErrorCode =
   | 'not_api_campaign'
   | 'campaign_not_running'
   | 'not_failed'
+  | 'campaign_ended'
+  | 'invalid_render'
+  | 'cross_origin'
   | 'cohort_in_use'
   | 'batch_exists'
   | 'stored_rule_invalid';

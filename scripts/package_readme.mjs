@@ -59,7 +59,7 @@ export function sizeTable() {
 export function stagedReadme(source = fs.readFileSync(SOURCE, 'utf8')) {
   let text = source;
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  text = text.replace('<!-- sizes -->', sizeTable());
+  text = text.replace(/<!-- sizes -->[\s\S]*?<!-- \/sizes -->/, sizeTable());
   const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
   if (repo) text += `\nSource, issues and the full documentation: ${repo.replace(/^git\+/, '').replace(/\.git$/, '')}\n`;
   // Links and images: [text](target), ![alt](target), <img src="target">, <a href="target">.

@@ -3,7 +3,7 @@
 // (web/) as static assets on the same origin as its API, and a demo sink
 // that logs what it receives (127.0.0.1:8788). It prints one URL that opens
 // the console signed in: the API key rides in the URL's fragment, which the
-// browser never sends to a server; the page moves it to sessionStorage.
+// browser never sends to a server; the page exchanges it for a session cookie.
 // State persists in HOOKCAST_STATE_DIR (default .hookcast/ at the repo root).
 // Ctrl-C stops everything.
 //

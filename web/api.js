@@ -1,12 +1,11 @@
-// The worker's HTTP API as the console calls it: same origin, the API key as
-// a bearer token from sessionStorage. Answers come back as values
+// The worker's HTTP API as the console calls it: same origin, signed in by
+// the session cookie (auth.js), which the browser sends itself; only the
+// sign-in call carries the key, as a bearer token. Answers come back as values
 // ({ ok, status, data }); nothing here throws for a refusal, so every page
 // can show the worker's own words next to the field they name.
-import { getKey, forgetKey } from './auth.js';
-
 /** Listeners told when the worker refuses the key (the console asks again). */
 const unauthorized = new Set();
-/** Calls `fn` whenever the worker answers 401 (the key was forgotten: the console asks again). Returns the unsubscribe. */
+/** Calls `fn` whenever the worker answers 401 (signed out or expired: the console asks again). Returns the unsubscribe. */
 export function onUnauthorized(fn) {
   unauthorized.add(fn);
   return () => unauthorized.delete(fn);
@@ -25,7 +24,8 @@ export async function api(method, path, body, headers = {}) {
   try {
     res = await fetch(path, {
       method,
-      headers: { Authorization: `Bearer ${getKey() ?? ''}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -34,10 +34,7 @@ export async function api(method, path, body, headers = {}) {
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (res.status === 401) {
-    forgetKey();
-    for (const fn of unauthorized) fn();
-  }
+  if (res.status === 401) for (const fn of unauthorized) fn();
   if (res.ok) return { ok: true, status: res.status, data, problems: data?.problems ?? [] };
   const error = data?.error && typeof data.error === 'object'
     ? data.error

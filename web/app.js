@@ -5,24 +5,27 @@
 //   #/cohorts, #/cohorts/<id|new>     cohorts and the cohort builder
 //   #/settings/frequency-capping      workspace frequency capping
 import { html, render, useEffect, useState } from './ui.js';
-import { adoptKeyFromFragment, getKey, setKey } from './auth.js';
-import { api, onUnauthorized } from './api.js';
+import { signIn, signOut, signedIn as checkSignedIn, takeKeyFromFragment } from './auth.js';
+import { onUnauthorized } from './api.js';
 import { loadEngine } from './engine.js';
 import { CampaignList } from './campaigns.js';
 import { CampaignPage } from './campaign.js';
 import { CohortsPage, CohortPage } from './cohorts.js';
 import { CappingPage } from './capping.js';
 
-adoptKeyFromFragment();
+/** A key the address brought (taken out of it at once), exchanged when the app starts. */
+let arrivedKey = takeKeyFromFragment();
 
-function useRoute() {
-  const read = () => {
-    adoptKeyFromFragment(); // also when a signed-in URL is opened again in this tab
-    return location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  };
+/** The route from the hash; `onKey(key)` when a signed-in URL is opened again in this tab. */
+function useRoute(onKey) {
+  const read = () => location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [route, setRoute] = useState(read);
   useEffect(() => {
-    const on = () => setRoute(read());
+    const on = () => {
+      const key = takeKeyFromFragment();
+      if (key) onKey(key);
+      setRoute(read());
+    };
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);
@@ -35,14 +38,12 @@ function SignIn({ onDone, failed }) {
   const submit = async (e) => {
     e.preventDefault();
     if (!key.trim()) { setProblem('Enter the API key.'); return; }
-    setKey(key.trim());
-    const res = await api('GET', '/v1/campaigns');
-    if (res.status === 401) { setProblem('The worker did not accept that key. Check the key it was started with.'); return; }
+    if (!(await signIn(key.trim()))) { setProblem('The worker did not accept that key. Check the key it was started with.'); return; }
     onDone();
   };
   return html`<main class="signin card">
     <h1>Sign in to hookcast</h1>
-    <p>Enter the workspace's API key (HOOKCAST_API_KEY). It is kept for this browser tab only.
+    <p>Enter the workspace's API key (HOOKCAST_API_KEY). Every tab of this browser stays signed in for 12 hours; the page does not keep the key itself.
       <span class="muted">Started locally with <code>npm start</code>? Open the URL it printed instead: it signs you in.</span></p>
     <form onSubmit=${submit}>
       <label for="signin-key">API key</label>
@@ -55,9 +56,20 @@ function SignIn({ onDone, failed }) {
 }
 
 function App() {
-  const route = useRoute();
-  const [signedIn, setSignedIn] = useState(Boolean(getKey()));
+  const [signedIn, setSignedIn] = useState(null); // null while asking the worker
   const [refused, setRefused] = useState(false);
+  /** Exchanges a key the address brought, then asks whether this browser is signed in. */
+  const settle = async (key) => {
+    setSignedIn(null);
+    if (key && !(await signIn(key))) { setSignedIn(false); setRefused(true); return; }
+    setSignedIn(await checkSignedIn());
+  };
+  const route = useRoute(settle);
+  useEffect(() => {
+    const key = arrivedKey;
+    arrivedKey = null;
+    settle(key);
+  }, []);
   const [engine, setEngine] = useState(null);
   const [engineError, setEngineError] = useState('');
 
@@ -67,6 +79,7 @@ function App() {
       (err) => { setEngineError(err.message); document.body.dataset.engine = 'error'; });
   }, []);
 
+  if (signedIn === null) return html`<p class="loading">Signing in…</p>`;
   if (!signedIn) return html`<${SignIn} failed=${refused} onDone=${() => { setSignedIn(true); setRefused(false); }} />`;
 
   const [section = 'campaigns', id, step] = route;
@@ -89,6 +102,7 @@ function App() {
       </nav>
       <p class="engine-status" role="status" data-state=${engineError ? 'error' : engine ? 'ok' : 'loading'}>
         ${engineError ? `Engine failed to load: ${engineError}` : engine ? 'Engine ready' : 'Loading the engine…'}</p>
+      <button type="button" class="link sign-out" id="sign-out" onClick=${async () => { await signOut(); setRefused(false); setSignedIn(false); }}>Sign out</button>
     </header>
     <main id="main" tabindex="-1">${page}</main>`;
 }

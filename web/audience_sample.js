@@ -3,8 +3,9 @@
 // from GET /v1/users/:id), rendered with the draft on every change through
 // the engine's fan-out path (compile once, renderBatch) — after the keystroke's
 // frame, not in it, so typing stays at frame rate.
-import { html, useEffect, useRef, useState, plural } from './ui.js';
-import { api } from './api.js';
+import { html, useEffect, useRef, useState, Codes, plural } from './ui.js';
+import { codeSummary } from './engine.js';
+import { client } from './client.js';
 
 /** The estimate route's largest sample. */
 export const AUDIENCE_SAMPLE = 100;
@@ -19,14 +20,14 @@ export function useAudienceSample(campaign, eventContext) {
     setContexts(null);
     if (!cohort) return undefined;
     (async () => {
-      const est = await api('POST', `/v1/cohorts/${encodeURIComponent(cohort)}/estimate?sample=${AUDIENCE_SAMPLE}`);
+      const est = await client.estimate(cohort, AUDIENCE_SAMPLE);
       const ids = est.ok ? est.data?.sample ?? [] : [];
       const out = new Array(ids.length);
       let next = 0;
       const worker = async () => {
         while (next < ids.length) {
           const i = next++;
-          const r = await api('GET', `/v1/users/${encodeURIComponent(ids[i])}`);
+          const r = await client.user(ids[i]);
           out[i] = { user: { id: ids[i], properties: r.ok ? r.data.properties ?? {} : {} }, event: eventContext };
         }
       };
@@ -71,6 +72,6 @@ export function AudiencePreview({ engine, spec, options, contexts, cohort }) {
   if (result.invalid) return html`<p class="muted small-text" id="audience-sample">Fix the problems to check the ${plural(contexts.length, 'sample user')}.</p>`;
   return html`<div id="audience-sample" data-total=${result.total} data-ok=${result.ok}>
     <p class="small-text"><strong>${result.ok} of ${plural(result.total, 'sample user')}</strong> of the target get this request${result.refused.length ? '; refused:' : '.'}</p>
-    ${result.refused.length ? html`<ul class="small-text">${result.refused.map(([code, ids]) => html`<li><code>${code}</code>: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}</li>`)}</ul>` : null}
+    ${result.refused.length ? html`<ul class="small-text">${result.refused.map(([code, ids]) => html`<li>${codeSummary(code) || 'Refused'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} <${Codes} codes=${[code]} /></li>`)}</ul>` : null}
   </div>`;
 }

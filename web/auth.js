@@ -1,30 +1,37 @@
-// The API key. `npm start` prints a console URL carrying the key in the
-// fragment (#key=…), which browsers never send to a server. On load the key
-// moves into sessionStorage (this tab only) and leaves the address bar, so it
-// is not in history, bookmarks or a screenshot. A deployed console asks once
-// per tab. The key is never put in a query string or logged.
-const STORE = 'hookcast.apiKey';
+// Signing in. `npm start` prints a console URL carrying the API key in the
+// fragment (#key=…), which browsers never send to a server. The page takes
+// it out of the address bar at once (not in history, bookmarks or a
+// screenshot) and exchanges it for the worker's session cookie (POST
+// /v1/session: HttpOnly, SameSite=Strict, 12 hours), then forgets it: page
+// scripts never keep the key, and every tab of this browser — a Ctrl+click,
+// a new window — is signed in by the cookie. A deployed console asks for
+// the key once per browser. The key is never put in a query string, a log
+// or any storage.
+import { client } from './client.js';
 
-/** Takes `#key=…` out of the address (keeping any route after it). */
-export function adoptKeyFromFragment() {
+/** Takes `#key=…` out of the address (keeping any route after it); the key, or null. */
+export function takeKeyFromFragment() {
   const m = /(^#|[#&])key=([^&]*)/.exec(location.hash);
-  if (!m) return;
+  if (!m) return null;
   let key = '';
   try { key = decodeURIComponent(m[2]); } catch { key = ''; }
-  if (key) setKey(key);
   const rest = location.hash.replace(/(^#|&)key=[^&]*&?/, '$1').replace(/^#&/, '#');
   history.replaceState(null, '', `${location.pathname}${location.search}${rest === '#' ? '' : rest}`);
+  return key || null;
 }
 
-/** The key this tab signed in with, or null. */
-export function getKey() {
-  try { return sessionStorage.getItem(STORE); } catch { return null; }
+/** Exchanges the key for this browser's session cookie; true when the worker took it. */
+export async function signIn(key) {
+  const r = await client.createSession(key);
+  return r.ok;
 }
-/** Keeps the key for this tab only (sessionStorage). */
-export function setKey(key) {
-  try { sessionStorage.setItem(STORE, key); } catch { /* storage disabled: asked again next load */ }
+
+/** Whether this browser is signed in (its session cookie is valid). */
+export async function signedIn() {
+  return (await client.session()).ok;
 }
-/** Forgets the key (after a 401). */
-export function forgetKey() {
-  try { sessionStorage.removeItem(STORE); } catch { /* nothing stored */ }
+
+/** Ends the session in this browser (every tab). */
+export function signOut() {
+  return client.endSession();
 }

@@ -1,17 +1,16 @@
 // The campaign list: key, title, status, send type and the latest counts;
 // search by key or title; "+ Create campaign" (a title is all it needs: the
 // worker assigns the key, and the campaign opens at Step 1).
-import { html, useEffect, useLayoutEffect, useRef, useState, Problems, problemsFor } from './ui.js';
-import { api } from './api.js';
+import { html, useEffect, useLayoutEffect, useRef, useState, Problems, plural, problemsFor } from './ui.js';
+import { client } from './client.js';
 import { SEND_TYPE, STATUS } from './words.js';
 
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
 
-/** The stats summary of a list row, whatever subset the worker sends. */
+/** The stats summary of a list row (the list carries each campaign's stats). */
 function StatsCell({ stats }) {
-  if (!stats) return html`<span class="muted">–</span>`;
-  const suppressed = typeof stats.suppressed === 'number' ? stats.suppressed : sum(stats.suppressed);
-  return html`<span class="stats-cell">${stats.sent ?? 0} sent · ${stats.delivered ?? 0} delivered · <span class=${stats.failed ? 'error-text' : ''}>${stats.failed ?? 0} failed</span> · ${suppressed} held back</span>`;
+  const suppressed = sum(stats.suppressed);
+  return html`<span class="stats-cell">${stats.sent} sent · ${stats.delivered} delivered · <span class=${stats.failed ? 'error-text' : ''}>${stats.failed} failed</span> · ${suppressed} held back</span>`;
 }
 
 /** The campaign list page: search, + Create campaign, a row per campaign. */
@@ -22,7 +21,7 @@ export function CampaignList() {
   const [creating, setCreating] = useState(false);
 
   const load = async () => {
-    const res = await api('GET', '/v1/campaigns');
+    const res = await client.campaigns();
     if (res.ok) { setCampaigns(res.data?.campaigns ?? []); setError(''); } else setError(res.error.message);
   };
   useEffect(() => { load(); }, []);
@@ -44,10 +43,10 @@ export function CampaignList() {
       <thead><tr><th scope="col">Title</th><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Send type</th><th scope="col">Latest results</th></tr></thead>
       <tbody>${shown.map((c) => html`<tr data-key=${c.key}>
         <td><a href=${`#/campaigns/${encodeURIComponent(c.key)}/settings`}>${c.title || '(untitled)'}</a>
-          ${c.problems > 0 && c.status !== 'ended' ? html`<br /><a class="small-text warning-link" href=${`#/campaigns/${encodeURIComponent(c.key)}/webhook`}>${c.problems} problem${c.problems === 1 ? '' : 's'} in the webhook</a>` : null}</td>
+          ${c.errors > 0 && c.status !== 'ended' ? html`<br /><a class="small-text warning-link" href=${`#/campaigns/${encodeURIComponent(c.key)}/webhook`}>${plural(c.errors, 'problem')} in the webhook</a>` : null}</td>
         <td class="mono">${c.key}</td>
         <td><span class=${`status-pill ${c.status}`}>${STATUS[c.status] ?? c.status}</span></td>
-        <td>${SEND_TYPE[c.send?.type ?? c['send.type'] ?? c.sendType] ?? html`<span class="muted">not chosen</span>`}</td>
+        <td>${SEND_TYPE[c.send.type] ?? html`<span class="muted">not chosen</span>`}</td>
         <td><${StatsCell} stats=${c.stats} /></td>
       </tr>`)}</tbody></table></div>` : null}
     ${campaigns && campaigns.length > 0 && shown.length === 0 ? html`<p class="empty">No campaign matches “${query}”.</p>` : null}
@@ -65,18 +64,19 @@ function CreateForm({ onCancel }) {
   useLayoutEffect(() => titleBox.current?.focus(), []);
   const submit = async (e) => {
     e.preventDefault();
-    const res = await api('POST', '/v1/campaigns', { title, description });
+    const res = await client.createCampaign({ title, description });
     if (res.ok && res.data?.campaign) {
       location.hash = `#/campaigns/${encodeURIComponent(res.data.campaign.key)}/settings`;
       return;
     }
     setProblems(res.problems);
     setError(res.error?.message ?? '');
+    titleBox.current?.focus(); // back to the field, not left on the button
   };
   return html`<form class="card create-form" onSubmit=${submit} aria-labelledby="create-title">
     <h2 id="create-title">New webhook campaign</h2>
     <div class="field"><label for="new-title">Title</label>
-      <input id="new-title" ref=${titleBox} value=${title} onInput=${(e) => setTitle(e.currentTarget.value)} />
+      <input id="new-title" ref=${titleBox} value=${title} onInput=${(e) => { setTitle(e.currentTarget.value); setProblems([]); setError(''); }} />
       <${Problems} list=${problemsFor(problems, 'title')} /></div>
     <div class="field"><label for="new-description">Description <span class="hint">(optional)</span></label>
       <textarea id="new-description" rows="2" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)}></textarea></div>

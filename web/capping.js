@@ -2,7 +2,7 @@
 // period, every rule must have room. Checked by the engine as typed
 // (engine.checkFrequencyCapping) and by the worker on save.
 import { html, useEffect, useState, Problems, problemsFor } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 import { optional } from './engine.js';
 
 const PERIOD_UNITS = ['minutes', 'hours', 'days', 'weeks'];
@@ -13,7 +13,7 @@ export function CappingPage({ engine }) {
   const [stored, setStored] = useState('');
   const [result, setResult] = useState({ text: '', problems: [] });
   useEffect(() => {
-    api('GET', '/v1/settings/frequency-capping').then((r) => {
+    client.frequencyCapping().then((r) => {
       const list = r.ok ? r.data?.rules ?? [] : [];
       setRules(list);
       setStored(JSON.stringify(list));
@@ -28,7 +28,7 @@ export function CappingPage({ engine }) {
   const setRule = (i, next) => setRules(rules.map((r, j) => (j === i ? next : r)));
   const save = async (e) => {
     e.preventDefault();
-    const r = await api('PUT', '/v1/settings/frequency-capping', body);
+    const r = await client.saveFrequencyCapping(body);
     if (r.ok) setStored(JSON.stringify(r.data?.rules ?? body.rules));
     setResult({ text: r.ok ? 'Saved. Campaigns that apply frequency capping use these rules from their next send.' : r.error.message, problems: r.ok ? [] : r.problems });
   };

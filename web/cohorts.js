@@ -2,7 +2,7 @@
 // estimate from POST /v1/cohorts/:id/estimate, delete). The same editor is
 // used inline by a campaign's Target step.
 import { html, useEffect, useRef, useState, Problems, Modal, plural } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 import { GroupEditor, validateRule } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
 
@@ -17,7 +17,7 @@ export function CohortsPage() {
   const [cohorts, setCohorts] = useState(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    api('GET', '/v1/cohorts').then((r) => (r.ok ? setCohorts(r.data?.cohorts ?? []) : setError(r.error.message)));
+    client.cohorts().then((r) => (r.ok ? setCohorts(r.data?.cohorts ?? []) : setError(r.error.message)));
   }, []);
   return html`<section class="page">
     <div class="page-head"><h1>Cohorts</h1><a class="button primary" href="#/cohorts/new" id="new-cohort">+ Create cohort</a></div>
@@ -34,7 +34,7 @@ export function CohortPage({ id, engine }) {
   const [cohort, setCohort] = useState(id === 'new' ? { name: '', rule: { all: [] } } : null);
   const [error, setError] = useState('');
   useEffect(() => {
-    if (id !== 'new') api('GET', `/v1/cohorts/${encodeURIComponent(id)}`).then((r) => (r.ok ? setCohort(r.data.cohort) : setError(r.error.message)));
+    if (id !== 'new') client.cohort(id).then((r) => (r.ok ? setCohort(r.data.cohort) : setError(r.error.message)));
   }, [id]);
   if (error) return html`<section class="page"><p class="problem-text" role="alert">${error}</p></section>`;
   if (!cohort) return html`<section class="page"><p class="muted">Loading…</p></section>`;
@@ -64,7 +64,9 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
   useEffect(() => { loadProperties().then(setProps); }, []);
 
   const check = validateRule(engine, rule);
-  const problems = [...check.problems, ...serverProblems];
+  // A new, empty rule is where everyone starts: no "holds no rule" before the first edit or save.
+  const [edited, setEdited] = useState(Boolean(cohort.id));
+  const problems = [...check.problems.filter((p) => edited || p.code !== 'empty_group'), ...serverProblems];
   // A condition's problems: its own field or a plain key under it (op, value,
   // count.value); not those of a nested condition, which shows its own.
   const problemsAt = (path) => problems.filter((p) => p.field === path || (p.field.startsWith(`${path}.`) && /^[a-z_]+(\.[a-z_]+)?$/.test(p.field.slice(path.length + 1))));
@@ -73,7 +75,7 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
   const runEstimate = async (cid) => {
     const my = ++seq.current;
     setEstimate({ loading: true });
-    const r = await api('POST', `/v1/cohorts/${encodeURIComponent(cid)}/estimate`);
+    const r = await client.estimate(cid);
     if (my !== seq.current) return;
     setEstimate(r.ok ? r.data : { error: r.error.message });
   };
@@ -81,8 +83,9 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
 
   const save = async (e) => {
     e?.preventDefault();
+    setEdited(true);
     const body = { name, rule };
-    const r = saved?.id ? await api('PUT', `/v1/cohorts/${encodeURIComponent(saved.id)}`, body) : await api('POST', '/v1/cohorts', body);
+    const r = saved?.id ? await client.updateCohort(saved.id, body) : await client.createCohort(body);
     setServerProblems(r.ok ? [] : r.problems);
     if (!r.ok) { setStatus(r.error.message); return; }
     const c = r.data.cohort;
@@ -92,7 +95,7 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
     onSaved?.(c);
   };
   const remove = async () => {
-    const r = await api('DELETE', `/v1/cohorts/${encodeURIComponent(saved.id)}`);
+    const r = await client.deleteCohort(saved.id);
     setConfirmDelete(false);
     if (r.ok) location.hash = '#/cohorts'; else setStatus(r.error.message);
   };
@@ -100,7 +103,7 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
   return html`<form class=${`card cohort-editor ${compact ? 'compact' : ''}`} onSubmit=${save}>
     <div class="field"><label for="cohort-name">Cohort name</label>
       <input id="cohort-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} /><${Problems} list=${problems.filter((p) => p.field === 'name')} /></div>
-    <${GroupEditor} rule=${rule} onChange=${(r) => { setRule(r); setServerProblems([]); }} props=${props} engine=${engine} problems=${problemsAt} />
+    <${GroupEditor} rule=${rule} onChange=${(r) => { setRule(r); setServerProblems([]); setEdited(true); }} props=${props} engine=${engine} problems=${problemsAt} />
     <${Problems} list=${problems.filter((p) => /^rule(\.(all|any))?$/.test(p.field))} />
     <div class="estimate" role="status" id="cohort-estimate">
       ${!saved?.id ? html`<span class="muted">Save the cohort to see how many users are in it now.</span>`

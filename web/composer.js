@@ -6,12 +6,15 @@
 // marked stale, instead of vanishing. The {…} button beside each field opens
 // the Add Personalization Variable modal. Content is read-only while the
 // status does not allow edits (the engine's rule), with the reason.
-import { html, useEffect, useMemo, useRef, useState, CopyButton, Problems, formatMs } from './ui.js';
-import { editability } from './campaign.js';
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState, CopyButton, Problems, formatMs } from './ui.js';
+import { editability } from './editability.js';
 import { PersonalizeModal, loadProperties } from './personalize.js';
 import { localHttpAllowed } from './local_http.js';
 import { keepDraft, takeDraft } from './drafts.js';
 import { AudiencePreview, useAudienceSample } from './audience_sample.js';
+import { ResendFailed } from './resend_failed.js';
+import { unknownPropertyHints } from './property_hints.js';
+import { client } from './client.js';
 
 /** Offered until the engine says which methods it accepts (engine.methods()). */
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -94,6 +97,23 @@ function useChecked(engine, draft, context, options) {
   return { result: late, pending: late?.draft !== draft };
 }
 
+/**
+ * The "unknown property" hints of the draft: in the render for small specs,
+ * after the keystroke's frame for large ones (listing a 100 KB body's
+ * variables costs milliseconds the key press should not wait for).
+ */
+function useHints(engine, draft, props, eventKey) {
+  const deferred = sizeOf(draft) >= DEFER_CHARS;
+  const now = useMemo(() => (deferred ? null : unknownPropertyHints(engine, draft, props, eventKey)), [engine, draft, props, eventKey, deferred]);
+  const [late, setLate] = useState([]);
+  useEffect(() => {
+    if (!deferred) return undefined;
+    const timer = setTimeout(() => setLate(unknownPropertyHints(engine, draft, props, eventKey)), 0);
+    return () => clearTimeout(timer);
+  }, [engine, draft, props, eventKey, deferred]);
+  return now ?? late;
+}
+
 /** Step 2: the webhook composer with its live preview and the {…} personalization modal. */
 export function WebhookStep({ campaign, engine, patch }) {
   const [draft, setDraft] = useState(() => takeDraft(campaign.key, 'webhook', campaign.webhook ?? null, draftOf(campaign.webhook)));
@@ -101,12 +121,21 @@ export function WebhookStep({ campaign, engine, patch }) {
   const [modal, setModal] = useState(null); // { path, start, end }
   const [saved, setSaved] = useState({ text: '', problems: [] });
   const [allowLocal, setAllowLocal] = useState(false);
+  // Rows added and not typed into yet: their problems wait until they are.
+  const [fresh, setFresh] = useState({ params: [], headers: [] });
+  const focusNext = useRef(null); // the field to focus after the next render (a row just added)
   const lastGood = useRef(null);
   const inputs = useRef({});
   const caret = useRef(null); // where the caret goes once the modal has closed after an insert
   const openedFor = useRef(''); // the field whose {…} opened the modal
 
   useEffect(() => { loadProperties().then(setProps); localHttpAllowed().then(setAllowLocal); }, []);
+  // Messages that failed with the webhook as it was: offered again once an edit is saved.
+  const [failed, setFailed] = useState(0);
+  const loadFailed = () => {
+    if (campaign.status === 'running' || campaign.status === 'paused') client.stats(campaign.key).then((r) => r.ok && setFailed(r.data.failed));
+  };
+  useEffect(loadFailed, [campaign.key, campaign.status]);
   const edit = editability(engine, campaign.status, ['webhook']);
   const readOnly = edit ? !edit.ok : campaign.status === 'ended';
   const eventKey = campaign.send?.type === 'event' ? campaign.send.event : undefined;
@@ -118,13 +147,36 @@ export function WebhookStep({ campaign, engine, patch }) {
   if (result?.ok) lastGood.current = result;
   const methods = engine && typeof engine.methods === 'function' ? engine.methods() : METHODS;
 
-  const problems = [...(result?.problems ?? []), ...saved.problems.map((p) => ({ ...p, field: p.field.replace(/^webhook\./, '') }))];
+  const hints = useHints(engine, draft, props, eventKey);
+  const isFresh = (field) => {
+    const m = /^(params|headers)\[(\d+)\]/.exec(field ?? '');
+    return Boolean(m && fresh[m[1]][Number(m[2])]);
+  };
+  const problems = [...(result?.problems ?? []).filter((p) => !isFresh(p.field)), ...hints, ...saved.problems.map((p) => ({ ...p, field: p.field.replace(/^webhook\./, '') }))];
+  // In the commit that shows the new row, so the next key lands in it.
+  useLayoutEffect(() => {
+    if (!focusNext.current) return;
+    document.getElementById(fieldId(focusNext.current))?.focus();
+    focusNext.current = null;
+  });
+  const addRow = (kind) => {
+    change((d) => d[kind].push({ key: '', value: '' }));
+    setFresh((f) => ({ ...f, [kind]: [...f[kind].slice(0, draft[kind].length), ...Array(Math.max(0, draft[kind].length - f[kind].length)).fill(false), true] }));
+    focusNext.current = `${kind}[${draft[kind].length}].key`; // typing goes on in the new row
+  };
+  const removeRow = (kind, i) => {
+    change((d) => d[kind].splice(i, 1));
+    setFresh((f) => ({ ...f, [kind]: f[kind].filter((_, j) => j !== i) }));
+  };
   const at = (path) => problems.filter((p) => p.field === path);
   const change = (fn) => setDraft((d) => { const n = structuredClone(d); fn(n); return n; });
-  const setField = (path, value) => change((d) => {
+  const setField = (path, value) => {
     const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
-    if (m) d[m[1]][Number(m[2])][m[3]] = value; else d[path] = value;
-  });
+    change((d) => {
+      if (m) d[m[1]][Number(m[2])][m[3]] = value; else d[path] = value;
+    });
+    if (m) setFresh((f) => ({ ...f, [m[1]]: f[m[1]].map((x, j) => (j === Number(m[2]) ? false : x)) }));
+  };
   const valueAt = (path) => {
     const m = /^(params|headers)\[(\d+)\]\.(key|value)$/.exec(path);
     return m ? draft[m[1]][Number(m[2])][m[3]] : draft[path];
@@ -162,7 +214,9 @@ export function WebhookStep({ campaign, engine, patch }) {
 
   const save = async () => {
     const res = await patch({ webhook: draft });
-    setSaved({ text: res.ok ? 'Saved.' + (res.problems.length ? ' The webhook still has problems: it is kept as a draft, and Start will list them.' : '') : res.error.message, problems: res.ok ? [] : res.problems });
+    // The stored campaign's own problems (the answer's campaign.problems) say whether it can be sent.
+    const blocking = (res.data?.campaign?.problems ?? res.problems).filter((p) => p.severity !== 'warning').length;
+    setSaved({ text: res.ok ? (blocking ? `Saved as a draft: ${blocking === 1 ? '1 problem' : `${blocking} problems`} to fix before it can start.` : 'Saved.') : res.error.message, problems: res.ok ? [] : res.problems });
   };
   const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(campaign.webhook));
   useEffect(() => keepDraft(campaign.key, 'webhook', campaign.webhook ?? null, draft, dirty), [draft, dirty]);
@@ -195,16 +249,16 @@ export function WebhookStep({ campaign, engine, patch }) {
       <div>${text(`${kind}[${i}].key`, { label: labelOf(`${kind}[${i}].key`), placeholder: 'name' })}</div>
       <div>${text(`${kind}[${i}].value`, { label: labelOf(`${kind}[${i}].value`), placeholder: 'value' })}</div>
       <button type="button" class="icon-button" disabled=${readOnly} aria-label=${`Remove ${labelOf(`${kind}[${i}].key`).replace(/ name$/, '')}`}
-        onClick=${() => change((d) => d[kind].splice(i, 1))}>×</button>
+        onClick=${() => removeRow(kind, i)}>×</button>
     </div>`)}
     <${Problems} list=${problems.filter((p) => p.field === kind || new RegExp(`^${kind}\\[\\d+\\]$`).test(p.field))} />
     <button type="button" class="secondary small" id=${`add-${kind}`} disabled=${readOnly}
-      onClick=${() => change((d) => d[kind].push({ key: '', value: '' }))}>+ Add ${kind === 'params' ? 'parameter' : 'header'}</button>
+      onClick=${() => addRow(kind)}>+ Add ${kind === 'params' ? 'parameter' : 'header'}</button>
   </fieldset>`;
 
   const shown = result?.ok ? result : lastGood.current;
   const stale = Boolean(result && !result.ok && shown);
-  const errors = (result?.problems ?? []).filter((p) => p.severity === 'error').length;
+  const errors = (result?.problems ?? []).filter((p) => p.severity === 'error' && !isFresh(p.field)).length;
   return html`<div class="composer">
     <form class="card compose" onSubmit=${(e) => { e.preventDefault(); save(); }} aria-labelledby="webhook-title">
       <h2 id="webhook-title">Webhook settings</h2>
@@ -223,6 +277,7 @@ export function WebhookStep({ campaign, engine, patch }) {
         ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: "there" }}"}' })}</div>
       <div class="actions sticky-actions"><button type="submit" class="primary" id="save-webhook" disabled=${readOnly || !dirty}>Save webhook</button>
         <span role="status" class="muted" id="save-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
+      ${!dirty ? html`<${ResendFailed} campaign=${campaign} failed=${failed} onResent=${loadFailed} />` : null}
     </form>
     <aside class="card preview" aria-labelledby="preview-title">
       <div class="card-head"><h2 id="preview-title">Preview</h2><${CopyButton} text=${shown?.curl ?? ''} label="Copy cURL" /></div>
@@ -230,7 +285,7 @@ export function WebhookStep({ campaign, engine, patch }) {
       <p class="muted small-text">For a sample user made from the example values this workspace has seen. Step 3 previews any stored user.</p>
       ${stale ? html`<p class="stale-note" id="stale-note">Showing the last valid preview: it updates when the problems are fixed.</p>` : null}
       ${shown ? html`<pre class=${`mono curl ${stale ? 'stale' : ''}`} id="curl" tabindex="0" aria-label="cURL command">${shown.curl}</pre>`
-        : html`<p class="empty">No preview yet: fill in the URL.</p>`}
+        : html`<p class="empty">${draft.url.trim() ? 'No preview yet: fix the problems in the form first.' : 'No preview yet: fill in the URL.'}</p>`}
       <${AudiencePreview} engine=${engine} spec=${draft} options=${options} contexts=${audience.contexts} cohort=${audience.cohort} />
       <p class="muted small-text" id="timing" data-pending=${String(pending)}>${result ? `Checked by the engine in ${formatMs(result.ms)}${pending ? ' · checking your latest change…' : ''}` : ''}</p>
     </aside>

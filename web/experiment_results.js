@@ -4,7 +4,7 @@
 // (GET /v1/campaigns/:key/results, computed by the engine): this file only
 // formats them.
 import { html, useEffect, useState } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 
 /** The smallest group the engine reports an uplift for. */
 const MIN_USERS = 30;
@@ -52,12 +52,12 @@ function IntervalBar({ uplift }) {
 }
 
 /** Results' experiment card; refreshes with the counters (`tick`). */
-export function ExperimentResults({ path, tick }) {
+export function ExperimentResults({ campaignKey, tick }) {
   const [results, setResults] = useState(null);
   const [error, setError] = useState('');
   useEffect(() => {
     let live = true;
-    api('GET', `${path}/results`).then((r) => { if (!live) return; if (r.ok) { setResults(r.data); setError(''); } else setError(r.error.message); });
+    client.results(campaignKey).then((r) => { if (!live) return; if (r.ok) { setResults(r.data); setError(''); } else setError(r.error.message); });
     return () => { live = false; };
   }, [tick]);
   if (!results && !error) return null;

@@ -4,13 +4,13 @@
 // the tag goes in at the cursor of the field the button belongs to. Nobody
 // has to write Liquid by hand (anyone still may).
 import { html, useEffect, useState, Modal } from './ui.js';
-import { api } from './api.js';
+import { client } from './client.js';
 
 let cached = null;
 /** GET /v1/properties, fetched once per page load (and on demand again). */
 export async function loadProperties(refresh = false) {
   if (!cached || refresh) {
-    cached = api('GET', '/v1/properties').then((res) => (res.ok ? res.data : { user: [], events: [], error: res.error.message }));
+    cached = client.properties().then((res) => (res.ok ? res.data : { user: [], events: [], error: res.error.message }));
   }
   return cached;
 }

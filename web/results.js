@@ -1,22 +1,24 @@
 // Campaign results: the counters (GET /stats), sends over time (a uPlot
-// chart of the exposures' send times), suppression reasons, the delivery
-// log with every attempt (GET /deliveries, filter by state, replay a failed
-// one with POST /v1/deliveries/:id/retry), and the exposures as CSV.
-// Refreshes every few seconds while the page is open and visible.
-import { html, useEffect, useRef, useState, formatMs, formatTime, plural } from './ui.js';
-import { api } from './api.js';
-import { DELIVERY_STATE, SUPPRESSED } from './words.js';
+// chart of the exposures' send times), suppression reasons, "Fix and resend
+// failed", the delivery log with every attempt and the request that was
+// sent (filter by state; replay a failed one as it was sent or with the
+// webhook as it is now), and the exposures as CSV. Times are shown in the
+// campaign's time zone, named. Refreshes every few seconds while visible.
+import { html, useEffect, useRef, useState, Codes, campaignZone, formatMs, formatTime, plural } from './ui.js';
+import { client } from './client.js';
+import { DELIVERY_STATE, RETRY_REASON, SEND_ERROR, SUPPRESSED } from './words.js';
+import { FAILURE_COUNTS, ResendFailed } from './resend_failed.js';
 import { ExperimentResults } from './experiment_results.js';
 
 const REFRESH_MS = 3000;
 /** Most exposure pages the chart reads (the CSV reads them all). */
 const CHART_PAGES = 20;
 
-async function allExposures(path, maxPages = Infinity) {
+async function allExposures(campaignKey, maxPages = Infinity) {
   const out = [];
   let cursor = null;
   for (let i = 0; i < maxPages; i++) {
-    const r = await api('GET', `${path}/exposures${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const r = await client.exposures(campaignKey, cursor);
     if (!r.ok) return { error: r.error.message, exposures: out };
     out.push(...(r.data?.exposures ?? []));
     cursor = r.data?.nextCursor;
@@ -26,13 +28,13 @@ async function allExposures(path, maxPages = Infinity) {
 }
 
 /** Campaign results: counters, chart, suppression reasons, delivery log, exposures. */
-export function ResultsPage({ campaign, path }) {
+export function ResultsPage({ campaign }) {
   const [stats, setStats] = useState(null);
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
-    api('GET', `${path}/stats`).then((r) => { if (!live) return; if (r.ok) { setStats(r.data); setError(''); } else setError(r.error.message); });
+    client.stats(campaign.key).then((r) => { if (!live) return; if (r.ok) { setStats(r.data); setError(''); } else setError(r.error.message); });
     const t = setTimeout(() => { if (document.visibilityState === 'visible') setTick((n) => n + 1); else setTick((n) => n); }, REFRESH_MS);
     return () => { live = false; clearTimeout(t); };
   }, [tick]);
@@ -47,23 +49,24 @@ export function ResultsPage({ campaign, path }) {
         ${counter('failed', 'Failed', s.failed, s.failed ? 'bad' : '')}${counter('pending', 'Waiting', s.pending)}${counter('retried', 'Needed a retry', s.retried)}
       </div>
       ${stats && suppressed.length === 0 ? html`<p class="muted small-text">Nobody was held back.</p>` : null}
-      ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <code class="code">${k}</code></th><td>${n}</td></tr>`)}</tbody></table>` : null}
+      ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <${Codes} codes=${[k]} /></th><td>${n}</td></tr>`)}</tbody></table>` : null}
     </section>
-    <${ExperimentResults} path=${path} tick=${tick} />
-    <${SendsChart} path=${path} tick=${tick} />
-    <${DeliveryLog} path=${path} tick=${tick} />
-    <${ExposuresCsv} path=${path} campaignKey=${campaign.key} />
+    <${ResendFailed} campaign=${campaign} failed=${s.failed ?? 0} fixHref=${`#/campaigns/${encodeURIComponent(campaign.key)}/webhook`} onResent=${() => setTick((n) => n + 1)} />
+    <${ExperimentResults} campaignKey=${campaign.key} tick=${tick} />
+    <${SendsChart} campaignKey=${campaign.key} tick=${tick} />
+    <${DeliveryLog} campaign=${campaign} tick=${tick} />
+    <${ExposuresCsv} campaignKey=${campaign.key} />
   </div>`;
 }
 
-function SendsChart({ path, tick }) {
+function SendsChart({ campaignKey, tick }) {
   const box = useRef(null);
   const chart = useRef(null);
   const xRange = useRef([0, 1]);
   const [count, setCount] = useState(null);
   useEffect(() => {
     let live = true;
-    allExposures(path, CHART_PAGES).then(async ({ exposures }) => {
+    allExposures(campaignKey, CHART_PAGES).then(async ({ exposures }) => {
       if (!live) return;
       setCount(exposures.length);
       const times = exposures.map((e) => Date.parse(e.at)).filter(Number.isFinite).sort((a, b) => a - b);
@@ -102,26 +105,31 @@ function SendsChart({ path, tick }) {
     ${count === 0 ? html`<p class="empty">Nothing sent yet.</p>` : null}</section>`;
 }
 
-function DeliveryLog({ path, tick }) {
+/** A request as the lines sent: method and URL, headers, body. */
+const requestText = (r) => [`${r.method} ${r.url}`, ...(r.headers ?? []).map(([k, v]) => `${k}: ${v}`), '', r.body ?? ''].join('\n');
+
+function DeliveryLog({ campaign, tick }) {
+  const campaignKey = campaign.key;
+  const zone = campaignZone(campaign);
   const [state, setState] = useState('');
   const [pages, setPages] = useState({ items: [], next: null, error: '' });
   const [said, setSaid] = useState('');
   const load = async (cursor = null) => {
-    const q = new URLSearchParams();
-    if (state) q.set('state', state);
-    if (cursor) q.set('cursor', cursor);
-    const r = await api('GET', `${path}/deliveries${q.size ? `?${q}` : ''}`);
+    const r = await client.deliveries(campaignKey, { state, cursor });
     if (!r.ok) { setPages((p) => ({ ...p, error: r.error.message })); return; }
     const items = r.data?.deliveries ?? [];
     setPages((p) => ({ items: cursor ? [...p.items, ...items] : items, next: r.data?.nextCursor ?? null, error: '' }));
   };
   // The first page refreshes with the counters; pages loaded further stay.
   useEffect(() => { if (pages.items.length <= 50) load(); }, [tick, state]);
-  const retry = async (id) => {
-    const r = await api('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`);
-    setSaid(r.ok ? `Replaying delivery ${id}: the same request (same webhook-id) is sent again.` : r.error.message);
+  const retry = async (d, render) => {
+    const r = await client.retryDelivery(d.id, render);
+    setSaid(!r.ok ? r.error.message : render === 'current'
+      ? `Sending the message for ${d.userId} again, rendered with the webhook as it is now (same webhook-id).${campaign.status === 'paused' ? ' It waits until you resume the campaign.' : ''}`
+      : `Replaying the message for ${d.userId}: the same request (same webhook-id) is sent again.`);
     load();
   };
+  const canRetry = campaign.status !== 'ended';
   return html`<section class="card" aria-labelledby="log-title">
     <div class="card-head"><h2 id="log-title">Delivery log</h2>
       <label class="inline">Show <select id="log-state" value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
@@ -133,34 +141,45 @@ function DeliveryLog({ path, tick }) {
       <details><summary><span class=${`status-pill ${d.status}`}>${DELIVERY_STATE[d.status] ?? d.status}</span>
         <span class="mono">${d.userId}</span> <span class="muted">${plural(d.attempts?.length ?? 0, 'attempt')}</span>
         ${d.request ? html` <span class="mono muted value">${d.request.method} ${d.request.url}</span>` : null}</summary>
-        <${Attempts} list=${d.attempts} />
-        ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt)}.</p>` : null}
-        ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">Waits until ${formatTime(d.notBefore)} (the event's delay).</p>` : null}
-        ${(d.earlierRuns ?? []).map((run, i) => html`<details class="earlier-run"><summary>Before replay ${i + 1}: ${plural(run.attempts.length, 'attempt')}</summary><${Attempts} list=${run.attempts} /></details>`)}
-        <p class="mono muted small-text">Delivery ${d.id}</p>
+        <${Attempts} list=${d.attempts} zone=${zone} />
+        ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt, zone)}.</p>` : null}
+        ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">${d.earlierRuns?.length ? 'Waits to be sent again' : 'Waits'}${campaign.status === 'paused' ? ' until the campaign is resumed' : ` until ${formatTime(d.notBefore, zone)}`}.</p>` : null}
+        ${d.status === 'failed' ? html`<p class="fatigue-note">${FAILURE_COUNTS}</p>` : null}
+        ${d.request ? html`<details class="request-sent"><summary>Request sent</summary><pre class="mono response-body">${requestText(d.request)}</pre></details>` : null}
+        ${(d.earlierRuns ?? []).map((run, i) => html`<details class="earlier-run"><summary>Before replay ${i + 1}: ${plural(run.attempts.length, 'attempt')}</summary>
+          <${Attempts} list=${run.attempts} zone=${zone} />
+          ${run.request ? html`<details><summary>Request sent then</summary><pre class="mono response-body">${requestText(run.request)}</pre></details>` : null}</details>`)}
+        <${Codes} codes=${[d.id, d.reason]} />
       </details>
-      ${d.status === 'failed' ? html`<button type="button" class="secondary small" data-retry=${d.id} onClick=${() => retry(d.id)}>Replay</button>` : null}
+      ${d.status === 'failed' && canRetry ? html`<span class="replay">
+        <button type="button" class="secondary small" data-retry=${d.id} data-render="stored" onClick=${() => retry(d, 'stored')}
+          title="The exact request again, to the same URL">Replay as sent</button>
+        <button type="button" class="secondary small" data-retry=${d.id} data-render="current" onClick=${() => retry(d, 'current')}
+          title="This user's message rendered again with the webhook as it is now">Replay with current webhook</button></span>` : null}
     </li>`)}</ul>
     ${pages.next ? html`<button type="button" class="secondary" onClick=${() => load(pages.next)}>Load more</button>` : null}
   </section>`;
 }
 
-/** One run's attempts: when, the answer or the error, how long, and the retry decision. */
-function Attempts({ list }) {
+/** One run's attempts in words: when, the answer or the error, how long, and what happened next (codes in Details). */
+function Attempts({ list, zone }) {
   return html`<ol class="attempts">${(list ?? []).map((a) => html`<li>
-    <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt)} · ${a.error ? html`<span class="error-text">${a.error}</span>` : html`<span>status ${a.status}</span>`} · ${formatMs(a.durationMs)}
-    ${a.reason ? html` · <span class="muted">${a.retry ? `retry in ${formatMs(a.delayMs)}` : 'no retry'} (${a.reason})</span>` : null}
+    <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt, zone)} · ${a.error ? html`<span class="error-text">${SEND_ERROR[a.error] ?? 'The request failed.'}</span>` : html`<span>answered ${a.status}</span>`} · took ${formatMs(a.durationMs)}
+    ${a.reason && a.reason !== 'success' ? html` · <span class="muted">${a.retry ? `tried again ${formatMs(a.delayMs)} later` : 'not tried again'}${RETRY_REASON[a.reason] ? `: ${RETRY_REASON[a.reason]}` : ''}</span>` : null}
+    <${Codes} codes=${[a.error, a.reason]} />
     ${a.response?.body ? html`<pre class="mono excerpt">${String(a.response.body).slice(0, 300)}</pre>` : null}</li>`)}</ol>`;
 }
 
-function ExposuresCsv({ path, campaignKey }) {
+function ExposuresCsv({ campaignKey }) {
   const [said, setSaid] = useState('');
   const download = async () => {
     setSaid('Collecting…');
-    const { exposures, error } = await allExposures(path);
+    const { exposures, error } = await allExposures(campaignKey);
     if (error) { setSaid(error); return; }
     const cell = (v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-    const csv = ['campaign,userId,at,group', ...exposures.map((e) => [campaignKey, e.userId, e.at, e.group ?? 'sent'].map(cell).join(','))].join('\r\n') + '\r\n';
+    // The columns of GET /exposures, in its order (time order).
+    const columns = ['userId', 'at', 'deliveryId', 'status', 'group'];
+    const csv = [columns.join(','), ...exposures.map((e) => columns.map((c) => cell(e[c] ?? '')).join(','))].join('\r\n') + '\r\n';
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
     a.download = `${campaignKey}-exposures.csv`;
@@ -171,6 +190,6 @@ function ExposuresCsv({ path, campaignKey }) {
     setSaid(`${exposures.length} exposure${exposures.length === 1 ? '' : 's'} exported.`);
   };
   return html`<section class="card" aria-labelledby="exp-title"><h2 id="exp-title">Exposures</h2>
-    <p class="muted">Who was sent this campaign and when, as a CSV file (one row per message; a control-group user's row has the group <code class="code">control</code>).</p>
+    <p class="muted">Who was sent this campaign and when, as a CSV file: one row per message, in time order, with its delivery id and state, and its group (userId, at, deliveryId, status, group): a control-group user's row has no delivery and the group <code class="code">control</code>.</p>
     <button type="button" class="secondary" id="export-csv" onClick=${download}>Export exposures (CSV)</button> <span role="status" class="muted">${said}</span></section>`;
 }

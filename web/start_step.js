@@ -3,17 +3,19 @@
 // workspace's rules shown), the rate limit, then Start. The engine checks
 // the shape on every change (engine.checkCampaign, partial), the worker
 // again on save, and Start lists every missing piece.
-import { html, useEffect, useMemo, useState, CopyButton, Problems, problemsFor } from './ui.js';
-import { api } from './api.js';
+import { html, useEffect, useMemo, useState, CopyButton, Problems, browserZone, formatTime, problemsFor } from './ui.js';
+import { client } from './client.js';
 import { optional } from './engine.js';
-import { editability, StatusCard } from './campaign.js';
+import { editability } from './editability.js';
+import { StatusCard } from './status_card.js';
 import { PropertyCondition, operators } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
 import { UNITS } from './words.js';
 import { keepDraft, takeDraft } from './drafts.js';
 import { MeasureCard } from './experiment_step.js';
 
-const browserZone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return 'UTC'; } };
+/** The field path each form key stands for (what a problem's `field` starts with). */
+const FIELD_OF = { type: 'send.type', date: 'send.at', time: 'send.at', timeZone: 'send.timeZone', repeat: 'send.repeat', event: 'send.event', where: 'send.where', delay: 'send.delay', resend: 'fatigue', frequencyCapping: 'fatigue', rateLimit: 'rateLimit' };
 const zones = () => { try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC']; } };
 
 let tz = null;
@@ -61,13 +63,27 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
   const [caps, setCaps] = useState(null);
   const [saved, setSaved] = useState({ text: '', problems: [] });
   const [when, setWhen] = useState('');
-  useEffect(() => { loadProperties().then(setProps); api('GET', '/v1/settings/frequency-capping').then((r) => setCaps(r.ok ? r.data?.rules ?? [] : null)); }, []);
+  const [passed, setPassed] = useState(null);
+  const [exampleUser, setExampleUser] = useState(null); // a user of the target, for the API example
+  useEffect(() => {
+    const t = campaign.target;
+    if (t?.cohort) client.estimate(t.cohort, 1).then((r) => setExampleUser(r.ok ? r.data.sample?.[0] ?? null : null));
+    else if (t?.allUsers) client.findUsers('', 1).then((r) => setExampleUser(r.ok ? r.data.users[0]?.id ?? null : null));
+  }, [JSON.stringify(campaign.target)]); // a warning when a one-time schedule's time is already past
+  useEffect(() => { loadProperties().then(setProps); client.frequencyCapping().then((r) => setCaps(r.ok ? r.data?.rules ?? [] : null)); }, []);
   const edit = editability(engine, campaign.status, ['send', 'fatigue', 'rateLimit']);
   const readOnly = edit ? !edit.ok : campaign.status === 'ended';
-  const set = (patchF) => setF((old) => ({ ...old, ...patchF }));
+  // Problems show for fields the person has changed (or after a save), never for one not touched yet.
+  const [touched, setTouched] = useState(() => new Set());
+  const set = (patchF) => {
+    setF((old) => ({ ...old, ...patchF }));
+    setTouched((t) => new Set([...t, ...Object.keys(patchF).map((k) => FIELD_OF[k] ?? k)]));
+    setSaved({ text: '', problems: [] }); // a refusal speaks of what was sent, not of what is typed now
+  };
   const body = bodyOf(f);
   const shape = optional(engine, 'checkCampaign', body, { partial: true }) ?? { problems: [] };
-  const problems = [...shape.problems, ...saved.problems];
+  const shown = (p) => saved.tried || [...touched].some((t) => p.field === t || p.field.startsWith(`${t}.`) || p.field.startsWith(`${t}[`));
+  const problems = [...shape.problems.filter(shown), ...(passed ? [passed] : []), ...saved.problems];
   const dirty = JSON.stringify(body) !== JSON.stringify(bodyOf(formOf(campaign)));
   useEffect(() => keepDraft(campaign.key, 'start', stored, f, dirty), [f, dirty]);
   const allZones = useMemo(zones, []);
@@ -76,27 +92,34 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
   useEffect(() => {
     let live = true;
     setWhen('');
+    setPassed(null);
     if (f.type !== 'schedule' || !f.date || !f.time) return undefined;
     loadTimezone().then((m) => {
       const fn = m?.zonedToUtcMs;
       if (!live || typeof fn !== 'function') return;
       try {
         const ms = fn(`${f.date}T${f.time}`, f.timeZone);
-        if (Number.isFinite(ms)) setWhen(`That is ${new Date(ms).toLocaleString()} in your time zone (${browserZone()}).`);
+        if (!Number.isFinite(ms)) return;
+        setWhen(`That is ${formatTime(new Date(ms).toISOString(), browserZone())} in your time zone.`);
+        if (ms <= Date.now() && !f.repeat) {
+          setPassed({ field: 'send.at', code: 'schedule_passed', severity: 'warning', message: `${formatTime(new Date(ms).toISOString(), f.timeZone)} has already passed: Start needs a time in the future.` });
+        }
       } catch { /* an unknown zone is reported as a problem instead */ }
     });
     return () => { live = false; };
-  }, [f.type, f.date, f.time, f.timeZone]);
+  }, [f.type, f.date, f.time, f.timeZone, Boolean(f.repeat)]);
 
   const save = async (e) => {
     e.preventDefault();
     const r = await patch(body);
-    setSaved({ text: r.ok ? 'Saved.' : r.error.message, problems: r.ok ? [] : r.problems });
+    setSaved({ text: r.ok ? 'Saved.' : r.error.message, problems: r.ok ? [] : r.problems, tried: true });
   };
   const events = props?.events ?? [];
   const ev = events.find((x) => x.key === f.event);
   const origin = location.origin;
-  const apiCurl = `curl -X POST '${origin}/v1/campaigns/${campaign.key}/send' \\\n  -H "Authorization: Bearer $HOOKCAST_API_KEY" \\\n  -H 'Content-Type: application/json' \\\n  -H 'Idempotency-Key: order-1234' \\\n  -d '{"recipients": [{"userId": "u_1042", "properties": {"coupon": "WELCOME10"}}], "properties": {"reason": "signup"}}'`;
+  // The example sends to a real user of the target, so running it sends (not "not in cohort").
+  const who = exampleUser ?? 'USER_ID';
+  const apiCurl = `curl -X POST '${origin}/v1/campaigns/${campaign.key}/send' \\\n  -H "Authorization: Bearer $HOOKCAST_API_KEY" \\\n  -H 'Content-Type: application/json' \\\n  -H 'Idempotency-Key: order-1234' \\\n  -d '{"recipients": [{"userId": ${JSON.stringify(who)}, "properties": {"coupon": "WELCOME10"}}], "properties": {"reason": "signup"}}'`;
   return html`<div class="step-grid">
     <form class="card" onSubmit=${save} aria-labelledby="start-title">
       <h2 id="start-title">Send type</h2>
@@ -139,6 +162,8 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
 
       ${f.type === 'api' ? html`<div class="field"><span class="label">Your server sends it with</span>
         <pre class="mono curl" id="api-curl">${apiCurl}</pre><${CopyButton} text=${apiCurl} label="Copy" />
+        ${exampleUser ? html`<p class="muted small-text">The example sends to <code>${exampleUser}</code>, a user of this campaign's target.</p>`
+          : html`<p class="muted small-text">No user is in the target yet: replace USER_ID with one who is.</p>`}
         <p class="muted small-text">Up to 1000 recipients per call. Each recipient's properties are used for this message only (nothing is stored). Repeating a call with the same Idempotency-Key within 24 hours sends nothing more.</p></div>` : null}
 
       <h2>Customer fatigue</h2>
@@ -152,7 +177,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       <fieldset disabled=${readOnly}><legend>Frequency capping</legend>
         <label class="inline"><input type="checkbox" id="apply-capping" checked=${f.frequencyCapping} onChange=${(e) => set({ frequencyCapping: e.currentTarget.checked })} /> Apply the workspace's frequency capping to this campaign</label>
         <p class="muted small-text">${caps === null ? '' : caps.length === 0 ? 'The workspace has no frequency capping rules yet, so nothing is capped.'
-          : `Workspace rules: ${caps.map((r) => `at most ${r.limit} per ${r.period.value} ${r.period.unit}`).join(' and ')} (counted by send start time).`}
+          : `Workspace rules: ${caps.map((r) => `at most ${r.limit} ${r.limit === 1 ? 'message' : 'messages'} per ${r.period.value === 1 ? r.period.unit.replace(/s$/, '') : `${r.period.value} ${r.period.unit}`}`).join(' and ')} (counted by send start time).`}
           <a href="#/settings/frequency-capping"> Frequency capping settings</a></p></fieldset>
       <fieldset disabled=${readOnly}><legend>Rate limit</legend>
         <label class="inline"><input type="checkbox" checked=${Boolean(f.rateLimit)} onChange=${(e) => set({ rateLimit: e.currentTarget.checked ? 60 : null })} /> Pace the sends</label>

@@ -1,12 +1,12 @@
 // Target: all users, or a cohort (pick a saved one or build a new one here).
 // Saved on the campaign as `target: { allUsers: true }` or `{ cohort: id }`.
 import { html, useEffect, useState, Problems, problemsFor, plural } from './ui.js';
-import { api } from './api.js';
-import { editability } from './campaign.js';
+import { client } from './client.js';
+import { editability } from './editability.js';
 import { CohortEditor } from './cohorts.js';
 
 /** Target: all users or a cohort, with a builder for a new cohort. */
-export function TargetStep({ campaign, engine, patch }) {
+export function TargetStep({ campaign, engine, patch, setNotice }) {
   const [cohorts, setCohorts] = useState(null);
   const [mode, setMode] = useState(campaign.target?.cohort ? 'cohort' : campaign.target?.allUsers ? 'all' : 'cohort');
   const [cohortId, setCohortId] = useState(campaign.target?.cohort ?? '');
@@ -16,11 +16,11 @@ export function TargetStep({ campaign, engine, patch }) {
   const edit = editability(engine, campaign.status, ['target']);
   const readOnly = edit ? !edit.ok : campaign.status === 'ended';
 
-  const loadCohorts = () => api('GET', '/v1/cohorts').then((r) => setCohorts(r.ok ? r.data?.cohorts ?? [] : []));
+  const loadCohorts = () => client.cohorts().then((r) => setCohorts(r.ok ? r.data?.cohorts ?? [] : []));
   useEffect(() => { loadCohorts(); }, []);
   useEffect(() => {
     setEstimate(null);
-    if (mode === 'cohort' && cohortId) api('POST', `/v1/cohorts/${encodeURIComponent(cohortId)}/estimate`).then((r) => setEstimate(r.ok ? r.data : { error: r.error.message }));
+    if (mode === 'cohort' && cohortId) client.estimate(cohortId).then((r) => setEstimate(r.ok ? r.data : { error: r.error.message }));
   }, [mode, cohortId]);
 
   const target = mode === 'all' ? { allUsers: true } : cohortId ? { cohort: cohortId } : null;
@@ -30,6 +30,11 @@ export function TargetStep({ campaign, engine, patch }) {
     if (!target) { setResult({ text: 'Choose a cohort, or build one.', problems: [] }); return; }
     const r = await patch({ target });
     setResult({ text: r.ok ? 'Saved.' : r.error.message, problems: r.ok ? [] : r.problems });
+    if (r.ok) {
+      // Saving moves on to the next step (the product page: "click Save to proceed").
+      setNotice('Target saved.');
+      location.hash = `#/campaigns/${encodeURIComponent(campaign.key)}/review`;
+    }
   };
   return html`<div class="step-grid wide">
     <form class="card" onSubmit=${save} aria-labelledby="target-title">

@@ -2,27 +2,24 @@
 // "Send Test Message" (one real attempt through the worker, shown in a modal
 // with the send status, the response and, when it failed, the error in words
 // and what a live send would do), and the audience check before launch.
-import { html, useEffect, useState, Modal, Problems, formatMs, plural } from './ui.js';
-import { api } from './api.js';
-import { RecipientPicker } from './recipient.js';
-import { RequestView } from './review.js';
+import { html, useState, Codes, Modal, Problems, formatMs, plural } from './ui.js';
+import { client } from './client.js';
+import { codeSummary } from './engine.js';
+import { RecipientPicker, usePreview } from './recipient.js';
+import { RequestView } from './request_view.js';
 import { RETRY_REASON, SEND_ERROR, SUPPRESSED } from './words.js';
 
 /** Step 4: User Message Preview, Send Test Message and the audience check. */
-export function TestStep({ campaign, path }) {
+export function TestStep({ campaign, engine }) {
   const [who, setWho] = useState(null);
-  const [preview, setPreview] = useState(null);
   const [sending, setSending] = useState(false);
   const [sent, setSent] = useState(null);
-  useEffect(() => {
-    if (!who) { setPreview(null); return; }
-    api('POST', `${path}/preview`, who.body).then((r) => setPreview(r.ok ? r.data : { ok: false, problems: r.problems.length ? r.problems : [{ field: '', code: r.error.code, message: r.error.message, severity: 'error' }] }));
-  }, [JSON.stringify(who?.body)]);
+  const preview = usePreview(engine, campaign, who);
 
   const send = async () => {
     setSending(true);
     const started = performance.now();
-    const r = await api('POST', `${path}/test-send`, who.body);
+    const r = await client.testSend(campaign.key, who.body);
     setSending(false);
     setSent({ ...r, waitedMs: performance.now() - started });
   };
@@ -30,16 +27,17 @@ export function TestStep({ campaign, path }) {
     <section class="card" aria-labelledby="ump-title">
       <h2 id="ump-title">User Message Preview</h2>
       <p class="muted">Choose who the test is personalized for.</p>
-      <${RecipientPicker} idPrefix="test" eventKey=${campaign.send?.type === 'event' ? campaign.send.event : undefined} onChange=${setWho} />
+      <${RecipientPicker} idPrefix="test" campaignKey=${campaign.key} eventKey=${campaign.send?.type === 'event' ? campaign.send.event : undefined} onChange=${setWho} />
       <div class="actions"><button type="button" class="primary" id="send-test" disabled=${!who || sending} onClick=${send}>${sending ? 'Sending…' : 'Send Test Message'}</button>
         ${!who ? html`<span class="muted small-text">Choose a user or type values first.</span>` : null}</div>
       <p class="muted small-text">A test is one real request to the webhook URL. It is not retried and counts nowhere (not in results, not in frequency capping).</p>
     </section>
     <section class="card" aria-labelledby="test-preview-title">
       <h2 id="test-preview-title">Message${who ? ` for ${who.label}` : ''}</h2>
-      ${preview ? html`<${RequestView} preview=${preview} />` : html`<p class="empty">Choose a user to preview their message.</p>`}
+      ${preview?.noWebhook ? html`<p class="empty">This campaign has no webhook yet: compose one in Step 2.</p>`
+        : preview ? html`<${RequestView} preview=${preview} />` : html`<p class="empty">Choose a user to preview their message.</p>`}
     </section>
-    <${AudienceCheck} path=${path} />
+    <${AudienceCheck} campaignKey=${campaign.key} />
     ${sent ? html`<${TestResultModal} result=${sent} onClose=${() => setSent(null)} />` : null}
   </div>`;
 }
@@ -67,7 +65,7 @@ function TestResultModal({ result, onClose }) {
   return html`<${Modal} title="Send Test Message" onClose=${onClose} wide>
     <dl class="facts" id="test-result" data-ok=${String(ok)}>
       <dt>Send status</dt><dd><span class=${`status-pill ${ok ? 'delivered' : 'failed'}`} id="test-send-status">${ok ? 'Sent' : 'Failed'}</span></dd>
-      ${o.error ? html`<dt>Error</dt><dd class="error-text" data-error=${o.error}>${SEND_ERROR[o.error] ?? o.error} ${o.errorMessage ? html`<span class="muted">(${o.errorMessage})</span>` : null} <code class="code">${o.error}</code></dd>`
+      ${o.error ? html`<dt>Error</dt><dd class="error-text" data-error=${o.error}>${SEND_ERROR[o.error] ?? o.error} <${Codes} codes=${[o.error, o.errorMessage]} /></dd>`
         : html`<dt>Response status</dt><dd id="test-response-status" data-status=${o.status}>${o.status}${o.redirect ? html` <span class="muted">redirect to ${o.redirect}, not followed</span>` : null}</dd>`}
       <dt>Duration</dt><dd>${formatMs(o.durationMs)}</dd>
       <dt>What a live send would do</dt><dd id="test-live">${live}</dd>
@@ -82,10 +80,10 @@ function TestResultModal({ result, onClose }) {
 }
 
 /** POST /v1/campaigns/:key/audience-check: who would get it right now. */
-function AudienceCheck({ path }) {
+function AudienceCheck({ campaignKey }) {
   const [res, setRes] = useState(null);
   const [busy, setBusy] = useState(false);
-  const run = async () => { setBusy(true); setRes(await api('POST', `${path}/audience-check`)); setBusy(false); };
+  const run = async () => { setBusy(true); setRes(await client.audienceCheck(campaignKey)); setBusy(false); };
   const d = res?.ok ? res.data : null;
   return html`<section class="card" aria-labelledby="audience-title">
     <h2 id="audience-title">Audience check</h2>
@@ -95,8 +93,8 @@ function AudienceCheck({ path }) {
     ${d ? html`<div id="audience-result">
       <p><strong>${plural(d.wouldSend ?? 0, 'user')}</strong> would be sent the message, of ${plural(d.candidates ?? 0, 'candidate')}.</p>
       ${Object.keys(d.fallbacks ?? {}).length ? html`<h3>Fallback text used</h3><ul>${Object.entries(d.fallbacks).map(([v, n]) => html`<li><code>${v}</code>: ${plural(n, 'user')}</li>`)}</ul>` : null}
-      ${Object.keys(d.refused ?? {}).length ? html`<h3>Refused by personalization</h3><ul>${Object.entries(d.refused).map(([code, r]) => html`<li><code>${code}</code>: ${plural(r.count, 'user')}${r.sample?.length ? `, e.g. ${r.sample.join(', ')}` : ''}</li>`)}</ul>` : null}
-      ${Object.values(d.suppressed ?? {}).some((n) => n > 0) ? html`<h3>Held back</h3><ul>${Object.entries(d.suppressed).filter(([, n]) => n > 0).map(([k, n]) => html`<li>${SUPPRESSED[k] ?? k}: ${n}</li>`)}</ul>` : null}
+      ${Object.keys(d.refused ?? {}).length ? html`<h3>Refused by personalization</h3><ul>${Object.entries(d.refused).map(([code, r]) => html`<li>${codeSummary(code) || 'Refused'}: ${plural(r.count, 'user')}${r.sample?.length ? `, e.g. ${r.sample.join(', ')}` : ''} <${Codes} codes=${[code]} /></li>`)}</ul>` : null}
+      ${Object.values(d.suppressed ?? {}).some((n) => n > 0) ? html`<h3>Held back</h3><ul>${Object.entries(d.suppressed).filter(([, n]) => n > 0).map(([k, n]) => html`<li>${SUPPRESSED[k] ?? k}: ${n} <${Codes} codes=${[k]} /></li>`)}</ul>` : null}
     </div>` : null}
   </section>`;
 }

@@ -19,11 +19,34 @@ export function formatMs(ms) {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** An ISO time as the reader's local date and time ("–" when absent). */
-export function formatTime(iso) {
+/** The browser's IANA time zone. */
+export function browserZone() {
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return 'UTC'; }
+}
+
+/**
+ * The zone a campaign's times are shown in: its schedule's zone (the
+ * fallback zone of a "user" schedule), else the browser's.
+ */
+export function campaignZone(campaign) {
+  const s = campaign?.send;
+  if (s?.type === 'schedule') return s.timeZone === 'user' ? s.fallbackTimeZone || browserZone() : s.timeZone || browserZone();
+  return browserZone();
+}
+
+/**
+ * An ISO time as a date and time in `timeZone` (default: the browser's),
+ * with the zone named ("1 Dec 2026, 09:00 GMT+9 (Asia/Seoul)"); "–" when absent.
+ */
+export function formatTime(iso, timeZone = browserZone()) {
   if (!iso) return '–';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return String(iso);
+  try {
+    return `${d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone })} (${timeZone})`;
+  } catch {
+    return `${d.toISOString().slice(0, 16).replace('T', ' ')} (UTC)`;
+  }
 }
 
 /** "1 user", "2 users". */
@@ -53,14 +76,24 @@ export function problemsFor(problems, field) {
   return (problems ?? []).filter((p) => p.field === field || p.field?.startsWith(`${field}.`) || p.field?.startsWith(`${field}[`));
 }
 
-/** Problems listed next to their field: the sentence first, the code as a detail. */
+/**
+ * Machine codes behind a sentence, for whoever asks (support, a developer):
+ * folded in a details disclosure, never in the sentence itself.
+ */
+export function Codes({ codes }) {
+  const list = (codes ?? []).filter(Boolean);
+  if (list.length === 0) return null;
+  return html`<details class="codes"><summary>Details</summary>${list.map((c) => html`<code class="code" title=${codeSummary(c) || 'code'}>${c}</code> `)}</details>`;
+}
+
+/** Problems listed next to their field: the sentence first, the code in a Details disclosure. */
 export function Problems({ list, id }) {
   if (!list || list.length === 0) return null;
   return html`<ul class="problems" id=${id}>
     ${list.map((p) => html`<li class=${`problem ${p.severity === 'warning' ? 'warning' : 'error'}`} data-code=${p.code} data-field=${p.field ?? ''}>
       <span class="badge">${p.severity === 'warning' ? 'Warning' : 'Problem'}</span>
       <span class="message">${p.message}</span>
-      <code class="code" title=${codeSummary(p.code) || 'code'}>${p.code}</code>
+      <${Codes} codes=${[p.code]} />
     </li>`)}
   </ul>`;
 }

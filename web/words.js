@@ -19,7 +19,7 @@ export const ACTIONS = [
 /** Why a candidate was held back (stats `suppressed` reasons). */
 export const SUPPRESSED = {
   not_in_cohort: 'Not in the target cohort',
-  already_sent: 'Already received this campaign',
+  already_sent: 'Already sent this campaign (a failed message counts too)',
   resend_period: 'Resend period not over yet',
   frequency_cap: 'Held back by frequency capping',
   personalization: 'Personalization failed for this user',

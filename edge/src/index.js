@@ -5,26 +5,29 @@
 //   POST /v1/deliveries       {spec, contexts[], timeoutMs?, signingSecret?}  -> 202 (or ?wait=1: 200 with results)
 //   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
-//   POST /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences/routes.js)
+//   POST|GET /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences/routes.js)
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (audiences/cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
 //   GET /v1/campaigns/:key/deliveries|exposures|results, POST /v1/campaigns/:key/audience-check,
-//   POST /v1/deliveries/:id/retry   (campaigns/results.js)
+//   POST /v1/deliveries/:id/retry, POST /v1/campaigns/:key/resend-failed   (campaigns/results.js)
 //
+//   POST|GET|DELETE /v1/session   the console's sign-in cookie   (http/session.js)
 //   GET  /v1/openapi.json     -> this API's OpenAPI document (docs/openapi.yaml), no key needed
 //
-// Every other route needs `Authorization: Bearer <HOOKCAST_API_KEY>`. Errors
-// are JSON: { ok: false, error: { code, message }, problems: [...] }, built
-// by http/errors.js; docs/openapi.yaml is the contract.
+// Every other route needs `Authorization: Bearer <HOOKCAST_API_KEY>` or the
+// console's session cookie (then a state-changing call must come from this
+// origin). Errors are JSON: { ok: false, error: { code, message }, problems:
+// [...] }, built by http/errors.js; docs/openapi.yaml is the contract.
 
 import { bearerMatches, discardUnreadBody } from './http/plumbing.js';
 import { errorResponse, HttpError, problem } from './http/errors.js';
 import { WORKER_ERROR_CODES } from './http/error_codes.js';
 import { OPENAPI_PATH, openApiResponse } from './http/openapi.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './delivery/routes.js';
-import { upsertUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
-import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, campaignResults } from './campaigns/results.js';
+import { upsertUsers, findUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
+import { checkSessionOrigin, createSession, describeSession, endSession, sessionExpiry } from './http/session.js';
+import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, resendFailed, campaignResults } from './campaigns/results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
 
@@ -50,7 +53,17 @@ export const ROUTES = [
   { pattern: /^\/v1\/deliveries\/([^/]+)$/, methods: { GET: (req, env, url, m) => getDelivery(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/batches\/([^/]+)$/, methods: { GET: (req, env, url, m) => getBatch(decodeSegment(m[1]), env) } },
   // audiences: users, events, properties, cohorts
-  { pattern: /^\/v1\/users$/, methods: { POST: (req, env) => upsertUsers(req, env) } },
+  // the console's sign-in cookie (http/session.js); `auth` is how this call signed in
+  {
+    pattern: /^\/v1\/session$/,
+    methods: {
+      POST: (req, env, url, m, auth) =>
+        auth.bearer ? createSession(auth.apiKey, url) : refuse(401, 'unauthorized', 'A session is made from the key: send "Authorization: Bearer <API key>".'),
+      GET: (req, env, url, m, auth) => describeSession(auth.sessionEnds),
+      DELETE: (req, env, url) => endSession(url),
+    },
+  },
+  { pattern: /^\/v1\/users$/, methods: { POST: (req, env) => upsertUsers(req, env), GET: (req, env, url) => findUsers(env, url) } },
   {
     pattern: /^\/v1\/users\/([^/]+)$/,
     methods: { GET: (req, env, url, m) => getUser(decodeSegment(m[1]), env), DELETE: (req, env, url, m) => deleteUser(decodeSegment(m[1]), env) },
@@ -71,7 +84,8 @@ export const ROUTES = [
   { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/results$/, methods: { GET: (req, env, url, m) => campaignResults(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
-  { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), env) } },
+  { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), req, env) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/resend-failed$/, methods: { POST: (req, env, url, m) => resendFailed(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/cohorts\/([^/]+)\/estimate$/, methods: { POST: (req, env, url, m) => estimateCohort(decodeSegment(m[1]), env, url) } },
   // campaigns: CRUD, lifecycle, preview/test-send, API sends, stats, frequency capping
   { pattern: /^\/v1\/campaigns$/, methods: { POST: (req, env) => campaigns.createCampaign(req, env), GET: (req, env) => campaigns.listCampaigns(env) } },
@@ -107,9 +121,15 @@ async function route(request, env) {
   if (typeof apiKey !== 'string' || apiKey.length === 0) {
     return refuse(503, 'not_configured', 'The worker has no HOOKCAST_API_KEY; set it as a secret.');
   }
-  if (!(await bearerMatches(request, apiKey))) {
+  // The key itself, or the console's session cookie (http/session.js), whose
+  // state-changing calls must come from this origin.
+  const bearer = await bearerMatches(request, apiKey);
+  const sessionEnds = bearer ? null : await sessionExpiry(request, apiKey);
+  if (!bearer && sessionEnds === null) {
     return refuse(401, 'unauthorized', 'Send "Authorization: Bearer <API key>".', { 'www-authenticate': 'Bearer realm="hookcast"' });
   }
+  if (!bearer) checkSessionOrigin(request, url);
+  const auth = { apiKey, bearer, sessionEnds };
   for (const r of ROUTES) {
     const m = r.pattern.exec(url.pathname);
     if (!m) continue;
@@ -118,7 +138,7 @@ async function route(request, env) {
       const allow = Object.keys(r.methods).join(', ');
       return refuse(405, 'method_not_allowed', `${url.pathname} accepts ${allow}, not ${request.method}.`, { allow });
     }
-    return handler(request, env, url, m);
+    return handler(request, env, url, m, auth);
   }
   return refuse(404, 'not_found', `No route ${request.method} ${url.pathname}.`);
 }

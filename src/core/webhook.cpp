@@ -121,7 +121,9 @@ class Compiler {
     slot.field = field;
     if (var.fallback) {
       slot.fallback = encode_fallback(*var.fallback, mode);
-    } else {
+    } else if (!(var.source == VariableSource::kUser && var.is_builtin() && var.path.size() == 1)) {
+      // {{ user.id }} is left out: every user has an id, so a fallback
+      // would never show and the warning would only be noise.
       const char* gets = mode == SlotMode::kBodyValue ? "null" : "an empty text";
       add_problem(problems_, field, "missing_fallback",
                   "The variable " + display + " in " + field_label(field) +

@@ -128,6 +128,8 @@ describe('schedule', () => {
     assert.ok(starts.every((ms) => ms >= Date.parse(`${at}+09:00`)), 'not before its time');
     const after = (await api('GET', `/v1/campaigns/${key}`)).json.campaign;
     assert.equal(after.nextRunAt, null, 'a one-off schedule has no next run');
+    assert.ok(Date.parse(after.lastRunAt) >= Date.parse(`${at}+09:00`), 'lastRunAt: when the one-off ran');
+    assert.equal(after.status, 'running', 'a one-off that ran stays running (its failures can still be resent)');
     const user = (await api('GET', '/v1/users/sch-1')).json;
     assert.ok(user.sends.some((x) => x.campaign === key), 'the send is in the user ledger');
   });

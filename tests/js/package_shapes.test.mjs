@@ -85,13 +85,16 @@ function collect() {
   answer('methods', E('methods'), () => engine.methods());
   answer('problemCodes', E('problemCodes'), () => engine.problemCodes());
 
-  const outcomes = [{ status: 200 }, { status: 301 }, { status: 404 }, { status: 408 }, { status: 429, retryAfter: '2' },
+  const outcomes = [{ status: 200 }, { status: 150 }, { status: 301 }, { status: 404 }, { status: 408 }, { status: 429, retryAfter: '2' },
     { status: 503, retryAfter: 'Sun, 15 Mar 2026 12:00:05 GMT' }, { status: 700 }, { error: 'timeout' }, { error: 'network' }];
   for (const outcome of outcomes) {
     for (const attempt of [1, 3, 4]) {
       answer(`retryDecision ${JSON.stringify(outcome)} ${attempt}`, E('retryDecision'), () => engine.retryDecision(outcome, attempt, NOW, { jitter: true, seed: 7 }));
     }
   }
+  // Every reason the core gives is in RetryReason (the literals above are checked against it).
+  const reasons = new Set(seen.filter((x) => x.label.startsWith('retryDecision ')).map((x) => x.value.reason));
+  assert.equal(reasons.size, 11, [...reasons].join());
   for (const attempt of [0, -1, 1.5]) thrown(`retryDecision attempt ${attempt}`, 'invalid_attempt', () => engine.retryDecision({ status: 503 }, attempt, NOW));
   thrown('retryDecision bad outcome', 'invalid_outcome', () => engine.retryDecision({ status: 'x' }, 1, NOW));
   thrown('retryDecision bad now', 'invalid_now', () => engine.retryDecision({ status: 503 }, 1, Number.NaN));

@@ -54,7 +54,7 @@ async function startWorker() {
   return { child, origin: url[1], consoleUrl: url[0], key: decodeURIComponent(url[2]), output: () => output };
 }
 
-/** A webhook destination that records every request; /fail/ answers 500, /limited/ 429 with Retry-After: 120. */
+/** A webhook destination that records every request; /fail/ answers 500, /reject/ 422, /limited/ 429 with Retry-After: 120. */
 async function startSink() {
   const seen = [];
   const srv = createServer((req, res) => {
@@ -63,6 +63,11 @@ async function startSink() {
     req.on('end', () => {
       seen.push({ method: req.method, url: req.url, headers: req.headers, body });
       const fail = req.url.startsWith('/fail/');
+      if (req.url.startsWith('/reject/')) { // a refusal no retry fixes: fails at once
+        res.writeHead(422, { 'content-type': 'application/json' });
+        res.end('{"error": "unknown hook"}');
+        return;
+      }
       if (req.url.startsWith('/limited/')) {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '120' });
         res.end('{"error": "slow down"}');
@@ -177,15 +182,26 @@ test('npm start prints one URL that opens the console signed in, and the key lea
   await page.waitForSelector('body[data-engine="ready"]', { timeout: 20000 });
   await page.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
   assert.doesNotMatch(page.url(), /key=/);
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('hookcast.apiKey')), worker.key);
-  assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing about the key in localStorage');
+  // Signed in by an HttpOnly, SameSite=Strict cookie: the key is in no storage a script reads.
+  assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0, 'nothing about the key in web storage');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+  const [cookie] = (await context.cookies(worker.origin)).filter((c) => c.name === 'hookcast_session');
+  assert.ok(cookie, 'the session cookie is set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.equal(cookie.value.includes(worker.key), false, 'the cookie does not carry the key');
   await snap('campaign-list-empty');
   assertNoPageErrors();
 });
 
 test('create a campaign: Step 1 shows its key, and the status machine decides the actions', async () => {
   await page.click('#create-campaign');
+  // A refused Create hands the focus back to the field it names.
+  await page.click('button[type="submit"]:has-text("Create")');
+  await page.locator('.create-form li.problem[data-field="title"]').waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'new-title');
   await page.fill('#new-title', 'Welcome webhook');
+  assert.equal(await page.locator('.create-form li.problem').count(), 0, 'the problem goes as the title is typed');
   await page.fill('#new-description', 'Tells the CRM about new pro users');
   await page.click('button[type="submit"]:has-text("Create")');
   await page.locator('#campaign-key').waitFor();
@@ -203,7 +219,7 @@ test('create a campaign: Step 1 shows its key, and the status machine decides th
   await page.click('button:has-text("Copy key")');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), campaignKey);
   await snap('step1-settings');
-  assertNoPageErrors();
+  assertNoPageErrors([/^POST \/v1\/campaigns 400$/]);
 });
 
 test('Step 2: compose with the {…} modal; every keystroke is checked and previewed by the engine', async () => {
@@ -254,8 +270,18 @@ test('Step 2: compose with the {…} modal; every keystroke is checked and previ
   assert.equal(await page.inputValue('#f-body'), '{"hello": "{{ user.first_name | default: "there" }}", "plan": "x"}');
   // A header through the keyboard.
   await page.click('#add-headers');
-  await page.fill('#f-headers-0--key', 'X-Campaign');
+  // The new row takes the focus, and shows no problem before it is typed into.
+  await page.waitForFunction(() => document.activeElement?.id === 'f-headers-0--key');
+  assert.equal(await page.locator('li.problem[data-field^="headers[0]"]').count(), 0, 'an untouched row is quiet');
+  await page.keyboard.type('X-Campaign');
+  assert.equal(await page.inputValue('#f-headers-0--key'), 'X-Campaign');
+  // A typo in a property name is hinted from the names GET /v1/properties knows.
+  await page.fill('#f-headers-0--value', 'welcome {{ user.frist_name }}');
+  const hint = page.locator('li.problem[data-field="headers[0].value"][data-code="unknown_property"]');
+  await hint.waitFor();
+  assert.match(await hint.textContent(), /did you mean “first_name”/);
   await page.fill('#f-headers-0--value', 'welcome');
+  assert.equal(await hint.count(), 0, 'the hint goes with its cause');
   await page.waitForFunction(() => /X-Campaign: welcome/.test(document.querySelector('#curl').textContent));
   assert.equal(await page.locator('.composer .summary').getAttribute('data-state'), 'ok');
   // Leaving the step keeps what was typed.
@@ -284,9 +310,11 @@ test('Target: build a cohort in the builder, see its size, and target it', async
   await page.waitForFunction(() => document.querySelector('#cohort-estimate [data-users]')?.dataset.users === '3');
   await page.waitForFunction(() => document.querySelector('#target-cohort').value !== '');
   await page.waitForFunction(() => /3 users/.test(document.querySelector('#target-estimate').textContent));
-  await page.click('#save-target');
-  await page.waitForFunction(() => /Saved/.test(document.querySelector('#target-status').textContent));
   await snap('target-cohort');
+  // Save moves on to the next step, as the product page says.
+  await page.click('#save-target');
+  await page.waitForFunction(() => /\/review$/.test(location.hash));
+  assert.match(await page.textContent('#notice'), /Target saved/);
   const stored = await call('GET', `/v1/campaigns/${campaignKey}`);
   assert.ok(stored.data.campaign.target.cohort);
   assertNoPageErrors();
@@ -310,6 +338,16 @@ test('Step 3: review the request for a stored user, as cURL and as a table', asy
   await page.fill('#review-user', 'u3');
   await page.click('#review-find');
   await page.waitForFunction(() => /there/.test(document.querySelector('#review-curl')?.textContent ?? ''));
+  // Found by a property value, not only an exact id: "grace" is u2's first name.
+  await page.fill('#review-user', 'grace');
+  await page.click('#review-find');
+  await page.waitForFunction(() => /\/hook\/u2/.test(document.querySelector('#review-curl')?.textContent ?? ''));
+  assert.match(await page.textContent('#review-curl'), /Grace/);
+  // Several matches: the person chooses ("pro" is the plan of u1, u2, u3).
+  await page.fill('#review-user', 'pro');
+  await page.click('#review-find');
+  await page.locator('#review-found [data-user-id="u3"]').click();
+  await page.waitForFunction(() => /\/hook\/u3/.test(document.querySelector('#review-curl')?.textContent ?? ''));
   assertNoPageErrors();
 });
 
@@ -337,12 +375,77 @@ test('Step 4: User Message Preview from typed values, Send Test Message, audienc
   assertNoPageErrors();
 });
 
+test('a typed-values preview is never stale: typed fast, it shows and a test sends exactly what was typed', async () => {
+  await page.click('nav.steps a:has-text("4 Test")');
+  await page.click('#test-mode-form');
+  const name = 'Hildegard-von-Bingen-the-quick-typist';
+  const id = 'fast-typist-42';
+  await page.fill('#test-form-id', '');
+  await page.fill('#test-user-first_name', '');
+  await page.click('#test-form-id');
+  await page.keyboard.type(id); // no delay between keys
+  await page.click('#test-user-first_name');
+  await page.keyboard.type(name);
+  // Read at once, no waiting: the preview is the engine's answer for what the boxes hold now.
+  const shown = await page.textContent('#review-curl');
+  assert.match(shown, new RegExp(`/hook/${id}`));
+  assert.match(shown, new RegExp(name));
+  await page.click('#view-table');
+  const body = await page.textContent('#review-table tbody[data-section="body"] pre');
+  const url = await page.textContent('#review-table tbody[data-section="request"]');
+  await page.click('#view-curl');
+  await page.click('#send-test');
+  await page.locator('#test-result').waitFor();
+  const got = sink.seen.filter((r) => r.url === `/hook/${id}`);
+  assert.equal(got.length, 1, 'one test message, for the id as typed in full');
+  assert.equal(got[0].body, body, 'the test sent exactly the previewed body');
+  assert.ok(url.includes(`/hook/${id}`));
+  await page.keyboard.press('Escape');
+  // Review shows the same person: the choice is remembered across steps.
+  await page.click('nav.steps a:has-text("3 Review")');
+  assert.equal(await page.isChecked('#review-mode-form'), true);
+  assert.equal(await page.inputValue('#review-user-first_name'), name);
+  assert.match(await page.textContent('#review-curl'), new RegExp(name));
+  assertNoPageErrors();
+});
+
+test('an event campaign previews the trigger event\'s values: prefilled from events seen, typed over, sent as shown', async () => {
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'On purchase', target: { allUsers: true }, send: { type: 'event', event: 'purchase' },
+    webhook: { url: `${sink.url}/event/{{ user.id }}`, method: 'POST', body: '{"amount": "{{ event.amount | default: "none" }}", "sku": "{{ event.sku | default: "none" }}"}' },
+  });
+  const key = created.data.campaign.key;
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/test`);
+  await page.fill('#test-user', 'u4');
+  await page.click('#test-find');
+  // The example of the purchase seen (amount 19.99, sku-42), not the fallback.
+  await page.waitForFunction(() => /19\.99/.test(document.querySelector('#review-curl')?.textContent ?? ''));
+  assert.match(await page.textContent('#review-curl'), /sku-42/);
+  await page.fill('#test-event-amount', '42.5');
+  assert.match(await page.textContent('#review-curl'), /"amount": "42\.5"/);
+  await page.click('#send-test');
+  await page.locator('#test-result').waitFor();
+  const got = sink.seen.filter((r) => r.url === '/event/u4');
+  assert.equal(got.length, 1);
+  assert.deepEqual(JSON.parse(got[0].body), { amount: '42.5', sku: 'sku-42' });
+  await page.keyboard.press('Escape');
+  // The audience check does not call event.amount a fallback: real sends carry the event.
+  await page.click('#audience-check');
+  await page.locator('#audience-result').waitFor();
+  assert.doesNotMatch(await page.textContent('#audience-result'), /event\./);
+  await page.goto(`${worker.consoleUrl}&/campaigns/${campaignKey}/review`); // back to the walk's campaign
+  await page.locator('#review-title').waitFor();
+  assertNoPageErrors();
+});
+
 test('Step 5: an API campaign starts; three users are sent to; stats and the delivery log follow', async () => {
   await page.click('nav.steps a:has-text("5 Start")');
   await page.click('#type-api');
   await page.locator('#api-curl').waitFor();
   assert.match(await page.textContent('#api-curl'), new RegExp(`/v1/campaigns/${campaignKey}/send`));
   assert.doesNotMatch(await page.textContent('#api-curl'), new RegExp(worker.key), 'the key is not shown');
+  // The example sends to a real user of the target (the pro cohort), so running it sends.
+  await page.waitForFunction(() => /"userId": "u[123]"/.test(document.querySelector('#api-curl').textContent));
   await page.click('#save-start');
   await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
   await page.locator('#launch-ready').waitFor();
@@ -367,8 +470,9 @@ test('Step 5: an API campaign starts; three users are sent to; stats and the del
   // Exposures as CSV: one row per message sent.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
-  assert.equal(csv[0], 'campaign,userId,at,group');
-  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[1]).sort(), ['u1', 'u2', 'u3']);
+  assert.equal(csv[0], 'userId,at,deliveryId,status,group');
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]).sort(), ['u1', 'u2', 'u3']);
+  for (const row of csv.slice(1)) assert.equal(row.split(',')[3], 'delivered');
   assertNoPageErrors();
 });
 
@@ -422,24 +526,78 @@ test('a failed delivery shows every attempt and its replay sends the same reques
   // 500 is retried 3 times (1 s, 2 s, 4 s), then the delivery has failed.
   const failed = page.locator('#delivery-log .delivery[data-state="failed"]');
   await failed.waitFor({ timeout: 30000 });
-  await failed.locator('summary').click();
+  await failed.locator('summary').first().click();
   assert.equal(await failed.locator('.attempts > li').count(), 4);
-  assert.match(await failed.textContent(), /status 500/);
+  assert.match(await failed.textContent(), /answered 500/);
+  assert.match(await failed.textContent(), /still counts for customer fatigue/);
   assert.equal(await page.textContent('#stat-failed'), '1');
   await snap('results-failed');
   const before = sink.seen.filter((r) => r.url === '/fail/u1');
-  await failed.locator('button[data-retry]').click();
+  await failed.locator('button[data-render="stored"]').click();
   await page.waitForFunction(() => document.querySelector('#log-status').textContent !== '');
-  assert.match(await page.textContent('#log-status'), /Replaying delivery/);
+  assert.match(await page.textContent('#log-status'), /Replaying the message for u1/);
   // The replay is a new run of attempts; the first run stays readable.
   await page.locator('#delivery-log .earlier-run').waitFor({ timeout: 30000 });
-  assert.match(await page.textContent('#delivery-log .earlier-run summary'), /Before replay 1: 4 attempts/);
+  assert.match(await page.textContent('#delivery-log .earlier-run > summary'), /Before replay 1: 4 attempts/);
   const replayed = sink.seen.filter((r) => r.url === '/fail/u1');
   assert.ok(replayed.length > before.length, 'the replay reached the destination');
   assert.equal(replayed.at(-1).headers['webhook-id'], before[0].headers['webhook-id'], 'same webhook-id');
   assert.equal(replayed.at(-1).body, before[0].body, 'same body');
   await snap('results-replayed');
   // The worker answered 500 on purpose: no refusal of the page's requests expected.
+  assertNoPageErrors();
+});
+
+test('failed messages: fix the webhook while paused and resend them all with one action; counts add up', async () => {
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'Fix and resend', target: { allUsers: true }, send: { type: 'api' },
+    webhook: { url: `${sink.url}/reject/{{ user.id }}`, method: 'POST', body: '{"v": 1}' },
+  });
+  const key = created.data.campaign.key;
+  assert.equal((await call('POST', `/v1/campaigns/${key}/start`)).status, 200);
+  assert.equal((await call('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'u1' }, { userId: 'u2' }] })).data.accepted, 2);
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/results`);
+  await page.waitForFunction(() => document.querySelector('#stat-failed')?.textContent === '2', null, { timeout: 30000 });
+  // A failed message still counts for the duplicate rule, and the page says so.
+  const again = await call('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'u1' }] });
+  assert.equal(again.data.suppressed.already_sent, 1);
+  await page.locator('#resend-failed').waitFor();
+  assert.match(await page.textContent('#resend-failed'), /2 messages failed.*still counts for customer fatigue/s);
+  await snap('results-fix-and-resend');
+
+  await page.click('nav.steps a:has-text("1 Settings")');
+  await page.click('#action-pause');
+  await page.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Paused');
+  await page.click('nav.steps a:has-text("2 Webhook")');
+  await page.fill('#f-url', `${sink.url}/fixed/{{ user.id }}`);
+  await page.click('#save-webhook');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#save-status').textContent));
+  await page.locator('#resend-failed-button').click();
+  await page.waitForFunction(() => /2 failed messages will be sent again/.test(document.querySelector('#resend-failed-status').textContent));
+  assert.match(await page.textContent('#resend-failed-status'), /wait until you resume/);
+  await snap('webhook-resent');
+  const stats = (await call('GET', `/v1/campaigns/${key}/stats`)).data;
+  assert.deepEqual([stats.sent, stats.failed, stats.pending], [2, 0, 2], 'failed → pending, sent unchanged');
+
+  await page.click('nav.steps a:has-text("1 Settings")');
+  await page.click('#action-resume');
+  await page.waitForFunction(() => document.querySelector('#campaign-status').textContent === 'Running');
+  await page.click('nav.steps a:has-text("Results")');
+  await page.waitForFunction(() => document.querySelector('#stat-delivered')?.textContent === '2', null, { timeout: 30000 });
+  assert.equal(await page.textContent('#stat-failed'), '0');
+  assert.equal(await page.textContent('#stat-sent'), '2');
+  for (const user of ['u1', 'u2']) {
+    const first = sink.seen.find((r) => r.url === `/reject/${user}`);
+    const fixed = sink.seen.filter((r) => r.url === `/fixed/${user}`);
+    assert.equal(fixed.length, 1, `${user} was sent once with the fixed webhook`);
+    assert.equal(fixed[0].headers['webhook-id'], first.headers['webhook-id'], 'same webhook-id');
+  }
+  const row = page.locator('#delivery-log .delivery[data-user="u1"]');
+  await row.locator('summary').first().click();
+  await row.locator('.earlier-run > summary').click();
+  assert.match(await row.locator('.earlier-run').textContent(), /answered 422/);
+  assert.match(await row.locator('.request-sent').textContent(), /\/fixed\/u1/);
+  await snap('results-resent');
   assertNoPageErrors();
 });
 
@@ -490,8 +648,82 @@ test('Step 5 schedule and event forms: time zone, repeat, trigger filter, delay;
   assertNoPageErrors([/^PATCH \/v1\/campaigns\/[^/]+ 400$/]);
 });
 
+test('messages agree with the screen: untouched fields quiet, a past time warned, refusals cleared by the fix', async () => {
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'Agreeing', target: { allUsers: true },
+    webhook: { url: `${sink.url}/hook/{{ user.id }}`, method: 'POST', body: '{"n": 1}' },
+  });
+  const key = created.data.campaign.key;
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/start`);
+  await page.click('#type-schedule');
+  // Nothing chosen yet: no problem about the date it has not been given.
+  assert.equal(await page.locator('li.problem[data-field="send.at"]').count(), 0, 'no problem for an untouched date');
+  await page.fill('#send-date', '2020-01-01');
+  await page.fill('#send-time', '09:00');
+  await page.fill('#send-zone', 'Asia/Seoul');
+  const passed = page.locator('li.problem[data-field="send.at"][data-code="schedule_passed"]');
+  await passed.waitFor();
+  assert.match(await passed.textContent(), /has already passed/);
+  assert.match(await passed.textContent(), /Asia\/Seoul/, 'the time in the campaign\'s zone, named');
+  await page.click('#save-start');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
+  await page.click('#action-start');
+  await page.locator('#action-refusal').waitFor();
+  // Switching to API-based and saving: the refusal about the schedule goes.
+  await page.click('#type-api');
+  await page.click('#save-start');
+  await page.waitForFunction(() => /Saved/.test(document.querySelector('#start-status').textContent));
+  assert.equal(await page.locator('#action-refusal').count(), 0, 'the old refusal is gone');
+  await page.locator('#launch-ready').waitFor();
+
+  // A blank title cannot be saved, and says why; typing one back enables Save.
+  await page.click('nav.steps a:has-text("1 Settings")');
+  await page.fill('#title', '');
+  assert.equal(await page.isDisabled('#save-settings'), true);
+  await page.locator('#title-needed').waitFor();
+  await page.fill('#title', 'Agreeing again');
+  assert.equal(await page.isDisabled('#save-settings'), false);
+  assert.equal(await page.locator('#title-needed').count(), 0);
+
+  // A webhook saved with blocking problems is a draft, and the page says so.
+  await page.click('nav.steps a:has-text("2 Webhook")');
+  await page.fill('#f-url', 'ftp://example.invalid/x');
+  await page.click('#save-webhook');
+  await page.waitForFunction(() => /Saved as a draft: \d+ problems? to fix/.test(document.querySelector('#save-status').textContent));
+  await snap('messages-agree');
+  assertNoPageErrors([/^POST \/v1\/campaigns\/[^/]+\/start 400$/]);
+});
+
+test('a one-time schedule that ran says when, in its zone, and that nothing more is scheduled', async () => {
+  // Three seconds from now, written as Seoul's local time (UTC+9, no daylight saving).
+  const at = new Date(Date.now() + 3000 + 9 * 3600e3).toISOString().slice(0, 19);
+  const created = await call('POST', '/v1/campaigns', {
+    title: 'Once', target: { allUsers: true }, send: { type: 'schedule', at, timeZone: 'Asia/Seoul' },
+    webhook: { url: `${sink.url}/once/{{ user.id }}`, method: 'POST', body: '{}' },
+  });
+  const key = created.data.campaign.key;
+  assert.equal((await call('POST', `/v1/campaigns/${key}/start`)).status, 200);
+  let c;
+  for (let i = 0; i < 300; i++) { // the run is the worker's, at its time: wait for it, do not time it
+    c = (await call('GET', `/v1/campaigns/${key}`)).data.campaign;
+    if (c.lastRunAt) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(c.lastRunAt, 'the schedule ran');
+  await page.goto(`${worker.consoleUrl}&/campaigns/${key}/settings`);
+  await page.locator('#run-times').waitFor();
+  const said = await page.textContent('#run-times');
+  assert.match(said, /Sent on .*\(Asia\/Seoul\), nothing more scheduled/);
+  assert.doesNotMatch(said, /next send/);
+  assert.equal(await statusText(), 'Running', 'it stays running until ended (its failures can still be resent)');
+  assertNoPageErrors();
+});
+
 test('the cohorts page: an event condition with a property filter, all/any, and its size now', async () => {
   await page.goto(`${worker.consoleUrl}&/cohorts/new`);
+  await page.locator('#cohort-name').waitFor();
+  // A new cohort starts empty: no "holds no rule" problem before the first edit.
+  assert.equal(await page.locator('li.problem[data-code="empty_group"]').count(), 0);
   await page.fill('#cohort-name', 'Recent buyers');
   await page.click('button:has-text("+ Event condition")');
   const cond = page.locator('.cond').first();
@@ -614,25 +846,38 @@ test('by keyboard alone: create a campaign, add a personalization variable, clos
   assertNoPageErrors();
 });
 
-test('a console opened without the key asks for it once, and refuses a wrong one', async () => {
-  const tab = await context.newPage(); // a new tab: its own sessionStorage
+test('signed in across tabs: a new tab needs no key; signed out, it asks once and refuses a wrong one', async () => {
+  const tab = await context.newPage(); // a new tab of the same browser, as a Ctrl+click opens
   try {
-    await tab.goto(`${worker.origin}/`);
-    await tab.locator('#signin-key').waitFor({ timeout: 20000 });
-    assert.match(tab.url(), /\/web\/$/);
+    await tab.goto(`${worker.origin}/web/#/campaigns`);
+    await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor({ timeout: 20000 });
+    assert.equal(await tab.locator('#signin-key').count(), 0, 'no key asked');
+    await tab.click('#sign-out');
+    await tab.locator('#signin-key').waitFor();
     await tab.fill('#signin-key', 'not-the-key');
     await tab.click('button:has-text("Sign in")');
     await tab.waitForFunction(() => /did not accept/.test(document.querySelector('#signin-problem').textContent));
     await tab.fill('#signin-key', worker.key);
     await tab.click('button:has-text("Sign in")');
     await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
-    assert.equal(await tab.evaluate(() => sessionStorage.getItem('hookcast.apiKey')), worker.key);
+    assert.equal(await tab.evaluate(() => sessionStorage.length + localStorage.length), 0);
     // Reloading keeps the tab signed in.
     await tab.reload();
     await tab.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
+    // A page of another site cannot make this browser change anything: the
+    // cookie stays home (SameSite=Strict), and the worker checks the Origin.
+    const forged = await fetch(`${worker.origin}/v1/campaigns`, {
+      method: 'POST', body: '{"title": "forged"}',
+      headers: { 'content-type': 'application/json', origin: 'http://evil.example', cookie: `hookcast_session=${(await context.cookies(worker.origin)).find((c) => c.name === 'hookcast_session').value}` },
+    });
+    assert.equal(forged.status, 403);
   } finally {
     await tab.close();
   }
+  // The first tab was signed out with the browser; the printed URL signs it in again.
+  await page.goto(worker.consoleUrl);
+  await page.locator('h1', { hasText: 'Webhook campaigns' }).waitFor();
+  assertNoPageErrors([/^POST \/v1\/session 401$/]);
 });
 
 test('frequency capping settings: the engine checks, the worker stores', async () => {

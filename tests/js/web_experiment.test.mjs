@@ -122,10 +122,10 @@ it('Results: both groups, "not enough users yet", then the interval in words and
   // The exposures CSV: one row per user, with the group.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\r\n');
-  assert.equal(csv[0], 'campaign,userId,at,group');
+  assert.equal(csv[0], 'userId,at,deliveryId,status,group');
   assert.equal(csv.length - 1, groups.size);
-  const row = csv.find((line) => line.split(',')[1] === control()[0]);
-  assert.equal(row.split(',')[3], 'control');
+  const row = csv.find((line) => line.split(',')[0] === control()[0]).split(',');
+  assert.deepEqual([row[2], row[3], row[4]], ['', '', 'control'], 'a control row: no delivery');
   assert.deepEqual(offLoopback, []);
 });
 

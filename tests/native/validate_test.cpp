@@ -206,6 +206,18 @@ TEST(Validate, LooksLikeCredential) {
     EXPECT_FALSE(hookcast::looks_like_credential(k)) << k;
 }
 
+TEST(Validate, UserIdNeedsNoFallbackButOtherVariablesDo) {
+  // Every user has an id: {{ user.id }} was warned on every step for nothing.
+  WebhookSpec s = base();
+  s.url = "https://api.example.com/{{ user.id }}/{{ user.id.x }}";
+  s.body = "{\"k\": \"{{ event.key }}\"}";
+  const Problems ps = check(s);
+  int url_count = 0;
+  for (const Problem& p : ps) url_count += p.code == "missing_fallback" && p.field == "url";
+  EXPECT_EQ(url_count, 1);                                               // user.id.x only
+  EXPECT_TRUE(has(ps, "missing_fallback", "body", Severity::kWarning));  // a schedule has no event
+}
+
 TEST(Validate, MissingFallbackWarningsNameTheirField) {
   WebhookSpec s = base();
   s.url = "https://api.example.com/{{ user.a }}";

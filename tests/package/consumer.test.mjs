@@ -112,7 +112,6 @@ test('npm pack: the tarball holds the package, the package README and nothing el
   assert.deepEqual(extra, []);
   assert.ok(!tarball.files.includes('src/js/timezone.js'));
   const readme = fs.readFileSync(path.join(installed, 'README.md'), 'utf8');
-  assert.equal(readme, fs.readFileSync(path.join(installed, 'README.md'), 'utf8'));
   assert.match(readme, /^# hookcast\n/);
   assert.match(readme, /\| `hookcast\.wasm` \(the engine\) \| [\d.]+ KiB/);
   assert.doesNotMatch(readme, /npm start/);
@@ -132,16 +131,21 @@ test('Node: import, require() and the CLI from the installed package', async () 
   assert.match(cli.stdout, /spec\.json: ok/);
 });
 
-test('Node: bundled by esbuild (--bundle --platform=node, defaults) and run from another directory', async () => {
+test('Node: bundled by esbuild --bundle --platform=node (CommonJS by default, and ESM), each run alone', async () => {
   const esbuild = await import('esbuild');
-  const out = path.join(app, 'out-esbuild-node/server.cjs');
-  await esbuild.build({ entryPoints: [path.join(app, 'src/server.js')], bundle: true, platform: 'node', format: 'esm', outfile: out.replace('.cjs', '.mjs'), logLevel: 'silent' });
-  await esbuild.build({ entryPoints: [path.join(app, 'src/main.js')], bundle: true, platform: 'node', outfile: path.join(app, 'out-esbuild-node/unused.cjs'), logLevel: 'silent' });
-  // The bundle alone, far from node_modules: the wasm must travel inside it.
-  const lonely = fs.mkdtempSync(path.join(tmp, 'lonely-'));
-  fs.copyFileSync(out.replace('.cjs', '.mjs'), path.join(lonely, 'server.mjs'));
-  const { stdout } = await run(process.execPath, ['server.mjs'], { cwd: lonely });
-  assert.deepEqual(JSON.parse(stdout), EXPECTED);
+  const dir = path.join(app, 'out-esbuild-node');
+  // esbuild's default format for node is CommonJS (no import.meta.url, no
+  // top-level await): a server written with .then().
+  write(path.join(app, 'src/server_cjs.js'), SERVER.replace(/const engine = await createEngine\(\);\n(.*)\n/s, 'createEngine().then((engine) => {\n  $1\n});\n'));
+  await esbuild.build({ entryPoints: [path.join(app, 'src/server_cjs.js')], bundle: true, platform: 'node', outfile: path.join(dir, 'server.cjs'), logLevel: 'silent' });
+  await esbuild.build({ entryPoints: [path.join(app, 'src/server.js')], bundle: true, platform: 'node', format: 'esm', outfile: path.join(dir, 'server.mjs'), logLevel: 'silent' });
+  // Each bundle alone, far from node_modules: the wasm must travel inside it.
+  for (const file of ['server.cjs', 'server.mjs']) {
+    const lonely = fs.mkdtempSync(path.join(tmp, 'lonely-'));
+    fs.copyFileSync(path.join(dir, file), path.join(lonely, file));
+    const { stdout } = await run(process.execPath, [file], { cwd: lonely });
+    assert.deepEqual(JSON.parse(stdout), EXPECTED, file);
+  }
 });
 
 test('the published README: every js block runs against the installed package and type-checks', async () => {

@@ -1,5 +1,6 @@
 // Route handlers for users, events and properties:
 //   POST   /v1/users       { users: [{ id, properties? }] }       upsert, properties merge, null removes
+//   GET    /v1/users?q=&limit=  -> { users: [{ id, properties }] }   id prefix or any property value holds q
 //   GET    /v1/users/:id   -> { id, properties, createdAt, updatedAt, lastSeenAt, sends: [{ campaign, at }] }
 //   DELETE /v1/users/:id   forgets the user: profile, events, ledger
 //   POST   /v1/events      { events: [{ userId, key, properties?, at? }] }  -> { ok, accepted, triggered }
@@ -76,6 +77,30 @@ function sortByItem(problems) {
 function pathUserId(id) {
   if (userIdProblems(id, 'id').length) throw notFound('id', `No user ${JSON.stringify(id.slice(0, 300))}.`);
   return id;
+}
+
+/** The longest `q` GET /v1/users takes; the most users one search answers. */
+export const MAX_QUERY_CHARS = 200;
+export const MAX_FOUND = 50;
+
+/**
+ * GET /v1/users?q=&limit=: users whose id starts with q, or one of whose
+ * property values holds it (case-insensitive), in id order; every shard
+ * asked, the first `limit` (default 10, at most MAX_FOUND) answered.
+ */
+export async function findUsers(env, url) {
+  const q = url.searchParams.get('q') ?? '';
+  const problems = [];
+  if (q.length > MAX_QUERY_CHARS) problems.push(problem('q', 'too_long', `q holds at most ${MAX_QUERY_CHARS} characters; it has ${q.length}.`));
+  const raw = url.searchParams.get('limit');
+  const limit = raw === null || raw === '' ? 10 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FOUND) {
+    problems.push(problem('limit', 'invalid_limit', `limit must be a whole number from 1 to ${MAX_FOUND}; it is ${JSON.stringify(raw)}.`));
+  }
+  if (problems.length) throw badRequest(problems);
+  const parts = await forEachShard(env, (stub) => stub.findUsers(q, limit));
+  const users = parts.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
+  return json({ users });
 }
 
 /** GET /v1/users/:id */

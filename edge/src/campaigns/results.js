@@ -1,23 +1,31 @@
 // Route handlers for what a campaign did and would do:
 //   GET  /v1/campaigns/:key/deliveries?state=&cursor=&limit=  -> { deliveries, nextCursor }
-//   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at, group }], nextCursor }
-//   GET  /v1/campaigns/:key/results                           -> { goal, groups, uplift } (the experiment)
+//   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at, deliveryId, status, group }], nextCursor }
+//   GET  /v1/campaigns/:key/results                           -> { goal, controlPercent, groups, uplift } (the experiment)
 //   POST /v1/campaigns/:key/audience-check                    -> { candidates, wouldSend, fallbacks, refused, suppressed }
 //   GET  /v1/deliveries/:id        a campaign delivery (batch ids: delivery/routes.js)
-//   POST /v1/deliveries/:id/retry  replays a failed delivery's exact request
-// Pages walk the campaign's objects in a fixed order (deliveries: its
-// CampaignDispatch slices; exposures: the user shards' ledgers); the cursor
-// is opaque text naming the object and the last row answered.
+//   POST /v1/deliveries/:id/retry { render? }  a failed delivery again: its exact
+//                                  request ("stored") or its context rendered with
+//                                  the campaign's webhook now ("current")
+//   POST /v1/campaigns/:key/resend-failed  -> 202 { resent }: "current" for every failed one
+// Deliveries pages walk the campaign's CampaignDispatch slices in a fixed
+// order; the cursor is opaque text naming the slice and the last row
+// answered. Exposures (the messages sent: pending, delivered or failed) are
+// merged from every slice in time order (send start time, then slice, then
+// row); their cursor names that position. With an experiment, the control
+// group's records (no delivery: deliveryId and status null, group
+// "control") are merged in from the user shards the same way.
 
 import { json } from '../http/json.js';
 import { fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
-import { slicesOf } from '../delivery/dispatch_control.js';
+import { readJsonBody } from '../http/plumbing.js';
+import { ALL_SLICES, slicesOf } from '../delivery/dispatch_control.js';
 import { batchStub, dispatchStub, shardStub, workspaceStub } from '../stubs.js';
-import { forEachShard } from '../shards/locate.js';
+import { getEngine } from '../engine.js';
 import { SHARD_COUNT } from '../constants.js';
+import { forEachShard } from '../shards/locate.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
-import { getEngine } from '../engine.js';
 
 /** Items per page unless `limit` says otherwise; the most `limit` may ask. */
 export const PAGE_SIZE = 100;
@@ -106,17 +114,47 @@ export async function listCampaignDeliveries(key, env, url) {
   return json({ deliveries: items.map(({ pos, ...d }) => d), nextCursor });
 }
 
-/** GET /v1/campaigns/:key/exposures */
+/** Exposure sources besides the dispatch slices: each user shard's control records. */
+const CONTROL_PREFIX = 'control:';
+const CONTROL_SOURCES = Array.from({ length: SHARD_COUNT }, (_, i) => `${CONTROL_PREFIX}${i}`);
+const SOURCES = [...ALL_SLICES, ...CONTROL_SOURCES];
+
+/**
+ * GET /v1/campaigns/:key/exposures: who was sent it, in time order. Each
+ * slice answers its next rows after the cursor's position in the order
+ * (at, slice, row); the merged first `limit` make the page.
+ */
 export async function listExposures(key, env, url) {
   const limit = limitOf(url);
-  const cursor = decodeCursor(url.searchParams.get('cursor'), (v) => Number.isInteger(v.s) && v.s >= 0 && v.s < SHARD_COUNT && Number.isInteger(v.p));
-  await snapshotOf(env, key);
-  const shards = Array.from({ length: SHARD_COUNT }, (_, i) => i);
-  const { items, nextCursor } = await page(shards, cursor, limit, async (i, after, n) => {
-    const got = await shardStub(env, i).exposures(key, after ?? 0, n);
-    return got.exposures.map((e) => ({ userId: e.userId, at: iso(e.at), group: e.group, pos: e.rowid }));
+  const cursor = decodeCursor(
+    url.searchParams.get('cursor'),
+    (v) => Number.isInteger(v.a) && SOURCES.includes(v.s) && Number.isInteger(v.i),
+  );
+  const snapshot = await snapshotOf(env, key);
+  // The dispatch slices' sent messages, and the shards' control records when the campaign has an experiment.
+  const sources = [...(await slicesOf(env, key)), ...(snapshot.experiment ? CONTROL_SOURCES : [])];
+  const order = (source) => SOURCES.indexOf(source);
+  const parts = await Promise.all(
+    sources.map(async (source) => {
+      let after = null;
+      if (cursor) {
+        // Same instant: a source before the cursor's is done with it, a later one starts at it.
+        const rel = Math.sign(order(source) - order(cursor.s));
+        after = { at: cursor.a, idx: rel < 0 ? Number.MAX_SAFE_INTEGER : rel > 0 ? -1 : cursor.i };
+      }
+      const rows = source.startsWith(CONTROL_PREFIX)
+        ? (await shardStub(env, Number(source.slice(CONTROL_PREFIX.length))).controlExposures(key, after, limit + 1)).map((r) => ({ ...r, deliveryId: null, status: null, group: 'control' }))
+        : (await dispatchStub(env, key, source).exposures({ after, limit: limit + 1 })).map((r) => ({ ...r, group: 'sent' }));
+      return rows.map((r) => ({ ...r, source }));
+    }),
+  );
+  const merged = parts.flat().sort((x, y) => x.at - y.at || order(x.source) - order(y.source) || x.idx - y.idx);
+  const kept = merged.slice(0, limit);
+  const last = kept[kept.length - 1];
+  return json({
+    exposures: kept.map((e) => ({ userId: e.userId, at: iso(e.at), deliveryId: e.deliveryId, status: e.status, group: e.group })),
+    nextCursor: merged.length > limit ? encodeCursor({ a: last.at, s: last.source, i: last.idx }) : null,
   });
-  return json({ exposures: items.map(({ pos, ...e }) => e), nextCursor });
 }
 
 /**
@@ -167,6 +205,11 @@ export async function audienceCheck(key, env) {
       into.sample.push(...r.sample.slice(0, 10 - into.sample.length));
     }
   }
+  // An event campaign's messages carry their triggering event: the check has
+  // none, so an event variable's fallback here says nothing about a real send.
+  if (snapshot.send?.type === 'event') {
+    for (const name of Object.keys(out.fallbacks)) if (/^event[.[]/.test(name)) delete out.fallbacks[name];
+  }
   return json(out);
 }
 
@@ -189,22 +232,65 @@ export async function getCampaignDelivery(id, env) {
   return json(d);
 }
 
+/** The `render` of a retry body: "stored" (default) or "current", else a 400 naming it. */
+function renderOf(body) {
+  const render = body.render ?? 'stored';
+  if (render !== 'stored' && render !== 'current') {
+    throw fail(400, 'render', 'invalid_render', `render must be "stored" (the exact request again) or "current" (rendered again with the campaign's webhook now); it is ${JSON.stringify(render)}.`);
+  }
+  return render;
+}
+
+function campaignEnded(key) {
+  return fail(409, 'status', 'campaign_ended', `Campaign ${key} has ended: its messages cannot be sent again.`);
+}
+
 /**
- * POST /v1/deliveries/:id/retry: a failed delivery (campaign or batch) is
- * sent again with its stored request and webhook-id, with a new attempt
- * history. 404 unknown, 409 not_failed.
+ * POST /v1/deliveries/:id/retry { render? }: a failed delivery is sent again
+ * with the same webhook-id and a new attempt history (earlier runs kept).
+ * "stored" (the default) sends its exact stored request at once; "current"
+ * renders its stored context again with the campaign's webhook as it is
+ * now, as a message not yet dispatched (held while the campaign is paused,
+ * paced by its rate limit). 404 unknown, 409 not_failed, 409 campaign_ended;
+ * "current" only for a campaign's delivery.
  */
-export async function retryDelivery(id, env) {
+export async function retryDelivery(id, request, env) {
+  const render = renderOf(await readJsonBody(request, { optional: true }));
   const campaign = parseCampaignMessageId(id);
   const batch = campaign ? null : parseMessageId(id);
   if (!campaign && !batch) throw notFound(`delivery ${id}`, 'id');
   if (campaign && !(await knownSlice(env, campaign))) throw notFound(`delivery ${id}`, 'id');
+  if (batch && render === 'current') {
+    throw fail(400, 'render', 'invalid_render', `Only a campaign's delivery can be rendered again: ${id} was sent by POST /v1/deliveries, which has no campaign webhook; use "stored".`);
+  }
+  if (campaign) {
+    const snap = await workspaceStub(env).getSnapshot(campaign.key);
+    if (snap?.status === 'ended') throw campaignEnded(campaign.key);
+  }
   const out = campaign
-    ? await dispatchStub(env, campaign.key, campaign.slice).retry(campaign.index)
+    ? await dispatchStub(env, campaign.key, campaign.slice).retry(campaign.index, { render })
     : await batchStub(env, batch.batch).retry(batch.index);
   if (!out.ok && out.code === 'not_found') throw notFound(`delivery ${id}`, 'id');
+  if (!out.ok && out.code === 'campaign_ended') throw campaignEnded(campaign.key);
   if (!out.ok) {
     throw fail(409, 'id', 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}, not failed.`);
   }
   return json({ ok: true, delivery: out.delivery }, 202);
+}
+
+/**
+ * POST /v1/campaigns/:key/resend-failed: every failed delivery of the
+ * campaign rendered again with its current webhook and attempted again
+ * (same webhook-id, earlier attempts kept). Running or paused only (paused:
+ * they wait like any message not yet dispatched). Counts move failed →
+ * pending → delivered | failed; `sent` does not change.
+ */
+export async function resendFailed(key, env) {
+  const snap = await snapshotOf(env, key);
+  if (snap.status !== 'running' && snap.status !== 'paused') {
+    throw fail(409, 'status', 'invalid_transition', `Campaign ${key} is ${snap.status}: failed messages are resent only while it is running or paused.`);
+  }
+  const slices = await slicesOf(env, key);
+  const answers = await Promise.all(slices.map((s) => dispatchStub(env, key, s).resendFailed()));
+  return json({ ok: true, resent: answers.reduce((n, a) => n + a.resent, 0) }, 202);
 }

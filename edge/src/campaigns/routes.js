@@ -82,6 +82,7 @@ function campaignJson(engine, c, env) {
     startedAt: iso(c.startedAt),
     endedAt: iso(c.endedAt),
     nextRunAt: iso(c.nextRunAt),
+    lastRunAt: iso(c.lastRunAt),
     problems: webhookProblems(engine, c.webhook, env),
   };
 }

@@ -81,11 +81,25 @@ const SCHEMA = `
     record TEXT NOT NULL,
     PRIMARY KEY (idx, run, attempt)
   );
+  CREATE TABLE IF NOT EXISTS earlier_requests (
+    idx INTEGER NOT NULL,
+    run INTEGER NOT NULL,
+    request TEXT NOT NULL,
+    PRIMARY KEY (idx, run)
+  );
 `;
 
 export class CampaignDispatch extends DeliveryObject {
   constructor(ctx, env) {
     super(ctx, env, { schema: SCHEMA, pump: { flushMs: FLUSH_MS } });
+    // `sent_at`: the message's send start time (the schedule's run, the
+    // event's time, the API call's), the time exposures are ordered by;
+    // added after v1 (rows stored before take their created_at).
+    if (!this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'sent_at'").toArray().length) {
+      this.sql.exec('ALTER TABLE deliveries ADD COLUMN sent_at INTEGER');
+      this.sql.exec('UPDATE deliveries SET sent_at = created_at');
+    }
+    this.sql.exec('CREATE INDEX IF NOT EXISTS deliveries_sent ON deliveries (sent_at, idx)');
     this.resetFresh();
     // Rows pending a retry or a replay (state pending, dispatched): kept in
     // memory so the pump asks storage for due retries only when there are
@@ -103,7 +117,7 @@ export class CampaignDispatch extends DeliveryObject {
 
   /**
    * Stores messages for this slice: items [{ dedupe, userId, context,
-   * notBefore }] (dedupe = `${triggerId}/${userId}`: a message handed over
+   * notBefore, at }] (at: the send start time) (dedupe = `${triggerId}/${userId}`: a message handed over
    * twice after a crash is stored once), or the same list as JSON text in
    * `itemsJson` (what shards send: their outbox rows are that JSON already,
    * so nothing is parsed and re-serialized per message on the way).
@@ -129,10 +143,10 @@ export class CampaignDispatch extends DeliveryObject {
       // One statement for the whole hand-off (json_each over the list),
       // not one per 15 rows: the statements were most of a hand-off's cost.
       stored = this.sql.exec(
-        `INSERT OR IGNORE INTO deliveries (dedupe, user_id, context, state, next_at, created_at)
+        `INSERT OR IGNORE INTO deliveries (dedupe, user_id, context, state, next_at, created_at, sent_at)
          SELECT value->>'dedupe', value->>'userId',
                 CASE json_type(value, '$.context') WHEN 'object' THEN value->'context' ELSE '{}' END,
-                'pending', max(0, coalesce(value->>'notBefore', ?1)), ?1
+                'pending', max(0, coalesce(value->>'notBefore', ?1)), ?1, coalesce(value->>'at', ?1)
          FROM json_each(?2) ORDER BY key`,
         now, itemsJson ?? JSON.stringify(items ?? []),
       ).rowsWritten;
@@ -187,24 +201,96 @@ export class CampaignDispatch extends DeliveryObject {
   }
 
   /**
-   * Replays a failed delivery: its exact stored request, same webhook-id, a
-   * new attempt history (the earlier runs stay readable). Not held by a pause
-   * or pacing (it was dispatched already). Answers { ok, delivery } or
-   * { ok: false, code: 'not_found' | 'not_failed', status }.
+   * A failed delivery again, same webhook-id, a new attempt history (the
+   * earlier runs stay readable). `render` "stored": its exact stored request,
+   * at once (not held by a pause or pacing: it was dispatched already).
+   * "current": its stored context rendered again with the campaign's
+   * webhook as it is when it goes out, as a message not yet dispatched
+   * (held while paused, paced). Answers { ok, delivery } or
+   * { ok: false, code: 'not_found' | 'not_failed' | 'campaign_ended', status }.
    */
-  async retry(idx) {
+  async retry(idx, { render = 'stored' } = {}) {
     const rows = this.sql.exec('SELECT state, dispatched FROM deliveries WHERE idx = ?', idx).toArray();
     if (rows.length === 0) return { ok: false, code: 'not_found' };
     if (rows[0].state !== 'failed') return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
+    if (this.status() === 'ended') return { ok: false, code: 'campaign_ended', status: 'failed' };
     const now = Date.now();
-    this.sql.exec(
-      "UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?, finished_at = NULL WHERE idx = ?",
-      now, idx,
-    );
-    if (rows[0].dispatched) this.pendingRetries++;
+    if (render === 'current') {
+      this.ctx.storage.transactionSync(() => this.renderAgain('idx = ?', now, idx));
+    } else {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec('INSERT OR REPLACE INTO earlier_requests (idx, run, request) SELECT idx, run, request FROM deliveries WHERE idx = ? AND request IS NOT NULL', idx);
+        this.sql.exec(
+          "UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?, finished_at = NULL WHERE idx = ?",
+          now, idx,
+        );
+      });
+      if (rows[0].dispatched) this.pendingRetries++;
+    }
     this.resetFresh();
     await this.kick();
     return { ok: true, delivery: await this.get(idx) };
+  }
+
+  /**
+   * Every failed delivery of this slice rendered again with the current
+   * webhook (retry "current" for each). Answers { ok, resent }.
+   */
+  async resendFailed() {
+    if (this.status() === 'ended') return { ok: true, resent: 0 };
+    let resent = 0;
+    this.ctx.storage.transactionSync(() => {
+      resent = this.renderAgain("state = 'failed'", Date.now());
+    });
+    if (resent > 0) {
+      this.resetFresh();
+      await this.kick();
+    }
+    return { ok: true, resent };
+  }
+
+  /**
+   * Turns failed rows (`where`, with its arguments after `now`) into
+   * messages not yet dispatched, of a new run: the request they sent is
+   * kept as the earlier run's, the next attempt renders their context
+   * again. Inside the caller's transaction; answers how many.
+   */
+  renderAgain(where, now, ...args) {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO earlier_requests (idx, run, request)
+       SELECT idx, run, request FROM deliveries WHERE state = 'failed' AND request IS NOT NULL AND ${where}`,
+      ...args,
+    );
+    // Counted, not read from rowsWritten: that counts index rows too.
+    const { n } = this.sql.exec(`SELECT count(*) AS n FROM deliveries WHERE state = 'failed' AND ${where}`, ...args).one();
+    this.sql.exec(
+      `UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?,
+         finished_at = NULL, request = NULL, dispatched = 0
+       WHERE state = 'failed' AND ${where}`,
+      now, ...args,
+    );
+    return n;
+  }
+
+  /**
+   * Sent messages (pending, delivered, failed) after position `after`
+   * ({ at, idx }: send start time, then row; null from the start), in that
+   * order, at most `limit`: [{ userId, at (ms), idx, deliveryId, status }].
+   */
+  async exposures({ after = null, limit = 100 } = {}) {
+    const at = after?.at ?? Number.MIN_SAFE_INTEGER;
+    const idx = after?.idx ?? -1;
+    const rows = this.sql
+      .exec(
+        `SELECT idx, user_id, sent_at, state FROM deliveries
+         WHERE (sent_at > ?1 OR (sent_at = ?1 AND idx > ?2)) AND state IN ('pending', 'delivered', 'failed')
+         ORDER BY sent_at, idx LIMIT ?3`,
+        at, idx, limit,
+      )
+      .toArray();
+    const key = this.meta('campaign');
+    const slice = this.meta('slice');
+    return rows.map((r) => ({ userId: r.user_id, at: r.sent_at, idx: r.idx, deliveryId: campaignMessageId(key, slice, r.idx), status: r.state }));
   }
 
   async alarm() {
@@ -321,7 +407,8 @@ export class CampaignDispatch extends DeliveryObject {
         const webhook = this.currentWebhook() ?? (await this.webhook());
         if (!webhook) return { ...base, state: 'cancelled', reason: 'campaign_not_found', attempts: 0, at: Date.now() };
         const out = this.renderFresh(webhook, row);
-        if (!out.ok) return { ...base, state: 'suppressed', reason: 'personalization', attempts: 0, at: Date.now() };
+        // A message sent before (a resend) stays sent, failed; a first render refused was never sent.
+        if (!out.ok) return { ...base, state: row.run > 0 ? 'failed' : 'suppressed', reason: 'personalization', attempts: 0, at: Date.now() };
         request = out.request;
         rendered = JSON.stringify(request);
       } else {
@@ -555,8 +642,11 @@ export class CampaignDispatch extends DeliveryObject {
       const record = JSON.parse(a.record);
       runs.get(a.run).push({ ...record, startedAt: iso(record.startedAt) });
     }
+    const requests = new Map();
+    if (row.run > 0) for (const e of this.sql.exec('SELECT run, request FROM earlier_requests WHERE idx = ?', row.idx)) requests.set(e.run, JSON.parse(e.request));
     const earlier = [];
-    for (let r = 0; r < row.run; r++) earlier.push({ attempts: runs.get(r) ?? [] });
+    // Each run's request (kept when the next run began; runs stored before that was kept: the current one).
+    for (let r = 0; r < row.run; r++) earlier.push({ request: requests.get(r) ?? (row.request === null ? null : JSON.parse(row.request)), attempts: runs.get(r) ?? [] });
     return {
       id: campaignMessageId(this.meta('campaign'), this.meta('slice'), row.idx),
       campaign: this.meta('campaign'),

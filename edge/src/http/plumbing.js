@@ -52,9 +52,9 @@ export async function discardUnreadBody(request) {
  * Reads a JSON object body, at most `maxBytes` (default MAX_BODY_BYTES),
  * counting bytes as they stream in (a lying or absent Content-Length cannot
  * make us buffer more). An oversized body is drained (see MAX_DRAIN_BYTES),
- * then refused with 413.
+ * then refused with 413. `optional`: an empty body reads as {}.
  */
-export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) {
+export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, optional = false } = {}) {
   const declared = request.headers.get('content-length');
   const reader = request.body ? request.body.getReader() : null;
   if (declared !== null && Number(declared) > maxBytes) {
@@ -87,7 +87,11 @@ export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES } = {}) 
   } catch {
     throw fail(400, '', 'invalid_utf8', 'The request body is not valid UTF-8.');
   }
-  if (text.trim() === '') throw fail(400, '', 'invalid_json', 'The request body is empty; send a JSON object.');
+  if (text.trim() === '') {
+    // A route whose every field has a default takes no body as {}.
+    if (optional) return {};
+    throw fail(400, '', 'invalid_json', 'The request body is empty; send a JSON object.');
+  }
   let value;
   try {
     value = JSON.parse(text);

@@ -52,6 +52,7 @@ export function createExperimentTables(sql, storage) {
         campaign TEXT NOT NULL, user_id TEXT NOT NULL, send_at INTEGER NOT NULL, grp TEXT NOT NULL, at INTEGER NOT NULL,
         PRIMARY KEY (campaign, user_id, send_at)
       );
+      CREATE INDEX ledger_control ON ledger (campaign, control, at);
       INSERT INTO experiment_counts (campaign, grp, users, converted)
         SELECT campaign, 'sent', count(*), 0 FROM ledger GROUP BY campaign;
     `);
@@ -113,6 +114,26 @@ export function recordConversions(sql, engine, events, goalOf) {
 export function forgetSend(sql, key, userId, sendAt) {
   const converted = sql.exec('DELETE FROM experiment_conversions WHERE campaign = ? AND user_id = ? AND send_at = ?', key, userId, sendAt).rowsWritten;
   bumpGroup(sql, key, 'sent', -1, -converted);
+}
+
+/**
+ * Control records of campaign `key` after position `after` ({ at, idx }:
+ * would-be send start, then row; null from the start), in that order, at
+ * most `limit`: [{ userId, at (ms), idx }]. Exposures merge them with the
+ * dispatch slices' sent messages (campaigns/results.js).
+ */
+export function controlExposures(sql, key, after, limit) {
+  const at = after?.at ?? Number.MIN_SAFE_INTEGER;
+  const idx = after?.idx ?? -1;
+  return sql
+    .exec(
+      `SELECT rowid, user_id, at FROM ledger INDEXED BY ledger_control
+       WHERE campaign = ?1 AND control = 1 AND (at > ?2 OR (at = ?2 AND rowid > ?3))
+       ORDER BY at, rowid LIMIT ?4`,
+      key, at, idx, limit,
+    )
+    .toArray()
+    .map((r) => ({ userId: r.user_id, at: r.at, idx: r.rowid }));
 }
 
 /** Forgets a user's conversions (DELETE /v1/users/:id); the counts keep what was measured. */

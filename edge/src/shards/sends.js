@@ -40,7 +40,7 @@ import { PACED_SLICE } from '../constants.js';
 import { insertMany, deleteIn, MAX_VARS } from '../storage/sql_batch.js';
 import { armNoLaterThan } from '../storage/alarm.js';
 import { isObject } from '../values.js';
-import { bumpGroup, forgetSend, groupOf } from './experiments.js';
+import { bumpGroup, forgetSend } from './experiments.js';
 
 /** Users decided per transaction. */
 export const CANDIDATE_CHUNK = 1000;
@@ -275,7 +275,7 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
     const dedupe = `${triggerKey}/${d.id}`;
     ledger.push([d.id, key, trigger.sendAtMs, dedupe, 0]);
     // The item's JSON built around the context's text (see decideChunk).
-    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(notBefore ?? null)}}`]);
+    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(notBefore ?? null)},"at":${JSON.stringify(trigger.sendAtMs ?? null)}}`]);
   }
   insertMany(sql, 'INSERT', 'campaign_decisions', ['campaign', 'trigger', 'user_id', 'outcome', 'at'], decisions);
   insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id', 'control'], ledger);
@@ -582,18 +582,4 @@ export function forgetSends(shard, key, items) {
     }
   });
   return { ok: true, removed };
-}
-
-/**
- * Ledger rows of campaign `key` after ledger rowid `after`, in rowid order:
- * { exposures: [{ userId, at (ms), group: 'sent' | 'control', rowid }], more }.
- */
-export function exposures(shard, key, after, limit) {
-  const rows = shard.sql
-    .exec('SELECT rowid, user_id, at, control FROM ledger WHERE campaign = ? AND rowid > ? ORDER BY rowid LIMIT ?', key, after, limit + 1)
-    .toArray();
-  return {
-    exposures: rows.slice(0, limit).map((r) => ({ userId: r.user_id, at: r.at, group: groupOf(r.control), rowid: r.rowid })),
-    more: rows.length > limit,
-  };
 }

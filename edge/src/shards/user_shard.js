@@ -290,6 +290,26 @@ export class UserShard extends DurableObject {
   }
 
   /**
+   * Users whose id starts with `query` or one of whose property values
+   * holds it (case-insensitive; '' matches everyone), in id order, at most
+   * `limit`: [{ id, properties }]. Walks the users in id order and stops at
+   * `limit` matches (a console search, not a report).
+   */
+  async findUsers(query, limit) {
+    const q = String(query).toLowerCase();
+    return this.sql
+      .exec(
+        `SELECT id, properties FROM users
+         WHERE ?1 = '' OR substr(lower(id), 1, length(?1)) = ?1
+            OR EXISTS (SELECT 1 FROM json_each(users.properties) j WHERE instr(lower(CAST(j.value AS TEXT)), ?1) > 0)
+         ORDER BY id LIMIT ?2`,
+        q, limit,
+      )
+      .toArray()
+      .map((r) => ({ id: r.id, properties: JSON.parse(r.properties) }));
+  }
+
+  /**
    * Forgets a user: profile, events and ledger rows, in one transaction
    * (the event counts of GET /v1/properties drop with them). Returns true
    * when the user existed.
@@ -483,9 +503,9 @@ export class UserShard extends DurableObject {
     return experiments.experimentCounts(this.sql, key);
   }
 
-  /** Who was sent campaign `key` (or held back as its control group): ledger rows after rowid `after`. */
-  async exposures(key, after = 0, limit = 100) {
-    return sends.exposures(this, key, after, limit);
+  /** Control records of campaign `key` after `after` ({ at, idx }), in that order (shards/experiments.js). */
+  async controlExposures(key, after = null, limit = 100) {
+    return experiments.controlExposures(this.sql, key, after, limit);
   }
 
   /** Forgets the ledger rows of campaign `key`'s messages ended unsent (delivery/dispatch_unsent.js). */

@@ -73,6 +73,7 @@ export function createCampaignTables(sql) {
       finished_at INTEGER
     );
     CREATE INDEX IF NOT EXISTS campaign_runs_open ON campaign_runs (finished_at);
+    CREATE INDEX IF NOT EXISTS campaign_runs_campaign ON campaign_runs (campaign, send_at);
     CREATE TABLE IF NOT EXISTS campaign_slices (campaign TEXT NOT NULL, slice TEXT NOT NULL, PRIMARY KEY (campaign, slice));
     CREATE TABLE IF NOT EXISTS api_sends (
       campaign TEXT NOT NULL,
@@ -137,11 +138,15 @@ function recordOf(row) {
     startedAt: row.started_at,
     endedAt: row.ended_at,
     nextRunAt: row.next_run_at,
+    lastRunAt: row.last_run_at ?? null,
   };
 }
 
+/** A campaign row with `last_run_at`: its latest schedule run's send time (null before the first). */
+const ROW = 'SELECT c.*, (SELECT max(send_at) FROM campaign_runs r WHERE r.campaign = c.key) AS last_run_at FROM campaigns c';
+
 function rowOf(sql, key) {
-  const [row] = sql.exec('SELECT * FROM campaigns WHERE key = ?', key).toArray();
+  const [row] = sql.exec(`${ROW} WHERE c.key = ?`, key).toArray();
   return row ?? null;
 }
 
@@ -183,7 +188,7 @@ export function createCampaign(ws, fields, nowMs) {
 
 /** Every campaign, oldest first. */
 export function listCampaigns(ws) {
-  return ws.sql.exec('SELECT * FROM campaigns ORDER BY seq').toArray().map(recordOf);
+  return ws.sql.exec(`${ROW} ORDER BY c.seq`).toArray().map(recordOf);
 }
 
 /** One campaign's record, or null. */

@@ -821,9 +821,9 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
     assert.deepEqual(p.request, r.request);
     assert.equal(p.curl, engine.toCurl(r.request));
     assert.deepEqual(p.table, engine.toTable(r.request));
-    // validate's warnings (no fallback: id, name twice) first, then this user's (no value), each once.
+    // validate's warnings (no fallback: name twice; user.id needs none) first, then this user's (no value), each once.
     assert.deepEqual(p.problems, [...engine.validate(spec).problems, ...r.warnings]);
-    assert.deepEqual(p.problems.map((x) => x.code), ['missing_fallback', 'missing_fallback', 'missing_fallback', 'missing_value', 'missing_value']);
+    assert.deepEqual(p.problems.map((x) => x.code), ['missing_fallback', 'missing_fallback', 'missing_value', 'missing_value']);
     p.problems.forEach(assertProblemShape);
   });
 
