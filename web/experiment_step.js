@@ -5,7 +5,7 @@
 // change (checkCampaign, partial); Save PATCHes `experiment` alone.
 import { html, useEffect, useState, Problems, problemsFor } from './ui.js';
 import { optional } from './engine.js';
-import { editability } from './campaign.js';
+import { editability } from './editability.js';
 import { PropertyCondition, operators } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
 
