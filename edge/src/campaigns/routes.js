@@ -75,6 +75,7 @@ function campaignJson(engine, c, env) {
     fatigue: c.fatigue,
     rateLimit: c.rateLimit,
     timeoutMs: c.timeoutMs,
+    experiment: c.experiment ?? null,
     signed: c.signed,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
@@ -118,7 +119,7 @@ async function checkCampaignBody(engine, body, { partial }, env) {
   }
   if (problems.length) throw badRequest(problems);
   const fields = {};
-  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs']) {
+  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'experiment']) {
     if (body[name] !== undefined) fields[name] = body[name];
   }
   return fields;
