@@ -246,8 +246,13 @@ export type FatiguePolicy = {
   rules: CapRule[];
 };
 
-/** One past send of a user (any campaign), `at` in ms since the epoch. */
-export type LedgerEntry = { campaign: string; at: number };
+/**
+ * One past send of a user (any campaign), `at` in ms since the epoch. With
+ * `control: true` it records a user an experiment held back in its control
+ * group: the campaign's duplicate rule counts it, the frequency caps do not
+ * (nothing reached the user).
+ */
+export type LedgerEntry = { campaign: string; at: number; control?: boolean };
 
 /** A user's sends, any order. */
 export type Ledger = LedgerEntry[];
@@ -764,6 +769,7 @@ export type Vocabulary = {
     resend: PeriodUnit[];
     capPeriod: CapPeriodUnit[];
     within: CohortTimeUnit[];
+    goalWithin: GoalWithinUnit[];
   };
   /** Every reason `stats.suppressed` counts, in the contract's order. */
   suppressionReasons: SuppressionReason[];
@@ -875,4 +881,60 @@ export interface Engine {
   checkInput(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', value: unknown, field: string): Problem[];
   /** `checkInput` for a value already written as JSON text (e.g. a merged profile about to be stored). */
   checkInputJson(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', valueJson: string, field: string): Problem[];
+}
+
+// ---- experiments: control groups and conversion goals ------------------------------
+
+/** A goal's conversion window: how long after the (would-be) send a goal event counts; at most 30 days. */
+export type GoalWindow = { value: number; unit: GoalWithinUnit };
+
+/** Units of `experiment.goal.within.unit`. */
+export type GoalWithinUnit = 'minutes' | 'hours' | 'days' | 'weeks';
+
+/**
+ * A campaign's experiment (`campaign.experiment`): `controlPercent` % of the
+ * candidates that pass every check (0 to 50, at most two decimals) are held
+ * back as a control group; `goal` names the event that counts as a
+ * conversion, with optional conditions on its properties (as a cohort
+ * event rule's `where`).
+ */
+export type Experiment = {
+  controlPercent: number;
+  goal?: { event: string; where?: unknown[]; within: GoalWindow } | null;
+};
+
+/** Users and conversions of one group. */
+export type GroupCounts = { users: number; converted: number };
+
+/**
+ * The campaign's effect, sent group minus control, as fractions (0.012 is
+ * 1.2 percentage points). `ci95` is Newcombe's hybrid score interval
+ * (method 10) of the difference; `pValue` the two-sided pooled z-test of
+ * equal rates. `relative` is `absolute / rate(control)`, null when the
+ * control group converted nobody.
+ */
+export type Uplift = { absolute: number; relative: number | null; ci95: [number, number]; pValue: number };
+
+/** The experiment part of the engine. */
+export interface Engine {
+  /**
+   * Control-group assignment of many candidates of one campaign at once:
+   * `true` for each user in the control group at `controlPercent` (0..50,
+   * two decimals). Stable: bucket = fmix64(FNV-1a 64(campaignKey, 0x00,
+   * userId)) mod 10000, control when bucket < controlPercent × 100.
+   * Throws `invalid_control_percent` or `invalid_user_ids`.
+   */
+  controlGroups(campaignKey: string, userIds: string[], controlPercent: number): boolean[];
+  /**
+   * Whether a goal event at `eventAtMs` converts a user whose (would-be)
+   * send started at `sendStartMs`: sendStart ≤ eventAt ≤ sendStart + within.
+   * Throws `invalid_within` (over 30 days, unknown unit) or `invalid_time`.
+   */
+  convertsWithin(sendStartMs: number, eventAtMs: number, within: GoalWindow): boolean;
+  /**
+   * Compares the sent group with the control group; null while a group has
+   * fewer than 30 users. Throws `invalid_counts` for counts that are not
+   * whole numbers with 0 ≤ converted ≤ users.
+   */
+  compareGroups(sent: GroupCounts, control: GroupCounts): Uplift | null;
 }

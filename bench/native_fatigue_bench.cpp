@@ -52,6 +52,7 @@ const Workload& workload() {
                   "\",\"at\":" + std::to_string(at) + "}";
         w.packed.push_back(c);
         w.packed.push_back(static_cast<double>(at));
+        w.packed.push_back(0);  // a send, not a control record
       }
       w.json += "]";
       w.ledgers.push_back(std::move(ledger));

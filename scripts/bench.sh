@@ -18,3 +18,4 @@ if [ -f bench/event_trigger_bench.mjs ]; then node bench/event_trigger_bench.mjs
 node bench/fatigue_bench.mjs
 if [ -x build/native/native_fatigue_bench ]; then build/native/native_fatigue_bench --benchmark_min_time=0.5; fi
 node bench/keystroke_bench.mjs
+node bench/experiment_bench.mjs

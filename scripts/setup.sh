@@ -18,6 +18,7 @@ have_file /usr/include/gtest/gtest.h || need+=(libgtest-dev)
 have_file /usr/include/benchmark/benchmark.h || need+=(libbenchmark-dev)
 have_cmd clang-format || need+=(clang-format)
 have_cmd curl || need+=(curl)
+have_cmd python3 || need+=(python3)  # tests/js/edge_shard_migration.test.mjs rewinds a shard with its sqlite3
 have_cmd openssl || need+=(openssl)
 [ "${HOOKCAST_SKIP_CHROMIUM:-0}" = 1 ] || have_cmd chromium || need+=(chromium)
 

@@ -30,6 +30,8 @@ export const client = {
   stats: (key) => api('GET', `${campaignPath(key)}/stats`),
   deliveries: (key, { state, cursor } = {}) => api('GET', `${campaignPath(key)}/deliveries${query({ state, cursor })}`),
   exposures: (key, cursor) => api('GET', `${campaignPath(key)}/exposures${query({ cursor })}`),
+  /** The experiment's groups and uplift. */
+  results: (key) => api('GET', `${campaignPath(key)}/results`),
   resendFailed: (key) => api('POST', `${campaignPath(key)}/resend-failed`),
   /** Pending messages held on purpose: { waiting: { quietHours, destination } }. */
   waiting: (key) => api('GET', `${campaignPath(key)}/waiting`),

@@ -22,7 +22,7 @@ export function codeSummary(code) {
 const vocabularies = new WeakMap();
 /** Lists that are empty while the engine loads (pages render again once it is there). */
 const LOADING = Object.freeze({
-  units: { delay: [], repeat: [], resend: [], capPeriod: [], within: [] },
+  units: { delay: [], repeat: [], resend: [], capPeriod: [], within: [], goalWithin: [] },
   suppressionReasons: [], candidateChecks: [], fatigueReasons: [], campaignStatuses: [], campaignActions: [],
   sendTypes: [], methods: [], operators: { property: [], event: [], count: [] }, limits: {},
 });

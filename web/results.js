@@ -10,6 +10,7 @@ import { DELIVERY_STATE, RETRY_REASON, SEND_ERROR, SUPPRESSED } from './words.js
 import { FAILURE_COUNTS, ResendFailed } from './resend_failed.js';
 import { csvText } from './csv.js';
 import { WaitingCounts } from './waiting.js';
+import { ExperimentResults } from './experiment_results.js';
 
 const REFRESH_MS = 3000;
 /** Most exposure pages the chart reads (the CSV reads them all). */
@@ -54,6 +55,7 @@ export function ResultsPage({ campaign }) {
       ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <${Codes} codes=${[k]} /></th><td>${n}</td></tr>`)}</tbody></table>` : null}
     </section>
     <${ResendFailed} campaign=${campaign} failed=${s.failed ?? 0} fixHref=${`#/campaigns/${encodeURIComponent(campaign.key)}/webhook`} onResent=${() => setTick((n) => n + 1)} />
+    <${ExperimentResults} campaignKey=${campaign.key} tick=${tick} />
     <${SendsChart} campaignKey=${campaign.key} tick=${tick} />
     <${DeliveryLog} campaign=${campaign} tick=${tick} />
     <${ExposuresCsv} campaignKey=${campaign.key} />
@@ -178,7 +180,7 @@ function ExposuresCsv({ campaignKey }) {
     const { exposures, error } = await allExposures(campaignKey);
     if (error) { setSaid(error); return; }
     // The columns of GET /exposures, in its order (time order); cells neutralised (csv.js).
-    const columns = ['userId', 'at', 'deliveryId', 'status'];
+    const columns = ['userId', 'at', 'deliveryId', 'status', 'group'];
     const csv = csvText(columns, exposures.map((e) => columns.map((c) => e[c] ?? '')));
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
@@ -190,6 +192,6 @@ function ExposuresCsv({ campaignKey }) {
     setSaid(`${exposures.length} exposure${exposures.length === 1 ? '' : 's'} exported.`);
   };
   return html`<section class="card" aria-labelledby="exp-title"><h2 id="exp-title">Exposures</h2>
-    <p class="muted">Who was sent this campaign and when, as a CSV file: one row per message, in time order, with its delivery id and state (userId, at, deliveryId, status).</p>
+    <p class="muted">Who was sent this campaign and when, as a CSV file: one row per message, in time order, with its delivery id and state, and its group (userId, at, deliveryId, status, group): a control-group user's row has no delivery and the group <code class="code">control</code>.</p>
     <button type="button" class="secondary" id="export-csv" onClick=${download}>Export exposures (CSV)</button> <span role="status" class="muted">${said}</span></section>`;
 }

@@ -12,6 +12,7 @@ import { PropertyCondition, operators } from './cohort_builder.js';
 import { loadProperties } from './personalize.js';
 import { keepDraft, takeDraft } from './drafts.js';
 import { QuietHoursOptIn, UserZoneChoice } from './send_moment.js';
+import { MeasureCard } from './experiment_step.js';
 
 /** The field path each form key stands for (what a problem's `field` starts with). */
 const FIELD_OF = { type: 'send.type', date: 'send.at', time: 'send.at', timeZone: 'send.timeZone', repeat: 'send.repeat', event: 'send.event', where: 'send.where', delay: 'send.delay', resend: 'fatigue', frequencyCapping: 'fatigue', rateLimit: 'rateLimit' };
@@ -194,6 +195,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
       <div class="actions"><button type="submit" class="primary" id="save-start" disabled=${readOnly || !dirty}>Save</button>
         <span role="status" class="muted" id="start-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
     </form>
-    <${StatusCard} campaign=${campaign} engine=${engine} setNotice=${setNotice} reload=${reload} />
+    <div class="side-cards"><${StatusCard} campaign=${campaign} engine=${engine} setNotice=${setNotice} reload=${reload} />
+      <${MeasureCard} campaign=${campaign} engine=${engine} patch=${patch} /></div>
   </div>`;
 }

@@ -9,7 +9,7 @@
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (audiences/cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
-//   GET /v1/campaigns/:key/deliveries|exposures, POST /v1/campaigns/:key/audience-check|launch-check,
+//   GET /v1/campaigns/:key/deliveries|exposures|results, POST /v1/campaigns/:key/audience-check|launch-check,
 //   POST /v1/deliveries/:id/retry, POST /v1/campaigns/:key/resend-failed   (campaigns/results.js)
 //   GET /v1/campaigns/:key/waiting   (campaigns/routes.js)
 //   GET /v1/destinations, POST /v1/destinations/:host/resume   (destinations/routes.js)
@@ -30,7 +30,7 @@ import { OPENAPI_PATH, openApiResponse } from './http/openapi.js';
 import { preview, testSend, createDeliveries, getDelivery, getBatch } from './delivery/routes.js';
 import { upsertUsers, findUsers, getUser, deleteUser, addEvents, listProperties } from './audiences/routes.js';
 import { checkSessionOrigin, createSession, describeSession, endSession, sessionExpiry } from './http/session.js';
-import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, resendFailed } from './campaigns/results.js';
+import { listCampaignDeliveries, listExposures, audienceCheck, retryDelivery, resendFailed, campaignResults } from './campaigns/results.js';
 import { createCohort, listCohorts, getCohort, updateCohort, deleteCohort, estimateCohort } from './audiences/cohorts.js';
 import * as campaigns from './campaigns/routes.js';
 import { withSecurityHeaders } from './http/security_headers.js';
@@ -89,6 +89,7 @@ export const ROUTES = [
   // campaign results: deliveries, exposures, audience check, replay of a failed delivery
   { pattern: /^\/v1\/campaigns\/([^/]+)\/deliveries$/, methods: { GET: (req, env, url, m) => listCampaignDeliveries(decodeSegment(m[1]), env, url) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/exposures$/, methods: { GET: (req, env, url, m) => listExposures(decodeSegment(m[1]), env, url) } },
+  { pattern: /^\/v1\/campaigns\/([^/]+)\/results$/, methods: { GET: (req, env, url, m) => campaignResults(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/audience-check$/, methods: { POST: (req, env, url, m) => audienceCheck(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/campaigns\/([^/]+)\/launch-check$/, methods: { POST: (req, env, url, m) => campaigns.launchCheck(decodeSegment(m[1]), env) } },
   { pattern: /^\/v1\/deliveries\/([^/]+)\/retry$/, methods: { POST: (req, env, url, m) => retryDelivery(decodeSegment(m[1]), req, env) } },

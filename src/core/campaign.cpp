@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "cohort.hpp"
+#include "experiment.hpp"
 #include "fatigue.hpp"
 #include "json_shape.hpp"
 #include "webhook.hpp"
@@ -64,6 +65,7 @@ std::string field_words(const std::string& field) {
   if (field == "rateLimit") return "rate limit";
   if (field == "signingSecret") return "signing secret";
   if (field == "timeoutMs") return "timeout";
+  if (field == "experiment") return "experiment settings";
   return field;
 }
 
@@ -214,35 +216,41 @@ void check_schedule(JsonShape& shape, const json& send) {
   }
 }
 
+// Conditions on an event's properties (send.where, experiment.goal.where):
+// the cohort language's property conditions, so the cohort reader checks
+// them, as the `where` of an event condition; problems are located at `field`.
+void check_event_where(JsonShape& shape, const json& where, const std::string& field) {
+  if (!where.is_array()) {
+    shape.wrong_type(field, "a list of conditions on the event's properties", where);
+    return;
+  }
+  if (where.size() > kMaxWhereConditions) {
+    shape.error(field, "too_many",
+                field + " can hold at most " + std::to_string(kMaxWhereConditions) +
+                    " conditions; it has " + std::to_string(where.size()) + ".");
+    return;
+  }
+  const std::string rule = "{\"event\":\"e\",\"op\":\"did\",\"where\":" + where.dump() + "}";
+  constexpr std::string_view kRuleWhere = "rule.where";
+  for (Problem& p : compile_cohort(rule, nullptr)) {
+    if (p.severity != Severity::kError && p.code != "unknown_field") continue;
+    if (p.field.compare(0, kRuleWhere.size(), kRuleWhere) != 0) continue;
+    p.field = field + p.field.substr(kRuleWhere.size());
+    for (std::size_t at = p.message.find(kRuleWhere); at != std::string::npos;
+         at = p.message.find(kRuleWhere, at + field.size()))
+      p.message.replace(at, kRuleWhere.size(), field);
+    shape.error(std::move(p.field), p.code.c_str(), std::move(p.message));
+  }
+}
+
 void check_event_send(JsonShape& shape, const json& send) {
   shape.only(send, "send", {"type", "event", "where", "delay"}, "an event send");
   if (const json* v = shape.member(send, "event", "send.event", true,
                                    "An event send needs send.event, the event key that "
                                    "triggers it, e.g. \"purchase\"."))
     shape.text(*v, "send.event", kMaxNameChars, true);
-  if (const json* where = shape.member(send, "where", "send.where", false, "")) {
-    if (!where->is_array()) {
-      shape.wrong_type("send.where", "a list of conditions on the event's properties", *where);
-    } else if (where->size() > kMaxWhereConditions) {
-      shape.error("send.where", "too_many",
-                  "send.where can hold at most " + std::to_string(kMaxWhereConditions) +
-                      " conditions; it has " + std::to_string(where->size()) + ".");
-    } else {
-      // The conditions are the cohort language's property conditions: the
-      // cohort reader checks them, as the `where` of an event condition.
-      const std::string rule = "{\"event\":\"e\",\"op\":\"did\",\"where\":" + where->dump() + "}";
-      for (Problem& p : compile_cohort(rule, nullptr)) {
-        if (p.severity != Severity::kError && p.code != "unknown_field") continue;
-        if (p.field.compare(0, 10, "rule.where") != 0) continue;
-        p.field = "send.where" + p.field.substr(10);
-        for (std::size_t at = p.message.find("rule.where"); at != std::string::npos;
-             at = p.message.find("rule.where", at))
-          p.message.replace(at, 10, "send.where");
-        p.severity = Severity::kError;
-        shape.error(std::move(p.field), p.code.c_str(), std::move(p.message));
-      }
-    }
-  }
+  if (const json* where = shape.member(send, "where", "send.where", false, ""))
+    check_event_where(shape, *where, "send.where");
   const json* delay = shape.member(send, "delay", "send.delay", false, "");
   if (!delay || !shape.object(*delay, "send.delay", "an object {value, unit} or null")) return;
   shape.only(*delay, "send.delay", {"value", "unit"}, "a delay");
@@ -316,9 +324,62 @@ void check_rate_limit(JsonShape& shape, const json& rate) {
     shape.integer(*v, "rateLimit.perMinute", 1, kMaxPerMinute);
 }
 
+// experiment = { controlPercent, goal?: { event, where?, within: { value, unit } } }
+void check_goal(JsonShape& shape, const json& goal) {
+  if (!shape.object(goal, "experiment.goal", "an object {event, where?, within} or null")) return;
+  shape.only(goal, "experiment.goal", {"event", "where", "within"}, "a goal");
+  if (const json* v = shape.member(goal, "event", "experiment.goal.event", true,
+                                   "A goal needs experiment.goal.event, the event key that counts "
+                                   "as a conversion, e.g. \"purchase\"."))
+    shape.text(*v, "experiment.goal.event", kMaxNameChars, true);
+  if (const json* where = shape.member(goal, "where", "experiment.goal.where", false, ""))
+    check_event_where(shape, *where, "experiment.goal.where");
+  const json* within = shape.member(goal, "within", "experiment.goal.within", true,
+                                    "A goal needs experiment.goal.within, how long after the send "
+                                    "a goal event still counts, e.g. {\"value\": 7, \"unit\": "
+                                    "\"days\"}.");
+  if (!within || !shape.object(*within, "experiment.goal.within", "an object {value, unit}"))
+    return;
+  shape.only(*within, "experiment.goal.within", {"value", "unit"}, "a window");
+  std::optional<std::int64_t> value;
+  std::optional<TimeUnit> unit;
+  if (const json* v = shape.member(*within, "value", "experiment.goal.within.value", true,
+                                   "A window needs experiment.goal.within.value, e.g. 7."))
+    value = shape.integer(*v, "experiment.goal.within.value", 1, kMaxPeriodCount);
+  const std::string within_unit_message =
+      "A window needs experiment.goal.within.unit: " + time_unit_names(kGoalWithinUnits) + ".";
+  if (const json* v = shape.member(*within, "unit", "experiment.goal.within.unit", true,
+                                   within_unit_message.c_str()))
+    unit = shape.unit(*v, "experiment.goal.within.unit", kGoalWithinUnits);
+  if (value && unit && *value * fixed_unit_ms(*unit) > kMaxGoalWithinMs) {
+    shape.error("experiment.goal.within.value", "out_of_range",
+                "A goal's window can be at most 30 days (43200 minutes, 720 hours, 4 weeks and 2 "
+                "days); this one is longer.");
+  }
+}
+
+void check_experiment(JsonShape& shape, const json& experiment) {
+  if (!shape.object(experiment, "experiment", "an object {controlPercent, goal?} or null")) return;
+  shape.only(experiment, "experiment", {"controlPercent", "goal"}, "an experiment");
+  if (const json* v = shape.member(experiment, "controlPercent", "experiment.controlPercent", true,
+                                   "An experiment needs experiment.controlPercent, the share of "
+                                   "users kept as a control group, 0 to 50 (e.g. 10).")) {
+    if (!v->is_number()) {
+      shape.wrong_type("experiment.controlPercent", "a number from 0 to 50", *v);
+    } else if (!control_basis_points(v->get<double>())) {
+      shape.error("experiment.controlPercent", "out_of_range",
+                  "experiment.controlPercent must be a number from 0 to 50 with at most two "
+                  "decimals (e.g. 10 or 12.5); it is " +
+                      v->dump() + ".");
+    }
+  }
+  if (const json* goal = shape.member(experiment, "goal", "experiment.goal", false, ""))
+    check_goal(shape, *goal);
+}
+
 constexpr const char* kFields[] = {"title",     "description", "webhook",   "target",
                                    "send",      "fatigue",     "rateLimit", "signingSecret",
-                                   "timeoutMs", "quietHours"};
+                                   "timeoutMs", "experiment",  "quietHours"};
 constexpr const char* kAssigned[] = {"key", "status", "createdAt", "updatedAt", "stats"};
 
 bool known_field(const std::string& key) {
@@ -631,10 +692,11 @@ Problems check_campaign(const json& body, bool partial) {
                       "\" is set by hookcast and cannot be written (change the status with "
                       "start, pause, resume or end).");
     } else {
-      shape.error(item.key(), "unknown_field",
-                  "\"" + item.key() +
-                      "\" is not a campaign field (known: title, description, webhook, target, "
-                      "send, fatigue, rateLimit, signingSecret, timeoutMs, quietHours).");
+      shape.error(
+          item.key(), "unknown_field",
+          "\"" + item.key() +
+              "\" is not a campaign field (known: title, description, webhook, target, "
+              "send, fatigue, rateLimit, signingSecret, timeoutMs, experiment, quietHours).");
     }
   }
   const auto title = find_member(body, "title");
@@ -664,6 +726,8 @@ Problems check_campaign(const json& body, bool partial) {
   }
   if (const json* v = shape.member(body, "timeoutMs", "timeoutMs", false, ""))
     shape.integer(*v, "timeoutMs", 1, kMaxTimeoutMs);
+  if (const json* v = shape.member(body, "experiment", "experiment", false, ""))
+    check_experiment(shape, *v);
   // Opt-in to the workspace's quiet hours (PUT /v1/settings/quiet-hours).
   if (const json* v = shape.member(body, "quietHours", "quietHours", false, "")) {
     if (!v->is_boolean()) shape.wrong_type("quietHours", "true or false", *v);

@@ -9,8 +9,8 @@
 //     illegal transition (`invalid_transition`), with a message naming the
 //     current status and what it allows.
 //   * Edits: title and description in any status but ended; every other field
-//     (webhook, target, send, fatigue, rateLimit, signingSecret, timeoutMs, quietHours)
-//     in ready or paused only (`campaign_not_editable`). An ended campaign
+//     (webhook, target, send, fatigue, rateLimit, signingSecret, timeoutMs,
+//     experiment, quietHours) in ready or paused only (`campaign_not_editable`). An ended campaign
 //     accepts no edit at all, not even an empty one.
 //   * Shape: a create or PATCH body whose every given field has the right type
 //     and range. A webhook's *content* (https_required, invalid_json,

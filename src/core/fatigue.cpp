@@ -59,6 +59,7 @@ constexpr const char* kNotAList = "Each ledger must be a list of sends {campaign
 constexpr const char* kNotASend = "A send must be an object {campaign, at}.";
 constexpr const char* kNotAKey = "A send's campaign must be the campaign's key, a text.";
 constexpr const char* kNotATime = "A send's at must be a time in milliseconds since the epoch.";
+constexpr const char* kNotAFlag = "A send's control must be true or false.";
 constexpr const char* kMalformed = "The packed ledgers are malformed.";
 
 }  // namespace
@@ -103,7 +104,7 @@ FatigueReason fatigue_decision(const FatiguePolicy& policy, const LedgerEntry* e
     const std::int64_t after = send_at_ms - rule.window_ms;
     std::int64_t in_window = 0;
     for (std::size_t i = 0; i < count; ++i)
-      in_window += entries[i].at > after && entries[i].at <= send_at_ms;
+      in_window += !entries[i].control && entries[i].at > after && entries[i].at <= send_at_ms;
     if (in_window >= rule.limit) return FatigueReason::kFrequencyCap;
   }
   return FatigueReason::kOk;
@@ -143,6 +144,13 @@ std::optional<Problem> fatigue_batch_json(const FatiguePolicy& policy,
           !number_ms(doc.raw(at), item.at)) {
         return bad(ledger_field(candidate, entry) + ".at", kNotATime);
       }
+      const std::uint32_t control = doc.find(e, "control");
+      if (control != JsonDoc::kNone) {
+        const JsonType t = doc.node(control).type;
+        if (t != JsonType::kTrue && t != JsonType::kFalse)
+          return bad(ledger_field(candidate, entry) + ".control", kNotAFlag);
+        item.control = t == JsonType::kTrue;
+      }
       if (doc.node(campaign).escaped) {
         s.text.clear();
         doc.append_string(campaign, s.text);
@@ -168,10 +176,10 @@ std::optional<Problem> fatigue_batch_packed(const FatiguePolicy& policy,
   for (std::size_t candidate = 0; k < count; ++candidate) {
     const double n = data[k++];
     if (n == -1) return bad("ledgers[" + std::to_string(candidate) + "]", kNotAList);
-    if (!(n >= 0) || n != std::floor(n) || n > static_cast<double>((count - k) / 2))
+    if (!(n >= 0) || n != std::floor(n) || n > static_cast<double>((count - k) / 3))
       return bad("ledgers", kMalformed);
     entries.clear();
-    for (std::size_t entry = 0; entry < static_cast<std::size_t>(n); ++entry, k += 2) {
+    for (std::size_t entry = 0; entry < static_cast<std::size_t>(n); ++entry, k += 3) {
       const double key = data[k];
       if (key == -2) return bad(ledger_field(candidate, entry), kNotASend);
       if (key == -1) return bad(ledger_field(candidate, entry) + ".campaign", kNotAKey);
@@ -180,6 +188,10 @@ std::optional<Problem> fatigue_batch_packed(const FatiguePolicy& policy,
       LedgerEntry item;
       if (!epoch_ms(data[k + 1], item.at))
         return bad(ledger_field(candidate, entry) + ".at", kNotATime);
+      const double flags = data[k + 2];
+      if (flags != 0 && flags != 1)
+        return bad(ledger_field(candidate, entry) + ".control", kNotAFlag);
+      item.control = flags == 1;
       item.campaign = keys[static_cast<std::size_t>(key)];
       entries.push_back(item);
     }

@@ -15,7 +15,9 @@
 //      i.e. a send exactly one period before send_at has left the window, a
 //      send at send_at itself is in it, and a send after send_at (a ledger
 //      entry later than this send's start time) is not counted. The user is
-//      `frequency_cap` when that count ≥ limit.
+//      `frequency_cap` when that count ≥ limit. Control-group records (a
+//      user an experiment held back, LedgerEntry::control) count for rule 1
+//      only: the user received nothing.
 //
 // Times are epoch milliseconds; send_at is the send start time (a schedule's
 // run time, the triggering event's time, the API call's time). The cap
@@ -67,10 +69,14 @@ struct FatiguePolicy {
   std::vector<CapRule> rules;          ///< the workspace's caps (ignored when not applied)
 };
 
-/// One of a user's past sends (any campaign).
+/// One of a user's past sends (any campaign), or a control-group record: a
+/// candidate an experiment held back (experiment.hpp). A control record
+/// counts for its campaign's duplicate rule (the user is never drawn again)
+/// but takes no frequency-cap slot: no message reached the user.
 struct LedgerEntry {
   std::string_view campaign;
   std::int64_t at = 0;
+  bool control = false;
 };
 
 /// The verdict for one candidate.
@@ -96,7 +102,7 @@ inline char fatigue_reason_letter(FatigueReason reason) { return "oarf"[static_c
 bool epoch_ms(double value, std::int64_t& out);
 
 /// Decides every candidate of `ledgers_json`, a JSON array with one ledger
-/// (an array of {"campaign": key, "at": ms}) per candidate, appending one
+/// (an array of {"campaign": key, "at": ms, "control"?: bool}) per candidate, appending one
 /// letter per candidate to `letters`. A ledger of the wrong shape stops the
 /// batch: the problem names it ("ledgers[3][1].at"), code invalid_type (or
 /// invalid_json). Reuses per-thread scratch memory.
@@ -105,11 +111,12 @@ std::optional<Problem> fatigue_batch_json(const FatiguePolicy& policy,
                                           std::string& letters);
 
 /// The same from the packed form the wasm binding writes: `keys` the
-/// distinct campaign keys, `data` per candidate n, then n pairs (key index,
-/// at); n = −1 marks a ledger that is not a list, key −1 a campaign that is
-/// not a string, −2 a send that is not an object, a NaN `at` a time that is
-/// not a number. Malformed packing (counts past the end, unknown key
-/// indexes) is the problem "ledgers"; nothing is read past `count`.
+/// distinct campaign keys, `data` per candidate n, then n triples (key
+/// index, at, flags; flags 1 = a control record, 0 = a send); n = −1 marks a
+/// ledger that is not a list, key −1 a campaign that is not a string, −2 a
+/// send that is not an object, a NaN `at` a time that is not a number, a
+/// NaN flag a control that is not true or false. Malformed packing (counts past the end, unknown
+/// key indexes) is the problem "ledgers"; nothing is read past `count`.
 std::optional<Problem> fatigue_batch_packed(const FatiguePolicy& policy,
                                             const std::vector<std::string>& keys,
                                             const double* data, std::size_t count,

@@ -28,12 +28,13 @@ inline constexpr SuppressionReason kSuppressionReasons[] = {
     SuppressionReason::kControl,         SuppressionReason::kSchedulePassed};
 
 /// The checks a candidate goes through, in the order they are made; the
-/// first that holds it back is its reason. An API send's `suppressed`
-/// answers each of them (zeros included).
+/// first that holds it back is its reason (a candidate that passes every
+/// other check may still be drawn into the control group). An API send's
+/// `suppressed` answers each of them (zeros included).
 inline constexpr SuppressionReason kCandidateChecks[] = {
-    SuppressionReason::kNotInCohort, SuppressionReason::kAlreadySent,
-    SuppressionReason::kResendPeriod, SuppressionReason::kFrequencyCap,
-    SuppressionReason::kPersonalization};
+    SuppressionReason::kNotInCohort,     SuppressionReason::kAlreadySent,
+    SuppressionReason::kResendPeriod,    SuppressionReason::kFrequencyCap,
+    SuppressionReason::kPersonalization, SuppressionReason::kControl};
 
 /// The contract's name of a reason: "already_sent", "schedule_passed", ...
 constexpr std::string_view suppression_reason_name(SuppressionReason reason) {

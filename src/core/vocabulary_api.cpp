@@ -7,6 +7,7 @@
 #include "calendar.hpp"
 #include "campaign.hpp"
 #include "cohort.hpp"
+#include "experiment.hpp"
 #include "fatigue.hpp"
 #include "frequency_capping.hpp"
 #include "json_text.hpp"
@@ -71,6 +72,8 @@ std::string vocabulary() {
   append_units(out, "capPeriod", kCapPeriodUnits);
   out.push_back(',');
   append_units(out, "within", kAllTimeUnits);
+  out.push_back(',');
+  append_units(out, "goalWithin", kGoalWithinUnits);
   out.append("},\"suppressionReasons\":");
   append_names(out, kSuppressionReasons, suppression_reason_name);
   out.append(",\"candidateChecks\":");

@@ -11,6 +11,7 @@
 //   vocabularies.js  word lists read from the core (methods, problem codes,
 //                    the vocabulary) and what each campaign status allows
 //   audience.js      user and event input checks
+//   experiment.js    control groups, the conversion window, group comparison
 //
 // A new group of engine methods is one file like those and one line in
 // assembleEngine below.
@@ -18,6 +19,7 @@
 import { audienceMethods } from './audience.js';
 import { campaignMethods } from './campaign.js';
 import { cohortMethods } from './cohort.js';
+import { experimentMethods } from './experiment.js';
 import { loadEngine, moduleArgs } from './loader.js';
 import { retryMethods } from './retry.js';
 import { vocabularyMethods } from './vocabularies.js';
@@ -37,6 +39,7 @@ function assembleEngine(Module) {
     ...campaignMethods(Module),
     ...cohortMethods(Module),
     ...audienceMethods(Module),
+    ...experimentMethods(Module),
   });
   modules.set(engine, Module);
   return engine;

@@ -166,14 +166,15 @@ export const COHORT_BYTE = Object.freeze({
   invalid: 0x3f, // '?': the member's shape is wrong where the rule reads it
 });
 
-// ---- fatigue: ledgers as float64 pairs ---------------------------------------------------
+// ---- fatigue: ledgers as float64 triples -------------------------------------------------
 
 /** The core's one-letter fatigue verdicts. */
 export const FATIGUE_REASONS = Object.freeze({ o: 'ok', a: 'already_sent', r: 'resend_period', f: 'frequency_cap' });
 
 /**
  * Writes `ledgers` into the core's input buffer as interned campaign keys
- * plus float64 pairs (see hc_fatigue_packed in bindings.cpp): far cheaper than
+ * plus float64 triples (key, at, flags: 1 for a control-group record; see
+ * hc_fatigue_packed in bindings.cpp): far cheaper than
  * JSON.stringify of every send. Marks for what is not a ledger, a send, a key
  * or a time are checked, and named, by the core. The policy's JSON follows,
  * then the keys' JSON; returns the lengths hc_fatigue_packed takes.
@@ -182,7 +183,7 @@ export function writeLedgers(Module, policyJson, ledgers) {
   const keyIndex = new Map();
   const keys = [];
   let doubles = 0;
-  for (const ledger of ledgers) doubles += Array.isArray(ledger) ? 1 + 2 * ledger.length : 1;
+  for (const ledger of ledgers) doubles += Array.isArray(ledger) ? 1 + 3 * ledger.length : 1;
   const packed = new Float64Array(doubles);
   let k = 0;
   for (const ledger of ledgers) {
@@ -195,9 +196,10 @@ export function writeLedgers(Module, policyJson, ledgers) {
       if (send === null || typeof send !== 'object') {
         packed[k++] = -2;
         packed[k++] = Number.NaN;
+        packed[k++] = 0;
         continue;
       }
-      const { campaign, at } = send;
+      const { campaign, at, control } = send;
       let key = -1;
       if (typeof campaign === 'string') {
         key = keyIndex.get(campaign);
@@ -209,6 +211,8 @@ export function writeLedgers(Module, policyJson, ledgers) {
       }
       packed[k++] = key;
       packed[k++] = typeof at === 'number' ? at : Number.NaN;
+      // A control-group record: the duplicate rule counts it, the caps do not.
+      packed[k++] = control === undefined || control === false ? 0 : control === true ? 1 : Number.NaN;
     }
   }
   const keysJson = JSON.stringify(keys);

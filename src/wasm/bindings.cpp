@@ -349,3 +349,34 @@ EMSCRIPTEN_BINDINGS(hookcast_vocabulary) {
   emscripten::function("vocabulary", &vocabulary);
   emscripten::function("campaign_capabilities", &campaign_capabilities);
 }
+
+// ---- experiments (experiment_api.hpp) --------------------------------------------
+//
+// Coarse calls: one assigns a whole chunk of candidates to their groups.
+
+#include "experiment_api.hpp"
+
+namespace {
+
+std::string control_groups(const std::string& campaign_key, const std::string& user_ids,
+                           double control_percent) {
+  return hookcast::api::control_groups(campaign_key, user_ids, control_percent);
+}
+
+std::string converts_within(double send_start_ms, double event_at_ms, const std::string& within) {
+  return hookcast::api::converts_within(send_start_ms, event_at_ms, within);
+}
+
+std::string compare_groups(double sent_users, double sent_converted, double control_users,
+                           double control_converted) {
+  return hookcast::api::compare_groups(sent_users, sent_converted, control_users,
+                                       control_converted);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(hookcast_experiment) {
+  emscripten::function("control_groups", &control_groups);
+  emscripten::function("converts_within", &converts_within);
+  emscripten::function("compare_groups", &compare_groups);
+}

@@ -447,8 +447,9 @@ describe('sends', () => {
     assert.deepEqual(Object.keys(ex.json).sort(), ['exposures', 'nextCursor']);
     assert.equal(ex.json.nextCursor, null);
     assert.equal(ex.json.exposures.length, 1);
-    assert.deepEqual(Object.keys(ex.json.exposures[0]).sort(), ['at', 'deliveryId', 'status', 'userId']);
+    assert.deepEqual(Object.keys(ex.json.exposures[0]).sort(), ['at', 'deliveryId', 'group', 'status', 'userId']);
     assert.equal(ex.json.exposures[0].userId, 'api1');
+    assert.equal(ex.json.exposures[0].group, 'sent');
     assert.ok(ISO_RE.test(ex.json.exposures[0].at));
     // deliveries
     const dl = await api('GET', `/v1/campaigns/${key}/deliveries`);

@@ -317,7 +317,7 @@ describe('api', () => {
     assert.equal(r.status, 200, r.text);
     assert.notEqual(r.json.dispatchId, first.dispatchId);
     assert.equal(r.json.accepted, 1);
-    assert.deepEqual(r.json.suppressed, { already_sent: 1, resend_period: 0, frequency_cap: 0, not_in_cohort: 0, personalization: 0 });
+    assert.deepEqual(r.json.suppressed, { already_sent: 1, resend_period: 0, frequency_cap: 0, not_in_cohort: 0, personalization: 0, control: 0 });
   });
 
   it('refuses bad bodies with located problems, more than 1000 recipients, and non-API campaigns', async () => {

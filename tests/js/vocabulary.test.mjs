@@ -29,6 +29,7 @@ const cases = [
   ['RepeatUnit', vocabulary.units.repeat],
   ['CapPeriodUnit', vocabulary.units.capPeriod],
   ['CohortTimeUnit', vocabulary.units.within],
+  ['GoalWithinUnit', vocabulary.units.goalWithin],
   ['FatigueReason', vocabulary.fatigueReasons],
 ];
 

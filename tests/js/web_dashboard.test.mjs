@@ -498,7 +498,7 @@ test('Step 5: an API campaign starts; three users are sent to; stats and the del
   // Exposures as CSV: one row per message sent.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
-  assert.equal(csv[0], 'userId,at,deliveryId,status');
+  assert.equal(csv[0], 'userId,at,deliveryId,status,group');
   assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]).sort(), ['u1', 'u2', 'u3']);
   for (const row of csv.slice(1)) assert.equal(row.split(',')[3], 'delivered');
   assertNoPageErrors();

@@ -236,7 +236,7 @@ TEST(Fatigue, BatchReadsEscapedKeysAndFractionalTimes) {
   EXPECT_EQ(r["reasons"], "aao");
 }
 
-// The packed form the wasm binding sends: interned keys + (n, (key, at)...) doubles.
+// The packed form the wasm binding sends: interned keys + (n, (key, at, flags)...) doubles.
 TEST(Fatigue, PackedBatchAgreesWithTheJsonBatch) {
   const json cases = load_fixture("fatigue.json")["decisions"];
   for (const json& c : cases) {
@@ -250,6 +250,7 @@ TEST(Fatigue, PackedBatchAgreesWithTheJsonBatch) {
       if (it == keys.end()) it = keys.insert(keys.end(), name);
       data.push_back(static_cast<double>(it - keys.begin()));
       data.push_back(e["at"].get<double>());
+      data.push_back(e.value("control", false) ? 1 : 0);
     }
     const double send_at = static_cast<double>(iso(c["sendAt"]));
     EXPECT_EQ(api::fatigue_batch_packed(c["policy"].dump(), json(keys).dump(), data.data(),
@@ -269,19 +270,52 @@ TEST(Fatigue, PackedBatchNamesWhatIsWrong) {
   };
   const double nan = std::nan("");
   EXPECT_EQ(field({0, -1}), "ledgers[1]");
-  EXPECT_EQ(field({2, 0, 1, -2, nan}), "ledgers[0][1]");
-  EXPECT_EQ(field({1, -1, 5}), "ledgers[0][0].campaign");
-  EXPECT_EQ(field({1, 0, nan}), "ledgers[0][0].at");
-  EXPECT_EQ(field({1, 0, 1e300}), "ledgers[0][0].at");
+  EXPECT_EQ(field({2, 0, 1, 0, -2, nan, 0}), "ledgers[0][1]");
+  EXPECT_EQ(field({1, -1, 5, 0}), "ledgers[0][0].campaign");
+  EXPECT_EQ(field({1, 0, nan, 0}), "ledgers[0][0].at");
+  EXPECT_EQ(field({1, 0, 1e300, 0}), "ledgers[0][0].at");
+  EXPECT_EQ(field({1, 0, 5, nan}), "ledgers[0][0].control");
+  EXPECT_EQ(field({1, 0, 5, 2}), "ledgers[0][0].control");
   // Malformed packing (not what the binding writes) is refused, never read past the end.
-  EXPECT_EQ(field({3, 0, 1}), "ledgers");
-  EXPECT_EQ(field({1, 1, 1}), "ledgers");
-  EXPECT_EQ(field({1.5, 0, 1}), "ledgers");
-  EXPECT_EQ(field({1, 0, 1}, "{}"), "ledgers");
-  const std::vector<double> ok = {1, 0, 5, 0, 1, 0, 5};
+  EXPECT_EQ(field({3, 0, 1, 0}), "ledgers");
+  EXPECT_EQ(field({1, 0, 1}), "ledgers");
+  EXPECT_EQ(field({1, 1, 1, 0}), "ledgers");
+  EXPECT_EQ(field({1.5, 0, 1, 0}), "ledgers");
+  EXPECT_EQ(field({1, 0, 1, 0}, "{}"), "ledgers");
+  const std::vector<double> ok = {1, 0, 5, 0, 0, 1, 0, 5, 1};
   EXPECT_EQ(json::parse(
                 api::fatigue_batch_packed(policy, R"(["x"])", ok.data(), ok.size(), 10))["reasons"],
-            "ooo");  // one send, no sends, one send
+            "ooo");  // one send, no sends, one control record
+}
+
+// A control-group record (a user an experiment held back) keeps its
+// campaign's duplicate rule but takes no cap slot: nothing reached the user.
+TEST(Fatigue, ControlRecordsCountForTheDuplicateRuleOnly) {
+  const std::int64_t t = 1'000'000'000'000;
+  FatiguePolicy capped;
+  capped.campaign = "other";
+  capped.frequency_capping = true;
+  capped.rules = {hookcast::CapRule{1, 1, TimeUnit::kDays, 86'400'000}};
+  const LedgerEntry control{"c1", t - 1000, true};
+  const LedgerEntry sent{"c1", t - 1000, false};
+  EXPECT_EQ(hookcast::fatigue_decision(capped, &control, 1, t), FatigueReason::kOk);
+  EXPECT_EQ(hookcast::fatigue_decision(capped, &sent, 1, t), FatigueReason::kFrequencyCap);
+  FatiguePolicy same;
+  same.campaign = "c1";
+  EXPECT_EQ(hookcast::fatigue_decision(same, &control, 1, t), FatigueReason::kAlreadySent);
+  same.resend = hookcast::ResendPeriod{1, TimeUnit::kHours};
+  EXPECT_EQ(hookcast::fatigue_decision(same, &control, 1, t), FatigueReason::kResendPeriod);
+  // The JSON form reads the flag and names a wrong one.
+  const std::string json_policy =
+      R"({"campaign":"other","frequencyCapping":true,"rules":[{"limit":1,"period":{"value":1,"unit":"days"}}]})";
+  EXPECT_EQ(
+      parse(api::fatigue_batch(
+          json_policy, R"([[{"campaign":"c1","at":5,"control":true}],[{"campaign":"c1","at":5}]])",
+          10))["reasons"],
+      "of");
+  EXPECT_EQ(parse(api::fatigue_batch(json_policy, R"([[{"campaign":"c1","at":5,"control":1}]])",
+                                     10))["problems"][0]["field"],
+            "ledgers[0][0].control");
 }
 
 TEST(Fatigue, AddPeriodRefusals) {

@@ -36,7 +36,7 @@ TEST(Vocabulary, SuppressionReasonsInTheContractOrder) {
                                 "personalization", "cancelled", "control", "schedule_passed"}));
   EXPECT_EQ(names(v["candidateChecks"]),
             (std::vector<std::string>{"not_in_cohort", "already_sent", "resend_period",
-                                      "frequency_cap", "personalization"}));
+                                      "frequency_cap", "personalization", "control"}));
   EXPECT_EQ(names(v["fatigueReasons"]),
             (std::vector<std::string>{"ok", "already_sent", "resend_period", "frequency_cap"}));
 }

@@ -136,17 +136,25 @@ export async function addEvents(request, env) {
     at: checked.at[i] ?? now,
   }));
 
-  // Running event campaigns this call triggers (campaigns/events.js); each
-  // shard records the triggers with the events and runs them.
-  const { matches, snapshots } = await eventTriggers(env, events.map((e) => ({ userId: e.userId, key: e.key, properties: e.parsed, at: e.at })));
-  events.forEach((e, i) => (e.campaigns = matches[i]));
+  // Running event campaigns this call triggers and experiment goals it
+  // matches (campaigns/events.js); each shard records the triggers with the
+  // events and runs them, and decides the conversions in the same commit.
+  const { matches, snapshots, goals, goalOf } = await eventTriggers(env, events.map((e) => ({ userId: e.userId, key: e.key, properties: e.parsed, at: e.at })));
+  events.forEach((e, i) => {
+    e.campaigns = matches[i];
+    e.goals = goals[i];
+  });
   const groups = [...groupByShard(events, (e) => e.userId)];
   const results = await Promise.all(
     groups.map(([i, slice]) => {
-      const rows = slice.map((e) => ({ userId: e.userId, key: e.key, properties: e.properties, at: e.at, campaigns: e.campaigns }));
+      const rows = slice.map((e) => ({ userId: e.userId, key: e.key, properties: e.properties, at: e.at, campaigns: e.campaigns, goals: e.goals }));
       const used = {};
-      for (const e of slice) for (const key of e.campaigns) used[key] = snapshots[key];
-      return shardStub(env, i).addEvents(rows, eventSummary(slice), now, used);
+      const usedGoals = {};
+      for (const e of slice) {
+        for (const key of e.campaigns) used[key] = snapshots[key];
+        for (const key of e.goals) usedGoals[key] = goalOf[key];
+      }
+      return shardStub(env, i).addEvents(rows, eventSummary(slice), now, used, usedGoals);
     }),
   );
   let triggered = 0;

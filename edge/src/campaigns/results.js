@@ -1,6 +1,7 @@
 // Route handlers for what a campaign did and would do:
 //   GET  /v1/campaigns/:key/deliveries?state=&cursor=&limit=  -> { deliveries, nextCursor }
-//   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at, deliveryId, status }], nextCursor }
+//   GET  /v1/campaigns/:key/exposures?cursor=&limit=          -> { exposures: [{ userId, at, deliveryId, status, group }], nextCursor }
+//   GET  /v1/campaigns/:key/results                           -> { goal, controlPercent, groups, uplift } (the experiment)
 //   POST /v1/campaigns/:key/audience-check                    -> { candidates, wouldSend, fallbacks, refused, suppressed }
 //   GET  /v1/deliveries/:id        a campaign delivery (batch ids: delivery/routes.js)
 //   POST /v1/deliveries/:id/retry { render? }  a failed delivery again: its exact
@@ -11,14 +12,17 @@
 // order; the cursor is opaque text naming the slice and the last row
 // answered. Exposures (the messages sent: pending, delivered or failed) are
 // merged from every slice in time order (send start time, then slice, then
-// row); their cursor names that position.
+// row); their cursor names that position. With an experiment, the control
+// group's records (no delivery: deliveryId and status null, group
+// "control") are merged in from the user shards the same way.
 
 import { json } from '../http/json.js';
 import { HttpError, fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { readJsonBody } from '../http/plumbing.js';
 import { ALL_SLICES, slicesOf } from '../delivery/dispatch_control.js';
-import { batchStub, dispatchStub, workspaceStub } from '../stubs.js';
+import { batchStub, dispatchStub, shardStub, workspaceStub } from '../stubs.js';
+import { SHARD_COUNT } from '../constants.js';
 import { forEachShard } from '../shards/locate.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
@@ -110,6 +114,11 @@ export async function listCampaignDeliveries(key, env, url) {
   return json({ deliveries: items.map(({ pos, ...d }) => d), nextCursor });
 }
 
+/** Exposure sources besides the dispatch slices: each user shard's control records. */
+const CONTROL_PREFIX = 'control:';
+const CONTROL_SOURCES = Array.from({ length: SHARD_COUNT }, (_, i) => `${CONTROL_PREFIX}${i}`);
+const SOURCES = [...ALL_SLICES, ...CONTROL_SOURCES];
+
 /**
  * GET /v1/campaigns/:key/exposures: who was sent it, in time order. Each
  * slice answers its next rows after the cursor's position in the order
@@ -119,29 +128,61 @@ export async function listExposures(key, env, url) {
   const limit = limitOf(url);
   const cursor = decodeCursor(
     url.searchParams.get('cursor'),
-    (v) => Number.isInteger(v.a) && ALL_SLICES.includes(v.s) && Number.isInteger(v.i),
+    (v) => Number.isInteger(v.a) && SOURCES.includes(v.s) && Number.isInteger(v.i),
   );
-  await snapshotOf(env, key);
-  const slices = await slicesOf(env, key);
-  const order = (slice) => ALL_SLICES.indexOf(slice);
+  const snapshot = await snapshotOf(env, key);
+  // The dispatch slices' sent messages, and the shards' control records when the campaign has an experiment.
+  const sources = [...(await slicesOf(env, key)), ...(snapshot.experiment ? CONTROL_SOURCES : [])];
+  const order = (source) => SOURCES.indexOf(source);
   const parts = await Promise.all(
-    slices.map(async (slice) => {
+    sources.map(async (source) => {
       let after = null;
       if (cursor) {
-        // Same instant: a slice before the cursor's is done with it, a later one starts at it.
-        const rel = Math.sign(order(slice) - order(cursor.s));
+        // Same instant: a source before the cursor's is done with it, a later one starts at it.
+        const rel = Math.sign(order(source) - order(cursor.s));
         after = { at: cursor.a, idx: rel < 0 ? Number.MAX_SAFE_INTEGER : rel > 0 ? -1 : cursor.i };
       }
-      const rows = await dispatchStub(env, key, slice).exposures({ after, limit: limit + 1 });
-      return rows.map((r) => ({ ...r, slice }));
+      const rows = source.startsWith(CONTROL_PREFIX)
+        ? (await shardStub(env, Number(source.slice(CONTROL_PREFIX.length))).controlExposures(key, after, limit + 1)).map((r) => ({ ...r, deliveryId: null, status: null, group: 'control' }))
+        : (await dispatchStub(env, key, source).exposures({ after, limit: limit + 1 })).map((r) => ({ ...r, group: 'sent' }));
+      return rows.map((r) => ({ ...r, source }));
     }),
   );
-  const merged = parts.flat().sort((x, y) => x.at - y.at || order(x.slice) - order(y.slice) || x.idx - y.idx);
+  const merged = parts.flat().sort((x, y) => x.at - y.at || order(x.source) - order(y.source) || x.idx - y.idx);
   const kept = merged.slice(0, limit);
   const last = kept[kept.length - 1];
   return json({
-    exposures: kept.map((e) => ({ userId: e.userId, at: iso(e.at), deliveryId: e.deliveryId, status: e.status })),
-    nextCursor: merged.length > limit ? encodeCursor({ a: last.at, s: last.slice, i: last.idx }) : null,
+    exposures: kept.map((e) => ({ userId: e.userId, at: iso(e.at), deliveryId: e.deliveryId, status: e.status, group: e.group })),
+    nextCursor: merged.length > limit ? encodeCursor({ a: last.at, s: last.source, i: last.idx }) : null,
+  });
+}
+
+/**
+ * GET /v1/campaigns/:key/results: the experiment's two groups and the
+ * uplift. The counts are kept per campaign and group by each user shard as
+ * sends, control records and conversions are recorded
+ * (shards/experiments.js), so this is one small read per shard whatever
+ * the audience's size; the statistics are the engine's (null below 30
+ * users a group). `rate` is null for an empty group.
+ */
+export async function campaignResults(key, env) {
+  const snapshot = await snapshotOf(env, key);
+  const parts = await forEachShard(env, (stub) => stub.experimentCounts(key));
+  const groups = { sent: { users: 0, converted: 0 }, control: { users: 0, converted: 0 } };
+  for (const p of parts) {
+    for (const g of ['sent', 'control']) {
+      groups[g].users += p[g].users;
+      groups[g].converted += p[g].converted;
+    }
+  }
+  for (const g of Object.values(groups)) g.rate = g.users > 0 ? g.converted / g.users : null;
+  const engine = await getEngine();
+  const uplift = engine.compareGroups(groups.sent, groups.control);
+  return json({
+    goal: snapshot.experiment?.goal ?? null,
+    controlPercent: snapshot.experiment?.controlPercent ?? 0,
+    groups,
+    uplift,
   });
 }
 

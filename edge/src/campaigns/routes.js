@@ -77,6 +77,7 @@ function campaignJson(engine, c, env) {
     rateLimit: c.rateLimit,
     timeoutMs: c.timeoutMs,
     quietHours: c.quietHours,
+    experiment: c.experiment ?? null,
     signed: c.signed,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
@@ -122,7 +123,7 @@ async function checkCampaignBody(engine, body, { partial }, env) {
   }
   if (problems.length) throw badRequest(problems);
   const fields = {};
-  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'quietHours']) {
+  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'experiment', 'quietHours']) {
     if (body[name] !== undefined) fields[name] = body[name];
   }
   return fields;

@@ -8,6 +8,8 @@
 //   resend_period /
 //   frequency_cap
 //   personalization    CompiledWebhook.renderBatch refused this user
+//   control            engine.controlGroups: the campaign's experiment holds
+//                      this user back (shards/experiments.js)
 // A candidate that passes gets, in the SAME SQLite transaction as its
 // checks, a ledger row (so the next check, of any campaign, sees it: two
 // campaigns racing for a user's last cap slot never both get it), an outbox
@@ -40,6 +42,7 @@ import { insertMany, deleteIn, MAX_VARS } from '../storage/sql_batch.js';
 import { armNoLaterThan } from '../storage/alarm.js';
 import { isObject } from '../values.js';
 import { chunkSize, nextTurn } from './turns.js';
+import { bumpGroup, forgetSend } from './experiments.js';
 
 /** Users decided per transaction. */
 export const CANDIDATE_CHUNK = 1000;
@@ -229,11 +232,21 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
       e.problems = r.problems;
     }
   });
+  // A candidate that passed every check is drawn: the experiment's control
+  // group gets nothing (the engine's stable assignment).
+  const controlPercent = Number(snapshot.experiment?.controlPercent ?? 0);
+  if (controlPercent > 0) {
+    const passed = toRender.filter((e) => e.outcome === 'ok');
+    const control = prep.engine.controlGroups(snapshot.key, passed.map((e) => e.id), controlPercent);
+    passed.forEach((e, i) => {
+      if (control[i]) e.outcome = 'control';
+    });
+  }
   return out;
 }
 
 /**
- * The ledger rows ({ campaign, at }, oldest first) of users `ids`: Map id →
+ * The ledger rows ({ campaign, at, control? }, oldest first) of users `ids`: Map id →
  * rows. `range`: the ids are in id order, so one index range scan reads
  * them all; otherwise IN lists of MAX_VARS.
  */
@@ -242,18 +255,19 @@ function ledgerRows(sql, ids, range) {
   const add = (r) => {
     let list = out.get(r.user_id);
     if (!list) out.set(r.user_id, (list = []));
-    list.push({ campaign: r.campaign, at: r.at });
+    // A control record keeps the duplicate rule, not a cap slot (the engine's rule).
+    list.push(r.control ? { campaign: r.campaign, at: r.at, control: true } : { campaign: r.campaign, at: r.at });
   };
   if (range) {
     const wanted = new Set(ids);
-    for (const r of sql.exec('SELECT user_id, campaign, at FROM ledger WHERE user_id >= ? AND user_id <= ? ORDER BY user_id, at', ids[0], ids[ids.length - 1])) {
+    for (const r of sql.exec('SELECT user_id, campaign, at, control FROM ledger WHERE user_id >= ? AND user_id <= ? ORDER BY user_id, at', ids[0], ids[ids.length - 1])) {
       if (wanted.has(r.user_id)) add(r);
     }
     return out;
   }
   for (let i = 0; i < ids.length; i += MAX_VARS) {
     const part = ids.slice(i, i + MAX_VARS);
-    for (const r of sql.exec(`SELECT user_id, campaign, at FROM ledger WHERE user_id IN (${part.map(() => '?').join(',')}) ORDER BY at`, ...part)) add(r);
+    for (const r of sql.exec(`SELECT user_id, campaign, at, control FROM ledger WHERE user_id IN (${part.map(() => '?').join(',')}) ORDER BY at`, ...part)) add(r);
   }
   return out;
 }
@@ -269,7 +283,8 @@ function bump(sql, campaign, reason, n) {
 
 /**
  * Records decided candidates (inside the caller's transaction): decision
- * rows, ledger and outbox rows for the accepted, counts. `triggerKey`
+ * rows, ledger and outbox rows for the accepted, control records (a ledger
+ * row with control = 1, no outbox row), counts. `triggerKey`
  * names the trigger (and the round of a repeated recipient).
  */
 function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore) {
@@ -285,17 +300,20 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
   for (const d of decided) {
     tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
     decisions.push([key, triggerKey, d.id, d.outcome, now]);
+    if (d.outcome === 'control') ledger.push([d.id, key, trigger.sendAtMs, `${triggerKey}/${d.id}`, 1]);
     if (d.outcome !== 'ok') continue;
     const dedupe = `${triggerKey}/${d.id}`;
-    ledger.push([d.id, key, trigger.sendAtMs, dedupe]);
+    ledger.push([d.id, key, trigger.sendAtMs, dedupe, 0]);
     // The item's JSON built around the context's text (see decideChunk).
     outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)},"at":${JSON.stringify(trigger.sendAtMs ?? null)}}`]);
   }
   insertMany(sql, 'INSERT', 'campaign_decisions', ['campaign', 'trigger', 'user_id', 'outcome', 'at'], decisions);
-  insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id'], ledger);
+  insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id', 'control'], ledger);
   insertMany(sql, 'INSERT', 'campaign_outbox', ['campaign', 'slice', 'status', 'version', 'item'], outbox);
   bump(sql, key, 'targeted', decided.length);
   for (const [outcome, n] of Object.entries(tally)) bump(sql, key, outcome === 'ok' ? 'accepted' : outcome, n);
+  bumpGroup(sql, key, 'sent', tally.ok ?? 0);
+  bumpGroup(sql, key, 'control', tally.control ?? 0);
 }
 
 /** Outcomes stored earlier for (campaign, triggerKey) among `ids`: Map id → outcome. */
@@ -561,7 +579,10 @@ export function forgetSends(shard, key, items) {
   let removed = 0;
   shard.ctx.storage.transactionSync(() => {
     for (const { userId, dedupe } of items) {
-      removed += shard.sql.exec('DELETE FROM ledger WHERE user_id = ? AND campaign = ? AND delivery_id = ?', userId, key, dedupe).rowsWritten;
+      const rows = shard.sql.exec('DELETE FROM ledger WHERE user_id = ? AND campaign = ? AND delivery_id = ? AND control = 0 RETURNING at', userId, key, dedupe).toArray();
+      // Out of the experiment's sent group too (shards/experiments.js).
+      for (const r of rows) forgetSend(shard.sql, key, userId, r.at);
+      removed += rows.length;
     }
   });
   return { ok: true, removed };

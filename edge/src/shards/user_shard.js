@@ -8,7 +8,8 @@
 //     events are read live: lastSeenAt = max of both). Not written per event:
 //     ingestion stays one insert per event (bench/audience_bench.mjs).
 //   events(seq, user_id, key, properties JSON|null, at)   + (user_id, key, at), (at)
-//   ledger(user_id, campaign, at, delivery_id)   + (user_id, at); written by the campaign code
+//   ledger(user_id, campaign, at, delivery_id, control)   + (user_id, at); written by the campaign code
+//     (control: a control-group record, schema v2: shards/experiments.js)
 // and the summary GET /v1/properties reads, kept up to date at ingestion so
 // that listing never scans the rows:
 //   summary_user_names(name, type, example)        one row per (name, JSON type) seen
@@ -29,6 +30,7 @@ import { foldProperties } from '../audiences/property_summary.js';
 import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './members.js';
 import * as sends from './sends.js';
 import * as triggers from './triggers.js';
+import * as experiments from './experiments.js';
 import { insertMany } from '../storage/sql_batch.js';
 import { nextTurn } from './turns.js';
 
@@ -100,6 +102,9 @@ export class UserShard extends DurableObject {
       );
     `);
     this.pruneArmed = false;
+    // Experiments (shards/experiments.js): the versioned schema change of the
+    // ledger (control records) and the conversion tables.
+    experiments.createExperimentTables(this.sql, ctx.storage);
     // Campaign sends (shards/sends.js): its tables, and an alarm soon when a
     // crash left accepted messages in the outbox.
     sends.createSendTables(this.sql);
@@ -179,9 +184,14 @@ export class UserShard extends DurableObject {
    * keys of running event campaigns it triggers (`snapshots` holds theirs);
    * the triggers are recorded in the same transaction and run right after
    * it (shards/triggers.js); `triggered` counts the messages they accepted.
+   * An event may carry `goals`: the keys of campaigns whose experiment goal
+   * it matches (`goalOf` holds their goals); its conversions are decided in
+   * the same transaction (shards/experiments.js).
    */
-  async addEvents(events, summary, nowMs, snapshots = null) {
+  async addEvents(events, summary, nowMs, snapshots = null, goalOf = null) {
     await this.armPruning(nowMs);
+    const withGoals = events.filter((e) => e.goals?.length);
+    const engine = withGoals.length ? await getEngine() : null;
     const triggerSeqs = [];
     const created = [];
     const result = this.transaction(() => {
@@ -202,6 +212,7 @@ export class UserShard extends DurableObject {
           this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)', e.userId, e.key, e.properties, e.at);
         }
       }
+      if (withGoals.length) experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
       for (const [key, count] of summary.keys) {
         this.sql.exec(
           'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
@@ -265,7 +276,7 @@ export class UserShard extends DurableObject {
     if (!row) return null;
     const lastSeenAt = row.last_seen_at === null ? row.latest_event : row.latest_event === null ? row.last_seen_at : Math.max(row.last_seen_at, row.latest_event);
     const sends = this.sql
-      .exec('SELECT campaign, at FROM ledger WHERE user_id = ? ORDER BY at DESC LIMIT ?', id, MAX_LISTED_SENDS)
+      .exec('SELECT campaign, at FROM ledger WHERE user_id = ? AND control = 0 ORDER BY at DESC LIMIT ?', id, MAX_LISTED_SENDS)
       .toArray()
       .reverse()
       .map((s) => ({ campaign: s.campaign, at: s.at }));
@@ -312,6 +323,7 @@ export class UserShard extends DurableObject {
       this.dropEventCounts(counts);
       this.sql.exec('DELETE FROM events WHERE user_id = ?', id);
       this.sql.exec('DELETE FROM ledger WHERE user_id = ?', id);
+      experiments.forgetUser(this.sql, id);
       this.sql.exec('DELETE FROM users WHERE id = ?', id);
       this.knownUsers.delete(id);
       return true;
@@ -487,6 +499,16 @@ export class UserShard extends DurableObject {
   /** { targeted, accepted, suppressed: { reason: count } } of campaign `key` in this shard. */
   async campaignCounts(key) {
     return sends.campaignCounts(this, key);
+  }
+
+  /** { sent: { users, converted }, control: { users, converted } } of campaign `key` in this shard. */
+  async experimentCounts(key) {
+    return experiments.experimentCounts(this.sql, key);
+  }
+
+  /** Control records of campaign `key` after `after` ({ at, idx }), in that order (shards/experiments.js). */
+  async controlExposures(key, after = null, limit = 100) {
+    return experiments.controlExposures(this.sql, key, after, limit);
   }
 
   /** Forgets the ledger rows of campaign `key`'s messages ended unsent (delivery/dispatch_unsent.js). */

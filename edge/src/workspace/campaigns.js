@@ -6,7 +6,7 @@
 // Tables (times: ms since the epoch):
 //   campaigns(key, seq, title, description, status, content JSON, signing_secret,
 //             version, created_at, updated_at, started_at, ended_at, next_run_at)
-//     content = { webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours }; version
+//     content = { webhook, target, send, fatigue, rateLimit, timeoutMs, experiment, quietHours }; version
 //     grows on every stored change that alters the campaign's snapshot.
 //   campaign_meta(name, value)        'next_seq' (keys are never reused), 'version'
 //                                     (grows with every campaign or settings change:
@@ -39,9 +39,11 @@ const RUN_BACKSTOP_MS = 5_000;
 const ALL_SHARDS = 2 ** SHARD_COUNT - 1;
 
 const DEFAULT_FATIGUE = Object.freeze({ resend: null, frequencyCapping: false });
+/** The longest goal window (experiment.goal.within ≤ 30 days, the engine's check). */
+const MAX_GOAL_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** The fields of a campaign a PATCH may carry, other than title/description. */
-export const CONTENT_FIELDS = ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'quietHours'];
+export const CONTENT_FIELDS = ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'experiment', 'quietHours'];
 
 /** Creates the campaign tables (idempotent). */
 export function createCampaignTables(sql) {
@@ -130,6 +132,7 @@ function recordOf(row) {
     rateLimit: content.rateLimit ?? null,
     timeoutMs: content.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     quietHours: content.quietHours === true,
+    experiment: content.experiment ?? null,
     signed: row.signing_secret !== null,
     version: row.version,
     createdAt: row.created_at,
@@ -154,12 +157,13 @@ const refusal = (status, code, message, problems) => ({ ok: false, status, code,
 /** Content fields of `fields` (a checked create/PATCH body) merged over `content`. */
 function mergeContent(content, fields) {
   const next = { ...content };
-  for (const name of ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'timeoutMs', 'quietHours']) {
+  for (const name of ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'timeoutMs', 'experiment', 'quietHours']) {
     if (fields[name] !== undefined) next[name] = fields[name];
   }
   if (next.fatigue === null) next.fatigue = { ...DEFAULT_FATIGUE };
   if (next.fatigue) next.fatigue = { ...DEFAULT_FATIGUE, ...next.fatigue };
   if (next.timeoutMs === null) delete next.timeoutMs;
+  if (next.experiment === null) delete next.experiment;
   return next;
 }
 
@@ -345,7 +349,8 @@ export async function launchCheck(ws, key, nowMs) {
 /** The campaign as the engine's launch check reads it (a create/PATCH body's fields). */
 function launchable(campaign, row) {
   const { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours } = campaign;
-  return { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours, signingSecret: row.signing_secret ?? undefined };
+  const experiment = campaign.experiment ?? undefined;
+  return { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, experiment, quietHours, signingSecret: row.signing_secret ?? undefined };
 }
 
 function cohortExists(sql, id) {
@@ -439,6 +444,7 @@ function snapshotOfRow(ws, row) {
     signingSecret: row.signing_secret,
     timeoutMs: c.timeoutMs,
     startedAt: c.startedAt,
+    experiment: c.experiment,
     cohortRule,
     frequencyRules: frequencyCapping(ws).rules,
     // The workspace's quiet hours when this campaign opted in, else null.
@@ -450,6 +456,8 @@ function snapshotOfRow(ws, row) {
  * The campaign snapshot (docs/design.md): { key, version, status, webhook,
  * target, send, fatigue, rateLimit, signingSecret, timeoutMs, cohortRule,
  * frequencyRules, quietHours } or null. frequencyRules are the workspace's cap rules
+ * target, send, fatigue, rateLimit, signingSecret, timeoutMs, experiment,
+ * cohortRule, frequencyRules } or null. frequencyRules are the workspace's cap rules
  * (a settings change bumps every campaign's version).
  */
 export function getSnapshot(ws, key) {
@@ -465,7 +473,7 @@ export function getSnapshot(ws, key) {
 export async function runningEventCampaigns(ws, knownVersion) {
   const engine = await getEngine();
   const version = meta(ws.sql, 'version');
-  if (knownVersion === version) return { version, campaigns: null };
+  if (knownVersion === version) return { version, campaigns: null, goals: null };
   // The statuses in which events trigger a send: the engine's rule (running).
   const statuses = statusesWhere(engine, 'triggersOnEvents', 'event');
   const campaigns = [];
@@ -473,7 +481,25 @@ export async function runningEventCampaigns(ws, knownVersion) {
   for (const row of rows) {
     if (capabilitiesOf(engine, row.status, JSON.parse(row.content).send?.type).triggersOnEvents) campaigns.push(snapshotOfRow(ws, row));
   }
-  return { version, campaigns };
+  return { version, campaigns, goals: goalCampaigns(ws) };
+}
+
+/**
+ * The goals events are matched against (campaigns/events.js): every
+ * started campaign with `experiment.goal`, ended ones for the longest goal
+ * window after their end (a user sent just before the end may still
+ * convert). [{ key, version, goal }]. Which conversions count is the
+ * shard's decision (the window from the user's send start).
+ */
+function goalCampaigns(ws) {
+  const since = Date.now() - MAX_GOAL_WINDOW_MS;
+  const goals = [];
+  const rows = ws.sql.exec("SELECT key, version, content FROM campaigns WHERE status IN ('running', 'paused') OR (status = 'ended' AND started_at IS NOT NULL AND ended_at >= ?)", since);
+  for (const row of rows) {
+    const goal = JSON.parse(row.content).experiment?.goal;
+    if (goal) goals.push({ key: row.key, version: row.version, goal });
+  }
+  return goals;
 }
 
 /** Records that dispatch object slice `slice` holds messages of campaign `key`. */

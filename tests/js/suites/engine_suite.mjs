@@ -930,6 +930,7 @@ export function engineSuite(engine, { test, assert, fixtures = {} }) {
 
   fixtureCases(engine, { test, assert, fixtures, hasProblem, problemsOf });
   campaignCases(engine, { test, assert, fixtures });
+  experimentCases(engine, { test, assert, fixtures });
 }
 
 // The fixtures' shapes are owned by the native tests; these readers follow them.
@@ -1427,5 +1428,90 @@ function campaignCases(engine, { test, assert, fixtures }) {
       if (kind === 3) ledgers.push([{ campaign: 'c1', at: now - 86_400_000 }, { campaign: 'x', at: now - 3_600_000 }]), want.push('ok');
     }
     assert.deepEqual(engine.fatigueBatch(policy, ledgers, now), want);
+  });
+}
+
+// ---- experiments (fixtures: uplift.json) ----------------------------------------------
+// Control groups, the conversion window and the comparison of two groups.
+function experimentCases(engine, { test, assert, fixtures }) {
+  const thrown = (code) => ({ name: 'HookcastError', code });
+
+  const uplift = fixtures.uplift;
+  if (uplift) {
+    test('fixtures/uplift.json: compareGroups equals statsmodels/scipy to 1e-6', () => {
+      for (const c of uplift.cases) {
+        const u = engine.compareGroups(c.sent, c.control);
+        assert.ok(u !== null, JSON.stringify(c));
+        const near = (a, b, what) => assert.ok(Math.abs(a - b) <= 1e-6, `${what}: ${a} vs ${b} in ${JSON.stringify(c)}`);
+        near(u.absolute, c.absolute, 'absolute');
+        if (c.relative === null) assert.equal(u.relative, null);
+        else near(u.relative, c.relative, 'relative');
+        near(u.ci95[0], c.ci95[0], 'ci95[0]');
+        near(u.ci95[1], c.ci95[1], 'ci95[1]');
+        near(u.pValue, c.pValue, 'pValue');
+      }
+    });
+  }
+
+  test('compareGroups: null below 30 users a group; bad counts throw invalid_counts', () => {
+    assert.equal(engine.compareGroups({ users: 29, converted: 2 }, { users: 500, converted: 20 }), null);
+    assert.equal(engine.compareGroups({ users: 500, converted: 20 }, { users: 12, converted: 0 }), null);
+    assert.ok(engine.compareGroups({ users: 30, converted: 2 }, { users: 30, converted: 0 }) !== null);
+    assert.throws(() => engine.compareGroups({ users: 30, converted: 31 }, { users: 30, converted: 0 }), thrown('invalid_counts'));
+    assert.throws(() => engine.compareGroups({ users: 30.5, converted: 1 }, { users: 30, converted: 0 }), thrown('invalid_counts'));
+    assert.throws(() => engine.compareGroups({ users: 30 }, { users: 30, converted: 0 }), thrown('invalid_counts'));
+  });
+
+  test('controlGroups: stable, one answer per id, the share near controlPercent', () => {
+    const ids = Array.from({ length: 20000 }, (_, i) => `user-${i}`);
+    const groups = engine.controlGroups('c_9_abcd', ids, 10);
+    assert.equal(groups.length, ids.length);
+    assert.deepEqual(engine.controlGroups('c_9_abcd', ids.slice(100, 200), 10), groups.slice(100, 200));
+    const share = groups.filter(Boolean).length / ids.length;
+    // 20k draws at p = 0.1: the standard error is 0.21 points; 1 point is ~5 of them.
+    assert.ok(Math.abs(share - 0.1) < 0.01, `share ${share}`);
+    assert.ok(engine.controlGroups('c_9_abcd', ids, 0).every((g) => g === false));
+    // Documented hash: the values pinned by the native test.
+    assert.deepEqual(engine.controlGroups('c_1', ['u1', 'u2'], 50), [false, false]);
+    // bucket("launch", "ada@example.com") is 3733: control from 37.34 %, not at 37.33 %.
+    assert.deepEqual(engine.controlGroups('launch', ['ada@example.com'], 37.34), [true]);
+    assert.deepEqual(engine.controlGroups('launch', ['ada@example.com'], 37.33), [false]);
+    assert.throws(() => engine.controlGroups('c', ids, 50.5), thrown('invalid_control_percent'));
+    assert.throws(() => engine.controlGroups('c', ids, 12.345), thrown('invalid_control_percent'));
+    assert.throws(() => engine.controlGroups('c', [1], 10), thrown('invalid_user_ids'));
+  });
+
+  test('convertsWithin: a closed window from the send start, at most 30 days', () => {
+    const within = { value: 2, unit: 'hours' };
+    assert.equal(engine.convertsWithin(1000, 1000, within), true);
+    assert.equal(engine.convertsWithin(1000, 1000 + 7_200_000, within), true);
+    assert.equal(engine.convertsWithin(1000, 1001 + 7_200_000, within), false);
+    assert.equal(engine.convertsWithin(1000, 999, within), false);
+    assert.throws(() => engine.convertsWithin(0, 1, { value: 31, unit: 'days' }), thrown('invalid_within'));
+    assert.throws(() => engine.convertsWithin(0, 1, { value: 1, unit: 'months' }), thrown('invalid_within'));
+    assert.throws(() => engine.convertsWithin('now', 1, within), thrown('invalid_time'));
+  });
+
+  test('checkCampaign: experiment problems are located', () => {
+    const fields = (experiment) => engine.checkCampaign({ experiment }, { partial: true }).problems.map((p) => `${p.field} ${p.code}`);
+    assert.deepEqual(fields({ controlPercent: 10, goal: { event: 'purchase', within: { value: 7, unit: 'days' } } }), []);
+    assert.deepEqual(fields({ controlPercent: 60 }), ['experiment.controlPercent out_of_range']);
+    assert.deepEqual(fields({ controlPercent: 10, goal: { event: 'purchase', within: { value: 31, unit: 'days' } } }), ['experiment.goal.within.value out_of_range']);
+    assert.deepEqual(fields({ controlPercent: 10, goal: { event: '', within: { value: 1, unit: 'days' } } }).map((f) => f.split(' ')[0]), ['experiment.goal.event']);
+    const where = fields({ controlPercent: 10, goal: { event: 'buy', where: [{ property: 'amount', op: 'near', value: 1 }], within: { value: 1, unit: 'days' } } });
+    assert.equal(where.length, 1);
+    assert.ok(where[0].startsWith('experiment.goal.where[0].op '), where[0]);
+  });
+
+  test('fatigueBatch: a control record keeps the duplicate rule but takes no cap slot', () => {
+    const now = Date.UTC(2026, 2, 15, 12);
+    const rules = [{ limit: 1, period: { value: 1, unit: 'days' } }];
+    const other = { campaign: 'other', resend: null, frequencyCapping: true, rules };
+    const same = { campaign: 'c1', resend: null, frequencyCapping: true, rules };
+    const control = [{ campaign: 'c1', at: now - 60_000, control: true }];
+    const sent = [{ campaign: 'c1', at: now - 60_000 }];
+    assert.deepEqual(engine.fatigueBatch(other, [control, sent], now), ['ok', 'frequency_cap']);
+    assert.deepEqual(engine.fatigueBatch(same, [control, sent], now), ['already_sent', 'already_sent']);
+    assert.throws(() => engine.fatigueBatch(other, [[{ campaign: 'c1', at: now, control: 'yes' }]], now), { name: 'HookcastError', code: 'invalid_ledger', message: /control/ });
   });
 }

@@ -3,7 +3,7 @@
 // an error: skipping it would let the suites pass with zero fixture cases.
 import { readFile } from 'node:fs/promises';
 
-const NAMES = ['urls', 'render', 'templates', 'cohorts', 'campaigns', 'fatigue', 'audience'];
+const NAMES = ['urls', 'render', 'templates', 'cohorts', 'campaigns', 'fatigue', 'audience', 'uplift'];
 
 export async function loadFixtures() {
   const fixtures = {};
