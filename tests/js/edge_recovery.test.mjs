@@ -93,7 +93,8 @@ describe('recovering failed messages', () => {
     const exposed = await allExposures(key, 1000);
     assert.deepEqual(exposed.map((e) => e.userId).sort(), users);
     for (const e of exposed) {
-      assert.deepEqual(Object.keys(e).sort(), ['at', 'deliveryId', 'status', 'userId']);
+      assert.deepEqual(Object.keys(e).sort(), ['at', 'deliveryId', 'group', 'status', 'userId']);
+      assert.equal(e.group, 'sent', 'no experiment: every exposure is in the sent group');
       assert.equal(e.status, 'failed');
       assert.equal(failed.find((d) => d.id === e.deliveryId)?.userId, e.userId, 'deliveryId names that user\'s delivery');
     }
