@@ -15,7 +15,11 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * libraries declare it (the DOM lib, workers types), else any object (a
  * Node-only project has no WebAssembly types; `createEngine` checks at run time).
  */
-export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : object;
+export type WasmModule = typeof globalThis extends {
+  WebAssembly: { Module: abstract new (...args: never[]) => infer M };
+}
+  ? M
+  : object;
 
 /** Bytes of `hookcast.wasm`: an ArrayBuffer or any typed array / DataView over them. */
 export type WasmBytes = ArrayBuffer | ArrayBufferView;
@@ -82,8 +86,7 @@ export type ValidationResult = { ok: boolean; problems: Problem[] };
 
 /** Result of a render: the request plus warnings, or the problems that refused it. */
 export type RenderResult =
-  | { ok: true; request: HttpRequest; warnings: Problem[] }
-  | { ok: false; problems: Problem[] };
+  { ok: true; request: HttpRequest; warnings: Problem[] } | { ok: false; problems: Problem[] };
 
 /** One personalization variable a spec uses, as listed by `variables`. */
 export type Variable = {
@@ -105,7 +108,8 @@ export type TableRow = {
 };
 
 /** How one delivery attempt ended: an HTTP status (with its Retry-After, if any) or a transport error. */
-export type RetryOutcome = { status: number; retryAfter?: string } | { error: 'timeout' | 'network' };
+export type RetryOutcome =
+  { status: number; retryAfter?: string } | { error: 'timeout' | 'network' };
 
 /**
  * Why the retry decision is what it is: `success` (2xx); retried while
@@ -132,7 +136,12 @@ export type RetryReason =
  * the message: `delivered` (a 2xx), `retry` (send again after `delayMs`) or
  * `failed` (final).
  */
-export type RetryDecision = { retry: boolean; delayMs: number; reason: RetryReason; verdict: 'delivered' | 'retry' | 'failed' };
+export type RetryDecision = {
+  retry: boolean;
+  delayMs: number;
+  reason: RetryReason;
+  verdict: 'delivered' | 'retry' | 'failed';
+};
 
 /** Switches for validate, render and compile; all off by default. */
 export type SpecOptions = {
@@ -213,11 +222,11 @@ export type FrequencyCapping = { rules: CapRule[] };
 
 /** Result of a transition: the new status, or `invalid_transition` naming the current status. */
 export type TransitionResult =
-  | { ok: true; status: CampaignStatus }
-  | { ok: false; code: 'invalid_transition'; message: string };
+  { ok: true; status: CampaignStatus } | { ok: false; code: 'invalid_transition'; message: string };
 
 /** Result of an edit check: allowed, or `campaign_not_editable` saying why. */
-export type EditableResult = { ok: true } | { ok: false; code: 'campaign_not_editable'; message: string };
+export type EditableResult =
+  { ok: true } | { ok: false; code: 'campaign_not_editable'; message: string };
 
 /** What `launchCheck` needs besides the campaign (times in ms since the epoch). */
 export type LaunchOptions = {
@@ -294,7 +303,12 @@ export interface Engine {
    * @throws HookcastError `invalid_outcome` (not a status or error), `invalid_attempt`
    * (not a whole number ≥ 1), `invalid_now` or `invalid_options`.
    */
-  retryDecision(outcome: RetryOutcome, attempt: number, nowMs?: number, options?: RetryOptions): RetryDecision;
+  retryDecision(
+    outcome: RetryOutcome,
+    attempt: number,
+    nowMs?: number,
+    options?: RetryOptions,
+  ): RetryDecision;
 
   /**
    * The status after `action`: start (ready → running), pause (running →
@@ -347,7 +361,10 @@ export interface Engine {
    * years 1970–2099, a real date. Problems are located at `field`
    * (default `at`): `invalid_type` for a non-string, else `invalid_time`.
    */
-  eventTime(text: unknown, field?: string): { ok: true; ms: number } | { ok: false; problems: Problem[] };
+  eventTime(
+    text: unknown,
+    field?: string,
+  ): { ok: true; ms: number } | { ok: false; problems: Problem[] };
   /**
    * Whether one more message of `policy.campaign` may reach the user whose
    * sends are `ledger`, for a send starting at `sendAtMs`: `already_sent`
@@ -480,7 +497,11 @@ export type CohortRule =
 export type CohortEvent = { key: string; at: number; properties?: Record<string, unknown> };
 
 /** A user as a cohort rule sees them: properties and the events kept for them. */
-export type CohortMember = { id: string; properties: Record<string, unknown>; events: CohortEvent[] };
+export type CohortMember = {
+  id: string;
+  properties: Record<string, unknown>;
+  events: CohortEvent[];
+};
 
 /** What a rule reads, so a store loads only those rows. */
 export type CohortNeeds = {
@@ -544,7 +565,10 @@ export interface CompiledCohort {
    * `matchBatch`'s for the member with any well-formed events.
    * Also throws `invalid_members` for a non-array.
    */
-  triageBatch(members: CohortMember[] | Omit<CohortMember, 'events'>[], nowMs: number): CohortTriage;
+  triageBatch(
+    members: CohortMember[] | Omit<CohortMember, 'events'>[],
+    nowMs: number,
+  ): CohortTriage;
   /** `triageBatch` for members written as one JSON array text (as `matchBatchJson`). */
   triageBatchJson(membersJson: string, nowMs: number): CohortTriage;
   /** Frees the compiled rule now; later calls throw `disposed`. Idempotent. */
@@ -561,7 +585,9 @@ export interface Engine {
    */
   validateCohort(rule: unknown): ValidationResult;
   /** Compiles a rule for many evaluations; the same problems as `validateCohort` when it cannot. */
-  compileCohort(rule: CohortRule): { ok: true; cohort: CompiledCohort } | { ok: false; problems: Problem[] };
+  compileCohort(
+    rule: CohortRule,
+  ): { ok: true; cohort: CompiledCohort } | { ok: false; problems: Problem[] };
   /**
    * One evaluation without keeping the compiled rule.
    * @throws HookcastError `invalid_rule` (with the problems) for a bad rule, or as `CompiledCohort.matches`.
@@ -718,7 +744,11 @@ export type ApiErrorCode = ProblemCode | WorkerErrorCode;
 export type ApiProblem = Omit<Problem, 'code'> & { code: ApiErrorCode; context?: number };
 
 /** Every refusal of the worker's API: `error.code` is the first error-severity problem's code. */
-export type ApiError = { ok: false; error: { code: ApiErrorCode; message: string }; problems: ApiProblem[] };
+export type ApiError = {
+  ok: false;
+  error: { code: ApiErrorCode; message: string };
+  problems: ApiProblem[];
+};
 
 export interface Engine {
   /** validate + render + toCurl + toTable in one call, the problems merged by the engine. */
@@ -841,7 +871,11 @@ export interface Engine {
    * @throws HookcastError `invalid_send` when `send` is not such a schedule, `invalid_options` on bad numbers.
    */
   scheduleOccurrences(
-    send: { type: 'schedule'; at: string; repeat?: { every: number; unit: RepeatUnit; until?: string } | null },
+    send: {
+      type: 'schedule';
+      at: string;
+      repeat?: { every: number; unit: RepeatUnit; until?: string } | null;
+    },
     afterWallMs?: number,
     count?: number,
   ): { atWallMs: number; untilWallMs: number | null; occurrences: number[] };
@@ -878,9 +912,17 @@ export interface Engine {
    * `cohortName`; undefined is `required`) or `properties` (undefined allowed).
    * @throws HookcastError `invalid_options` for another kind.
    */
-  checkInput(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', value: unknown, field: string): Problem[];
+  checkInput(
+    kind: 'userId' | 'eventKey' | 'cohortName' | 'properties',
+    value: unknown,
+    field: string,
+  ): Problem[];
   /** `checkInput` for a value already written as JSON text (e.g. a merged profile about to be stored). */
-  checkInputJson(kind: 'userId' | 'eventKey' | 'cohortName' | 'properties', valueJson: string, field: string): Problem[];
+  checkInputJson(
+    kind: 'userId' | 'eventKey' | 'cohortName' | 'properties',
+    valueJson: string,
+    field: string,
+  ): Problem[];
 }
 
 // ---- experiments: control groups and conversion goals ------------------------------
@@ -913,7 +955,12 @@ export type GroupCounts = { users: number; converted: number };
  * equal rates. `relative` is `absolute / rate(control)`, null when the
  * control group converted nobody.
  */
-export type Uplift = { absolute: number; relative: number | null; ci95: [number, number]; pValue: number };
+export type Uplift = {
+  absolute: number;
+  relative: number | null;
+  ci95: [number, number];
+  pValue: number;
+};
 
 /** The experiment part of the engine. */
 export interface Engine {

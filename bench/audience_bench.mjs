@@ -61,7 +61,8 @@ async function post(mf, route, body) {
     body,
   });
   const text = await res.text();
-  if (res.status !== 200 && res.status !== 201) throw new Error(`${route}: ${res.status} ${text.slice(0, 300)}`);
+  if (res.status !== 200 && res.status !== 201)
+    throw new Error(`${route}: ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
@@ -77,7 +78,8 @@ async function sendAll(mf, route, bodies) {
   return performance.now() - t0;
 }
 
-const rssParts = (pids) => `${rssMiB(pids).toFixed(0)} (anon ${rssMiB(pids, 'RssAnon').toFixed(0)})`;
+const rssParts = (pids) =>
+  `${rssMiB(pids).toFixed(0)} (anon ${rssMiB(pids, 'RssAnon').toFixed(0)})`;
 
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const KEYS = ['purchase', 'view', 'login', 'add_to_cart'];
@@ -88,7 +90,11 @@ function eventsBody(rand, users, prefix, nowMs) {
     events.push({
       userId: `${prefix}${Math.floor(rand() * users)}`,
       key: KEYS[Math.floor(rand() * KEYS.length)],
-      properties: { amount: Math.round(rand() * 10000) / 100, sku: `sku-${Math.floor(rand() * 500)}`, coupon: rand() < 0.2 },
+      properties: {
+        amount: Math.round(rand() * 10000) / 100,
+        sku: `sku-${Math.floor(rand() * 500)}`,
+        coupon: rand() < 0.2,
+      },
       at: new Date(nowMs - Math.floor(rand() * 30 * DAY)).toISOString(),
     });
   }
@@ -100,14 +106,17 @@ const out = (s = '') => {
   lines.push(s);
   console.log(s);
 };
-out(`hookcast audience benchmark — node ${process.version}, ${os.cpus().length} cores, load average at start ${loadavg()}`);
+out(
+  `hookcast audience benchmark — node ${process.version}, ${os.cpus().length} cores, load average at start ${loadavg()}`,
+);
 
 // ---- (a) ingestion --------------------------------------------------------------
 if (ONLY.includes('a')) {
   const mf = await startWorkerd();
   const rand = prng(1);
   const now = Date.now();
-  const round = () => Array.from({ length: INGEST_CALLS }, () => eventsBody(rand, 20_000, 'ing-', now));
+  const round = () =>
+    Array.from({ length: INGEST_CALLS }, () => eventsBody(rand, 20_000, 'ing-', now));
   // Warm-up: engine, shards and the bare object created, JIT.
   await sendAll(mf, '/v1/events', round().slice(0, 4));
   await sendAll(mf, '/bench/bare-events', round().slice(0, 4));
@@ -133,13 +142,25 @@ if (ONLY.includes('a')) {
   }
   const n = INGEST_CALLS * PER_CALL;
   const rate = (ms) => ((n / ms) * 1000).toFixed(0);
-  out(`\n(a) ingestion: ${n} events per round (${INGEST_CALLS} calls x ${PER_CALL}, ${IN_FLIGHT} in flight), best of ${INGEST_ROUNDS}`);
-  out(`    POST /v1/events (checks, 16 shards, users + summary)  ${rate(ours).padStart(8)} events/s   ${(bare / ours).toFixed(2)}x of the baseline`);
-  out(`    bare Durable Object, same rows, no checks            ${rate(bare).padStart(8)} events/s`);
-  out(`    bare, same rows over 16 objects (the shards' hash)    ${rate(bare16).padStart(8)} events/s   POST /v1/events is ${(bare16 / ours).toFixed(2)}x of this`);
-  out(`    body read + checks alone, nothing stored              ${rate(checks).padStart(8)} events/s`);
+  out(
+    `\n(a) ingestion: ${n} events per round (${INGEST_CALLS} calls x ${PER_CALL}, ${IN_FLIGHT} in flight), best of ${INGEST_ROUNDS}`,
+  );
+  out(
+    `    POST /v1/events (checks, 16 shards, users + summary)  ${rate(ours).padStart(8)} events/s   ${(bare / ours).toFixed(2)}x of the baseline`,
+  );
+  out(
+    `    bare Durable Object, same rows, no checks            ${rate(bare).padStart(8)} events/s`,
+  );
+  out(
+    `    bare, same rows over 16 objects (the shards' hash)    ${rate(bare16).padStart(8)} events/s   POST /v1/events is ${(bare16 / ours).toFixed(2)}x of this`,
+  );
+  out(
+    `    body read + checks alone, nothing stored              ${rate(checks).padStart(8)} events/s`,
+  );
   const us = (ms) => ((ms / n) * 1000).toFixed(1).padStart(6);
-  out(`    workerd CPU per event (least of ${INGEST_ROUNDS}; /proc, 10 ms ticks): POST /v1/events ${us(cpu.ours)} µs = checks ${us(cpu.checks)} µs + storing ${us(cpu.ours - cpu.checks)} µs; bare ${us(cpu.bare)} µs; bare over 16 objects ${us(cpu.bare16)} µs`);
+  out(
+    `    workerd CPU per event (least of ${INGEST_ROUNDS}; /proc, 10 ms ticks): POST /v1/events ${us(cpu.ours)} µs = checks ${us(cpu.checks)} µs + storing ${us(cpu.ours - cpu.checks)} µs; bare ${us(cpu.bare)} µs; bare over 16 objects ${us(cpu.bare16)} µs`,
+  );
   await mf.dispose();
 }
 
@@ -166,7 +187,10 @@ if (ONLY.includes('b')) {
   for (let u = 0; u < ESTIMATE_USERS; u++) {
     const id = `user-${u}`;
     const plan = PLANS[Math.floor(rand() * PLANS.length)];
-    users.push({ id, properties: { plan, age: 18 + Math.floor(rand() * 60), country: rand() < 0.5 ? 'KR' : 'US' } });
+    users.push({
+      id,
+      properties: { plan, age: 18 + Math.floor(rand() * 60), country: rand() < 0.5 ? 'KR' : 'US' },
+    });
     if (users.length === PER_CALL) flushUsers();
     // 0-4 purchases over the last 14 days, and one view.
     const purchases = Math.floor(rand() * 5);
@@ -176,10 +200,19 @@ if (ONLY.includes('b')) {
       // Nothing within 10 minutes of the window's edge: loading takes a while.
       if (Math.abs(at - since) < 600_000) at += 1_200_000;
       if (at >= since) recent++;
-      events.push({ userId: id, key: 'purchase', properties: { amount: Math.round(rand() * 100) }, at: new Date(at).toISOString() });
+      events.push({
+        userId: id,
+        key: 'purchase',
+        properties: { amount: Math.round(rand() * 100) },
+        at: new Date(at).toISOString(),
+      });
       if (events.length === PER_CALL) flushEvents();
     }
-    events.push({ userId: id, key: 'view', at: new Date(now - Math.floor(rand() * 14 * DAY)).toISOString() });
+    events.push({
+      userId: id,
+      key: 'view',
+      at: new Date(now - Math.floor(rand() * 14 * DAY)).toISOString(),
+    });
     if (events.length === PER_CALL) flushEvents();
     if (plan === 'pro' && recent >= 2) expected++;
   }
@@ -196,10 +229,19 @@ if (ONLY.includes('b')) {
   const rule = {
     all: [
       { property: 'plan', op: 'eq', value: 'pro' },
-      { event: 'purchase', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } },
+      {
+        event: 'purchase',
+        op: 'did',
+        count: { op: 'gte', value: 2 },
+        within: { last: 7, unit: 'days' },
+      },
     ],
   };
-  const { cohort } = await post(mf, '/v1/cohorts', JSON.stringify({ name: 'pro, 2+ purchases this week', rule }));
+  const { cohort } = await post(
+    mf,
+    '/v1/cohorts',
+    JSON.stringify({ name: 'pro, 2+ purchases this week', rule }),
+  );
   const ROUNDS = Number(env.BENCH_ESTIMATE_ROUNDS ?? 5);
   const pids = workerdPids();
   // Wall time (ms) and workerd CPU time (ms, 10 ms ticks) of one call; best of ROUNDS each, interleaved.
@@ -217,15 +259,28 @@ if (ONLY.includes('b')) {
   await post(mf, `/v1/cohorts/${cohort.id}/estimate`, '{}'); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
     oursAnswer = await measure('ours', () => post(mf, `/v1/cohorts/${cohort.id}/estimate`, '{}'));
-    sqlAnswer = await measure('sql', () => post(mf, '/bench/sql-estimate', JSON.stringify({ plan: 'pro', key: 'purchase', sinceMs: Date.now() - 7 * DAY, min: 2 })));
+    sqlAnswer = await measure('sql', () =>
+      post(
+        mf,
+        '/bench/sql-estimate',
+        JSON.stringify({ plan: 'pro', key: 'purchase', sinceMs: Date.now() - 7 * DAY, min: 2 }),
+      ),
+    );
   }
-  out(`\n(b) cohort estimate: ${ESTIMATE_USERS} users, ${eventCount} events; plan = pro AND >= 2 purchases within 7 days; best of ${ROUNDS}`);
+  out(
+    `\n(b) cohort estimate: ${ESTIMATE_USERS} users, ${eventCount} events; plan = pro AND >= 2 purchases within 7 days; best of ${ROUNDS}`,
+  );
   out(`    loaded through the API in ${(loadMs / 1000).toFixed(1)} s`);
-  out(`    expected (computed from the data sent): ${expected}; estimate answered ${oursAnswer.users}; SQL answered ${sqlAnswer.users}`);
+  out(
+    `    expected (computed from the data sent): ${expected}; estimate answered ${oursAnswer.users}; SQL answered ${sqlAnswer.users}`,
+  );
   if (oursAnswer.users !== expected || sqlAnswer.users !== expected) out('    !! MISMATCH');
   const ups = (ms) => ((ESTIMATE_USERS / ms) * 1000).toFixed(0);
-  const row = (label, b) => `    ${label.padEnd(50)}${b.wall.toFixed(0).padStart(6)} ms wall ${ups(b.wall).padStart(9)} users/s   workerd CPU ${b.cpu.toFixed(0).padStart(5)} ms`;
-  out(`${row('POST /v1/cohorts/:id/estimate (16 shards, engine)', best.ours)}   ${(best.ours.wall / best.sql.wall).toFixed(2)}x the SQL wall time, ${(best.ours.cpu / Math.max(best.sql.cpu, 10)).toFixed(2)}x its CPU`);
+  const row = (label, b) =>
+    `    ${label.padEnd(50)}${b.wall.toFixed(0).padStart(6)} ms wall ${ups(b.wall).padStart(9)} users/s   workerd CPU ${b.cpu.toFixed(0).padStart(5)} ms`;
+  out(
+    `${row('POST /v1/cohorts/:id/estimate (16 shards, engine)', best.ours)}   ${(best.ours.wall / best.sql.wall).toFixed(2)}x the SQL wall time, ${(best.ours.cpu / Math.max(best.sql.cpu, 10)).toFixed(2)}x its CPU`,
+  );
   out(row('one hand-written SQL query, one object', best.sql));
   // Where the estimate's time goes: its loop cut after each stage (best of ROUNDS each, workerd CPU).
   const stages = [
@@ -240,7 +295,9 @@ if (ONLY.includes('b')) {
     ['json', 'object path: + JSON.stringify(members)'],
     ['match', 'object path: + the rest of matchBatch'],
   ];
-  out('    where the time goes: workerd CPU for all 16 shards (one after another on this one thread), least of the rounds:');
+  out(
+    '    where the time goes: workerd CPU for all 16 shards (one after another on this one thread), least of the rounds:',
+  );
   for (const [stage, label] of stages) {
     let cpu = Infinity;
     for (let r = 0; r < ROUNDS; r++) {
@@ -248,7 +305,9 @@ if (ONLY.includes('b')) {
       await post(mf, '/bench/estimate-stage', JSON.stringify({ rule, stage }));
       cpu = Math.min(cpu, cpuMs(pids) - c0);
     }
-    out(`      ${label.padEnd(56)}${cpu.toFixed(0).padStart(6)} ms  ${((cpu / ESTIMATE_USERS) * 1000).toFixed(2).padStart(6)} µs/user`);
+    out(
+      `      ${label.padEnd(56)}${cpu.toFixed(0).padStart(6)} ms  ${((cpu / ESTIMATE_USERS) * 1000).toFixed(2).padStart(6)} µs/user`,
+    );
   }
   await mf.dispose();
 }
@@ -256,7 +315,9 @@ if (ONLY.includes('b')) {
 // ---- (c) memory while ingesting ---------------------------------------------------------
 if (ONLY.includes('c')) {
   const calls = Math.ceil(RSS_EVENTS / PER_CALL);
-  out(`\n(c) workerd RSS while ingesting ${calls * PER_CALL} events over 100k users (${IN_FLIGHT} calls in flight), each in a fresh workerd`);
+  out(
+    `\n(c) workerd RSS while ingesting ${calls * PER_CALL} events over 100k users (${IN_FLIGHT} calls in flight), each in a fresh workerd`,
+  );
   for (const [route, label] of [
     ['/v1/events', 'POST /v1/events'],
     ['/bench/bare-events-16', 'baseline: the same rows into 16 bare objects'],
@@ -283,13 +344,16 @@ if (ONLY.includes('c')) {
           next++;
           await post(mf, route, eventsBody(rand, 100_000, 'mem-', now));
           done++;
-          if (done % Math.max(1, Math.floor(calls / 10)) === 0) marks.push(`${((done * PER_CALL) / 1000).toFixed(0)}k ${rssParts(pids)}`);
+          if (done % Math.max(1, Math.floor(calls / 10)) === 0)
+            marks.push(`${((done * PER_CALL) / 1000).toFixed(0)}k ${rssParts(pids)}`);
         }
       }),
     );
     const ms = performance.now() - t0;
     clearInterval(timer);
-    out(`    ${label}: ${((calls * PER_CALL) / ms * 1000).toFixed(0)} events/s; RSS after warm-up ${startRss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, at the end ${rssMiB(pids).toFixed(0)} MiB`);
+    out(
+      `    ${label}: ${(((calls * PER_CALL) / ms) * 1000).toFixed(0)} events/s; RSS after warm-up ${startRss.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, at the end ${rssMiB(pids).toFixed(0)} MiB`,
+    );
     out(`      RSS in MiB after each tenth: ${marks.join('; ')}`);
     await mf.dispose();
   }

@@ -42,10 +42,18 @@ export class UserShard extends RealUserShard {
     const needs = cohort.needs(nowMs);
     let after = '';
     let n = 0;
-    if (stage === 'propText' || stage === 'triage' || stage === 'openText' || stage === 'twoPhase') {
+    if (
+      stage === 'propText' ||
+      stage === 'triage' ||
+      stage === 'openText' ||
+      stage === 'twoPhase'
+    ) {
       for (;;) {
         const from = after;
-        const chunk = readMemberTexts(this.sql, from, 500, needs, nowMs, { events: false, ordered: false });
+        const chunk = readMemberTexts(this.sql, from, 500, needs, nowMs, {
+          events: false,
+          ordered: false,
+        });
         if (chunk.n === 0) break;
         after = chunk.last;
         if (stage === 'propText') continue;
@@ -54,7 +62,10 @@ export class UserShard extends RealUserShard {
         const ids = JSON.parse(chunk.ids);
         const open = ids.filter((_, i) => decided.charCodeAt(i) === 0x65);
         const text = readMemberTextsOf(this.sql, JSON.stringify(open), needs, nowMs).members;
-        n += stage === 'openText' ? text.length : cohort.matchBatchJson(text, nowMs).filter(Boolean).length;
+        n +=
+          stage === 'openText'
+            ? text.length
+            : cohort.matchBatchJson(text, nowMs).filter(Boolean).length;
       }
       cohort.dispose();
       return n;
@@ -64,13 +75,18 @@ export class UserShard extends RealUserShard {
         const chunk = readMemberTexts(this.sql, after, 1000, needs, nowMs);
         if (chunk.n === 0) break;
         after = chunk.last;
-        n += stage === 'text' ? chunk.members.length : cohort.matchBatchJson(chunk.members, nowMs).filter(Boolean).length;
+        n +=
+          stage === 'text'
+            ? chunk.members.length
+            : cohort.matchBatchJson(chunk.members, nowMs).filter(Boolean).length;
       }
       cohort.dispose();
       return n;
     }
     for (;;) {
-      const rows = this.sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT 1000', after).toArray();
+      const rows = this.sql
+        .exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT 1000', after)
+        .toArray();
       if (rows.length === 0) break;
       after = rows[rows.length - 1].id;
       if (stage === 'rows') continue;
@@ -99,7 +115,13 @@ export class BareEvents extends DurableObject {
   async insertEvents(rows) {
     this.ctx.storage.transactionSync(() => {
       for (const [userId, key, properties, at] of rows) {
-        this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)', userId, key, properties, at);
+        this.sql.exec(
+          'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)',
+          userId,
+          key,
+          properties,
+          at,
+        );
       }
     });
     return rows.length;
@@ -107,7 +129,12 @@ export class BareEvents extends DurableObject {
 
   async insertUsers(rows) {
     this.ctx.storage.transactionSync(() => {
-      for (const [id, properties] of rows) this.sql.exec('INSERT OR REPLACE INTO users (id, properties) VALUES (?, ?)', id, properties);
+      for (const [id, properties] of rows)
+        this.sql.exec(
+          'INSERT OR REPLACE INTO users (id, properties) VALUES (?, ?)',
+          id,
+          properties,
+        );
     });
     return rows.length;
   }
@@ -118,7 +145,10 @@ export class BareEvents extends DurableObject {
         `SELECT count(*) AS n FROM users u
           WHERE json_extract(u.properties, '$.plan') = ?
             AND (SELECT count(*) FROM events e WHERE e.user_id = u.id AND e.key = ? AND e.at >= ?) >= ?`,
-        plan, key, sinceMs, min,
+        plan,
+        key,
+        sinceMs,
+        min,
       )
       .toArray();
     return row.n;
@@ -133,7 +163,12 @@ export default {
     if (url.pathname === '/bench/bare-events') {
       const { events } = await request.json();
       const now = Date.now();
-      const rows = events.map((e) => [e.userId, e.key, e.properties === undefined ? null : JSON.stringify(e.properties), e.at === undefined ? now : Date.parse(e.at)]);
+      const rows = events.map((e) => [
+        e.userId,
+        e.key,
+        e.properties === undefined ? null : JSON.stringify(e.properties),
+        e.at === undefined ? now : Date.parse(e.at),
+      ]);
       return Response.json({ accepted: await bare(env).insertEvents(rows) });
     }
     if (url.pathname === '/bench/bare-events-16') {
@@ -143,7 +178,12 @@ export default {
       const counts = await Promise.all(
         [...groups].map(([i, slice]) =>
           env.BARE.get(env.BARE.idFromName(`bare-${i}`)).insertEvents(
-            slice.map((e) => [e.userId, e.key, e.properties === undefined ? null : JSON.stringify(e.properties), e.at === undefined ? now : Date.parse(e.at)]),
+            slice.map((e) => [
+              e.userId,
+              e.key,
+              e.properties === undefined ? null : JSON.stringify(e.properties),
+              e.at === undefined ? now : Date.parse(e.at),
+            ]),
           ),
         ),
       );
@@ -157,12 +197,21 @@ export default {
     }
     if (url.pathname === '/bench/bare-users') {
       const { users } = await request.json();
-      return Response.json({ accepted: await bare(env).insertUsers(users.map((u) => [u.id, JSON.stringify(u.properties ?? {})])) });
+      return Response.json({
+        accepted: await bare(env).insertUsers(
+          users.map((u) => [u.id, JSON.stringify(u.properties ?? {})]),
+        ),
+      });
     }
     if (url.pathname === '/bench/estimate-stage') {
       const { rule, stage } = await request.json();
       const now = Date.now();
-      return Response.json({ n: (await forEachShard(env, (stub) => stub.estimateStage(rule, now, stage))).reduce((a, b) => a + b, 0) });
+      return Response.json({
+        n: (await forEachShard(env, (stub) => stub.estimateStage(rule, now, stage))).reduce(
+          (a, b) => a + b,
+          0,
+        ),
+      });
     }
     if (url.pathname === '/bench/sql-estimate') {
       return Response.json({ users: await bare(env).sqlEstimate(await request.json()) });

@@ -66,17 +66,23 @@ sinkThread.on('message', (m) => {
   if (m.event !== undefined) eventArrivals.set(m.event, m.at);
   else replies.shift()?.(m);
 });
-const askSink = (msg) => new Promise((resolve) => {
-  replies.push(resolve);
-  sinkThread.postMessage(msg);
-});
+const askSink = (msg) =>
+  new Promise((resolve) => {
+    replies.push(resolve);
+    sinkThread.postMessage(msg);
+  });
 
 // ---- workerd -----------------------------------------------------------------------------
 
 async function startWorker() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-bench-'));
   const before = new Set(workerdPids());
-  const mf = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, persistDir: process.env.BENCH_PERSIST === '0' ? undefined : dir, scriptPath: path.join(here, 'edge_bench_worker.js') });
+  const mf = createEdgeMiniflare({
+    apiKey: KEY,
+    allowLocalHttp: true,
+    persistDir: process.env.BENCH_PERSIST === '0' ? undefined : dir,
+    scriptPath: path.join(here, 'edge_bench_worker.js'),
+  });
   await mf.ready;
   const pids = workerdPids().filter((p) => !before.has(p));
   async function api(method, p, body) {
@@ -117,7 +123,11 @@ async function ingest(w, n) {
         const from = next;
         next += 1000;
         const users = [];
-        for (let i = from; i < Math.min(n, from + 1000); i++) users.push({ id: `u${i}`, properties: { name: `User ${i}`, plan: i % 2 ? 'pro' : 'free', n: i } });
+        for (let i = from; i < Math.min(n, from + 1000); i++)
+          users.push({
+            id: `u${i}`,
+            properties: { name: `User ${i}`, plan: i % 2 ? 'pro' : 'free', n: i },
+          });
         await w.api('POST', '/v1/users', { users });
       }
     }),
@@ -168,7 +178,12 @@ async function scheduledRun(n) {
     const cpuBare0 = cpuMs(w.pids);
     const res = await w.mf.dispatchFetch('http://bench/bench', {
       method: 'POST',
-      body: JSON.stringify({ mode: 'bare', target: `http://127.0.0.1:${sinkPort}/bare`, n: bareN, concurrency: SLICES * CONCURRENCY }),
+      body: JSON.stringify({
+        mode: 'bare',
+        target: `http://127.0.0.1:${sinkPort}/bare`,
+        n: bareN,
+        concurrency: SLICES * CONCURRENCY,
+      }),
     });
     const bare = await res.json();
     const cpuBare = cpuMs(w.pids) - cpuBare0;
@@ -213,7 +228,9 @@ async function eventRun() {
       const tag = `${user}`;
       eventArrivals.delete(tag);
       const postedAt = Date.now();
-      const answer = await w.api('POST', '/v1/events', { events: [{ userId: user, key: 'ping', properties: { i } }] });
+      const answer = await w.api('POST', '/v1/events', {
+        events: [{ userId: user, key: 'ping', properties: { i } }],
+      });
       const answeredAt = Date.now();
       triggered += answer.triggered;
       if (answer.triggered === 0) continue;
@@ -225,9 +242,18 @@ async function eventRun() {
     }
     const pct = (list, p) => {
       const sorted = [...list].sort((a, b) => a - b);
-      return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+      return sorted.length
+        ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+        : NaN;
     };
-    return { triggered, measured: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), postP50: pct(fromPost, 50), postP99: pct(fromPost, 99) };
+    return {
+      triggered,
+      measured: lat.length,
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      postP50: pct(fromPost, 50),
+      postP99: pct(fromPost, 99),
+    };
   } finally {
     await w.close();
   }
@@ -240,7 +266,9 @@ const big = only !== 'events' ? await scheduledRun(BIG) : null;
 const events = only !== 'schedule' ? await eventRun() : null;
 sinkThread.postMessage('stop');
 
-console.log(`\nhookcast campaign benchmark — scheduled campaign through the API, sink on 127.0.0.1 (node ${process.version})\n`);
+console.log(
+  `\nhookcast campaign benchmark — scheduled campaign through the API, sink on 127.0.0.1 (node ${process.version})\n`,
+);
 const row = (r) =>
   `  ${String(r.n).padStart(7)} users  ingest ${(r.ingestMs / 1000).toFixed(1)} s   first ${(r.firstMs / 1000).toFixed(2)} s, last ${(r.lastMs / 1000).toFixed(2)} s after the scheduled instant   ` +
   `${r.rate.toFixed(0)} sends/s   bare fetch ${r.bareRate.toFixed(0)}/s  → ${(r.rate / r.bareRate).toFixed(2)}x   ` +
@@ -249,6 +277,12 @@ const row = (r) =>
   `(received ${r.received}; stats sent ${r.stats.sent}, delivered ${r.stats.delivered})`;
 if (small) console.log(row(small));
 if (big) console.log(row(big));
-if (small && big) console.log(`  RSS peak ${BIG} vs ${SMALL} users: ${(big.peak / small.peak).toFixed(2)}x for ${(BIG / SMALL).toFixed(0)}x the users`);
-if (events) console.log(`\nevent-triggered: POST /v1/events answer → sink receipt over ${events.measured} of ${EVENTS} events (triggered ${events.triggered}): p50 ${events.p50} ms, p99 ${events.p99} ms` +
-  ` (negative: the request reached the sink before the answer reached the client); from the POST being sent: p50 ${events.postP50} ms, p99 ${events.postP99} ms`);
+if (small && big)
+  console.log(
+    `  RSS peak ${BIG} vs ${SMALL} users: ${(big.peak / small.peak).toFixed(2)}x for ${(BIG / SMALL).toFixed(0)}x the users`,
+  );
+if (events)
+  console.log(
+    `\nevent-triggered: POST /v1/events answer → sink receipt over ${events.measured} of ${EVENTS} events (triggered ${events.triggered}): p50 ${events.p50} ms, p99 ${events.p99} ms` +
+      ` (negative: the request reached the sink before the answer reached the client); from the POST being sent: p50 ${events.postP50} ms, p99 ${events.postP99} ms`,
+  );

@@ -37,17 +37,22 @@ const sink = http.createServer((req, res) => {
 sink.keepAliveTimeout = 30000;
 await new Promise((r) => sink.listen(0, '127.0.0.1', r));
 
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
-});
-
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-profile-'));
 const inspectorPort = await freePort();
-const mf = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, persistDir: dir, inspectorPort });
+const mf = createEdgeMiniflare({
+  apiKey: KEY,
+  allowLocalHttp: true,
+  persistDir: dir,
+  inspectorPort,
+});
 await mf.ready;
 const pids = workerdPids();
 const api = async (method, p, body) => {
@@ -64,12 +69,18 @@ const api = async (method, p, body) => {
 try {
   for (let from = 0; from < N; from += 1000) {
     const users = [];
-    for (let i = from; i < Math.min(N, from + 1000); i++) users.push({ id: `u${i}`, properties: { name: `User ${i}`, plan: i % 2 ? 'pro' : 'free', n: i } });
+    for (let i = from; i < Math.min(N, from + 1000); i++)
+      users.push({
+        id: `u${i}`,
+        properties: { name: `User ${i}`, plan: i % 2 ? 'pro' : 'free', n: i },
+      });
     await api('POST', '/v1/users', { users });
   }
   // The worker's isolate (the one target that is not an internal service).
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
-  const target = targets.find((t) => /core:user/.test(t.id ?? '') || /core:user/.test(t.title ?? '')) ?? targets[0];
+  const target =
+    targets.find((t) => /core:user/.test(t.id ?? '') || /core:user/.test(t.title ?? '')) ??
+    targets[0];
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -84,11 +95,12 @@ try {
       pending.delete(m.id);
     }
   });
-  const send = (method, params = {}) => new Promise((resolve) => {
-    const id = nextId++;
-    pending.set(id, resolve);
-    ws.send(JSON.stringify({ id, method, params }));
-  });
+  const send = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 200 });
 
@@ -123,14 +135,17 @@ try {
   const parentOf = new Map();
   for (const n of nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
   const selfUs = new Map();
-  for (let i = 0; i < samples.length; i++) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
+  for (let i = 0; i < samples.length; i++)
+    selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
   const fnUs = new Map();
   const fileUs = new Map();
   let total = 0;
   let idle = 0;
   for (const [id, us] of selfUs) {
     const cf = byId.get(id).callFrame;
-    const file = cf.url ? cf.url.replace(/^.*\/(edge|src|dist)\//, '$1/') : `(${cf.functionName || 'native'})`;
+    const file = cf.url
+      ? cf.url.replace(/^.*\/(edge|src|dist)\//, '$1/')
+      : `(${cf.functionName || 'native'})`;
     if (cf.functionName === '(idle)' || cf.functionName === '(program)') {
       idle += us;
       continue;
@@ -146,12 +161,16 @@ try {
     fileUs.set(file, (fileUs.get(file) ?? 0) + us);
   }
   const per = (us) => (us / N).toFixed(1).padStart(7);
-  console.log(`\ncampaign profile: ${N} users, ${wall} ms wall; workerd CPU ${((cpu1 - cpu0) * 1000 / N).toFixed(0)} µs per message (/proc);` +
-    ` JS samples ${(total / N).toFixed(0)} µs per message (+ ${(idle / N).toFixed(0)} idle/program)\n`);
+  console.log(
+    `\ncampaign profile: ${N} users, ${wall} ms wall; workerd CPU ${(((cpu1 - cpu0) * 1000) / N).toFixed(0)} µs per message (/proc);` +
+      ` JS samples ${(total / N).toFixed(0)} µs per message (+ ${(idle / N).toFixed(0)} idle/program)\n`,
+  );
   console.log('  µs/msg  function (self time)');
-  for (const [name, us] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`  ${per(us)}  ${name}`);
+  for (const [name, us] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, TOP))
+    console.log(`  ${per(us)}  ${name}`);
   console.log('\n  µs/msg  file (self time)');
-  for (const [file, us] of [...fileUs].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${per(us)}  ${file}`);
+  for (const [file, us] of [...fileUs].sort((a, b) => b[1] - a[1]).slice(0, 20))
+    console.log(`  ${per(us)}  ${file}`);
 } finally {
   await mf.dispose();
   sink.close();

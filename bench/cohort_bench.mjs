@@ -14,7 +14,12 @@ const DAY = 86_400_000;
 const rule = {
   all: [
     { property: 'plan', op: 'eq', value: 'pro' },
-    { event: 'purchase', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } },
+    {
+      event: 'purchase',
+      op: 'did',
+      count: { op: 'gte', value: 2 },
+      within: { last: 7, unit: 'days' },
+    },
   ],
 };
 
@@ -24,15 +29,24 @@ const members = [];
 for (let i = 0; i < COUNT; i++) {
   const events = [];
   for (let k = 0; k < 5; k++) {
-    events.push({ key: KEYS[(i + k) % 5], at: NOW - ((i * 7 + k * 3) % 14) * DAY - k * 1000, properties: { amount: (i + k) % 50 } });
+    events.push({
+      key: KEYS[(i + k) % 5],
+      at: NOW - ((i * 7 + k * 3) % 14) * DAY - k * 1000,
+      properties: { amount: (i + k) % 50 },
+    });
   }
-  members.push({ id: `u${i}`, properties: { plan: i % 2 ? 'pro' : 'free', country: i % 3 ? 'KR' : 'US', age: 18 + (i % 60) }, events });
+  members.push({
+    id: `u${i}`,
+    properties: { plan: i % 2 ? 'pro' : 'free', country: i % 3 ? 'KR' : 'US', age: 18 + (i % 60) },
+    events,
+  });
 }
 
 function handWritten(m) {
   if (m.properties.plan !== 'pro') return false;
   let n = 0;
-  for (const e of m.events) if (e.key === 'purchase' && e.at >= NOW - 7 * DAY && e.at <= NOW && ++n >= 2) return true;
+  for (const e of m.events)
+    if (e.key === 'purchase' && e.at >= NOW - 7 * DAY && e.at <= NOW && ++n >= 2) return true;
   return false;
 }
 
@@ -65,7 +79,8 @@ const fns = {
   matchBatch: () => cohort.matchBatch(members, NOW),
   matchBatchJson: () => {
     const out = [];
-    for (let s = 0; s < rows.length; s += 2000) out.push(...cohort.matchBatchJson(membersText(rows.slice(s, s + 2000)), NOW));
+    for (let s = 0; s < rows.length; s += 2000)
+      out.push(...cohort.matchBatchJson(membersText(rows.slice(s, s + 2000)), NOW));
     return out;
   },
   stringify: () => {
@@ -85,14 +100,26 @@ for (let round = 0; round < 5; round++) {
   }
 }
 const answers = cohort.matchBatch(members, NOW);
-const agree = answers.every((a, i) => a === handWritten(members[i])) && fns.matchBatchJson().every((a, i) => a === answers[i]);
+const agree =
+  answers.every((a, i) => a === handWritten(members[i])) &&
+  fns.matchBatchJson().every((a, i) => a === answers[i]);
 const inCohort = answers.filter(Boolean).length;
 cohort.dispose();
 
 const perSecond = (ms) => Math.round((COUNT / ms) * 1000).toLocaleString('en-US');
-console.log(`cohort matchBatch (wasm) over ${COUNT.toLocaleString('en-US')} members, ~5 events each; ${inCohort} in the cohort; agrees with the hand-written predicate: ${agree}`);
-console.log(`  hookcast matchBatch     ${best.matchBatch.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.matchBatch).padStart(12)} members/s`);
-console.log(`  hookcast matchBatchJson ${best.matchBatchJson.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.matchBatchJson).padStart(12)} members/s  (from stored JSON text, incl. assembling it)`);
-console.log(`  JSON.stringify only     ${best.stringify.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.stringify).padStart(12)} members/s  (matchBatch = ${(best.matchBatch / best.stringify).toFixed(2)}x this floor)`);
-console.log(`  hand-written JS         ${best.handWritten.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.handWritten).padStart(12)} members/s  (matchBatch = ${(best.matchBatch / best.handWritten).toFixed(1)}x slower)`);
+console.log(
+  `cohort matchBatch (wasm) over ${COUNT.toLocaleString('en-US')} members, ~5 events each; ${inCohort} in the cohort; agrees with the hand-written predicate: ${agree}`,
+);
+console.log(
+  `  hookcast matchBatch     ${best.matchBatch.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.matchBatch).padStart(12)} members/s`,
+);
+console.log(
+  `  hookcast matchBatchJson ${best.matchBatchJson.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.matchBatchJson).padStart(12)} members/s  (from stored JSON text, incl. assembling it)`,
+);
+console.log(
+  `  JSON.stringify only     ${best.stringify.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.stringify).padStart(12)} members/s  (matchBatch = ${(best.matchBatch / best.stringify).toFixed(2)}x this floor)`,
+);
+console.log(
+  `  hand-written JS         ${best.handWritten.toFixed(1).padStart(8)} ms CPU  ${perSecond(best.handWritten).padStart(12)} members/s  (matchBatch = ${(best.matchBatch / best.handWritten).toFixed(1)}x slower)`,
+);
 if (!agree) process.exitCode = 1;

@@ -61,7 +61,11 @@ const spec = {
 };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const mf = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, scriptPath: path.join(here, 'edge_bench_worker.js') });
+const mf = createEdgeMiniflare({
+  apiKey: KEY,
+  allowLocalHttp: true,
+  scriptPath: path.join(here, 'edge_bench_worker.js'),
+});
 await mf.ready;
 
 // workerd's own CPU time (user + system, ms), summed over the workerd
@@ -98,7 +102,11 @@ async function loop(concurrency, one) {
 const body = JSON.stringify({ user: 'bench' });
 async function nodeFetch(concurrency) {
   return loop(concurrency, async () => {
-    const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`status ${res.status}`);
   });
@@ -107,7 +115,12 @@ async function undici(concurrency) {
   const pool = new Pool(`http://127.0.0.1:${sink.address().port}`, { connections: concurrency });
   try {
     return await loop(concurrency, async () => {
-      const res = await undiciRequest(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: pool });
+      const res = await undiciRequest(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        dispatcher: pool,
+      });
       await res.body.arrayBuffer();
       if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
     });
@@ -143,7 +156,9 @@ for (const c of CONCURRENCIES) {
 }
 
 // The whole API with persistence: one batch of N contexts through the Durable Object.
-const contexts = Array.from({ length: N }, (_, i) => ({ user: { id: `u${i}`, properties: { name: 'Ada' } } }));
+const contexts = Array.from({ length: N }, (_, i) => ({
+  user: { id: `u${i}`, properties: { name: 'Ada' } },
+}));
 const t0 = performance.now();
 const res = await mf.dispatchFetch('http://bench/v1/deliveries?wait=1', {
   method: 'POST',
@@ -153,7 +168,10 @@ const res = await mf.dispatchFetch('http://bench/v1/deliveries?wait=1', {
 const out = await res.json();
 const apiMs = performance.now() - t0;
 const delivered = out.deliveries?.filter((d) => d.status === 'delivered').length ?? 0;
-if (delivered !== N) throw new Error(`/v1/deliveries delivered ${delivered} of ${N}: ${JSON.stringify(out).slice(0, 300)}`);
+if (delivered !== N)
+  throw new Error(
+    `/v1/deliveries delivered ${delivered} of ${N}: ${JSON.stringify(out).slice(0, 300)}`,
+  );
 const bare32 = await inWorkerd('bare', 32);
 
 // Where the time goes: each engine stage alone, looped inside workerd and
@@ -193,7 +211,8 @@ if (workerdCpuMs() !== null) {
 await workerdStage('render'); // warm-up
 const emptyMs = await workerdStage('empty');
 const inWorkerdUs = {};
-for (const st of ['render', 'guard', 'decide']) inWorkerdUs[st] = (((await workerdStage(st)) - emptyMs) / STAGE_N) * 1000;
+for (const st of ['render', 'guard', 'decide'])
+  inWorkerdUs[st] = (((await workerdStage(st)) - emptyMs) / STAGE_N) * 1000;
 
 const engine = await createEngine();
 const compiled = engine.compile(spec, { allowLocalHttp: true });
@@ -210,7 +229,11 @@ const inNodeUs = {
   guard: stage(() => engine.checkDestination(sample.url, { allowLocalHttp: true })),
   decide: stage((i) => engine.retryDecision({ status: 200 }, 1, 1_700_000_000_000 + i)),
 };
-const STAGE_NAMES = { render: 'render (compiled spec)', guard: 'SSRF guard (engine.checkDestination)', decide: 'retry decision' };
+const STAGE_NAMES = {
+  render: 'render (compiled spec)',
+  guard: 'SSRF guard (engine.checkDestination)',
+  decide: 'retry decision',
+};
 
 await mf.dispose();
 sinkThread.postMessage('stop');
@@ -218,25 +241,45 @@ await new Promise((r) => sinkThread.once('exit', r));
 
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
-console.log(`\nhookcast delivery benchmark — N=${N} POSTs per row to a keep-alive sink on 127.0.0.1 (best of ${ROUNDS}; node ${process.version}; sink in its own thread)\n`);
-console.log(`${pad('concurrency', 12)}${pad('client', 34)}${lpad('req/s', 10)}${lpad('vs bare workerd fetch', 24)}`);
+console.log(
+  `\nhookcast delivery benchmark — N=${N} POSTs per row to a keep-alive sink on 127.0.0.1 (best of ${ROUNDS}; node ${process.version}; sink in its own thread)\n`,
+);
+console.log(
+  `${pad('concurrency', 12)}${pad('client', 34)}${lpad('req/s', 10)}${lpad('vs bare workerd fetch', 24)}`,
+);
 for (const r of rows) {
-  console.log(`${pad(r.c, 12)}${pad(r.name, 34)}${lpad(rps(r.ms).toFixed(0), 10)}${lpad(`${(r.base / r.ms).toFixed(2)}x`, 24)}`);
+  console.log(
+    `${pad(r.c, 12)}${pad(r.name, 34)}${lpad(rps(r.ms).toFixed(0), 10)}${lpad(`${(r.base / r.ms).toFixed(2)}x`, 24)}`,
+  );
 }
-console.log(`${pad(32, 12)}${pad('POST /v1/deliveries (DO+SQLite)', 34)}${lpad(rps(apiMs).toFixed(0), 10)}${lpad(`${(bare32 / apiMs).toFixed(2)}x`, 24)}   (vs bare fetch at 32: ${rps(bare32).toFixed(0)} req/s)`);
+console.log(
+  `${pad(32, 12)}${pad('POST /v1/deliveries (DO+SQLite)', 34)}${lpad(rps(apiMs).toFixed(0), 10)}${lpad(`${(bare32 / apiMs).toFixed(2)}x`, 24)}   (vs bare fetch at 32: ${rps(bare32).toFixed(0)} req/s)`,
+);
 if (Object.keys(cpuUs).length) {
-  console.log(`\nwhere the time goes at concurrency 64: workerd CPU µs per send (least of ${ROUNDS}; /proc, 10 ms ticks over ${N} sends):`);
+  console.log(
+    `\nwhere the time goes at concurrency 64: workerd CPU µs per send (least of ${ROUNDS}; /proc, 10 ms ticks over ${N} sends):`,
+  );
   let prev = null;
   for (const [mode, label] of BREAKDOWN) {
-    const step = prev === null ? '' : `${cpuUs[mode] - prev >= 0 ? '+' : ''}${(cpuUs[mode] - prev).toFixed(0)}`;
+    const step =
+      prev === null
+        ? ''
+        : `${cpuUs[mode] - prev >= 0 ? '+' : ''}${(cpuUs[mode] - prev).toFixed(0)}`;
     console.log(`  ${pad(label, 42)}${lpad(cpuUs[mode].toFixed(0), 8)}${lpad(step, 8)}`);
     prev = cpuUs[mode];
   }
-  console.log(`  first attempt / bare: ${(cpuUs.bare / cpuUs.pipeline).toFixed(2)}x of the CPU rate; retry attempt / bare: ${(cpuUs.bare / cpuUs.retry).toFixed(2)}x`);
+  console.log(
+    `  first attempt / bare: ${(cpuUs.bare / cpuUs.pipeline).toFixed(2)}x of the CPU rate; retry attempt / bare: ${(cpuUs.bare / cpuUs.retry).toFixed(2)}x`,
+  );
 } else {
   console.log('\n(workerd CPU breakdown skipped: no /proc)');
 }
 console.log(`\nengine stages looped alone (µs per call, ${STAGE_N} calls; the same wasm in both):`);
 console.log(`  ${pad('stage', 42)}${lpad('workerd', 10)}${lpad('Node', 10)}`);
-for (const k of Object.keys(STAGE_NAMES)) console.log(`  ${pad(STAGE_NAMES[k], 42)}${lpad(inWorkerdUs[k].toFixed(2), 10)}${lpad(inNodeUs[k].toFixed(2), 10)}`);
-console.log('  (in the pipeline, interleaved with I/O, the same calls cost several times more: see the step sizes above)');
+for (const k of Object.keys(STAGE_NAMES))
+  console.log(
+    `  ${pad(STAGE_NAMES[k], 42)}${lpad(inWorkerdUs[k].toFixed(2), 10)}${lpad(inNodeUs[k].toFixed(2), 10)}`,
+  );
+console.log(
+  '  (in the pipeline, interleaved with I/O, the same calls cost several times more: see the step sizes above)',
+);

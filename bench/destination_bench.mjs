@@ -15,11 +15,19 @@ const urls = [
   'http://127.0.0.1:8788/hook/u42',
   'https://api.partner.example.org/in',
 ];
-const baseline = (url) => engine.validate({ url, method: 'GET' }, options).problems.filter((p) => p.severity === 'error' && p.field === 'url');
+const baseline = (url) =>
+  engine
+    .validate({ url, method: 'GET' }, options)
+    .problems.filter((p) => p.severity === 'error' && p.field === 'url');
 const coarse = (url) => engine.checkDestination(url, options).problems;
 
 // Both must agree before their speed means anything.
-for (const url of [...urls, 'https://10.0.0.1/', 'http://example.com/', 'https://[::ffff:127.0.0.1]/']) {
+for (const url of [
+  ...urls,
+  'https://10.0.0.1/',
+  'http://example.com/',
+  'https://[::ffff:127.0.0.1]/',
+]) {
   const a = JSON.stringify(baseline(url).map((p) => p.code));
   const b = JSON.stringify(coarse(url).map((p) => p.code));
   if (a !== b) throw new Error(`checkDestination disagrees with validate on ${url}: ${b} vs ${a}`);
@@ -43,6 +51,12 @@ for (let round = 0; round < 3; round++) {
   before = Math.min(before, usPerCall(baseline));
   after = Math.min(after, usPerCall(coarse));
 }
-console.log(`\ndestination check per retry attempt (Node ${process.version}, best of 15 rounds of ${N} calls)`);
-console.log(`  engine.validate({url, method}) + filter (baseline)  ${before.toFixed(2).padStart(7)} µs`);
-console.log(`  engine.checkDestination(url)                        ${after.toFixed(2).padStart(7)} µs   ${(before / after).toFixed(1)}x faster`);
+console.log(
+  `\ndestination check per retry attempt (Node ${process.version}, best of 15 rounds of ${N} calls)`,
+);
+console.log(
+  `  engine.validate({url, method}) + filter (baseline)  ${before.toFixed(2).padStart(7)} µs`,
+);
+console.log(
+  `  engine.checkDestination(url)                        ${after.toFixed(2).padStart(7)} µs   ${(before / after).toFixed(1)}x faster`,
+);

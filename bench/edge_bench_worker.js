@@ -17,8 +17,19 @@
 //   mode "render":   render (batched) + sendOnce, no retry decision.
 // The last two exist for the breakdown (stages removed one at a time).
 
-import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth } from '../edge/src/index.js';
-import { getEngine, engineOptions, destinationProblems, retryDecisionFor } from '../edge/src/engine.js';
+import worker, {
+  DeliveryBatch,
+  UserShard,
+  Workspace,
+  CampaignDispatch,
+  DestinationHealth,
+} from '../edge/src/index.js';
+import {
+  getEngine,
+  engineOptions,
+  destinationProblems,
+  retryDecisionFor,
+} from '../edge/src/engine.js';
 import { sendOnce } from '../edge/src/delivery/deliver.js';
 
 export { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth };
@@ -47,7 +58,11 @@ export default {
     if (mode === 'bare') {
       return Response.json(
         await run(n, concurrency, async () => {
-          const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          const res = await fetch(target, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
           await res.arrayBuffer();
           return res.status === 200;
         }),
@@ -63,12 +78,17 @@ export default {
       // caller times this request from outside. One stage per request.
       const stage = url.searchParams.get('stage');
       const sample = compiled.webhook.render(ctxOf(0)).request;
-      const fakeResult = { status: 200, headers: [['content-type', 'application/json']], error: null };
+      const fakeResult = {
+        status: 200,
+        headers: [['content-type', 'application/json']],
+        error: null,
+      };
       let sink = 0;
       for (let i = 0; i < n; i++) {
         if (stage === 'render') sink += compiled.webhook.render(ctxOf(i)).ok ? 1 : 0;
         else if (stage === 'guard') sink += destinationProblems(engine, sample.url, options).length;
-        else if (stage === 'decide') sink += retryDecisionFor(engine, fakeResult, 1, 1_700_000_000_000 + i).retry ? 1 : 0;
+        else if (stage === 'decide')
+          sink += retryDecisionFor(engine, fakeResult, 1, 1_700_000_000_000 + i).retry ? 1 : 0;
         else if (stage === 'empty') sink += i & 1;
       }
       compiled.webhook.dispose?.();
@@ -86,7 +106,9 @@ export default {
       const chunk = Math.floor(i / RENDER_CHUNK);
       if (ready[chunk] === undefined) {
         const from = chunk * RENDER_CHUNK;
-        ready[chunk] = compiled.webhook.renderBatch(Array.from({ length: Math.min(RENDER_CHUNK, n - from) }, (_, k) => ctxOf(from + k)));
+        ready[chunk] = compiled.webhook.renderBatch(
+          Array.from({ length: Math.min(RENDER_CHUNK, n - from) }, (_, k) => ctxOf(from + k)),
+        );
       }
       const r = ready[chunk][i % RENDER_CHUNK];
       ready[chunk][i % RENDER_CHUNK] = null;
@@ -95,8 +117,13 @@ export default {
     const result = await run(n, concurrency, async (i) => {
       const rendered = fixed ?? renderedFor(i);
       if (!rendered.ok) return false;
-      if (recheck && destinationProblems(engine, rendered.request.url, options).length) return false;
-      const sent = await sendOnce({ request: rendered.request, msgId: `msg_bench_${i}`, timeoutMs: 15_000 });
+      if (recheck && destinationProblems(engine, rendered.request.url, options).length)
+        return false;
+      const sent = await sendOnce({
+        request: rendered.request,
+        msgId: `msg_bench_${i}`,
+        timeoutMs: 15_000,
+      });
       if (!decide) return sent.status === 200;
       const decision = retryDecisionFor(engine, sent, recheck ? 2 : 1);
       return decision.reason === 'success';

@@ -61,7 +61,11 @@ function bodies() {
     const events = [];
     for (let i = 0; i < PER_CALL; i++) {
       const n = userSeq++;
-      events.push({ userId: `bu${n}`, key: 'purchase', properties: { amount: (n * 37) % 100, sku: `sku-${n % 500}` } });
+      events.push({
+        userId: `bu${n}`,
+        key: 'purchase',
+        properties: { amount: (n * 37) % 100, sku: `sku-${n % 500}` },
+      });
     }
     out.push(JSON.stringify({ events }));
   }
@@ -98,7 +102,11 @@ async function best() {
 async function campaign(send) {
   const c = await call('POST', '/v1/campaigns', {
     title: 'bench',
-    webhook: { url: `${sinkUrl}/e/{{ user.id }}`, method: 'POST', body: '{"sku": "{{ event.sku }}"}' },
+    webhook: {
+      url: `${sinkUrl}/e/{{ user.id }}`,
+      method: 'POST',
+      body: '{"sku": "{{ event.sku }}"}',
+    },
     target: { allUsers: true },
     send,
   });
@@ -115,7 +123,11 @@ for (let i = 0; i < 5; i++) others.push(await campaign({ type: 'event', event: `
 rows.push(['5 campaigns, no match', await best()]);
 for (const k of others) await end(k);
 const triggering = [];
-let k = await campaign({ type: 'event', event: 'purchase', where: [{ property: 'amount', op: 'gte', value: 90 }] });
+let k = await campaign({
+  type: 'event',
+  event: 'purchase',
+  where: [{ property: 'amount', op: 'gte', value: 90 }],
+});
 rows.push(['1 campaign, where matches 10 %', await best()]);
 await call('POST', `/v1/campaigns/${k}/pause`);
 triggering.push(k);
@@ -138,10 +150,15 @@ for (const key of triggering) {
 }
 
 const base = rows[0][1].perSec;
-console.log(`\nPOST /v1/events with running event campaigns (${CALLS} x ${PER_CALL} events, ${IN_FLIGHT} in flight, best of ${ROUNDS}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+console.log(
+  `\nPOST /v1/events with running event campaigns (${CALLS} x ${PER_CALL} events, ${IN_FLIGHT} in flight, best of ${ROUNDS}; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
+);
 console.log('| case | events/s | triggered per round | vs baseline |');
 console.log('|---|---:|---:|---:|');
-for (const [name, r] of rows) console.log(`| ${name} | ${Math.round(r.perSec)} | ${r.triggered} | ${(r.perSec / base).toFixed(2)}x |`);
+for (const [name, r] of rows)
+  console.log(
+    `| ${name} | ${Math.round(r.perSec)} | ${r.triggered} | ${(r.perSec / base).toFixed(2)}x |`,
+  );
 
 await mf.dispose();
 sink.closeAllConnections?.();

@@ -52,9 +52,11 @@ async function call(method, route, body) {
 async function pool(jobs) {
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < jobs.length) await jobs[next++]();
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < jobs.length) await jobs[next++]();
+    }),
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -86,11 +88,26 @@ const { campaign } = await call('POST', '/v1/campaigns', {
   webhook: { url: `${sinkUrl}/{{ user.id }}`, method: 'POST', body: '{}' },
   target: { allUsers: true },
   send: { type: 'api' },
-  experiment: { controlPercent: 10, goal: { event: 'purchase', where: [{ property: 'amount', op: 'gte', value: 10 }], within: { value: 7, unit: 'days' } } },
+  experiment: {
+    controlPercent: 10,
+    goal: {
+      event: 'purchase',
+      where: [{ property: 'amount', op: 'gte', value: 10 }],
+      within: { value: 7, unit: 'days' },
+    },
+  },
 });
 await call('POST', `/v1/campaigns/${campaign.key}/start`);
-const sendTo = (list) => pool(Array.from({ length: Math.ceil(list.length / 1000) }, (_, c) => () =>
-  call('POST', `/v1/campaigns/${campaign.key}/send`, { recipients: list.slice(c * 1000, c * 1000 + 1000).map((userId) => ({ userId })) })));
+const sendTo = (list) =>
+  pool(
+    Array.from(
+      { length: Math.ceil(list.length / 1000) },
+      (_, c) => () =>
+        call('POST', `/v1/campaigns/${campaign.key}/send`, {
+          recipients: list.slice(c * 1000, c * 1000 + 1000).map((userId) => ({ userId })),
+        }),
+    ),
+  );
 
 const rows = [];
 const small = Math.max(1000, Math.floor(USERS / 10));
@@ -102,22 +119,40 @@ const sendSeconds = await sendTo(ids.slice(small));
 await settled();
 rows.push([`${USERS} users`, ...(await medianMs(routes))]);
 
-const eventsOf = (key) => Array.from({ length: Math.ceil(USERS / 1000) }, (_, c) => () =>
-  call('POST', '/v1/events', { events: ids.slice(c * 1000, c * 1000 + 1000).map((userId) => ({ userId, key, properties: { amount: 25 } })) }));
+const eventsOf = (key) =>
+  Array.from(
+    { length: Math.ceil(USERS / 1000) },
+    (_, c) => () =>
+      call('POST', '/v1/events', {
+        events: ids
+          .slice(c * 1000, c * 1000 + 1000)
+          .map((userId) => ({ userId, key, properties: { amount: 25 } })),
+      }),
+  );
 const baseline = USERS / (await pool(eventsOf('browse')));
 const goal = USERS / (await pool(eventsOf('purchase')));
 const results = await call('GET', `/v1/campaigns/${campaign.key}/results`);
 
-console.log(`experiment bench: ${USERS} users, 10 % control, sent in ${sendSeconds.toFixed(1)} s (${((USERS - small) / sendSeconds).toFixed(0)} decisions/s)`);
+console.log(
+  `experiment bench: ${USERS} users, 10 % control, sent in ${sendSeconds.toFixed(1)} s (${((USERS - small) / sendSeconds).toFixed(0)} decisions/s)`,
+);
 console.log('| audience | GET results (median ms) | baseline: GET stats (median ms) |');
 console.log('|---|---:|---:|');
 for (const [name, r, s] of rows) console.log(`| ${name} | ${r.toFixed(1)} | ${s.toFixed(1)} |`);
 console.log('| POST /v1/events | events/s | vs baseline |');
 console.log('|---|---:|---:|');
 console.log(`| key no goal names (baseline) | ${baseline.toFixed(0)} | 1.00x |`);
-console.log(`| goal events (every one a conversion check) | ${goal.toFixed(0)} | ${(goal / baseline).toFixed(2)}x |`);
-console.log(`check: sent ${results.groups.sent.users} (converted ${results.groups.sent.converted}), control ${results.groups.control.users} (converted ${results.groups.control.converted})`);
-if (results.groups.sent.users + results.groups.control.users !== USERS || results.groups.sent.converted !== results.groups.sent.users || results.groups.control.converted !== results.groups.control.users) {
+console.log(
+  `| goal events (every one a conversion check) | ${goal.toFixed(0)} | ${(goal / baseline).toFixed(2)}x |`,
+);
+console.log(
+  `check: sent ${results.groups.sent.users} (converted ${results.groups.sent.converted}), control ${results.groups.control.users} (converted ${results.groups.control.converted})`,
+);
+if (
+  results.groups.sent.users + results.groups.control.users !== USERS ||
+  results.groups.sent.converted !== results.groups.sent.users ||
+  results.groups.control.converted !== results.groups.control.users
+) {
   console.error('experiment bench: the counts do not add up');
   process.exitCode = 1;
 }

@@ -44,11 +44,15 @@ function makeLedgers() {
 
 // The same rule in plain JS, for the boundary comparison only.
 function jsBatch(p, ledgers, sendAt) {
-  const windows = p.rules.map((r) => r.period.value * { minutes: 6e4, hours: 3.6e6, days: DAY, weeks: 7 * DAY }[r.period.unit]);
+  const windows = p.rules.map(
+    (r) =>
+      r.period.value * { minutes: 6e4, hours: 3.6e6, days: DAY, weeks: 7 * DAY }[r.period.unit],
+  );
   const resendMs = p.resend.every * DAY; // days only: enough for this workload
   return ledgers.map((ledger) => {
     let last = null;
-    for (const e of ledger) if (e.campaign === p.campaign && (last === null || e.at > last)) last = e.at;
+    for (const e of ledger)
+      if (e.campaign === p.campaign && (last === null || e.at > last)) last = e.at;
     if (last !== null && sendAt < last + resendMs) return 'resend_period';
     for (let r = 0; r < windows.length; r++) {
       let n = 0;
@@ -78,7 +82,8 @@ const engine = await createEngine();
 const ledgers = makeLedgers();
 const reasons = engine.fatigueBatch(policy, ledgers, now);
 const js = jsBatch(policy, ledgers, now);
-if (JSON.stringify(reasons) !== JSON.stringify(js)) throw new Error('the JS reference disagrees with the engine');
+if (JSON.stringify(reasons) !== JSON.stringify(js))
+  throw new Error('the JS reference disagrees with the engine');
 const counts = {};
 for (const r of reasons) counts[r] = (counts[r] ?? 0) + 1;
 
@@ -87,7 +92,13 @@ const stringifyRate = measure(() => (JSON.stringify(ledgers).length ? CANDIDATES
 const jsRate = measure(() => jsBatch(policy, ledgers, now).length);
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-console.log(`fatigue: ${CANDIDATES} candidates × ${ENTRIES} ledger entries, reasons ${JSON.stringify(counts)}`);
+console.log(
+  `fatigue: ${CANDIDATES} candidates × ${ENTRIES} ledger entries, reasons ${JSON.stringify(counts)}`,
+);
 console.log(`  engine.fatigueBatch (wasm)        ${fmt(engineRate)} decisions/s`);
-console.log(`  baseline JSON.stringify(ledgers)  ${fmt(stringifyRate)} candidates/s  (engine = ${(engineRate / stringifyRate).toFixed(2)}× of it)`);
-console.log(`  reference plain-JS rule           ${fmt(jsRate)} decisions/s  (engine = ${(engineRate / jsRate).toFixed(2)}× of it)`);
+console.log(
+  `  baseline JSON.stringify(ledgers)  ${fmt(stringifyRate)} candidates/s  (engine = ${(engineRate / stringifyRate).toFixed(2)}× of it)`,
+);
+console.log(
+  `  reference plain-JS rule           ${fmt(jsRate)} decisions/s  (engine = ${(engineRate / jsRate).toFixed(2)}× of it)`,
+);

@@ -23,7 +23,14 @@ const KEYS = { typical: 40, '100 KB': 60 };
 async function startWorker(stateDir) {
   const child = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
     cwd: root,
-    env: { ...process.env, HOOKCAST_STATE_DIR: stateDir, HOOKCAST_PORT: '0', HOOKCAST_SINK_PORT: '0', HOOKCAST_API_KEY: '', HOOKCAST_ALLOW_LOCAL_HTTP: '1' },
+    env: {
+      ...process.env,
+      HOOKCAST_STATE_DIR: stateDir,
+      HOOKCAST_PORT: '0',
+      HOOKCAST_SINK_PORT: '0',
+      HOOKCAST_API_KEY: '',
+      HOOKCAST_ALLOW_LOCAL_HTTP: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -51,7 +58,14 @@ const worker = await startWorker(stateDir);
 const context = await chromium.launchPersistentContext(profileDir, {
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
   viewport: { width: 1280, height: 900 },
 });
 await context.route('**/*', (route) => {
@@ -67,7 +81,8 @@ async function call(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  if (res.status >= 300)
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
   return data;
 }
 
@@ -79,7 +94,11 @@ async function call(method, path, body) {
 async function typeAndTime(key, n) {
   await page.goto(`${worker.consoleUrl}&/campaigns/${key}/webhook`);
   await page.locator('#f-body').waitFor({ timeout: 20000 });
-  await page.waitForFunction(() => Number(document.querySelector('#audience-sample')?.dataset.total) > 0, null, { timeout: 30000 });
+  await page.waitForFunction(
+    () => Number(document.querySelector('#audience-sample')?.dataset.total) > 0,
+    null,
+    { timeout: 30000 },
+  );
   const sample = Number(await page.getAttribute('#audience-sample', 'data-total'));
   await page.click('#f-body');
   await page.evaluate(() => {
@@ -88,10 +107,14 @@ async function typeAndTime(key, n) {
     window.__keyFrames = [];
     if (window.__keyClock) return; // a hash navigation keeps the document and its listener
     window.__keyClock = true;
-    document.addEventListener('keydown', () => {
-      const t0 = performance.now();
-      requestAnimationFrame(() => window.__keyFrames.push(performance.now() - t0));
-    }, true);
+    document.addEventListener(
+      'keydown',
+      () => {
+        const t0 = performance.now();
+        requestAnimationFrame(() => window.__keyFrames.push(performance.now() - t0));
+      },
+      true,
+    );
   });
   const engineMs = [];
   for (let i = 0; i < n; i++) {
@@ -100,42 +123,72 @@ async function typeAndTime(key, n) {
     engineMs.push(Number(/in ([\d.]+) ms/.exec(await page.textContent('#timing'))?.[1]));
   }
   const frames = await page.evaluate(() => window.__keyFrames);
-  if (frames.length !== n || !(await page.inputValue('#f-body')).includes('x'.repeat(n))) throw new Error(`${n} keys typed, ${frames.length} frames seen`);
+  if (frames.length !== n || !(await page.inputValue('#f-body')).includes('x'.repeat(n)))
+    throw new Error(`${n} keys typed, ${frames.length} frames seen`);
   return { frames, engineMs, sample };
 }
 
 try {
   // A 200-user cohort (the sample the composer renders is the estimate route's largest, 100).
-  const users = Array.from({ length: 200 }, (_, i) => ({ id: `bench-${i}`, properties: { first_name: `User ${i}`, plan: 'bench', age: i } }));
+  const users = Array.from({ length: 200 }, (_, i) => ({
+    id: `bench-${i}`,
+    properties: { first_name: `User ${i}`, plan: 'bench', age: i },
+  }));
   await call('POST', '/v1/users', { users });
-  const { cohort } = await call('POST', '/v1/cohorts', { name: 'Bench', rule: { property: 'plan', op: 'eq', value: 'bench' } });
+  const { cohort } = await call('POST', '/v1/cohorts', {
+    name: 'Bench',
+    rule: { property: 'plan', op: 'eq', value: 'bench' },
+  });
   // 150 of the items personalized: a webhook holds at most 200 placeholders
   // (README, Limits); the others carry text as long, so the body stays 100 KB.
-  const items = Array.from({ length: 1400 }, (_, i) => `{"sku": "item-${i}", "note": "${i < 150 ? '{{ user.first_name | default: "there" }}' : 'Hello there, our dear valued customer :)'}", "n": ${i}}`);
+  const items = Array.from(
+    { length: 1400 },
+    (_, i) =>
+      `{"sku": "item-${i}", "note": "${i < 150 ? '{{ user.first_name | default: "there" }}' : 'Hello there, our dear valued customer :)'}", "n": ${i}}`,
+  );
   const large = `{"items": [${items.join(', ')}], "end": ""}`;
-  const typical = '{"greeting": "Hi {{ user.first_name | default: "there" }}", "age": {{ user.age | default: 0 }}, "note": ""}';
-  for (const [name, body] of [['typical', typical], ['100 KB', large]]) {
+  const typical =
+    '{"greeting": "Hi {{ user.first_name | default: "there" }}", "age": {{ user.age | default: 0 }}, "note": ""}';
+  for (const [name, body] of [
+    ['typical', typical],
+    ['100 KB', large],
+  ]) {
     const { campaign } = await call('POST', '/v1/campaigns', {
       title: `Keystroke bench (${name})`,
       target: { cohort: cohort.id },
-      webhook: { url: `${worker.sink}/bench/{{ user.id }}`, method: 'POST', headers: [{ key: 'X-Plan', value: '{{ user.plan }}' }], body },
+      webhook: {
+        url: `${worker.sink}/bench/{{ user.id }}`,
+        method: 'POST',
+        headers: [{ key: 'X-Plan', value: '{{ user.plan }}' }],
+        body,
+      },
     });
     const f = await typeAndTime(campaign.key, KEYS[name]);
-    console.log(`keystroke, ${name} body (${body.length} B), ${f.sample}-user sample: key press -> next frame median ${quantile(f.frames, 0.5).toFixed(1)} ms, `
-      + `p95 ${quantile(f.frames, 0.95).toFixed(1)} ms over ${f.frames.length} keys; engine check median ${quantile(f.engineMs, 0.5).toFixed(1)} ms`);
+    console.log(
+      `keystroke, ${name} body (${body.length} B), ${f.sample}-user sample: key press -> next frame median ${quantile(f.frames, 0.5).toFixed(1)} ms, ` +
+        `p95 ${quantile(f.frames, 0.95).toFixed(1)} ms over ${f.frames.length} keys; engine check median ${quantile(f.engineMs, 0.5).toFixed(1)} ms`,
+    );
   }
   const batch200 = await page.evaluate(async (text) => {
     const { createEngine } = await import('/src/js/browser.js');
     const engine = await createEngine();
-    const ctxs = Array.from({ length: 200 }, (_, i) => ({ user: { id: `bench-${i}`, properties: { first_name: `User ${i}` } } }));
+    const ctxs = Array.from({ length: 200 }, (_, i) => ({
+      user: { id: `bench-${i}`, properties: { first_name: `User ${i}` } },
+    }));
     const t0 = performance.now();
-    const c = engine.compile({ url: 'https://example.com/{{ user.id }}', method: 'POST', body: text });
+    const c = engine.compile({
+      url: 'https://example.com/{{ user.id }}',
+      method: 'POST',
+      body: text,
+    });
     c.webhook.renderBatch(ctxs);
     const ms = performance.now() - t0;
     c.webhook.dispose();
     return ms;
   }, large);
-  console.log(`compile + renderBatch of the 100 KB body for 200 users in the page: ${batch200.toFixed(1)} ms`);
+  console.log(
+    `compile + renderBatch of the 100 KB body for 200 users in the page: ${batch200.toFixed(1)} ms`,
+  );
 } finally {
   await context.close();
   worker.child.kill('SIGTERM');

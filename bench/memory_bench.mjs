@@ -45,7 +45,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const bareRows = [];
 {
   const before = new Set(workerdPids());
-  const bare = createEdgeMiniflare({ apiKey: KEY, allowLocalHttp: true, scriptPath: path.join(here, 'edge_bench_worker.js') });
+  const bare = createEdgeMiniflare({
+    apiKey: KEY,
+    allowLocalHttp: true,
+    scriptPath: path.join(here, 'edge_bench_worker.js'),
+  });
   await bare.ready;
   const barePids = workerdPids().filter((p) => !before.has(p));
   let done = 0;
@@ -57,13 +61,19 @@ const bareRows = [];
         nextBare += n;
         const res = await bare.dispatchFetch('http://bench/bench', {
           method: 'POST',
-          body: JSON.stringify({ mode: 'bare', target: `http://127.0.0.1:${sinkPort}/bare`, n, concurrency: Math.min(32, n) }),
+          body: JSON.stringify({
+            mode: 'bare',
+            target: `http://127.0.0.1:${sinkPort}/bare`,
+            n,
+            concurrency: Math.min(32, n),
+          }),
         });
         const out = await res.json();
         if (out.failures) throw new Error(`bare fetch failed: ${JSON.stringify(out)}`);
         const was = done;
         done += n;
-        for (const m of MARKS) if (was < m && done >= m) bareRows.push({ at: m, rss: rssOf(barePids) });
+        for (const m of MARKS)
+          if (was < m && done >= m) bareRows.push({ at: m, rss: rssOf(barePids) });
       }
     }),
   );
@@ -95,17 +105,22 @@ await Promise.all(
     while (next < N) {
       const from = next;
       next += BATCH;
-      const contexts = Array.from({ length: Math.min(BATCH, N - from) }, (_, i) => ({ user: { id: `u${from + i}`, properties: { name: 'Ada' } } }));
+      const contexts = Array.from({ length: Math.min(BATCH, N - from) }, (_, i) => ({
+        user: { id: `u${from + i}`, properties: { name: 'Ada' } },
+      }));
       const res = await mf.dispatchFetch('http://bench/v1/deliveries?wait=1', {
         method: 'POST',
         headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ spec, contexts }),
       });
       const out = await res.json();
-      if (res.status !== 200 || out.deliveries.some((d) => d.status !== 'delivered')) throw new Error(`batch failed: ${JSON.stringify(out).slice(0, 300)}`);
+      if (res.status !== 200 || out.deliveries.some((d) => d.status !== 'delivered'))
+        throw new Error(`batch failed: ${JSON.stringify(out).slice(0, 300)}`);
       const was = sent;
       sent += contexts.length;
-      for (const m of MARKS) if (was < m && sent >= m) rows.push({ at: m, rss: rssMiB(), s: (performance.now() - t0) / 1000 });
+      for (const m of MARKS)
+        if (was < m && sent >= m)
+          rows.push({ at: m, rss: rssMiB(), s: (performance.now() - t0) / 1000 });
     }
   }),
 );
@@ -115,10 +130,14 @@ await mf.dispose();
 sinkThread.postMessage('stop');
 fs.rmSync(dir, { recursive: true, force: true });
 
-console.log(`\nworkerd RSS over POST /v1/deliveries (${BATCH} contexts per batch, ${PARALLEL} batches at once, state on disk)`);
+console.log(
+  `\nworkerd RSS over POST /v1/deliveries (${BATCH} contexts per batch, ${PARALLEL} batches at once, state on disk)`,
+);
 console.log(`  start ${startRss.toFixed(0)} MiB`);
 for (const r of rows) {
   const base = bareRows.find((b) => b.at === r.at);
-  console.log(`  ${String(r.at).padStart(7)} deliveries  ${r.rss.toFixed(0).padStart(5)} MiB   (${r.s.toFixed(1)} s)   bare fetch baseline ${base ? base.rss.toFixed(0) : '?'} MiB  → ${base ? (r.rss / base.rss).toFixed(2) : '?'}x`);
+  console.log(
+    `  ${String(r.at).padStart(7)} deliveries  ${r.rss.toFixed(0).padStart(5)} MiB   (${r.s.toFixed(1)} s)   bare fetch baseline ${base ? base.rss.toFixed(0) : '?'} MiB  → ${base ? (r.rss / base.rss).toFixed(2) : '?'}x`,
+  );
 }
 console.log(`  after 20 s idle  ${idle.toFixed(0)} MiB`);

@@ -22,7 +22,10 @@ export function workerdPids() {
     if (!/^\d+$/.test(d)) return false;
     try {
       const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      return stat.includes('(workerd)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+      return (
+        stat.includes('(workerd)') &&
+        Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid
+      );
     } catch {
       return false;
     }

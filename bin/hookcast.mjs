@@ -68,27 +68,34 @@ async function main(argv) {
 
   const [command, campaignFile, ...rest] = positionals;
   if (command === undefined) throw new UsageError('missing command: validate or preview');
-  if (command !== 'validate' && command !== 'preview') throw new UsageError(`unknown command "${command}": use validate or preview`);
+  if (command !== 'validate' && command !== 'preview')
+    throw new UsageError(`unknown command "${command}": use validate or preview`);
   if (campaignFile === undefined) throw new UsageError(`${command}: missing <campaign.json>`);
   if (rest.length > 0) throw new UsageError(`${command}: unexpected argument "${rest[0]}"`);
   const fromStdin = [campaignFile, values.user, values.event].filter((f) => f === STDIN);
-  if (fromStdin.length > 1) throw new UsageError('only one of <campaign.json>, --user and --event can be "-" (standard input)');
+  if (fromStdin.length > 1)
+    throw new UsageError(
+      'only one of <campaign.json>, --user and --event can be "-" (standard input)',
+    );
   const options = { allowLocalHttp: values['allow-local-http'] === true };
 
   if (command === 'validate') {
     for (const flag of ['user', 'event', 'format']) {
-      if (values[flag] !== undefined) throw new UsageError(`validate: --${flag} only applies to preview`);
+      if (values[flag] !== undefined)
+        throw new UsageError(`validate: --${flag} only applies to preview`);
     }
     const spec = specOf(await readJson(campaignFile));
     const engine = await createEngine();
     const result = engine.validate(spec, options);
     printProblems(result.problems);
-    if (result.ok) process.stdout.write(`${campaignFile === STDIN ? '<stdin>' : campaignFile}: ok\n`);
+    if (result.ok)
+      process.stdout.write(`${campaignFile === STDIN ? '<stdin>' : campaignFile}: ok\n`);
     return result.ok ? 0 : 1;
   }
 
   const format = values.format ?? 'curl';
-  if (!['curl', 'table', 'json'].includes(format)) throw new UsageError(`--format must be curl, table or json, not "${format}"`);
+  if (!['curl', 'table', 'json'].includes(format))
+    throw new UsageError(`--format must be curl, table or json, not "${format}"`);
   if (values.user === undefined) throw new UsageError('preview: missing --user <user.json>');
   const spec = specOf(await readJson(campaignFile));
   const context = { user: await readJson(values.user) };
@@ -128,7 +135,10 @@ function formatTable(rows) {
   // Multi-line values (a pretty body) continue under the value column.
   const pad = ' '.repeat(ws + wk + 4);
   return rows
-    .map((r) => `${r.section.padEnd(ws)}  ${r.key.padEnd(wk)}  ${r.value.split('\n').join(`\n${pad}`)}`)
+    .map(
+      (r) =>
+        `${r.section.padEnd(ws)}  ${r.key.padEnd(wk)}  ${r.value.split('\n').join(`\n${pad}`)}`,
+    )
     .join('\n')
     .concat('\n');
 }
@@ -144,7 +154,12 @@ async function readJson(file) {
   try {
     text = file === STDIN ? await readStdin() : await readFile(file, 'utf8');
   } catch (error) {
-    const why = error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'is a directory' : error.message;
+    const why =
+      error.code === 'ENOENT'
+        ? 'no such file'
+        : error.code === 'EISDIR'
+          ? 'is a directory'
+          : error.message;
     throw new UsageError(`cannot read ${file}: ${why}`);
   }
   text = text.replace(/^\ufeff/, ''); // a BOM some editors write

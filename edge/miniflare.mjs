@@ -78,7 +78,22 @@ export function outboundNetwork({ allowLocalHttp = false } = {}) {
  *   inspectorPort   V8 inspector port on 127.0.0.1 (bench/campaign_profile.mjs)
  */
 export function createEdgeMiniflare(options = {}) {
-  const { apiKey, allowLocalHttp = false, corsOrigins = [], persistDir, host = '127.0.0.1', port, outbound, scriptPath, bindings = {}, durableObjects = {}, log, assetsDir, runtimeStdio, inspectorPort } = options;
+  const {
+    apiKey,
+    allowLocalHttp = false,
+    corsOrigins = [],
+    persistDir,
+    host = '127.0.0.1',
+    port,
+    outbound,
+    scriptPath,
+    bindings = {},
+    durableObjects = {},
+    log,
+    assetsDir,
+    runtimeStdio,
+    inspectorPort,
+  } = options;
   if (!apiKey) throw new Error('createEdgeMiniflare: apiKey is required');
   return new Miniflare({
     modules: true,
@@ -114,7 +129,9 @@ export function createEdgeMiniflare(options = {}) {
     // As wrangler.jsonc's `assets`: a request whose path is a file in the
     // folder gets the file (no Authorization needed); any other path, /v1/
     // included, runs the worker, which still asks for the key.
-    ...(assetsDir ? { assets: { directory: assetsDir, routerConfig: { has_user_worker: true } } } : {}),
+    ...(assetsDir
+      ? { assets: { directory: assetsDir, routerConfig: { has_user_worker: true } } }
+      : {}),
     ...(port !== undefined ? { host, port } : {}),
     ...(log ? { log } : {}),
     ...(runtimeStdio ? { handleRuntimeStdio: runtimeStdio } : {}),

@@ -36,7 +36,10 @@ const FILES = [
   'node_modules/uplot/LICENSE',
 ];
 /** The package's JavaScript (src/js/*.js): the browser entry and the files it imports. */
-const PACKAGE_FILES = fs.readdirSync(path.join(REPO_ROOT, 'src/js')).filter((f) => f.endsWith('.js')).map((f) => `src/js/${f}`);
+const PACKAGE_FILES = fs
+  .readdirSync(path.join(REPO_ROOT, 'src/js'))
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => `src/js/${f}`);
 
 // `/` sends the browser on to the console; the fragment (the API key that
 // `npm start` puts there) comes along and never reaches a server.
@@ -56,9 +59,12 @@ const ROOT_PAGE = `<!doctype html>
 export function prepareAssets(outDir = DEFAULT_ASSETS_DIR) {
   const missing = FILES.filter((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
   if (missing.length) {
-    throw new Error(`console assets are missing ${missing.join(', ')}: run \`npm ci\` and \`bash scripts/build.sh wasm\``);
+    throw new Error(
+      `console assets are missing ${missing.join(', ')}: run \`npm ci\` and \`bash scripts/build.sh wasm\``,
+    );
   }
-  const webFiles = fs.readdirSync(path.join(REPO_ROOT, 'web'), { recursive: true })
+  const webFiles = fs
+    .readdirSync(path.join(REPO_ROOT, 'web'), { recursive: true })
     .map((f) => path.join('web', String(f)))
     .filter((f) => fs.statSync(path.join(REPO_ROOT, f)).isFile());
   const all = [...webFiles, ...PACKAGE_FILES, ...FILES];
@@ -73,7 +79,12 @@ export function prepareAssets(outDir = DEFAULT_ASSETS_DIR) {
   };
   for (const rel of all) put(rel, fs.readFileSync(path.join(REPO_ROOT, rel)));
   put('index.html', Buffer.from(ROOT_PAGE));
-  const pages = [ROOT_PAGE, ...webFiles.filter((f) => f.endsWith('.html')).map((f) => fs.readFileSync(path.join(REPO_ROOT, f), 'utf8'))];
+  const pages = [
+    ROOT_PAGE,
+    ...webFiles
+      .filter((f) => f.endsWith('.html'))
+      .map((f) => fs.readFileSync(path.join(REPO_ROOT, f), 'utf8')),
+  ];
   put('_headers', Buffer.from(headersFile(pages)));
   return { dir: outDir, files: all.length + 1, bytes };
 }
@@ -99,11 +110,16 @@ export function inlineScriptHashes(pages) {
  */
 export function headersFile(pages) {
   const lines = ['/*', `  Content-Security-Policy: ${consoleCsp(inlineScriptHashes(pages))}`];
-  for (const [name, value] of Object.entries(COMMON_SECURITY_HEADERS)) lines.push(`  ${name}: ${value}`);
+  for (const [name, value] of Object.entries(COMMON_SECURITY_HEADERS))
+    lines.push(`  ${name}: ${value}`);
   return `${lines.join('\n')}\n`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { dir, files, bytes } = prepareAssets(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
-  console.log(`console assets: ${files} files, ${(bytes / 1024).toFixed(0)} KiB in ${path.relative(process.cwd(), dir) || '.'}`);
+  const { dir, files, bytes } = prepareAssets(
+    process.argv[2] ? path.resolve(process.argv[2]) : undefined,
+  );
+  console.log(
+    `console assets: ${files} files, ${(bytes / 1024).toFixed(0)} KiB in ${path.relative(process.cwd(), dir) || '.'}`,
+  );
 }

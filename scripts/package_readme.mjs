@@ -27,7 +27,9 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 function sizes(file) {
   const bytes = fs.readFileSync(path.join(ROOT, file));
   const gzip = gzipSync(bytes, { level: 9 }).length;
-  const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  const brotli = brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
+  }).length;
   return { bytes: bytes.length, gzip, brotli };
 }
 
@@ -40,7 +42,11 @@ export function sizeTable() {
     .readdirSync(path.join(ROOT, 'src/js'))
     .filter((f) => f.endsWith('.js') && !['node.js', 'workerd.js', 'timezone.js'].includes(f))
     .map((f) => sizes(`src/js/${f}`))
-    .reduce((a, b) => ({ bytes: a.bytes + b.bytes, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli }));
+    .reduce((a, b) => ({
+      bytes: a.bytes + b.bytes,
+      gzip: a.gzip + b.gzip,
+      brotli: a.brotli + b.brotli,
+    }));
   const inline = 'dist/hookcast.wasm.base64.js';
   const row = (name, s) => `| ${name} | ${kib(s.bytes)} | ${kib(s.gzip)} | ${kib(s.brotli)} |`;
   return [
@@ -51,7 +57,14 @@ export function sizeTable() {
     row('`hookcast.wasm` (the engine)', wasm),
     row('`dist/hookcast.mjs` (Emscripten glue)', glue),
     row('`src/js/*.js` (browser entry and wrapper, unminified)', entry),
-    ...(fs.existsSync(path.join(ROOT, inline)) ? [row('`hookcast.wasm.base64.js` (the fallback copy, loaded only when the .wasm is missing)', sizes(inline))] : []),
+    ...(fs.existsSync(path.join(ROOT, inline))
+      ? [
+          row(
+            '`hookcast.wasm.base64.js` (the fallback copy, loaded only when the .wasm is missing)',
+            sizes(inline),
+          ),
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -61,11 +74,15 @@ export function stagedReadme(source = fs.readFileSync(SOURCE, 'utf8')) {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   text = text.replace(/<!-- sizes -->[\s\S]*?<!-- \/sizes -->/, sizeTable());
   const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-  if (repo) text += `\nSource, issues and the full documentation: ${repo.replace(/^git\+/, '').replace(/\.git$/, '')}\n`;
+  if (repo)
+    text += `\nSource, issues and the full documentation: ${repo.replace(/^git\+/, '').replace(/\.git$/, '')}\n`;
   // Links and images: [text](target), ![alt](target), <img src="target">, <a href="target">.
-  const targets = [...text.matchAll(/\]\(([^)\s]+)[^)]*\)|(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+  const targets = [...text.matchAll(/\]\(([^)\s]+)[^)]*\)|(?:src|href)="([^"]+)"/g)].map(
+    (m) => m[1] ?? m[2],
+  );
   const relative = targets.filter((t) => !/^(https?:|mailto:|#)/.test(t));
-  if (relative.length) throw new Error(`docs/package.md: links that break once published: ${relative.join(', ')}`);
+  if (relative.length)
+    throw new Error(`docs/package.md: links that break once published: ${relative.join(', ')}`);
   return text;
 }
 

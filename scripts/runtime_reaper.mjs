@@ -19,7 +19,8 @@ function workerdChildren() {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (ppid !== process.pid) continue;
-      if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('workerd')) pids.push(Number(name));
+      if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('workerd'))
+        pids.push(Number(name));
     } catch {
       // the process ended while we looked
     }
@@ -37,9 +38,14 @@ export function reapRuntimeOnExit() {
   if (pids.length === 0) return pids;
   // Polls every 0.2 s; a pid is killed only if it is still a workerd (a
   // recycled pid is left alone). Exits with start.mjs either way.
-  const script = 'parent=$1; shift; while kill -0 "$parent" 2>/dev/null; do sleep 0.2; done; ' +
+  const script =
+    'parent=$1; shift; while kill -0 "$parent" 2>/dev/null; do sleep 0.2; done; ' +
     'for p in "$@"; do grep -q workerd "/proc/$p/cmdline" 2>/dev/null && kill -TERM "$p"; done; exit 0';
-  const watcher = spawn('/bin/sh', ['-c', script, 'hookcast-reaper', String(process.pid), ...pids.map(String)], { detached: true, stdio: 'ignore' });
+  const watcher = spawn(
+    '/bin/sh',
+    ['-c', script, 'hookcast-reaper', String(process.pid), ...pids.map(String)],
+    { detached: true, stdio: 'ignore' },
+  );
   watcher.unref();
   return pids;
 }

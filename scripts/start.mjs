@@ -34,23 +34,31 @@ const apiKey = env.HOOKCAST_API_KEY || `hk_${crypto.randomBytes(24).toString('ba
 const allowLocalHttp = (env.HOOKCAST_ALLOW_LOCAL_HTTP ?? '1').trim() !== '0';
 // HOOKCAST_STATE_DIR (default .hookcast/ at the repo root; relative to the current
 // directory) lets two local workers run from one checkout, each with its own state.
-const persistDir = env.HOOKCAST_STATE_DIR ? path.resolve(env.HOOKCAST_STATE_DIR) : path.join(REPO_ROOT, '.hookcast');
+const persistDir = env.HOOKCAST_STATE_DIR
+  ? path.resolve(env.HOOKCAST_STATE_DIR)
+  : path.join(REPO_ROOT, '.hookcast');
 
 function intFromEnv(name, fallback) {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    console.error(`hookcast: ${name}=${JSON.stringify(raw)} is not a port number (0-65535; 0 picks a free one).`);
+    console.error(
+      `hookcast: ${name}=${JSON.stringify(raw)} is not a port number (0-65535; 0 picks a free one).`,
+    );
     process.exit(2);
   }
   return n;
 }
 
 // Both written by `bash scripts/build.sh wasm`: the engine and the HTTP contract the worker serves.
-for (const built of ['dist/hookcast.wasm', 'dist/openapi.json'].map((f) => path.join(REPO_ROOT, f))) {
+for (const built of ['dist/hookcast.wasm', 'dist/openapi.json'].map((f) =>
+  path.join(REPO_ROOT, f),
+)) {
   if (!fs.existsSync(built)) {
-    console.error(`hookcast: ${path.relative(process.cwd(), built)} is missing; run \`bash scripts/build.sh wasm\` (npm start does).`);
+    console.error(
+      `hookcast: ${path.relative(process.cwd(), built)} is missing; run \`bash scripts/build.sh wasm\` (npm start does).`,
+    );
     process.exit(1);
   }
 }
@@ -74,7 +82,8 @@ function guarded(name, handler) {
   return (req, res) => {
     const fail = (e) => {
       const status = e instanceof URIError ? 400 : 500;
-      if (status === 500) console.error(`hookcast: ${name} failed on ${req.method} ${req.url}:`, e?.stack ?? e);
+      if (status === 500)
+        console.error(`hookcast: ${name} failed on ${req.method} ${req.url}:`, e?.stack ?? e);
       if (res.headersSent) return res.destroy();
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(status === 400 ? 'bad request: malformed URL\n' : 'internal error\n');
@@ -88,23 +97,28 @@ function guarded(name, handler) {
 }
 
 // ---- the demo sink -----------------------------------------------------------
-const sink = http.createServer(guarded('the demo sink', (req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks).toString('utf8');
-    const id = req.headers['webhook-id'] ?? '-';
-    const signed = req.headers['webhook-signature'] ? ' signed' : '';
-    const shown = body.length > 300 ? `${body.slice(0, 300)}… (${Buffer.byteLength(body)} bytes)` : body;
-    console.log(`[sink] ${req.method} ${req.url}  webhook-id=${id}${signed}  ${shown}`);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ received: true, id }));
-  });
-}));
+const sink = http.createServer(
+  guarded('the demo sink', (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const id = req.headers['webhook-id'] ?? '-';
+      const signed = req.headers['webhook-signature'] ? ' signed' : '';
+      const shown =
+        body.length > 300 ? `${body.slice(0, 300)}… (${Buffer.byteLength(body)} bytes)` : body;
+      console.log(`[sink] ${req.method} ${req.url}  webhook-id=${id}${signed}  ${shown}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ received: true, id }));
+    });
+  }),
+);
 
 function listen(server, p, name) {
   return new Promise((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`${name} cannot listen on 127.0.0.1:${p}: ${e.code ?? e.message}`)));
+    server.once('error', (e) =>
+      reject(new Error(`${name} cannot listen on 127.0.0.1:${p}: ${e.code ?? e.message}`)),
+    );
     server.listen(p, '127.0.0.1', resolve);
   });
 }
@@ -129,8 +143,10 @@ function watchRuntime(stdout, stderr) {
   readline.createInterface(stderr).on('line', (l) => console.error(l));
   stdout.once('end', () => {
     if (stopping) return;
-    console.error(`\n${'!'.repeat(78)}\n hookcast: the worker runtime (workerd) DIED; the API at ${ready?.origin ?? `http://${host}:${port}`} is down.\n` +
-      ` Its last output is above. Stopping everything (exit 1); run \`npm start\` again.\n${'!'.repeat(78)}`);
+    console.error(
+      `\n${'!'.repeat(78)}\n hookcast: the worker runtime (workerd) DIED; the API at ${ready?.origin ?? `http://${host}:${port}`} is down.\n` +
+        ` Its last output is above. Stopping everything (exit 1); run \`npm start\` again.\n${'!'.repeat(78)}`,
+    );
     stop(1);
   });
 }
@@ -143,8 +159,22 @@ if (env.npm_lifecycle_event === 'start') {
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && stop(0), 500).unref();
 }
-const testWorker = env.HOOKCAST_TEST_WORKER ? { scriptPath: path.resolve(env.HOOKCAST_TEST_WORKER), bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: env.HOOKCAST_TEST_CLOCK_OFFSET_MS ?? '0' } } : {};
-mf = createEdgeMiniflare({ apiKey, allowLocalHttp, persistDir: path.join(persistDir, 'do'), host, port, assetsDir: assets.dir, runtimeStdio: watchRuntime, ...testWorker });
+const testWorker = env.HOOKCAST_TEST_WORKER
+  ? {
+      scriptPath: path.resolve(env.HOOKCAST_TEST_WORKER),
+      bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: env.HOOKCAST_TEST_CLOCK_OFFSET_MS ?? '0' },
+    }
+  : {};
+mf = createEdgeMiniflare({
+  apiKey,
+  allowLocalHttp,
+  persistDir: path.join(persistDir, 'do'),
+  host,
+  port,
+  assetsDir: assets.dir,
+  runtimeStdio: watchRuntime,
+  ...testWorker,
+});
 
 let ready;
 try {
@@ -181,11 +211,13 @@ ${line}
    ${apiKey}
  demo sink (logs what it receives, answers 200):   ${sinkUrl}
  state: ${path.relative(process.cwd(), persistDir) || '.'}/
-${allowLocalHttp
+${
+  allowLocalHttp
     ? ` !! HOOKCAST_ALLOW_LOCAL_HTTP=1 — http:// to LOOPBACK (127.0.0.0/8, ::1) is ALLOWED
  !! for this local run so the demo sink is reachable. Never set it in production.
  !! (HOOKCAST_ALLOW_LOCAL_HTTP=0 npm start turns it off.)`
-    : ' HOOKCAST_ALLOW_LOCAL_HTTP is off: only https:// to public hosts; the demo sink is unreachable.'}
+    : ' HOOKCAST_ALLOW_LOCAL_HTTP is off: only https:// to public hosts; the demo sink is unreachable.'
+}
 ${line}
  Try it (test-send one request to the demo sink):
 

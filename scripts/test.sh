@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole check: set up, build (wasm, native, sanitizers), format check,
+# The whole check: set up, build (wasm, native, sanitizers), format check
+# (clang-format, Prettier),
 # native tests, sanitizer tests + fuzz corpus replay, type check, ESLint, JS suites
 # (Node, workerd through miniflare, Chromium through playwright-core).
 set -euo pipefail
@@ -10,6 +11,8 @@ bash scripts/build.sh all
 echo "== format"
 mapfile -t cxx < <(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'fuzz/*.cpp' 'bench/*.cpp' 2>/dev/null || true)
 if [ ${#cxx[@]} -gt 0 ]; then clang-format --dry-run --Werror "${cxx[@]}"; fi
+# JavaScript and TypeScript: Prettier (.prettierrc.json; .prettierignore says what it leaves).
+npx prettier --check --log-level warn "**/*.{js,mjs,ts}"
 
 echo "== native tests"
 ctest --test-dir build/native --output-on-failure -j2

@@ -24,22 +24,51 @@ export async function api(method, path, body, headers = {}) {
   try {
     res = await fetch(path, {
       method,
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
+      },
       credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
-    return { ok: false, status: 0, data: null, error: { code: 'unreachable', message: `The worker did not answer (${err.message}). Is it still running?` }, problems: [] };
+    return {
+      ok: false,
+      status: 0,
+      data: null,
+      error: {
+        code: 'unreachable',
+        message: `The worker did not answer (${err.message}). Is it still running?`,
+      },
+      problems: [],
+    };
   }
   const text = await res.text();
   let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
   if (res.status === 401) for (const fn of unauthorized) fn();
   if (res.ok) return { ok: true, status: res.status, data, problems: data?.problems ?? [] };
-  const error = data?.error && typeof data.error === 'object'
-    ? data.error
-    : { code: `http_${res.status}`, message: res.status === 404 ? 'This does not exist (any more).' : `The worker answered ${res.status}.` };
-  return { ok: false, status: res.status, data, error, problems: Array.isArray(data?.problems) ? data.problems : [] };
+  const error =
+    data?.error && typeof data.error === 'object'
+      ? data.error
+      : {
+          code: `http_${res.status}`,
+          message:
+            res.status === 404
+              ? 'This does not exist (any more).'
+              : `The worker answered ${res.status}.`,
+        };
+  return {
+    ok: false,
+    status: res.status,
+    data,
+    error,
+    problems: Array.isArray(data?.problems) ? data.problems : [],
+  };
 }
 
 /** GET helper. */

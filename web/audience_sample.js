@@ -21,20 +21,25 @@ export function useAudienceSample(campaign, eventContext) {
     if (!cohort) return undefined;
     (async () => {
       const est = await client.estimate(cohort, AUDIENCE_SAMPLE);
-      const ids = est.ok ? est.data?.sample ?? [] : [];
+      const ids = est.ok ? (est.data?.sample ?? []) : [];
       const out = new Array(ids.length);
       let next = 0;
       const worker = async () => {
         while (next < ids.length) {
           const i = next++;
           const r = await client.user(ids[i]);
-          out[i] = { user: { id: ids[i], properties: r.ok ? r.data.properties ?? {} : {} }, event: eventContext };
+          out[i] = {
+            user: { id: ids[i], properties: r.ok ? (r.data.properties ?? {}) : {} },
+            event: eventContext,
+          };
         }
       };
       await Promise.all(Array.from({ length: PARALLEL }, worker));
       if (live) setContexts(out);
     })();
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [cohort]);
   return { contexts, cohort };
 }
@@ -52,26 +57,59 @@ export function AudiencePreview({ engine, spec, options, contexts, cohort }) {
     timer.current = setTimeout(() => {
       const t0 = performance.now();
       const compiled = engine.compile(spec, options);
-      if (!compiled.ok) { setResult({ invalid: true }); return; }
+      if (!compiled.ok) {
+        setResult({ invalid: true });
+        return;
+      }
       let results;
-      try { results = compiled.webhook.renderBatch(contexts); } finally { compiled.webhook.dispose?.(); }
+      try {
+        results = compiled.webhook.renderBatch(contexts);
+      } finally {
+        compiled.webhook.dispose?.();
+      }
       const refused = new Map();
       results.forEach((r, i) => {
         if (r.ok) return;
         const code = r.problems[0]?.code ?? 'refused';
         refused.set(code, [...(refused.get(code) ?? []), contexts[i].user.id]);
       });
-      setResult({ total: results.length, ok: results.filter((r) => r.ok).length, refused: [...refused], ms: performance.now() - t0 });
+      setResult({
+        total: results.length,
+        ok: results.filter((r) => r.ok).length,
+        refused: [...refused],
+        ms: performance.now() - t0,
+      });
     }, 0);
     return () => clearTimeout(timer.current);
   }, [engine, spec, options, contexts]);
-  if (!cohort) return html`<p class="muted small-text" id="audience-sample">Target a cohort to check the request against its users while you type.</p>`;
-  if (!contexts) return html`<p class="muted small-text" id="audience-sample">Loading a sample of the target's users…</p>`;
-  if (contexts.length === 0) return html`<p class="muted small-text" id="audience-sample">The target cohort has no users yet.</p>`;
+  if (!cohort)
+    return html`<p class="muted small-text" id="audience-sample">
+      Target a cohort to check the request against its users while you type.
+    </p>`;
+  if (!contexts)
+    return html`<p class="muted small-text" id="audience-sample">
+      Loading a sample of the target's users…
+    </p>`;
+  if (contexts.length === 0)
+    return html`<p class="muted small-text" id="audience-sample">
+      The target cohort has no users yet.
+    </p>`;
   if (!result) return null;
-  if (result.invalid) return html`<p class="muted small-text" id="audience-sample">Fix the problems to check the ${plural(contexts.length, 'sample user')}.</p>`;
+  if (result.invalid)
+    return html`<p class="muted small-text" id="audience-sample">
+      Fix the problems to check the ${plural(contexts.length, 'sample user')}.
+    </p>`;
   return html`<div id="audience-sample" data-total=${result.total} data-ok=${result.ok}>
-    <p class="small-text"><strong>${result.ok} of ${plural(result.total, 'sample user')}</strong> of the target get this request${result.refused.length ? '; refused:' : '.'}</p>
-    ${result.refused.length ? html`<ul class="small-text">${result.refused.map(([code, ids]) => html`<li>${codeSummary(code) || 'Refused'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} <${Codes} codes=${[code]} /></li>`)}</ul>` : null}
+    <p class="small-text">
+      <strong>${result.ok} of ${plural(result.total, 'sample user')}</strong> of the target get this
+      request${result.refused.length ? '; refused:' : '.'}
+    </p>
+    ${
+      result.refused.length
+        ? html`<ul class="small-text">
+            ${result.refused.map(([code, ids]) => html`<li>${codeSummary(code) || 'Refused'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} <${Codes} codes=${[code]} /></li>`)}
+          </ul>`
+        : null
+    }
   </div>`;
 }

@@ -14,9 +14,17 @@ export function takeKeyFromFragment() {
   const m = /(^#|[#&])key=([^&]*)/.exec(location.hash);
   if (!m) return null;
   let key = '';
-  try { key = decodeURIComponent(m[2]); } catch { key = ''; }
+  try {
+    key = decodeURIComponent(m[2]);
+  } catch {
+    key = '';
+  }
   const rest = location.hash.replace(/(^#|&)key=[^&]*&?/, '$1').replace(/^#&/, '#');
-  history.replaceState(null, '', `${location.pathname}${location.search}${rest === '#' ? '' : rest}`);
+  history.replaceState(
+    null,
+    '',
+    `${location.pathname}${location.search}${rest === '#' ? '' : rest}`,
+  );
   return key || null;
 }
 

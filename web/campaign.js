@@ -35,11 +35,14 @@ function runTimes(campaign) {
   if (campaign.nextRunAt && campaign.status !== 'ended') {
     // A time that passed while paused runs at resume; while running, it is going out now.
     if (Date.parse(campaign.nextRunAt) <= Date.now()) {
-      return campaign.status === 'paused' ? ` · due since ${formatTime(campaign.nextRunAt, zone)}: it sends when you resume` : ' · sending now';
+      return campaign.status === 'paused'
+        ? ` · due since ${formatTime(campaign.nextRunAt, zone)}: it sends when you resume`
+        : ' · sending now';
     }
     return ` · next send ${formatTime(campaign.nextRunAt, zone)}`;
   }
-  if (campaign.lastRunAt) return ` · Sent on ${formatTime(campaign.lastRunAt, zone)}, nothing more scheduled`;
+  if (campaign.lastRunAt)
+    return ` · Sent on ${formatTime(campaign.lastRunAt, zone)}, nothing more scheduled`;
   return '';
 }
 
@@ -50,10 +53,15 @@ export function CampaignPage({ campaignKey, step, engine }) {
   const [notice, setNotice] = useState('');
   const reload = async () => {
     const res = await client.campaign(campaignKey);
-    if (res.ok) { setCampaign(res.data.campaign); setError(''); } else setError(res.error.message);
+    if (res.ok) {
+      setCampaign(res.data.campaign);
+      setError('');
+    } else setError(res.error.message);
     return res;
   };
-  useEffect(() => { reload(); }, [campaignKey]);
+  useEffect(() => {
+    reload();
+  }, [campaignKey]);
 
   /** PATCHes fields; on success the stored campaign replaces the local one. */
   const patch = async (fields) => {
@@ -62,8 +70,13 @@ export function CampaignPage({ campaignKey, step, engine }) {
     return res;
   };
 
-  if (error) return html`<section class="page"><p class="problem-text" role="alert">${error}</p><a href="#/campaigns">Back to campaigns</a></section>`;
-  if (!campaign) return html`<section class="page"><p class="muted">Loading the campaign…</p></section>`;
+  if (error)
+    return html`<section class="page">
+      <p class="problem-text" role="alert">${error}</p>
+      <a href="#/campaigns">Back to campaigns</a>
+    </section>`;
+  if (!campaign)
+    return html`<section class="page"><p class="muted">Loading the campaign…</p></section>`;
 
   const props = { campaign, engine, patch, reload, setNotice };
   const views = {
@@ -77,9 +90,23 @@ export function CampaignPage({ campaignKey, step, engine }) {
   };
   return html`<section class="page campaign" data-status=${campaign.status}>
     <div class="page-head">
-      <div><a href="#/campaigns" class="back">← Campaigns</a>
-        <h1>${campaign.title || '(untitled)'} <span class=${`status-pill ${campaign.status}`} id="campaign-status">${STATUS[campaign.status] ?? campaign.status}</span></h1>
-        <p class="muted">Key <code>${campaign.key}</code>${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}<span id="run-times">${runTimes(campaign)}</span></p></div>
+      <div>
+        <a href="#/campaigns" class="back">← Campaigns</a>
+        <h1>
+          ${campaign.title || '(untitled)'}
+          <span class=${`status-pill ${campaign.status}`} id="campaign-status"
+            >${STATUS[campaign.status] ?? campaign.status}</span
+          >
+        </h1>
+        <p class="muted">
+          Key
+          <code>${campaign.key}</code
+          >${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}<span
+            id="run-times"
+            >${runTimes(campaign)}</span
+          >
+        </p>
+      </div>
     </div>
     <nav class="steps" aria-label="Campaign steps">
       ${STEPS.map((s) => html`<a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${s.id}`} aria-current=${s.id === step ? 'step' : undefined}>${s.label}</a>`)}
@@ -88,4 +115,3 @@ export function CampaignPage({ campaignKey, step, engine }) {
     ${views[step] ?? views.settings}
   </section>`;
 }
-

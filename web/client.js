@@ -9,7 +9,8 @@ const campaignPath = (key) => `/v1/campaigns/${seg(key)}`;
 /** `?a=1&b=2` from the entries that are set, or ''. */
 function query(params) {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   return q.size ? `?${q}` : '';
 }
 
@@ -28,7 +29,8 @@ export const client = {
   /** What start would refuse with now, nothing started: { launchable, problems }. */
   launchCheck: (key) => api('POST', `${campaignPath(key)}/launch-check`),
   stats: (key) => api('GET', `${campaignPath(key)}/stats`),
-  deliveries: (key, { state, cursor } = {}) => api('GET', `${campaignPath(key)}/deliveries${query({ state, cursor })}`),
+  deliveries: (key, { state, cursor } = {}) =>
+    api('GET', `${campaignPath(key)}/deliveries${query({ state, cursor })}`),
   exposures: (key, cursor) => api('GET', `${campaignPath(key)}/exposures${query({ cursor })}`),
   /** The experiment's groups and uplift. */
   results: (key) => api('GET', `${campaignPath(key)}/results`),
@@ -36,7 +38,8 @@ export const client = {
   /** Pending messages held on purpose: { waiting: { quietHours, destination } }. */
   waiting: (key) => api('GET', `${campaignPath(key)}/waiting`),
   /** `render`: "stored" (the exact request again) | "current" (the campaign's webhook now). */
-  retryDelivery: (id, render) => api('POST', `/v1/deliveries/${seg(id)}/retry`, render ? { render } : undefined),
+  retryDelivery: (id, render) =>
+    api('POST', `/v1/deliveries/${seg(id)}/retry`, render ? { render } : undefined),
 
   // Users, events and what they carry
   user: (id) => api('GET', `/v1/users/${seg(id)}`),

@@ -7,10 +7,12 @@ const summaries = new Map();
 
 /** Resolves to the hookcast engine (../src/js/browser.js + dist/hookcast.wasm). */
 export function loadEngine() {
-  pending ??= import('../src/js/browser.js').then(({ createEngine }) => createEngine()).then((engine) => {
-    for (const { code, summary } of engine.problemCodes()) summaries.set(code, summary);
-    return engine;
-  });
+  pending ??= import('../src/js/browser.js')
+    .then(({ createEngine }) => createEngine())
+    .then((engine) => {
+      for (const { code, summary } of engine.problemCodes()) summaries.set(code, summary);
+      return engine;
+    });
   return pending;
 }
 
@@ -23,8 +25,15 @@ const vocabularies = new WeakMap();
 /** Lists that are empty while the engine loads (pages render again once it is there). */
 const LOADING = Object.freeze({
   units: { delay: [], repeat: [], resend: [], capPeriod: [], within: [], goalWithin: [] },
-  suppressionReasons: [], candidateChecks: [], fatigueReasons: [], campaignStatuses: [], campaignActions: [],
-  sendTypes: [], methods: [], operators: { property: [], event: [], count: [] }, limits: {},
+  suppressionReasons: [],
+  candidateChecks: [],
+  fatigueReasons: [],
+  campaignStatuses: [],
+  campaignActions: [],
+  sendTypes: [],
+  methods: [],
+  operators: { property: [], event: [], count: [] },
+  limits: {},
 });
 
 /**

@@ -17,7 +17,9 @@ export function useLaunchCheck(campaign) {
     client.launchCheck(campaign.key).then((r) => {
       if (live && r.ok) setProblems(r.data.problems);
     });
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [campaign]);
   return problems;
 }

@@ -32,7 +32,10 @@ function nearest(name, known) {
   let bestD = Infinity;
   for (const k of known) {
     const d = distance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestD) { best = k; bestD = d; }
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
   }
   return bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : null;
 }
@@ -47,18 +50,27 @@ export function unknownPropertyHints(engine, spec, props, eventKey) {
   const userNames = (props.user ?? []).map((p) => p.name);
   const events = props.events ?? [];
   const trigger = events.find((e) => e.key === eventKey);
-  const eventNames = (trigger ? trigger.properties : eventKey ? [] : events.flatMap((e) => e.properties ?? [])).map((p) => p.name);
+  const eventNames = (
+    trigger ? trigger.properties : eventKey ? [] : events.flatMap((e) => e.properties ?? [])
+  ).map((p) => p.name);
   const out = [];
   for (const v of engine.variables(spec)) {
     const name = topName(v.name);
     const known = v.source === 'user' ? userNames : eventNames;
     // Nothing seen yet of that kind: no hint (every name would be "unknown").
     if (name === null || known.length === 0) continue;
-    if ((v.source === 'user' && name === 'id') || (v.source === 'event' && name === 'key') || known.includes(name)) continue;
+    if (
+      (v.source === 'user' && name === 'id') ||
+      (v.source === 'event' && name === 'key') ||
+      known.includes(name)
+    )
+      continue;
     const near = nearest(name, known);
     const whose = v.source === 'user' ? 'No user' : `No “${trigger?.key ?? 'event'}” event`;
     out.push({
-      field: v.field, code: 'unknown_property', severity: 'warning',
+      field: v.field,
+      code: 'unknown_property',
+      severity: 'warning',
       message: `${whose} seen so far has a property “${name}”${near ? `: did you mean “${near}”?` : '. It shows its fallback (or nothing) until one does.'}`,
     });
   }

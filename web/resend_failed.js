@@ -6,7 +6,8 @@ import { html, useState, plural } from './ui.js';
 import { client } from './client.js';
 
 /** The sentence shown wherever a failure is: a failed message still counts for fatigue. */
-export const FAILURE_COUNTS = 'A failed message still counts for customer fatigue: that user is not sent this campaign again (unless a resend period passes), and it takes one of their frequency-capping slots, because fatigue is counted from the send start whether or not the message arrived.';
+export const FAILURE_COUNTS =
+  'A failed message still counts for customer fatigue: that user is not sent this campaign again (unless a resend period passes), and it takes one of their frequency-capping slots, because fatigue is counted from the send start whether or not the message arrived.';
 
 /**
  * @param {{ campaign: object, failed: number, fixHref?: string, onResent?: (n: number) => void }} p
@@ -21,14 +22,22 @@ export function ResendFailed({ campaign, failed, fixHref, onResent }) {
     setBusy(true);
     const r = await client.resendFailed(campaign.key);
     setBusy(false);
-    if (!r.ok) { setSaid(r.error.message); return; }
+    if (!r.ok) {
+      setSaid(r.error.message);
+      return;
+    }
     const n = r.data.resent;
-    setSaid(n === 0 ? 'No failed message was left to resend.'
-      : `${plural(n, 'failed message')} will be sent again with the current webhook (same webhook-id).${campaign.status === 'paused' ? ' They wait until you resume the campaign.' : ''}`);
+    setSaid(
+      n === 0
+        ? 'No failed message was left to resend.'
+        : `${plural(n, 'failed message')} will be sent again with the current webhook (same webhook-id).${campaign.status === 'paused' ? ' They wait until you resume the campaign.' : ''}`,
+    );
     onResent?.(n);
   };
   return html`<section class="card recover" aria-labelledby="recover-title" id="resend-failed">
-    <h2 id="recover-title">${failed ? `${plural(failed, 'message')} failed` : 'Failed messages'}</h2>
+    <h2 id="recover-title">
+      ${failed ? `${plural(failed, 'message')} failed` : 'Failed messages'}
+    </h2>
     ${failed ? html`<p class="fatigue-note">${FAILURE_COUNTS}</p>` : null}
     ${failed && fixHref ? html`<p>Fix what made them fail (for example the URL), then resend them. <a href=${fixHref}>Fix the webhook</a>${campaign.status === 'running' ? ' (pause the campaign first to edit it)' : ''}.</p>` : null}
     ${failed ? html`<button type="button" class="secondary" id="resend-failed-button" disabled=${!can || busy} onClick=${resend}>Resend failed messages with the current webhook</button>` : null}

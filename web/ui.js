@@ -21,7 +21,11 @@ export function formatMs(ms) {
 
 /** The browser's IANA time zone. */
 export function browserZone() {
-  try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return 'UTC'; }
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    return 'UTC';
+  }
 }
 
 /**
@@ -30,7 +34,10 @@ export function browserZone() {
  */
 export function campaignZone(campaign) {
   const s = campaign?.send;
-  if (s?.type === 'schedule') return s.timeZone === 'user' ? s.fallbackTimeZone || browserZone() : s.timeZone || browserZone();
+  if (s?.type === 'schedule')
+    return s.timeZone === 'user'
+      ? s.fallbackTimeZone || browserZone()
+      : s.timeZone || browserZone();
   return browserZone();
 }
 
@@ -73,7 +80,10 @@ export async function copyText(text, node) {
 
 /** The problems a list of engine/API problems has for `field` (exact or nested). */
 export function problemsFor(problems, field) {
-  return (problems ?? []).filter((p) => p.field === field || p.field?.startsWith(`${field}.`) || p.field?.startsWith(`${field}[`));
+  return (problems ?? []).filter(
+    (p) =>
+      p.field === field || p.field?.startsWith(`${field}.`) || p.field?.startsWith(`${field}[`),
+  );
 }
 
 /**
@@ -83,18 +93,28 @@ export function problemsFor(problems, field) {
 export function Codes({ codes }) {
   const list = (codes ?? []).filter(Boolean);
   if (list.length === 0) return null;
-  return html`<details class="codes"><summary>Details</summary>${list.map((c) => html`<code class="code" title=${codeSummary(c) || 'code'}>${c}</code> `)}</details>`;
+  return html`<details class="codes">
+    <summary>Details</summary>
+    ${list.map((c) => html`<code class="code" title=${codeSummary(c) || 'code'}>${c}</code> `)}
+  </details>`;
 }
 
 /** Problems listed next to their field: the sentence first, the code in a Details disclosure. */
 export function Problems({ list, id }) {
   if (!list || list.length === 0) return null;
   return html`<ul class="problems" id=${id}>
-    ${list.map((p) => html`<li class=${`problem ${p.severity === 'warning' ? 'warning' : 'error'}`} data-code=${p.code} data-field=${p.field ?? ''}>
-      <span class="badge">${p.severity === 'warning' ? 'Warning' : 'Problem'}</span>
-      <span class="message">${p.message}</span>
-      <${Codes} codes=${[p.code]} />
-    </li>`)}
+    ${list.map(
+      (p) =>
+        html`<li
+          class=${`problem ${p.severity === 'warning' ? 'warning' : 'error'}`}
+          data-code=${p.code}
+          data-field=${p.field ?? ''}
+        >
+          <span class="badge">${p.severity === 'warning' ? 'Warning' : 'Problem'}</span>
+          <span class="message">${p.message}</span>
+          <${Codes} codes=${[p.code]} />
+        </li>`,
+    )}
   </ul>`;
 }
 
@@ -109,7 +129,10 @@ export function Modal({ title, onClose, children, wide, returnFocus }) {
     const dlg = ref.current;
     const opener = document.activeElement;
     if (!dlg.open) dlg.showModal();
-    const cancel = (e) => { e.preventDefault(); onClose(); };
+    const cancel = (e) => {
+      e.preventDefault();
+      onClose();
+    };
     dlg.addEventListener('cancel', cancel);
     return () => {
       dlg.removeEventListener('cancel', cancel);
@@ -118,9 +141,15 @@ export function Modal({ title, onClose, children, wide, returnFocus }) {
       if (target && target.isConnected) target.focus();
     };
   }, []);
-  return html`<dialog ref=${ref} class=${`modal ${wide ? 'wide' : ''}`} aria-labelledby="modal-title">
-    <div class="modal-head"><h2 id="modal-title">${title}</h2>
-      <button type="button" class="icon-button" aria-label="Close" onClick=${onClose}>×</button></div>
+  return html`<dialog
+    ref=${ref}
+    class=${`modal ${wide ? 'wide' : ''}`}
+    aria-labelledby="modal-title"
+  >
+    <div class="modal-head">
+      <h2 id="modal-title">${title}</h2>
+      <button type="button" class="icon-button" aria-label="Close" onClick=${onClose}>×</button>
+    </div>
     <div class="modal-body">${children}</div>
   </dialog>`;
 }
@@ -128,7 +157,15 @@ export function Modal({ title, onClose, children, wide, returnFocus }) {
 /** A button that copies `text` and says so. */
 export function CopyButton({ text, label = 'Copy', target }) {
   const [said, setSaid] = useState('');
-  return html`<span class="copy"><button type="button" class="secondary small" disabled=${!text}
-      onClick=${async () => setSaid(await copyText(text, target?.current))}>${label}</button>
-    <span class="muted small-text" role="status">${said}</span></span>`;
+  return html`<span class="copy"
+    ><button
+      type="button"
+      class="secondary small"
+      disabled=${!text}
+      onClick=${async () => setSaid(await copyText(text, target?.current))}
+    >
+      ${label}
+    </button>
+    <span class="muted small-text" role="status">${said}</span></span
+  >`;
 }

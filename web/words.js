@@ -11,7 +11,11 @@ export const SEND_TYPE = { schedule: 'Schedule-based', event: 'Event-based', api
 /** Lifecycle actions, in the order the status card offers them, with what to say once done. */
 export const ACTIONS = [
   { action: 'start', label: 'Start', done: 'Campaign started.' },
-  { action: 'pause', label: 'Pause', done: 'Campaign paused: nothing more goes out until you resume it.' },
+  {
+    action: 'pause',
+    label: 'Pause',
+    done: 'Campaign paused: nothing more goes out until you resume it.',
+  },
   { action: 'resume', label: 'Resume', done: 'Campaign resumed.' },
   { action: 'end', label: 'End', done: 'Campaign ended.' },
 ];
@@ -29,7 +33,12 @@ export const SUPPRESSED = {
 };
 
 /** Delivery states in the log. */
-export const DELIVERY_STATE = { pending: 'Waiting', delivered: 'Delivered', failed: 'Failed', cancelled: 'Cancelled' };
+export const DELIVERY_STATE = {
+  pending: 'Waiting',
+  delivered: 'Delivered',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
 
 /** What a test-send error kind means, in words. */
 export const SEND_ERROR = {

@@ -18,6 +18,8 @@ export function randomBase32(length) {
 
 /** `length` (≤ 32) letters of the SHA-256 of `text`: the same text, the same id. */
 export async function sha256Base32(text, length) {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
+  );
   return lettersOf(digest.subarray(0, length));
 }

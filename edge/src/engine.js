@@ -25,7 +25,9 @@ export function getEngine() {
  * word, not a literal here.
  */
 export function statusesWhere(engine, capability, sendType = null) {
-  return engine.vocabulary().campaignStatuses.filter((s) => engine.campaignCapabilities(s, sendType)[capability] === true);
+  return engine
+    .vocabulary()
+    .campaignStatuses.filter((s) => engine.campaignCapabilities(s, sendType)[capability] === true);
 }
 
 /** The capabilities of a stored campaign's status; a send type that is not one (never stored) counts as none. */
@@ -89,7 +91,12 @@ export function retryDecisionFor(engine, result, attempt, nowMs = Date.now()) {
   if (!decision || typeof decision.retry !== 'boolean') {
     return { retry: false, delayMs: 0, reason: 'invalid_outcome', verdict: 'failed' };
   }
-  return { retry: decision.retry, delayMs: decision.delayMs, reason: decision.reason, verdict: decision.verdict };
+  return {
+    retry: decision.retry,
+    delayMs: decision.delayMs,
+    reason: decision.reason,
+    verdict: decision.verdict,
+  };
 }
 
 /** True when the engine's verdict on the attempt is "delivered". */

@@ -18,7 +18,12 @@ export function audienceMethods(Module) {
 
   function oneValue(name, kind, valueJson, field) {
     const result = JSON.parse(Module.check_input(kind, valueJson, field));
-    if (result.problems[0]?.field === 'kind') throw new HookcastError('invalid_options', `${name}: ${describe(result.problems)}`, result.problems);
+    if (result.problems[0]?.field === 'kind')
+      throw new HookcastError(
+        'invalid_options',
+        `${name}: ${describe(result.problems)}`,
+        result.problems,
+      );
     return result.problems;
   }
 
@@ -38,7 +43,10 @@ export function audienceMethods(Module) {
 
     checkInput(kind, value, field) {
       if (typeof kind !== 'string' || typeof field !== 'string') {
-        throw new HookcastError('invalid_options', 'checkInput(kind, value, field): kind and field must be strings');
+        throw new HookcastError(
+          'invalid_options',
+          'checkInput(kind, value, field): kind and field must be strings',
+        );
       }
       const valueJson = value === undefined ? '' : encode(value);
       if (valueJson === undefined) return unserialisable(field, 'value').problems;
@@ -47,7 +55,10 @@ export function audienceMethods(Module) {
 
     checkInputJson(kind, valueJson, field) {
       if (typeof kind !== 'string' || typeof valueJson !== 'string' || typeof field !== 'string') {
-        throw new HookcastError('invalid_options', 'checkInputJson(kind, valueJson, field): kind, valueJson and field must be strings');
+        throw new HookcastError(
+          'invalid_options',
+          'checkInputJson(kind, valueJson, field): kind, valueJson and field must be strings',
+        );
       }
       return oneValue('checkInputJson', kind, valueJson, field);
     },

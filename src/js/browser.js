@@ -33,7 +33,10 @@ async function fromFile(fail) {
     return {
       locateFile,
       instantiateWasm(imports, receive) {
-        WebAssembly.instantiateStreaming(response, imports).then(({ instance, module }) => receive(instance, module), fail);
+        WebAssembly.instantiateStreaming(response, imports).then(
+          ({ instance, module }) => receive(instance, module),
+          fail,
+        );
         return {};
       },
     };

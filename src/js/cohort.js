@@ -4,14 +4,25 @@
 // one byte per member back (marshal.js COHORT_BYTE).
 
 import { HookcastError } from './errors.js';
-import { COHORT_BYTE, decodeText, describe, encode, outputBytes, unserialisable, writeText } from './marshal.js';
+import {
+  COHORT_BYTE,
+  decodeText,
+  describe,
+  encode,
+  outputBytes,
+  unserialisable,
+  writeText,
+} from './marshal.js';
 
 /** Members per call into the core: bounds the wasm memory a batch's parse takes. */
 const MATCH_CHUNK = 2000;
 
 function checkNow(method, nowMs) {
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || Math.abs(nowMs) > 8.64e15) {
-    throw new HookcastError('invalid_now', `${method}: nowMs must be a finite number of milliseconds since the epoch, not ${String(nowMs)}`);
+    throw new HookcastError(
+      'invalid_now',
+      `${method}: nowMs must be a finite number of milliseconds since the epoch, not ${String(nowMs)}`,
+    );
   }
 }
 
@@ -20,13 +31,18 @@ export function cohortMethods(Module) {
   // Frees handles of compiled cohorts collected without dispose() (see
   // webhook.js for workerd's compatibility date).
   const finalizer =
-    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => Module.release_cohort(handle)) : undefined;
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry((handle) => Module.release_cohort(handle))
+      : undefined;
 
   // Appends one boolean per member of `chunk` to `results`.
   function matchChunk(handle, chunk, offset, nowMs, results, method) {
     const json = encode(chunk);
     if (json === undefined) {
-      throw new HookcastError('invalid_members', `${method}: the members cannot be written as JSON (a cycle, a BigInt or the like)`);
+      throw new HookcastError(
+        'invalid_members',
+        `${method}: the members cannot be written as JSON (a cycle, a BigInt or the like)`,
+      );
     }
     matchJson(handle, json, offset, nowMs, results, method);
   }
@@ -37,7 +53,12 @@ export function cohortMethods(Module) {
     const bytes = outputBytes(Module, entry(handle, writeText(Module, json), nowMs));
     if (bytes.length > 0 && bytes[0] === COHORT_BYTE.failed) {
       const failed = JSON.parse(decodeText(bytes));
-      const code = failed.problems[0]?.code === 'invalid_now' ? 'invalid_now' : failed.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_members';
+      const code =
+        failed.problems[0]?.code === 'invalid_now'
+          ? 'invalid_now'
+          : failed.problems[0]?.code === 'invalid_handle'
+            ? 'disposed'
+            : 'invalid_members';
       throw new HookcastError(code, `${method}: ${describe(failed.problems)}`, failed.problems);
     }
     const bad = bytes.indexOf(COHORT_BYTE.invalid);
@@ -58,7 +79,9 @@ export function cohortMethods(Module) {
 
   // The core's triage of the JSON array `json`: '1' / '0' / 'e' per member.
   function triageJson(handle, json, offset, nowMs, method) {
-    return decodeText(answerJson(Module._hc_cohort_triage_batch, handle, json, offset, nowMs, method));
+    return decodeText(
+      answerJson(Module._hc_cohort_triage_batch, handle, json, offset, nowMs, method),
+    );
   }
 
   class CompiledCohort {
@@ -72,7 +95,10 @@ export function cohortMethods(Module) {
 
     #live(method) {
       if (this.#disposed) {
-        throw new HookcastError('disposed', `cohort.${method}(): this compiled cohort was disposed; compile the rule again to use it`);
+        throw new HookcastError(
+          'disposed',
+          `cohort.${method}(): this compiled cohort was disposed; compile the rule again to use it`,
+        );
       }
       return this.#handle;
     }
@@ -81,7 +107,12 @@ export function cohortMethods(Module) {
       const handle = this.#live('needs');
       checkNow('cohort.needs()', nowMs);
       const result = JSON.parse(Module.cohort_needs(handle, nowMs));
-      if (!result.ok) throw new HookcastError('invalid_now', `cohort.needs(): ${describe(result.problems)}`, result.problems);
+      if (!result.ok)
+        throw new HookcastError(
+          'invalid_now',
+          `cohort.needs(): ${describe(result.problems)}`,
+          result.problems,
+        );
       return { properties: result.properties, events: result.events };
     }
 
@@ -96,12 +127,18 @@ export function cohortMethods(Module) {
     matchBatch(members, nowMs) {
       const handle = this.#live('matchBatch');
       if (!Array.isArray(members)) {
-        throw new HookcastError('invalid_members', 'cohort.matchBatch(members): members must be an array of members');
+        throw new HookcastError(
+          'invalid_members',
+          'cohort.matchBatch(members): members must be an array of members',
+        );
       }
       checkNow('cohort.matchBatch()', nowMs);
       const results = [];
       for (let start = 0; start < members.length; start += MATCH_CHUNK) {
-        const chunk = start === 0 && members.length <= MATCH_CHUNK ? members : members.slice(start, start + MATCH_CHUNK);
+        const chunk =
+          start === 0 && members.length <= MATCH_CHUNK
+            ? members
+            : members.slice(start, start + MATCH_CHUNK);
         matchChunk(handle, chunk, start, nowMs, results, 'cohort.matchBatch()');
       }
       return results;
@@ -110,7 +147,10 @@ export function cohortMethods(Module) {
     matchBatchJson(membersJson, nowMs) {
       const handle = this.#live('matchBatchJson');
       if (typeof membersJson !== 'string') {
-        throw new HookcastError('invalid_members', 'cohort.matchBatchJson(membersJson): membersJson must be the JSON text of an array of members');
+        throw new HookcastError(
+          'invalid_members',
+          'cohort.matchBatchJson(membersJson): membersJson must be the JSON text of an array of members',
+        );
       }
       checkNow('cohort.matchBatchJson()', nowMs);
       const results = [];
@@ -121,15 +161,24 @@ export function cohortMethods(Module) {
     triageBatch(members, nowMs) {
       const handle = this.#live('triageBatch');
       if (!Array.isArray(members)) {
-        throw new HookcastError('invalid_members', 'cohort.triageBatch(members): members must be an array of members');
+        throw new HookcastError(
+          'invalid_members',
+          'cohort.triageBatch(members): members must be an array of members',
+        );
       }
       checkNow('cohort.triageBatch()', nowMs);
       let answer = '';
       for (let start = 0; start < members.length; start += MATCH_CHUNK) {
-        const chunk = start === 0 && members.length <= MATCH_CHUNK ? members : members.slice(start, start + MATCH_CHUNK);
+        const chunk =
+          start === 0 && members.length <= MATCH_CHUNK
+            ? members
+            : members.slice(start, start + MATCH_CHUNK);
         const json = encode(chunk);
         if (json === undefined) {
-          throw new HookcastError('invalid_members', 'cohort.triageBatch(): the members cannot be written as JSON (a cycle, a BigInt or the like)');
+          throw new HookcastError(
+            'invalid_members',
+            'cohort.triageBatch(): the members cannot be written as JSON (a cycle, a BigInt or the like)',
+          );
         }
         answer += triageJson(handle, json, start, nowMs, 'cohort.triageBatch()');
       }
@@ -139,7 +188,10 @@ export function cohortMethods(Module) {
     triageBatchJson(membersJson, nowMs) {
       const handle = this.#live('triageBatchJson');
       if (typeof membersJson !== 'string') {
-        throw new HookcastError('invalid_members', 'cohort.triageBatchJson(membersJson): membersJson must be the JSON text of an array of members');
+        throw new HookcastError(
+          'invalid_members',
+          'cohort.triageBatchJson(membersJson): membersJson must be the JSON text of an array of members',
+        );
       }
       checkNow('cohort.triageBatchJson()', nowMs);
       return triageJson(handle, membersJson, 0, nowMs, 'cohort.triageBatchJson()');
@@ -175,7 +227,11 @@ export function cohortMethods(Module) {
     matchesCohort(rule, member, nowMs) {
       const compiled = compileCohort(rule);
       if (!compiled.ok) {
-        throw new HookcastError('invalid_rule', `matchesCohort: ${describe(compiled.problems)}`, compiled.problems);
+        throw new HookcastError(
+          'invalid_rule',
+          `matchesCohort: ${describe(compiled.problems)}`,
+          compiled.problems,
+        );
       }
       try {
         return compiled.cohort.matches(member, nowMs);

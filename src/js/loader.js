@@ -50,7 +50,10 @@ export function moduleArgs(opts, fail) {
       instantiateWasm(imports, receive) {
         // Asynchronous: browsers refuse synchronous instantiation of big
         // modules on the main thread. Emscripten waits for receive().
-        WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule), fail);
+        WebAssembly.instantiate(wasmModule, imports).then(
+          (instance) => receive(instance, wasmModule),
+          fail,
+        );
         return {};
       },
     };
@@ -58,20 +61,31 @@ export function moduleArgs(opts, fail) {
   const bytes = opts.wasmBinary;
   // The glue copies with `new Uint8Array(x)`, which reads a DataView or a
   // wider typed array wrongly: hand it the exact bytes.
-  return { wasmBinary: ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes };
+  return {
+    wasmBinary: ArrayBuffer.isView(bytes)
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : bytes,
+  };
 }
 
 function checkLoadOptions(opts) {
   if (opts === undefined) return;
   if (opts === null || typeof opts !== 'object') {
-    throw new TypeError('createEngine(opts): opts must be an object such as { wasmBinary } or { wasmModule }');
+    throw new TypeError(
+      'createEngine(opts): opts must be an object such as { wasmBinary } or { wasmModule }',
+    );
   }
   const { wasmModule, wasmBinary } = opts;
   if (wasmModule !== undefined && !(wasmModule instanceof WebAssembly.Module)) {
     throw new TypeError('createEngine(opts): opts.wasmModule must be a WebAssembly.Module');
   }
-  if (wasmBinary !== undefined && !(wasmBinary instanceof ArrayBuffer || ArrayBuffer.isView(wasmBinary))) {
-    throw new TypeError('createEngine(opts): opts.wasmBinary must be an ArrayBuffer or a typed array');
+  if (
+    wasmBinary !== undefined &&
+    !(wasmBinary instanceof ArrayBuffer || ArrayBuffer.isView(wasmBinary))
+  ) {
+    throw new TypeError(
+      'createEngine(opts): opts.wasmBinary must be an ArrayBuffer or a typed array',
+    );
   }
 }
 

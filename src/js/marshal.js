@@ -30,7 +30,14 @@ export function unserialisable(field, what) {
   const code = UNSERIALISABLE_CODES[what] ?? 'invalid_type';
   return {
     ok: false,
-    problems: [{ field, code, message: `The ${what} cannot be written as JSON (it holds a cycle, a BigInt or the like).`, severity: 'error' }],
+    problems: [
+      {
+        field,
+        code,
+        message: `The ${what} cannot be written as JSON (it holds a cycle, a BigInt or the like).`,
+        severity: 'error',
+      },
+    ],
   };
 }
 
@@ -48,15 +55,22 @@ export const RETRY_OPTIONS = { jitter: 'boolean', seed: 'number' };
 export function encodeOptions(options, name, allowed) {
   if (options === undefined || options === null) return '{}';
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new HookcastError('invalid_options', `${name}: options must be an object such as { ${Object.keys(allowed).join(', ')} }`);
+    throw new HookcastError(
+      'invalid_options',
+      `${name}: options must be an object such as { ${Object.keys(allowed).join(', ')} }`,
+    );
   }
   for (const [key, type] of Object.entries(allowed)) {
     if (options[key] !== undefined && typeof options[key] !== type) {
-      throw new HookcastError('invalid_options', `${name}: options.${key} must be a ${type}, not ${typeof options[key]}`);
+      throw new HookcastError(
+        'invalid_options',
+        `${name}: options.${key} must be a ${type}, not ${typeof options[key]}`,
+      );
     }
   }
   const picked = {};
-  for (const key of Object.keys(allowed)) if (options[key] !== undefined) picked[key] = options[key];
+  for (const key of Object.keys(allowed))
+    if (options[key] !== undefined) picked[key] = options[key];
   return JSON.stringify(picked);
 }
 
@@ -169,7 +183,12 @@ export const COHORT_BYTE = Object.freeze({
 // ---- fatigue: ledgers as float64 triples -------------------------------------------------
 
 /** The core's one-letter fatigue verdicts. */
-export const FATIGUE_REASONS = Object.freeze({ o: 'ok', a: 'already_sent', r: 'resend_period', f: 'frequency_cap' });
+export const FATIGUE_REASONS = Object.freeze({
+  o: 'ok',
+  a: 'already_sent',
+  r: 'resend_period',
+  f: 'frequency_cap',
+});
 
 /**
  * Writes `ledgers` into the core's input buffer as interned campaign keys
@@ -212,7 +231,8 @@ export function writeLedgers(Module, policyJson, ledgers) {
       packed[k++] = key;
       packed[k++] = typeof at === 'number' ? at : Number.NaN;
       // A control-group record: the duplicate rule counts it, the caps do not.
-      packed[k++] = control === undefined || control === false ? 0 : control === true ? 1 : Number.NaN;
+      packed[k++] =
+        control === undefined || control === false ? 0 : control === true ? 1 : Number.NaN;
     }
   }
   const keysJson = JSON.stringify(keys);
@@ -220,7 +240,13 @@ export function writeLedgers(Module, policyJson, ledgers) {
   const at = Module._hc_input(room) >>> 0;
   const heap = Module.HEAPU8; // after hc_input, which may grow memory
   new Float64Array(heap.buffer, at, doubles).set(packed);
-  const policyBytes = encoder.encodeInto(policyJson, heap.subarray(at + doubles * 8, at + room)).written;
-  const keyBytes = encoder.encodeInto(keysJson, heap.subarray(at + doubles * 8 + policyBytes, at + room)).written;
+  const policyBytes = encoder.encodeInto(
+    policyJson,
+    heap.subarray(at + doubles * 8, at + room),
+  ).written;
+  const keyBytes = encoder.encodeInto(
+    keysJson,
+    heap.subarray(at + doubles * 8 + policyBytes, at + room),
+  ).written;
   return { doubles, policyBytes, keyBytes };
 }

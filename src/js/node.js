@@ -20,5 +20,8 @@ async function wasmBytes() {
 
 /** Resolves to the engine; memoised per module/binary. See index.d.ts. */
 export function createEngine(opts) {
-  return engineFor(createHookcastModule, opts, async () => ({ locateFile, wasmBinary: await wasmBytes() }));
+  return engineFor(createHookcastModule, opts, async () => ({
+    locateFile,
+    wasmBinary: await wasmBytes(),
+  }));
 }

@@ -92,7 +92,8 @@ export function offsetMs(instantMs, zone) {
  */
 export function zonedToUtcMs(engine, local, zone) {
   const wall = engine.localWallMs(local);
-  if (wall === null) throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(local)}`);
+  if (wall === null)
+    throw new RangeError(`not a local date-time (YYYY-MM-DDTHH:mm[:ss]): ${JSON.stringify(local)}`);
   return instantOf(wall, zone);
 }
 
@@ -135,7 +136,10 @@ export function instantOf(wall, zone) {
  */
 export function scheduleInstants(engine, send) {
   const { atWallMs, untilWallMs } = engine.scheduleOccurrences(send, -Infinity, 0);
-  return { firstMs: instantOf(atWallMs, send.timeZone), untilMs: untilWallMs === null ? null : instantOf(untilWallMs, send.timeZone) };
+  return {
+    firstMs: instantOf(atWallMs, send.timeZone),
+    untilMs: untilWallMs === null ? null : instantOf(untilWallMs, send.timeZone),
+  };
 }
 
 /**

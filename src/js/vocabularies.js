@@ -20,7 +20,9 @@ export function vocabularyMethods(Module) {
     },
 
     problemCodes() {
-      problemCodes ??= Object.freeze(JSON.parse(Module.problem_codes()).map((c) => Object.freeze(c)));
+      problemCodes ??= Object.freeze(
+        JSON.parse(Module.problem_codes()).map((c) => Object.freeze(c)),
+      );
       return problemCodes.map((c) => ({ ...c }));
     },
 
@@ -31,16 +33,23 @@ export function vocabularyMethods(Module) {
 
     campaignCapabilities(status, sendType = null) {
       if (typeof status !== 'string') {
-        throw new HookcastError('invalid_status', `campaignCapabilities: status must be a string, not ${status === null ? 'null' : typeof status}`);
+        throw new HookcastError(
+          'invalid_status',
+          `campaignCapabilities: status must be a string, not ${status === null ? 'null' : typeof status}`,
+        );
       }
       if (sendType !== null && typeof sendType !== 'string') {
-        throw new HookcastError('invalid_send_type', `campaignCapabilities: sendType must be "schedule", "event", "api" or null, not ${typeof sendType}`);
+        throw new HookcastError(
+          'invalid_send_type',
+          `campaignCapabilities: sendType must be "schedule", "event", "api" or null, not ${typeof sendType}`,
+        );
       }
       const key = `${status}\0${sendType ?? ''}`;
       let known = capabilities.get(key);
       if (!known) {
         const result = JSON.parse(Module.campaign_capabilities(status, sendType ?? ''));
-        if (!result.ok) throw new HookcastError(result.code, `campaignCapabilities: ${result.message}`);
+        if (!result.ok)
+          throw new HookcastError(result.code, `campaignCapabilities: ${result.message}`);
         delete result.ok;
         Object.freeze(result.transitions);
         known = Object.freeze(result);

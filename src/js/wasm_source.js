@@ -11,7 +11,9 @@ const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 /** Whether `bytes` (an ArrayBuffer or a view) starts like a WebAssembly binary. */
 export function isWasm(bytes) {
-  const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  const view = ArrayBuffer.isView(bytes)
+    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : new Uint8Array(bytes);
   return view.length >= 4 && WASM_MAGIC.every((b, i) => view[i] === b);
 }
 

@@ -24,14 +24,21 @@ export function webhookMethods(Module) {
   // (or with the enable_weak_ref flag); without it, compiled webhooks live
   // until dispose().
   const finalizer =
-    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => Module.release(handle)) : undefined;
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry((handle) => Module.release(handle))
+      : undefined;
 
   // The compiled fast path skips Embind: the context JSON is encoded straight
   // into the core's input buffer in wasm memory, and the packed answer (see
   // marshal.js) is decoded with one TextDecoder call.
   function callPacked(batch, handle, json) {
     const [written] = writeTexts(Module, [json]);
-    return outputText(Module, batch ? Module._hc_render_batch_packed(handle, written) : Module._hc_render_packed(handle, written));
+    return outputText(
+      Module,
+      batch
+        ? Module._hc_render_batch_packed(handle, written)
+        : Module._hc_render_packed(handle, written),
+    );
   }
 
   // A batch call the core refused as a whole (the contexts are not a JSON
@@ -39,7 +46,11 @@ export function webhookMethods(Module) {
   // so this is misuse and throws, as renderBatch does for a non-array.
   function batchFailed(method, answer) {
     const code = answer.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_contexts';
-    throw new HookcastError(code, `webhook.${method}(): ${describe(answer.problems)}`, answer.problems);
+    throw new HookcastError(
+      code,
+      `webhook.${method}(): ${describe(answer.problems)}`,
+      answer.problems,
+    );
   }
 
   function renderCompiled(handle, layout, context) {
@@ -51,17 +62,23 @@ export function webhookMethods(Module) {
 
   function renderBatch(handle, layout, contexts) {
     if (!Array.isArray(contexts)) {
-      throw new HookcastError('invalid_contexts', 'renderBatch(contexts): contexts must be an array of contexts');
+      throw new HookcastError(
+        'invalid_contexts',
+        'renderBatch(contexts): contexts must be an array of contexts',
+      );
     }
     const failed = (answer) => batchFailed('renderBatch', answer);
     const contextsJson = encode(contexts);
-    if (contextsJson !== undefined) return unpackAll(layout, callPacked(true, handle, contextsJson), failed);
+    if (contextsJson !== undefined)
+      return unpackAll(layout, callPacked(true, handle, contextsJson), failed);
     // Some context cannot be JSON: answer it alone, batch the others.
     const texts = contexts.map(encode);
     const sendable = texts.filter((t) => t !== undefined);
     const rendered = unpackAll(layout, callPacked(true, handle, `[${sendable.join(',')}]`), failed);
     let next = 0;
-    return texts.map((t, i) => (t === undefined ? unserialisable(`contexts[${i}]`, 'context') : rendered[next++]));
+    return texts.map((t, i) =>
+      t === undefined ? unserialisable(`contexts[${i}]`, 'context') : rendered[next++],
+    );
   }
 
   class CompiledWebhook {
@@ -77,7 +94,10 @@ export function webhookMethods(Module) {
 
     #live(method) {
       if (this.#disposed) {
-        throw new HookcastError('disposed', `webhook.${method}(): this compiled webhook was disposed; compile the spec again to use it`);
+        throw new HookcastError(
+          'disposed',
+          `webhook.${method}(): this compiled webhook was disposed; compile the spec again to use it`,
+        );
       }
       return this.#handle;
     }
@@ -95,9 +115,14 @@ export function webhookMethods(Module) {
     renderBatchJson(contextsJson) {
       const handle = this.#live('renderBatchJson');
       if (typeof contextsJson !== 'string') {
-        throw new HookcastError('invalid_contexts', 'renderBatchJson(contextsJson): contextsJson must be the JSON text of an array of contexts');
+        throw new HookcastError(
+          'invalid_contexts',
+          'renderBatchJson(contextsJson): contextsJson must be the JSON text of an array of contexts',
+        );
       }
-      return unpackAll(this.#layout, callPacked(true, handle, contextsJson), (answer) => batchFailed('renderBatchJson', answer));
+      return unpackAll(this.#layout, callPacked(true, handle, contextsJson), (answer) =>
+        batchFailed('renderBatchJson', answer),
+      );
     }
 
     // Which variables the contexts (JSON text of an array) leave empty, per
@@ -105,13 +130,21 @@ export function webhookMethods(Module) {
     fallbackCountsJson(contextsJson) {
       const handle = this.#live('fallbackCountsJson');
       if (typeof contextsJson !== 'string') {
-        throw new HookcastError('invalid_contexts', 'fallbackCountsJson(contextsJson): contextsJson must be the JSON text of an array of contexts');
+        throw new HookcastError(
+          'invalid_contexts',
+          'fallbackCountsJson(contextsJson): contextsJson must be the JSON text of an array of contexts',
+        );
       }
       const [written] = writeTexts(Module, [contextsJson]);
       const result = JSON.parse(outputText(Module, Module._hc_fallback_counts(handle, written)));
       if (!result.ok) {
-        const code = result.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_contexts';
-        throw new HookcastError(code, `webhook.fallbackCountsJson(): ${describe(result.problems)}`, result.problems);
+        const code =
+          result.problems[0]?.code === 'invalid_handle' ? 'disposed' : 'invalid_contexts';
+        throw new HookcastError(
+          code,
+          `webhook.fallbackCountsJson(): ${describe(result.problems)}`,
+          result.problems,
+        );
       }
       return result.variables;
     }
@@ -133,7 +166,11 @@ export function webhookMethods(Module) {
     }
     const result = JSON.parse(fn(requestJson));
     if (!result.ok) {
-      throw new HookcastError('invalid_request', `${name}: ${describe(result.problems)}`, result.problems);
+      throw new HookcastError(
+        'invalid_request',
+        `${name}: ${describe(result.problems)}`,
+        result.problems,
+      );
     }
     return result;
   }
@@ -142,7 +179,9 @@ export function webhookMethods(Module) {
     validate(spec, options) {
       const specJson = encode(spec);
       if (specJson === undefined) return unserialisable('', 'webhook spec');
-      return JSON.parse(Module.validate(specJson, encodeOptions(options, 'validate', SPEC_OPTIONS)));
+      return JSON.parse(
+        Module.validate(specJson, encodeOptions(options, 'validate', SPEC_OPTIONS)),
+      );
     },
 
     variables(spec) {
@@ -157,7 +196,11 @@ export function webhookMethods(Module) {
       if (contextJson === undefined) return unserialisable('context', 'context');
       // One call, answered in the packed format, so a one-off render and a
       // compiled one build their results in one place (marshal.js unpack).
-      const lengths = writeTexts(Module, [specJson, contextJson, encodeOptions(options, 'render', SPEC_OPTIONS)]);
+      const lengths = writeTexts(Module, [
+        specJson,
+        contextJson,
+        encodeOptions(options, 'render', SPEC_OPTIONS),
+      ]);
       const fields = outputText(Module, Module._hc_render_once(...lengths)).split('\0');
       if (fields[0] === PACKED.failed) return JSON.parse(fields[1]);
       return unpack(JSON.parse(fields[0]), fields, 1, []);
@@ -166,7 +209,9 @@ export function webhookMethods(Module) {
     compile(spec, options) {
       const specJson = encode(spec);
       if (specJson === undefined) return unserialisable('', 'webhook spec');
-      const result = JSON.parse(Module.compile(specJson, encodeOptions(options, 'compile', SPEC_OPTIONS)));
+      const result = JSON.parse(
+        Module.compile(specJson, encodeOptions(options, 'compile', SPEC_OPTIONS)),
+      );
       if (!result.ok) return result;
       return { ok: true, webhook: new CompiledWebhook(result.handle, result.layout) };
     },
@@ -181,22 +226,30 @@ export function webhookMethods(Module) {
 
     preview(spec, context, options) {
       const specJson = encode(spec);
-      if (specJson === undefined) return { ...unserialisable('', 'webhook spec'), request: null, curl: null, table: null };
+      if (specJson === undefined)
+        return { ...unserialisable('', 'webhook spec'), request: null, curl: null, table: null };
       const contextJson = encode(context);
-      if (contextJson === undefined) return { ...unserialisable('context', 'context'), request: null, curl: null, table: null };
-      return JSON.parse(Module.preview(specJson, contextJson, encodeOptions(options, 'preview', SPEC_OPTIONS)));
+      if (contextJson === undefined)
+        return { ...unserialisable('context', 'context'), request: null, curl: null, table: null };
+      return JSON.parse(
+        Module.preview(specJson, contextJson, encodeOptions(options, 'preview', SPEC_OPTIONS)),
+      );
     },
 
     checkDestination(url, options) {
       encodeOptions(options, 'checkDestination', SPEC_OPTIONS);
       if (typeof url !== 'string') {
         const message = `The URL must be a text, not ${url === null ? 'null' : typeof url}.`;
-        return { ok: false, problems: [{ field: 'url', code: 'invalid_type', message, severity: 'error' }] };
+        return {
+          ok: false,
+          problems: [{ field: 'url', code: 'invalid_type', message, severity: 'error' }],
+        };
       }
       // Straight into wasm memory, as the compiled render does: an accepted
       // URL (nearly every retry) answers 0 and crosses no string back.
       const [written] = writeTexts(Module, [url]);
-      if (Module._hc_check_destination(written, options?.allowLocalHttp === true ? 1 : 0) === 0) return { ok: true, problems: [] };
+      if (Module._hc_check_destination(written, options?.allowLocalHttp === true ? 1 : 0) === 0)
+        return { ok: true, problems: [] };
       return JSON.parse(outputText(Module, Module._hc_output_text()));
     },
   };

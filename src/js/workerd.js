@@ -27,11 +27,15 @@ function argsFor(wasmModule, fail) {
 export function createEngine(opts) {
   if (opts?.wasmBinary !== undefined && opts?.wasmModule === undefined) {
     return Promise.reject(
-      new TypeError('createEngine(opts): workerd cannot compile wasm from bytes; pass { wasmModule } (an imported .wasm) or nothing'),
+      new TypeError(
+        'createEngine(opts): workerd cannot compile wasm from bytes; pass { wasmModule } (an imported .wasm) or nothing',
+      ),
     );
   }
   // Always keyed by the module, so the default and an explicit
   // { wasmModule: sameModule } share one engine.
   const wasmModule = opts?.wasmModule ?? bundledModule;
-  return engineFor(createHookcastModule, { wasmModule }, undefined, (o, fail) => argsFor(o.wasmModule, fail));
+  return engineFor(createHookcastModule, { wasmModule }, undefined, (o, fail) =>
+    argsFor(o.wasmModule, fail),
+  );
 }

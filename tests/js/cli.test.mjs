@@ -14,9 +14,14 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 function hookcast(...args) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? error.code : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: dir, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? error.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +45,10 @@ const local = await file('local.json', { ...SPEC, url: 'http://127.0.0.1:8080/ho
 const user = await file('user.json', { id: 'u-42', properties: { name: "Zoë O'Brien", age: 36 } });
 const event = await file('event.json', { key: 'purchase', properties: {} });
 const injecting = await file('injecting.json', { id: 'u', properties: { name: 'a\r\nX-Evil: 1' } });
-const broken = await file('broken.json', '{\n  "url": "https://x.example.com",\n  "method": POST\n}\n');
+const broken = await file(
+  'broken.json',
+  '{\n  "url": "https://x.example.com",\n  "method": POST\n}\n',
+);
 
 test('cli: --help and --version exit 0', async () => {
   const help = await hookcast('--help');
@@ -81,7 +89,14 @@ test('cli: preview prints one curl command by default', async () => {
   assert.match(r.stdout, /hooks\.example\.com\/u\/u-42/);
   assert.ok(r.stdout.includes('purchase'));
   // One command: any line break is a quoted continuation ("\" at line end).
-  assert.ok(r.stdout.trimEnd().split('\n').slice(0, -1).every((line) => line.endsWith(' \\')), r.stdout);
+  assert.ok(
+    r.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(0, -1)
+      .every((line) => line.endsWith(' \\')),
+    r.stdout,
+  );
 });
 
 test('cli: preview --format json is the render result', async () => {
@@ -142,9 +157,14 @@ test('cli: bad JSON names the file, line and column', async () => {
 // Standard input as "-": the spec, the user or the event (one of them).
 function hookcastWithInput(input, ...args) {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: dir, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? error.code : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: dir, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? error.code : 0, stdout, stderr });
+      },
+    );
     child.stdin.end(input);
   });
 }
@@ -154,13 +174,27 @@ test('cli: "-" reads the spec, the user or the event from standard input', async
   assert.equal(v.code, 0, v.stderr);
   assert.equal(v.stdout, '<stdin>: ok\n');
   const fromFile = await hookcast('preview', good, '--user', user, '--event', event);
-  for (const args of [['preview', '-', '--user', user, '--event', event], ['preview', good, '--user', '-', '--event', event]]) {
-    const input = args[1] === '-' ? JSON.stringify(SPEC) : JSON.stringify({ id: 'u-42', properties: { name: "Zoë O'Brien", age: 36 } });
+  for (const args of [
+    ['preview', '-', '--user', user, '--event', event],
+    ['preview', good, '--user', '-', '--event', event],
+  ]) {
+    const input =
+      args[1] === '-'
+        ? JSON.stringify(SPEC)
+        : JSON.stringify({ id: 'u-42', properties: { name: "Zoë O'Brien", age: 36 } });
     const r = await hookcastWithInput(input, ...args);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, fromFile.stdout, args.join(' '));
   }
-  const e = await hookcastWithInput('{"key": "purchase"}', 'preview', good, '--user', user, '--event', '-');
+  const e = await hookcastWithInput(
+    '{"key": "purchase"}',
+    'preview',
+    good,
+    '--user',
+    user,
+    '--event',
+    '-',
+  );
   assert.equal(e.stdout, fromFile.stdout);
   const broken = await hookcastWithInput('{\n  "url": x\n}', 'validate', '-');
   assert.equal(broken.code, 2);
@@ -170,20 +204,32 @@ test('cli: "-" reads the spec, the user or the event from standard input', async
   assert.match(twice.stderr, /only one of .* can be "-"/);
 });
 
-test('cli: preview prints the spec warnings validate prints (regression: it printed only the render\'s)', async () => {
-  const warned = await file('warned.json', { ...SPEC, method: 'post', url: 'https://hooks.example.com/u/{{ user.id }}#top' });
+test("cli: preview prints the spec warnings validate prints (regression: it printed only the render's)", async () => {
+  const warned = await file('warned.json', {
+    ...SPEC,
+    method: 'post',
+    url: 'https://hooks.example.com/u/{{ user.id }}#top',
+  });
   const v = await hookcast('validate', warned);
   assert.equal(v.code, 0, v.stderr);
   const specWarnings = v.stderr.split('\n').filter(Boolean);
-  assert.ok(specWarnings.some((l) => l.includes('[method_normalized]')) && specWarnings.some((l) => l.includes('[fragment_ignored]')), v.stderr);
+  assert.ok(
+    specWarnings.some((l) => l.includes('[method_normalized]')) &&
+      specWarnings.some((l) => l.includes('[fragment_ignored]')),
+    v.stderr,
+  );
   for (const format of ['curl', 'table', 'json']) {
     const p = await hookcast('preview', warned, '--user', user, '--format', format);
     assert.equal(p.code, 0, p.stderr);
     const lines = p.stderr.split('\n').filter(Boolean);
-    for (const w of specWarnings) assert.ok(lines.includes(w), `${format}: ${w} missing from\n${p.stderr}`);
+    for (const w of specWarnings)
+      assert.ok(lines.includes(w), `${format}: ${w} missing from\n${p.stderr}`);
     if (format === 'json') {
       const codes = JSON.parse(p.stdout).warnings.map((w) => w.code);
-      assert.ok(codes.includes('method_normalized') && codes.includes('fragment_ignored'), codes.join());
+      assert.ok(
+        codes.includes('method_normalized') && codes.includes('fragment_ignored'),
+        codes.join(),
+      );
     }
   }
 });

@@ -21,7 +21,10 @@ function memberOf(entry) {
   if ('member' in entry) return entry.member;
   const member = { id: 'u' };
   if ('properties' in entry) member.properties = entry.properties;
-  if ('events' in entry) member.events = entry.events.map((e) => (typeof e?.at === 'string' ? { ...e, at: Date.parse(e.at) } : e));
+  if ('events' in entry)
+    member.events = entry.events.map((e) =>
+      typeof e?.at === 'string' ? { ...e, at: Date.parse(e.at) } : e,
+    );
   return member;
 }
 
@@ -49,7 +52,11 @@ test(`triage: two phases equal one on every valid member of fixtures/cohorts.jso
       const members = c.members.filter((e) => e.in !== 'invalid').map(memberOf);
       const two = twoPhase(cohort, members, now);
       assert.deepEqual(two.answers, cohort.matchBatch(members, now), c.name);
-      assert.deepEqual(two.answers, c.members.filter((e) => e.in !== 'invalid').map((e) => e.in), c.name);
+      assert.deepEqual(
+        two.answers,
+        c.members.filter((e) => e.in !== 'invalid').map((e) => e.in),
+        c.name,
+      );
       // triageBatch (objects) answers as triageBatchJson, events or not.
       assert.equal(cohort.triageBatch(members, now), two.decided, c.name);
       for (const ch of two.decided) ch === 'e' ? open++ : decided++;
@@ -57,7 +64,10 @@ test(`triage: two phases equal one on every valid member of fixtures/cohorts.jso
       cohort.dispose();
     }
   }
-  assert.ok(decided > 50 && open > 20, `both phases are exercised: ${decided} decided, ${open} open`);
+  assert.ok(
+    decided > 50 && open > 20,
+    `both phases are exercised: ${decided} decided, ${open} open`,
+  );
 });
 
 function generator(seed) {
@@ -65,9 +75,20 @@ function generator(seed) {
   const pick = (n) => Math.floor(rand() * n);
   const one = (list) => list[pick(list.length)];
   const PLANS = ['free', 'pro', 'team'];
-  const value = () => one([() => one(PLANS), () => pick(40), () => String(pick(40)), () => pick(2) === 0])();
+  const value = () =>
+    one([() => one(PLANS), () => pick(40), () => String(pick(40)), () => pick(2) === 0])();
   const property = (name) => {
-    const op = one(['eq', 'ne', 'gt', 'lte', 'exists', 'not_exists', 'in', 'not_in', 'starts_with']);
+    const op = one([
+      'eq',
+      'ne',
+      'gt',
+      'lte',
+      'exists',
+      'not_exists',
+      'in',
+      'not_in',
+      'starts_with',
+    ]);
     const c = { property: name, op };
     if (op === 'in' || op === 'not_in') c.value = [value(), value()];
     else if (op === 'gt' || op === 'lte') c.value = pick(40);
@@ -87,7 +108,9 @@ function generator(seed) {
     if (k === 0) return property(one(['plan', 'age', 'id']));
     if (k === 1) return event();
     if (k === 4) return { not: rule(depth + 1) };
-    return { [k === 2 ? 'all' : 'any']: Array.from({ length: 1 + pick(3) }, () => rule(depth + 1)) };
+    return {
+      [k === 2 ? 'all' : 'any']: Array.from({ length: 1 + pick(3) }, () => rule(depth + 1)),
+    };
   };
   const member = (i) => {
     const properties = {};
@@ -121,7 +144,12 @@ test('triage: random rules — two phases equal one, and a decided member is dec
         const others = members.map((m) => ({ ...m, events: g.events() }));
         const full = cohort.matchBatch(others, NOW);
         [...two.decided].forEach((c, i) => {
-          if (c !== 'e') assert.equal(full[i], c === '1', `${JSON.stringify(rule)}\n${JSON.stringify(others[i])}`);
+          if (c !== 'e')
+            assert.equal(
+              full[i],
+              c === '1',
+              `${JSON.stringify(rule)}\n${JSON.stringify(others[i])}`,
+            );
         });
       }
       for (const c of two.decided) c === 'e' ? open++ : decided++;
@@ -129,14 +157,34 @@ test('triage: random rules — two phases equal one, and a decided member is dec
       cohort.dispose();
     }
   }
-  assert.ok(decided > 1000 && open > 1000, `both phases are exercised: ${decided} decided, ${open} open`);
+  assert.ok(
+    decided > 1000 && open > 1000,
+    `both phases are exercised: ${decided} decided, ${open} open`,
+  );
 });
 
 test('triage: errors as matchBatch; events are never read', () => {
-  const cohort = engine.compileCohort({ all: [{ property: 'plan', op: 'eq', value: 'pro' }, { event: 'p', op: 'did' }] }).cohort;
-  assert.equal(cohort.triageBatch([{ id: 'a', properties: { plan: 'pro' } }, { id: 'b', properties: { plan: 'free' }, events: [42] }], NOW), 'e0');
+  const cohort = engine.compileCohort({
+    all: [
+      { property: 'plan', op: 'eq', value: 'pro' },
+      { event: 'p', op: 'did' },
+    ],
+  }).cohort;
+  assert.equal(
+    cohort.triageBatch(
+      [
+        { id: 'a', properties: { plan: 'pro' } },
+        { id: 'b', properties: { plan: 'free' }, events: [42] },
+      ],
+      NOW,
+    ),
+    'e0',
+  );
   assert.equal(cohort.triageBatchJson('[]', NOW), '');
-  assert.throws(() => cohort.triageBatch([{}, { properties: 5 }], NOW), { code: 'invalid_member', message: /members\[1\]/ });
+  assert.throws(() => cohort.triageBatch([{}, { properties: 5 }], NOW), {
+    code: 'invalid_member',
+    message: /members\[1\]/,
+  });
   assert.throws(() => cohort.triageBatchJson('{}', NOW), { code: 'invalid_members' });
   assert.throws(() => cohort.triageBatchJson([], NOW), { code: 'invalid_members' });
   assert.throws(() => cohort.triageBatch({}, NOW), { code: 'invalid_members' });

@@ -21,20 +21,42 @@ const dir = await mkdtemp(join(tmpdir(), 'hookcast-curl-'));
 const certPath = join(dir, 'cert.pem');
 const keyPath = join(dir, 'key.pem');
 await run('openssl', [
-  'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-  '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=127.0.0.1',
-  '-addext', 'subjectAltName=IP:127.0.0.1',
+  'req',
+  '-x509',
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:prime256v1',
+  '-nodes',
+  '-keyout',
+  keyPath,
+  '-out',
+  certPath,
+  '-days',
+  '1',
+  '-subj',
+  '/CN=127.0.0.1',
+  '-addext',
+  'subjectAltName=IP:127.0.0.1',
 ]);
 
 let received;
-const server = createServer({ key: await readFile(keyPath), cert: await readFile(certPath) }, (req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    received = { method: req.method, target: req.url, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
-    res.writeHead(204).end();
-  });
-});
+const server = createServer(
+  { key: await readFile(keyPath), cert: await readFile(certPath) },
+  (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received = {
+        method: req.method,
+        target: req.url,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks),
+      };
+      res.writeHead(204).end();
+    });
+  },
+);
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const origin = `https://127.0.0.1:${server.address().port}`;
 after(async () => {
@@ -52,7 +74,10 @@ async function sendWithCurl(request) {
   // One curl command, or (for a body over the 128 KiB exec-argument limit)
   // printf piping the body into it.
   const at = command.startsWith('curl ') ? 0 : command.lastIndexOf("' |\ncurl ") + 4;
-  assert.ok(at === 0 || (command.startsWith("printf '%s' '") && at > 4), 'toCurl output is curl, or printf | curl');
+  assert.ok(
+    at === 0 || (command.startsWith("printf '%s' '") && at > 4),
+    'toCurl output is curl, or printf | curl',
+  );
   // Trust the test certificate: inserted right after "curl", before any
   // argument of the generated command.
   const withCert = `${command.slice(0, at)}curl --cacert '${certPath}' ${command.slice(at + 'curl '.length)}`;
@@ -74,7 +99,8 @@ function assertSentExactly(request, command, got) {
   assert.equal(got.target, target === '' ? '/' : target, `path and query${where}`);
 
   const pairs = [];
-  for (let i = 0; i < got.rawHeaders.length; i += 2) pairs.push([got.rawHeaders[i], got.rawHeaders[i + 1]]);
+  for (let i = 0; i < got.rawHeaders.length; i += 2)
+    pairs.push([got.rawHeaders[i], got.rawHeaders[i + 1]]);
   const extra = new Set(['host', 'content-length']);
   const sent = pairs.filter(([k]) => !extra.has(k.toLowerCase()));
   // Node decodes header bytes as latin1: compare raw bytes with the UTF-8 of the rendered value.
@@ -84,7 +110,11 @@ function assertSentExactly(request, command, got) {
     request.headers.map(([k, v]) => [k.toLowerCase(), bytes(v, 'utf8')]),
     `headers (no more, no fewer, same bytes, same order)${where}`,
   );
-  assert.equal(got.body.toString('hex'), Buffer.from(request.body ?? '', 'utf8').toString('hex'), `body bytes${where}`);
+  assert.equal(
+    got.body.toString('hex'),
+    Buffer.from(request.body ?? '', 'utf8').toString('hex'),
+    `body bytes${where}`,
+  );
   assert.equal(existsSync(PWNED), false, `user data ran as shell code${where}`);
 }
 
@@ -120,15 +150,21 @@ const SPEC = (method, body) => ({
   ...(body === undefined ? {} : { body }),
 });
 
-const BODY = '{\n  "v": "{{ user.v }}",\n  "n": {{ user.n }},\n  "whole": {{ user.v }},\n  "list": ["{{ user.q }}", {{ user.n }}]\n}';
+const BODY =
+  '{\n  "v": "{{ user.v }}",\n  "n": {{ user.n }},\n  "whole": {{ user.v }},\n  "list": ["{{ user.q }}", {{ user.n }}]\n}';
 
 for (const [i, value] of HOSTILE.entries()) {
   for (const method of ['POST', 'GET']) {
     test(`curl round trip: ${method} with ${JSON.stringify(value)}`, async () => {
       const context = {
-        user: { id: value, properties: { v: value, q: value, p: value, k: `k${i}${value}`, empty: '', n: i * 1.5 } },
+        user: {
+          id: value,
+          properties: { v: value, q: value, p: value, k: `k${i}${value}`, empty: '', n: i * 1.5 },
+        },
       };
-      const r = engine.render(SPEC(method, method === 'GET' ? undefined : BODY), context, { allowLocalHttp: true });
+      const r = engine.render(SPEC(method, method === 'GET' ? undefined : BODY), context, {
+        allowLocalHttp: true,
+      });
       assert.ok(r.ok, JSON.stringify(r.problems));
       const { command, received: got } = await sendWithCurl(r.request);
       assertSentExactly(r.request, command, got);
@@ -139,7 +175,11 @@ for (const [i, value] of HOSTILE.entries()) {
 
 for (const method of ['PUT', 'PATCH', 'DELETE']) {
   test(`curl round trip: ${method} keeps its method and body`, async () => {
-    const r = engine.render(SPEC(method, BODY), { user: { id: 'u', properties: { v: 'x', n: 1 } } }, { allowLocalHttp: true });
+    const r = engine.render(
+      SPEC(method, BODY),
+      { user: { id: 'u', properties: { v: 'x', n: 1 } } },
+      { allowLocalHttp: true },
+    );
     assert.ok(r.ok, JSON.stringify(r.problems));
     const { command, received: got } = await sendWithCurl(r.request);
     assertSentExactly(r.request, command, got);
@@ -156,12 +196,23 @@ const RAW = [
   ['a body with quotes and $()', { body: `{"a": "$(touch ${PWNED})", "b": '\`x\`'}` }],
   ['a URL curl would glob', { path: '/g[1-2]/{a,b}?q=[x]&r={y,z}' }],
   // Over Linux's 128 KiB limit for one exec argument: piped in through printf.
-  ['a 250 KiB body with quotes and newlines', { body: `{"big": "${"it's $(x) `q`\n".repeat(256 * 1024 / 16 - 500)}"}` }],
+  [
+    'a 250 KiB body with quotes and newlines',
+    { body: `{"big": "${"it's $(x) `q`\n".repeat((256 * 1024) / 16 - 500)}"}` },
+  ],
   ['a body of exactly 128 KiB - 1 bytes', { body: `"${'a'.repeat(128 * 1024 - 3)}"` }],
 ];
 for (const [name, { body = null, path = '/raw' }] of RAW) {
   test(`curl round trip: toCurl of ${name}`, async () => {
-    const request = { method: 'POST', url: `${origin}${path}`, headers: [['Content-Type', 'application/json'], ['X-A', 'b']], body };
+    const request = {
+      method: 'POST',
+      url: `${origin}${path}`,
+      headers: [
+        ['Content-Type', 'application/json'],
+        ['X-A', 'b'],
+      ],
+      body,
+    };
     const { command, received: got } = await sendWithCurl(request);
     assertSentExactly(request, command, got);
   });

@@ -14,7 +14,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** The files git tracks plus the ones not yet added (so a new file is checked before its commit). */
 function trackedFiles() {
-  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(
+    'git',
+    ['ls-files', '--cached', '--others', '--exclude-standard', '-z'],
+    { cwd: root, encoding: 'utf8' },
+  );
   return out.split('\0').filter((f) => f && existsSync(path.join(root, f)));
 }
 
@@ -70,7 +74,8 @@ export function commentLines(source, file) {
 /** Paths such as `edge/src/delivery/deliver.js`, `src/core/cohort.hpp` or `docs/design.md` in a text. */
 export function namedPaths(text) {
   const found = [];
-  const re = /(?<![\w.@/:-])((?:\.\.?\/)*(?:[\w-]+\/)+[\w.-]+\.(?:m?js|cjs|ts|cpp|hpp|h|md|json|jsonc|yaml|sh|html|css|png))(?![\w/])/g;
+  const re =
+    /(?<![\w.@/:-])((?:\.\.?\/)*(?:[\w-]+\/)+[\w.-]+\.(?:m?js|cjs|ts|cpp|hpp|h|md|json|jsonc|yaml|sh|html|css|png))(?![\w/])/g;
   for (const m of text.matchAll(re)) found.push(m[1]);
   return found;
 }
@@ -129,17 +134,35 @@ test('no tracked file names a document that only lives beside the repository', (
   const hits = [];
   for (const f of files) {
     if (f === self || /\.(?:png|wasm|ico|jpg)$/.test(f)) continue;
-    read(f).split('\n').forEach((line, i) => {
-      if (outside.test(line)) hits.push(`${f}:${i + 1}: ${line.trim().slice(0, 100)}`);
-    });
+    read(f)
+      .split('\n')
+      .forEach((line, i) => {
+        if (outside.test(line)) hits.push(`${f}:${i + 1}: ${line.trim().slice(0, 100)}`);
+      });
   }
   assert.deepEqual(hits, []);
 });
 
 test('the scanners find what they should (so the checks above cannot pass empty)', () => {
-  assert.deepEqual(markdownLinks('see [a](docs/a.md#x), [b](https://x.y/), [c](#top), `[d](e.md)`\n```\n[f](g.md)\n```\n'), ['docs/a.md#x']);
-  assert.deepEqual(commentLines('const a = 1; // see edge/src/x.js\n/**\n * docs/y.md\n */\nconst s = "src/z.js";\n', 'a.js'), ['see edge/src/x.js', '/**', '* docs/y.md', '*/']);
-  assert.deepEqual(namedPaths('see edge/src/delivery/deliver.js, `src/core/cohort.hpp` and https://example.com/a/b.js'), ['edge/src/delivery/deliver.js', 'src/core/cohort.hpp']);
+  assert.deepEqual(
+    markdownLinks(
+      'see [a](docs/a.md#x), [b](https://x.y/), [c](#top), `[d](e.md)`\n```\n[f](g.md)\n```\n',
+    ),
+    ['docs/a.md#x'],
+  );
+  assert.deepEqual(
+    commentLines(
+      'const a = 1; // see edge/src/x.js\n/**\n * docs/y.md\n */\nconst s = "src/z.js";\n',
+      'a.js',
+    ),
+    ['see edge/src/x.js', '/**', '* docs/y.md', '*/'],
+  );
+  assert.deepEqual(
+    namedPaths(
+      'see edge/src/delivery/deliver.js, `src/core/cohort.hpp` and https://example.com/a/b.js',
+    ),
+    ['edge/src/delivery/deliver.js', 'src/core/cohort.hpp'],
+  );
   assert.equal(resolves('delivery/dispatch.js', 'edge/src/shards/sends.js'), true);
   assert.equal(resolves('delivery/no_such_file.js', 'edge/src/shards/sends.js'), false);
 });

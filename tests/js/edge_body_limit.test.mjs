@@ -53,15 +53,23 @@ it('a 10 MB chunked body (no Content-Length) also answers 413', async () => {
     duplex: 'half',
   });
   assert.equal(res.status, 413);
-  assert.equal((await checkedResponse('POST', '/v1/preview', res)).json.error.code, 'body_too_large');
+  assert.equal(
+    (await checkedResponse('POST', '/v1/preview', res)).json.error.code,
+    'body_too_large',
+  );
 });
 
 it('a 10 MB body without the key answers a readable 401 (the body is drained, not reset)', async () => {
   const outcomes = [];
   for (let i = 0; i < 5; i++) {
     try {
-      const res = await fetch(`${origin}/v1/preview`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024, 0x61) });
-      outcomes.push(`${res.status} ${(await checkedResponse('POST', '/v1/preview', res)).json.error?.code}`);
+      const res = await fetch(`${origin}/v1/preview`, {
+        method: 'POST',
+        body: Buffer.alloc(10 * 1024 * 1024, 0x61),
+      });
+      outcomes.push(
+        `${res.status} ${(await checkedResponse('POST', '/v1/preview', res)).json.error?.code}`,
+      );
     } catch (e) {
       outcomes.push(`${e.name}: ${e.cause?.code ?? e.message}`);
     }

@@ -35,7 +35,11 @@ after(async () => {
   await sink?.close();
 });
 let clockAhead = 0; // how far the worker's clock runs ahead of real time (ms), handed to each restart
-const start = () => server.start({ HOOKCAST_TEST_WORKER: CLOCK_WORKER, HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead) });
+const start = () =>
+  server.start({
+    HOOKCAST_TEST_WORKER: CLOCK_WORKER,
+    HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead),
+  });
 const stop = () => server.kill();
 /** The test clock of the worker at `origin`. */
 const clockOf = (origin) => testClock((m, p, b) => api(origin, m, p, b));
@@ -47,7 +51,13 @@ async function api(origin, method, p, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
-  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text });
+  checkAnswer({
+    method,
+    path: p,
+    status: r.status,
+    contentType: r.headers.get('content-type'),
+    text,
+  });
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
 }
 
@@ -64,13 +74,28 @@ it('SIGKILL in the middle of a schedule run: every user gets it once (same webho
   });
   let origin = await start();
   const ids = Array.from({ length: USERS }, (_, i) => `sr-${i}`);
-  assert.equal((await api(origin, 'POST', '/v1/users', { users: ids.map((id) => ({ id, properties: { n: id } })) })).status, 200);
+  assert.equal(
+    (
+      await api(origin, 'POST', '/v1/users', {
+        users: ids.map((id) => ({ id, properties: { n: id } })),
+      })
+    ).status,
+    200,
+  );
   const zone = 'America/New_York';
   const created = await api(origin, 'POST', '/v1/campaigns', {
     title: 'restart',
-    webhook: { url: `${sink.origin}/sr/{{ user.id }}`, method: 'POST', body: '{"n": "{{ user.n }}"}' },
+    webhook: {
+      url: `${sink.origin}/sr/{{ user.id }}`,
+      method: 'POST',
+      body: '{"n": "{{ user.n }}"}',
+    },
     target: { allUsers: true },
-    send: { type: 'schedule', at: toLocalText((await clockOf(origin).now()) + 60_000, zone), timeZone: zone },
+    send: {
+      type: 'schedule',
+      at: toLocalText((await clockOf(origin).now()) + 60_000, zone),
+      timeZone: zone,
+    },
   });
   assert.equal(created.status, 201, created.text);
   const key = created.json.campaign.key;
@@ -124,15 +149,29 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
   });
   let origin = await start();
   const ids = Array.from({ length: 5 }, (_, i) => `arm-${i}`);
-  assert.equal((await api(origin, 'POST', '/v1/users', { users: ids.map((id) => ({ id, properties: { group: 'arm' } })) })).status, 200);
-  const cohort = await api(origin, 'POST', '/v1/cohorts', { name: 'arm', rule: { property: 'group', op: 'eq', value: 'arm' } });
+  assert.equal(
+    (
+      await api(origin, 'POST', '/v1/users', {
+        users: ids.map((id) => ({ id, properties: { group: 'arm' } })),
+      })
+    ).status,
+    200,
+  );
+  const cohort = await api(origin, 'POST', '/v1/cohorts', {
+    name: 'arm',
+    rule: { property: 'group', op: 'eq', value: 'arm' },
+  });
   assert.equal(cohort.status, 201, cohort.text);
   const zone = 'Europe/Berlin';
   const created = await api(origin, 'POST', '/v1/campaigns', {
     title: 'armed',
     webhook: { url: `${sink.origin}/arm/{{ user.id }}`, method: 'POST', body: '{}' },
     target: { cohort: cohort.json.cohort.id },
-    send: { type: 'schedule', at: toLocalText((await clockOf(origin).now()) + 60_000, zone), timeZone: zone },
+    send: {
+      type: 'schedule',
+      at: toLocalText((await clockOf(origin).now()) + 60_000, zone),
+      timeZone: zone,
+    },
   });
   const key = created.json.campaign.key;
   const started = await api(origin, 'POST', `/v1/campaigns/${key}/start`);
@@ -150,7 +189,10 @@ it('a schedule armed before a SIGKILL runs after the restart, once', async () =>
   }
   assert.equal(s.delivered, ids.length, JSON.stringify(s));
   assert.equal(s.targeted, ids.length);
-  assert.deepEqual(new Set(sink.hits.filter((h) => h.path.startsWith('/arm/')).map((h) => h.path)), new Set(ids.map((id) => `/arm/${id}`)));
+  assert.deepEqual(
+    new Set(sink.hits.filter((h) => h.path.startsWith('/arm/')).map((h) => h.path)),
+    new Set(ids.map((id) => `/arm/${id}`)),
+  );
   assert.equal(sink.hits.filter((h) => h.path.startsWith('/arm/')).length, ids.length, 'once each');
   clockAhead = await clockOf(origin).ahead();
   stop();
@@ -165,7 +207,11 @@ it('an API send killed mid-call and repeated with its Idempotency-Key after the 
   let origin = await start();
   const created = await api(origin, 'POST', '/v1/campaigns', {
     title: 'api restart',
-    webhook: { url: `${sink.origin}/api/{{ user.id }}`, method: 'POST', body: '{"c": "{{ event.coupon }}"}' },
+    webhook: {
+      url: `${sink.origin}/api/{{ user.id }}`,
+      method: 'POST',
+      body: '{"c": "{{ event.coupon }}"}',
+    },
     target: { allUsers: true },
     send: { type: 'api' },
   });
@@ -173,11 +219,19 @@ it('an API send killed mid-call and repeated with its Idempotency-Key after the 
   assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
   const recipients = Array.from({ length: 1000 }, (_, i) => ({ userId: `kill-${i}` }));
   const body = JSON.stringify({ recipients, properties: { coupon: 'K' } });
-  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'idempotency-key': 'kill-once' };
+  const headers = {
+    authorization: `Bearer ${KEY}`,
+    'content-type': 'application/json',
+    'idempotency-key': 'kill-once',
+  };
   // The call is cut by the kill wherever it is: before the workspace stored
   // the key, while shards decide, or after the answer. Each path must end
   // with every recipient sent exactly once after the repeat.
-  const inFlight = fetch(`${origin}/v1/campaigns/${key}/send`, { method: 'POST', headers, body }).catch(() => null);
+  const inFlight = fetch(`${origin}/v1/campaigns/${key}/send`, {
+    method: 'POST',
+    headers,
+    body,
+  }).catch(() => null);
   await sleep(40);
   stop();
   await inFlight;
@@ -186,7 +240,10 @@ it('an API send killed mid-call and repeated with its Idempotency-Key after the 
   const r = await fetch(`${origin}/v1/campaigns/${key}/send`, { method: 'POST', headers, body });
   const answer = await r.json();
   assert.equal(r.status, 200, JSON.stringify(answer));
-  assert.equal(answer.accepted + Object.values(answer.suppressed).reduce((a, b) => a + b, 0), recipients.length);
+  assert.equal(
+    answer.accepted + Object.values(answer.suppressed).reduce((a, b) => a + b, 0),
+    recipients.length,
+  );
   assert.equal(answer.accepted, recipients.length, JSON.stringify(answer));
   let s;
   for (let i = 0; i < 600; i++) {
@@ -194,7 +251,11 @@ it('an API send killed mid-call and repeated with its Idempotency-Key after the 
     if (s.delivered >= recipients.length && s.pending === 0) break;
     await sleep(100);
   }
-  assert.equal(s.targeted, recipients.length, `no recipient considered twice: ${JSON.stringify(s)}`);
+  assert.equal(
+    s.targeted,
+    recipients.length,
+    `no recipient considered twice: ${JSON.stringify(s)}`,
+  );
   assert.equal(s.delivered, recipients.length, JSON.stringify(s));
   const ids = new Map();
   for (const h of sink.hits.filter((x) => x.path.startsWith('/api/'))) {
@@ -203,6 +264,7 @@ it('an API send killed mid-call and repeated with its Idempotency-Key after the 
     ids.get(user).add(sink.header(h, 'webhook-id').toString());
   }
   assert.equal(ids.size, recipients.length, 'every recipient got it');
-  for (const [user, set] of ids) assert.equal(set.size, 1, `${user}: one message (same webhook-id if repeated)`);
+  for (const [user, set] of ids)
+    assert.equal(set.size, 1, `${user}: one message (same webhook-id if repeated)`);
   stop();
 });

@@ -16,7 +16,6 @@ import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
 import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-sends-'));
 let edge;
@@ -39,7 +38,12 @@ const clock = testClock(api);
 
 /** The worker with its test clock `offsetMs` ahead of real time. */
 function startWorker(offsetMs) {
-  return startEdge({ allowLocalHttp: true, persistDir: stateDir, scriptPath: CLOCK_WORKER, bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: String(offsetMs) } });
+  return startEdge({
+    allowLocalHttp: true,
+    persistDir: stateDir,
+    scriptPath: CLOCK_WORKER,
+    bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: String(offsetMs) },
+  });
 }
 
 /** Restarts the worker on the same state, its clock where it stood (time never goes back). */
@@ -57,12 +61,18 @@ async function attemptStarts(key) {
 }
 let tag = 0;
 /** A webhook whose path names the campaign tag and the user: /<tag>/<user id>. */
-const webhookFor = (t, body = '{"user": "{{ user.id }}"}') => postSpec(`${sink.origin}/${t}/{{ user.id }}`, { body });
+const webhookFor = (t, body = '{"user": "{{ user.id }}"}') =>
+  postSpec(`${sink.origin}/${t}/{{ user.id }}`, { body });
 const hitsOf = (t) => sink.hits.filter((h) => h.path.startsWith(`/${t}/`));
 
 async function campaign(body) {
   const t = `t${++tag}`;
-  const r = await api('POST', '/v1/campaigns', { title: t, webhook: webhookFor(t), target: { allUsers: true }, ...body });
+  const r = await api('POST', '/v1/campaigns', {
+    title: t,
+    webhook: webhookFor(t),
+    target: { allUsers: true },
+    ...body,
+  });
   assert.equal(r.status, 201, r.text);
   return { key: r.json.campaign.key, t };
 }
@@ -82,8 +92,16 @@ async function stats(key) {
 /** The counting invariants (docs/design.md). */
 function assertAddsUp(s) {
   const suppressed = Object.values(s.suppressed).reduce((a, b) => a + b, 0);
-  assert.equal(s.targeted, s.sent + suppressed, `targeted = sent + Σ suppressed: ${JSON.stringify(s)}`);
-  assert.equal(s.sent, s.delivered + s.failed + s.pending, `sent = delivered + failed + pending: ${JSON.stringify(s)}`);
+  assert.equal(
+    s.targeted,
+    s.sent + suppressed,
+    `targeted = sent + Σ suppressed: ${JSON.stringify(s)}`,
+  );
+  assert.equal(
+    s.sent,
+    s.delivered + s.failed + s.pending,
+    `sent = delivered + failed + pending: ${JSON.stringify(s)}`,
+  );
 }
 
 /** Polls stats until `done(stats)` (at most ~30 s). */
@@ -104,13 +122,23 @@ async function users(list) {
 
 describe('schedule', () => {
   it('runs at its local time in its zone: every user once, personalized, stats add up', async () => {
-    await users([{ id: 'sch-1', properties: { plan: 'pro' } }, { id: 'sch-2' }, { id: 'sch-3', properties: { plan: 'free' } }]);
+    await users([
+      { id: 'sch-1', properties: { plan: 'pro' } },
+      { id: 'sch-2' },
+      { id: 'sch-3', properties: { plan: 'free' } },
+    ]);
     const zone = 'Asia/Seoul';
     const at = toLocalText((await clock.now()) + 60_000, zone);
     const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
-    await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(t, '{"plan": "{{ user.plan | default: "none" }}"}') });
+    await api('PATCH', `/v1/campaigns/${key}`, {
+      webhook: webhookFor(t, '{"plan": "{{ user.plan | default: "none" }}"}'),
+    });
     const started = await start(key);
-    assert.equal(Date.parse(started.nextRunAt), Date.parse(`${at}+09:00`), 'the next run is the local time in Seoul');
+    assert.equal(
+      Date.parse(started.nextRunAt),
+      Date.parse(`${at}+09:00`),
+      'the next run is the local time in Seoul',
+    );
     const total = (await api('GET', '/v1/campaigns')).json.campaigns.length;
     assert.ok(total >= 1);
     assert.equal((await stats(key)).targeted, 0, 'nothing before its time');
@@ -125,13 +153,26 @@ describe('schedule', () => {
     assert.equal(hits.length, s.delivered, 'one message per delivered user');
     const starts = await attemptStarts(key);
     assert.equal(starts.length, 3);
-    assert.ok(starts.every((ms) => ms >= Date.parse(`${at}+09:00`)), 'not before its time');
+    assert.ok(
+      starts.every((ms) => ms >= Date.parse(`${at}+09:00`)),
+      'not before its time',
+    );
     const after = (await api('GET', `/v1/campaigns/${key}`)).json.campaign;
     assert.equal(after.nextRunAt, null, 'a one-off schedule has no next run');
-    assert.ok(Date.parse(after.lastRunAt) >= Date.parse(`${at}+09:00`), 'lastRunAt: when the one-off ran');
-    assert.equal(after.status, 'running', 'a one-off that ran stays running (its failures can still be resent)');
+    assert.ok(
+      Date.parse(after.lastRunAt) >= Date.parse(`${at}+09:00`),
+      'lastRunAt: when the one-off ran',
+    );
+    assert.equal(
+      after.status,
+      'running',
+      'a one-off that ran stays running (its failures can still be resent)',
+    );
     const user = (await api('GET', '/v1/users/sch-1')).json;
-    assert.ok(user.sends.some((x) => x.campaign === key), 'the send is in the user ledger');
+    assert.ok(
+      user.sends.some((x) => x.campaign === key),
+      'the send is in the user ledger',
+    );
   });
 
   it('a schedule whose time passed while paused runs at resume, with the webhook edited during the pause', async () => {
@@ -141,7 +182,9 @@ describe('schedule', () => {
     const { key, t } = await campaign({ send: { type: 'schedule', at, timeZone: zone } });
     const started = await start(key);
     assert.equal((await api('POST', `/v1/campaigns/${key}/pause`)).status, 200);
-    const edited = await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(`${t}-edited`) });
+    const edited = await api('PATCH', `/v1/campaigns/${key}`, {
+      webhook: webhookFor(`${t}-edited`),
+    });
     assert.equal(edited.status, 200, edited.text);
     // Move past the scheduled instant, then wait until the workspace's
     // alarm has had its turn at that time (it is no longer due).
@@ -162,7 +205,11 @@ describe('schedule edits', () => {
   it('a PATCH that repeats the same send does not re-arm a schedule that ran; a changed one does', async () => {
     await users([{ id: 'ed-1' }]);
     const zone = 'Asia/Seoul';
-    const send = { type: 'schedule', at: toLocalText((await clock.now()) + 60_000, zone), timeZone: zone };
+    const send = {
+      type: 'schedule',
+      at: toLocalText((await clock.now()) + 60_000, zone),
+      timeZone: zone,
+    };
     const { key } = await campaign({ send });
     await start(key);
     await clock.advancePast(Date.parse(`${send.at}+09:00`));
@@ -180,7 +227,11 @@ describe('schedule edits', () => {
     assert.equal(r.json.campaign.nextRunAt, null, 'the same send: nothing re-armed');
     const later = { ...send, at: toLocalText((await clock.now()) + 3_600_000, zone) };
     r = await api('PATCH', `/v1/campaigns/${key}`, { send: later });
-    assert.equal(Date.parse(r.json.campaign.nextRunAt), Date.parse(`${later.at}+09:00`), 'a new time: armed for it');
+    assert.equal(
+      Date.parse(r.json.campaign.nextRunAt),
+      Date.parse(`${later.at}+09:00`),
+      'a new time: armed for it',
+    );
     r = await api('POST', `/v1/campaigns/${key}/resume`);
     assert.equal(Date.parse(r.json.campaign.nextRunAt), Date.parse(`${later.at}+09:00`));
     await api('POST', `/v1/campaigns/${key}/end`);
@@ -193,8 +244,12 @@ describe('repeat', () => {
     const zone = 'America/New_York';
     const at = toLocalText((await clock.now()) + 60_000, zone);
     const day = at.slice(0, 10);
-    const { key } = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days', until: at } } });
-    const daily = await campaign({ send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days' } } });
+    const { key } = await campaign({
+      send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days', until: at } },
+    });
+    const daily = await campaign({
+      send: { type: 'schedule', at, timeZone: zone, repeat: { every: 1, unit: 'days' } },
+    });
     await start(key);
     const started = await start(daily.key);
     await clock.advancePast(Date.parse(started.nextRunAt));
@@ -206,9 +261,15 @@ describe('repeat', () => {
       if (next === null) await sleep(100);
     }
     // The next occurrence is the same wall time one local day later (DST-safe: compare local text).
-    const expected = new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10) + at.slice(10);
+    const expected =
+      new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10) +
+      at.slice(10);
     assert.equal(toLocalText(Date.parse(next), zone), expected);
-    assert.equal((await api('GET', `/v1/campaigns/${key}`)).json.campaign.nextRunAt, null, 'until is the first run: no next run');
+    assert.equal(
+      (await api('GET', `/v1/campaigns/${key}`)).json.campaign.nextRunAt,
+      null,
+      'until is the first run: no next run',
+    );
     assert.equal((await api('GET', `/v1/campaigns/${key}`)).json.campaign.status, 'running');
   });
 });
@@ -216,9 +277,16 @@ describe('repeat', () => {
 describe('event', () => {
   it('a matching event triggers a personalized send to its user; triggered counts accepted messages', async () => {
     const { key, t } = await campaign({ send: { type: 'event', event: 'purchase' } });
-    await api('PATCH', `/v1/campaigns/${key}`, { webhook: webhookFor(t, '{"sku": "{{ event.sku }}", "k": "{{ event.key }}"}') });
+    await api('PATCH', `/v1/campaigns/${key}`, {
+      webhook: webhookFor(t, '{"sku": "{{ event.sku }}", "k": "{{ event.key }}"}'),
+    });
     await start(key);
-    let r = await api('POST', '/v1/events', { events: [{ userId: 'ev-1', key: 'purchase', properties: { sku: 'A-1' } }, { userId: 'ev-2', key: 'browse' }] });
+    let r = await api('POST', '/v1/events', {
+      events: [
+        { userId: 'ev-1', key: 'purchase', properties: { sku: 'A-1' } },
+        { userId: 'ev-2', key: 'browse' },
+      ],
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.accepted, 2);
     assert.equal(r.json.triggered, 1);
@@ -228,7 +296,9 @@ describe('event', () => {
     assert.equal(hit.path, `/${t}/ev-1`);
     assert.deepEqual(JSON.parse(hit.body), { sku: 'A-1', k: 'purchase' });
     // Once per user: the same user's next purchase is suppressed, not sent.
-    r = await api('POST', '/v1/events', { events: [{ userId: 'ev-1', key: 'purchase', properties: { sku: 'B-2' } }] });
+    r = await api('POST', '/v1/events', {
+      events: [{ userId: 'ev-1', key: 'purchase', properties: { sku: 'B-2' } }],
+    });
     assert.equal(r.json.triggered, 0);
     s = await stats(key);
     assert.equal(s.suppressed.already_sent, 1);
@@ -243,12 +313,22 @@ describe('event', () => {
 
 describe('targets', () => {
   it('an event campaign with conditions and a cohort target: only matching events of cohort members send', async () => {
-    await users([{ id: 'tg-pro', properties: { plan: 'pro' } }, { id: 'tg-free', properties: { plan: 'free' } }]);
-    const cohort = await api('POST', '/v1/cohorts', { name: 'pro', rule: { property: 'plan', op: 'eq', value: 'pro' } });
+    await users([
+      { id: 'tg-pro', properties: { plan: 'pro' } },
+      { id: 'tg-free', properties: { plan: 'free' } },
+    ]);
+    const cohort = await api('POST', '/v1/cohorts', {
+      name: 'pro',
+      rule: { property: 'plan', op: 'eq', value: 'pro' },
+    });
     assert.equal(cohort.status, 201, cohort.text);
     const { key, t } = await campaign({
       target: { cohort: cohort.json.cohort.id },
-      send: { type: 'event', event: 'order', where: [{ property: 'amount', op: 'gte', value: 10 }] },
+      send: {
+        type: 'event',
+        event: 'order',
+        where: [{ property: 'amount', op: 'gte', value: 10 }],
+      },
     });
     await start(key);
     const r = await api('POST', '/v1/events', {
@@ -264,7 +344,10 @@ describe('targets', () => {
     assert.equal(s.targeted, 2, 'the two events with amount >= 10 are candidates');
     assert.equal(s.suppressed.not_in_cohort, 1);
     assertAddsUp(s);
-    assert.deepEqual(hitsOf(t).map((h) => h.path), [`/${t}/tg-pro`]);
+    assert.deepEqual(
+      hitsOf(t).map((h) => h.path),
+      [`/${t}/tg-pro`],
+    );
   });
 });
 
@@ -272,14 +355,21 @@ describe('api', () => {
   it('sends to the recipients with the call and recipient properties; Idempotency-Key replays the first answer, also after a restart', async () => {
     const { key, t } = await campaign({ send: { type: 'api' } });
     await api('PATCH', `/v1/campaigns/${key}`, {
-      webhook: webhookFor(t, '{"coupon": "{{ event.coupon | default: "none" }}", "k": "{{ event.key }}", "plan": "{{ user.plan | default: "free" }}"}'),
+      webhook: webhookFor(
+        t,
+        '{"coupon": "{{ event.coupon | default: "none" }}", "k": "{{ event.key }}", "plan": "{{ user.plan | default: "free" }}"}',
+      ),
     });
     let r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'x' }] });
     assert.equal(r.status, 409, 'not running yet');
     await start(key);
     await users([{ id: 'api-1', properties: { plan: 'pro' } }]);
     const body = {
-      recipients: [{ userId: 'api-1' }, { userId: 'api-2', properties: { coupon: 'MINE', plan: 'gold' } }, { userId: 'api-3' }],
+      recipients: [
+        { userId: 'api-1' },
+        { userId: 'api-2', properties: { coupon: 'MINE', plan: 'gold' } },
+        { userId: 'api-3' },
+      ],
       properties: { coupon: 'TOP' },
     };
     const headers = { 'idempotency-key': 'order-123' };
@@ -290,17 +380,32 @@ describe('api', () => {
     assert.equal(r.json.accepted + Object.values(r.json.suppressed).reduce((a, b) => a + b, 0), 3);
     const first = r.json;
     await statsWhen(key, (x) => x.delivered === 3);
-    const bodies = Object.fromEntries(hitsOf(t).map((h) => [h.path.split('/')[2], JSON.parse(h.body)]));
+    const bodies = Object.fromEntries(
+      hitsOf(t).map((h) => [h.path.split('/')[2], JSON.parse(h.body)]),
+    );
     assert.deepEqual(bodies['api-1'], { coupon: 'TOP', k: 'api', plan: 'pro' });
     assert.deepEqual(bodies['api-2'], { coupon: 'MINE', k: 'api', plan: 'gold' });
     assert.deepEqual(bodies['api-3'], { coupon: 'TOP', k: 'api', plan: 'free' });
-    assert.equal((await api('GET', '/v1/users/api-3')).status, 200, 'a recipient who was not stored is created');
-    assert.deepEqual((await api('GET', '/v1/users/api-2')).json.properties, {}, 'recipient properties are not stored');
+    assert.equal(
+      (await api('GET', '/v1/users/api-3')).status,
+      200,
+      'a recipient who was not stored is created',
+    );
+    assert.deepEqual(
+      (await api('GET', '/v1/users/api-2')).json.properties,
+      {},
+      'recipient properties are not stored',
+    );
 
     r = await api('POST', `/v1/campaigns/${key}/send`, body, { headers });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, first, 'a repeat answers the first answer');
-    r = await api('POST', `/v1/campaigns/${key}/send`, { ...body, properties: { coupon: 'OTHER' } }, { headers });
+    r = await api(
+      'POST',
+      `/v1/campaigns/${key}/send`,
+      { ...body, properties: { coupon: 'OTHER' } },
+      { headers },
+    );
     assert.equal(r.status, 409, 'same key, different body');
 
     await restartWorker();
@@ -313,11 +418,20 @@ describe('api', () => {
     assert.equal(hitsOf(t).length, 3);
 
     // Without a key, a second call is a new dispatch: once-per-user suppresses it.
-    r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'api-1' }, { userId: 'api-4' }] });
+    r = await api('POST', `/v1/campaigns/${key}/send`, {
+      recipients: [{ userId: 'api-1' }, { userId: 'api-4' }],
+    });
     assert.equal(r.status, 200, r.text);
     assert.notEqual(r.json.dispatchId, first.dispatchId);
     assert.equal(r.json.accepted, 1);
-    assert.deepEqual(r.json.suppressed, { already_sent: 1, resend_period: 0, frequency_cap: 0, not_in_cohort: 0, personalization: 0, control: 0 });
+    assert.deepEqual(r.json.suppressed, {
+      already_sent: 1,
+      resend_period: 0,
+      frequency_cap: 0,
+      not_in_cohort: 0,
+      personalization: 0,
+      control: 0,
+    });
   });
 
   it('refuses bad bodies with located problems, more than 1000 recipients, and non-API campaigns', async () => {
@@ -333,9 +447,17 @@ describe('api', () => {
     ]) {
       const r = await api('POST', `/v1/campaigns/${key}/send`, body);
       assert.equal(r.status, 400, JSON.stringify(body).slice(0, 80));
-      assert.ok(r.json.problems.some((p) => p.field === field), `${field}: ${r.text.slice(0, 300)}`);
+      assert.ok(
+        r.json.problems.some((p) => p.field === field),
+        `${field}: ${r.text.slice(0, 300)}`,
+      );
     }
-    const bad = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'a' }] }, { headers: { 'idempotency-key': 'x'.repeat(300) } });
+    const bad = await api(
+      'POST',
+      `/v1/campaigns/${key}/send`,
+      { recipients: [{ userId: 'a' }] },
+      { headers: { 'idempotency-key': 'x'.repeat(300) } },
+    );
     assert.equal(bad.status, 400);
     const refused = await stats(key);
     assert.equal(refused.targeted, 0, 'the refused calls considered nobody');
@@ -345,13 +467,19 @@ describe('api', () => {
     const r = await api('POST', `/v1/campaigns/${ev.key}/send`, { recipients: [{ userId: 'a' }] });
     assert.equal(r.status, 409);
     await api('POST', `/v1/campaigns/${key}/end`);
-    assert.equal((await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'a' }] })).status, 409);
+    assert.equal(
+      (await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'a' }] })).status,
+      409,
+    );
   });
 });
 
 describe('fatigue', () => {
   it('a resend period lets a user get the campaign again only after it passed', async () => {
-    const { key } = await campaign({ send: { type: 'api' }, fatigue: { resend: { every: 1, unit: 'days' }, frequencyCapping: false } });
+    const { key } = await campaign({
+      send: { type: 'api' },
+      fatigue: { resend: { every: 1, unit: 'days' }, frequencyCapping: false },
+    });
     await start(key);
     let r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: [{ userId: 'rs-1' }] });
     assert.equal(r.json.accepted, 1);
@@ -362,18 +490,34 @@ describe('fatigue', () => {
   });
 
   it('the workspace cap counts every campaign; only campaigns that apply it are held back', async () => {
-    await api('PUT', '/v1/settings/frequency-capping', { rules: [{ limit: 1, period: { value: 1, unit: 'days' } }] });
+    await api('PUT', '/v1/settings/frequency-capping', {
+      rules: [{ limit: 1, period: { value: 1, unit: 'days' } }],
+    });
     try {
       const a = await campaign({ send: { type: 'api' } });
-      const b = await campaign({ send: { type: 'api' }, fatigue: { resend: null, frequencyCapping: true } });
+      const b = await campaign({
+        send: { type: 'api' },
+        fatigue: { resend: null, frequencyCapping: true },
+      });
       const c = await campaign({ send: { type: 'api' } });
       for (const x of [a, b, c]) await start(x.key);
-      assert.equal((await api('POST', `/v1/campaigns/${a.key}/send`, { recipients: [{ userId: 'fc-1' }] })).json.accepted, 1);
-      const held = await api('POST', `/v1/campaigns/${b.key}/send`, { recipients: [{ userId: 'fc-1' }, { userId: 'fc-2' }] });
+      assert.equal(
+        (await api('POST', `/v1/campaigns/${a.key}/send`, { recipients: [{ userId: 'fc-1' }] }))
+          .json.accepted,
+        1,
+      );
+      const held = await api('POST', `/v1/campaigns/${b.key}/send`, {
+        recipients: [{ userId: 'fc-1' }, { userId: 'fc-2' }],
+      });
       assert.equal(held.json.accepted, 1, held.text);
       assert.equal(held.json.suppressed.frequency_cap, 1);
-      assert.equal(Object.values(held.json.suppressed).reduce((a, b) => a + b, 0), 1);
-      const free = await api('POST', `/v1/campaigns/${c.key}/send`, { recipients: [{ userId: 'fc-1' }] });
+      assert.equal(
+        Object.values(held.json.suppressed).reduce((a, b) => a + b, 0),
+        1,
+      );
+      const free = await api('POST', `/v1/campaigns/${c.key}/send`, {
+        recipients: [{ userId: 'fc-1' }],
+      });
       assert.equal(free.json.accepted, 1, 'a campaign without frequencyCapping is not held back');
       const s = await stats(b.key);
       assert.equal(s.suppressed.frequency_cap, 1);

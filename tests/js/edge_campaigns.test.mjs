@@ -32,11 +32,22 @@ async function create(body) {
 }
 
 /** A campaign ready to start: API-triggered, to every user. */
-const complete = (extra = {}) => ({ title: 'Welcome', webhook: webhook(), target: { allUsers: true }, send: { type: 'api' }, ...extra });
+const complete = (extra = {}) => ({
+  title: 'Welcome',
+  webhook: webhook(),
+  target: { allUsers: true },
+  send: { type: 'api' },
+  ...extra,
+});
 
 describe('create, get, list', () => {
   it('creates a ready campaign with an assigned URL-safe key and the full answer shape', async () => {
-    const c = await create({ title: 'Spring sale', description: 'for everyone', ...complete({ title: 'Spring sale' }), signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    const c = await create({
+      title: 'Spring sale',
+      description: 'for everyone',
+      ...complete({ title: 'Spring sale' }),
+      signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    });
     assert.match(c.key, /^[A-Za-z0-9_-]+$/);
     assert.equal(c.status, 'ready');
     assert.equal(c.title, 'Spring sale');
@@ -52,7 +63,11 @@ describe('create, get, list', () => {
     for (const t of ['createdAt', 'updatedAt']) assert.ok(!Number.isNaN(Date.parse(c[t])), t);
     assert.equal(c.startedAt, null);
     assert.equal(c.endedAt, null);
-    assert.deepEqual(c.problems.filter((p) => p.severity === 'error'), [], 'warnings only (user.id has no fallback)');
+    assert.deepEqual(
+      c.problems.filter((p) => p.severity === 'error'),
+      [],
+      'warnings only (user.id has no fallback)',
+    );
     const got = await api('GET', `/v1/campaigns/${c.key}`);
     assert.equal(got.status, 200);
     assert.deepEqual(got.json.campaign, c);
@@ -79,10 +94,16 @@ describe('create, get, list', () => {
   });
 
   it('a draft is stored with its webhook problems listed', async () => {
-    const c = await create({ title: 'draft', webhook: { url: 'https://example.com/{{ user.name', method: 'POST', body: '{"a": ' } });
+    const c = await create({
+      title: 'draft',
+      webhook: { url: 'https://example.com/{{ user.name', method: 'POST', body: '{"a": ' },
+    });
     assert.equal(c.status, 'ready');
     assert.ok(c.problems.length > 0);
-    assert.ok(c.problems.every((p) => p.field.startsWith('webhook')), JSON.stringify(c.problems));
+    assert.ok(
+      c.problems.every((p) => p.field.startsWith('webhook')),
+      JSON.stringify(c.problems),
+    );
     assert.equal(c.webhook.body, '{"a": ');
   });
 
@@ -92,9 +113,24 @@ describe('create, get, list', () => {
       [{}, 'title'],
       [{ title: 5 }, 'title'],
       [{ title: 'x', send: { type: 'sometimes' } }, 'send.type'],
-      [{ title: 'x', send: { type: 'schedule', at: '2026-12-01 09:00', timeZone: 'Asia/Seoul' } }, 'send.at'],
-      [{ title: 'x', send: { type: 'schedule', at: '2099-12-01T09:00', timeZone: 'Mars/Olympus' } }, 'send.timeZone'],
-      [{ title: 'x', fatigue: { resend: { every: 1, unit: 'fortnights' }, frequencyCapping: false } }, 'fatigue.resend.unit'],
+      [
+        { title: 'x', send: { type: 'schedule', at: '2026-12-01 09:00', timeZone: 'Asia/Seoul' } },
+        'send.at',
+      ],
+      [
+        {
+          title: 'x',
+          send: { type: 'schedule', at: '2099-12-01T09:00', timeZone: 'Mars/Olympus' },
+        },
+        'send.timeZone',
+      ],
+      [
+        {
+          title: 'x',
+          fatigue: { resend: { every: 1, unit: 'fortnights' }, frequencyCapping: false },
+        },
+        'fatigue.resend.unit',
+      ],
       [{ title: 'x', rateLimit: { perMinute: -1 } }, 'rateLimit.perMinute'],
       [{ title: 'x', colour: 'red' }, 'colour'],
       [{ title: 'x', target: { cohort: 'coh_doesnotexist' } }, 'target.cohort'],
@@ -103,10 +139,19 @@ describe('create, get, list', () => {
       const r = await api('POST', '/v1/campaigns', body);
       assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
       assert.equal(r.json.ok, false);
-      assert.ok(fieldsOf(r).some((f) => f.startsWith(field)), `${JSON.stringify(body)} -> ${JSON.stringify(fieldsOf(r))}`);
+      assert.ok(
+        fieldsOf(r).some((f) => f.startsWith(field)),
+        `${JSON.stringify(body)} -> ${JSON.stringify(fieldsOf(r))}`,
+      );
     }
-    const tz = await api('POST', '/v1/campaigns', { title: 'x', send: { type: 'schedule', at: '2099-12-01T09:00', timeZone: 'Mars/Olympus' } });
-    assert.equal(tz.json.problems.find((p) => p.field === 'send.timeZone').code, 'unknown_time_zone');
+    const tz = await api('POST', '/v1/campaigns', {
+      title: 'x',
+      send: { type: 'schedule', at: '2099-12-01T09:00', timeZone: 'Mars/Olympus' },
+    });
+    assert.equal(
+      tz.json.problems.find((p) => p.field === 'send.timeZone').code,
+      'unknown_time_zone',
+    );
     assert.equal((await api('GET', '/v1/campaigns')).json.campaigns.length, before);
   });
 
@@ -128,26 +173,44 @@ describe('status machine', () => {
     const r = await api('POST', `/v1/campaigns/${c.key}/start`);
     assert.equal(r.status, 400, r.text);
     const fields = fieldsOf(r);
-    for (const f of ['webhook', 'target', 'send']) assert.ok(fields.some((x) => x === f || x.startsWith(`${f}.`)), `${f} in ${fields}`);
-    assert.deepEqual((await api('GET', `/v1/campaigns/${c.key}`)).json.campaign, before, 'the refused start changed nothing');
+    for (const f of ['webhook', 'target', 'send'])
+      assert.ok(
+        fields.some((x) => x === f || x.startsWith(`${f}.`)),
+        `${f} in ${fields}`,
+      );
+    assert.deepEqual(
+      (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign,
+      before,
+      'the refused start changed nothing',
+    );
   });
 
   it('start refuses an invalid webhook with its problems, and a schedule in the past', async () => {
     const bad = await create(complete({ webhook: { url: 'ftp://example.com', method: 'POST' } }));
     const r = await api('POST', `/v1/campaigns/${bad.key}/start`);
     assert.equal(r.status, 400);
-    assert.ok(fieldsOf(r).some((f) => f.startsWith('webhook.url')), r.text);
-    const past = await create(complete({ send: { type: 'schedule', at: '2020-01-01T09:00', timeZone: 'Asia/Seoul' } }));
+    assert.ok(
+      fieldsOf(r).some((f) => f.startsWith('webhook.url')),
+      r.text,
+    );
+    const past = await create(
+      complete({ send: { type: 'schedule', at: '2020-01-01T09:00', timeZone: 'Asia/Seoul' } }),
+    );
     const p = await api('POST', `/v1/campaigns/${past.key}/start`);
     assert.equal(p.status, 400);
-    assert.ok(p.json.problems.some((x) => x.field === 'send.at' && x.code === 'schedule_in_past'), p.text);
+    assert.ok(
+      p.json.problems.some((x) => x.field === 'send.at' && x.code === 'schedule_in_past'),
+      p.text,
+    );
   });
 
   it('launch-check answers the problems start refuses with, and starts nothing', async () => {
     const cases = [
       await create({ title: 'empty' }),
       await create(complete({ webhook: { url: 'ftp://example.com', method: 'POST' } })),
-      await create(complete({ send: { type: 'schedule', at: '2020-01-01T09:00', timeZone: 'Asia/Seoul' } })),
+      await create(
+        complete({ send: { type: 'schedule', at: '2020-01-01T09:00', timeZone: 'Asia/Seoul' } }),
+      ),
     ];
     for (const c of cases) {
       const check = await api('POST', `/v1/campaigns/${c.key}/launch-check`);
@@ -166,7 +229,10 @@ describe('status machine', () => {
     assert.equal((await api('POST', `/v1/campaigns/${ok.key}/start`)).status, 200);
     const running = await api('POST', `/v1/campaigns/${ok.key}/launch-check`);
     assert.equal(running.json.launchable, false);
-    assert.deepEqual(running.json.problems.map((p) => [p.field, p.code]), [['status', 'invalid_transition']]);
+    assert.deepEqual(
+      running.json.problems.map((p) => [p.field, p.code]),
+      [['status', 'invalid_transition']],
+    );
     assert.equal((await api('POST', '/v1/campaigns/c_1_aaaa/launch-check')).status, 404);
   });
 
@@ -222,12 +288,22 @@ describe('PATCH', () => {
     r = await patch({ title: 'not applied', webhook: postSpec(`${sink.origin}/other`) });
     assert.equal(r.status, 409, r.text);
     assert.equal(r.json.error.code, 'campaign_not_editable');
-    assert.deepEqual((await api('GET', `/v1/campaigns/${c.key}`)).json.campaign, before, 'a refused PATCH changes nothing');
+    assert.deepEqual(
+      (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign,
+      before,
+      'a refused PATCH changes nothing',
+    );
     await api('POST', `/v1/campaigns/${c.key}/pause`);
-    r = await patch({ webhook: postSpec(`${sink.origin}/other`), fatigue: { resend: { every: 2, unit: 'days' }, frequencyCapping: true } });
+    r = await patch({
+      webhook: postSpec(`${sink.origin}/other`),
+      fatigue: { resend: { every: 2, unit: 'days' }, frequencyCapping: true },
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.campaign.webhook.url, `${sink.origin}/other`);
-    assert.deepEqual(r.json.campaign.fatigue, { resend: { every: 2, unit: 'days' }, frequencyCapping: true });
+    assert.deepEqual(r.json.campaign.fatigue, {
+      resend: { every: 2, unit: 'days' },
+      frequencyCapping: true,
+    });
     await api('POST', `/v1/campaigns/${c.key}/end`);
     r = await patch({ title: 'too late' });
     assert.equal(r.status, 409);
@@ -237,19 +313,37 @@ describe('PATCH', () => {
   it('a PATCH with a shape error is 400 and changes nothing; a webhook problem is stored as a draft', async () => {
     const c = await create(complete());
     const before = (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign;
-    const r = await api('PATCH', `/v1/campaigns/${c.key}`, { title: 'new', send: { type: 'schedule', at: 'tomorrow', timeZone: 'Asia/Seoul' } });
+    const r = await api('PATCH', `/v1/campaigns/${c.key}`, {
+      title: 'new',
+      send: { type: 'schedule', at: 'tomorrow', timeZone: 'Asia/Seoul' },
+    });
     assert.equal(r.status, 400);
     assert.ok(fieldsOf(r).includes('send.at'), r.text);
-    assert.deepEqual((await api('GET', `/v1/campaigns/${c.key}`)).json.campaign, before, 'the refused PATCH changed nothing, not even the title');
-    const draft = await api('PATCH', `/v1/campaigns/${c.key}`, { webhook: { url: 'https://example.com', method: 'GET', body: '{}' } });
+    assert.deepEqual(
+      (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign,
+      before,
+      'the refused PATCH changed nothing, not even the title',
+    );
+    const draft = await api('PATCH', `/v1/campaigns/${c.key}`, {
+      webhook: { url: 'https://example.com', method: 'GET', body: '{}' },
+    });
     assert.equal(draft.status, 200, draft.text);
-    assert.ok(draft.json.campaign.problems.some((p) => p.field.startsWith('webhook.body')), draft.text);
-    assert.equal((await api('POST', `/v1/campaigns/${c.key}/start`)).status, 400, 'start refuses it');
+    assert.ok(
+      draft.json.campaign.problems.some((p) => p.field.startsWith('webhook.body')),
+      draft.text,
+    );
+    assert.equal(
+      (await api('POST', `/v1/campaigns/${c.key}/start`)).status,
+      400,
+      'start refuses it',
+    );
   });
 
   it('signingSecret can be set and removed, and is never echoed', async () => {
     const c = await create(complete());
-    let r = await api('PATCH', `/v1/campaigns/${c.key}`, { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    let r = await api('PATCH', `/v1/campaigns/${c.key}`, {
+      signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.campaign.signed, true);
     r = await api('PATCH', `/v1/campaigns/${c.key}`, { signingSecret: null });
@@ -259,7 +353,10 @@ describe('PATCH', () => {
 
 describe('targets and event conditions', () => {
   it('a cohort targeted by a campaign that is not ended cannot be deleted (409 cohort_in_use)', async () => {
-    const cohort = await api('POST', '/v1/cohorts', { name: 'pros', rule: { property: 'plan', op: 'eq', value: 'pro' } });
+    const cohort = await api('POST', '/v1/cohorts', {
+      name: 'pros',
+      rule: { property: 'plan', op: 'eq', value: 'pro' },
+    });
     assert.equal(cohort.status, 201, cohort.text);
     const id = cohort.json.cohort.id;
     const c = await create(complete({ target: { cohort: id } }));
@@ -275,11 +372,28 @@ describe('targets and event conditions', () => {
   });
 
   it('event conditions are checked by the engine as a cohort event rule, problems under send.where', async () => {
-    const ok = await api('POST', '/v1/campaigns', { title: 'w', send: { type: 'event', event: 'purchase', where: [{ property: 'amount', op: 'gte', value: 10 }] } });
+    const ok = await api('POST', '/v1/campaigns', {
+      title: 'w',
+      send: {
+        type: 'event',
+        event: 'purchase',
+        where: [{ property: 'amount', op: 'gte', value: 10 }],
+      },
+    });
     assert.equal(ok.status, 201, ok.text);
-    const bad = await api('POST', '/v1/campaigns', { title: 'w', send: { type: 'event', event: 'purchase', where: [{ property: 'amount', op: 'bigger', value: 10 }] } });
+    const bad = await api('POST', '/v1/campaigns', {
+      title: 'w',
+      send: {
+        type: 'event',
+        event: 'purchase',
+        where: [{ property: 'amount', op: 'bigger', value: 10 }],
+      },
+    });
     assert.equal(bad.status, 400, bad.text);
-    assert.ok(fieldsOf(bad).some((f) => f.startsWith('send.where[0]')), bad.text);
+    assert.ok(
+      fieldsOf(bad).some((f) => f.startsWith('send.where[0]')),
+      bad.text,
+    );
   });
 });
 
@@ -288,7 +402,10 @@ describe('frequency-capping settings', () => {
     let r = await api('GET', '/v1/settings/frequency-capping');
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, { rules: [] });
-    const rules = [{ limit: 3, period: { value: 1, unit: 'days' } }, { limit: 10, period: { value: 1, unit: 'weeks' } }];
+    const rules = [
+      { limit: 3, period: { value: 1, unit: 'days' } },
+      { limit: 10, period: { value: 1, unit: 'weeks' } },
+    ];
     r = await api('PUT', '/v1/settings/frequency-capping', { rules });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json, { rules });
@@ -300,9 +417,16 @@ describe('frequency-capping settings', () => {
     ]) {
       const x = await api('PUT', '/v1/settings/frequency-capping', bad);
       assert.equal(x.status, 400, JSON.stringify(bad));
-      assert.ok(fieldsOf(x).some((f) => f.startsWith(field)), `${JSON.stringify(bad)} -> ${fieldsOf(x)}`);
+      assert.ok(
+        fieldsOf(x).some((f) => f.startsWith(field)),
+        `${JSON.stringify(bad)} -> ${fieldsOf(x)}`,
+      );
     }
-    assert.deepEqual((await api('GET', '/v1/settings/frequency-capping')).json, { rules }, 'refusals changed nothing');
+    assert.deepEqual(
+      (await api('GET', '/v1/settings/frequency-capping')).json,
+      { rules },
+      'refusals changed nothing',
+    );
     r = await api('PUT', '/v1/settings/frequency-capping', { rules: [] });
     assert.deepEqual(r.json, { rules: [] });
   });
@@ -311,7 +435,13 @@ describe('frequency-capping settings', () => {
 describe('campaign preview and test-send', () => {
   it('preview renders the campaign webhook with a stored user or a given context', async () => {
     await api('POST', '/v1/users', { users: [{ id: 'pv-1', properties: { plan: 'pro' } }] });
-    const c = await create(complete({ webhook: postSpec(`${sink.origin}/p/{{ user.id }}`, { body: '{"plan": "{{ user.plan | default: "free" }}"}' }) }));
+    const c = await create(
+      complete({
+        webhook: postSpec(`${sink.origin}/p/{{ user.id }}`, {
+          body: '{"plan": "{{ user.plan | default: "free" }}"}',
+        }),
+      }),
+    );
     let r = await api('POST', `/v1/campaigns/${c.key}/preview`, { userId: 'pv-1' });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.ok, true);
@@ -329,7 +459,9 @@ describe('campaign preview and test-send', () => {
   it('test-send makes one real attempt and counts nowhere', async () => {
     const c = await create(complete({ webhook: postSpec(`${sink.origin}/t/{{ user.id }}`) }));
     const before = sink.hits.length;
-    const r = await api('POST', `/v1/campaigns/${c.key}/test-send`, { context: { user: { id: 'tester' } } });
+    const r = await api('POST', `/v1/campaigns/${c.key}/test-send`, {
+      context: { user: { id: 'tester' } },
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.outcome.status, 200);
     assert.equal(sink.hits.length, before + 1);

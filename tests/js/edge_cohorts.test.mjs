@@ -50,7 +50,10 @@ describe('cohort CRUD', () => {
 
     const list = await api('GET', '/v1/cohorts');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.json.cohorts.find((c) => c.id === cohort.id), cohort);
+    assert.deepEqual(
+      list.json.cohorts.find((c) => c.id === cohort.id),
+      cohort,
+    );
     assert.deepEqual((await api('GET', `/v1/cohorts/${cohort.id}`)).json, { cohort });
 
     const renamed = await api('PUT', `/v1/cohorts/${cohort.id}`, { name: 'Paying users' });
@@ -67,7 +70,10 @@ describe('cohort CRUD', () => {
     assert.equal(deleted.status, 200, deleted.text);
     assertRefused(await api('GET', `/v1/cohorts/${cohort.id}`), 404, 'not_found');
     assertRefused(await api('DELETE', `/v1/cohorts/${cohort.id}`), 404, 'not_found');
-    assert.equal((await api('GET', '/v1/cohorts')).json.cohorts.some((c) => c.id === cohort.id), false);
+    assert.equal(
+      (await api('GET', '/v1/cohorts')).json.cohorts.some((c) => c.id === cohort.id),
+      false,
+    );
   });
 
   it('answers 404 for an unknown cohort on every route', async () => {
@@ -95,13 +101,25 @@ describe('cohort CRUD', () => {
       assert.equal(expected.ok, false, JSON.stringify(rule));
       const res = await api('POST', '/v1/cohorts', { name: 'bad', rule });
       assert.equal(res.status, 400, res.text);
-      const fields = (ps) => ps.filter((p) => p.severity === 'error').map((p) => `${p.field} ${p.code}`);
+      const fields = (ps) =>
+        ps.filter((p) => p.severity === 'error').map((p) => `${p.field} ${p.code}`);
       assert.deepEqual(fields(res.json.problems), fields(expected.problems));
-      assert.ok(res.json.problems.every((p) => p.field.startsWith('rule')), res.text);
+      assert.ok(
+        res.json.problems.every((p) => p.field.startsWith('rule')),
+        res.text,
+      );
     }
     const located = await api('POST', '/v1/cohorts', { name: 'bad', rule: bad[0] });
-    assert.ok(located.json.problems.some((p) => p.field === 'rule.all[1].op'), located.text);
-    for (const body of [{ rule: PRO }, { name: '', rule: PRO }, { name: 5, rule: PRO }, { name: 'no rule' }]) {
+    assert.ok(
+      located.json.problems.some((p) => p.field === 'rule.all[1].op'),
+      located.text,
+    );
+    for (const body of [
+      { rule: PRO },
+      { name: '', rule: PRO },
+      { name: 5, rule: PRO },
+      { name: 'no rule' },
+    ]) {
       assert.equal((await api('POST', '/v1/cohorts', body)).status, 400, JSON.stringify(body));
     }
     assert.equal((await api('POST', '/v1/cohorts', '[]')).status, 400);
@@ -111,7 +129,11 @@ describe('cohort CRUD', () => {
     const refused = await api('PUT', `/v1/cohorts/${cohort.id}`, { name: 'changed', rule: bad[0] });
     assert.equal(refused.status, 400, refused.text);
     assert.ok(refused.json.problems.some((p) => p.field === 'rule.all[1].op'));
-    assert.deepEqual((await api('GET', `/v1/cohorts/${cohort.id}`)).json.cohort, cohort, 'a refused update changes nothing');
+    assert.deepEqual(
+      (await api('GET', `/v1/cohorts/${cohort.id}`)).json.cohort,
+      cohort,
+      'a refused update changes nothing',
+    );
     assert.equal((await api('PUT', `/v1/cohorts/${cohort.id}`, {})).status, 400);
   });
 });
@@ -141,7 +163,9 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     legacy: people.filter((p) => p.legacy === 89),
     legacyOrBig: people.filter((p) => p.legacy === 89 || p.purchases.some((e) => e.amount >= 50)),
     // The core's triage decides team users at once and leaves pro users to their events.
-    teamOrProActive: people.filter((p) => p.plan === 'team' || (p.plan === 'pro' && recent(p).length >= 2)),
+    teamOrProActive: people.filter(
+      (p) => p.plan === 'team' || (p.plan === 'pro' && recent(p).length >= 2),
+    ),
     // 41 event keys: past what one member-text query reads, so the other path.
     legacyAmongMany: people.filter((p) => p.legacy === 89),
   };
@@ -153,8 +177,19 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     assert.equal((await api('POST', '/v1/users', { users })).status, 200);
     const events = [];
     for (const p of people) {
-      for (const e of p.purchases) events.push({ userId: p.id, key: 'purchase', properties: { amount: e.amount }, at: new Date(e.at).toISOString() });
-      if (p.legacy) events.push({ userId: p.id, key: 'legacy', at: new Date(now - p.legacy * DAY).toISOString() });
+      for (const e of p.purchases)
+        events.push({
+          userId: p.id,
+          key: 'purchase',
+          properties: { amount: e.amount },
+          at: new Date(e.at).toISOString(),
+        });
+      if (p.legacy)
+        events.push({
+          userId: p.id,
+          key: 'legacy',
+          at: new Date(now - p.legacy * DAY).toISOString(),
+        });
       events.push({ userId: p.id, key: 'view' });
     }
     for (let i = 0; i < events.length; i += 1000) {
@@ -162,13 +197,52 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       assert.equal(res.status, 200, res.text);
     }
     const rules = {
-      proAndTwoThisWeek: { all: [PRO, { event: 'purchase', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } }] },
-      bigPurchaseEver: { event: 'purchase', op: 'did', where: [{ property: 'amount', op: 'gte', value: 50 }] },
+      proAndTwoThisWeek: {
+        all: [
+          PRO,
+          {
+            event: 'purchase',
+            op: 'did',
+            count: { op: 'gte', value: 2 },
+            within: { last: 7, unit: 'days' },
+          },
+        ],
+      },
+      bigPurchaseEver: {
+        event: 'purchase',
+        op: 'did',
+        where: [{ property: 'amount', op: 'gte', value: 50 }],
+      },
       neverPurchased: { event: 'purchase', op: 'did_not' },
       legacy: { event: 'legacy', op: 'did' },
-      legacyOrBig: { any: [{ event: 'legacy', op: 'did' }, { event: 'purchase', op: 'did', where: [{ property: 'amount', op: 'gte', value: 50 }] }] },
-      teamOrProActive: { any: [{ property: 'plan', op: 'eq', value: 'team' }, { all: [PRO, { event: 'purchase', op: 'did', count: { op: 'gte', value: 2 }, within: { last: 7, unit: 'days' } }] }] },
-      legacyAmongMany: { any: [...Array.from({ length: 40 }, (_, i) => ({ event: `never-${i}`, op: 'did' })), { event: 'legacy', op: 'did' }] },
+      legacyOrBig: {
+        any: [
+          { event: 'legacy', op: 'did' },
+          { event: 'purchase', op: 'did', where: [{ property: 'amount', op: 'gte', value: 50 }] },
+        ],
+      },
+      teamOrProActive: {
+        any: [
+          { property: 'plan', op: 'eq', value: 'team' },
+          {
+            all: [
+              PRO,
+              {
+                event: 'purchase',
+                op: 'did',
+                count: { op: 'gte', value: 2 },
+                within: { last: 7, unit: 'days' },
+              },
+            ],
+          },
+        ],
+      },
+      legacyAmongMany: {
+        any: [
+          ...Array.from({ length: 40 }, (_, i) => ({ event: `never-${i}`, op: 'did' })),
+          { event: 'legacy', op: 'did' },
+        ],
+      },
     };
     for (const [name, rule] of Object.entries(rules)) {
       const res = await api('POST', '/v1/cohorts', { name, rule });
@@ -177,7 +251,15 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     }
   });
 
-  for (const name of ['proAndTwoThisWeek', 'bigPurchaseEver', 'neverPurchased', 'legacy', 'legacyOrBig', 'teamOrProActive', 'legacyAmongMany']) {
+  for (const name of [
+    'proAndTwoThisWeek',
+    'bigPurchaseEver',
+    'neverPurchased',
+    'legacy',
+    'legacyOrBig',
+    'teamOrProActive',
+    'legacyAmongMany',
+  ]) {
     it(`counts exactly the users a brute force over the sent data finds: ${name}`, async () => {
       const res = await api('POST', `/v1/cohorts/${cohorts[name]}/estimate`);
       assert.equal(res.status, 200, res.text);
@@ -194,8 +276,12 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     const all = await api('POST', `/v1/cohorts/${cohorts.teamOrProActive}/estimate?sample=100`);
     const want = ids(expect.teamOrProActive);
     assert.equal(all.json.sample.length, 100);
-    for (const id of all.json.sample) assert.ok(want.includes(id), `${id} is not in teamOrProActive`);
-    assert.ok(all.json.sample.some((id) => people.find((p) => p.id === id).plan === 'pro'), 'the sample holds users decided by their events');
+    for (const id of all.json.sample)
+      assert.ok(want.includes(id), `${id} is not in teamOrProActive`);
+    assert.ok(
+      all.json.sample.some((id) => people.find((p) => p.id === id).plan === 'pro'),
+      'the sample holds users decided by their events',
+    );
   });
 
   it('counts what the engine in one phase counts on the same members, for random rules', async () => {
@@ -207,24 +293,33 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       id: p.id,
       properties: { plan: p.plan },
       events: [
-        ...p.purchases.map((e) => ({ key: 'purchase', at: e.at, properties: { amount: e.amount } })),
+        ...p.purchases.map((e) => ({
+          key: 'purchase',
+          at: e.at,
+          properties: { amount: e.amount },
+        })),
         ...(p.legacy === 89 ? [{ key: 'legacy', at: now - 89 * DAY }] : []),
         { key: 'view', at: now },
       ],
     }));
     const r = prng(11);
     const pick = (list) => list[Math.floor(r() * list.length)];
-    const property = () => pick([
-      { property: 'plan', op: 'eq', value: pick(['free', 'pro', 'team']) },
-      { property: 'plan', op: 'in', value: [pick(['free', 'pro']), 'team'] },
-      { property: 'plan', op: 'ne', value: 'pro' },
-      { property: 'tier', op: 'not_exists' },
-    ]);
+    const property = () =>
+      pick([
+        { property: 'plan', op: 'eq', value: pick(['free', 'pro', 'team']) },
+        { property: 'plan', op: 'in', value: [pick(['free', 'pro']), 'team'] },
+        { property: 'plan', op: 'ne', value: 'pro' },
+        { property: 'tier', op: 'not_exists' },
+      ]);
     const event = () => {
-      const c = { event: pick(['purchase', 'purchase', 'legacy', 'view']), op: pick(['did', 'did', 'did_not']) };
+      const c = {
+        event: pick(['purchase', 'purchase', 'legacy', 'view']),
+        op: pick(['did', 'did', 'did_not']),
+      };
       if (r() < 0.5) c.count = { op: pick(['gte', 'lte', 'eq']), value: Math.floor(r() * 4) };
       if (c.event === 'purchase' && r() < 0.5) c.within = { last: 7, unit: 'days' };
-      if (c.event === 'purchase' && r() < 0.3) c.where = [{ property: 'amount', op: pick(['gte', 'lt']), value: 50 }];
+      if (c.event === 'purchase' && r() < 0.3)
+        c.where = [{ property: 'amount', op: pick(['gte', 'lt']), value: 50 }];
       return c;
     };
     const rule = (depth) => {
@@ -232,7 +327,13 @@ describe('POST /v1/cohorts/:id/estimate', () => {
       if (k === 0) return property();
       if (k === 1) return event();
       if (k === 2) return { not: rule(depth + 1) };
-      return { [k === 3 ? 'all' : 'any']: [rule(depth + 1), rule(depth + 1), ...(r() < 0.5 ? [rule(depth + 1)] : [])] };
+      return {
+        [k === 3 ? 'all' : 'any']: [
+          rule(depth + 1),
+          rule(depth + 1),
+          ...(r() < 0.5 ? [rule(depth + 1)] : []),
+        ],
+      };
     };
     let checked = 0;
     for (let i = 0; i < 25; i++) {
@@ -258,7 +359,11 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     const all = await api('POST', `/v1/cohorts/${id}/estimate?sample=100`);
     assert.equal(all.json.sample.length, Math.min(100, expect.proAndTwoThisWeek.length));
     for (const bad of ['-1', '101', '2.5', 'ten', '']) {
-      assertRefused(await api('POST', `/v1/cohorts/${id}/estimate?sample=${bad}`), 400, 'invalid_sample');
+      assertRefused(
+        await api('POST', `/v1/cohorts/${id}/estimate?sample=${bad}`),
+        400,
+        'invalid_sample',
+      );
     }
   });
 
@@ -266,8 +371,13 @@ describe('POST /v1/cohorts/:id/estimate', () => {
     const id = cohorts.proAndTwoThisWeek;
     const gone = expect.proAndTwoThisWeek[0];
     assert.equal((await api('DELETE', `/v1/users/${gone.id}`)).status, 200);
-    assert.equal((await api('POST', `/v1/cohorts/${id}/estimate`)).json.users, expect.proAndTwoThisWeek.length - 1);
-    await api('PUT', `/v1/cohorts/${id}`, { rule: { property: 'plan', op: 'in', value: ['pro', 'team'] } });
+    assert.equal(
+      (await api('POST', `/v1/cohorts/${id}/estimate`)).json.users,
+      expect.proAndTwoThisWeek.length - 1,
+    );
+    await api('PUT', `/v1/cohorts/${id}`, {
+      rule: { property: 'plan', op: 'in', value: ['pro', 'team'] },
+    });
     const paying = people.filter((p) => p.id !== gone.id && p.plan !== 'free').length;
     assert.equal((await api('POST', `/v1/cohorts/${id}/estimate`)).json.users, paying);
   });

@@ -64,14 +64,35 @@ describe('delivery', { concurrency: true }, () => {
     const out = await deliverWait(postSpec(`${s.origin}/flaky`), [{ user: { id: 'u1' } }]);
     const [d] = out.deliveries;
     assert.equal(d.status, 'delivered');
-    assert.deepEqual(d.attempts.map((a) => a.status), [503, 503, 200]);
-    assert.deepEqual(d.attempts.map((a) => a.retry), [true, true, false]);
-    assert.deepEqual(d.attempts.map((a) => a.delayMs), [1000, 2000, 0]);
-    assert.deepEqual(d.attempts.map((a) => a.reason), ['server_error', 'server_error', 'success']);
-    assert.ok(gapMs(d.attempts[0], d.attempts[1]) >= 900, `first wait ${gapMs(d.attempts[0], d.attempts[1])} ms`);
-    assert.ok(gapMs(d.attempts[1], d.attempts[2]) >= 1900, `second wait ${gapMs(d.attempts[1], d.attempts[2])} ms`);
+    assert.deepEqual(
+      d.attempts.map((a) => a.status),
+      [503, 503, 200],
+    );
+    assert.deepEqual(
+      d.attempts.map((a) => a.retry),
+      [true, true, false],
+    );
+    assert.deepEqual(
+      d.attempts.map((a) => a.delayMs),
+      [1000, 2000, 0],
+    );
+    assert.deepEqual(
+      d.attempts.map((a) => a.reason),
+      ['server_error', 'server_error', 'success'],
+    );
+    assert.ok(
+      gapMs(d.attempts[0], d.attempts[1]) >= 900,
+      `first wait ${gapMs(d.attempts[0], d.attempts[1])} ms`,
+    );
+    assert.ok(
+      gapMs(d.attempts[1], d.attempts[2]) >= 1900,
+      `second wait ${gapMs(d.attempts[1], d.attempts[2])} ms`,
+    );
     assert.ok(s.hits[1].at - s.hits[0].at >= 900, 'the sink saw the first wait too');
-    assert.deepEqual(new Set(s.hits.map((h) => s.header(h, 'webhook-id').toString())), new Set([d.id]));
+    assert.deepEqual(
+      new Set(s.hits.map((h) => s.header(h, 'webhook-id').toString())),
+      new Set([d.id]),
+    );
   });
 
   it('does not retry a 400', async () => {
@@ -95,10 +116,16 @@ describe('delivery', { concurrency: true }, () => {
     });
     const [d] = (await deliverWait(postSpec(`${s.origin}/rl`), [{}])).deliveries;
     assert.equal(d.status, 'delivered');
-    assert.deepEqual(d.attempts.map((a) => a.status), [429, 204]);
+    assert.deepEqual(
+      d.attempts.map((a) => a.status),
+      [429, 204],
+    );
     assert.equal(d.attempts[0].reason, 'rate_limited');
     assert.equal(d.attempts[0].delayMs, 2000);
-    assert.ok(gapMs(d.attempts[0], d.attempts[1]) >= 1900, `waited ${gapMs(d.attempts[0], d.attempts[1])} ms`);
+    assert.ok(
+      gapMs(d.attempts[0], d.attempts[1]) >= 1900,
+      `waited ${gapMs(d.attempts[0], d.attempts[1])} ms`,
+    );
   });
 
   it('retries a 408', async () => {
@@ -107,7 +134,13 @@ describe('delivery', { concurrency: true }, () => {
       res.end();
     });
     const [d] = (await deliverWait(postSpec(`${s.origin}/slow`), [{}])).deliveries;
-    assert.deepEqual(d.attempts.map((a) => [a.status, a.retry, a.reason]), [[408, true, 'request_timeout'], [200, false, 'success']]);
+    assert.deepEqual(
+      d.attempts.map((a) => [a.status, a.retry, a.reason]),
+      [
+        [408, true, 'request_timeout'],
+        [200, false, 'success'],
+      ],
+    );
     assert.equal(d.status, 'delivered');
   });
 
@@ -115,15 +148,23 @@ describe('delivery', { concurrency: true }, () => {
     const s = await sink((req, res, hit, n) => {
       if (n > 2) ok(req, res); // the first two requests never get an answer
     });
-    const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`${s.origin}/hang`), context: {}, timeoutMs: 500 });
+    const t = await edge.api('POST', '/v1/test-send', {
+      spec: postSpec(`${s.origin}/hang`),
+      context: {},
+      timeoutMs: 500,
+    });
     assert.equal(t.status, 200, t.text);
     assert.equal(t.json.outcome.error, 'timeout');
     assert.equal(t.json.outcome.status, null);
     assert.ok(t.json.outcome.durationMs >= 450, `gave up after ${t.json.outcome.durationMs} ms`);
     assert.equal(t.json.wouldRetry, true);
     assert.equal(t.json.retryReason, 'timeout');
-    const [d] = (await deliverWait(postSpec(`${s.origin}/hang`), [{}], { timeoutMs: 500 })).deliveries;
-    assert.deepEqual(d.attempts.map((a) => a.status ?? a.error), ['timeout', 200]);
+    const [d] = (await deliverWait(postSpec(`${s.origin}/hang`), [{}], { timeoutMs: 500 }))
+      .deliveries;
+    assert.deepEqual(
+      d.attempts.map((a) => a.status ?? a.error),
+      ['timeout', 200],
+    );
     assert.equal(d.attempts[0].reason, 'timeout');
     assert.equal(s.count, 3);
   });
@@ -138,24 +179,38 @@ describe('delivery', { concurrency: true }, () => {
     for (const path of ['/stall-length', '/stall-chunked']) {
       // 2 s: the headers must arrive before it even while the other tests of
       // this suite run alongside; the body never completes.
-      const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`${s.origin}${path}`), context: {}, timeoutMs: 2000 });
+      const t = await edge.api('POST', '/v1/test-send', {
+        spec: postSpec(`${s.origin}${path}`),
+        context: {},
+        timeoutMs: 2000,
+      });
       assert.equal(t.status, 200, t.text);
       assert.equal(t.json.outcome.status, 200, `${path}: ${t.text}`);
       assert.equal(t.json.outcome.error, null, path);
       assert.equal(t.json.outcome.bodyError, 'timeout', path);
       assert.equal(t.json.outcome.bodyTruncated, true, path);
-      assert.ok(t.json.outcome.durationMs >= 1900, `${path}: gave up after ${t.json.outcome.durationMs} ms`);
+      assert.ok(
+        t.json.outcome.durationMs >= 1900,
+        `${path}: gave up after ${t.json.outcome.durationMs} ms`,
+      );
     }
   });
 
   it('keeps 64 KiB of a small gzip body that unpacks to 1 MiB (workerd decompresses it)', async () => {
     const packed = gzipSync(Buffer.alloc(1024 * 1024, 'a'));
     const s = await sink((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': String(packed.length) });
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'content-encoding': 'gzip',
+        'content-length': String(packed.length),
+      });
       res.end(packed);
     });
     assert.ok(packed.length < 64 * 1024);
-    const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`${s.origin}/bomb`), context: {} });
+    const t = await edge.api('POST', '/v1/test-send', {
+      spec: postSpec(`${s.origin}/bomb`),
+      context: {},
+    });
     assert.equal(t.status, 200, t.text);
     assert.equal(t.json.outcome.status, 200);
     assert.equal(t.json.outcome.bodyTruncated, true);
@@ -168,11 +223,17 @@ describe('delivery', { concurrency: true }, () => {
       else ok(req, res);
     });
     const [d] = (await deliverWait(postSpec(`${s.origin}/reset`), [{}])).deliveries;
-    assert.deepEqual(d.attempts.map((a) => a.status ?? a.error), ['connection_reset', 200]);
+    assert.deepEqual(
+      d.attempts.map((a) => a.status ?? a.error),
+      ['connection_reset', 200],
+    );
     assert.equal(d.attempts[0].reason, 'network_error');
     assert.equal(d.attempts[0].retry, true);
     const port = await closedPort();
-    const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`http://127.0.0.1:${port}/`), context: {} });
+    const t = await edge.api('POST', '/v1/test-send', {
+      spec: postSpec(`http://127.0.0.1:${port}/`),
+      context: {},
+    });
     assert.equal(t.status, 200, t.text);
     assert.equal(t.json.outcome.error, 'connection_refused');
     assert.equal(t.json.wouldRetry, true);
@@ -181,7 +242,10 @@ describe('delivery', { concurrency: true }, () => {
   it('classifies an https handshake with a plain-http server as tls', async () => {
     const s = await sink(ok);
     // Only loopback http is allowed locally; https to loopback is too, and this server does not speak TLS.
-    const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`https://127.0.0.1:${s.port}/`), context: {} });
+    const t = await edge.api('POST', '/v1/test-send', {
+      spec: postSpec(`https://127.0.0.1:${s.port}/`),
+      context: {},
+    });
     assert.equal(t.status, 200, t.text);
     assert.equal(t.json.outcome.error, 'tls');
   });
@@ -203,7 +267,10 @@ describe('delivery', { concurrency: true }, () => {
     assert.equal(d.attempts.length, 1);
     assert.equal(d.attempts[0].status, 302);
     assert.equal(d.attempts[0].redirect, `http://127.0.0.1:${s.port}/admin/delete-everything`);
-    const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`${s.origin}/hook`), context: {} });
+    const t = await edge.api('POST', '/v1/test-send', {
+      spec: postSpec(`${s.origin}/hook`),
+      context: {},
+    });
     assert.equal(t.json.outcome.redirect, `http://127.0.0.1:${s.port}/admin/delete-everything`);
     assert.equal(t.json.wouldRetry, false);
     assert.equal(adminHits, 0);
@@ -221,7 +288,10 @@ describe('delivery', { concurrency: true }, () => {
       res.on('close', () => closed++);
       pump();
     });
-    const t = await edge.api('POST', '/v1/test-send', { spec: postSpec(`${s.origin}/endless`), context: {} });
+    const t = await edge.api('POST', '/v1/test-send', {
+      spec: postSpec(`${s.origin}/endless`),
+      context: {},
+    });
     assert.equal(t.status, 200, t.text);
     assert.equal(t.json.outcome.status, 200);
     assert.equal(t.json.outcome.bodyTruncated, true);
@@ -247,25 +317,49 @@ describe('delivery', { concurrency: true }, () => {
       body: '{"name": "{{ user.name }}", "age": {{ user.age }}, "note": {{ event.note }}, "tags": {{ event.tags }}}',
     };
     const contexts = [
-      { user: { id: '../../admin', properties: { name: 'Zoë "z" \\ 🚀', age: 33 } }, event: { properties: { ref: 'a&b=c#frag', note: '\u2028</script>', tags: ['x', 1] } } },
-      { user: { id: '?x=1&y=2', properties: { name: '{{ user.id }}', age: '12"}, "admin": true, "x": {"' } }, event: { properties: { ref: '%2e%2e/%00', note: null } } },
-      { user: { id: 'a b/c', properties: { name: 'Ω≈ç√∫˜µ≤≥÷ 日本語 \u00a0 \ufeff' } }, event: { properties: { ref: ' ', tags: { nested: { deep: true } } } } },
+      {
+        user: { id: '../../admin', properties: { name: 'Zoë "z" \\ 🚀', age: 33 } },
+        event: { properties: { ref: 'a&b=c#frag', note: '\u2028</script>', tags: ['x', 1] } },
+      },
+      {
+        user: {
+          id: '?x=1&y=2',
+          properties: { name: '{{ user.id }}', age: '12"}, "admin": true, "x": {"' },
+        },
+        event: { properties: { ref: '%2e%2e/%00', note: null } },
+      },
+      {
+        user: { id: 'a b/c', properties: { name: 'Ω≈ç√∫˜µ≤≥÷ 日本語 \u00a0 \ufeff' } },
+        event: { properties: { ref: ' ', tags: { nested: { deep: true } } } },
+      },
     ];
     const out = await deliverWait(spec, contexts);
     assert.equal(out.deliveries.length, 3);
     for (const [i, d] of out.deliveries.entries()) {
       const expected = engine.render(spec, contexts[i], { allowLocalHttp: true });
       assert.equal(expected.ok, true);
-      assert.deepEqual(d.request, expected.request, `context ${i}: the stored request is engine.render's`);
+      assert.deepEqual(
+        d.request,
+        expected.request,
+        `context ${i}: the stored request is engine.render's`,
+      );
       const hit = s.hits.find((h) => s.header(h, 'webhook-id')?.toString() === d.id);
       assert.ok(hit, `context ${i} reached the sink`);
       const url = new URL(expected.request.url);
       assert.equal(hit.method, expected.request.method);
       assert.equal(hit.path, url.pathname + url.search);
       for (const [name, value] of expected.request.headers) {
-        assert.deepEqual(s.header(hit, name), Buffer.from(value, 'utf8'), `context ${i}: header ${name} bytes`);
+        assert.deepEqual(
+          s.header(hit, name),
+          Buffer.from(value, 'utf8'),
+          `context ${i}: header ${name} bytes`,
+        );
       }
-      assert.deepEqual(hit.body, Buffer.from(expected.request.body, 'utf8'), `context ${i}: body bytes`);
+      assert.deepEqual(
+        hit.body,
+        Buffer.from(expected.request.body, 'utf8'),
+        `context ${i}: body bytes`,
+      );
     }
   });
 
@@ -286,17 +380,29 @@ describe('delivery', { concurrency: true }, () => {
       res.writeHead(n === 1 ? 500 : 200);
       res.end();
     });
-    const out = await deliverWait(postSpec(`${s.origin}/signed`), [{ user: { id: 'Zoë' } }], { signingSecret: secret });
+    const out = await deliverWait(postSpec(`${s.origin}/signed`), [{ user: { id: 'Zoë' } }], {
+      signingSecret: secret,
+    });
     const [d] = out.deliveries;
     assert.equal(d.status, 'delivered');
     assert.equal(d.signed, true);
     assert.equal(s.hits.length, 2);
     const wh = new Webhook(secret);
     for (const hit of s.hits) {
-      const headers = Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((k) => [k, s.header(hit, k).toString('latin1')]));
+      const headers = Object.fromEntries(
+        ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((k) => [
+          k,
+          s.header(hit, k).toString('latin1'),
+        ]),
+      );
       assert.equal(headers['webhook-id'], d.id);
       assert.deepEqual(wh.verify(hit.body.toString('utf8'), headers), { user: 'Zoë' });
-      const tampered = { ...headers, 'webhook-signature': headers['webhook-signature'].replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) };
+      const tampered = {
+        ...headers,
+        'webhook-signature': headers['webhook-signature'].replace(/.$/, (c) =>
+          c === 'A' ? 'B' : 'A',
+        ),
+      };
       assert.throws(() => wh.verify(hit.body.toString('utf8'), tampered));
     }
     assert.ok(!JSON.stringify(out).includes(secret.slice(6)), 'the secret is never echoed back');
@@ -318,12 +424,18 @@ describe('delivery', { concurrency: true }, () => {
     assert.equal(out.deliveries.length, 100);
     assert.ok(out.deliveries.every((d) => d.status === 'delivered'));
     assert.equal(new Set(out.deliveries.map((d) => d.id)).size, 100);
-    assert.deepEqual(s.hits.map((h) => JSON.parse(h.body).user).sort(), contexts.map((c) => c.user.id).sort());
+    assert.deepEqual(
+      s.hits.map((h) => JSON.parse(h.body).user).sort(),
+      contexts.map((c) => c.user.id).sort(),
+    );
     assert.ok(peak <= 32, `peak concurrency ${peak}`);
     const batch = await edge.api('GET', `/v1/batches/${out.batch}`);
     assert.equal(batch.status, 200, batch.text);
     assert.deepEqual(batch.json.counts, { pending: 0, delivered: 100, failed: 0 });
-    assert.deepEqual(batch.json.deliveries.map((d) => d.id), out.deliveries.map((d) => d.id));
+    assert.deepEqual(
+      batch.json.deliveries.map((d) => d.id),
+      out.deliveries.map((d) => d.id),
+    );
     assert.ok(peak > 1, `peak concurrency ${peak}: sends overlapped`);
   });
 
@@ -332,7 +444,10 @@ describe('delivery', { concurrency: true }, () => {
       res.writeHead(n === 1 ? 503 : 200);
       res.end();
     });
-    const res = await edge.api('POST', '/v1/deliveries', { spec: postSpec(`${s.origin}/later`), contexts: [{}] });
+    const res = await edge.api('POST', '/v1/deliveries', {
+      spec: postSpec(`${s.origin}/later`),
+      contexts: [{}],
+    });
     assert.equal(res.status, 202, res.text);
     const [{ id, status }] = res.json.deliveries;
     assert.equal(status, 'pending');
@@ -346,23 +461,39 @@ describe('delivery', { concurrency: true }, () => {
     }
     assert.ok(sawPending);
     assert.equal(d.status, 'delivered');
-    assert.deepEqual(d.attempts.map((a) => a.status), [503, 200]);
+    assert.deepEqual(
+      d.attempts.map((a) => a.status),
+      [503, 200],
+    );
   });
 
   it('waits with Prefer: wait too', async () => {
     const s = await sink(ok);
-    const res = await edge.api('POST', '/v1/deliveries', { spec: postSpec(`${s.origin}/p`), contexts: [{}] }, { headers: { prefer: 'wait' } });
+    const res = await edge.api(
+      'POST',
+      '/v1/deliveries',
+      { spec: postSpec(`${s.origin}/p`), contexts: [{}] },
+      { headers: { prefer: 'wait' } },
+    );
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.deliveries[0].status, 'delivered');
   });
 
   it('sends nothing at all when one context of a batch cannot render', async () => {
     const s = await sink(ok);
-    const spec = postSpec(`${s.origin}/all-or-nothing`, { headers: [{ key: 'X-Name', value: '{{ user.name }}' }] });
-    const contexts = [{ user: { properties: { name: 'fine' } } }, { user: { properties: { name: 'evil\r\nX-Admin: 1' } } }];
+    const spec = postSpec(`${s.origin}/all-or-nothing`, {
+      headers: [{ key: 'X-Name', value: '{{ user.name }}' }],
+    });
+    const contexts = [
+      { user: { properties: { name: 'fine' } } },
+      { user: { properties: { name: 'evil\r\nX-Admin: 1' } } },
+    ];
     const res = await edge.api('POST', '/v1/deliveries?wait=1', { spec, contexts });
     assert.equal(res.status, 400, res.text);
-    assert.deepEqual(res.json.problems.map((p) => [p.context, p.code]), [[1, 'header_injection']]);
+    assert.deepEqual(
+      res.json.problems.map((p) => [p.context, p.code]),
+      [[1, 'header_injection']],
+    );
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(s.connections, 0);
   });

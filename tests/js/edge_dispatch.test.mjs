@@ -42,19 +42,31 @@ async function call(method, path, body, expect = 200) {
 
 /** A running API campaign sending to `s` (fields override the defaults). */
 async function apiCampaign(s, fields = {}) {
-  const { campaign } = await call('POST', '/v1/campaigns', {
-    title: 'dispatch test',
-    webhook: { url: `${s.origin}/hook/{{ user.id }}`, method: 'POST', body: '{"user": "{{ user.id }}", "v": 1}' },
-    target: { allUsers: true },
-    send: { type: 'api' },
-    ...fields,
-  }, 201);
+  const { campaign } = await call(
+    'POST',
+    '/v1/campaigns',
+    {
+      title: 'dispatch test',
+      webhook: {
+        url: `${s.origin}/hook/{{ user.id }}`,
+        method: 'POST',
+        body: '{"user": "{{ user.id }}", "v": 1}',
+      },
+      target: { allUsers: true },
+      send: { type: 'api' },
+      ...fields,
+    },
+    201,
+  );
   await call('POST', `/v1/campaigns/${campaign.key}/start`);
   return campaign.key;
 }
 
 async function send(key, userIds, extra = {}) {
-  return call('POST', `/v1/campaigns/${key}/send`, { recipients: userIds.map((userId) => ({ userId })), ...extra });
+  return call('POST', `/v1/campaigns/${key}/send`, {
+    recipients: userIds.map((userId) => ({ userId })),
+    ...extra,
+  });
 }
 
 const stats = (key) => call('GET', `/v1/campaigns/${key}/stats`);
@@ -110,7 +122,8 @@ async function allDeliveries(key, { state, limit = 100 } = {}) {
   return { deliveries: out, pages };
 }
 
-const ids = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+const ids = (prefix, n) =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
 const sumSuppressed = (s) => Object.values(s.suppressed).reduce((a, b) => a + b, 0);
 
 describe('campaign dispatch', () => {
@@ -125,15 +138,22 @@ describe('campaign dispatch', () => {
     assert.equal(s.hits.length, 6);
     const { deliveries } = await allDeliveries(key);
     // One paced slice: its stored order is its dispatch order.
-    assert.deepEqual(s.hits.map((h) => s.header(h, 'webhook-id').toString()), deliveries.map((d) => d.id));
+    assert.deepEqual(
+      s.hits.map((h) => s.header(h, 'webhook-id').toString()),
+      deliveries.map((d) => d.id),
+    );
     const starts = deliveries.map((d) => Date.parse(d.attempts[0].startedAt));
     for (let i = 1; i < starts.length; i++) {
       // The paced interval is 100 ms between picks; an attempt's start is
       // taken a little after its pick, hence the margin. Unpaced, these
       // attempts start within a few ms of each other.
-      assert.ok(starts[i] - starts[i - 1] >= 90, `dispatch ${i} came ${starts[i] - starts[i - 1]} ms after the previous one`);
+      assert.ok(
+        starts[i] - starts[i - 1] >= 90,
+        `dispatch ${i} came ${starts[i] - starts[i - 1]} ms after the previous one`,
+      );
     }
-    for (let i = 1; i < s.hits.length; i++) assert.ok(s.hits[i].at > s.hits[i - 1].at, 'the sink saw them one after another');
+    for (let i = 1; i < s.hits.length; i++)
+      assert.ok(s.hits[i].at > s.hits[i - 1].at, 'the sink saw them one after another');
   });
 
   it('pause holds what was not dispatched, an edit while paused applies to it, resume sends it', async () => {
@@ -153,7 +173,11 @@ describe('campaign dispatch', () => {
       assert.equal(st.sent, 5);
       assert.equal(st.pending, 5 - st.delivered);
       await call('PATCH', `/v1/campaigns/${key}`, {
-        webhook: { url: `${s.origin}/edited/{{ user.id }}`, method: 'POST', body: '{"user": "{{ user.id }}", "v": 2}' },
+        webhook: {
+          url: `${s.origin}/edited/{{ user.id }}`,
+          method: 'POST',
+          body: '{"user": "{{ user.id }}", "v": 2}',
+        },
       });
       await call('POST', `/v1/campaigns/${key}/resume`);
     });
@@ -208,7 +232,10 @@ describe('campaign dispatch', () => {
     assert.equal(s.hits.length, 6);
     const { deliveries } = await allDeliveries(key);
     for (const d of deliveries) {
-      assert.deepEqual(d.attempts.map((a) => a.status), [503, 200]);
+      assert.deepEqual(
+        d.attempts.map((a) => a.status),
+        [503, 200],
+      );
       assert.equal(d.attempts[0].reason, 'server_error');
       assert.equal(seen.get(d.id), 2);
       const one = await call('GET', `/v1/deliveries/${d.id}`);
@@ -236,15 +263,24 @@ describe('campaign dispatch', () => {
     for (const d of failed.deliveries) assert.equal(d.status, 'failed');
     const delivered = await allDeliveries(key, { state: 'delivered', limit: 7 });
     assert.equal(delivered.deliveries.length, 25 - failedUsers.length);
-    assert.deepEqual((await call('GET', `/v1/campaigns/${key}/deliveries?state=pending`)).deliveries, []);
+    assert.deepEqual(
+      (await call('GET', `/v1/campaigns/${key}/deliveries?state=pending`)).deliveries,
+      [],
+    );
     assert.equal((await edge.api('GET', `/v1/campaigns/${key}/deliveries?state=sent`)).status, 400);
-    assert.equal((await edge.api('GET', `/v1/campaigns/${key}/deliveries?cursor=nonsense`)).status, 400);
+    assert.equal(
+      (await edge.api('GET', `/v1/campaigns/${key}/deliveries?cursor=nonsense`)).status,
+      400,
+    );
 
     const exposures = [];
     const pages = [];
     let cursor = null;
     do {
-      const page = await call('GET', `/v1/campaigns/${key}/exposures?limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await call(
+        'GET',
+        `/v1/campaigns/${key}/exposures?limit=10${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       pages.push(page.exposures.length);
       exposures.push(...page.exposures);
       cursor = page.nextCursor;
@@ -287,7 +323,10 @@ describe('campaign dispatch', () => {
     const conflict = await edge.api('POST', `/v1/deliveries/${d.id}/retry`);
     assert.equal(conflict.status, 409);
     assert.equal(conflict.json.error.code, 'not_failed');
-    assert.equal((await edge.api('POST', `/v1/deliveries/${d.id.replace(/_\d+$/, '_999')}/retry`)).status, 404);
+    assert.equal(
+      (await edge.api('POST', `/v1/deliveries/${d.id.replace(/_\d+$/, '_999')}/retry`)).status,
+      404,
+    );
     assert.equal((await edge.api('POST', '/v1/deliveries/nope/retry')).status, 404);
   });
 
@@ -300,7 +339,12 @@ describe('campaign dispatch', () => {
       return { id: `aud-${String(i).padStart(2, '0')}`, properties };
     });
     await call('POST', '/v1/users', { users });
-    const { cohort } = await call('POST', '/v1/cohorts', { name: 'pro users', rule: { property: 'plan', op: 'eq', value: 'pro' } }, 201);
+    const { cohort } = await call(
+      'POST',
+      '/v1/cohorts',
+      { name: 'pro users', rule: { property: 'plan', op: 'eq', value: 'pro' } },
+      201,
+    );
     const key = await apiCampaign(s, {
       target: { cohort: cohort.id },
       webhook: {
@@ -313,7 +357,10 @@ describe('campaign dispatch', () => {
     // Some members already got it (sent through the API first).
     const members = users.filter((u) => u.properties.plan === 'pro');
     const okMember = (u) => !u.properties.name.includes('\r');
-    const already = members.filter(okMember).slice(0, 7).map((u) => u.id);
+    const already = members
+      .filter(okMember)
+      .slice(0, 7)
+      .map((u) => u.id);
     const first = await send(key, already);
     assert.equal(first.accepted, 7);
     const check = await call('POST', `/v1/campaigns/${key}/audience-check`);
@@ -325,22 +372,42 @@ describe('campaign dispatch', () => {
     assert.equal(check.wouldSend, would.length);
     assert.equal(check.suppressed.already_sent, already.length);
     assert.equal(check.refused.header_injection.count, refused.length);
-    assert.deepEqual([...check.refused.header_injection.sample].sort(), refused.map((u) => u.id).slice(0, 10).sort());
+    assert.deepEqual(
+      [...check.refused.header_injection.sample].sort(),
+      refused
+        .map((u) => u.id)
+        .slice(0, 10)
+        .sort(),
+    );
     assert.equal(check.fallbacks['user.city'], fallback.length);
-    assert.equal(check.candidates, check.wouldSend + check.refused.header_injection.count + sumSuppressed(check));
+    assert.equal(
+      check.candidates,
+      check.wouldSend + check.refused.header_injection.count + sumSuppressed(check),
+    );
   });
 
   it('an event send with a delay waits until the event time plus the delay (engine calendar), undispatched', async () => {
     const s = await sink();
-    const { campaign } = await call('POST', '/v1/campaigns', {
-      title: 'delayed',
-      webhook: { url: `${s.origin}/delayed/{{ user.id }}`, method: 'POST', body: '{"e": "{{ event.key }}"}' },
-      target: { allUsers: true },
-      send: { type: 'event', event: 'signup', delay: { value: 1, unit: 'hours' } },
-    }, 201);
+    const { campaign } = await call(
+      'POST',
+      '/v1/campaigns',
+      {
+        title: 'delayed',
+        webhook: {
+          url: `${s.origin}/delayed/{{ user.id }}`,
+          method: 'POST',
+          body: '{"e": "{{ event.key }}"}',
+        },
+        target: { allUsers: true },
+        send: { type: 'event', event: 'signup', delay: { value: 1, unit: 'hours' } },
+      },
+      201,
+    );
     await call('POST', `/v1/campaigns/${campaign.key}/start`);
     const at = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const answer = await call('POST', '/v1/events', { events: [{ userId: 'delayed-1', key: 'signup', at: at.toISOString() }] });
+    const answer = await call('POST', '/v1/events', {
+      events: [{ userId: 'delayed-1', key: 'signup', at: at.toISOString() }],
+    });
     assert.equal(answer.triggered, 1);
     let page;
     for (let i = 0; i < 100; i++) {
@@ -361,7 +428,9 @@ describe('campaign dispatch', () => {
 
   it('two campaigns racing for the last frequency-cap slot of the same users never both get it', async () => {
     const s = await sink();
-    await call('PUT', '/v1/settings/frequency-capping', { rules: [{ limit: 1, period: { value: 1, unit: 'days' } }] });
+    await call('PUT', '/v1/settings/frequency-capping', {
+      rules: [{ limit: 1, period: { value: 1, unit: 'days' } }],
+    });
     try {
       const a = await apiCampaign(s, { fatigue: { resend: null, frequencyCapping: true } });
       const b = await apiCampaign(s, { fatigue: { resend: null, frequencyCapping: true } });
@@ -370,13 +439,21 @@ describe('campaign dispatch', () => {
       const answers = await Promise.all(users.flatMap((u) => [send(a, [u]), send(b, [u])]));
       for (let i = 0; i < users.length; i++) {
         const pair = [answers[2 * i], answers[2 * i + 1]];
-        assert.equal(pair[0].accepted + pair[1].accepted, 1, `${users[i]}: exactly one campaign got the slot`);
-        assert.equal((pair[0].suppressed.frequency_cap ?? 0) + (pair[1].suppressed.frequency_cap ?? 0), 1);
+        assert.equal(
+          pair[0].accepted + pair[1].accepted,
+          1,
+          `${users[i]}: exactly one campaign got the slot`,
+        );
+        assert.equal(
+          (pair[0].suppressed.frequency_cap ?? 0) + (pair[1].suppressed.frequency_cap ?? 0),
+          1,
+        );
       }
       const [sa, sb] = await Promise.all([stats(a), stats(b)]);
       assert.equal(sa.sent + sb.sent, users.length);
       assert.equal(sa.suppressed.frequency_cap + sb.suppressed.frequency_cap, users.length);
-      for (const u of users.slice(0, 5)) assert.equal((await call('GET', `/v1/users/${u}`)).sends.length, 1);
+      for (const u of users.slice(0, 5))
+        assert.equal((await call('GET', `/v1/users/${u}`)).sends.length, 1);
     } finally {
       await call('PUT', '/v1/settings/frequency-capping', { rules: [] });
     }

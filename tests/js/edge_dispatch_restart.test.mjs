@@ -30,56 +30,80 @@ async function api(origin, method, p, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
-  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text });
+  checkAnswer({
+    method,
+    path: p,
+    status: r.status,
+    contentType: r.headers.get('content-type'),
+    text,
+  });
   assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${text}`);
   return JSON.parse(text);
 }
 
-it('a paced 20-user campaign killed mid-way (SIGKILL) finishes after a restart: each user once, stats add up', { timeout: 120_000 }, async () => {
-  sink = await startSink((req, res) => {
-    res.writeHead(200);
-    res.end();
-  });
-  let origin = await start();
-  const { campaign } = await api(origin, 'POST', '/v1/campaigns', {
-    title: 'restart',
-    webhook: { url: `${sink.origin}/r/{{ user.id }}`, method: 'POST', body: '{"u": "{{ user.id }}"}' },
-    target: { allUsers: true },
-    send: { type: 'api' },
-    rateLimit: { perMinute: 300 }, // one every 200 ms
-  });
-  const key = campaign.key;
-  await api(origin, 'POST', `/v1/campaigns/${key}/start`);
-  const users = Array.from({ length: 20 }, (_, i) => `r${i}`);
-  const sent = await api(origin, 'POST', `/v1/campaigns/${key}/send`, { recipients: users.map((userId) => ({ userId })) });
-  assert.equal(sent.accepted, 20);
-  for (let i = 0; i < 200 && sink.hits.length < 5; i++) await sleep(20);
-  stop();
-  const atKill = sink.hits.length;
-  assert.ok(atKill >= 5 && atKill < 20, `killed mid-way (${atKill} of 20 received)`);
+it(
+  'a paced 20-user campaign killed mid-way (SIGKILL) finishes after a restart: each user once, stats add up',
+  { timeout: 120_000 },
+  async () => {
+    sink = await startSink((req, res) => {
+      res.writeHead(200);
+      res.end();
+    });
+    let origin = await start();
+    const { campaign } = await api(origin, 'POST', '/v1/campaigns', {
+      title: 'restart',
+      webhook: {
+        url: `${sink.origin}/r/{{ user.id }}`,
+        method: 'POST',
+        body: '{"u": "{{ user.id }}"}',
+      },
+      target: { allUsers: true },
+      send: { type: 'api' },
+      rateLimit: { perMinute: 300 }, // one every 200 ms
+    });
+    const key = campaign.key;
+    await api(origin, 'POST', `/v1/campaigns/${key}/start`);
+    const users = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    const sent = await api(origin, 'POST', `/v1/campaigns/${key}/send`, {
+      recipients: users.map((userId) => ({ userId })),
+    });
+    assert.equal(sent.accepted, 20);
+    for (let i = 0; i < 200 && sink.hits.length < 5; i++) await sleep(20);
+    stop();
+    const atKill = sink.hits.length;
+    assert.ok(atKill >= 5 && atKill < 20, `killed mid-way (${atKill} of 20 received)`);
 
-  origin = await start();
-  let stats;
-  for (let i = 0; i < 600; i++) {
-    stats = await api(origin, 'GET', `/v1/campaigns/${key}/stats`);
-    if (stats.delivered === 20) break;
-    await sleep(100);
-  }
-  assert.equal(stats.delivered, 20, JSON.stringify(stats));
-  assert.equal(stats.targeted, 20);
-  assert.equal(stats.sent, 20);
-  assert.equal(stats.pending, 0);
-  assert.equal(stats.failed, 0);
+    origin = await start();
+    let stats;
+    for (let i = 0; i < 600; i++) {
+      stats = await api(origin, 'GET', `/v1/campaigns/${key}/stats`);
+      if (stats.delivered === 20) break;
+      await sleep(100);
+    }
+    assert.equal(stats.delivered, 20, JSON.stringify(stats));
+    assert.equal(stats.targeted, 20);
+    assert.equal(stats.sent, 20);
+    assert.equal(stats.pending, 0);
+    assert.equal(stats.failed, 0);
 
-  const byUser = new Map();
-  for (const h of sink.hits) {
-    const u = h.path.split('/')[2];
-    if (!byUser.has(u)) byUser.set(u, []);
-    byUser.get(u).push(sink.header(h, 'webhook-id').toString());
-  }
-  assert.deepEqual([...byUser.keys()].sort(), [...users].sort(), 'every user got it');
-  const twice = [...byUser].filter(([, idsOf]) => idsOf.length > 1);
-  assert.ok(twice.length <= 1, `at most the one attempt in flight at the kill was repeated: ${JSON.stringify(twice)}`);
-  for (const [, idsOf] of twice) assert.equal(new Set(idsOf).size, 1, 'a repeat carries the same webhook-id');
-  assert.equal(new Set([...byUser.values()].map((v) => v[0])).size, 20, 'one webhook-id per user');
-});
+    const byUser = new Map();
+    for (const h of sink.hits) {
+      const u = h.path.split('/')[2];
+      if (!byUser.has(u)) byUser.set(u, []);
+      byUser.get(u).push(sink.header(h, 'webhook-id').toString());
+    }
+    assert.deepEqual([...byUser.keys()].sort(), [...users].sort(), 'every user got it');
+    const twice = [...byUser].filter(([, idsOf]) => idsOf.length > 1);
+    assert.ok(
+      twice.length <= 1,
+      `at most the one attempt in flight at the kill was repeated: ${JSON.stringify(twice)}`,
+    );
+    for (const [, idsOf] of twice)
+      assert.equal(new Set(idsOf).size, 1, 'a repeat carries the same webhook-id');
+    assert.equal(
+      new Set([...byUser.values()].map((v) => v[0])).size,
+      20,
+      'one webhook-id per user',
+    );
+  },
+);

@@ -42,7 +42,14 @@ async function api(origin, method, p, body) {
   });
   const text = await r.text();
   // Every answer as docs/openapi.yaml writes it (results, exposures' group, suppressed.control).
-  checkAnswer({ method, path: p, status: r.status, contentType: r.headers.get('content-type'), text, request: body });
+  checkAnswer({
+    method,
+    path: p,
+    status: r.status,
+    contentType: r.headers.get('content-type'),
+    text,
+    request: body,
+  });
   return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
 }
 
@@ -51,7 +58,11 @@ async function exposures(origin, key) {
   const groups = new Map();
   let cursor = null;
   do {
-    const r = await api(origin, 'GET', `/v1/campaigns/${key}/exposures?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    const r = await api(
+      origin,
+      'GET',
+      `/v1/campaigns/${key}/exposures?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     assert.equal(r.status, 200, r.text);
     for (const e of r.json.exposures) {
       assert.ok(!groups.has(e.userId), `${e.userId} exposed once`);
@@ -74,14 +85,24 @@ async function statsWhen(origin, key, done) {
 
 function assertAddsUp(s) {
   const suppressed = Object.values(s.suppressed).reduce((a, b) => a + b, 0);
-  assert.equal(s.targeted, s.sent + suppressed, `targeted = sent + Σ suppressed: ${JSON.stringify(s)}`);
-  assert.equal(s.sent, s.delivered + s.failed + s.pending, `sent = delivered + failed + pending: ${JSON.stringify(s)}`);
+  assert.equal(
+    s.targeted,
+    s.sent + suppressed,
+    `targeted = sent + Σ suppressed: ${JSON.stringify(s)}`,
+  );
+  assert.equal(
+    s.sent,
+    s.delivered + s.failed + s.pending,
+    `sent = delivered + failed + pending: ${JSON.stringify(s)}`,
+  );
 }
 
 async function send(origin, key, ids) {
   const accepted = { accepted: 0, control: 0 };
   for (let i = 0; i < ids.length; i += 1000) {
-    const r = await api(origin, 'POST', `/v1/campaigns/${key}/send`, { recipients: ids.slice(i, i + 1000).map((userId) => ({ userId })) });
+    const r = await api(origin, 'POST', `/v1/campaigns/${key}/send`, {
+      recipients: ids.slice(i, i + 1000).map((userId) => ({ userId })),
+    });
     assert.equal(r.status, 200, r.text);
     accepted.accepted += r.json.accepted;
     accepted.control += r.json.suppressed.control;
@@ -113,7 +134,7 @@ function erfc(x) {
     return 1 - (2 / Math.sqrt(Math.PI)) * sum;
   }
   let f = 0;
-  for (let k = 200; k >= 1; k--) f = (k / 2) / (x + f);
+  for (let k = 200; k >= 1; k--) f = k / 2 / (x + f);
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
 }
 
@@ -143,16 +164,40 @@ it('control group, goal and uplift through npm start, across two SIGKILLs', asyn
   let origin = await server.start();
 
   // Bad experiments: 400, located, nothing stored.
-  const bad = await api(origin, 'POST', '/v1/campaigns', { title: 'bad', experiment: { controlPercent: 60, goal: { event: 'purchase', within: { value: 31, unit: 'days' } } } });
+  const bad = await api(origin, 'POST', '/v1/campaigns', {
+    title: 'bad',
+    experiment: {
+      controlPercent: 60,
+      goal: { event: 'purchase', within: { value: 31, unit: 'days' } },
+    },
+  });
   assert.equal(bad.status, 400, bad.text);
-  assert.deepEqual(bad.json.problems.map((p) => p.field).sort(), ['experiment.controlPercent', 'experiment.goal.within.value']);
+  assert.deepEqual(bad.json.problems.map((p) => p.field).sort(), [
+    'experiment.controlPercent',
+    'experiment.goal.within.value',
+  ]);
 
   // One message per user per day across campaigns that apply the caps.
-  assert.equal((await api(origin, 'PUT', '/v1/settings/frequency-capping', { rules: [{ limit: 1, period: { value: 1, unit: 'days' } }] })).status, 200);
-  const goal = { event: 'purchase', where: [{ property: 'amount', op: 'gte', value: 10 }], within: { value: 7, unit: 'days' } };
+  assert.equal(
+    (
+      await api(origin, 'PUT', '/v1/settings/frequency-capping', {
+        rules: [{ limit: 1, period: { value: 1, unit: 'days' } }],
+      })
+    ).status,
+    200,
+  );
+  const goal = {
+    event: 'purchase',
+    where: [{ property: 'amount', op: 'gte', value: 10 }],
+    within: { value: 7, unit: 'days' },
+  };
   const created = await api(origin, 'POST', '/v1/campaigns', {
     title: 'measured',
-    webhook: { url: `${sink.origin}/exp/{{ user.id }}`, method: 'POST', body: '{"u": "{{ user.id }}"}' },
+    webhook: {
+      url: `${sink.origin}/exp/{{ user.id }}`,
+      method: 'POST',
+      body: '{"u": "{{ user.id }}"}',
+    },
     target: { allUsers: true },
     send: { type: 'api' },
     fatigue: { resend: null, frequencyCapping: true },
@@ -161,11 +206,15 @@ it('control group, goal and uplift through npm start, across two SIGKILLs', asyn
   assert.equal(created.status, 201, created.text);
   const key = created.json.campaign.key;
   // PATCH replaces the experiment whole.
-  const patched = await api(origin, 'PATCH', `/v1/campaigns/${key}`, { experiment: { controlPercent: CONTROL_PERCENT, goal } });
+  const patched = await api(origin, 'PATCH', `/v1/campaigns/${key}`, {
+    experiment: { controlPercent: CONTROL_PERCENT, goal },
+  });
   assert.equal(patched.status, 200, patched.text);
   assert.deepEqual(patched.json.campaign.experiment, { controlPercent: CONTROL_PERCENT, goal });
   assert.equal((await api(origin, 'POST', `/v1/campaigns/${key}/start`)).status, 200);
-  const editWhileRunning = await api(origin, 'PATCH', `/v1/campaigns/${key}`, { experiment: { controlPercent: 20 } });
+  const editWhileRunning = await api(origin, 'PATCH', `/v1/campaigns/${key}`, {
+    experiment: { controlPercent: 20 },
+  });
   assert.equal(editWhileRunning.status, 409, editWhileRunning.text);
 
   const ids = Array.from({ length: USERS }, (_, i) => `ex-${String(i).padStart(5, '0')}`);
@@ -185,7 +234,11 @@ it('control group, goal and uplift through npm start, across two SIGKILLs', asyn
   server.kill();
   origin = await server.start();
   const afterKill = await exposures(origin, key);
-  assert.deepEqual([...afterKill].sort(), [...before].sort(), 'every user in their group after the restart');
+  assert.deepEqual(
+    [...afterKill].sort(),
+    [...before].sort(),
+    'every user in their group after the restart',
+  );
 
   // Everyone (the first half again: once per user, control users included).
   const second = await send(origin, key, ids);
@@ -198,11 +251,21 @@ it('control group, goal and uplift through npm start, across two SIGKILLs', asyn
   const s = await statsWhen(origin, key, (x) => x.delivered === sentIds.length && x.pending === 0);
   assertAddsUp(s);
   assert.equal(s.suppressed.control, controlIds.length);
-  assert.equal(s.suppressed.already_sent, USERS / 2, 'the repeated half: once per user, control users too');
-  const hit = new Set(sink.hits.filter((h) => h.path.startsWith('/exp/')).map((h) => h.path.split('/')[2]));
+  assert.equal(
+    s.suppressed.already_sent,
+    USERS / 2,
+    'the repeated half: once per user, control users too',
+  );
+  const hit = new Set(
+    sink.hits.filter((h) => h.path.startsWith('/exp/')).map((h) => h.path.split('/')[2]),
+  );
   assert.equal(hit.size, sentIds.length);
   for (const id of controlIds) assert.ok(!hit.has(id), `control user ${id} received nothing`);
-  assert.equal((await api(origin, 'GET', `/v1/users/${controlIds[0]}`)).json.sends.length, 0, 'a control record is not a send');
+  assert.equal(
+    (await api(origin, 'GET', `/v1/users/${controlIds[0]}`)).json.sends.length,
+    0,
+    'a control record is not a send',
+  );
 
   // Caps: a second capped campaign now reaches exactly the control users.
   const other = await api(origin, 'POST', '/v1/campaigns', {
@@ -217,7 +280,9 @@ it('control group, goal and uplift through npm start, across two SIGKILLs', asyn
   let capped = 0;
   let reached = 0;
   for (let i = 0; i < USERS; i += 1000) {
-    const r = await api(origin, 'POST', `/v1/campaigns/${otherKey}/send`, { recipients: ids.slice(i, i + 1000).map((userId) => ({ userId })) });
+    const r = await api(origin, 'POST', `/v1/campaigns/${otherKey}/send`, {
+      recipients: ids.slice(i, i + 1000).map((userId) => ({ userId })),
+    });
     reached += r.json.accepted;
     capped += r.json.suppressed.frequency_cap;
   }
@@ -236,11 +301,21 @@ it('control group, goal and uplift through npm start, across two SIGKILLs', asyn
   const convertSent = sentIds.filter((_, i) => i % 10 < 3);
   const convertControl = controlIds.filter((_, i) => i % 20 < 3);
   const events = [];
-  for (const id of [...convertSent, ...convertControl]) events.push({ userId: id, key: 'purchase', properties: { amount: 25 } });
-  for (const id of convertSent.slice(0, 50)) events.push({ userId: id, key: 'purchase', properties: { amount: 40 } }); // a second one: one conversion per send
-  for (const id of sentIds.filter((_, i) => i % 10 === 5)) events.push({ userId: id, key: 'purchase', properties: { amount: 5 } }); // where fails
-  for (const id of sentIds.filter((_, i) => i % 10 === 6)) events.push({ userId: id, key: 'purchase', properties: { amount: 50 }, at: new Date(now - 3_600_000).toISOString() }); // before the send
-  for (const id of controlIds.filter((_, i) => i % 20 === 7)) events.push({ userId: id, key: 'browse', properties: { amount: 50 } }); // another event
+  for (const id of [...convertSent, ...convertControl])
+    events.push({ userId: id, key: 'purchase', properties: { amount: 25 } });
+  for (const id of convertSent.slice(0, 50))
+    events.push({ userId: id, key: 'purchase', properties: { amount: 40 } }); // a second one: one conversion per send
+  for (const id of sentIds.filter((_, i) => i % 10 === 5))
+    events.push({ userId: id, key: 'purchase', properties: { amount: 5 } }); // where fails
+  for (const id of sentIds.filter((_, i) => i % 10 === 6))
+    events.push({
+      userId: id,
+      key: 'purchase',
+      properties: { amount: 50 },
+      at: new Date(now - 3_600_000).toISOString(),
+    }); // before the send
+  for (const id of controlIds.filter((_, i) => i % 20 === 7))
+    events.push({ userId: id, key: 'browse', properties: { amount: 50 } }); // another event
   for (let i = 0; i < events.length; i += 1000) {
     const e = await api(origin, 'POST', '/v1/events', { events: events.slice(i, i + 1000) });
     assert.equal(e.status, 200, e.text);
@@ -250,14 +325,32 @@ it('control group, goal and uplift through npm start, across two SIGKILLs', asyn
   const controlCounts = { users: controlIds.length, converted: convertControl.length };
   const want = expectedUplift(sentCounts, controlCounts);
   const check = (answer) => {
-    assert.deepEqual(answer.groups.sent, { ...sentCounts, rate: sentCounts.converted / sentCounts.users });
-    assert.deepEqual(answer.groups.control, { ...controlCounts, rate: controlCounts.converted / controlCounts.users });
+    assert.deepEqual(answer.groups.sent, {
+      ...sentCounts,
+      rate: sentCounts.converted / sentCounts.users,
+    });
+    assert.deepEqual(answer.groups.control, {
+      ...controlCounts,
+      rate: controlCounts.converted / controlCounts.users,
+    });
     const u = answer.uplift;
     assert.ok(u, 'an uplift with 30+ users a group');
-    assert.ok(Math.abs(u.absolute - want.absolute) < 1e-12, `absolute ${u.absolute} vs ${want.absolute}`);
-    assert.ok(Math.abs(u.relative - want.relative) < 1e-9, `relative ${u.relative} vs ${want.relative}`);
-    assert.ok(Math.abs(u.ci95[0] - want.ci95[0]) < 1e-9, `ci95 low ${u.ci95[0]} vs ${want.ci95[0]}`);
-    assert.ok(Math.abs(u.ci95[1] - want.ci95[1]) < 1e-9, `ci95 high ${u.ci95[1]} vs ${want.ci95[1]}`);
+    assert.ok(
+      Math.abs(u.absolute - want.absolute) < 1e-12,
+      `absolute ${u.absolute} vs ${want.absolute}`,
+    );
+    assert.ok(
+      Math.abs(u.relative - want.relative) < 1e-9,
+      `relative ${u.relative} vs ${want.relative}`,
+    );
+    assert.ok(
+      Math.abs(u.ci95[0] - want.ci95[0]) < 1e-9,
+      `ci95 low ${u.ci95[0]} vs ${want.ci95[0]}`,
+    );
+    assert.ok(
+      Math.abs(u.ci95[1] - want.ci95[1]) < 1e-9,
+      `ci95 high ${u.ci95[1]} vs ${want.ci95[1]}`,
+    );
     assert.ok(Math.abs(u.pValue - want.pValue) < 1e-9, `pValue ${u.pValue} vs ${want.pValue}`);
   };
   r = await api(origin, 'GET', `/v1/campaigns/${key}/results`);

@@ -28,7 +28,12 @@ before(async () => {
     res.writeHead(200);
     res.end('{}');
   });
-  edge = await startEdge({ allowLocalHttp: true, persistDir: stateDir, scriptPath: CLOCK_WORKER, bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: '0' } });
+  edge = await startEdge({
+    allowLocalHttp: true,
+    persistDir: stateDir,
+    scriptPath: CLOCK_WORKER,
+    bindings: { HOOKCAST_TEST_CLOCK_OFFSET_MS: '0' },
+  });
 });
 after(async () => {
   await edge?.close();
@@ -58,7 +63,10 @@ async function statsWhen(key, done) {
   assert.fail(`stats never got there: ${JSON.stringify(s)}`);
 }
 
-const hitUsers = (prefix) => new Set(sink.hits.filter((h) => h.path.startsWith(`/${prefix}/`)).map((h) => h.path.split('/')[2]));
+const hitUsers = (prefix) =>
+  new Set(
+    sink.hits.filter((h) => h.path.startsWith(`/${prefix}/`)).map((h) => h.path.split('/')[2]),
+  );
 
 it('a schedule draws its control group from the cohort; goal events count inside the window only', async () => {
   const ids = Array.from({ length: 200 }, (_, i) => `sc-${i}`);
@@ -66,9 +74,14 @@ it('a schedule draws its control group from the cohort; goal events count inside
   const zone = 'UTC';
   const at = toLocalText((await clock.now()) + 60_000, zone);
   const key = await created({
-    title: 'scheduled', webhook: postSpec(`${sink.origin}/sc/{{ user.id }}`), target: { allUsers: true },
+    title: 'scheduled',
+    webhook: postSpec(`${sink.origin}/sc/{{ user.id }}`),
+    target: { allUsers: true },
     send: { type: 'schedule', at, timeZone: zone },
-    experiment: { controlPercent: 30, goal: { event: 'purchase', within: { value: 2, unit: 'days' } } },
+    experiment: {
+      controlPercent: 30,
+      goal: { event: 'purchase', within: { value: 2, unit: 'days' } },
+    },
   });
   const drawn = engine.controlGroups(key, ids, 30);
   const control = ids.filter((_, i) => drawn[i]);
@@ -77,46 +90,112 @@ it('a schedule draws its control group from the cohort; goal events count inside
   const s = await statsWhen(key, (x) => x.targeted === ids.length && x.pending === 0);
   assert.equal(s.suppressed.control, control.length);
   assert.equal(s.sent, sent.length);
-  assert.deepEqual([...hitUsers('sc')].sort(), [...sent].sort(), 'the sent group got it, the control group nothing');
+  assert.deepEqual(
+    [...hitUsers('sc')].sort(),
+    [...sent].sort(),
+    'the sent group got it, the control group nothing',
+  );
   const exposures = (await api('GET', `/v1/campaigns/${key}/exposures?limit=1000`)).json.exposures;
-  assert.deepEqual(exposures.filter((e) => e.group === 'control').map((e) => e.userId).sort(), [...control].sort());
+  assert.deepEqual(
+    exposures
+      .filter((e) => e.group === 'control')
+      .map((e) => e.userId)
+      .sort(),
+    [...control].sort(),
+  );
 
   // Inside the window: every even-numbered user converts; then 3 days later (window: 2) the odd ones do not.
   const even = (list) => list.filter((id) => Number(id.split('-')[1]) % 2 === 0);
-  assert.equal((await api('POST', '/v1/events', { events: even(ids).map((userId) => ({ userId, key: 'purchase' })) })).status, 200);
+  assert.equal(
+    (
+      await api('POST', '/v1/events', {
+        events: even(ids).map((userId) => ({ userId, key: 'purchase' })),
+      })
+    ).status,
+    200,
+  );
   await clock.advance(3 * DAY);
   const odd = ids.filter((id) => !even(ids).includes(id));
-  assert.equal((await api('POST', '/v1/events', { events: odd.map((userId) => ({ userId, key: 'purchase' })) })).status, 200);
+  assert.equal(
+    (
+      await api('POST', '/v1/events', {
+        events: odd.map((userId) => ({ userId, key: 'purchase' })),
+      })
+    ).status,
+    200,
+  );
   const r = (await api('GET', `/v1/campaigns/${key}/results`)).json;
-  assert.deepEqual(r.groups.sent, { users: sent.length, converted: even(sent).length, rate: even(sent).length / sent.length });
-  assert.deepEqual(r.groups.control, { users: control.length, converted: even(control).length, rate: even(control).length / control.length });
+  assert.deepEqual(r.groups.sent, {
+    users: sent.length,
+    converted: even(sent).length,
+    rate: even(sent).length / sent.length,
+  });
+  assert.deepEqual(r.groups.control, {
+    users: control.length,
+    converted: even(control).length,
+    rate: even(control).length / control.length,
+  });
   assert.ok(r.uplift, 'both groups have 30+ users');
 });
 
 it('an event campaign draws each triggered user; triggered counts the sent group; earlier goal events do not count', async () => {
   const key = await created({
-    title: 'on signup', webhook: postSpec(`${sink.origin}/ev/{{ user.id }}`), target: { allUsers: true },
+    title: 'on signup',
+    webhook: postSpec(`${sink.origin}/ev/{{ user.id }}`),
+    target: { allUsers: true },
     send: { type: 'event', event: 'signup' },
-    experiment: { controlPercent: 50, goal: { event: 'order', where: [{ property: 'total', op: 'gt', value: 0 }], within: { value: 1, unit: 'days' } } },
+    experiment: {
+      controlPercent: 50,
+      goal: {
+        event: 'order',
+        where: [{ property: 'total', op: 'gt', value: 0 }],
+        within: { value: 1, unit: 'days' },
+      },
+    },
   });
   const ids = Array.from({ length: 80 }, (_, i) => `ev-${i}`);
   const drawn = engine.controlGroups(key, ids, 50);
   const now = await clock.now();
   // An order before the signup: no send start yet, never a conversion.
-  await api('POST', '/v1/events', { events: ids.map((userId) => ({ userId, key: 'order', properties: { total: 5 }, at: new Date(now - 60_000).toISOString() })) });
-  const r = await api('POST', '/v1/events', { events: ids.map((userId) => ({ userId, key: 'signup' })) });
+  await api('POST', '/v1/events', {
+    events: ids.map((userId) => ({
+      userId,
+      key: 'order',
+      properties: { total: 5 },
+      at: new Date(now - 60_000).toISOString(),
+    })),
+  });
+  const r = await api('POST', '/v1/events', {
+    events: ids.map((userId) => ({ userId, key: 'signup' })),
+  });
   assert.equal(r.status, 200, r.text);
   const sent = ids.filter((_, i) => !drawn[i]);
-  assert.equal(r.json.triggered, sent.length, 'triggered counts messages accepted, not control users');
+  assert.equal(
+    r.json.triggered,
+    sent.length,
+    'triggered counts messages accepted, not control users',
+  );
   const s = await statsWhen(key, (x) => x.delivered === sent.length && x.pending === 0);
   assert.equal(s.suppressed.control, ids.length - sent.length);
   assert.deepEqual([...hitUsers('ev')].sort(), [...sent].sort());
   let results = (await api('GET', `/v1/campaigns/${key}/results`)).json;
-  assert.equal(results.groups.sent.converted + results.groups.control.converted, 0, 'orders before the signup do not count');
+  assert.equal(
+    results.groups.sent.converted + results.groups.control.converted,
+    0,
+    'orders before the signup do not count',
+  );
   // Orders after it: total 0 fails the goal's where; total 9 converts, once.
-  await api('POST', '/v1/events', { events: ids.map((userId) => ({ userId, key: 'order', properties: { total: 0 } })) });
-  await api('POST', '/v1/events', { events: [...ids, ...ids].map((userId) => ({ userId, key: 'order', properties: { total: 9 } })) });
+  await api('POST', '/v1/events', {
+    events: ids.map((userId) => ({ userId, key: 'order', properties: { total: 0 } })),
+  });
+  await api('POST', '/v1/events', {
+    events: [...ids, ...ids].map((userId) => ({ userId, key: 'order', properties: { total: 9 } })),
+  });
   results = (await api('GET', `/v1/campaigns/${key}/results`)).json;
   assert.deepEqual(results.groups.sent, { users: sent.length, converted: sent.length, rate: 1 });
-  assert.deepEqual(results.groups.control, { users: ids.length - sent.length, converted: ids.length - sent.length, rate: 1 });
+  assert.deepEqual(results.groups.control, {
+    users: ids.length - sent.length,
+    converted: ids.length - sent.length,
+    rate: 1,
+  });
 });

@@ -31,31 +31,71 @@ async function create(body) {
   return r.json.campaign;
 }
 
-const schedule = (at, timeZone = 'UTC', extra = {}) => ({ type: 'schedule', at, timeZone, ...extra });
-const campaignWith = (send) => ({ title: 'c', webhook: webhook(), target: { allUsers: true }, send });
+const schedule = (at, timeZone = 'UTC', extra = {}) => ({
+  type: 'schedule',
+  at,
+  timeZone,
+  ...extra,
+});
+const campaignWith = (send) => ({
+  title: 'c',
+  webhook: webhook(),
+  target: { allUsers: true },
+  send,
+});
 
 describe('a schedule centuries ahead', () => {
   it('is refused at create and PATCH with a located problem, and nothing is stored', async () => {
     const before = (await api('GET', '/v1/campaigns')).json.campaigns.length;
-    for (const [at, zone] of [['9999-12-31T23:00', 'UTC'], ['2500-01-01T00:00', 'UTC'], ['9999-12-31T23:00', 'Pacific/Pago_Pago'], ['9999-12-31T23:00', 'Pacific/Kiritimati'], ['2100-01-01T00:00', 'UTC']]) {
+    for (const [at, zone] of [
+      ['9999-12-31T23:00', 'UTC'],
+      ['2500-01-01T00:00', 'UTC'],
+      ['9999-12-31T23:00', 'Pacific/Pago_Pago'],
+      ['9999-12-31T23:00', 'Pacific/Kiritimati'],
+      ['2100-01-01T00:00', 'UTC'],
+    ]) {
       const r = await api('POST', '/v1/campaigns', campaignWith(schedule(at, zone)));
       assert.equal(r.status, 400, `${at} ${zone}: ${r.text}`);
       assert.deepEqual(pairsOf(r), [['send.at', 'out_of_range']], r.text);
     }
-    const until = await api('POST', '/v1/campaigns', campaignWith(schedule('2026-12-01T09:00', 'UTC', { repeat: { every: 1, unit: 'days', until: '9999-12-31' } })));
+    const until = await api(
+      'POST',
+      '/v1/campaigns',
+      campaignWith(
+        schedule('2026-12-01T09:00', 'UTC', {
+          repeat: { every: 1, unit: 'days', until: '9999-12-31' },
+        }),
+      ),
+    );
     assert.deepEqual(pairsOf(until), [['send.repeat.until', 'out_of_range']], until.text);
-    assert.equal((await api('GET', '/v1/campaigns')).json.campaigns.length, before, 'nothing stored');
+    assert.equal(
+      (await api('GET', '/v1/campaigns')).json.campaigns.length,
+      before,
+      'nothing stored',
+    );
 
     const c = await create(campaignWith({ type: 'api' }));
-    const patched = await api('PATCH', `/v1/campaigns/${c.key}`, { send: schedule('9999-12-31T23:00') });
+    const patched = await api('PATCH', `/v1/campaigns/${c.key}`, {
+      send: schedule('9999-12-31T23:00'),
+    });
     assert.equal(patched.status, 400, patched.text);
     assert.deepEqual(pairsOf(patched), [['send.at', 'out_of_range']]);
-    assert.deepEqual((await api('GET', `/v1/campaigns/${c.key}`)).json.campaign.send, { type: 'api' }, 'a refused PATCH changes nothing');
+    assert.deepEqual(
+      (await api('GET', `/v1/campaigns/${c.key}`)).json.campaign.send,
+      { type: 'api' },
+      'a refused PATCH changes nothing',
+    );
   });
 
   it('the farthest schedule accepted starts, and beside it a healthy campaign starts, pauses, resumes and ends', async () => {
     // 2099-12-31T23:59 at UTC-11 is 2100-01-01T10:59Z: the latest instant a schedule can name.
-    const far = await create(campaignWith(schedule('2099-12-31T23:59', 'Pacific/Pago_Pago', { repeat: { every: 100000, unit: 'weeks' } })));
+    const far = await create(
+      campaignWith(
+        schedule('2099-12-31T23:59', 'Pacific/Pago_Pago', {
+          repeat: { every: 100000, unit: 'weeks' },
+        }),
+      ),
+    );
     const started = await api('POST', `/v1/campaigns/${far.key}/start`);
     assert.equal(started.status, 200, started.text);
     assert.equal(started.json.campaign.status, 'running');
@@ -63,7 +103,13 @@ describe('a schedule centuries ahead', () => {
 
     const event = await create({ ...campaignWith({ type: 'event', event: 'signup' }) });
     const healthy = await create(campaignWith(schedule('2098-06-01T09:00', 'Asia/Seoul')));
-    for (const [c, action, status] of [[healthy, 'start', 'running'], [event, 'start', 'running'], [healthy, 'pause', 'paused'], [healthy, 'resume', 'running'], [event, 'end', 'ended']]) {
+    for (const [c, action, status] of [
+      [healthy, 'start', 'running'],
+      [event, 'start', 'running'],
+      [healthy, 'pause', 'paused'],
+      [healthy, 'resume', 'running'],
+      [event, 'end', 'ended'],
+    ]) {
       const r = await api('POST', `/v1/campaigns/${c.key}/${action}`);
       assert.equal(r.status, 200, `${action}: ${r.text}`);
       assert.equal(r.json.campaign.status, status);
@@ -73,7 +119,12 @@ describe('a schedule centuries ahead', () => {
   });
 
   it('an event time past 2099 is refused where it stands', async () => {
-    const r = await api('POST', '/v1/events', { events: [{ userId: 'u-ok', key: 'k' }, { userId: 'u-far', key: 'k', at: '9999-12-31T00:00:00Z' }] });
+    const r = await api('POST', '/v1/events', {
+      events: [
+        { userId: 'u-ok', key: 'k' },
+        { userId: 'u-far', key: 'k', at: '9999-12-31T00:00:00Z' },
+      ],
+    });
     assert.equal(r.status, 400, r.text);
     assert.deepEqual(pairsOf(r), [['events[1].at', 'invalid_time']]);
     assert.equal((await api('GET', '/v1/users/u-ok')).status, 404, 'nothing stored');
@@ -91,7 +142,11 @@ describe('rules nested too deep', () => {
     const p = await api('PATCH', `/v1/campaigns/${c.key}`, text.replace('"title":"deep",', ''));
     assert.equal(p.status, 400);
     assert.equal(p.json.error.code, 'rule_too_deep');
-    const cohort = await api('POST', '/v1/cohorts', `{"name":"deep","rule":${'{"not":'.repeat(10000)}{}${'}'.repeat(10000)}}`);
+    const cohort = await api(
+      'POST',
+      '/v1/cohorts',
+      `{"name":"deep","rule":${'{"not":'.repeat(10000)}{}${'}'.repeat(10000)}}`,
+    );
     assert.equal(cohort.status, 400);
     assert.equal(cohort.json.error.code, 'rule_too_deep');
   });
@@ -109,7 +164,10 @@ describe('rules nested too deep', () => {
     const deep = (n) => `${'['.repeat(n)}${']'.repeat(n)}`;
     for (const [path, body] of [
       ['/v1/users', `{"users":[{"id":"d","properties":{"x":${deep(5000)}}}]}`],
-      ['/v1/preview', `{"spec":${JSON.stringify(webhook())},"context":{"user":{"properties":{"x":${deep(100000)}}}}}`],
+      [
+        '/v1/preview',
+        `{"spec":${JSON.stringify(webhook())},"context":{"user":{"properties":{"x":${deep(100000)}}}}}`,
+      ],
       ['/v1/campaigns', `{"title":"t","webhook":{"url":${deep(101)}}}`],
     ]) {
       const r = await api('POST', path, body);
@@ -121,17 +179,34 @@ describe('rules nested too deep', () => {
 
 describe('numbers a double cannot hold', () => {
   it('1e309 as a property or timeoutMs is refused with a located problem', async () => {
-    const prop = await api('POST', '/v1/users', '{"users":[{"id":"n1","properties":{"big":1e309}}]}');
+    const prop = await api(
+      'POST',
+      '/v1/users',
+      '{"users":[{"id":"n1","properties":{"big":1e309}}]}',
+    );
     assert.equal(prop.status, 400, prop.text);
     assert.deepEqual(pairsOf(prop), [['users[0].properties.big', 'invalid_number']]);
     assert.equal((await api('GET', '/v1/users/n1')).status, 404);
     const timeout = await api('POST', '/v1/campaigns', '{"title":"t","timeoutMs":1e309}');
     assert.equal(timeout.status, 400);
     assert.deepEqual(pairsOf(timeout), [['timeoutMs', 'invalid_number']]);
-    const negative = await api('POST', '/v1/events', '{"events":[{"userId":"n1","key":"k","properties":{"v":[1,-1e400]}}]}');
+    const negative = await api(
+      'POST',
+      '/v1/events',
+      '{"events":[{"userId":"n1","key":"k","properties":{"v":[1,-1e400]}}]}',
+    );
     assert.deepEqual(pairsOf(negative), [['events[0].properties.v[1]', 'invalid_number']]);
     // The largest double is a number like any other.
-    assert.equal((await api('POST', '/v1/users', '{"users":[{"id":"n2","properties":{"big":1.7976931348623157e308}}]}')).status, 200);
+    assert.equal(
+      (
+        await api(
+          'POST',
+          '/v1/users',
+          '{"users":[{"id":"n2","properties":{"big":1.7976931348623157e308}}]}',
+        )
+      ).status,
+      200,
+    );
     assert.equal((await api('GET', '/v1/users/n2')).json.properties.big, Number.MAX_VALUE);
   });
 });
@@ -141,7 +216,10 @@ describe('deleting a cohort while a campaign is created to target it', () => {
     const PAIRS = 200;
     const cohortIds = [];
     for (let i = 0; i < PAIRS; i++) {
-      const r = await api('POST', '/v1/cohorts', { name: `race-${i}`, rule: { property: 'plan', op: 'exists' } });
+      const r = await api('POST', '/v1/cohorts', {
+        name: `race-${i}`,
+        rule: { property: 'plan', op: 'exists' },
+      });
       assert.equal(r.status, 201, r.text);
       cohortIds.push(r.json.cohort.id);
     }
@@ -152,33 +230,47 @@ describe('deleting a cohort while a campaign is created to target it', () => {
     // up, between that and the write, after the write. Whatever the timing,
     // the assertions below must hold.
     for (let start = 0; start < PAIRS; start += 10) {
-      await Promise.all(cohortIds.slice(start, start + 10).map(async (id, j) => {
-        const make = api('POST', '/v1/campaigns', { title: `race ${id}`, webhook: webhook(), target: { cohort: id }, send: { type: 'api' } });
-        await new Promise((resolve) => setTimeout(resolve, (start / 10 + j) % 20));
-        const [c, d] = await Promise.all([make, api('DELETE', `/v1/cohorts/${id}`)]);
-        if (d.status === 200) {
-          outcomes.deleted++;
-          assert.equal(c.status, 400, `cohort ${id} deleted, yet the campaign was created: ${c.text}`);
-          assert.deepEqual(pairsOf(c), [['target.cohort', 'unknown_cohort']]);
-        } else {
-          outcomes.created++;
-          assert.equal(d.status, 409, d.text);
-          assert.equal(d.json.error.code, 'cohort_in_use');
-          assert.equal(c.status, 201, c.text);
-        }
-      }));
+      await Promise.all(
+        cohortIds.slice(start, start + 10).map(async (id, j) => {
+          const make = api('POST', '/v1/campaigns', {
+            title: `race ${id}`,
+            webhook: webhook(),
+            target: { cohort: id },
+            send: { type: 'api' },
+          });
+          await new Promise((resolve) => setTimeout(resolve, (start / 10 + j) % 20));
+          const [c, d] = await Promise.all([make, api('DELETE', `/v1/cohorts/${id}`)]);
+          if (d.status === 200) {
+            outcomes.deleted++;
+            assert.equal(
+              c.status,
+              400,
+              `cohort ${id} deleted, yet the campaign was created: ${c.text}`,
+            );
+            assert.deepEqual(pairsOf(c), [['target.cohort', 'unknown_cohort']]);
+          } else {
+            outcomes.created++;
+            assert.equal(d.status, 409, d.text);
+            assert.equal(d.json.error.code, 'cohort_in_use');
+            assert.equal(c.status, 201, c.text);
+          }
+        }),
+      );
     }
     assert.equal(outcomes.deleted + outcomes.created, PAIRS);
     console.log(`cohort race: ${outcomes.deleted} deletes won, ${outcomes.created} creates won`);
     const cohorts = new Set((await api('GET', '/v1/cohorts')).json.cohorts.map((c) => c.id));
     for (const { key } of (await api('GET', '/v1/campaigns')).json.campaigns) {
       const target = (await api('GET', `/v1/campaigns/${key}`)).json.campaign.target;
-      if (target?.cohort?.startsWith('coh_')) assert.ok(cohorts.has(target.cohort), `${key} targets deleted ${target.cohort}`);
+      if (target?.cohort?.startsWith('coh_'))
+        assert.ok(cohorts.has(target.cohort), `${key} targets deleted ${target.cohort}`);
     }
   });
 
   it('a PATCH that retargets to a cohort deleted meanwhile is refused and changes nothing', async () => {
-    const coh = (await api('POST', '/v1/cohorts', { name: 'gone', rule: { property: 'plan', op: 'exists' } })).json.cohort.id;
+    const coh = (
+      await api('POST', '/v1/cohorts', { name: 'gone', rule: { property: 'plan', op: 'exists' } })
+    ).json.cohort.id;
     const c = await create({ title: 'p', send: { type: 'api' } });
     assert.equal((await api('DELETE', `/v1/cohorts/${coh}`)).status, 200);
     const r = await api('PATCH', `/v1/campaigns/${c.key}`, { target: { cohort: coh } });
@@ -189,20 +281,29 @@ describe('deleting a cohort while a campaign is created to target it', () => {
 });
 
 describe('work bounded by input size', () => {
-  const placeholders = (n) => `{"v": [${Array.from({ length: n }, (_, i) => `"{{ user.p${i} }}"`).join(',')}]}`;
+  const placeholders = (n) =>
+    `{"v": [${Array.from({ length: n }, (_, i) => `"{{ user.p${i} }}"`).join(',')}]}`;
 
   it('20,000 placeholders (200 KB, under the 256 KiB body limit) are refused as too_many_placeholders, in a small answer', async () => {
     const body = `{"v": "${'{{user.a}}'.repeat(20000)}"}`;
     assert.ok(body.length > 200_000 && body.length < 256 * 1024, `${body.length} bytes`);
     const spec = { url: `${sink.origin}/h`, method: 'POST', body };
     const preview = await api('POST', '/v1/preview', { spec, context: { user: { id: 'x' } } });
-    assert.equal(preview.status, 200, 'a preview answers the spec\'s problems');
+    assert.equal(preview.status, 200, "a preview answers the spec's problems");
     assert.equal(preview.json.ok, false);
-    assert.ok(pairsOf(preview).some(([f, c]) => f === 'body' && c === 'too_many_placeholders'), preview.text.slice(0, 300));
+    assert.ok(
+      pairsOf(preview).some(([f, c]) => f === 'body' && c === 'too_many_placeholders'),
+      preview.text.slice(0, 300),
+    );
     // At most one warning per placeholder up to the limit: ~42 KB (was 4 MiB).
     assert.ok(preview.text.length < 64 * 1024, `answer is ${preview.text.length} bytes`);
     // Stored as a draft (content, not shape), refused at start and by the audience check.
-    const c = await create({ title: 'many', webhook: spec, target: { allUsers: true }, send: { type: 'api' } });
+    const c = await create({
+      title: 'many',
+      webhook: spec,
+      target: { allUsers: true },
+      send: { type: 'api' },
+    });
     assert.ok(c.problems.some((p) => p.code === 'too_many_placeholders'));
     const start = await api('POST', `/v1/campaigns/${c.key}/start`);
     assert.equal(start.status, 400);
@@ -210,7 +311,10 @@ describe('work bounded by input size', () => {
     assert.equal(check.status, 400);
     assert.equal(check.json.error.code, 'too_many_placeholders');
     // 200 is the limit: accepted.
-    const atLimit = await api('POST', '/v1/preview', { spec: { ...spec, body: placeholders(200) }, context: { user: { id: 'x' } } });
+    const atLimit = await api('POST', '/v1/preview', {
+      spec: { ...spec, body: placeholders(200) },
+      context: { user: { id: 'x' } },
+    });
     assert.equal(atLimit.json.ok, true, atLimit.text.slice(0, 300));
   });
 
@@ -218,12 +322,20 @@ describe('work bounded by input size', () => {
     const { shardIndexFor } = await import('../../edge/src/shards/locate.js');
     // 4000 users, all in one shard: one object does all the work.
     const ids = [];
-    for (let i = 0; ids.length < 4000; i++) if (shardIndexFor(`load-${i}`) === 0) ids.push(`load-${i}`);
+    for (let i = 0; ids.length < 4000; i++)
+      if (shardIndexFor(`load-${i}`) === 0) ids.push(`load-${i}`);
     for (let i = 0; i < ids.length; i += 1000) {
-      const r = await api('POST', '/v1/users', { users: ids.slice(i, i + 1000).map((id) => ({ id, properties: { plan: 'load' } })) });
+      const r = await api('POST', '/v1/users', {
+        users: ids.slice(i, i + 1000).map((id) => ({ id, properties: { plan: 'load' } })),
+      });
       assert.equal(r.status, 200, r.text);
     }
-    const c = await create({ title: 'heavy', webhook: { url: `${sink.origin}/h`, method: 'POST', body: placeholders(200) }, target: { allUsers: true }, send: { type: 'api' } });
+    const c = await create({
+      title: 'heavy',
+      webhook: { url: `${sink.origin}/h`, method: 'POST', body: placeholders(200) },
+      target: { allUsers: true },
+      send: { type: 'api' },
+    });
     let heavyDone = false;
     const heavy = api('POST', `/v1/campaigns/${c.key}/audience-check`).then((r) => {
       heavyDone = true;
@@ -253,14 +365,35 @@ describe('a second pass: hostile bodies on every route that reads one', () => {
   it('never answers 500, and a healthy campaign still goes through its whole life afterwards', async () => {
     const deep = (n) => `${'['.repeat(n)}${']'.repeat(n)}`;
     const spec = JSON.stringify(webhook());
-    const cohort = (await api('POST', '/v1/cohorts', { name: 'sweep', rule: { property: 'plan', op: 'exists' } })).json.cohort.id;
-    const draft = await create({ title: 'sweep', webhook: webhook(), target: { allUsers: true }, send: { type: 'api' } });
-    const running = await create({ title: 'sweep api', webhook: webhook(), target: { allUsers: true }, send: { type: 'api' } });
+    const cohort = (
+      await api('POST', '/v1/cohorts', { name: 'sweep', rule: { property: 'plan', op: 'exists' } })
+    ).json.cohort.id;
+    const draft = await create({
+      title: 'sweep',
+      webhook: webhook(),
+      target: { allUsers: true },
+      send: { type: 'api' },
+    });
+    const running = await create({
+      title: 'sweep api',
+      webhook: webhook(),
+      target: { allUsers: true },
+      send: { type: 'api' },
+    });
     assert.equal((await api('POST', `/v1/campaigns/${running.key}/start`)).status, 200);
     const routes = [
-      ['POST', '/v1/preview'], ['POST', '/v1/test-send'], ['POST', '/v1/deliveries'], ['POST', '/v1/users'], ['POST', '/v1/events'],
-      ['POST', '/v1/cohorts'], ['PUT', `/v1/cohorts/${cohort}`], ['POST', '/v1/campaigns'], ['PATCH', `/v1/campaigns/${draft.key}`],
-      ['POST', `/v1/campaigns/${draft.key}/preview`], ['POST', `/v1/campaigns/${draft.key}/test-send`], ['POST', `/v1/campaigns/${running.key}/send`],
+      ['POST', '/v1/preview'],
+      ['POST', '/v1/test-send'],
+      ['POST', '/v1/deliveries'],
+      ['POST', '/v1/users'],
+      ['POST', '/v1/events'],
+      ['POST', '/v1/cohorts'],
+      ['PUT', `/v1/cohorts/${cohort}`],
+      ['POST', '/v1/campaigns'],
+      ['PATCH', `/v1/campaigns/${draft.key}`],
+      ['POST', `/v1/campaigns/${draft.key}/preview`],
+      ['POST', `/v1/campaigns/${draft.key}/test-send`],
+      ['POST', `/v1/campaigns/${running.key}/send`],
       ['PUT', '/v1/settings/frequency-capping'],
     ];
     const bodies = [
@@ -283,8 +416,15 @@ describe('a second pass: hostile bodies on every route that reads one', () => {
       assert.equal((await api('POST', `/v1/cohorts/${c.id}/estimate`)).status, 200, c.id);
     }
     assert.equal((await api('GET', '/v1/campaigns')).status, 200);
-    const healthy = await create(campaignWith(schedule('2098-01-01T00:00', 'UTC', { repeat: { every: 1, unit: 'days' } })));
-    for (const [action, status] of [['start', 'running'], ['pause', 'paused'], ['resume', 'running'], ['end', 'ended']]) {
+    const healthy = await create(
+      campaignWith(schedule('2098-01-01T00:00', 'UTC', { repeat: { every: 1, unit: 'days' } })),
+    );
+    for (const [action, status] of [
+      ['start', 'running'],
+      ['pause', 'paused'],
+      ['resume', 'running'],
+      ['end', 'ended'],
+    ]) {
       const r = await api('POST', `/v1/campaigns/${healthy.key}/${action}`);
       assert.equal(r.status, 200, `${action}: ${r.text}`);
       assert.equal(r.json.campaign.status, status);
@@ -298,13 +438,20 @@ describe('an events call that triggers a campaign with the largest webhook', () 
     const filler = 'x'.repeat(1100);
     const body = `{"v": [${Array.from({ length: 200 }, (_, i) => `"${filler}{{ user.p${i} | default: "d" }}"`).join(',')}]}`;
     assert.ok(body.length > 200_000 && body.length < 256 * 1024);
-    const c = await create({ title: 'big event', webhook: { url: `${sink.origin}/ev`, method: 'POST', body }, target: { allUsers: true }, send: { type: 'event', event: 'big' } });
+    const c = await create({
+      title: 'big event',
+      webhook: { url: `${sink.origin}/ev`, method: 'POST', body },
+      target: { allUsers: true },
+      send: { type: 'event', event: 'big' },
+    });
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/start`)).status, 200);
     const { shardIndexFor } = await import('../../edge/src/shards/locate.js');
     const ids = [];
     for (let i = 0; ids.length < 1000; i++) if (shardIndexFor(`ev-${i}`) === 1) ids.push(`ev-${i}`);
     let done = false;
-    const events = api('POST', '/v1/events', { events: ids.map((userId) => ({ userId, key: 'big' })) }).then((r) => {
+    const events = api('POST', '/v1/events', {
+      events: ids.map((userId) => ({ userId, key: 'big' })),
+    }).then((r) => {
       done = true;
       return r;
     });
@@ -316,8 +463,13 @@ describe('an events call that triggers a campaign with the largest webhook', () 
     const r = await events;
     assert.equal(r.status, 200, r.text.slice(0, 300));
     assert.equal(r.json.triggered, 1000);
-    console.log(`events call: ${cheapBefore} cheap requests completed while 1000 triggers were decided`);
-    assert.ok(cheapBefore >= 3, `only ${cheapBefore} cheap requests completed while the triggers ran`);
+    console.log(
+      `events call: ${cheapBefore} cheap requests completed while 1000 triggers were decided`,
+    );
+    assert.ok(
+      cheapBefore >= 3,
+      `only ${cheapBefore} cheap requests completed while the triggers ran`,
+    );
     assert.equal((await api('POST', `/v1/campaigns/${c.key}/end`)).status, 200);
   });
 });

@@ -27,7 +27,13 @@ export async function startSink(handler, { host = '127.0.0.1' } = {}) {
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         rawHeaders.push([req.rawHeaders[i], Buffer.from(req.rawHeaders[i + 1], 'latin1')]);
       }
-      const hit = { method: req.method, path: req.url, rawHeaders, body: Buffer.concat(chunks), at: Date.now() };
+      const hit = {
+        method: req.method,
+        path: req.url,
+        rawHeaders,
+        body: Buffer.concat(chunks),
+        at: Date.now(),
+      };
       hits.push(hit);
       handler(req, res, hit, hits.length);
     });
@@ -88,13 +94,25 @@ export async function startEdge(options = {}) {
     const headers = { authorization: `Bearer ${API_KEY}`, ...(init.headers ?? {}) };
     let payload;
     if (body !== undefined) {
-      payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+      payload =
+        typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
       headers['content-type'] ??= 'application/json';
     }
     for (const [k, v] of Object.entries(headers)) if (v === null) delete headers[k];
-    const res = await mf.dispatchFetch(`http://hookcast.test${path}`, { method, headers, body: payload });
+    const res = await mf.dispatchFetch(`http://hookcast.test${path}`, {
+      method,
+      headers,
+      body: payload,
+    });
     const text = await res.text();
-    checkAnswer({ method, path, status: res.status, contentType: res.headers.get('content-type'), text, request: body });
+    checkAnswer({
+      method,
+      path,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      text,
+      request: body,
+    });
     let json;
     try {
       json = JSON.parse(text);

@@ -9,15 +9,25 @@ import { startEdge, startSink } from './edge_helpers.mjs';
 let edge;
 let sink;
 before(async () => {
-  [edge, sink] = await Promise.all([startEdge({ allowLocalHttp: true }), startSink((req, res) => res.end('{}'))]);
+  [edge, sink] = await Promise.all([
+    startEdge({ allowLocalHttp: true }),
+    startSink((req, res) => res.end('{}')),
+  ]);
 });
 after(async () => {
   await Promise.all([edge?.close(), sink?.close()]);
 });
 
-const spec = () => ({ url: `${sink.origin}/users/{{ user.v }}/events`, method: 'POST', body: '{}' });
+const spec = () => ({
+  url: `${sink.origin}/users/{{ user.v }}/events`,
+  method: 'POST',
+  body: '{}',
+});
 const ctx = (v) => ({ user: { id: 'u1', properties: { v } } });
-const codes = (res) => (res.json?.problems ?? []).filter((p) => p.severity === 'error').map((p) => `${p.field}:${p.code}`);
+const codes = (res) =>
+  (res.json?.problems ?? [])
+    .filter((p) => p.severity === 'error')
+    .map((p) => `${p.field}:${p.code}`);
 
 it('preview, test-send and deliveries refuse a dot segment from personalization alike', async () => {
   for (const v of ['..', '.']) {
@@ -28,9 +38,15 @@ it('preview, test-send and deliveries refuse a dot segment from personalization 
     const send = await edge.api('POST', '/v1/test-send', { spec: spec(), context: ctx(v) });
     assert.equal(send.status, 400, send.text);
     assert.deepEqual(codes(send), ['url:path_traversal']);
-    const many = await edge.api('POST', '/v1/deliveries?wait=1', { spec: spec(), contexts: [ctx('fine'), ctx(v)] });
+    const many = await edge.api('POST', '/v1/deliveries?wait=1', {
+      spec: spec(),
+      contexts: [ctx('fine'), ctx(v)],
+    });
     assert.equal(many.status, 400, many.text);
-    assert.deepEqual(many.json.problems.map((p) => [p.context, p.code]), [[1, 'path_traversal']]);
+    assert.deepEqual(
+      many.json.problems.map((p) => [p.context, p.code]),
+      [[1, 'path_traversal']],
+    );
   }
   assert.equal(sink.hits.length, 0, 'nothing was sent');
 });

@@ -39,16 +39,26 @@ async function call(method, path, body, expect = 200) {
 
 /** A running API campaign whose webhook posts to `s` (a 422 there fails at once: no retry). */
 async function apiCampaign(s, title = 'recovery') {
-  const { campaign } = await call('POST', '/v1/campaigns', {
-    title,
-    webhook: { url: `${s.origin}/hook/{{ user.id }}`, method: 'POST', body: '{"user": "{{ user.id }}"}' },
-    target: { allUsers: true },
-    send: { type: 'api' },
-  }, 201);
+  const { campaign } = await call(
+    'POST',
+    '/v1/campaigns',
+    {
+      title,
+      webhook: {
+        url: `${s.origin}/hook/{{ user.id }}`,
+        method: 'POST',
+        body: '{"user": "{{ user.id }}"}',
+      },
+      target: { allUsers: true },
+      send: { type: 'api' },
+    },
+    201,
+  );
   await call('POST', `/v1/campaigns/${campaign.key}/start`);
   return campaign.key;
 }
-const send = (key, ids) => call('POST', `/v1/campaigns/${key}/send`, { recipients: ids.map((userId) => ({ userId })) });
+const send = (key, ids) =>
+  call('POST', `/v1/campaigns/${key}/send`, { recipients: ids.map((userId) => ({ userId })) });
 const stats = (key) => call('GET', `/v1/campaigns/${key}/stats`);
 async function waitStats(key, done) {
   let s;
@@ -60,13 +70,18 @@ async function waitStats(key, done) {
   assert.fail(`stats never settled: ${JSON.stringify(s)}`);
 }
 async function deliveries(key, state) {
-  return (await call('GET', `/v1/campaigns/${key}/deliveries?limit=1000${state ? `&state=${state}` : ''}`)).deliveries;
+  return (
+    await call('GET', `/v1/campaigns/${key}/deliveries?limit=1000${state ? `&state=${state}` : ''}`)
+  ).deliveries;
 }
 async function allExposures(key, limit) {
   const out = [];
   let cursor = null;
   do {
-    const page = await call('GET', `/v1/campaigns/${key}/exposures?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await call(
+      'GET',
+      `/v1/campaigns/${key}/exposures?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     assert.ok(page.exposures.length <= limit);
     out.push(...page.exposures);
     cursor = page.nextCursor;
@@ -96,13 +111,26 @@ describe('recovering failed messages', () => {
       assert.deepEqual(Object.keys(e).sort(), ['at', 'deliveryId', 'group', 'status', 'userId']);
       assert.equal(e.group, 'sent', 'no experiment: every exposure is in the sent group');
       assert.equal(e.status, 'failed');
-      assert.equal(failed.find((d) => d.id === e.deliveryId)?.userId, e.userId, 'deliveryId names that user\'s delivery');
+      assert.equal(
+        failed.find((d) => d.id === e.deliveryId)?.userId,
+        e.userId,
+        "deliveryId names that user's delivery",
+      );
     }
 
     // Pause, fix the URL, resend: they wait while paused.
     await call('POST', `/v1/campaigns/${key}/pause`);
-    await call('PATCH', `/v1/campaigns/${key}`, { webhook: { url: `${fixed.origin}/fixed/{{ user.id }}`, method: 'POST', body: '{"user": "{{ user.id }}", "v": 2}' } });
-    assert.deepEqual(await call('POST', `/v1/campaigns/${key}/resend-failed`, undefined, 202), { ok: true, resent: 3 });
+    await call('PATCH', `/v1/campaigns/${key}`, {
+      webhook: {
+        url: `${fixed.origin}/fixed/{{ user.id }}`,
+        method: 'POST',
+        body: '{"user": "{{ user.id }}", "v": 2}',
+      },
+    });
+    assert.deepEqual(await call('POST', `/v1/campaigns/${key}/resend-failed`, undefined, 202), {
+      ok: true,
+      resent: 3,
+    });
     s = await stats(key);
     assert.equal(s.failed, 0);
     assert.equal(s.pending, 3);
@@ -121,14 +149,21 @@ describe('recovering failed messages', () => {
       assert.equal(d.status, 'delivered');
       assert.equal(d.request.url, `${fixed.origin}/fixed/${d.userId}`);
       assert.equal(d.earlierRuns.length, 1);
-      assert.equal(d.earlierRuns[0].request.url, `${dead.origin}/hook/${d.userId}`, 'the earlier run keeps the request it sent');
+      assert.equal(
+        d.earlierRuns[0].request.url,
+        `${dead.origin}/hook/${d.userId}`,
+        'the earlier run keeps the request it sent',
+      );
       assert.equal(d.earlierRuns[0].attempts[0].status, 422);
       const hit = fixed.hits.find((h) => h.path === `/fixed/${d.userId}`);
       assert.equal(fixed.header(hit, 'webhook-id').toString(), d.id, 'same webhook-id');
       assert.equal(JSON.parse(hit.body).v, 2, 'rendered with the current webhook');
     }
     // Nothing failed is left: resending again resends nothing.
-    assert.equal((await call('POST', `/v1/campaigns/${key}/resend-failed`, undefined, 202)).resent, 0);
+    assert.equal(
+      (await call('POST', `/v1/campaigns/${key}/resend-failed`, undefined, 202)).resent,
+      0,
+    );
   });
 
   it('retry one delivery: stored replays the exact request, current renders the fixed webhook', async () => {
@@ -137,7 +172,9 @@ describe('recovering failed messages', () => {
     const key = await apiCampaign(dead);
     await send(key, ['one-a', 'one-b']);
     await waitStats(key, (x) => x.failed === 2);
-    const [a, b] = (await deliveries(key, 'failed')).sort((x, y) => x.userId.localeCompare(y.userId));
+    const [a, b] = (await deliveries(key, 'failed')).sort((x, y) =>
+      x.userId.localeCompare(y.userId),
+    );
 
     const bad = await edge.api('POST', `/v1/deliveries/${a.id}/retry`, { render: 'latest' });
     assert.equal(bad.status, 400);
@@ -145,12 +182,17 @@ describe('recovering failed messages', () => {
     assert.equal(bad.json.problems[0].field, 'render');
 
     // Stored (the default, also with an explicit body): the same bytes to the same dead URL.
-    assert.equal((await call('POST', `/v1/deliveries/${b.id}/retry`, { render: 'stored' }, 202)).delivery.id, b.id);
+    assert.equal(
+      (await call('POST', `/v1/deliveries/${b.id}/retry`, { render: 'stored' }, 202)).delivery.id,
+      b.id,
+    );
     await waitStats(key, (x) => x.failed === 2 && x.pending === 0);
     assert.equal(dead.hits.filter((h) => h.path === '/hook/one-b').length, 2);
 
     await call('POST', `/v1/campaigns/${key}/pause`);
-    await call('PATCH', `/v1/campaigns/${key}`, { webhook: { url: `${fixed.origin}/now/{{ user.id }}`, method: 'POST' } });
+    await call('PATCH', `/v1/campaigns/${key}`, {
+      webhook: { url: `${fixed.origin}/now/{{ user.id }}`, method: 'POST' },
+    });
     await call('POST', `/v1/campaigns/${key}/resume`);
     const answer = await call('POST', `/v1/deliveries/${a.id}/retry`, { render: 'current' }, 202);
     assert.equal(answer.delivery.status, 'pending');
@@ -178,7 +220,12 @@ describe('recovering failed messages', () => {
 
   it('resend-failed needs a running or paused campaign', async () => {
     const s = await sink(200);
-    const { campaign } = await call('POST', '/v1/campaigns', { title: 'ready one', webhook: { url: `${s.origin}/x`, method: 'POST' } }, 201);
+    const { campaign } = await call(
+      'POST',
+      '/v1/campaigns',
+      { title: 'ready one', webhook: { url: `${s.origin}/x`, method: 'POST' } },
+      201,
+    );
     const r = await edge.api('POST', `/v1/campaigns/${campaign.key}/resend-failed`);
     assert.equal(r.status, 409);
     assert.equal(r.json.error.code, 'invalid_transition');
@@ -197,9 +244,20 @@ describe('recovering failed messages', () => {
     const whole = await allExposures(key, 1000);
     assert.equal(whole.length, 40);
     const times = whole.map((e) => Date.parse(e.at));
-    assert.deepEqual(times, [...times].sort((x, y) => x - y), 'in time order');
-    assert.deepEqual(new Set(whole.slice(0, 20).map((e) => e.userId)), new Set(first), 'the first call first');
-    assert.ok(new Set(whole.map((e) => e.deliveryId.split('_').slice(-2, -1)[0])).size > 1, 'from more than one slice');
+    assert.deepEqual(
+      times,
+      [...times].sort((x, y) => x - y),
+      'in time order',
+    );
+    assert.deepEqual(
+      new Set(whole.slice(0, 20).map((e) => e.userId)),
+      new Set(first),
+      'the first call first',
+    );
+    assert.ok(
+      new Set(whole.map((e) => e.deliveryId.split('_').slice(-2, -1)[0])).size > 1,
+      'from more than one slice',
+    );
     assert.deepEqual(await allExposures(key, 7), whole, 'pages of 7 give the same sequence');
     for (const e of whole) assert.equal(e.status, 'delivered');
   });

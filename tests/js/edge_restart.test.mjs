@@ -48,7 +48,10 @@ it('a delivery waiting for its retry is finished by the next workerd on the same
   });
   const dir = tmpDir();
   edge = await startEdge({ allowLocalHttp: true, persistDir: dir });
-  const created = await edge.api('POST', '/v1/deliveries', { spec: postSpec(`${sink.origin}/restart`), contexts: [{ user: { id: 'r' } }] });
+  const created = await edge.api('POST', '/v1/deliveries', {
+    spec: postSpec(`${sink.origin}/restart`),
+    contexts: [{ user: { id: 'r' } }],
+  });
   assert.equal(created.status, 202, created.text);
   const id = created.json.deliveries[0].id;
 
@@ -72,10 +75,19 @@ it('a delivery waiting for its retry is finished by the next workerd on the same
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(d.status, 'delivered');
-  assert.deepEqual(d.attempts.map((a) => a.status), [429, 200]);
-  assert.ok(gapMs(d.attempts[0], d.attempts[1]) >= 2900, `waited ${gapMs(d.attempts[0], d.attempts[1])} ms`);
+  assert.deepEqual(
+    d.attempts.map((a) => a.status),
+    [429, 200],
+  );
+  assert.ok(
+    gapMs(d.attempts[0], d.attempts[1]) >= 2900,
+    `waited ${gapMs(d.attempts[0], d.attempts[1])} ms`,
+  );
   assert.equal(sink.hits.length, 2);
-  assert.deepEqual(sink.hits.map((h) => sink.header(h, 'webhook-id').toString()), [id, id]);
+  assert.deepEqual(
+    sink.hits.map((h) => sink.header(h, 'webhook-id').toString()),
+    [id, id],
+  );
 });
 
 it('a retry is checked again when it is due: loopback refused once HOOKCAST_ALLOW_LOCAL_HTTP is off', async () => {
@@ -87,7 +99,10 @@ it('a retry is checked again when it is due: loopback refused once HOOKCAST_ALLO
   });
   const dir = tmpDir();
   edge = await startEdge({ allowLocalHttp: true, persistDir: dir });
-  const created = await edge.api('POST', '/v1/deliveries', { spec: postSpec(`${sink.origin}/recheck`), contexts: [{}] });
+  const created = await edge.api('POST', '/v1/deliveries', {
+    spec: postSpec(`${sink.origin}/recheck`),
+    contexts: [{}],
+  });
   assert.equal(created.status, 202, created.text);
   const id = created.json.deliveries[0].id;
   let d = await pollDelivery(id, (x) => x.attempts.length === 1);
@@ -99,7 +114,9 @@ it('a retry is checked again when it is due: loopback refused once HOOKCAST_ALLO
   d = await pollDelivery(id, (x) => x.status !== 'pending');
   assert.equal(d.status, 'failed');
   // The engine's first refusal of this http://127.0.0.1 URL with the setting off.
-  const [first] = engine.validate({ url: d.request.url, method: 'GET' }, { allowLocalHttp: false }).problems.filter((p) => p.field === 'url');
+  const [first] = engine
+    .validate({ url: d.request.url, method: 'GET' }, { allowLocalHttp: false })
+    .problems.filter((p) => p.field === 'url');
   assert.ok(['https_required', 'private_address'].includes(first.code));
   assert.equal(d.reason, first.code);
   assert.equal(d.attempts.length, 1, 'no second attempt was sent');

@@ -32,7 +32,10 @@ async function signIn() {
 describe('session cookie', () => {
   it('is made from the key, HttpOnly and SameSite=Strict, and never carries the key', async () => {
     const { set, cookie, expiresAt } = await signIn();
-    assert.match(set, /^hookcast_session=\d+\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    assert.match(
+      set,
+      /^hookcast_session=\d+\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/,
+    );
     assert.equal(set.includes(API_KEY), false);
     assert.ok(Date.parse(expiresAt) > Date.now());
     const who = await asBrowser('GET', '/v1/session', { cookie });
@@ -55,7 +58,11 @@ describe('session cookie', () => {
       assert.equal(r.json.error.code, 'cross_origin');
     }
     const list = await edge.api('GET', '/v1/campaigns');
-    assert.equal(list.json.campaigns.filter((c) => c.title === 'from the console').length, 1, 'the refused calls stored nothing');
+    assert.equal(
+      list.json.campaigns.filter((c) => c.title === 'from the console').length,
+      1,
+      'the refused calls stored nothing',
+    );
     // The key itself needs no Origin (servers call the API).
     assert.equal((await edge.api('POST', '/v1/campaigns', { title: 'from a server' })).status, 201);
   });
@@ -71,16 +78,24 @@ describe('session cookie', () => {
       `${name}=garbage`,
       `other=${value}`,
     ];
-    for (const c of forged) assert.equal((await asBrowser('GET', '/v1/campaigns', { cookie: c })).status, 401, c);
+    for (const c of forged)
+      assert.equal((await asBrowser('GET', '/v1/campaigns', { cookie: c })).status, 401, c);
   });
 
   it('signing out clears the cookie; a new key ends every session', async () => {
     const { cookie } = await signIn();
     const out = await asBrowser('DELETE', '/v1/session', { cookie, origin: ORIGIN });
     assert.equal(out.status, 200);
-    assert.match(out.headers.get('set-cookie'), /^hookcast_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/);
+    assert.match(
+      out.headers.get('set-cookie'),
+      /^hookcast_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/,
+    );
     await edge.close();
     edge = await startEdge({ apiKey: 'another-key-0123456789abcdef' });
-    assert.equal((await asBrowser('GET', '/v1/campaigns', { cookie })).status, 401, 'signed with the old key');
+    assert.equal(
+      (await asBrowser('GET', '/v1/campaigns', { cookie })).status,
+      401,
+      'signed with the old key',
+    );
   });
 });

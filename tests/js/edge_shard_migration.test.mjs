@@ -30,7 +30,9 @@ function eachShardFile(program) {
   const dir = path.join(stateDir, '-UserShard');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
   assert.ok(files.length > 0, 'shard files exist');
-  return files.map((f) => JSON.parse(execFileSync('python3', ['-c', program, path.join(dir, f)], { encoding: 'utf8' })));
+  return files.map((f) =>
+    JSON.parse(execFileSync('python3', ['-c', program, path.join(dir, f)], { encoding: 'utf8' })),
+  );
 }
 
 const TO_V1 = `
@@ -64,7 +66,9 @@ c.close()
 `;
 
 async function send(api, key, ids) {
-  const r = await api('POST', `/v1/campaigns/${key}/send`, { recipients: ids.map((userId) => ({ userId })) });
+  const r = await api('POST', `/v1/campaigns/${key}/send`, {
+    recipients: ids.map((userId) => ({ userId })),
+  });
   assert.equal(r.status, 200, r.text);
   return r.json;
 }
@@ -76,29 +80,63 @@ it('a v1 shard is migrated: old rows stay sends, counted for caps, duplicates an
   });
   edge = await startEdge({ allowLocalHttp: true, persistDir: stateDir });
   let api = edge.api;
-  assert.equal((await api('PUT', '/v1/settings/frequency-capping', { rules: [{ limit: 1, period: { value: 1, unit: 'days' } }] })).status, 200);
+  assert.equal(
+    (
+      await api('PUT', '/v1/settings/frequency-capping', {
+        rules: [{ limit: 1, period: { value: 1, unit: 'days' } }],
+      })
+    ).status,
+    200,
+  );
   const capped = { resend: null, frequencyCapping: true };
-  const a = (await api('POST', '/v1/campaigns', { title: 'before', webhook: postSpec(`${sink.origin}/a/{{ user.id }}`), target: { allUsers: true }, send: { type: 'api' }, fatigue: capped })).json.campaign.key;
+  const a = (
+    await api('POST', '/v1/campaigns', {
+      title: 'before',
+      webhook: postSpec(`${sink.origin}/a/{{ user.id }}`),
+      target: { allUsers: true },
+      send: { type: 'api' },
+      fatigue: capped,
+    })
+  ).json.campaign.key;
   assert.equal((await api('POST', `/v1/campaigns/${a}/start`)).status, 200);
   assert.equal((await send(api, a, ['m1', 'm2'])).accepted, 2);
-  for (let i = 0; i < 300 && (await api('GET', `/v1/campaigns/${a}/stats`)).json.delivered < 2; i++) await sleep(100);
+  for (let i = 0; i < 300 && (await api('GET', `/v1/campaigns/${a}/stats`)).json.delivered < 2; i++)
+    await sleep(100);
   await edge.close();
 
-  for (const columns of eachShardFile(TO_V1)) assert.deepEqual(columns, ['user_id', 'campaign', 'at', 'delivery_id']);
+  for (const columns of eachShardFile(TO_V1))
+    assert.deepEqual(columns, ['user_id', 'campaign', 'at', 'delivery_id']);
 
   edge = await startEdge({ allowLocalHttp: true, persistDir: stateDir });
   api = edge.api;
   const exposures = (await api('GET', `/v1/campaigns/${a}/exposures`)).json.exposures;
-  assert.deepEqual(exposures.map((e) => [e.userId, e.group]).sort(), [['m1', 'sent'], ['m2', 'sent']]);
+  assert.deepEqual(exposures.map((e) => [e.userId, e.group]).sort(), [
+    ['m1', 'sent'],
+    ['m2', 'sent'],
+  ]);
   const results = (await api('GET', `/v1/campaigns/${a}/results`)).json;
-  assert.deepEqual(results.groups.sent, { users: 2, converted: 0, rate: 0 }, 'earlier sends counted by the migration');
-  assert.equal((await send(api, a, ['m1'])).suppressed.already_sent, 1, 'the duplicate rule reads migrated rows');
+  assert.deepEqual(
+    results.groups.sent,
+    { users: 2, converted: 0, rate: 0 },
+    'earlier sends counted by the migration',
+  );
+  assert.equal(
+    (await send(api, a, ['m1'])).suppressed.already_sent,
+    1,
+    'the duplicate rule reads migrated rows',
+  );
 
   // A new campaign with a control group beside the migrated rows.
-  const b = (await api('POST', '/v1/campaigns', {
-    title: 'after', webhook: postSpec(`${sink.origin}/b/{{ user.id }}`), target: { allUsers: true }, send: { type: 'api' }, fatigue: capped,
-    experiment: { controlPercent: 50 },
-  })).json.campaign.key;
+  const b = (
+    await api('POST', '/v1/campaigns', {
+      title: 'after',
+      webhook: postSpec(`${sink.origin}/b/{{ user.id }}`),
+      target: { allUsers: true },
+      send: { type: 'api' },
+      fatigue: capped,
+      experiment: { controlPercent: 50 },
+    })
+  ).json.campaign.key;
   assert.equal((await api('POST', `/v1/campaigns/${b}/start`)).status, 200);
   const fresh = Array.from({ length: 40 }, (_, i) => `n${i}`);
   const answer = await send(api, b, ['m1', 'm2', ...fresh]);

@@ -48,8 +48,11 @@ async function assertRefused(edge, url, expectCode) {
   assert.equal(prev.status, 200);
   assert.equal(prev.json.ok, false, `preview ${url}`);
   for (const res of [send, many, prev]) {
-    if (expectCode) assert.ok(codes(res).includes(expectCode), `${url}: ${JSON.stringify(codes(res))}`);
-    assert.ok(res.json.problems.every((p) => typeof p.message === 'string' && p.message.length > 0));
+    if (expectCode)
+      assert.ok(codes(res).includes(expectCode), `${url}: ${JSON.stringify(codes(res))}`);
+    assert.ok(
+      res.json.problems.every((p) => typeof p.message === 'string' && p.message.length > 0),
+    );
   }
 }
 
@@ -68,10 +71,16 @@ describe('loopback with HOOKCAST_ALLOW_LOCAL_HTTP off', { concurrency: true }, (
     `[::ffff:127.0.0.1]:${p4}`,
   ];
   it('refuses https:// to every spelling of loopback as private_address', async () => {
-    await Promise.all(spellings(v4.port, v6.port).map((h) => assertRefused(off, `https://${h}/hook`, 'private_address')));
+    await Promise.all(
+      spellings(v4.port, v6.port).map((h) =>
+        assertRefused(off, `https://${h}/hook`, 'private_address'),
+      ),
+    );
   });
   it('refuses http:// to every spelling of loopback', async () => {
-    await Promise.all(spellings(v4.port, v6.port).map((h) => assertRefused(off, `http://${h}/hook`)));
+    await Promise.all(
+      spellings(v4.port, v6.port).map((h) => assertRefused(off, `http://${h}/hook`)),
+    );
   });
   it('no connection reached the loopback sinks', () => {
     assert.equal(v4.connections, 0);
@@ -100,31 +109,54 @@ const PRIVATE = [
 
 describe('private, link-local and metadata addresses', { concurrency: true }, () => {
   it('are refused with the setting off', async () => {
-    await Promise.all(PRIVATE.map((h) => assertRefused(offTrapped, `https://${h}/`, 'private_address')));
+    await Promise.all(
+      PRIVATE.map((h) => assertRefused(offTrapped, `https://${h}/`, 'private_address')),
+    );
     await Promise.all(PRIVATE.map((h) => assertRefused(offTrapped, `http://${h}/`)));
   });
   it('are refused with the setting on (it opens loopback only)', async () => {
-    await Promise.all(PRIVATE.map((h) => assertRefused(onTrapped, `https://${h}/`, 'private_address')));
+    await Promise.all(
+      PRIVATE.map((h) => assertRefused(onTrapped, `https://${h}/`, 'private_address')),
+    );
     await Promise.all(PRIVATE.map((h) => assertRefused(onTrapped, `http://${h}/`)));
   });
 });
 
 // Regression: allowLocalHttp accepted IPv6 forms that embed 127.0.0.1 and
 // route off-host (6to4, NAT64) or depend on the socket's dual-stack setting.
-const EMBEDDED_LOOPBACK = ['[2002:7f00:1::]', '[64:ff9b::7f00:1]', '[::ffff:0:7f00:1]', '[::127.0.0.1]', '[::ffff:127.0.0.1]'];
+const EMBEDDED_LOOPBACK = [
+  '[2002:7f00:1::]',
+  '[64:ff9b::7f00:1]',
+  '[::ffff:0:7f00:1]',
+  '[::127.0.0.1]',
+  '[::ffff:127.0.0.1]',
+];
 
-describe('IPv6 forms embedding 127.0.0.1 with HOOKCAST_ALLOW_LOCAL_HTTP on', { concurrency: true }, () => {
-  it('are refused as private_address over http and https', async () => {
-    await Promise.all(EMBEDDED_LOOPBACK.map((h) => assertRefused(onTrapped, `http://${h}:${v4.port}/`, 'private_address')));
-    await Promise.all(EMBEDDED_LOOPBACK.map((h) => assertRefused(onTrapped, `https://${h}/`, 'private_address')));
-  });
-});
+describe(
+  'IPv6 forms embedding 127.0.0.1 with HOOKCAST_ALLOW_LOCAL_HTTP on',
+  { concurrency: true },
+  () => {
+    it('are refused as private_address over http and https', async () => {
+      await Promise.all(
+        EMBEDDED_LOOPBACK.map((h) =>
+          assertRefused(onTrapped, `http://${h}:${v4.port}/`, 'private_address'),
+        ),
+      );
+      await Promise.all(
+        EMBEDDED_LOOPBACK.map((h) => assertRefused(onTrapped, `https://${h}/`, 'private_address')),
+      );
+    });
+  },
+);
 
 describe('the trap', () => {
   it('was never called by a refused destination, and does catch a permitted send', async () => {
     assert.deepEqual(trapHits, []);
     // Proves the trap is wired: a permitted loopback send lands in it, not on the network.
-    const res = await onTrapped.api('POST', '/v1/test-send', { spec: postSpec(`http://127.0.0.1:${v4.port}/ok`), context: {} });
+    const res = await onTrapped.api('POST', '/v1/test-send', {
+      spec: postSpec(`http://127.0.0.1:${v4.port}/ok`),
+      context: {},
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.outcome.status, 599);
     assert.equal(res.json.allowLocalHttp, true);
@@ -157,12 +189,19 @@ describe("the runtime's outbound wall (workerd network allow list)", () => {
     await Promise.all([rawOff, rawOn, sink4, sink6].map((x) => x?.close()));
   });
   const rawFetch = async (edge, url) => {
-    const res = await edge.mf.dispatchFetch('http://hookcast.test/raw-fetch', { method: 'POST', body: JSON.stringify({ url }) });
+    const res = await edge.mf.dispatchFetch('http://hookcast.test/raw-fetch', {
+      method: 'POST',
+      body: JSON.stringify({ url }),
+    });
     return res.json();
   };
 
   it('refuses a raw fetch to loopback (v4, v6, localhost) while the setting is off', async () => {
-    for (const url of [`http://127.0.0.1:${sink4.port}/raw`, `http://localhost:${sink4.port}/raw`, `http://[::1]:${sink6.port}/raw`]) {
+    for (const url of [
+      `http://127.0.0.1:${sink4.port}/raw`,
+      `http://localhost:${sink4.port}/raw`,
+      `http://[::1]:${sink6.port}/raw`,
+    ]) {
       const r = await rawFetch(rawOff, url);
       assert.equal(r.ok, false, `${url}: ${JSON.stringify(r)}`);
     }

@@ -60,7 +60,15 @@ const profile = await mkdtemp(join(tmpdir(), 'hookcast-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 after(async () => {
   await context.close();
@@ -79,7 +87,10 @@ await page.goto(`${server.origin}/`);
 try {
   await page.waitForFunction(() => window.__results !== undefined, null, { timeout: 60_000 });
 } catch (error) {
-  throw new Error(`the page never finished the suite; console errors: ${JSON.stringify(consoleErrors)}`, { cause: error });
+  throw new Error(
+    `the page never finished the suite; console errors: ${JSON.stringify(consoleErrors)}`,
+    { cause: error },
+  );
 }
 const results = await page.evaluate(() => window.__results);
 const loading = await page.evaluate(() => window.__loading);
@@ -88,7 +99,10 @@ const loading = await page.evaluate(() => window.__loading);
 test('browser: every case of the suite ran', async () => {
   const expected = caseNames(engineSuite, await createEngine(), fixtures);
   assert.ok(expected.length > 100, `${expected.length} cases`);
-  assert.deepEqual(results.map((r) => r.name), expected);
+  assert.deepEqual(
+    results.map((r) => r.name),
+    expected,
+  );
 });
 
 for (const { name, ok, error } of results) {
@@ -98,7 +112,13 @@ for (const { name, ok, error } of results) {
 }
 
 test('browser: createEngine() memoised; wasmModule and wasmBinary loaders agree', () => {
-  assert.deepEqual(loading, { memoised: true, moduleMemoised: true, distinct: true, sameAnswers: true, live: 0 });
+  assert.deepEqual(loading, {
+    memoised: true,
+    moduleMemoised: true,
+    distinct: true,
+    sameAnswers: true,
+    live: 0,
+  });
 });
 
 test('browser: no console errors', () => {

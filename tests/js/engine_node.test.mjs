@@ -23,11 +23,17 @@ test('node: createEngine({ wasmBinary }) loads from bytes, memoised per binary',
   const fromBytes = await createEngine({ wasmBinary: wasmBytes });
   assert.notEqual(fromBytes, engine);
   assert.equal(await createEngine({ wasmBinary: wasmBytes }), fromBytes);
-  const copy = wasmBytes.buffer.slice(wasmBytes.byteOffset, wasmBytes.byteOffset + wasmBytes.byteLength);
+  const copy = wasmBytes.buffer.slice(
+    wasmBytes.byteOffset,
+    wasmBytes.byteOffset + wasmBytes.byteLength,
+  );
   const fromArrayBuffer = await createEngine({ wasmBinary: copy });
   const fromDataView = await createEngine({ wasmBinary: new DataView(copy) });
   for (const e of [fromBytes, fromArrayBuffer, fromDataView]) {
-    assert.deepEqual(e.validate({ url: 'http://x.example.com/', method: 'GET' }), engine.validate({ url: 'http://x.example.com/', method: 'GET' }));
+    assert.deepEqual(
+      e.validate({ url: 'http://x.example.com/', method: 'GET' }),
+      engine.validate({ url: 'http://x.example.com/', method: 'GET' }),
+    );
   }
 });
 
@@ -64,13 +70,19 @@ test('node: a binary that is not wasm rejects, and is not memoised', async (t) =
   assert.ok(warn.mock.callCount() >= 2);
 });
 
-test('node: a wasmModule that fails to instantiate rejects instead of hanging', { timeout: 10_000 }, async () => {
-  // A valid module importing x.y, which the engine's imports do not provide.
-  const foreign = new WebAssembly.Module(
-    new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 7, 1, 1, 120, 1, 121, 0, 0]),
-  );
-  await assert.rejects(createEngine({ wasmModule: foreign }), /Import #0/);
-});
+test(
+  'node: a wasmModule that fails to instantiate rejects instead of hanging',
+  { timeout: 10_000 },
+  async () => {
+    // A valid module importing x.y, which the engine's imports do not provide.
+    const foreign = new WebAssembly.Module(
+      new Uint8Array([
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 7, 1, 1, 120, 1, 121, 0, 0,
+      ]),
+    );
+    await assert.rejects(createEngine({ wasmModule: foreign }), /Import #0/);
+  },
+);
 
 test('node: HookcastError is exported and carries code and problems', () => {
   try {
@@ -86,18 +98,42 @@ test('node: HookcastError is exported and carries code and problems', () => {
 });
 
 test('node: renderBatchJson renders JSON text as renderBatch renders the parsed contexts', () => {
-  const c = engine.compile({ url: 'https://x.example.com/{{ user.id }}', method: 'POST', body: '{"n": {{ user.properties.n | default: 0 }}, "e": "{{ event.key }}"}' });
+  const c = engine.compile({
+    url: 'https://x.example.com/{{ user.id }}',
+    method: 'POST',
+    body: '{"n": {{ user.properties.n | default: 0 }}, "e": "{{ event.key }}"}',
+  });
   assert.equal(c.ok, true);
-  const contexts = [{ user: { id: 'a', properties: { n: 1 } } }, { user: { id: 'b é', properties: {} }, event: { key: 'k', properties: {} } }];
-  assert.deepEqual(c.webhook.renderBatchJson(JSON.stringify(contexts)), c.webhook.renderBatch(contexts));
-  assert.equal(c.webhook.renderBatchJson(JSON.stringify(contexts))[1].request.url, 'https://x.example.com/b%20%C3%A9');
-  assert.throws(() => c.webhook.renderBatchJson(contexts), (e) => e instanceof HookcastError && e.code === 'invalid_contexts');
+  const contexts = [
+    { user: { id: 'a', properties: { n: 1 } } },
+    { user: { id: 'b é', properties: {} }, event: { key: 'k', properties: {} } },
+  ];
+  assert.deepEqual(
+    c.webhook.renderBatchJson(JSON.stringify(contexts)),
+    c.webhook.renderBatch(contexts),
+  );
+  assert.equal(
+    c.webhook.renderBatchJson(JSON.stringify(contexts))[1].request.url,
+    'https://x.example.com/b%20%C3%A9',
+  );
+  assert.throws(
+    () => c.webhook.renderBatchJson(contexts),
+    (e) => e instanceof HookcastError && e.code === 'invalid_contexts',
+  );
   // Text that is not a JSON array throws as renderBatch does for a non-array,
   // with the core's problem (regression: it returned one {ok:false} object).
-  for (const [text, problem] of [['nope', 'invalid_context'], ['{}', 'invalid_type'], ['3', 'invalid_type']]) {
+  for (const [text, problem] of [
+    ['nope', 'invalid_context'],
+    ['{}', 'invalid_type'],
+    ['3', 'invalid_type'],
+  ]) {
     assert.throws(
       () => c.webhook.renderBatchJson(text),
-      (e) => e instanceof HookcastError && e.code === 'invalid_contexts' && e.problems[0].code === problem && /renderBatchJson/.test(e.message),
+      (e) =>
+        e instanceof HookcastError &&
+        e.code === 'invalid_contexts' &&
+        e.problems[0].code === problem &&
+        /renderBatchJson/.test(e.message),
       text,
     );
   }

@@ -36,14 +36,19 @@ let results;
 try {
   results = JSON.parse(text);
 } catch {
-  throw new Error(`the test worker did not answer JSON (HTTP ${response.status}): ${text.slice(0, 2000)}`);
+  throw new Error(
+    `the test worker did not answer JSON (HTTP ${response.status}): ${text.slice(0, 2000)}`,
+  );
 }
 
 // A suite that stopped early, or a runner that lost cases, must not pass.
 test('workerd: every case of the suite ran', async () => {
   const expected = caseNames(engineSuite, await createEngine(), fixtures);
   assert.ok(expected.length > 100, `${expected.length} cases`);
-  assert.deepEqual(results.map((r) => r.name), expected);
+  assert.deepEqual(
+    results.map((r) => r.name),
+    expected,
+  );
 });
 
 for (const { name, ok, error } of results) {
@@ -54,5 +59,10 @@ for (const { name, ok, error } of results) {
 
 test('workerd: createEngine() is memoised, also for an explicit same module', async () => {
   const memo = await (await mf.dispatchFetch('http://worker.test/memo')).json();
-  assert.deepEqual(memo, { same: true, explicitSame: true, live: 0, finalizationRegistry: 'function' });
+  assert.deepEqual(memo, {
+    same: true,
+    explicitSame: true,
+    live: 0,
+    finalizationRegistry: 'function',
+  });
 });

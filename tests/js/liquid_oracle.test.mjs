@@ -16,8 +16,14 @@ const liquid = new Liquid();
 
 function oracle(template, context) {
   const scope = {
-    user: { ...(context.user?.properties ?? {}), ...(context.user?.id !== undefined ? { id: context.user.id } : {}) },
-    event: { ...(context.event?.properties ?? {}), ...(context.event?.key !== undefined ? { key: context.event.key } : {}) },
+    user: {
+      ...(context.user?.properties ?? {}),
+      ...(context.user?.id !== undefined ? { id: context.user.id } : {}),
+    },
+    event: {
+      ...(context.event?.properties ?? {}),
+      ...(context.event?.key !== undefined ? { key: context.event.key } : {}),
+    },
   };
   return liquid.parseAndRenderSync(template, scope);
 }
@@ -41,16 +47,39 @@ function compare(headerTemplate, bodyTemplate, context, label) {
   assert.equal(header, `<${oracle(headerTemplate, context)}>`, `header channel\n${where}`);
   // The body template's literal text holds no quote or backslash, so as a
   // JSON string it reads as itself: Liquid sees the same template.
-  assert.equal(JSON.parse(r.request.body).t, oracle(bodyTemplate, context), `body channel\n${where}`);
+  assert.equal(
+    JSON.parse(r.request.body).t,
+    oracle(bodyTemplate, context),
+    `body channel\n${where}`,
+  );
 }
 
 // ---- hand-picked -----------------------------------------------------------
 
 const PEOPLE = [
-  { user: { id: 'u-1', properties: { name: 'Ada', age: 36, vip: true, score: 2.5, address: { city: 'Lyon' }, 'first name': 'Ada L.' } }, event: { key: 'purchase', properties: { product_id: 'p-9', qty: 3 } } },
-  { user: { id: 'u-2', properties: { name: '', age: 0, vip: false, score: -1.25, address: {} } }, event: { key: 'signup', properties: {} } },
+  {
+    user: {
+      id: 'u-1',
+      properties: {
+        name: 'Ada',
+        age: 36,
+        vip: true,
+        score: 2.5,
+        address: { city: 'Lyon' },
+        'first name': 'Ada L.',
+      },
+    },
+    event: { key: 'purchase', properties: { product_id: 'p-9', qty: 3 } },
+  },
+  {
+    user: { id: 'u-2', properties: { name: '', age: 0, vip: false, score: -1.25, address: {} } },
+    event: { key: 'signup', properties: {} },
+  },
   { user: { id: 'u-3', properties: { name: null } } },
-  { user: { properties: { name: 'Zoë "Z" \\ <b> & 100%' } }, event: { properties: { product_id: 'a b' } } },
+  {
+    user: { properties: { name: 'Zoë "Z" \\ <b> & 100%' } },
+    event: { properties: { product_id: 'a b' } },
+  },
   {},
 ];
 
@@ -78,7 +107,8 @@ const HAND_PICKED = [
 
 for (const [i, template] of HAND_PICKED.entries()) {
   test(`liquid oracle: hand-picked ${JSON.stringify(template)}`, () => {
-    for (const [j, context] of PEOPLE.entries()) compare(template, template, context, `hand-picked ${i}, person ${j}`);
+    for (const [j, context] of PEOPLE.entries())
+      compare(template, template, context, `hand-picked ${i}, person ${j}`);
   });
 }
 
@@ -92,7 +122,14 @@ const int = (n) => Math.floor(rand() * n);
 const NAMES = ['name', 'city', 'plan', 'age', 'score', 'vip', 'tier', 'nickname'];
 // Text typed around placeholders. The body channel's text sits inside a JSON
 // string, so it avoids quotes, backslashes and control characters there.
-const TEXT_CHARS = [...'abcxyzABC0123456789 .,;:!?-_=+*/()[]<>@#$%^&|~`\'', 'é', 'ß', '日', '🎉', '\u00a0'];
+const TEXT_CHARS = [
+  ..."abcxyzABC0123456789 .,;:!?-_=+*/()[]<>@#$%^&|~`'",
+  'é',
+  'ß',
+  '日',
+  '🎉',
+  '\u00a0',
+];
 const VALUE_CHARS = [...TEXT_CHARS, '"', '\\', '{', '}', '\t'];
 
 function text(max) {
@@ -103,11 +140,16 @@ function text(max) {
 
 function value() {
   switch (int(9)) {
-    case 0: return null;
-    case 1: return '';
-    case 2: return rand() < 0.5;
-    case 3: return int(1000) - 500;
-    case 4: return Math.round((rand() - 0.5) * 1e4) / 100;
+    case 0:
+      return null;
+    case 1:
+      return '';
+    case 2:
+      return rand() < 0.5;
+    case 3:
+      return int(1000) - 500;
+    case 4:
+      return Math.round((rand() - 0.5) * 1e4) / 100;
     default: {
       let s = '';
       for (let n = 1 + int(12); n > 0; n--) s += pick(VALUE_CHARS);
@@ -122,7 +164,13 @@ function placeholder() {
   const ws = () => pick(['', ' ', '  ']);
   let filter = '';
   if (rand() < 0.5) {
-    const fallback = pick([`"${text(8).replace(/"/g, '')}"`, String(int(100)), '"there"', '""', '1.5']);
+    const fallback = pick([
+      `"${text(8).replace(/"/g, '')}"`,
+      String(int(100)),
+      '"there"',
+      '""',
+      '1.5',
+    ]);
     filter = `${ws()}|${ws()}default:${ws() || ' '}${fallback}`;
   }
   return `{{${ws()}${source}.${name}${filter}${ws()}}}`;
@@ -142,8 +190,13 @@ function properties() {
 
 function context() {
   const c = {};
-  if (rand() < 0.9) c.user = { ...(rand() < 0.8 ? { id: `u${int(100)}` } : {}), properties: properties() };
-  if (rand() < 0.7) c.event = { ...(rand() < 0.8 ? { key: pick(['signup', 'purchase', 'é']) } : {}), properties: properties() };
+  if (rand() < 0.9)
+    c.user = { ...(rand() < 0.8 ? { id: `u${int(100)}` } : {}), properties: properties() };
+  if (rand() < 0.7)
+    c.event = {
+      ...(rand() < 0.8 ? { key: pick(['signup', 'purchase', 'é']) } : {}),
+      properties: properties(),
+    };
   return c;
 }
 
@@ -153,6 +206,11 @@ test(`liquid oracle: 400 random templates and contexts (seed ${SEED})`, () => {
   for (let i = 0; i < 400; i++) {
     const headerTemplate = template();
     const bodyTemplate = template();
-    compare(headerTemplate, bodyTemplate, context(), `random case ${i} (HOOKCAST_ORACLE_SEED=${SEED})`);
+    compare(
+      headerTemplate,
+      bodyTemplate,
+      context(),
+      `random case ${i} (HOOKCAST_ORACLE_SEED=${SEED})`,
+    );
   }
 });

@@ -21,7 +21,13 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 async function npmStart(stateDir) {
   const child = spawn('npm', ['start'], {
     cwd: ROOT,
-    env: { ...process.env, HOOKCAST_API_KEY: 'signals-key', HOOKCAST_PORT: '0', HOOKCAST_SINK_PORT: '0', HOOKCAST_STATE_DIR: stateDir },
+    env: {
+      ...process.env,
+      HOOKCAST_API_KEY: 'signals-key',
+      HOOKCAST_PORT: '0',
+      HOOKCAST_SINK_PORT: '0',
+      HOOKCAST_STATE_DIR: stateDir,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,14 +43,15 @@ async function npmStart(stateDir) {
   return { child, exited, ports: [api, sink] };
 }
 
-const listening = (port) => new Promise((resolve) => {
-  const s = net.connect(port, '127.0.0.1');
-  s.once('connect', () => {
-    s.destroy();
-    resolve(true);
+const listening = (port) =>
+  new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
   });
-  s.once('error', () => resolve(false));
-});
 
 /** Polls until nothing listens on `ports` (the test runner's timeout bounds it). */
 async function portsFreed(ports) {

@@ -39,7 +39,12 @@ test('every example type-checks as strict TypeScript (lib es2023, @types/node)',
     fs.writeFileSync(path.join(dir, `${b.name}.ts`), b.code);
     return `${b.name}.ts`;
   });
-  const { ok, output } = typecheck(dir, files, { ...STRICT, ...RESOLUTIONS.nodenext, lib: ['es2023'], types: ['node'] });
+  const { ok, output } = typecheck(dir, files, {
+    ...STRICT,
+    ...RESOLUTIONS.nodenext,
+    lib: ['es2023'],
+    types: ['node'],
+  });
   assert.ok(ok, output);
 });
 
@@ -47,13 +52,24 @@ test('the published README: docs/package.md staged with measured sizes and no li
   const { stagedReadme } = await import('../../scripts/package_readme.mjs');
   const text = stagedReadme();
   const wasmKiB = (fs.statSync(path.join(REPO_ROOT, 'dist/hookcast.wasm')).size / 1024).toFixed(1);
-  assert.match(text, new RegExp(`\\| \`hookcast\\.wasm\` \\(the engine\\) \\| ${wasmKiB.replace('.', '\\.')} KiB \\|`));
+  assert.match(
+    text,
+    new RegExp(
+      `\\| \`hookcast\\.wasm\` \\(the engine\\) \\| ${wasmKiB.replace('.', '\\.')} KiB \\|`,
+    ),
+  );
   assert.doesNotMatch(text, /<!-- \/?sizes -->|The published README has a table here/);
   // The repository's README is not what npm users read first.
   assert.doesNotMatch(text, /npm start|DESIGN|\/work\//);
   const source = fs.readFileSync(path.join(REPO_ROOT, 'docs/package.md'), 'utf8');
-  assert.throws(() => stagedReadme(`${source}\n![console](docs/console/webhook.png)\n`), /links that break once published: docs\/console\/webhook\.png/);
-  assert.throws(() => stagedReadme(`${source}\nSee [the worker](edge/README.md).\n`), /edge\/README\.md/);
+  assert.throws(
+    () => stagedReadme(`${source}\n![console](docs/console/webhook.png)\n`),
+    /links that break once published: docs\/console\/webhook\.png/,
+  );
+  assert.throws(
+    () => stagedReadme(`${source}\nSee [the worker](edge/README.md).\n`),
+    /edge\/README\.md/,
+  );
 });
 
 test('browser examples type-check as strict TypeScript with the DOM lib (they run in npm run test:package)', () => {
@@ -62,6 +78,11 @@ test('browser examples type-check as strict TypeScript with the DOM lib (they ru
     fs.writeFileSync(path.join(dir, `${b.name}.ts`), b.code);
     return `${b.name}.ts`;
   });
-  const { ok, output } = typecheck(dir, files, { ...STRICT, ...RESOLUTIONS.bundler, lib: ['es2023', 'dom'], types: [] }, 'tsconfig.browser.json');
+  const { ok, output } = typecheck(
+    dir,
+    files,
+    { ...STRICT, ...RESOLUTIONS.bundler, lib: ['es2023', 'dom'], types: [] },
+    'tsconfig.browser.json',
+  );
   assert.ok(ok, output);
 });

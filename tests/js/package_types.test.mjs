@@ -12,16 +12,27 @@ import { makeProject, REPO_ROOT, RESOLUTIONS, STRICT, typecheck } from '../packa
 
 const dir = makeProject();
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-for (const name of ['node_only.ts', 'usage.ts']) fs.copyFileSync(path.join(REPO_ROOT, 'tests/types', name), path.join(dir, name));
+for (const name of ['node_only.ts', 'usage.ts'])
+  fs.copyFileSync(path.join(REPO_ROOT, 'tests/types', name), path.join(dir, name));
 
 for (const [resolution, options] of Object.entries(RESOLUTIONS)) {
   test(`types: Node-only project (lib es2023, @types/node), ${resolution} resolution`, () => {
-    const { ok, output } = typecheck(dir, ['node_only.ts'], { ...STRICT, ...options, lib: ['es2023'], types: ['node'] }, `tsconfig.${resolution}.json`);
+    const { ok, output } = typecheck(
+      dir,
+      ['node_only.ts'],
+      { ...STRICT, ...options, lib: ['es2023'], types: ['node'] },
+      `tsconfig.${resolution}.json`,
+    );
     assert.ok(ok, output);
   });
   test(`types: browser project (lib es2023 + DOM), ${resolution} resolution`, () => {
     const files = ['node_only.ts', 'usage.ts'];
-    const { ok, output } = typecheck(dir, files, { ...STRICT, ...options, lib: ['es2023', 'dom'], types: ['node'] }, `tsconfig.${resolution}.dom.json`);
+    const { ok, output } = typecheck(
+      dir,
+      files,
+      { ...STRICT, ...options, lib: ['es2023', 'dom'], types: ['node'] },
+      `tsconfig.${resolution}.dom.json`,
+    );
     assert.ok(ok, output);
   });
 }

@@ -40,7 +40,9 @@ before(async () => {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   await new Promise((resolve, reject) => {
@@ -48,7 +50,9 @@ before(async () => {
       if (stdout.includes('Ctrl-C stops everything')) resolve();
     };
     child.stdout.on('data', check);
-    exited.then(({ code }) => reject(new Error(`start.mjs exited (${code}) before its banner:\n${stdout}\n${stderr}`)));
+    exited.then(({ code }) =>
+      reject(new Error(`start.mjs exited (${code}) before its banner:\n${stdout}\n${stderr}`)),
+    );
   });
 });
 
@@ -80,7 +84,10 @@ function raw(origin, text) {
 }
 
 it('writes its state where HOOKCAST_STATE_DIR says', () => {
-  assert.ok(fs.existsSync(path.join(stateDir, 'do')), `no do/ in ${stateDir}: ${fs.readdirSync(stateDir)}`);
+  assert.ok(
+    fs.existsSync(path.join(stateDir, 'do')),
+    `no do/ in ${stateDir}: ${fs.readdirSync(stateDir)}`,
+  );
 });
 
 it('answers malformed requests on every server it starts and keeps running', async () => {
@@ -98,7 +105,11 @@ it('answers malformed requests on every server it starts and keeps running', asy
   for (const origin of list) {
     for (const request of requests) {
       const status = await raw(origin, request);
-      assert.match(status, /^HTTP\/1\.1 [1-5]\d\d|^$|^error /, `${origin} ${JSON.stringify(request)} -> ${status}`);
+      assert.match(
+        status,
+        /^HTTP\/1\.1 [1-5]\d\d|^$|^error /,
+        `${origin} ${JSON.stringify(request)} -> ${status}`,
+      );
       // The demo sink answers 200 to anything (it logs what it gets); the others refuse.
       if (origin !== sinkOrigin && request.startsWith('GET /web/%E0')) {
         assert.match(status, /^HTTP\/1\.1 [45]\d\d/, `${origin} ${request}`);
@@ -107,8 +118,11 @@ it('answers malformed requests on every server it starts and keeps running', asy
   }
   assert.equal(child.exitCode, null, `start.mjs exited:\n${stderr}`);
   // The worker still answers an authorized request.
-  const worker = list.find((o) => stdout.includes(`edge worker (workerd via miniflare)   ${o}`)) ?? list[0];
-  const res = await fetch(`${worker}/v1/deliveries/msg_aaaaaaaaaaaaaaaaaaaa_0`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const worker =
+    list.find((o) => stdout.includes(`edge worker (workerd via miniflare)   ${o}`)) ?? list[0];
+  const res = await fetch(`${worker}/v1/deliveries/msg_aaaaaaaaaaaaaaaaaaaa_0`, {
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
   assert.equal(res.status, 404);
   assert.equal((await res.json()).error.code, 'not_found');
 });

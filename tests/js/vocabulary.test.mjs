@@ -43,12 +43,16 @@ for (const [name, words] of cases) {
 test("the property operators in index.d.ts's PropertyCondition are the engine's", () => {
   const found = /export type PropertyCondition =([\s\S]+?);\n/.exec(dts);
   assert.ok(found);
-  const ops = [...found[1].matchAll(/op: ([^;]+);/g)].flatMap((m) => [...m[1].matchAll(/'([a-z_]+)'/g)].map((x) => x[1]));
+  const ops = [...found[1].matchAll(/op: ([^;]+);/g)].flatMap((m) =>
+    [...m[1].matchAll(/'([a-z_]+)'/g)].map((x) => x[1]),
+  );
   assert.deepEqual([...ops].sort(), [...vocabulary.operators.property].sort());
 });
 
 test('candidate checks and fatigue reasons are suppression reasons', () => {
-  for (const r of vocabulary.candidateChecks) assert.ok(vocabulary.suppressionReasons.includes(r), r);
-  for (const r of vocabulary.fatigueReasons.slice(1)) assert.ok(vocabulary.candidateChecks.includes(r), r);
+  for (const r of vocabulary.candidateChecks)
+    assert.ok(vocabulary.suppressionReasons.includes(r), r);
+  for (const r of vocabulary.fatigueReasons.slice(1))
+    assert.ok(vocabulary.candidateChecks.includes(r), r);
   assert.equal(vocabulary.fatigueReasons[0], 'ok');
 });

@@ -32,5 +32,14 @@ test('ordinary cells are unchanged; commas, quotes and line breaks are quoted', 
 });
 
 test('csvText writes a header and CRLF rows, every cell neutralised', () => {
-  assert.equal(csvText(['campaign', 'userId'], [['c_1_abcd', '=1+1'], ['c_1_abcd', 'u2']]), "campaign,userId\r\nc_1_abcd,'=1+1\r\nc_1_abcd,u2\r\n");
+  assert.equal(
+    csvText(
+      ['campaign', 'userId'],
+      [
+        ['c_1_abcd', '=1+1'],
+        ['c_1_abcd', 'u2'],
+      ],
+    ),
+    "campaign,userId\r\nc_1_abcd,'=1+1\r\nc_1_abcd,u2\r\n",
+  );
 });

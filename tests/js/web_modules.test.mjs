@@ -13,13 +13,15 @@ const source = Object.fromEntries(files.map((f) => [f, readFileSync(`${web}${f}`
 /** The web/ modules `file` imports (static and dynamic imports of ./x.js). */
 function importsOf(file) {
   const out = new Set();
-  for (const m of source[file].matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)'\.\/([\w-]+\.js)'/g)) out.add(m[1]);
+  for (const m of source[file].matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)'\.\/([\w-]+\.js)'/g))
+    out.add(m[1]);
   return [...out];
 }
 
 test('web/ has no import circle', () => {
   const graph = Object.fromEntries(files.map((f) => [f, importsOf(f)]));
-  for (const [f, deps] of Object.entries(graph)) for (const d of deps) assert.ok(graph[d], `${f} imports ./${d}, which does not exist`);
+  for (const [f, deps] of Object.entries(graph))
+    for (const d of deps) assert.ok(graph[d], `${f} imports ./${d}, which does not exist`);
   const state = new Map(); // file -> 'open' | 'done'
   const walk = (f, trail) => {
     if (state.get(f) === 'done') return;

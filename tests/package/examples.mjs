@@ -37,5 +37,8 @@ export function codeBlocks(root) {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const { text, offset } = packageSection(readme);
   const pkg = fs.readFileSync(path.join(root, 'docs/package.md'), 'utf8');
-  return [...blocksOf(text, 'README.md', readme.slice(0, offset).split('\n').length - 1), ...blocksOf(pkg, 'docs/package.md', 0)];
+  return [
+    ...blocksOf(text, 'README.md', readme.slice(0, offset).split('\n').length - 1),
+    ...blocksOf(pkg, 'docs/package.md', 0),
+  ];
 }

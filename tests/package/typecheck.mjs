@@ -32,12 +32,20 @@ export const RESOLUTIONS = {
  * A project directory (made once per call) with node_modules/hookcast
  * pointing at `packageDir` and @types/node from the repository.
  */
-export function makeProject(packageDir = REPO_ROOT, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-types-'))) {
+export function makeProject(
+  packageDir = REPO_ROOT,
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-types-')),
+) {
   fs.mkdirSync(path.join(dir, 'node_modules/@types'), { recursive: true });
-  if (!fs.existsSync(path.join(dir, 'node_modules/hookcast'))) fs.symlinkSync(packageDir, path.join(dir, 'node_modules/hookcast'), 'dir');
+  if (!fs.existsSync(path.join(dir, 'node_modules/hookcast')))
+    fs.symlinkSync(packageDir, path.join(dir, 'node_modules/hookcast'), 'dir');
   const types = path.join(dir, 'node_modules/@types/node');
-  if (!fs.existsSync(types)) fs.symlinkSync(path.join(REPO_ROOT, 'node_modules/@types/node'), types, 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  if (!fs.existsSync(types))
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules/@types/node'), types, 'dir');
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   return dir;
 }
 

@@ -9,7 +9,13 @@
 
 import { readJsonBody } from '../http/plumbing.js';
 import { json } from '../http/json.js';
-import { badRequest, fail, notFound as noSuch, problem, storedRuleInvalid } from '../http/errors.js';
+import {
+  badRequest,
+  fail,
+  notFound as noSuch,
+  problem,
+  storedRuleInvalid,
+} from '../http/errors.js';
 import { getEngine } from '../engine.js';
 import { forEachShard } from '../shards/locate.js';
 import { workspaceStub } from '../stubs.js';
@@ -19,7 +25,13 @@ import { isoTime as iso } from '../http/iso_time.js';
 export const DEFAULT_SAMPLE = 10;
 export const MAX_SAMPLE = 100;
 
-const cohortJson = (c) => ({ id: c.id, name: c.name, rule: c.rule, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
+const cohortJson = (c) => ({
+  id: c.id,
+  name: c.name,
+  rule: c.rule,
+  createdAt: iso(c.createdAt),
+  updatedAt: iso(c.updatedAt),
+});
 const notFound = (id) => noSuch('id', `No cohort ${JSON.stringify(id)}.`);
 
 /**
@@ -28,11 +40,18 @@ const notFound = (id) => noSuch('id', `No cohort ${JSON.stringify(id)}.`);
  */
 async function checkCohortBody(body, { partial }) {
   const problems = [];
-  if (!partial || body.name !== undefined) problems.push(...(await getEngine()).checkInput('cohortName', body.name, 'name'));
+  if (!partial || body.name !== undefined)
+    problems.push(...(await getEngine()).checkInput('cohortName', body.name, 'name'));
   let warnings = [];
   if (!partial || body.rule !== undefined) {
     if (body.rule === undefined) {
-      problems.push(problem('rule', 'required', 'A cohort needs a "rule", e.g. {"property": "plan", "op": "eq", "value": "pro"}.'));
+      problems.push(
+        problem(
+          'rule',
+          'required',
+          'A cohort needs a "rule", e.g. {"property": "plan", "op": "eq", "value": "pro"}.',
+        ),
+      );
     } else {
       const engine = await getEngine();
       const checked = engine.validateCohort(body.rule);
@@ -48,7 +67,8 @@ async function checkCohortBody(body, { partial }) {
   return { name: body.name, rule: body.rule, warnings };
 }
 
-const withWarnings = (answer, warnings) => (warnings.length ? { ...answer, problems: warnings } : answer);
+const withWarnings = (answer, warnings) =>
+  warnings.length ? { ...answer, problems: warnings } : answer;
 
 /** POST /v1/cohorts */
 export async function createCohort(request, env) {
@@ -85,7 +105,12 @@ export async function deleteCohort(id, env) {
   const result = await workspaceStub(env).deleteCohort(id);
   if (result.ok) return json({ ok: true, id, deleted: true });
   if (result.code === 'cohort_in_use') {
-    throw fail(409, 'id', 'cohort_in_use', `Cohort ${id} is the target of a campaign that has not ended; end the campaign or change its target first.`);
+    throw fail(
+      409,
+      'id',
+      'cohort_in_use',
+      `Cohort ${id} is the target of a campaign that has not ended; end the campaign or change its target first.`,
+    );
   }
   throw notFound(id);
 }
@@ -96,7 +121,13 @@ function sampleSizeOf(url) {
   if (raw === null) return DEFAULT_SAMPLE;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > MAX_SAMPLE) {
-    throw badRequest([problem('sample', 'invalid_sample', `?sample= must be a whole number from 0 to ${MAX_SAMPLE}.`)]);
+    throw badRequest([
+      problem(
+        'sample',
+        'invalid_sample',
+        `?sample= must be a whole number from 0 to ${MAX_SAMPLE}.`,
+      ),
+    ]);
   }
   return n;
 }

@@ -25,7 +25,11 @@ export async function upsertUsers(request, env) {
   // Ids, property names, sizes and nesting: the engine's checks (every bad item named).
   const checked = (await getEngine()).checkUsers(body);
   if (!checked.ok) throw badRequest(checked.problems);
-  const users = body.users.map((item, index) => ({ index, id: item.id, properties: item.properties ?? {} }));
+  const users = body.users.map((item, index) => ({
+    index,
+    id: item.id,
+    properties: item.properties ?? {},
+  }));
 
   const now = Date.now();
   const groups = [...groupByShard(users, (u) => u.id)];
@@ -34,11 +38,15 @@ export async function upsertUsers(request, env) {
   // anywhere (a shard checks again when it writes; only a racing call
   // between the two steps could still be refused there).
   if (groups.length > 1) {
-    const checks = await Promise.all(groups.map(([i, slice]) => shardStub(env, i).upsertUsers(slice, now, { dryRun: true })));
+    const checks = await Promise.all(
+      groups.map(([i, slice]) => shardStub(env, i).upsertUsers(slice, now, { dryRun: true })),
+    );
     const refused = checks.flatMap((c) => (c.ok ? [] : c.problems));
     if (refused.length) throw badRequest(sortByItem(refused));
   }
-  const results = await Promise.all(groups.map(([i, slice]) => shardStub(env, i).upsertUsers(slice, now)));
+  const results = await Promise.all(
+    groups.map(([i, slice]) => shardStub(env, i).upsertUsers(slice, now)),
+  );
   const refused = results.flatMap((r) => (r.ok ? [] : r.problems));
   if (refused.length) throw badRequest(sortByItem(refused));
   let created = 0;
@@ -54,7 +62,8 @@ function sortByItem(problems) {
 
 /** The user id in a /v1/users/:id path: one that no body could store names no user (404). */
 async function pathUserId(id) {
-  if ((await getEngine()).checkInput('userId', id, 'id').length) throw notFound('id', `No user ${JSON.stringify(id.slice(0, 300))}.`);
+  if ((await getEngine()).checkInput('userId', id, 'id').length)
+    throw notFound('id', `No user ${JSON.stringify(id.slice(0, 300))}.`);
   return id;
 }
 
@@ -70,15 +79,31 @@ export const MAX_FOUND = 50;
 export async function findUsers(env, url) {
   const q = url.searchParams.get('q') ?? '';
   const problems = [];
-  if (q.length > MAX_QUERY_CHARS) problems.push(problem('q', 'too_long', `q holds at most ${MAX_QUERY_CHARS} characters; it has ${q.length}.`));
+  if (q.length > MAX_QUERY_CHARS)
+    problems.push(
+      problem(
+        'q',
+        'too_long',
+        `q holds at most ${MAX_QUERY_CHARS} characters; it has ${q.length}.`,
+      ),
+    );
   const raw = url.searchParams.get('limit');
   const limit = raw === null || raw === '' ? 10 : Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FOUND) {
-    problems.push(problem('limit', 'invalid_limit', `limit must be a whole number from 1 to ${MAX_FOUND}; it is ${JSON.stringify(raw)}.`));
+    problems.push(
+      problem(
+        'limit',
+        'invalid_limit',
+        `limit must be a whole number from 1 to ${MAX_FOUND}; it is ${JSON.stringify(raw)}.`,
+      ),
+    );
   }
   if (problems.length) throw badRequest(problems);
   const parts = await forEachShard(env, (stub) => stub.findUsers(q, limit));
-  const users = parts.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
+  const users = parts
+    .flat()
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, limit);
   return json({ users });
 }
 
@@ -117,7 +142,8 @@ function eventSummary(events) {
     foldProperties(e.parsed, perKey);
   }
   const out = [];
-  for (const [key, perKey] of props) for (const p of perKey.values()) out.push([key, p.name, p.type, p.example]);
+  for (const [key, perKey] of props)
+    for (const p of perKey.values()) out.push([key, p.name, p.type, p.example]);
   return { keys: [...keys], names: out };
 }
 
@@ -139,7 +165,10 @@ export async function addEvents(request, env) {
   // Running event campaigns this call triggers and experiment goals it
   // matches (campaigns/events.js); each shard records the triggers with the
   // events and runs them, and decides the conversions in the same commit.
-  const { matches, snapshots, goals, goalOf } = await eventTriggers(env, events.map((e) => ({ userId: e.userId, key: e.key, properties: e.parsed, at: e.at })));
+  const { matches, snapshots, goals, goalOf } = await eventTriggers(
+    env,
+    events.map((e) => ({ userId: e.userId, key: e.key, properties: e.parsed, at: e.at })),
+  );
   events.forEach((e, i) => {
     e.campaigns = matches[i];
     e.goals = goals[i];
@@ -147,7 +176,14 @@ export async function addEvents(request, env) {
   const groups = [...groupByShard(events, (e) => e.userId)];
   const results = await Promise.all(
     groups.map(([i, slice]) => {
-      const rows = slice.map((e) => ({ userId: e.userId, key: e.key, properties: e.properties, at: e.at, campaigns: e.campaigns, goals: e.goals }));
+      const rows = slice.map((e) => ({
+        userId: e.userId,
+        key: e.key,
+        properties: e.properties,
+        at: e.at,
+        campaigns: e.campaigns,
+        goals: e.goals,
+      }));
       const used = {};
       const usedGoals = {};
       for (const e of slice) {

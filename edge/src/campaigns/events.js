@@ -30,7 +30,10 @@ async function runningEventCampaigns(env) {
   const answer = await workspaceStub(env).runningEventCampaigns(cache.version);
   if (answer.campaigns !== null) {
     cache = { version: answer.version, campaigns: answer.campaigns, goals: answer.goals ?? [] };
-    const live = new Set([...cache.campaigns.map((c) => `${c.key}@${c.version}`), ...cache.goals.map((g) => `goal:${g.key}@${g.version}`)]);
+    const live = new Set([
+      ...cache.campaigns.map((c) => `${c.key}@${c.version}`),
+      ...cache.goals.map((g) => `goal:${g.key}@${g.version}`),
+    ]);
     for (const [id, cohort] of compiled) {
       if (!live.has(id)) {
         cohort?.dispose?.();
@@ -65,7 +68,11 @@ function matching(cohort, key, events) {
   if (candidates.length === 0 || cohort === null) return candidates;
   // One engine call for every candidate event; "did" without `within`
   // reads no clock, so any now works: the latest `at`.
-  const members = candidates.map((i) => ({ id: events[i].userId, properties: {}, events: [{ key: events[i].key, at: events[i].at, properties: events[i].properties ?? {} }] }));
+  const members = candidates.map((i) => ({
+    id: events[i].userId,
+    properties: {},
+    events: [{ key: events[i].key, at: events[i].at, properties: events[i].properties ?? {} }],
+  }));
   const matched = cohort.matchBatch(members, Math.max(...candidates.map((i) => events[i].at)));
   return candidates.filter((_, k) => matched[k]);
 }
@@ -83,7 +90,8 @@ export async function eventTriggers(env, events) {
   const goalMatches = events.map(() => []);
   const snapshots = {};
   const goalOf = {};
-  if (campaigns.length === 0 && goals.length === 0) return { matches, snapshots, goals: goalMatches, goalOf };
+  if (campaigns.length === 0 && goals.length === 0)
+    return { matches, snapshots, goals: goalMatches, goalOf };
   const engine = await getEngine();
   for (const c of campaigns) {
     const cohort = matcherOf(engine, `${c.key}@${c.version}`, c.send.event, c.send.where);

@@ -56,7 +56,12 @@ function decodeCursor(text, valid) {
     value = undefined;
   }
   if (value === undefined || value === null || !valid(value)) {
-    throw fail(400, 'cursor', 'invalid_cursor', 'This cursor is not one a page gave: pass back the nextCursor of the previous page unchanged, or start without one.');
+    throw fail(
+      400,
+      'cursor',
+      'invalid_cursor',
+      'This cursor is not one a page gave: pass back the nextCursor of the previous page unchanged, or start without one.',
+    );
   }
   return value;
 }
@@ -66,7 +71,12 @@ function limitOf(url) {
   if (raw === null || raw === '') return PAGE_SIZE;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
-    throw fail(400, 'limit', 'invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; it is ${JSON.stringify(raw)}.`);
+    throw fail(
+      400,
+      'limit',
+      'invalid_limit',
+      `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}; it is ${JSON.stringify(raw)}.`,
+    );
   }
   return n;
 }
@@ -94,21 +104,36 @@ async function page(sources, cursor, limit, fetchAfter) {
   if (items.length <= limit) return { items: items.map((x) => x.item), nextCursor: null };
   const kept = items.slice(0, limit);
   const last = kept[kept.length - 1];
-  return { items: kept.map((x) => x.item), nextCursor: encodeCursor({ s: last.source, p: last.item.pos }) };
+  return {
+    items: kept.map((x) => x.item),
+    nextCursor: encodeCursor({ s: last.source, p: last.item.pos }),
+  };
 }
 
 /** GET /v1/campaigns/:key/deliveries */
 export async function listCampaignDeliveries(key, env, url) {
   const state = url.searchParams.get('state');
   if (state !== null && state !== '' && !DELIVERY_STATES.includes(state)) {
-    throw fail(400, 'state', 'invalid_state', `state must be one of ${DELIVERY_STATES.join(', ')}; it is ${JSON.stringify(state)}.`);
+    throw fail(
+      400,
+      'state',
+      'invalid_state',
+      `state must be one of ${DELIVERY_STATES.join(', ')}; it is ${JSON.stringify(state)}.`,
+    );
   }
   const limit = limitOf(url);
-  const cursor = decodeCursor(url.searchParams.get('cursor'), (v) => typeof v.s === 'string' && Number.isInteger(v.p));
+  const cursor = decodeCursor(
+    url.searchParams.get('cursor'),
+    (v) => typeof v.s === 'string' && Number.isInteger(v.p),
+  );
   await snapshotOf(env, key);
   const slices = await slicesOf(env, key);
   const { items, nextCursor } = await page(slices, cursor, limit, async (slice, after, n) => {
-    const got = await dispatchStub(env, key, slice).list({ state: state || null, after: after ?? -1, limit: n });
+    const got = await dispatchStub(env, key, slice).list({
+      state: state || null,
+      after: after ?? -1,
+      limit: n,
+    });
     return got.map((d) => ({ ...d, pos: parseCampaignMessageId(d.id).index }));
   });
   return json({ deliveries: items.map(({ pos, ...d }) => d), nextCursor });
@@ -143,17 +168,34 @@ export async function listExposures(key, env, url) {
         after = { at: cursor.a, idx: rel < 0 ? Number.MAX_SAFE_INTEGER : rel > 0 ? -1 : cursor.i };
       }
       const rows = source.startsWith(CONTROL_PREFIX)
-        ? (await shardStub(env, Number(source.slice(CONTROL_PREFIX.length))).controlExposures(key, after, limit + 1)).map((r) => ({ ...r, deliveryId: null, status: null, group: 'control' }))
-        : (await dispatchStub(env, key, source).exposures({ after, limit: limit + 1 })).map((r) => ({ ...r, group: 'sent' }));
+        ? (
+            await shardStub(env, Number(source.slice(CONTROL_PREFIX.length))).controlExposures(
+              key,
+              after,
+              limit + 1,
+            )
+          ).map((r) => ({ ...r, deliveryId: null, status: null, group: 'control' }))
+        : (await dispatchStub(env, key, source).exposures({ after, limit: limit + 1 })).map(
+            (r) => ({ ...r, group: 'sent' }),
+          );
       return rows.map((r) => ({ ...r, source }));
     }),
   );
-  const merged = parts.flat().sort((x, y) => x.at - y.at || order(x.source) - order(y.source) || x.idx - y.idx);
+  const merged = parts
+    .flat()
+    .sort((x, y) => x.at - y.at || order(x.source) - order(y.source) || x.idx - y.idx);
   const kept = merged.slice(0, limit);
   const last = kept[kept.length - 1];
   return json({
-    exposures: kept.map((e) => ({ userId: e.userId, at: iso(e.at), deliveryId: e.deliveryId, status: e.status, group: e.group })),
-    nextCursor: merged.length > limit ? encodeCursor({ a: last.at, s: last.source, i: last.idx }) : null,
+    exposures: kept.map((e) => ({
+      userId: e.userId,
+      at: iso(e.at),
+      deliveryId: e.deliveryId,
+      status: e.status,
+      group: e.group,
+    })),
+    nextCursor:
+      merged.length > limit ? encodeCursor({ a: last.at, s: last.source, i: last.idx }) : null,
   });
 }
 
@@ -192,23 +234,43 @@ export async function audienceCheck(key, env) {
   // A webhook with errors would refuse every user the same way: say so once,
   // before any shard renders for it (a webhook over the placeholder limit
   // costs each of them a full parse).
-  const problems = (await getEngine()).validate(snapshot.webhook ?? {}, engineOptions(env)).problems.filter((p) => p.severity === 'error');
+  const problems = (await getEngine())
+    .validate(snapshot.webhook ?? {}, engineOptions(env))
+    .problems.filter((p) => p.severity === 'error');
   if (problems.length) {
-    const located = problems.map((p) => ({ ...p, field: p.field ? `webhook.${p.field}` : 'webhook' }));
-    throw new HttpError(400, located, `The campaign's webhook has ${located.length} error${located.length > 1 ? 's' : ''}; fix ${located[0].field} first: ${located[0].message}`);
+    const located = problems.map((p) => ({
+      ...p,
+      field: p.field ? `webhook.${p.field}` : 'webhook',
+    }));
+    throw new HttpError(
+      400,
+      located,
+      `The campaign's webhook has ${located.length} error${located.length > 1 ? 's' : ''}; fix ${located[0].field} first: ${located[0].message}`,
+    );
   }
   const trigger = { kind: 'schedule', id: 'audience-check', sendAtMs: Date.now() };
-  const parts = await forEachShard(env, (stub) => stub.campaignCandidates({ snapshot, trigger, dryRun: true }));
+  const parts = await forEachShard(env, (stub) =>
+    stub.campaignCandidates({ snapshot, trigger, dryRun: true }),
+  );
   // The fatigue decision's reasons at zero (a cohort member is never not_in_cohort here).
   const fatigue = (await getEngine()).vocabulary().fatigueReasons.filter((r) => r !== 'ok');
-  const out = { candidates: 0, wouldSend: 0, fallbacks: {}, refused: {}, suppressed: Object.fromEntries(fatigue.map((r) => [r, 0])) };
+  const out = {
+    candidates: 0,
+    wouldSend: 0,
+    fallbacks: {},
+    refused: {},
+    suppressed: Object.fromEntries(fatigue.map((r) => [r, 0])),
+  };
   for (const p of parts) {
     // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
-    if (!p.ok) throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', p.problems);
+    if (!p.ok)
+      throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', p.problems);
     out.candidates += p.candidates;
     out.wouldSend += p.wouldSend;
-    for (const [name, n] of Object.entries(p.fallbacks)) out.fallbacks[name] = (out.fallbacks[name] ?? 0) + n;
-    for (const [reason, n] of Object.entries(p.suppressed)) out.suppressed[reason] = (out.suppressed[reason] ?? 0) + n;
+    for (const [name, n] of Object.entries(p.fallbacks))
+      out.fallbacks[name] = (out.fallbacks[name] ?? 0) + n;
+    for (const [reason, n] of Object.entries(p.suppressed))
+      out.suppressed[reason] = (out.suppressed[reason] ?? 0) + n;
     for (const [code, r] of Object.entries(p.refused)) {
       const into = (out.refused[code] ??= { count: 0, sample: [] });
       into.count += r.count;
@@ -218,7 +280,8 @@ export async function audienceCheck(key, env) {
   // An event campaign's messages carry their triggering event: the check has
   // none, so an event variable's fallback here says nothing about a real send.
   if (snapshot.send?.type === 'event') {
-    for (const name of Object.keys(out.fallbacks)) if (/^event[.[]/.test(name)) delete out.fallbacks[name];
+    for (const name of Object.keys(out.fallbacks))
+      if (/^event[.[]/.test(name)) delete out.fallbacks[name];
   }
   return json(out);
 }
@@ -246,13 +309,23 @@ export async function getCampaignDelivery(id, env) {
 function renderOf(body) {
   const render = body.render ?? 'stored';
   if (render !== 'stored' && render !== 'current') {
-    throw fail(400, 'render', 'invalid_render', `render must be "stored" (the exact request again) or "current" (rendered again with the campaign's webhook now); it is ${JSON.stringify(render)}.`);
+    throw fail(
+      400,
+      'render',
+      'invalid_render',
+      `render must be "stored" (the exact request again) or "current" (rendered again with the campaign's webhook now); it is ${JSON.stringify(render)}.`,
+    );
   }
   return render;
 }
 
 function campaignEnded(key) {
-  return fail(409, 'status', 'campaign_ended', `Campaign ${key} has ended: its messages cannot be sent again.`);
+  return fail(
+    409,
+    'status',
+    'campaign_ended',
+    `Campaign ${key} has ended: its messages cannot be sent again.`,
+  );
 }
 
 /**
@@ -271,7 +344,12 @@ export async function retryDelivery(id, request, env) {
   if (!campaign && !batch) throw notFound(`delivery ${id}`, 'id');
   if (campaign && !(await knownSlice(env, campaign))) throw notFound(`delivery ${id}`, 'id');
   if (batch && render === 'current') {
-    throw fail(400, 'render', 'invalid_render', `Only a campaign's delivery can be rendered again: ${id} was sent by POST /v1/deliveries, which has no campaign webhook; use "stored".`);
+    throw fail(
+      400,
+      'render',
+      'invalid_render',
+      `Only a campaign's delivery can be rendered again: ${id} was sent by POST /v1/deliveries, which has no campaign webhook; use "stored".`,
+    );
   }
   if (campaign) {
     const snap = await workspaceStub(env).getSnapshot(campaign.key);
@@ -283,7 +361,12 @@ export async function retryDelivery(id, request, env) {
   if (!out.ok && out.code === 'not_found') throw notFound(`delivery ${id}`, 'id');
   if (!out.ok && out.code === 'campaign_ended') throw campaignEnded(campaign.key);
   if (!out.ok) {
-    throw fail(409, 'id', 'not_failed', `Only a failed delivery can be retried; ${id} is ${out.status}, not failed.`);
+    throw fail(
+      409,
+      'id',
+      'not_failed',
+      `Only a failed delivery can be retried; ${id} is ${out.status}, not failed.`,
+    );
   }
   return json({ ok: true, delivery: out.delivery }, 202);
 }
@@ -298,7 +381,12 @@ export async function retryDelivery(id, request, env) {
 export async function resendFailed(key, env) {
   const snap = await snapshotOf(env, key);
   if (snap.status !== 'running' && snap.status !== 'paused') {
-    throw fail(409, 'status', 'invalid_transition', `Campaign ${key} is ${snap.status}: failed messages are resent only while it is running or paused.`);
+    throw fail(
+      409,
+      'status',
+      'invalid_transition',
+      `Campaign ${key} is ${snap.status}: failed messages are resent only while it is running or paused.`,
+    );
   }
   const slices = await slicesOf(env, key);
   const answers = await Promise.all(slices.map((s) => dispatchStub(env, key, s).resendFailed()));

@@ -18,7 +18,14 @@
 
 import { readJsonBody, isObject } from '../http/plumbing.js';
 import { json } from '../http/json.js';
-import { badRequest, fail, HttpError, notFound as noSuch, problem, storedRuleInvalid } from '../http/errors.js';
+import {
+  badRequest,
+  fail,
+  HttpError,
+  notFound as noSuch,
+  problem,
+  storedRuleInvalid,
+} from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
@@ -38,7 +45,8 @@ const RULE_FIELDS = ['send.where'];
 /** Longest Idempotency-Key accepted (Stripe's bound). */
 const MAX_IDEMPOTENCY_KEY = 255;
 
-const notFound = (key) => noSuch('key', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`);
+const notFound = (key) =>
+  noSuch('key', `No campaign ${JSON.stringify(String(key).slice(0, 100))}.`);
 
 function checkKey(key) {
   if (!KEY_RE.test(key)) throw notFound(key);
@@ -52,7 +60,9 @@ function checkKey(key) {
  */
 function refused(r, key) {
   if (r.status === 404) return notFound(key);
-  return r.problems?.length ? new HttpError(r.status, r.problems, r.message) : fail(r.status, 'status', r.code, r.message);
+  return r.problems?.length
+    ? new HttpError(r.status, r.problems, r.message)
+    : fail(r.status, 'status', r.code, r.message);
 }
 
 // ---- the campaign answer ------------------------------------------------------------
@@ -60,7 +70,9 @@ function refused(r, key) {
 /** The webhook's current validation problems, fields prefixed `webhook.`. */
 function webhookProblems(engine, webhook, env) {
   if (!webhook) return [];
-  return engine.validate(webhook, engineOptions(env)).problems.map((p) => ({ ...p, field: p.field ? `webhook.${p.field}` : 'webhook' }));
+  return engine
+    .validate(webhook, engineOptions(env))
+    .problems.map((p) => ({ ...p, field: p.field ? `webhook.${p.field}` : 'webhook' }));
 }
 
 /** A workspace record as the API answers it: ISO times, no secret, the webhook's problems. */
@@ -102,28 +114,66 @@ function campaignJson(engine, c, env) {
 async function checkCampaignBody(engine, body, { partial }, env) {
   const problems = [...errorsOf(engine.checkCampaign(body, { partial }).problems)];
   const send = body.send;
-  if (isObject(send) && send.type === 'schedule' && typeof send.timeZone === 'string' && !problems.some((p) => p.field.startsWith('send'))) {
+  if (
+    isObject(send) &&
+    send.type === 'schedule' &&
+    typeof send.timeZone === 'string' &&
+    !problems.some((p) => p.field.startsWith('send'))
+  ) {
     // "user": each user's own zone; the fallback is the zone the local times are checked in.
-    const [zoneField, zone] = send.timeZone === 'user' ? ['send.fallbackTimeZone', send.fallbackTimeZone] : ['send.timeZone', send.timeZone];
+    const [zoneField, zone] =
+      send.timeZone === 'user'
+        ? ['send.fallbackTimeZone', send.fallbackTimeZone]
+        : ['send.timeZone', send.timeZone];
     if (!isTimeZone(zone)) {
-      problems.push(problem(zoneField, 'unknown_time_zone', `"${String(zone).slice(0, 64)}" is not an IANA time zone this runtime knows, such as "Asia/Seoul" or "America/New_York".`));
+      problems.push(
+        problem(
+          zoneField,
+          'unknown_time_zone',
+          `"${String(zone).slice(0, 64)}" is not an IANA time zone this runtime knows, such as "Asia/Seoul" or "America/New_York".`,
+        ),
+      );
     } else {
       try {
         scheduleInstants(engine, send.timeZone === 'user' ? sendInZone(send, zone) : send);
       } catch {
-        problems.push(problem('send.at', 'invalid_date_time', 'The schedule needs a local date and time such as "2026-12-01T09:00".'));
+        problems.push(
+          problem(
+            'send.at',
+            'invalid_date_time',
+            'The schedule needs a local date and time such as "2026-12-01T09:00".',
+          ),
+        );
       }
     }
   }
   const cohortId = isObject(body.target) ? body.target.cohort : undefined;
   if (typeof cohortId === 'string' && !problems.some((p) => p.field.startsWith('target'))) {
     if (!(await workspaceStub(env).getCohort(cohortId))) {
-      problems.push(problem('target.cohort', 'unknown_cohort', `No cohort ${JSON.stringify(cohortId.slice(0, 100))}; create it with POST /v1/cohorts first.`));
+      problems.push(
+        problem(
+          'target.cohort',
+          'unknown_cohort',
+          `No cohort ${JSON.stringify(cohortId.slice(0, 100))}; create it with POST /v1/cohorts first.`,
+        ),
+      );
     }
   }
   if (problems.length) throw badRequest(problems);
   const fields = {};
-  for (const name of ['title', 'description', 'webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'experiment', 'quietHours']) {
+  for (const name of [
+    'title',
+    'description',
+    'webhook',
+    'target',
+    'send',
+    'fatigue',
+    'rateLimit',
+    'signingSecret',
+    'timeoutMs',
+    'experiment',
+    'quietHours',
+  ]) {
     if (body[name] !== undefined) fields[name] = body[name];
   }
   return fields;
@@ -146,7 +196,9 @@ export async function listCampaigns(env) {
   const engine = await getEngine();
   const campaigns = await workspaceStub(env).listCampaigns();
   // A campaign still in "ready" has sent nothing (test sends count nowhere).
-  const stats = await Promise.all(campaigns.map((c) => (c.status === 'ready' ? emptyStats(engine) : campaignStats(env, c.key))));
+  const stats = await Promise.all(
+    campaigns.map((c) => (c.status === 'ready' ? emptyStats(engine) : campaignStats(env, c.key))),
+  );
   return json({
     campaigns: campaigns.map((c, i) => ({
       key: c.key,
@@ -178,7 +230,8 @@ export async function updateCampaign(key, request, env) {
   const body = await readJsonBody(request, { rules: RULE_FIELDS });
   const engine = await getEngine();
   const fields = await checkCampaignBody(engine, body, { partial: true }, env);
-  if (Object.keys(fields).length === 0) throw badRequest([problem('', 'empty_update', 'Send at least one field to change.')]);
+  if (Object.keys(fields).length === 0)
+    throw badRequest([problem('', 'empty_update', 'Send at least one field to change.')]);
   const result = await workspaceStub(env).updateCampaign(key, fields, Date.now());
   if (!result.ok) throw refused(result, key);
   const campaign = result.campaign;
@@ -219,10 +272,24 @@ export async function launchCheck(key, env) {
  */
 async function contextOf(body, env) {
   const problems = [];
-  if (body.context !== undefined && !isObject(body.context)) problems.push(problem('context', 'invalid_type', '"context" must be an object like {"user": {...}, "event": {...}}.'));
-  if (body.userId !== undefined) problems.push(...(await getEngine()).checkInput('userId', body.userId, 'userId'));
+  if (body.context !== undefined && !isObject(body.context))
+    problems.push(
+      problem(
+        'context',
+        'invalid_type',
+        '"context" must be an object like {"user": {...}, "event": {...}}.',
+      ),
+    );
+  if (body.userId !== undefined)
+    problems.push(...(await getEngine()).checkInput('userId', body.userId, 'userId'));
   if (body.userId === undefined && body.context === undefined) {
-    problems.push(problem('userId', 'required', 'Send { "userId": "<a stored user>" } or { "context": { "user": …, "event": … } }.'));
+    problems.push(
+      problem(
+        'userId',
+        'required',
+        'Send { "userId": "<a stored user>" } or { "context": { "user": …, "event": … } }.',
+      ),
+    );
   }
   if (problems.length) throw badRequest(problems);
   if (body.userId === undefined) return body.context;
@@ -236,12 +303,20 @@ async function webhookOf(key, env) {
   checkKey(key);
   const snapshot = await workspaceStub(env).getSnapshot(key);
   if (!snapshot) throw notFound(key);
-  if (!snapshot.webhook) throw badRequest([problem('webhook', 'required', 'The campaign has no webhook yet; PATCH one first.')]);
+  if (!snapshot.webhook)
+    throw badRequest([
+      problem('webhook', 'required', 'The campaign has no webhook yet; PATCH one first.'),
+    ]);
   return snapshot;
 }
 
 /** A POST to one of the single-request routes of delivery/routes.js, as the campaign routes reuse them. */
-const innerRequest = (body) => new Request('http://hookcast.internal/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const innerRequest = (body) =>
+  new Request('http://hookcast.internal/', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 /** POST /v1/campaigns/:key/preview: POST /v1/preview with the campaign's webhook. */
 export async function previewCampaign(key, request, env) {
@@ -266,7 +341,13 @@ function idempotencyKeyOf(request) {
   const value = request.headers.get('idempotency-key');
   if (value === null) return null;
   if (value.length === 0 || value.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(value)) {
-    throw badRequest([problem('Idempotency-Key', 'invalid_idempotency_key', `The Idempotency-Key header must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters (a UUID is typical).`)]);
+    throw badRequest([
+      problem(
+        'Idempotency-Key',
+        'invalid_idempotency_key',
+        `The Idempotency-Key header must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters (a UUID is typical).`,
+      ),
+    ]);
   }
   return value;
 }
@@ -291,20 +372,37 @@ export async function sendCampaign(key, request, env) {
   const body = await readJsonBody(request, { maxBytes: MAX_AUDIENCE_BODY_BYTES });
   checkSendBody(await getEngine(), body);
   const bodyHash = await sha256Base32(JSON.stringify(body), 52);
-  const dispatchId = idemKey === null ? `d_${randomBase32(20)}` : `d_${await sha256Base32(`${key}\n${idemKey}`, 20)}`;
+  const dispatchId =
+    idemKey === null
+      ? `d_${randomBase32(20)}`
+      : `d_${await sha256Base32(`${key}\n${idemKey}`, 20)}`;
   const ws = workspaceStub(env);
   const begun = await ws.beginApiSend(key, idemKey, bodyHash, dispatchId, Date.now());
   if (begun.state === 'not_found') throw notFound(key);
   if (begun.state === 'done') return json(begun.answer, 200, { 'idempotent-replayed': 'true' });
   if (begun.state === 'mismatch') {
-    throw fail(409, 'Idempotency-Key', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request body for this campaign in the last 24 hours; use a new key for a different request.');
+    throw fail(
+      409,
+      'Idempotency-Key',
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request body for this campaign in the last 24 hours; use a new key for a different request.',
+    );
   }
   if (begun.state === 'refused') {
-    const why = begun.sendType !== 'api'
-      ? `it sends on ${begun.sendType === null ? 'no trigger yet' : `type "${begun.sendType}"`}, not "api"`
-      : `it is ${begun.status}, not running`;
-    const [field, code] = begun.sendType !== 'api' ? ['send.type', 'not_api_campaign'] : ['status', 'campaign_not_running'];
-    throw fail(409, field, code, `Campaign ${key} cannot take API sends: ${why}; it must be running with send type "api".`);
+    const why =
+      begun.sendType !== 'api'
+        ? `it sends on ${begun.sendType === null ? 'no trigger yet' : `type "${begun.sendType}"`}, not "api"`
+        : `it is ${begun.status}, not running`;
+    const [field, code] =
+      begun.sendType !== 'api'
+        ? ['send.type', 'not_api_campaign']
+        : ['status', 'campaign_not_running'];
+    throw fail(
+      409,
+      field,
+      code,
+      `Campaign ${key} cannot take API sends: ${why}; it must be running with send type "api".`,
+    );
   }
   const { snapshot, sendAtMs } = begun;
   const apiProperties = body.properties ?? {};
@@ -318,17 +416,28 @@ export async function sendCampaign(key, request, env) {
     rules: snapshot.frequencyRules,
   });
   const groups = [...groupByShard(body.recipients, (r) => r.userId)];
-  const answers = await Promise.all(groups.map(([i, recipients]) => shardStub(env, i).campaignCandidates({ snapshot, trigger: trigger(recipients) })));
+  const answers = await Promise.all(
+    groups.map(([i, recipients]) =>
+      shardStub(env, i).campaignCandidates({ snapshot, trigger: trigger(recipients) }),
+    ),
+  );
   // Every check a candidate of an API send goes through, zeros included, in the stats' order.
   const { suppressionReasons, candidateChecks } = (await getEngine()).vocabulary();
-  const suppressed = Object.fromEntries(suppressionReasons.filter((r) => candidateChecks.includes(r)).map((r) => [r, 0]));
+  const suppressed = Object.fromEntries(
+    suppressionReasons.filter((r) => candidateChecks.includes(r)).map((r) => [r, 0]),
+  );
   let accepted = 0;
   for (const a of answers) {
     // The shard refuses only a stored rule this engine no longer compiles (docs/openapi.yaml).
-    if (a.code === 'invalid_rule') throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', a.problems);
-    if (!a.ok) throw new Error(`shard refused API send ${begun.dispatchId}: ${JSON.stringify(a).slice(0, 300)}`);
+    if (a.code === 'invalid_rule')
+      throw storedRuleInvalid(`target cohort of campaign ${key}`, 'target.cohort', a.problems);
+    if (!a.ok)
+      throw new Error(
+        `shard refused API send ${begun.dispatchId}: ${JSON.stringify(a).slice(0, 300)}`,
+      );
     accepted += a.accepted;
-    for (const [reason, n] of Object.entries(a.suppressed ?? {})) suppressed[reason] = (suppressed[reason] ?? 0) + n;
+    for (const [reason, n] of Object.entries(a.suppressed ?? {}))
+      suppressed[reason] = (suppressed[reason] ?? 0) + n;
   }
   const answer = { ok: true, dispatchId: begun.dispatchId, accepted, suppressed };
   if (idemKey !== null) await ws.finishApiSend(key, idemKey, answer);
@@ -352,13 +461,18 @@ function emptyStats(engine) {
  * suppressed and sent = delivered + failed + pending hold at every moment.
  */
 export async function campaignStats(env, key) {
-  const [parts, delivery, engine] = await Promise.all([forEachShard(env, (s) => s.campaignCounts(key)), campaignDeliveryCounts(env, key), getEngine()]);
+  const [parts, delivery, engine] = await Promise.all([
+    forEachShard(env, (s) => s.campaignCounts(key)),
+    campaignDeliveryCounts(env, key),
+    getEngine(),
+  ]);
   const stats = emptyStats(engine);
   let accepted = 0;
   for (const p of parts) {
     stats.targeted += p.targeted;
     accepted += p.accepted;
-    for (const [reason, n] of Object.entries(p.suppressed)) stats.suppressed[reason] = (stats.suppressed[reason] ?? 0) + n;
+    for (const [reason, n] of Object.entries(p.suppressed))
+      stats.suppressed[reason] = (stats.suppressed[reason] ?? 0) + n;
   }
   stats.suppressed.cancelled += delivery.cancelled;
   stats.suppressed.personalization += delivery.suppressed.personalization;
@@ -389,7 +503,9 @@ export async function getCampaignWaiting(key, env) {
   const campaign = await workspaceStub(env).getCampaign(key);
   if (!campaign) throw notFound(key);
   const delivery = await campaignDeliveryCounts(env, key);
-  return json({ waiting: { quietHours: delivery.waiting.quietHours, destination: delivery.waiting.destination } });
+  return json({
+    waiting: { quietHours: delivery.waiting.quietHours, destination: delivery.waiting.destination },
+  });
 }
 
 // ---- frequency capping ---------------------------------------------------------------------

@@ -20,7 +20,13 @@
 // again, with the same webhook-id, so receivers can drop duplicates.
 
 import { sendOnce } from './deliver.js';
-import { getEngine, engineOptions, destinationProblems, retryDecisionFor, isDelivered } from '../engine.js';
+import {
+  getEngine,
+  engineOptions,
+  destinationProblems,
+  retryDecisionFor,
+  isDelivered,
+} from '../engine.js';
 import { attemptRecord } from './outcome.js';
 
 /** Attempts in flight at once inside one object. */
@@ -51,19 +57,41 @@ export const MAX_ATTEMPTS_PER_RUN = 5_000;
  * attempts (attempts made so far), record (the attempt's history entry, or
  * absent when nothing was sent), nextAt (pending: when to try again), at }.
  */
-export async function attemptOnce({ env, request, msgId, attempt, signingKey = null, timeoutMs, checked = false }) {
+export async function attemptOnce({
+  env,
+  request,
+  msgId,
+  attempt,
+  signingKey = null,
+  timeoutMs,
+  checked = false,
+}) {
   try {
     const engine = await getEngine();
     const blocked = checked ? [] : destinationProblems(engine, request.url, engineOptions(env));
-    if (blocked.length > 0) return { state: 'failed', reason: blocked[0].code, attempts: attempt - 1, at: Date.now() };
+    if (blocked.length > 0)
+      return { state: 'failed', reason: blocked[0].code, attempts: attempt - 1, at: Date.now() };
     const result = await sendOnce({ request, msgId, signingKey, timeoutMs });
     const decision = retryDecisionFor(engine, result, attempt, Date.now());
     const record = attemptRecord(attempt, result, decision);
     const at = Date.now();
     if (decision.retry) {
-      return { state: 'pending', reason: decision.reason, attempts: attempt, record, nextAt: result.startedAt + result.durationMs + decision.delayMs, at };
+      return {
+        state: 'pending',
+        reason: decision.reason,
+        attempts: attempt,
+        record,
+        nextAt: result.startedAt + result.durationMs + decision.delayMs,
+        at,
+      };
     }
-    return { state: isDelivered(decision) ? 'delivered' : 'failed', reason: decision.reason, attempts: attempt, record, at };
+    return {
+      state: isDelivered(decision) ? 'delivered' : 'failed',
+      reason: decision.reason,
+      attempts: attempt,
+      record,
+      at,
+    };
   } catch (e) {
     // Our own failure (not the destination's): record it and stop, rather
     // than retry forever through the alarm.
@@ -127,10 +155,13 @@ export class AttemptPump {
       clearTimeout(this.timer.id);
     }
     const timer = { at, id: 0 };
-    timer.id = setTimeout(() => {
-      if (this.timer === timer) this.timer = null;
-      this.wakeUp();
-    }, Math.max(0, at - Date.now()));
+    timer.id = setTimeout(
+      () => {
+        if (this.timer === timer) this.timer = null;
+        this.wakeUp();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.timer = timer;
   }
 
@@ -171,7 +202,10 @@ export class AttemptPump {
             return;
           }
         }
-        const room = started >= MAX_ATTEMPTS_PER_RUN ? 0 : Math.min(this.concurrency - active.size, MAX_ATTEMPTS_PER_RUN - started);
+        const room =
+          started >= MAX_ATTEMPTS_PER_RUN
+            ? 0
+            : Math.min(this.concurrency - active.size, MAX_ATTEMPTS_PER_RUN - started);
         for (const row of this.source.dueRows(now, room, this.inflight)) {
           started++;
           this.inflight.add(row.idx);
@@ -202,7 +236,10 @@ export class AttemptPump {
         // on time. An alarm that fires while we run only wakes this loop.
         // Never less than ALARM_AHEAD_MS ahead: rows already due but waiting
         // for a free slot must not cost a storage write per loop turn.
-        const backstop = Math.max(now + ALARM_AHEAD_MS, nextAt !== null ? Math.min(nextAt, now + WATCHDOG_MS) : now + WATCHDOG_MS);
+        const backstop = Math.max(
+          now + ALARM_AHEAD_MS,
+          nextAt !== null ? Math.min(nextAt, now + WATCHDOG_MS) : now + WATCHDOG_MS,
+        );
         if (this.alarmAt === null || this.alarmAt <= now || backstop < this.alarmAt) {
           await this.storage.setAlarm(backstop);
           this.alarmAt = backstop;
@@ -214,7 +251,8 @@ export class AttemptPump {
         // (a Promise.race over 32 attempts per turn was measurable), and the
         // timer is kept across turns unless an earlier one is needed.
         let wakeAt = Infinity;
-        if (nextAt !== null && active.size < this.concurrency && started < MAX_ATTEMPTS_PER_RUN) wakeAt = nextAt;
+        if (nextAt !== null && active.size < this.concurrency && started < MAX_ATTEMPTS_PER_RUN)
+          wakeAt = nextAt;
         if (this.results.length > 0) wakeAt = Math.min(wakeAt, lastFlush + this.flushMs);
         if (wakeAt !== Infinity) this.wakeAt(wakeAt);
         if (!this.woken) await new Promise((resolve) => (this.wake = resolve));

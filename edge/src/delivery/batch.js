@@ -56,7 +56,10 @@ export class DeliveryBatch extends DeliveryObject {
   constructor(ctx, env) {
     super(ctx, env, { schema: SCHEMA });
     // `run` counts replays (POST /v1/deliveries/:id/retry); added after v1.
-    if (!this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'run'").toArray().length) {
+    if (
+      !this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'run'").toArray()
+        .length
+    ) {
       this.sql.exec('ALTER TABLE deliveries ADD COLUMN run INTEGER NOT NULL DEFAULT 0');
     }
     // Deliveries stored by create() in this object's lifetime and not yet
@@ -89,13 +92,19 @@ export class DeliveryBatch extends DeliveryObject {
       deliveries.forEach((d, idx) => {
         this.sql.exec(
           'INSERT INTO deliveries (idx, id, request, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-          idx, d.id, JSON.stringify(d.request), 'pending', now, now,
+          idx,
+          d.id,
+          JSON.stringify(d.request),
+          'pending',
+          now,
+          now,
         );
       });
     });
     for (let idx = 0; idx < deliveries.length; idx++) this.checkedAtRender.add(idx);
     await this.armAlarm(now);
-    if (!wait) return { ok: true, deliveries: deliveries.map((d) => ({ id: d.id, status: 'pending' })) };
+    if (!wait)
+      return { ok: true, deliveries: deliveries.map((d) => ({ id: d.id, status: 'pending' })) };
     await this.waitUntilDone(MAX_WAIT_MS);
     return { ok: true, deliveries: this.allDeliveries() };
   }
@@ -121,11 +130,16 @@ export class DeliveryBatch extends DeliveryObject {
     if (row.state !== 'failed') return { ok: false, code: 'not_failed', status: row.state };
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec('INSERT INTO earlier_attempts (idx, run, attempt, record) SELECT idx, ?, attempt, record FROM attempts WHERE idx = ?', row.run, idx);
+      this.sql.exec(
+        'INSERT INTO earlier_attempts (idx, run, attempt, record) SELECT idx, ?, attempt, record FROM attempts WHERE idx = ?',
+        row.run,
+        idx,
+      );
       this.sql.exec('DELETE FROM attempts WHERE idx = ?', idx);
       this.sql.exec(
         "UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?, finished_at = NULL WHERE idx = ?",
-        now, idx,
+        now,
+        idx,
       );
     });
     if (this.pump.pumping) this.pump.wakeUp();
@@ -145,7 +159,8 @@ export class DeliveryBatch extends DeliveryObject {
     const rows = this.sql
       .exec(
         "SELECT idx, id, request, attempts FROM deliveries WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
-        now, limit + inflight.size,
+        now,
+        limit + inflight.size,
       )
       .toArray();
     return rows.filter((r) => !inflight.has(r.idx)).slice(0, limit);
@@ -155,7 +170,10 @@ export class DeliveryBatch extends DeliveryObject {
   nextDueAt(inflight) {
     if (this.gate.isHeld(this.meta('host'))) return null;
     const rows = this.sql
-      .exec("SELECT idx, next_at FROM deliveries WHERE state = 'pending' ORDER BY next_at LIMIT ?", inflight.size + 1)
+      .exec(
+        "SELECT idx, next_at FROM deliveries WHERE state = 'pending' ORDER BY next_at LIMIT ?",
+        inflight.size + 1,
+      )
       .toArray();
     const row = rows.find((r) => !inflight.has(r.idx));
     return row ? row.next_at : null;
@@ -190,7 +208,12 @@ export class DeliveryBatch extends DeliveryObject {
       if (!probe) await this.gate.after(host, result);
     } catch (e) {
       console.error('hookcast: delivery attempt failed internally', row.id, e);
-      result = { state: 'failed', reason: 'internal_error', attempts: row.attempts, at: Date.now() };
+      result = {
+        state: 'failed',
+        reason: 'internal_error',
+        attempts: row.attempts,
+        at: Date.now(),
+      };
     }
     return { idx: row.idx, attempt, ...result };
   }
@@ -200,14 +223,29 @@ export class DeliveryBatch extends DeliveryObject {
     for (const r of results) {
       if (r.held) continue;
       if (r.record) {
-        this.sql.exec('INSERT OR REPLACE INTO attempts (idx, attempt, record) VALUES (?, ?, ?)', r.idx, r.attempt, JSON.stringify(r.record));
+        this.sql.exec(
+          'INSERT OR REPLACE INTO attempts (idx, attempt, record) VALUES (?, ?, ?)',
+          r.idx,
+          r.attempt,
+          JSON.stringify(r.record),
+        );
       }
       if (r.state === 'pending') {
-        this.sql.exec('UPDATE deliveries SET attempts = ?, next_at = ?, reason = ? WHERE idx = ?', r.attempts, r.nextAt, r.reason, r.idx);
+        this.sql.exec(
+          'UPDATE deliveries SET attempts = ?, next_at = ?, reason = ? WHERE idx = ?',
+          r.attempts,
+          r.nextAt,
+          r.reason,
+          r.idx,
+        );
       } else {
         this.sql.exec(
           'UPDATE deliveries SET state = ?, reason = ?, attempts = ?, next_at = NULL, finished_at = ? WHERE idx = ?',
-          r.state, r.reason, r.attempts, r.at, r.idx,
+          r.state,
+          r.reason,
+          r.attempts,
+          r.at,
+          r.idx,
         );
       }
     }
@@ -220,15 +258,25 @@ export class DeliveryBatch extends DeliveryObject {
 
   /** Pending rows a probe may attempt (a batch has one host), the most retry budget left first: a probe is a real attempt. */
   probeCandidates() {
-    return this.sql.exec("SELECT idx, id, request, attempts FROM deliveries WHERE state = 'pending' ORDER BY attempts, next_at, idx LIMIT 4").toArray();
+    return this.sql
+      .exec(
+        "SELECT idx, id, request, attempts FROM deliveries WHERE state = 'pending' ORDER BY attempts, next_at, idx LIMIT 4",
+      )
+      .toArray();
   }
 
   /** The host is healthy again: send what is pending now. */
   released() {
-    this.sql.exec("UPDATE deliveries SET next_at = ? WHERE state = 'pending' AND next_at > ?", Date.now(), Date.now());
+    this.sql.exec(
+      "UPDATE deliveries SET next_at = ? WHERE state = 'pending' AND next_at > ?",
+      Date.now(),
+      Date.now(),
+    );
     if (this.pump.pumping) this.pump.wakeUp();
     else {
-      this.armAlarm(Date.now()).catch((e) => console.error('hookcast: could not arm the batch alarm', e));
+      this.armAlarm(Date.now()).catch((e) =>
+        console.error('hookcast: could not arm the batch alarm', e),
+      );
       this.pump.poke().catch((e) => console.error('hookcast: batch pump stopped', e));
     }
   }
@@ -236,7 +284,9 @@ export class DeliveryBatch extends DeliveryObject {
   async waitUntilDone(maxMs) {
     const deadline = Date.now() + maxMs;
     while (Date.now() < deadline) {
-      const [{ n }] = this.sql.exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending'").toArray();
+      const [{ n }] = this.sql
+        .exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending'")
+        .toArray();
       if (n === 0) return;
       await sleep(50);
     }
@@ -245,7 +295,10 @@ export class DeliveryBatch extends DeliveryObject {
   // ---- reads ----------------------------------------------------------------
 
   allDeliveries() {
-    return this.sql.exec('SELECT * FROM deliveries ORDER BY idx').toArray().map((row) => this.shape(row));
+    return this.sql
+      .exec('SELECT * FROM deliveries ORDER BY idx')
+      .toArray()
+      .map((row) => this.shape(row));
   }
 
   shape(row) {
@@ -260,7 +313,10 @@ export class DeliveryBatch extends DeliveryObject {
       .map((a) => attemptOf(a.record));
     const earlier = new Map();
     if (row.run > 0) {
-      for (const a of this.sql.exec('SELECT run, record FROM earlier_attempts WHERE idx = ? ORDER BY run, attempt', row.idx)) {
+      for (const a of this.sql.exec(
+        'SELECT run, record FROM earlier_attempts WHERE idx = ? ORDER BY run, attempt',
+        row.idx,
+      )) {
         if (!earlier.has(a.run)) earlier.set(a.run, []);
         earlier.get(a.run).push(attemptOf(a.record));
       }
@@ -278,7 +334,13 @@ export class DeliveryBatch extends DeliveryObject {
       signed: this.meta('signingSecret') !== null,
       request: JSON.parse(row.request),
       attempts,
-      ...(row.run > 0 ? { earlierRuns: Array.from({ length: row.run }, (_, r) => ({ attempts: earlier.get(r) ?? [] })) } : {}),
+      ...(row.run > 0
+        ? {
+            earlierRuns: Array.from({ length: row.run }, (_, r) => ({
+              attempts: earlier.get(r) ?? [],
+            })),
+          }
+        : {}),
     };
   }
 }

@@ -44,7 +44,12 @@ function headersOf(request, msgId) {
 export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
   const headers = headersOf(request, msgId);
   if (signingKey) {
-    const signed = await signAttempt(signingKey, msgId, Math.floor(nowMs / 1000), bodyBytesOf(request));
+    const signed = await signAttempt(
+      signingKey,
+      msgId,
+      Math.floor(nowMs / 1000),
+      bodyBytesOf(request),
+    );
     for (const name in signed) headers.set(name, signed[name]);
   }
   return headers;
@@ -68,10 +73,18 @@ export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
  * (checked for arrayBuffer(), text() and stream reads), so the timeout needs
  * no race of its own.
  */
-export function sendOnce({ request, msgId, signingKey = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = fetch }) {
+export function sendOnce({
+  request,
+  msgId,
+  signingKey = null,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  fetchImpl = fetch,
+}) {
   const startedAt = Date.now();
   if (signingKey) {
-    return outgoingHeaders(request, msgId, signingKey, startedAt).then((headers) => attempt(request, headers, startedAt, timeoutMs, fetchImpl));
+    return outgoingHeaders(request, msgId, signingKey, startedAt).then((headers) =>
+      attempt(request, headers, startedAt, timeoutMs, fetchImpl),
+    );
   }
   return attempt(request, headersOf(request, msgId), startedAt, timeoutMs, fetchImpl);
 }
@@ -83,7 +96,10 @@ async function attempt(request, headers, startedAt, timeoutMs, fetchImpl) {
   // (measured: +250 MiB of workerd RSS over 20k campaign sends at 15 s,
   // +22 MiB to store the same 20k without sending).
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`No response within ${timeoutMs} ms.`, 'TimeoutError')), timeoutMs);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`No response within ${timeoutMs} ms.`, 'TimeoutError')),
+    timeoutMs,
+  );
   try {
     return await attemptWith(request, headers, startedAt, timeoutMs, fetchImpl, controller.signal);
   } finally {
@@ -118,7 +134,9 @@ async function attemptWith(request, headers, startedAt, timeoutMs, fetchImpl, si
   } catch (e) {
     const timedOut = signal.aborted;
     result.error = timedOut ? 'timeout' : await classifyError(e, request.url, timeoutMs);
-    result.errorMessage = timedOut ? `No response within ${timeoutMs} ms.` : String(e?.message ?? e);
+    result.errorMessage = timedOut
+      ? `No response within ${timeoutMs} ms.`
+      : String(e?.message ?? e);
     result.durationMs = Date.now() - startedAt;
     return result;
   }
@@ -140,7 +158,13 @@ async function attemptWith(request, headers, startedAt, timeoutMs, fetchImpl, si
   try {
     if (response.body === null) {
       // No body (204, 304, HEAD): nothing to read.
-    } else if (!encoded && length !== null && length.length <= 5 && /^\d+$/.test(length) && Number(length) <= BODY_LIMIT_BYTES) {
+    } else if (
+      !encoded &&
+      length !== null &&
+      length.length <= 5 &&
+      /^\d+$/.test(length) &&
+      Number(length) <= BODY_LIMIT_BYTES
+    ) {
       // HTTP framing ends the body at Content-Length, so one whole read is
       // bounded. Not for a Content-Encoding: workerd decompresses, and a
       // 1 KiB gzip can unpack to megabytes (tested), so those stream.
@@ -240,7 +264,13 @@ async function probe(url, timeoutMs) {
     const timeout = new Promise((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    const opened = await Promise.race([socket.opened.then(() => 'open', (e) => e), timeout]);
+    const opened = await Promise.race([
+      socket.opened.then(
+        () => 'open',
+        (e) => e,
+      ),
+      timeout,
+    ]);
     if (opened === 'open') return true;
     if (opened === 'timeout') return null;
     return /cannot connect|refused/i.test(String(opened?.message ?? opened)) ? false : null;

@@ -20,11 +20,17 @@ export class DeliveryObject extends DurableObject {
   constructor(ctx, env, { schema, pump = {} }) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n${schema}`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n${schema}`,
+    );
     this.metaCache = new Map();
     this.signing = null; // { secret, key }
     this.pump = new AttemptPump(ctx.storage, this, pump);
-    this.gate = new DestinationGate(this, () => this.holderId(), (host) => this.released(host));
+    this.gate = new DestinationGate(
+      this,
+      () => this.holderId(),
+      (host) => this.released(host),
+    );
   }
 
   /** RPC from a DestinationHealth object: `host` is healthy again, send what was held for it. */
@@ -76,7 +82,8 @@ export class DeliveryObject extends DurableObject {
   /** The imported key of a `whsec_…` secret, or null without one; imported again only when the secret changes. */
   async signingKey(secret) {
     if (!secret) return null;
-    if (this.signing?.secret !== secret) this.signing = { secret, key: await importSigningKey(secret) };
+    if (this.signing?.secret !== secret)
+      this.signing = { secret, key: await importSigningKey(secret) };
     return this.signing.key;
   }
 

@@ -102,13 +102,21 @@ export class CampaignDispatch extends DeliveryObject {
   constructor(ctx, env) {
     super(ctx, env, { schema: SCHEMA, pump: { flushMs: FLUSH_MS } });
     // `waiting`: why a pending message not yet dispatched waits ('quiet_hours'); added later.
-    if (!this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'waiting'").toArray().length) {
+    if (
+      !this.sql
+        .exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'waiting'")
+        .toArray().length
+    ) {
       this.sql.exec('ALTER TABLE deliveries ADD COLUMN waiting TEXT');
     }
     // `sent_at`: the message's send start time (the schedule's run, the
     // event's time, the API call's), the time exposures are ordered by;
     // added after v1 (rows stored before take their created_at).
-    if (!this.sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'sent_at'").toArray().length) {
+    if (
+      !this.sql
+        .exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'sent_at'")
+        .toArray().length
+    ) {
       this.sql.exec('ALTER TABLE deliveries ADD COLUMN sent_at INTEGER');
       this.sql.exec('UPDATE deliveries SET sent_at = created_at');
     }
@@ -125,7 +133,9 @@ export class CampaignDispatch extends DeliveryObject {
     // Rows pending a retry or a replay (state pending, dispatched): kept in
     // memory so the pump asks storage for due retries only when there are
     // any (one query per loop turn was a large part of the cost per send).
-    this.pendingRetries = this.sql.exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 1").one().n;
+    this.pendingRetries = this.sql
+      .exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 1")
+      .one().n;
     this.loadingWebhook = null; // the refresh in flight (webhook())
     this.snapshot = null; // the campaign snapshot the compiled webhook was made from
     this.compiled = null;
@@ -172,7 +182,8 @@ export class CampaignDispatch extends DeliveryObject {
                 CASE json_type(value, '$.context') WHEN 'object' THEN value->'context' ELSE '{}' END,
                 'pending', max(0, coalesce(value->>'notBefore', ?1)), ?1, coalesce(value->>'at', ?1)
          FROM json_each(?2) ORDER BY key`,
-        now, itemsJson ?? JSON.stringify(items ?? []),
+        now,
+        itemsJson ?? JSON.stringify(items ?? []),
       ).rowsWritten;
     });
     // New rows come after the window: only a drained window must look again.
@@ -208,15 +219,31 @@ export class CampaignDispatch extends DeliveryObject {
    * destination is unhealthy, and those waiting for their user's quiet hours to end.
    */
   async deliveryCounts() {
-    const out = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 }, waiting: { destination: 0, quietHours: 0 } };
-    for (const row of this.sql.exec('SELECT state, count(*) AS n, sum(total_attempts > 1) AS retried FROM deliveries GROUP BY state')) {
+    const out = {
+      sent: 0,
+      delivered: 0,
+      failed: 0,
+      pending: 0,
+      retried: 0,
+      cancelled: 0,
+      suppressed: { personalization: 0 },
+      waiting: { destination: 0, quietHours: 0 },
+    };
+    for (const row of this.sql.exec(
+      'SELECT state, count(*) AS n, sum(total_attempts > 1) AS retried FROM deliveries GROUP BY state',
+    )) {
       if (row.state === 'suppressed') out.suppressed.personalization += row.n;
       else if (row.state in out) out[row.state] += row.n;
       out.retried += row.retried ?? 0;
     }
     out.sent = out.delivered + out.failed + out.pending;
     if (this.gate.isHeld(this.meta('host'))) out.waiting.destination = out.pending;
-    else out.waiting.quietHours = this.sql.exec("SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND waiting = 'quiet_hours'").one().n;
+    else
+      out.waiting.quietHours = this.sql
+        .exec(
+          "SELECT count(*) AS n FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND waiting = 'quiet_hours'",
+        )
+        .one().n;
     return out;
   }
 
@@ -224,9 +251,17 @@ export class CampaignDispatch extends DeliveryObject {
   async list({ state = null, after = -1, limit = 100 } = {}) {
     const rows = state
       ? this.sql
-          .exec("SELECT * FROM deliveries WHERE idx > ? AND (state = ? OR (? = 'cancelled' AND state = 'suppressed')) ORDER BY idx LIMIT ?", after, state, state, limit)
+          .exec(
+            "SELECT * FROM deliveries WHERE idx > ? AND (state = ? OR (? = 'cancelled' AND state = 'suppressed')) ORDER BY idx LIMIT ?",
+            after,
+            state,
+            state,
+            limit,
+          )
           .toArray()
-      : this.sql.exec('SELECT * FROM deliveries WHERE idx > ? ORDER BY idx LIMIT ?', after, limit).toArray();
+      : this.sql
+          .exec('SELECT * FROM deliveries WHERE idx > ? ORDER BY idx LIMIT ?', after, limit)
+          .toArray();
     return rows.map((row) => this.shape(row));
   }
 
@@ -240,19 +275,26 @@ export class CampaignDispatch extends DeliveryObject {
    * { ok: false, code: 'not_found' | 'not_failed' | 'campaign_ended', status }.
    */
   async retry(idx, { render = 'stored' } = {}) {
-    const rows = this.sql.exec('SELECT state, dispatched FROM deliveries WHERE idx = ?', idx).toArray();
+    const rows = this.sql
+      .exec('SELECT state, dispatched FROM deliveries WHERE idx = ?', idx)
+      .toArray();
     if (rows.length === 0) return { ok: false, code: 'not_found' };
-    if (rows[0].state !== 'failed') return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
+    if (rows[0].state !== 'failed')
+      return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
     if (this.capabilities().final) return { ok: false, code: 'campaign_ended', status: 'failed' };
     const now = Date.now();
     if (render === 'current') {
       this.ctx.storage.transactionSync(() => this.renderAgain('idx = ?', now, idx));
     } else {
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec('INSERT OR REPLACE INTO earlier_requests (idx, run, request) SELECT idx, run, request FROM deliveries WHERE idx = ? AND request IS NOT NULL', idx);
+        this.sql.exec(
+          'INSERT OR REPLACE INTO earlier_requests (idx, run, request) SELECT idx, run, request FROM deliveries WHERE idx = ? AND request IS NOT NULL',
+          idx,
+        );
         this.sql.exec(
           "UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?, finished_at = NULL WHERE idx = ?",
-          now, idx,
+          now,
+          idx,
         );
       });
       if (rows[0].dispatched) this.pendingRetries++;
@@ -292,12 +334,15 @@ export class CampaignDispatch extends DeliveryObject {
       ...args,
     );
     // Counted, not read from rowsWritten: that counts index rows too.
-    const { n } = this.sql.exec(`SELECT count(*) AS n FROM deliveries WHERE state = 'failed' AND ${where}`, ...args).one();
+    const { n } = this.sql
+      .exec(`SELECT count(*) AS n FROM deliveries WHERE state = 'failed' AND ${where}`, ...args)
+      .one();
     this.sql.exec(
       `UPDATE deliveries SET state = 'pending', reason = NULL, attempts = 0, run = run + 1, next_at = ?,
          finished_at = NULL, request = NULL, dispatched = 0
        WHERE state = 'failed' AND ${where}`,
-      now, ...args,
+      now,
+      ...args,
     );
     return n;
   }
@@ -315,12 +360,20 @@ export class CampaignDispatch extends DeliveryObject {
         `SELECT idx, user_id, sent_at, state FROM deliveries
          WHERE (sent_at > ?1 OR (sent_at = ?1 AND idx > ?2)) AND state IN ('pending', 'delivered', 'failed')
          ORDER BY sent_at, idx LIMIT ?3`,
-        at, idx, limit,
+        at,
+        idx,
+        limit,
       )
       .toArray();
     const key = this.meta('campaign');
     const slice = this.meta('slice');
-    return rows.map((r) => ({ userId: r.user_id, at: r.sent_at, idx: r.idx, deliveryId: campaignMessageId(key, slice, r.idx), status: r.state }));
+    return rows.map((r) => ({
+      userId: r.user_id,
+      at: r.sent_at,
+      idx: r.idx,
+      deliveryId: campaignMessageId(key, slice, r.idx),
+      status: r.state,
+    }));
   }
 
   async alarm() {
@@ -344,14 +397,18 @@ export class CampaignDispatch extends DeliveryObject {
    */
   dueRows(now, limit, inflight) {
     if (limit <= 0 || this.gate.isHeld(this.meta('host'))) return [];
-    const out = this.pendingRetries === 0 ? [] : this.sql
-      .exec(
-        "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND dispatched = 1 AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
-        now, limit + inflight.size,
-      )
-      .toArray()
-      .filter((r) => !inflight.has(r.idx))
-      .slice(0, limit);
+    const out =
+      this.pendingRetries === 0
+        ? []
+        : this.sql
+            .exec(
+              "SELECT idx, user_id, context, request, attempts, run FROM deliveries WHERE state = 'pending' AND dispatched = 1 AND next_at <= ? ORDER BY next_at, idx LIMIT ?",
+              now,
+              limit + inflight.size,
+            )
+            .toArray()
+            .filter((r) => !inflight.has(r.idx))
+            .slice(0, limit);
     if (out.length >= limit || !this.capabilities().dispatches) return out;
     const pace = this.paceMs();
     if (pace > 0 && now < this.paceAt()) return out;
@@ -377,7 +434,9 @@ export class CampaignDispatch extends DeliveryObject {
         const rows = this.sql
           .exec(
             "SELECT idx, user_id, context, request, attempts, run, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND next_at <= ? AND idx > ? ORDER BY idx LIMIT ?",
-            now, this.freshAfter, FRESH_WINDOW,
+            now,
+            this.freshAfter,
+            FRESH_WINDOW,
           )
           .toArray();
         if (rows.length === 0) {
@@ -407,14 +466,25 @@ export class CampaignDispatch extends DeliveryObject {
       const rows = this.sql.exec(sql, ...args, inflight.size + 1).toArray();
       return rows.find((r) => !inflight.has(r.idx))?.next_at ?? null;
     };
-    let next = this.pendingRetries === 0 ? null : first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY next_at LIMIT ?");
+    let next =
+      this.pendingRetries === 0
+        ? null
+        : first(
+            "SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY next_at LIMIT ?",
+          );
     if (this.capabilities().dispatches) {
       let fresh;
       if (this.freshQueue.length > 0) fresh = this.freshQueue[0].next_at;
       else if (this.freshDrained) {
         // Everything due was taken; the earliest later one (a delay) re-opens the window when due.
-        fresh = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND idx > ? ORDER BY next_at LIMIT ?", this.freshAfter);
-        const earlier = first("SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND idx <= ? ORDER BY next_at LIMIT ?", this.freshAfter);
+        fresh = first(
+          "SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND idx > ? ORDER BY next_at LIMIT ?",
+          this.freshAfter,
+        );
+        const earlier = first(
+          "SELECT idx, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND idx <= ? ORDER BY next_at LIMIT ?",
+          this.freshAfter,
+        );
         if (earlier !== null && (fresh === null || earlier < fresh)) fresh = earlier;
         if (fresh !== null && fresh <= Date.now()) this.resetFresh();
       } else fresh = Date.now();
@@ -441,12 +511,26 @@ export class CampaignDispatch extends DeliveryObject {
       if (row.request === null) {
         // The cached webhook without an await when it is current (most sends).
         const webhook = this.currentWebhook() ?? (await this.webhook());
-        if (!webhook) return { ...base, state: 'cancelled', reason: 'campaign_not_found', attempts: 0, at: Date.now() };
+        if (!webhook)
+          return {
+            ...base,
+            state: 'cancelled',
+            reason: 'campaign_not_found',
+            attempts: 0,
+            at: Date.now(),
+          };
         const quietUntil = this.quietUntil(row);
         if (quietUntil !== null) return { ...base, quietUntil };
         const out = this.renderFresh(webhook, row);
         // A message sent before (a resend) stays sent, failed; a first render refused was never sent.
-        if (!out.ok) return { ...base, state: row.run > 0 ? 'failed' : 'suppressed', reason: 'personalization', attempts: 0, at: Date.now() };
+        if (!out.ok)
+          return {
+            ...base,
+            state: row.run > 0 ? 'failed' : 'suppressed',
+            reason: 'personalization',
+            attempts: 0,
+            at: Date.now(),
+          };
         request = out.request;
         rendered = JSON.stringify(request);
       } else {
@@ -477,7 +561,13 @@ export class CampaignDispatch extends DeliveryObject {
       return { ...base, rendered, ...result };
     } catch (e) {
       console.error('hookcast: campaign attempt failed internally', row.idx, e);
-      return { ...base, state: 'failed', reason: 'internal_error', attempts: row.attempts, at: Date.now() };
+      return {
+        ...base,
+        state: 'failed',
+        reason: 'internal_error',
+        attempts: row.attempts,
+        at: Date.now(),
+      };
     }
   }
 
@@ -491,14 +581,16 @@ export class CampaignDispatch extends DeliveryObject {
    */
   renderFresh(webhook, row) {
     if (row.renderedBy === webhook) return row.rendered;
-    if (typeof webhook.renderBatchJson !== 'function') return webhook.render(JSON.parse(row.context));
+    if (typeof webhook.renderBatchJson !== 'function')
+      return webhook.render(JSON.parse(row.context));
     const rows = [row];
     for (const r of this.freshQueue) {
       if (rows.length > RENDER_AHEAD) break;
       if (r.renderedBy !== webhook) rows.push(r);
     }
     const results = webhook.renderBatchJson(`[${rows.map((r) => r.context).join(',')}]`);
-    if (!Array.isArray(results) || results.length !== rows.length) return webhook.render(JSON.parse(row.context));
+    if (!Array.isArray(results) || results.length !== rows.length)
+      return webhook.render(JSON.parse(row.context));
     rows.forEach((r, i) => {
       r.rendered = results[i];
       r.renderedBy = webhook;
@@ -515,19 +607,35 @@ export class CampaignDispatch extends DeliveryObject {
   write(results) {
     for (const r of results) {
       // In its user's quiet hours: not dispatched; due again when they end.
-      if (r.quietUntil !== undefined) this.sql.exec("UPDATE deliveries SET next_at = ?, waiting = 'quiet_hours' WHERE idx = ?", r.quietUntil, r.idx);
+      if (r.quietUntil !== undefined)
+        this.sql.exec(
+          "UPDATE deliveries SET next_at = ?, waiting = 'quiet_hours' WHERE idx = ?",
+          r.quietUntil,
+          r.idx,
+        );
     }
     results = results.filter((r) => r.quietUntil === undefined);
     const held = results.filter((r) => r.held);
     if (held.length > 0) {
       // Not attempted: a dispatched row keeps its attempts and waits for the
       // breaker (released() makes it due again); a fresh one stays fresh.
-      for (const r of held) if (r.wasDispatched) this.sql.exec('UPDATE deliveries SET next_at = max(next_at, ?) WHERE idx = ?', Date.now() + PROBE_INTERVAL_MS, r.idx);
+      for (const r of held)
+        if (r.wasDispatched)
+          this.sql.exec(
+            'UPDATE deliveries SET next_at = max(next_at, ?) WHERE idx = ?',
+            Date.now() + PROBE_INTERVAL_MS,
+            r.idx,
+          );
       results = results.filter((r) => !r.held);
     }
     insertMany(
-      this.sql, 'INSERT OR REPLACE', 'attempts', ['idx', 'run', 'attempt', 'record'],
-      results.filter((r) => r.record).map((r) => [r.idx, r.run, r.attempt, JSON.stringify(r.record)]),
+      this.sql,
+      'INSERT OR REPLACE',
+      'attempts',
+      ['idx', 'run', 'attempt', 'record'],
+      results
+        .filter((r) => r.record)
+        .map((r) => [r.idx, r.run, r.attempt, JSON.stringify(r.record)]),
     );
     const updates = [];
     for (const r of results) {
@@ -535,11 +643,26 @@ export class CampaignDispatch extends DeliveryObject {
       const pending = r.state === 'pending';
       // Ended before its first attempt (render refused at dispatch): never
       // sent, so its ledger row goes back (see delivery/dispatch_unsent.js).
-      if (!pending && !r.wasDispatched && !r.rendered && r.state !== 'delivered' && r.state !== 'failed') {
+      if (
+        !pending &&
+        !r.wasDispatched &&
+        !r.rendered &&
+        r.state !== 'delivered' &&
+        r.state !== 'failed'
+      ) {
         noteUnsent(this.sql, 'idx = ?', r.idx);
         this.unsentNoted = true;
       }
-      updates.push([r.idx, r.state, r.reason ?? null, r.attempts, r.record ? 1 : 0, pending ? r.nextAt : null, pending ? null : r.at, r.rendered ?? null]);
+      updates.push([
+        r.idx,
+        r.state,
+        r.reason ?? null,
+        r.attempts,
+        r.record ? 1 : 0,
+        pending ? r.nextAt : null,
+        pending ? null : r.at,
+        r.rendered ?? null,
+      ]);
     }
     for (let i = 0; i < updates.length; i += UPDATE_ROWS) {
       const part = updates.slice(i, i + UPDATE_ROWS);
@@ -597,14 +720,30 @@ export class CampaignDispatch extends DeliveryObject {
    */
   probeCandidates() {
     const cols = 'idx, user_id, context, request, attempts, run, next_at';
-    const rows = this.capabilities().dispatches ? this.sql.exec(`SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 0 ORDER BY idx LIMIT 4`).toArray() : [];
-    rows.push(...this.sql.exec(`SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY attempts, next_at, idx LIMIT 4`).toArray());
+    const rows = this.capabilities().dispatches
+      ? this.sql
+          .exec(
+            `SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 0 ORDER BY idx LIMIT 4`,
+          )
+          .toArray()
+      : [];
+    rows.push(
+      ...this.sql
+        .exec(
+          `SELECT ${cols} FROM deliveries WHERE state = 'pending' AND dispatched = 1 ORDER BY attempts, next_at, idx LIMIT 4`,
+        )
+        .toArray(),
+    );
     return rows;
   }
 
   /** The destination is healthy again: what was held is due now and goes out (paced like the campaign). */
   released() {
-    this.sql.exec("UPDATE deliveries SET next_at = ? WHERE state = 'pending' AND dispatched = 1 AND next_at > ?", Date.now(), Date.now());
+    this.sql.exec(
+      "UPDATE deliveries SET next_at = ? WHERE state = 'pending' AND dispatched = 1 AND next_at > ?",
+      Date.now(),
+      Date.now(),
+    );
     this.resetFresh();
     this.kick().catch((e) => console.error('hookcast: dispatch pump stopped', e));
   }
@@ -656,7 +795,11 @@ export class CampaignDispatch extends DeliveryObject {
     const inflight = [...this.pump.inflight];
     const where = `state = 'pending' AND dispatched = 0${inflight.length ? ` AND idx NOT IN (${inflight.map(() => '?').join(',')})` : ''}`;
     noteUnsent(this.sql, where, ...inflight);
-    const r = this.sql.exec(`UPDATE deliveries SET state = 'cancelled', reason = 'campaign_ended', finished_at = ? WHERE ${where}`, Date.now(), ...inflight);
+    const r = this.sql.exec(
+      `UPDATE deliveries SET state = 'cancelled', reason = 'campaign_ended', finished_at = ? WHERE ${where}`,
+      Date.now(),
+      ...inflight,
+    );
     return r.rowsWritten;
   }
 
@@ -682,7 +825,8 @@ export class CampaignDispatch extends DeliveryObject {
       this.noteStatus(snap.status, snap.version);
       const perMinute = String(snap.rateLimit?.perMinute ?? 0);
       // Pacing belongs to the paced slice only (the shard chose the slice).
-      if (this.meta('slice') === PACED_SLICE && this.meta('perMinute') !== perMinute) this.setMeta('perMinute', perMinute);
+      if (this.meta('slice') === PACED_SLICE && this.meta('perMinute') !== perMinute)
+        this.setMeta('perMinute', perMinute);
     });
     if (!this.snapshot || this.snapshot.version !== snap.version) {
       this.compiled?.dispose?.();
@@ -697,7 +841,10 @@ export class CampaignDispatch extends DeliveryObject {
    * URL's host) before any attempt needs the answer. Never rejects.
    */
   checkWebhookHost(snap, { wait = true } = {}) {
-    return this.gate.ready(typeof snap?.webhook?.url === 'string' ? hostOf(snap.webhook.url) : null, { wait });
+    return this.gate.ready(
+      typeof snap?.webhook?.url === 'string' ? hostOf(snap.webhook.url) : null,
+      { wait },
+    );
   }
 
   /** The compiled webhook when the cached snapshot is the latest version heard of, else null. */
@@ -717,7 +864,8 @@ export class CampaignDispatch extends DeliveryObject {
     // A refresh that started before newer news of the campaign may answer
     // the older snapshot: then one more, started after the news.
     for (let i = 0; i < 2; i++) {
-      if (!this.loadingWebhook) this.loadingWebhook = this.loadWebhook().finally(() => (this.loadingWebhook = null));
+      if (!this.loadingWebhook)
+        this.loadingWebhook = this.loadWebhook().finally(() => (this.loadingWebhook = null));
       webhook = await this.loadingWebhook;
       if (webhook === null || this.currentWebhook() === webhook) break;
     }
@@ -753,17 +901,29 @@ export class CampaignDispatch extends DeliveryObject {
 
   shape(row) {
     const runs = new Map();
-    for (const a of this.sql.exec('SELECT run, record FROM attempts WHERE idx = ? ORDER BY run, attempt', row.idx)) {
+    for (const a of this.sql.exec(
+      'SELECT run, record FROM attempts WHERE idx = ? ORDER BY run, attempt',
+      row.idx,
+    )) {
       if (!runs.has(a.run)) runs.set(a.run, []);
       // Stored as the sender's record (epoch ms); answered in ISO 8601 as every campaign time is.
       const record = JSON.parse(a.record);
       runs.get(a.run).push({ ...record, startedAt: iso(record.startedAt) });
     }
     const requests = new Map();
-    if (row.run > 0) for (const e of this.sql.exec('SELECT run, request FROM earlier_requests WHERE idx = ?', row.idx)) requests.set(e.run, JSON.parse(e.request));
+    if (row.run > 0)
+      for (const e of this.sql.exec(
+        'SELECT run, request FROM earlier_requests WHERE idx = ?',
+        row.idx,
+      ))
+        requests.set(e.run, JSON.parse(e.request));
     const earlier = [];
     // Each run's request (kept when the next run began; runs stored before that was kept: the current one).
-    for (let r = 0; r < row.run; r++) earlier.push({ request: requests.get(r) ?? (row.request === null ? null : JSON.parse(row.request)), attempts: runs.get(r) ?? [] });
+    for (let r = 0; r < row.run; r++)
+      earlier.push({
+        request: requests.get(r) ?? (row.request === null ? null : JSON.parse(row.request)),
+        attempts: runs.get(r) ?? [],
+      });
     return {
       id: campaignMessageId(this.meta('campaign'), this.meta('slice'), row.idx),
       campaign: this.meta('campaign'),
@@ -774,7 +934,14 @@ export class CampaignDispatch extends DeliveryObject {
       finishedAt: iso(row.finished_at),
       notBefore: row.request === null ? iso(row.next_at) : null,
       // Why a pending message is not going out: 'quiet_hours' (until notBefore) or 'destination' (held by the breaker).
-      waitingFor: row.state !== 'pending' ? null : this.gate.isHeld(this.meta('host')) ? 'destination' : row.request === null ? (row.waiting ?? null) : null,
+      waitingFor:
+        row.state !== 'pending'
+          ? null
+          : this.gate.isHeld(this.meta('host'))
+            ? 'destination'
+            : row.request === null
+              ? (row.waiting ?? null)
+              : null,
       nextAttemptAt: row.state === 'pending' && row.request !== null ? iso(row.next_at) : null,
       request: row.request === null ? null : JSON.parse(row.request),
       attempts: runs.get(row.run) ?? [],

@@ -8,7 +8,10 @@ import { PACED_SLICE, SHARD_COUNT } from '../constants.js';
 import { dispatchStub, workspaceStub } from '../stubs.js';
 
 /** Every slice name a campaign can have, in the order pages walk them. */
-export const ALL_SLICES = [...Array.from({ length: SHARD_COUNT }, (_, i) => String(i)), PACED_SLICE];
+export const ALL_SLICES = [
+  ...Array.from({ length: SHARD_COUNT }, (_, i) => String(i)),
+  PACED_SLICE,
+];
 
 /**
  * The slices `key` has used, in ALL_SLICES order (the order deliveries are
@@ -27,16 +30,30 @@ export async function slicesOf(env, key) {
  */
 export async function notifyCampaign(env, key, { status, version }) {
   const slices = await slicesOf(env, key);
-  const answers = await Promise.all(slices.map((s) => dispatchStub(env, key, s).control({ status, version })));
+  const answers = await Promise.all(
+    slices.map((s) => dispatchStub(env, key, s).control({ status, version })),
+  );
   return { slices: slices.length, cancelled: answers.reduce((n, a) => n + (a?.cancelled ?? 0), 0) };
 }
 
 /** Σ deliveryCounts() over the campaign's slices (same shape). */
 export async function campaignDeliveryCounts(env, key) {
   const slices = await slicesOf(env, key);
-  const total = { sent: 0, delivered: 0, failed: 0, pending: 0, retried: 0, cancelled: 0, suppressed: { personalization: 0 }, waiting: { destination: 0, quietHours: 0 } };
-  for (const c of await Promise.all(slices.map((s) => dispatchStub(env, key, s).deliveryCounts()))) {
-    for (const k of ['sent', 'delivered', 'failed', 'pending', 'retried', 'cancelled']) total[k] += c[k];
+  const total = {
+    sent: 0,
+    delivered: 0,
+    failed: 0,
+    pending: 0,
+    retried: 0,
+    cancelled: 0,
+    suppressed: { personalization: 0 },
+    waiting: { destination: 0, quietHours: 0 },
+  };
+  for (const c of await Promise.all(
+    slices.map((s) => dispatchStub(env, key, s).deliveryCounts()),
+  )) {
+    for (const k of ['sent', 'delivered', 'failed', 'pending', 'retried', 'cancelled'])
+      total[k] += c[k];
     total.suppressed.personalization += c.suppressed.personalization;
     total.waiting.destination += c.waiting?.destination ?? 0;
     total.waiting.quietHours += c.waiting?.quietHours ?? 0;

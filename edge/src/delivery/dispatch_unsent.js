@@ -29,7 +29,10 @@ export function createUnsentTable(sql) {
  * BEFORE the statement that changes their state.
  */
 export function noteUnsent(sql, where, ...args) {
-  sql.exec(`INSERT OR IGNORE INTO unsent (dedupe, user_id) SELECT dedupe, user_id FROM deliveries WHERE ${where}`, ...args);
+  sql.exec(
+    `INSERT OR IGNORE INTO unsent (dedupe, user_id) SELECT dedupe, user_id FROM deliveries WHERE ${where}`,
+    ...args,
+  );
 }
 
 /** Whether any pair waits to be handed back. */
@@ -46,12 +49,22 @@ export async function forwardUnsent(sql, env, key) {
   if (!key) return;
   const rows = sql.exec('SELECT dedupe, user_id FROM unsent').toArray();
   if (rows.length === 0) return;
-  await Promise.all([...groupByShard(rows, (r) => r.user_id)].map(async ([i, part]) => {
-    try {
-      await shardStub(env, i).forgetSends(key, part.map((r) => ({ userId: r.user_id, dedupe: r.dedupe })));
-      for (const r of part) sql.exec('DELETE FROM unsent WHERE dedupe = ?', r.dedupe);
-    } catch (e) {
-      console.error('hookcast: handing unsent messages back to shard', i, 'failed; the alarm tries again', e?.stack ?? e);
-    }
-  }));
+  await Promise.all(
+    [...groupByShard(rows, (r) => r.user_id)].map(async ([i, part]) => {
+      try {
+        await shardStub(env, i).forgetSends(
+          key,
+          part.map((r) => ({ userId: r.user_id, dedupe: r.dedupe })),
+        );
+        for (const r of part) sql.exec('DELETE FROM unsent WHERE dedupe = ?', r.dedupe);
+      } catch (e) {
+        console.error(
+          'hookcast: handing unsent messages back to shard',
+          i,
+          'failed; the alarm tries again',
+          e?.stack ?? e,
+        );
+      }
+    }),
+  );
 }

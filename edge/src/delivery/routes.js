@@ -17,15 +17,26 @@ import { batchStub } from '../stubs.js';
 export const MAX_CONTEXTS = 10_000;
 
 function requireSpec(body) {
-  if (!('spec' in body)) return [problem('spec', 'required', 'The request needs a "spec" object (the webhook to send).')];
-  if (!isObject(body.spec)) return [problem('spec', 'invalid_spec', '"spec" must be a JSON object.')];
+  if (!('spec' in body))
+    return [
+      problem('spec', 'required', 'The request needs a "spec" object (the webhook to send).'),
+    ];
+  if (!isObject(body.spec))
+    return [problem('spec', 'invalid_spec', '"spec" must be a JSON object.')];
   return [];
 }
 
 function checkContext(value, field) {
   if (value === undefined) return [];
   // The engine's code for a context it cannot read (render says the same).
-  if (!isObject(value)) return [problem(field, 'invalid_context', `"${field}" must be a JSON object like {"user": {...}, "event": {...}}.`)];
+  if (!isObject(value))
+    return [
+      problem(
+        field,
+        'invalid_context',
+        `"${field}" must be a JSON object like {"user": {...}, "event": {...}}.`,
+      ),
+    ];
   return [];
 }
 
@@ -59,7 +70,11 @@ function checkSendOptions(engine, body) {
 export async function testSend(request, env) {
   const body = await readJsonBody(request);
   const engine = await getEngine();
-  const shape = [...requireSpec(body), ...checkContext(body.context, 'context'), ...checkSendOptions(engine, body)];
+  const shape = [
+    ...requireSpec(body),
+    ...checkContext(body.context, 'context'),
+    ...checkSendOptions(engine, body),
+  ];
   if (shape.length) throw badRequest(shape);
   const options = engineOptions(env);
   const rendered = engine.render(body.spec, body.context ?? {}, options);
@@ -68,7 +83,12 @@ export async function testSend(request, env) {
   if (!rendered.ok) throw badRequest(rendered.problems);
   const id = singleMessageId();
   const signingKey = body.signingSecret ? await importSigningKey(body.signingSecret) : null;
-  const result = await sendOnce({ request: rendered.request, msgId: id, signingKey, timeoutMs: body.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const result = await sendOnce({
+    request: rendered.request,
+    msgId: id,
+    signingKey,
+    timeoutMs: body.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
   const decision = retryDecisionFor(engine, result, 1, Date.now());
   return json({
     id,
@@ -94,13 +114,27 @@ export async function createDeliveries(request, env, url) {
   const engine = await getEngine();
   const shape = [...requireSpec(body), ...checkSendOptions(engine, body)];
   if (!Array.isArray(body.contexts)) {
-    shape.push(problem('contexts', body.contexts === undefined ? 'required' : 'invalid_type', '"contexts" must be an array of context objects, one per delivery.'));
+    shape.push(
+      problem(
+        'contexts',
+        body.contexts === undefined ? 'required' : 'invalid_type',
+        '"contexts" must be an array of context objects, one per delivery.',
+      ),
+    );
   } else if (body.contexts.length === 0) {
     shape.push(problem('contexts', 'empty', '"contexts" is empty: give at least one context.'));
   } else if (body.contexts.length > MAX_CONTEXTS) {
-    shape.push(problem('contexts', 'too_many', `At most ${MAX_CONTEXTS} contexts per request; this one has ${body.contexts.length}.`));
+    shape.push(
+      problem(
+        'contexts',
+        'too_many',
+        `At most ${MAX_CONTEXTS} contexts per request; this one has ${body.contexts.length}.`,
+      ),
+    );
   } else {
-    body.contexts.forEach((c, i) => shape.push(...checkContext(c, `contexts[${i}]`).map((p) => ({ ...p, context: i }))));
+    body.contexts.forEach((c, i) =>
+      shape.push(...checkContext(c, `contexts[${i}]`).map((p) => ({ ...p, context: i }))),
+    );
   }
   if (shape.length) throw badRequest(shape);
 
@@ -114,7 +148,9 @@ export async function createDeliveries(request, env, url) {
     compiled.webhook.dispose?.();
   }
   if (!Array.isArray(results) || results.length !== body.contexts.length) {
-    throw new Error(`engine renderBatch returned ${Array.isArray(results) ? results.length : typeof results} results for ${body.contexts.length} contexts`);
+    throw new Error(
+      `engine renderBatch returned ${Array.isArray(results) ? results.length : typeof results} results for ${body.contexts.length} contexts`,
+    );
   }
   const problems = [];
   const warnings = [];
@@ -123,12 +159,17 @@ export async function createDeliveries(request, env, url) {
     else warnings.push(...r.warnings.map((p) => ({ ...p, context: i })));
   });
   if (errorsOf(problems).length) {
-    throw badRequest(problems, `${new Set(problems.map((p) => p.context)).size} of ${results.length} contexts cannot be sent; nothing was sent.`);
+    throw badRequest(
+      problems,
+      `${new Set(problems.map((p) => p.context)).size} of ${results.length} contexts cannot be sent; nothing was sent.`,
+    );
   }
 
   const batch = newBatchId();
   const deliveries = results.map((r, i) => ({ id: messageId(batch, i), request: r.request }));
-  const wait = url.searchParams.get('wait') === '1' || /(^|[\s,;])wait($|[\s,;=])/i.test(request.headers.get('prefer') ?? '');
+  const wait =
+    url.searchParams.get('wait') === '1' ||
+    /(^|[\s,;])wait($|[\s,;=])/i.test(request.headers.get('prefer') ?? '');
   const stub = batchStub(env, batch);
   const created = await stub.create({
     batch,
@@ -152,7 +193,10 @@ export async function getDelivery(id, env) {
   if (fromCampaign) return fromCampaign;
   const parsed = parseMessageId(id);
   if (!parsed) {
-    throw notFound('id', `"${id}" is not a delivery id (they look like msg_<20 letters>_<n> or cmsg_<campaign>_<slice>_<n>).`);
+    throw notFound(
+      'id',
+      `"${id}" is not a delivery id (they look like msg_<20 letters>_<n> or cmsg_<campaign>_<slice>_<n>).`,
+    );
   }
   const stub = batchStub(env, parsed.batch);
   const delivery = await stub.get(parsed.index);

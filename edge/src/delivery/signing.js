@@ -25,7 +25,13 @@ function bytesToBase64(bytes) {
 
 /** Imports a (checked) "whsec_" secret as an HMAC-SHA256 key. */
 export function importSigningKey(secret) {
-  return crypto.subtle.importKey('raw', base64ToBytes(secret.slice(PREFIX.length)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return crypto.subtle.importKey(
+    'raw',
+    base64ToBytes(secret.slice(PREFIX.length)),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
 }
 
 /**
@@ -38,5 +44,8 @@ export async function signAttempt(key, msgId, timestampSeconds, bodyBytes) {
   data.set(prefix, 0);
   data.set(bodyBytes, prefix.length);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, data));
-  return { 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': `v1,${bytesToBase64(mac)}` };
+  return {
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': `v1,${bytesToBase64(mac)}`,
+  };
 }

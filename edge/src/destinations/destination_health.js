@@ -69,7 +69,11 @@ export class DestinationHealth extends DurableObject {
   row(host) {
     const [row] = this.sql.exec('SELECT * FROM health WHERE id = 1').toArray();
     if (row) return row;
-    this.sql.exec("INSERT INTO health (id, host, state, since, failures) VALUES (1, ?, 'healthy', ?, 0)", host, Date.now());
+    this.sql.exec(
+      "INSERT INTO health (id, host, state, since, failures) VALUES (1, ?, 'healthy', ?, 0)",
+      host,
+      Date.now(),
+    );
     return this.sql.exec('SELECT * FROM health WHERE id = 1').one();
   }
 
@@ -118,10 +122,18 @@ export class DestinationHealth extends DurableObject {
       this.sql.exec('UPDATE health SET failures = 0 WHERE id = 1');
     }
     if (failures > 0) {
-      this.sql.exec('UPDATE health SET failures = failures + ?, last_error = ? WHERE id = 1', failures, lastError);
+      this.sql.exec(
+        'UPDATE health SET failures = failures + ?, last_error = ? WHERE id = 1',
+        failures,
+        lastError,
+      );
       const cur = this.row(host);
       if (cur.state === 'healthy' && cur.failures >= FAILURE_THRESHOLD) {
-        this.sql.exec("UPDATE health SET state = 'unhealthy', since = ?, next_probe_at = ? WHERE id = 1", now, now + PROBE_INTERVAL_MS);
+        this.sql.exec(
+          "UPDATE health SET state = 'unhealthy', since = ?, next_probe_at = ? WHERE id = 1",
+          now,
+          now + PROBE_INTERVAL_MS,
+        );
         await this.ctx.storage.setAlarm(now + PROBE_INTERVAL_MS);
       }
       if (!cur.listed) {
@@ -154,7 +166,10 @@ export class DestinationHealth extends DurableObject {
   async recover(now) {
     const row = this.row('');
     if (row.state === 'unhealthy') {
-      this.sql.exec("UPDATE health SET state = 'healthy', since = ?, failures = 0, next_probe_at = NULL WHERE id = 1", now);
+      this.sql.exec(
+        "UPDATE health SET state = 'healthy', since = ?, failures = 0, next_probe_at = NULL WHERE id = 1",
+        now,
+      );
     } else {
       this.sql.exec('UPDATE health SET failures = 0 WHERE id = 1');
     }
@@ -171,7 +186,11 @@ export class DestinationHealth extends DurableObject {
       holders.map(async (h) => {
         try {
           await holderStub(this.env, h.kind, h.name).destinationHealthy(host);
-          this.sql.exec('DELETE FROM holders WHERE kind = ? AND name = ? AND release_due = 1', h.kind, h.name);
+          this.sql.exec(
+            'DELETE FROM holders WHERE kind = ? AND name = ? AND release_due = 1',
+            h.kind,
+            h.name,
+          );
         } catch (e) {
           left++;
           console.error('hookcast: could not release a holder of', host, h.kind, h.name, e);
@@ -188,7 +207,8 @@ export class DestinationHealth extends DurableObject {
    */
   async alarm() {
     const row = this.row('');
-    if (this.sql.exec('SELECT 1 FROM holders WHERE release_due = 1 LIMIT 1').toArray().length) await this.releaseHolders();
+    if (this.sql.exec('SELECT 1 FROM holders WHERE release_due = 1 LIMIT 1').toArray().length)
+      await this.releaseHolders();
     if (row.state !== 'unhealthy') return;
     const now = Date.now();
     if (row.next_probe_at !== null && row.next_probe_at > now) {
@@ -204,7 +224,11 @@ export class DestinationHealth extends DurableObject {
       return;
     }
     const next = Date.now() + PROBE_INTERVAL_MS;
-    if (outcome) this.sql.exec('UPDATE health SET failures = failures + 1, last_error = ? WHERE id = 1', outcome.lastError);
+    if (outcome)
+      this.sql.exec(
+        'UPDATE health SET failures = failures + 1, last_error = ? WHERE id = 1',
+        outcome.lastError,
+      );
     this.sql.exec('UPDATE health SET next_probe_at = ? WHERE id = 1', next);
     await this.ctx.storage.setAlarm(next);
   }

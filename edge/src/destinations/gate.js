@@ -53,7 +53,9 @@ export function healthOutcome(result) {
 export function errorText(record) {
   if (!record) return null;
   if (record.status !== null && record.status !== undefined) return `HTTP ${record.status}`;
-  return record.errorMessage ? `${record.error}: ${record.errorMessage}`.slice(0, 200) : String(record.error ?? 'error');
+  return record.errorMessage
+    ? `${record.error}: ${record.errorMessage}`.slice(0, 200)
+    : String(record.error ?? 'error');
 }
 
 export class DestinationGate {
@@ -108,7 +110,10 @@ export class DestinationGate {
     else if (this.counted.has(host)) report = { reset: true };
     if (!report) return;
     try {
-      this.learn(host, await destinationStub(this.owner.env, host).report(host, this.holder(), report));
+      this.learn(
+        host,
+        await destinationStub(this.owner.env, host).report(host, this.holder(), report),
+      );
     } catch (e) {
       console.error('hookcast: destination report failed', host, e);
     }

@@ -18,7 +18,9 @@ const HOST_PATTERN = /^[a-z0-9.\-[\]:_%]{1,300}$/;
 /** GET /v1/destinations */
 export async function listDestinations(env) {
   const hosts = await workspaceStub(env).listDestinations();
-  const destinations = (await Promise.all(hosts.map((h) => destinationStub(env, h).describe()))).filter(Boolean);
+  const destinations = (
+    await Promise.all(hosts.map((h) => destinationStub(env, h).describe()))
+  ).filter(Boolean);
   return json({ destinations });
 }
 
@@ -26,9 +28,18 @@ export async function listDestinations(env) {
 export async function resumeDestination(host, env) {
   const name = String(host).toLowerCase();
   if (!HOST_PATTERN.test(name)) {
-    throw fail(400, 'host', 'invalid_host', 'The host is a URL host with an optional port, e.g. hooks.example.com or 127.0.0.1:8080.');
+    throw fail(
+      400,
+      'host',
+      'invalid_host',
+      'The host is a URL host with an optional port, e.g. hooks.example.com or 127.0.0.1:8080.',
+    );
   }
   const listed = await workspaceStub(env).listDestinations();
-  if (!listed.includes(name)) throw notFound('host', `No destination ${name}: a host is listed once a failure was counted for it.`);
+  if (!listed.includes(name))
+    throw notFound(
+      'host',
+      `No destination ${name}: a host is listed once a failure was counted for it.`,
+    );
   return json({ destination: await destinationStub(env, name).resume(name) });
 }

@@ -24,8 +24,15 @@ function summary(problems) {
 
 /** An error answer for `problems` (at least one); `message` defaults to the leading problem's. */
 export function errorResponse(status, problems, message = summary(problems), headers = {}) {
-  if (!Array.isArray(problems) || problems.length === 0) throw new TypeError('errorResponse(status, problems, message?, headers?): give at least one problem');
-  return json({ ok: false, error: { code: leading(problems).code, message }, problems }, status, headers);
+  if (!Array.isArray(problems) || problems.length === 0)
+    throw new TypeError(
+      'errorResponse(status, problems, message?, headers?): give at least one problem',
+    );
+  return json(
+    { ok: false, error: { code: leading(problems).code, message }, problems },
+    status,
+    headers,
+  );
 }
 
 /** Thrown by route handlers; the router answers it with `toResponse()`. */
@@ -37,7 +44,9 @@ export class HttpError extends Error {
    */
   constructor(status, problems, message) {
     if (!Array.isArray(problems) || problems.length === 0) {
-      throw new TypeError('HttpError takes (status, problems, message?) with one problem at least; for one code, fail(status, field, code, message)');
+      throw new TypeError(
+        'HttpError takes (status, problems, message?) with one problem at least; for one code, fail(status, field, code, message)',
+      );
     }
     super(message ?? summary(problems));
     this.status = status;
@@ -73,12 +82,18 @@ export function notFound(field, message) {
  * follow as it gave them (docs/openapi.yaml: "A stored rule that no longer compiles").
  */
 export function storedRuleInvalid(what, field, problems) {
-  const found = problems?.length ? problems : [problem('rule', 'invalid_rule', 'The engine refuses this rule.')];
+  const found = problems?.length
+    ? problems
+    : [problem('rule', 'invalid_rule', 'The engine refuses this rule.')];
   const message = `The stored ${what} no longer compiles with this engine; save it again (${found[0].field}: ${found[0].message}).`;
   return new HttpError(409, [problem(field, 'stored_rule_invalid', message), ...found], message);
 }
 
 /** The log line background work writes when it meets such a rule (it then targets nobody). */
 export function logStoredRuleInvalid(what, problems) {
-  console.error('hookcast: stored rule no longer compiles', what, JSON.stringify(problems ?? []).slice(0, 300));
+  console.error(
+    'hookcast: stored rule no longer compiles',
+    what,
+    JSON.stringify(problems ?? []).slice(0, 300),
+  );
 }

@@ -6,4 +6,5 @@
  * @param {number | null | undefined} ms
  * @returns {string | null}
  */
-export const isoTime = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+export const isoTime = (ms) =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();

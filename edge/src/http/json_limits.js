@@ -30,7 +30,9 @@ export function jsonLimitProblem(value, { rules = [] } = {}) {
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) {
         return {
-          field, code: 'invalid_number', severity: 'error',
+          field,
+          code: 'invalid_number',
+          severity: 'error',
           message: `${field || 'The body'} is a number too large for a double (beyond ±1.8e308); send a smaller number.`,
         };
       }
@@ -38,9 +40,13 @@ export function jsonLimitProblem(value, { rules = [] } = {}) {
     }
     if (v === null || typeof v !== 'object') continue;
     if (depth > MAX_JSON_DEPTH) {
-      const rule = rules.some((r) => field === r || field.startsWith(`${r}.`) || field.startsWith(`${r}[`));
+      const rule = rules.some(
+        (r) => field === r || field.startsWith(`${r}.`) || field.startsWith(`${r}[`),
+      );
       return {
-        field, code: rule ? 'rule_too_deep' : 'too_deep', severity: 'error',
+        field,
+        code: rule ? 'rule_too_deep' : 'too_deep',
+        severity: 'error',
         message: `${rule ? 'The rule' : 'The body'} nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep at ${field}.`,
       };
     }
@@ -48,7 +54,8 @@ export function jsonLimitProblem(value, { rules = [] } = {}) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${field}[${i}]`, depth + 1]);
     } else {
       const names = Object.keys(v);
-      for (let i = names.length - 1; i >= 0; i--) stack.push([v[names[i]], member(field, names[i]), depth + 1]);
+      for (let i = names.length - 1; i >= 0; i--)
+        stack.push([v[names[i]], member(field, names[i]), depth + 1]);
     }
   }
   return null;

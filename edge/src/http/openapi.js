@@ -9,5 +9,7 @@ export const OPENAPI_PATH = '/v1/openapi.json';
 
 /** The document's answer. */
 export function openApiResponse() {
-  return new Response(OPENAPI_JSON, { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' } });
+  return new Response(OPENAPI_JSON, {
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
+  });
 }

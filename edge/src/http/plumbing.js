@@ -59,7 +59,10 @@ export async function discardUnreadBody(request) {
  * 400 (json_limits.js); `rules` names the fields that hold a cohort rule
  * (`rule_too_deep` there).
  */
-export async function readJsonBody(request, { maxBytes = MAX_BODY_BYTES, optional = false, rules = [] } = {}) {
+export async function readJsonBody(
+  request,
+  { maxBytes = MAX_BODY_BYTES, optional = false, rules = [] } = {},
+) {
   const declared = request.headers.get('content-length');
   const reader = request.body ? request.body.getReader() : null;
   if (declared !== null && Number(declared) > maxBytes) {

@@ -21,7 +21,8 @@ export const COMMON_SECURITY_HEADERS = Object.freeze({
 });
 
 /** The worker's own answers (JSON): nothing may load from them, nothing may frame them. */
-export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const API_CSP =
+  "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * The console's policy. `inlineScriptHashes` are the 'sha256-…' sources of
@@ -44,6 +45,7 @@ export function consoleCsp(inlineScriptHashes = []) {
 export function withSecurityHeaders(response) {
   const out = new Response(response.body, response);
   for (const [name, value] of Object.entries(COMMON_SECURITY_HEADERS)) out.headers.set(name, value);
-  if (!out.headers.has('content-security-policy')) out.headers.set('content-security-policy', API_CSP);
+  if (!out.headers.has('content-security-policy'))
+    out.headers.set('content-security-policy', API_CSP);
   return out;
 }

@@ -32,12 +32,22 @@ function fromBase64url(text) {
 }
 
 function signingKey(apiKey) {
-  return crypto.subtle.importKey('raw', encoder.encode(`hookcast-session:${apiKey}`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return crypto.subtle.importKey(
+    'raw',
+    encoder.encode(`hookcast-session:${apiKey}`),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
 }
 
 /** The cookie's value for a session ending at `expiresAt` (ms). */
 async function tokenFor(apiKey, expiresAt) {
-  const mac = await crypto.subtle.sign('HMAC', await signingKey(apiKey), encoder.encode(String(expiresAt)));
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await signingKey(apiKey),
+    encoder.encode(String(expiresAt)),
+  );
   return `${expiresAt}.${base64url(mac)}`;
 }
 
@@ -63,7 +73,12 @@ export async function sessionExpiry(request, apiKey, now = Date.now()) {
     return null;
   }
   // verify() compares in constant time.
-  const ok = await crypto.subtle.verify('HMAC', await signingKey(apiKey), mac, encoder.encode(m[1]));
+  const ok = await crypto.subtle.verify(
+    'HMAC',
+    await signingKey(apiKey),
+    mac,
+    encoder.encode(m[1]),
+  );
   return ok ? expiresAt : null;
 }
 
@@ -75,7 +90,12 @@ export function checkSessionOrigin(request, url) {
   if (SAFE_METHODS.has(request.method)) return;
   const origin = request.headers.get('origin');
   if (origin !== url.origin) {
-    throw fail(403, '', 'cross_origin', `A signed-in browser may change things only from ${url.origin}; this call came from ${origin ?? 'an unnamed origin'}.`);
+    throw fail(
+      403,
+      '',
+      'cross_origin',
+      `A signed-in browser may change things only from ${url.origin}; this call came from ${origin ?? 'an unnamed origin'}.`,
+    );
   }
 }
 
@@ -87,14 +107,20 @@ function cookieHeader(url, value, maxAgeS) {
 export async function createSession(apiKey, url, now = Date.now()) {
   const expiresAt = now + SESSION_TTL_MS;
   const response = json({ ok: true, expiresAt: new Date(expiresAt).toISOString() });
-  response.headers.set('set-cookie', cookieHeader(url, await tokenFor(apiKey, expiresAt), Math.floor(SESSION_TTL_MS / 1000)));
+  response.headers.set(
+    'set-cookie',
+    cookieHeader(url, await tokenFor(apiKey, expiresAt), Math.floor(SESSION_TTL_MS / 1000)),
+  );
   response.headers.set('cache-control', 'no-store');
   return response;
 }
 
 /** GET /v1/session: signed in (by cookie or key) and until when. */
 export function describeSession(expiresAt) {
-  return json({ ok: true, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() });
+  return json({
+    ok: true,
+    expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+  });
 }
 
 /** DELETE /v1/session: the cookie cleared in this browser. */

@@ -56,7 +56,10 @@ export function createExperimentTables(sql, storage) {
       INSERT INTO experiment_counts (campaign, grp, users, converted)
         SELECT campaign, 'sent', count(*), 0 FROM ledger GROUP BY campaign;
     `);
-    sql.exec("INSERT INTO shard_meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", SHARD_SCHEMA);
+    sql.exec(
+      "INSERT INTO shard_meta (name, value) VALUES ('schema', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      SHARD_SCHEMA,
+    );
   });
 }
 
@@ -69,7 +72,10 @@ export function bumpGroup(sql, key, grp, users, converted = 0) {
   sql.exec(
     `INSERT INTO experiment_counts (campaign, grp, users, converted) VALUES (?, ?, ?, ?)
      ON CONFLICT (campaign, grp) DO UPDATE SET users = users + excluded.users, converted = converted + excluded.converted`,
-    key, grp, users, converted,
+    key,
+    grp,
+    users,
+    converted,
   );
 }
 
@@ -89,13 +95,22 @@ export function recordConversions(sql, engine, events, goalOf) {
       const goal = goalOf[key];
       if (!goal) continue;
       const [send] = sql
-        .exec('SELECT at, control FROM ledger INDEXED BY ledger_user_at WHERE user_id = ? AND at <= ? AND campaign = ? ORDER BY at DESC LIMIT 1', e.userId, e.at, key)
+        .exec(
+          'SELECT at, control FROM ledger INDEXED BY ledger_user_at WHERE user_id = ? AND at <= ? AND campaign = ? ORDER BY at DESC LIMIT 1',
+          e.userId,
+          e.at,
+          key,
+        )
         .toArray();
       if (!send || !engine.convertsWithin(send.at, e.at, goal.within)) continue;
       const grp = groupOf(send.control);
       const written = sql.exec(
         'INSERT OR IGNORE INTO experiment_conversions (campaign, user_id, send_at, grp, at) VALUES (?, ?, ?, ?, ?)',
-        key, e.userId, send.at, grp, e.at,
+        key,
+        e.userId,
+        send.at,
+        grp,
+        e.at,
       ).rowsWritten;
       if (written > 0) {
         bumpGroup(sql, key, grp, 0, 1);
@@ -112,7 +127,12 @@ export function recordConversions(sql, engine, events, goalOf) {
  * conversion with it. Inside the caller's transaction.
  */
 export function forgetSend(sql, key, userId, sendAt) {
-  const converted = sql.exec('DELETE FROM experiment_conversions WHERE campaign = ? AND user_id = ? AND send_at = ?', key, userId, sendAt).rowsWritten;
+  const converted = sql.exec(
+    'DELETE FROM experiment_conversions WHERE campaign = ? AND user_id = ? AND send_at = ?',
+    key,
+    userId,
+    sendAt,
+  ).rowsWritten;
   bumpGroup(sql, key, 'sent', -1, -converted);
 }
 
@@ -130,7 +150,10 @@ export function controlExposures(sql, key, after, limit) {
       `SELECT rowid, user_id, at FROM ledger INDEXED BY ledger_control
        WHERE campaign = ?1 AND control = 1 AND (at > ?2 OR (at = ?2 AND rowid > ?3))
        ORDER BY at, rowid LIMIT ?4`,
-      key, at, idx, limit,
+      key,
+      at,
+      idx,
+      limit,
     )
     .toArray()
     .map((r) => ({ userId: r.user_id, at: r.at, idx: r.rowid }));
@@ -144,7 +167,10 @@ export function forgetUser(sql, userId) {
 /** { sent: { users, converted }, control: { users, converted } } of campaign `key` in this shard. */
 export function experimentCounts(sql, key) {
   const out = { sent: { users: 0, converted: 0 }, control: { users: 0, converted: 0 } };
-  for (const r of sql.exec('SELECT grp, users, converted FROM experiment_counts WHERE campaign = ?', key)) {
+  for (const r of sql.exec(
+    'SELECT grp, users, converted FROM experiment_counts WHERE campaign = ?',
+    key,
+  )) {
     if (out[r.grp]) out[r.grp] = { users: r.users, converted: r.converted };
   }
   return out;

@@ -25,7 +25,11 @@ export function eventWindows(needs, nowMs) {
   for (const { key, sinceMs, properties = true } of needs.events ?? []) {
     const since = Math.max(oldest, sinceMs ?? oldest);
     const known = byKey.get(key);
-    byKey.set(key, { key, since: Math.min(known?.since ?? Infinity, since), properties: properties || (known?.properties ?? false) });
+    byKey.set(key, {
+      key,
+      since: Math.min(known?.since ?? Infinity, since),
+      properties: properties || (known?.properties ?? false),
+    });
   }
   return [...byKey.values()];
 }
@@ -47,7 +51,11 @@ export function readMembers(sql, users, needs, nowMs, { range = false } = {}) {
   const byId = new Map(members.map((m) => [m.id, m]));
   // An event's properties are parsed only when a condition on its key reads them.
   const push = (row, key, properties) => {
-    byId.get(row.user_id)?.events.push({ key, at: row.at, properties: properties && row.properties ? JSON.parse(row.properties) : {} });
+    byId.get(row.user_id)?.events.push({
+      key,
+      at: row.at,
+      properties: properties && row.properties ? JSON.parse(row.properties) : {},
+    });
   };
   for (const { key, since, properties } of windows) {
     if (range) {
@@ -59,14 +67,19 @@ export function readMembers(sql, users, needs, nowMs, { range = false } = {}) {
       // chunk (measured: 2.2x slower at 30k users, worse as they grow).
       const rows = sql.exec(
         'SELECT user_id, at, properties FROM events INDEXED BY events_user_key_at WHERE user_id >= ? AND user_id <= ? AND key = ? AND at >= ?',
-        lo, hi, key, since,
+        lo,
+        hi,
+        key,
+        since,
       );
       for (const row of rows) push(row, key, properties);
     } else {
       for (const m of members) {
         const rows = sql.exec(
           'SELECT user_id, at, properties FROM events INDEXED BY events_user_key_at WHERE user_id = ? AND key = ? AND at >= ?',
-          m.id, key, since,
+          m.id,
+          key,
+          since,
         );
         for (const row of rows) push(row, key, properties);
       }
@@ -95,7 +108,12 @@ function memberTextSql(windows, withProperties, params) {
     return `(SELECT group_concat(${event}, ',')
                FROM events e INDEXED BY events_user_key_at WHERE e.user_id = u.id AND e.key = ?${k} AND e.at >= ?${k + 1})`;
   });
-  const events = perKey.length === 0 ? "''" : perKey.length === 1 ? `coalesce(${perKey[0]}, '')` : `concat_ws(',', ${perKey.join(', ')})`;
+  const events =
+    perKey.length === 0
+      ? "''"
+      : perKey.length === 1
+        ? `coalesce(${perKey[0]}, '')`
+        : `concat_ws(',', ${perKey.join(', ')})`;
   const properties = withProperties ? 'u.properties' : "'{}'";
   return `'{"id":' || json_quote(u.id) || ',"properties":' || ${properties} || ',"events":[' || ${events} || ']}'`;
 }
@@ -118,9 +136,17 @@ function memberTextSql(windows, withProperties, params) {
  *                   members to ids but need no order.
  * Needs at most MAX_TEXT_KEYS event keys (readMembers has no such limit).
  */
-export function readMemberTexts(sql, afterId, limit, needs, nowMs, { events = true, ids = true, ordered = true } = {}) {
+export function readMemberTexts(
+  sql,
+  afterId,
+  limit,
+  needs,
+  nowMs,
+  { events = true, ids = true, ordered = true } = {},
+) {
   const windows = events ? eventWindows(needs, nowMs) : [];
-  if (windows.length > MAX_TEXT_KEYS) throw new RangeError(`readMemberTexts: at most ${MAX_TEXT_KEYS} event keys`);
+  if (windows.length > MAX_TEXT_KEYS)
+    throw new RangeError(`readMemberTexts: at most ${MAX_TEXT_KEYS} event keys`);
   const params = [];
   const member = memberTextSql(windows, needs.properties, params);
   const where = afterId === null ? '' : `WHERE id > ?${params.push(afterId)}`;
@@ -150,7 +176,8 @@ export function readMemberTexts(sql, afterId, limit, needs, nowMs, { events = tr
  */
 export function readMemberTextsOf(sql, idsJson, needs, nowMs) {
   const windows = eventWindows(needs, nowMs);
-  if (windows.length > MAX_TEXT_KEYS) throw new RangeError(`readMemberTextsOf: at most ${MAX_TEXT_KEYS} event keys`);
+  if (windows.length > MAX_TEXT_KEYS)
+    throw new RangeError(`readMemberTextsOf: at most ${MAX_TEXT_KEYS} event keys`);
   const params = [];
   const member = memberTextSql(windows, needs.properties, params);
   const [row] = sql

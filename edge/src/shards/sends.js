@@ -79,7 +79,8 @@ export function createSendTables(sql) {
 function notBeforeOf(engine, snapshot, trigger) {
   if (Number.isFinite(trigger.notBeforeMs)) return trigger.notBeforeMs;
   const delay = snapshot.send?.type === 'event' ? snapshot.send.delay : null;
-  if (delay && Number(delay.value) > 0) return engine.addPeriod(trigger.sendAtMs, delay.value, delay.unit);
+  if (delay && Number(delay.value) > 0)
+    return engine.addPeriod(trigger.sendAtMs, delay.value, delay.unit);
   return trigger.sendAtMs;
 }
 
@@ -91,7 +92,8 @@ function notBeforeOf(engine, snapshot, trigger) {
  */
 function candidateRounds(trigger) {
   let list = null;
-  if (Array.isArray(trigger.recipients)) list = trigger.recipients.map((r) => ({ userId: r.userId, properties: r.properties }));
+  if (Array.isArray(trigger.recipients))
+    list = trigger.recipients.map((r) => ({ userId: r.userId, properties: r.properties }));
   else if (Array.isArray(trigger.userIds)) list = trigger.userIds.map((userId) => ({ userId }));
   if (list === null) return null;
   const rounds = [];
@@ -117,13 +119,15 @@ const compiledWebhooks = new Map();
 const COMPILED_WEBHOOKS_KEPT = 32;
 
 function compiledWebhookOf(engine, snapshot, env) {
-  if (!Number.isFinite(snapshot.version)) return engine.compile(snapshot.webhook, engineOptions(env));
+  if (!Number.isFinite(snapshot.version))
+    return engine.compile(snapshot.webhook, engineOptions(env));
   const id = `${snapshot.key}@${snapshot.version}`;
   let compiled = compiledWebhooks.get(id);
   if (compiled) compiledWebhooks.delete(id);
   else compiled = engine.compile(snapshot.webhook, engineOptions(env));
   compiledWebhooks.set(id, compiled);
-  if (compiledWebhooks.size > COMPILED_WEBHOOKS_KEPT) compiledWebhooks.delete(compiledWebhooks.keys().next().value);
+  if (compiledWebhooks.size > COMPILED_WEBHOOKS_KEPT)
+    compiledWebhooks.delete(compiledWebhooks.keys().next().value);
   return compiled;
 }
 
@@ -144,7 +148,8 @@ async function prepare(shard, snapshot, trigger) {
   const frequencyCapping = snapshot.fatigue?.frequencyCapping === true;
   let rules = [];
   if (frequencyCapping) {
-    const given = trigger.rules ?? snapshot.frequencyRules ?? (await workspaceStub(shard.env).frequencyRules());
+    const given =
+      trigger.rules ?? snapshot.frequencyRules ?? (await workspaceStub(shard.env).frequencyRules());
     rules = Array.isArray(given) ? given : (given?.rules ?? []);
   }
   return {
@@ -154,7 +159,12 @@ async function prepare(shard, snapshot, trigger) {
     // A webhook that does not compile refuses every user (personalization).
     webhook: compiled.ok ? compiled.webhook : null,
     compileProblems: compiled.ok ? [] : compiled.problems,
-    policy: { campaign: snapshot.key, resend: snapshot.fatigue?.resend ?? null, frequencyCapping, rules },
+    policy: {
+      campaign: snapshot.key,
+      resend: snapshot.fatigue?.resend ?? null,
+      frequencyCapping,
+      rules,
+    },
     dispose() {
       cohort?.dispose?.();
     },
@@ -172,7 +182,9 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
   const { sql } = shard;
   const at = trigger.sendAtMs;
   // allUsers: no members to read (their properties were parsed for nothing).
-  const inCohort = prep.cohort ? prep.cohort.matchBatch(readMembers(sql, rows, prep.needs, at, { range: scheduled }), at) : rows.map(() => true);
+  const inCohort = prep.cohort
+    ? prep.cohort.matchBatch(readMembers(sql, rows, prep.needs, at, { range: scheduled }), at)
+    : rows.map(() => true);
   const out = [];
   const judged = [];
   const userZones = isUserZoneRun(snapshot, trigger);
@@ -192,7 +204,11 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
     judged.push(entry);
   });
   if (judged.length === 0) return out;
-  const byUser = ledgerRows(sql, judged.map((e) => e.id), scheduled);
+  const byUser = ledgerRows(
+    sql,
+    judged.map((e) => e.id),
+    scheduled,
+  );
   const ledgers = judged.map((e) => byUser.get(e.id) ?? []);
   const reasons = prep.engine.fatigueBatch(prep.policy, ledgers, at);
   const toRender = [];
@@ -214,7 +230,12 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
     if (trigger.event) {
       // API sends: the call's properties, overridden by the recipient's.
       const own = trigger.kind === 'api' && isObject(e.row.override) ? e.row.override : null;
-      context.event = { key: trigger.event.key, properties: own ? { ...(trigger.event.properties ?? {}), ...own } : (trigger.event.properties ?? {}) };
+      context.event = {
+        key: trigger.event.key,
+        properties: own
+          ? { ...(trigger.event.properties ?? {}), ...own }
+          : (trigger.event.properties ?? {}),
+      };
     }
     e.contextJson = JSON.stringify(context);
   });
@@ -237,7 +258,11 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
   const controlPercent = Number(snapshot.experiment?.controlPercent ?? 0);
   if (controlPercent > 0) {
     const passed = toRender.filter((e) => e.outcome === 'ok');
-    const control = prep.engine.controlGroups(snapshot.key, passed.map((e) => e.id), controlPercent);
+    const control = prep.engine.controlGroups(
+      snapshot.key,
+      passed.map((e) => e.id),
+      controlPercent,
+    );
     passed.forEach((e, i) => {
       if (control[i]) e.outcome = 'control';
     });
@@ -256,18 +281,30 @@ function ledgerRows(sql, ids, range) {
     let list = out.get(r.user_id);
     if (!list) out.set(r.user_id, (list = []));
     // A control record keeps the duplicate rule, not a cap slot (the engine's rule).
-    list.push(r.control ? { campaign: r.campaign, at: r.at, control: true } : { campaign: r.campaign, at: r.at });
+    list.push(
+      r.control
+        ? { campaign: r.campaign, at: r.at, control: true }
+        : { campaign: r.campaign, at: r.at },
+    );
   };
   if (range) {
     const wanted = new Set(ids);
-    for (const r of sql.exec('SELECT user_id, campaign, at, control FROM ledger WHERE user_id >= ? AND user_id <= ? ORDER BY user_id, at', ids[0], ids[ids.length - 1])) {
+    for (const r of sql.exec(
+      'SELECT user_id, campaign, at, control FROM ledger WHERE user_id >= ? AND user_id <= ? ORDER BY user_id, at',
+      ids[0],
+      ids[ids.length - 1],
+    )) {
       if (wanted.has(r.user_id)) add(r);
     }
     return out;
   }
   for (let i = 0; i < ids.length; i += MAX_VARS) {
     const part = ids.slice(i, i + MAX_VARS);
-    for (const r of sql.exec(`SELECT user_id, campaign, at, control FROM ledger WHERE user_id IN (${part.map(() => '?').join(',')}) ORDER BY at`, ...part)) add(r);
+    for (const r of sql.exec(
+      `SELECT user_id, campaign, at, control FROM ledger WHERE user_id IN (${part.map(() => '?').join(',')}) ORDER BY at`,
+      ...part,
+    ))
+      add(r);
   }
   return out;
 }
@@ -277,7 +314,9 @@ function bump(sql, campaign, reason, n) {
   if (n === 0) return;
   sql.exec(
     'INSERT INTO campaign_counts (campaign, reason, count) VALUES (?, ?, ?) ON CONFLICT (campaign, reason) DO UPDATE SET count = count + excluded.count',
-    campaign, reason, n,
+    campaign,
+    reason,
+    n,
   );
 }
 
@@ -300,18 +339,44 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
   for (const d of decided) {
     tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
     decisions.push([key, triggerKey, d.id, d.outcome, now]);
-    if (d.outcome === 'control') ledger.push([d.id, key, trigger.sendAtMs, `${triggerKey}/${d.id}`, 1]);
+    if (d.outcome === 'control')
+      ledger.push([d.id, key, trigger.sendAtMs, `${triggerKey}/${d.id}`, 1]);
     if (d.outcome !== 'ok') continue;
     const dedupe = `${triggerKey}/${d.id}`;
     ledger.push([d.id, key, trigger.sendAtMs, dedupe, 0]);
     // The item's JSON built around the context's text (see decideChunk).
-    outbox.push([key, slice, status, version, `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)},"at":${JSON.stringify(trigger.sendAtMs ?? null)}}`]);
+    outbox.push([
+      key,
+      slice,
+      status,
+      version,
+      `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)},"at":${JSON.stringify(trigger.sendAtMs ?? null)}}`,
+    ]);
   }
-  insertMany(sql, 'INSERT', 'campaign_decisions', ['campaign', 'trigger', 'user_id', 'outcome', 'at'], decisions);
-  insertMany(sql, 'INSERT', 'ledger', ['user_id', 'campaign', 'at', 'delivery_id', 'control'], ledger);
-  insertMany(sql, 'INSERT', 'campaign_outbox', ['campaign', 'slice', 'status', 'version', 'item'], outbox);
+  insertMany(
+    sql,
+    'INSERT',
+    'campaign_decisions',
+    ['campaign', 'trigger', 'user_id', 'outcome', 'at'],
+    decisions,
+  );
+  insertMany(
+    sql,
+    'INSERT',
+    'ledger',
+    ['user_id', 'campaign', 'at', 'delivery_id', 'control'],
+    ledger,
+  );
+  insertMany(
+    sql,
+    'INSERT',
+    'campaign_outbox',
+    ['campaign', 'slice', 'status', 'version', 'item'],
+    outbox,
+  );
   bump(sql, key, 'targeted', decided.length);
-  for (const [outcome, n] of Object.entries(tally)) bump(sql, key, outcome === 'ok' ? 'accepted' : outcome, n);
+  for (const [outcome, n] of Object.entries(tally))
+    bump(sql, key, outcome === 'ok' ? 'accepted' : outcome, n);
   bumpGroup(sql, key, 'sent', tally.ok ?? 0);
   bumpGroup(sql, key, 'control', tally.control ?? 0);
 }
@@ -323,7 +388,10 @@ function storedOutcomes(sql, campaign, triggerKey, ids, range = false) {
     const wanted = new Set(ids);
     const rows = sql.exec(
       'SELECT user_id, outcome FROM campaign_decisions WHERE campaign = ? AND trigger = ? AND user_id >= ? AND user_id <= ?',
-      campaign, triggerKey, ids[0], ids[ids.length - 1],
+      campaign,
+      triggerKey,
+      ids[0],
+      ids[ids.length - 1],
     );
     for (const r of rows) if (wanted.has(r.user_id)) found.set(r.user_id, r.outcome);
     return found;
@@ -332,7 +400,9 @@ function storedOutcomes(sql, campaign, triggerKey, ids, range = false) {
     const part = ids.slice(i, i + MAX_VARS - 2);
     const rows = sql.exec(
       `SELECT user_id, outcome FROM campaign_decisions WHERE campaign = ? AND trigger = ? AND user_id IN (${part.map(() => '?').join(',')})`,
-      campaign, triggerKey, ...part,
+      campaign,
+      triggerKey,
+      ...part,
     );
     for (const r of rows) found.set(r.user_id, r.outcome);
   }
@@ -344,7 +414,14 @@ function userRows(sql, ids) {
   const rows = [];
   for (let i = 0; i < ids.length; i += MAX_VARS) {
     const part = ids.slice(i, i + MAX_VARS);
-    rows.push(...sql.exec(`SELECT id, properties FROM users WHERE id IN (${part.map(() => '?').join(',')})`, ...part).toArray());
+    rows.push(
+      ...sql
+        .exec(
+          `SELECT id, properties FROM users WHERE id IN (${part.map(() => '?').join(',')})`,
+          ...part,
+        )
+        .toArray(),
+    );
   }
   return rows;
 }
@@ -356,7 +433,10 @@ function userRows(sql, ids) {
  * ({ sql, ctx, env }). Returns { ok: true, accepted, suppressed: { reason:
  * count } }, or with dryRun the audience-check figures of this shard.
  */
-export async function campaignCandidates(shard, { snapshot, trigger, dryRun = false, forward = true }) {
+export async function campaignCandidates(
+  shard,
+  { snapshot, trigger, dryRun = false, forward = true },
+) {
   const prep = await prepare(shard, snapshot, trigger);
   if (prep.error) return prep.error;
   try {
@@ -373,12 +453,20 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
       // A schedule: every user of this shard, in id order, chunk by chunk,
       // each its own transaction, other requests served between them
       // (turns.js); chunks sized by the webhook's placeholders.
-      const size = chunkSize(1 + (prep.webhook ? prep.engine.variables(snapshot.webhook).length : 0), CANDIDATE_CHUNK);
+      const size = chunkSize(
+        1 + (prep.webhook ? prep.engine.variables(snapshot.webhook).length : 0),
+        CANDIDATE_CHUNK,
+      );
       let first = true;
       for (const rows of userChunks(shard.sql, size)) {
         if (!first) await nextTurn();
         first = false;
-        decideAndRecord(shard, prep, snapshot, trigger, String(trigger.id), rows, { scheduled: true, paced, notBefore, count });
+        decideAndRecord(shard, prep, snapshot, trigger, String(trigger.id), rows, {
+          scheduled: true,
+          paced,
+          notBefore,
+          count,
+        });
       }
     } else {
       rounds.forEach((round, k) => {
@@ -389,11 +477,27 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
             // A recipient who is not a stored user is created, as an event does.
             const now = Date.now();
             for (const c of part) {
-              shard.sql.exec("INSERT OR IGNORE INTO users (id, properties, created_at, updated_at, last_seen_at) VALUES (?, '{}', ?, ?, NULL)", c.userId, now, now);
+              shard.sql.exec(
+                "INSERT OR IGNORE INTO users (id, properties, created_at, updated_at, last_seen_at) VALUES (?, '{}', ?, ?, NULL)",
+                c.userId,
+                now,
+                now,
+              );
             }
-            const byId = new Map(userRows(shard.sql, part.map((c) => c.userId)).map((r) => [r.id, r]));
+            const byId = new Map(
+              userRows(
+                shard.sql,
+                part.map((c) => c.userId),
+              ).map((r) => [r.id, r]),
+            );
             const rows = part.map((c) => ({ ...byId.get(c.userId), override: c.properties }));
-            decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { scheduled: false, paced, notBefore, count, inTransaction: true });
+            decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, {
+              scheduled: false,
+              paced,
+              notBefore,
+              count,
+              inTransaction: true,
+            });
           });
         }
       });
@@ -408,9 +512,23 @@ export async function campaignCandidates(shard, { snapshot, trigger, dryRun = fa
 }
 
 /** One chunk: skip users already decided for this trigger, decide the rest, record, count. */
-function decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { scheduled, paced, notBefore, count, inTransaction = false }) {
+function decideAndRecord(
+  shard,
+  prep,
+  snapshot,
+  trigger,
+  triggerKey,
+  rows,
+  { scheduled, paced, notBefore, count, inTransaction = false },
+) {
   const work = () => {
-    const stored = storedOutcomes(shard.sql, snapshot.key, triggerKey, rows.map((r) => r.id), scheduled);
+    const stored = storedOutcomes(
+      shard.sql,
+      snapshot.key,
+      triggerKey,
+      rows.map((r) => r.id),
+      scheduled,
+    );
     for (const outcome of stored.values()) count(outcome);
     const fresh = rows.filter((r) => !stored.has(r.id));
     if (fresh.length === 0) return;
@@ -430,9 +548,12 @@ function decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, { sch
 function* userChunks(sql, size = CANDIDATE_CHUNK) {
   let after = null;
   for (;;) {
-    const rows = after === null
-      ? sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', size).toArray()
-      : sql.exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, size).toArray();
+    const rows =
+      after === null
+        ? sql.exec('SELECT id, properties FROM users ORDER BY id LIMIT ?', size).toArray()
+        : sql
+            .exec('SELECT id, properties FROM users WHERE id > ? ORDER BY id LIMIT ?', after, size)
+            .toArray();
     if (rows.length === 0) return;
     after = rows[rows.length - 1].id;
     yield rows;
@@ -466,7 +587,8 @@ async function audienceCheck(shard, prep, snapshot, trigger) {
         out.wouldSend++;
         sent.push(d);
       } else if (d.outcome === 'personalization') {
-        const code = (d.problems ?? []).find((p) => p.severity === 'error')?.code ?? 'personalization';
+        const code =
+          (d.problems ?? []).find((p) => p.severity === 'error')?.code ?? 'personalization';
         const r = (out.refused[code] ??= { count: 0, sample: [] });
         r.count++;
         if (r.sample.length < SAMPLE_SIZE) r.sample.push(d.id);
@@ -475,8 +597,11 @@ async function audienceCheck(shard, prep, snapshot, trigger) {
       }
     }
     if (prep.webhook && sent.length) {
-      for (const { variable, count } of prep.webhook.fallbackCountsJson(`[${sent.map((d) => d.contextJson).join(',')}]`)) {
-        if (count > 0) out.fallbacks[variable.display] = (out.fallbacks[variable.display] ?? 0) + count;
+      for (const { variable, count } of prep.webhook.fallbackCountsJson(
+        `[${sent.map((d) => d.contextJson).join(',')}]`,
+      )) {
+        if (count > 0)
+          out.fallbacks[variable.display] = (out.fallbacks[variable.display] ?? 0) + count;
       }
     }
   }
@@ -504,7 +629,12 @@ export async function forwardOutbox(shard) {
       do {
         shard.forwardAgain = false;
         for (;;) {
-          const rows = shard.sql.exec('SELECT seq, campaign, slice, status, version, item FROM campaign_outbox ORDER BY seq LIMIT ?', OUTBOX_CHUNK * 4).toArray();
+          const rows = shard.sql
+            .exec(
+              'SELECT seq, campaign, slice, status, version, item FROM campaign_outbox ORDER BY seq LIMIT ?',
+              OUTBOX_CHUNK * 4,
+            )
+            .toArray();
           if (rows.length === 0) break;
           const groups = new Map();
           for (const r of rows) {
@@ -524,7 +654,12 @@ export async function forwardOutbox(shard) {
                 // The stored item JSON as is: parsed once, by the dispatch's SQLite.
                 itemsJson: `[${part.map((r) => r.item).join(',')}]`,
               });
-              deleteIn(shard.sql, 'campaign_outbox', 'seq', part.map((r) => r.seq));
+              deleteIn(
+                shard.sql,
+                'campaign_outbox',
+                'seq',
+                part.map((r) => r.seq),
+              );
             }
           }
         }
@@ -560,7 +695,10 @@ export async function armIfOutbox(shard) {
 /** campaign_counts of `key`: { targeted, accepted, suppressed: { reason: count } }. */
 export function campaignCounts(shard, key) {
   const out = { targeted: 0, accepted: 0, suppressed: {} };
-  for (const r of shard.sql.exec('SELECT reason, count FROM campaign_counts WHERE campaign = ?', key)) {
+  for (const r of shard.sql.exec(
+    'SELECT reason, count FROM campaign_counts WHERE campaign = ?',
+    key,
+  )) {
     if (r.reason === 'targeted' || r.reason === 'accepted') out[r.reason] = r.count;
     else out.suppressed[r.reason] = r.count;
   }
@@ -579,7 +717,14 @@ export function forgetSends(shard, key, items) {
   let removed = 0;
   shard.ctx.storage.transactionSync(() => {
     for (const { userId, dedupe } of items) {
-      const rows = shard.sql.exec('DELETE FROM ledger WHERE user_id = ? AND campaign = ? AND delivery_id = ? AND control = 0 RETURNING at', userId, key, dedupe).toArray();
+      const rows = shard.sql
+        .exec(
+          'DELETE FROM ledger WHERE user_id = ? AND campaign = ? AND delivery_id = ? AND control = 0 RETURNING at',
+          userId,
+          key,
+          dedupe,
+        )
+        .toArray();
       // Out of the experiment's sent group too (shards/experiments.js).
       for (const r of rows) forgetSend(shard.sql, key, userId, r.at);
       removed += rows.length;

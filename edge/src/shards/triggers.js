@@ -24,12 +24,15 @@ const RETRY_MS = 2_000;
 
 /** Creates the trigger table (idempotent). */
 export function createTriggerTables(sql) {
-  sql.exec('CREATE TABLE IF NOT EXISTS event_triggers (seq INTEGER NOT NULL, campaign TEXT NOT NULL, PRIMARY KEY (seq, campaign))');
+  sql.exec(
+    'CREATE TABLE IF NOT EXISTS event_triggers (seq INTEGER NOT NULL, campaign TEXT NOT NULL, PRIMARY KEY (seq, campaign))',
+  );
 }
 
 /** Records that event `seq` triggers `campaigns` (keys); inside the caller's transaction. */
 export function recordTriggers(sql, seq, campaigns) {
-  for (const key of campaigns) sql.exec('INSERT OR IGNORE INTO event_triggers (seq, campaign) VALUES (?, ?)', seq, key);
+  for (const key of campaigns)
+    sql.exec('INSERT OR IGNORE INTO event_triggers (seq, campaign) VALUES (?, ?)', seq, key);
 }
 
 /** Bound parameters per statement (a Durable Object's SQLite allows 100). */
@@ -60,12 +63,17 @@ export async function runTriggers(shard, seqs, snapshots = {}) {
   for (let i = 0; i < rows.length; i += CONCURRENCY) {
     // Other requests are served between groups (turns.js).
     if (i > 0) await nextTurn();
-    const results = await Promise.allSettled(rows.slice(i, i + CONCURRENCY).map((row) => runOne(shard, row, snapshotOf)));
+    const results = await Promise.allSettled(
+      rows.slice(i, i + CONCURRENCY).map((row) => runOne(shard, row, snapshotOf)),
+    );
     for (const r of results) {
       if (r.status === 'fulfilled') triggered += r.value;
       else {
         failed++;
-        console.error('hookcast: event trigger failed; the alarm runs it again', r.reason?.stack ?? r.reason);
+        console.error(
+          'hookcast: event trigger failed; the alarm runs it again',
+          r.reason?.stack ?? r.reason,
+        );
       }
     }
   }
@@ -77,19 +85,28 @@ export async function runTriggers(shard, seqs, snapshots = {}) {
     // forwards. The accepted messages are in the outbox: the alarm (armed
     // here as a backstop) forwards whatever this forward does not.
     await armNoLaterThan(shard.ctx.storage, Date.now() + sends.FORWARD_RETRY_MS);
-    sends.forwardOutbox(shard).catch((e) => console.error('hookcast: outbox forward after event triggers failed', e?.stack ?? e));
+    sends
+      .forwardOutbox(shard)
+      .catch((e) =>
+        console.error('hookcast: outbox forward after event triggers failed', e?.stack ?? e),
+      );
   }
   return triggered;
 }
 
 /** Trigger rows with their events: of `seqs`, or all of them (null). */
 function triggerRows(sql, seqs) {
-  const select = 'SELECT t.seq, t.campaign, e.user_id, e.key, e.properties, e.at FROM event_triggers t LEFT JOIN events e ON e.seq = t.seq';
+  const select =
+    'SELECT t.seq, t.campaign, e.user_id, e.key, e.properties, e.at FROM event_triggers t LEFT JOIN events e ON e.seq = t.seq';
   if (seqs === null) return sql.exec(`${select} ORDER BY t.seq`).toArray();
   const rows = [];
   for (let i = 0; i < seqs.length; i += MAX_VARS) {
     const part = seqs.slice(i, i + MAX_VARS);
-    rows.push(...sql.exec(`${select} WHERE t.seq IN (${part.map(() => '?').join(',')}) ORDER BY t.seq`, ...part).toArray());
+    rows.push(
+      ...sql
+        .exec(`${select} WHERE t.seq IN (${part.map(() => '?').join(',')}) ORDER BY t.seq`, ...part)
+        .toArray(),
+    );
   }
   return rows;
 }
@@ -100,18 +117,40 @@ async function runOne(shard, row, snapshotOf) {
   let accepted = 0;
   // The event is gone (user deleted) or the campaign ended meanwhile: nothing to send.
   if (row.user_id !== null && snapshot && snapshot.status !== 'ended') {
-    const event = { key: row.key, properties: row.properties ? JSON.parse(row.properties) : {}, at: row.at };
+    const event = {
+      key: row.key,
+      properties: row.properties ? JSON.parse(row.properties) : {},
+      at: row.at,
+    };
     const answer = await sends.campaignCandidates(shard, {
       forward: false,
       snapshot,
-      trigger: { kind: 'event', id: `ev${row.seq}`, sendAtMs: row.at, userIds: [row.user_id], event, rules: snapshot.frequencyRules },
+      trigger: {
+        kind: 'event',
+        id: `ev${row.seq}`,
+        sendAtMs: row.at,
+        userIds: [row.user_id],
+        event,
+        rules: snapshot.frequencyRules,
+      },
     });
     // A stored rule this engine no longer compiles triggers nobody (docs/openapi.yaml); running again would not help.
-    if (answer.code === 'invalid_rule') logStoredRuleInvalid(`target cohort of campaign ${row.campaign} (event trigger ev${row.seq})`, answer.problems);
-    else if (!answer.ok) throw new Error(`event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`);
+    if (answer.code === 'invalid_rule')
+      logStoredRuleInvalid(
+        `target cohort of campaign ${row.campaign} (event trigger ev${row.seq})`,
+        answer.problems,
+      );
+    else if (!answer.ok)
+      throw new Error(
+        `event trigger ev${row.seq} of ${row.campaign} refused: ${JSON.stringify(answer).slice(0, 300)}`,
+      );
     else accepted = answer.accepted;
   }
-  shard.sql.exec('DELETE FROM event_triggers WHERE seq = ? AND campaign = ?', row.seq, row.campaign);
+  shard.sql.exec(
+    'DELETE FROM event_triggers WHERE seq = ? AND campaign = ?',
+    row.seq,
+    row.campaign,
+  );
   return accepted;
 }
 

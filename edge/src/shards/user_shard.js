@@ -27,7 +27,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import { getEngine } from '../engine.js';
 import { foldProperties } from '../audiences/property_summary.js';
-import { EVENT_RETENTION_MS, MAX_TEXT_KEYS, eventWindows, readMembers, readMemberTexts, readMemberTextsOf } from './members.js';
+import {
+  EVENT_RETENTION_MS,
+  MAX_TEXT_KEYS,
+  eventWindows,
+  readMembers,
+  readMemberTexts,
+  readMemberTextsOf,
+} from './members.js';
 import * as sends from './sends.js';
 import * as triggers from './triggers.js';
 import * as experiments from './experiments.js';
@@ -67,7 +74,12 @@ export const MAX_LISTED_SENDS = 1000;
 
 /** Sets an own enumerable property, even one named "__proto__". */
 function setOwn(object, name, value) {
-  Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(object, name, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 export class UserShard extends DurableObject {
@@ -147,7 +159,9 @@ export class UserShard extends DurableObject {
         }
         cur.text = JSON.stringify(cur.properties);
         // The merged profile within the engine's bounds (names, size).
-        problems.push(...engine.checkInputJson('properties', cur.text, `users[${u.index}].properties`));
+        problems.push(
+          ...engine.checkInputJson('properties', cur.text, `users[${u.index}].properties`),
+        );
       }
       if (problems.length) return { ok: false, problems };
       if (dryRun) return { ok: true, created: 0, updated: 0 };
@@ -157,17 +171,27 @@ export class UserShard extends DurableObject {
         this.sql.exec(
           `INSERT INTO users (id, properties, created_at, updated_at, last_seen_at) VALUES (?, ?, ?, ?, NULL)
            ON CONFLICT (id) DO UPDATE SET properties = excluded.properties, updated_at = excluded.updated_at`,
-          id, cur.text, nowMs, nowMs,
+          id,
+          cur.text,
+          nowMs,
+          nowMs,
         );
       }
       const names = new Map();
       for (const u of users) {
         const set = {};
-        for (const name in u.properties ?? {}) if (u.properties[name] !== null) setOwn(set, name, u.properties[name]);
+        for (const name in u.properties ?? {})
+          if (u.properties[name] !== null) setOwn(set, name, u.properties[name]);
         foldProperties(set, names);
       }
       for (const e of names.values()) {
-        this.storeName(`u\u0000${e.name}\u0000${e.type}`, 'INSERT OR IGNORE INTO summary_user_names (name, type, example) VALUES (?, ?, ?)', e.name, e.type, e.example);
+        this.storeName(
+          `u\u0000${e.name}\u0000${e.type}`,
+          'INSERT OR IGNORE INTO summary_user_names (name, type, example) VALUES (?, ?, ?)',
+          e.name,
+          e.type,
+          e.example,
+        );
       }
       return { ok: true, created, updated: merged.size - created };
     });
@@ -201,29 +225,54 @@ export class UserShard extends DurableObject {
       for (const e of events) if (!this.knownUsers.has(e.userId)) fresh.add(e.userId);
       const rows = [];
       for (const id of fresh) rows.push([id, '{}', nowMs, nowMs]);
-      insertMany(this.sql, 'INSERT OR IGNORE', 'users', ['id', 'properties', 'created_at', 'updated_at'], rows);
+      insertMany(
+        this.sql,
+        'INSERT OR IGNORE',
+        'users',
+        ['id', 'properties', 'created_at', 'updated_at'],
+        rows,
+      );
       created.push(...fresh);
       for (const e of events) {
         if (e.campaigns?.length) {
-          const { seq } = this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq', e.userId, e.key, e.properties, e.at).one();
+          const { seq } = this.sql
+            .exec(
+              'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq',
+              e.userId,
+              e.key,
+              e.properties,
+              e.at,
+            )
+            .one();
           triggers.recordTriggers(this.sql, seq, e.campaigns);
           triggerSeqs.push(seq);
         } else {
-          this.sql.exec('INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)', e.userId, e.key, e.properties, e.at);
+          this.sql.exec(
+            'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)',
+            e.userId,
+            e.key,
+            e.properties,
+            e.at,
+          );
         }
       }
-      if (withGoals.length) experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
+      if (withGoals.length)
+        experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
       for (const [key, count] of summary.keys) {
         this.sql.exec(
           'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
-          key, count,
+          key,
+          count,
         );
       }
       for (const [key, name, type, example] of summary.names) {
         this.storeName(
           `e\u0000${key}\u0000${name}\u0000${type}`,
           'INSERT OR IGNORE INTO summary_event_names (key, name, type, example) VALUES (?, ?, ?, ?)',
-          key, name, type, example,
+          key,
+          name,
+          type,
+          example,
         );
       }
       return { accepted: events.length };
@@ -271,12 +320,24 @@ export class UserShard extends DurableObject {
   async getUser(id) {
     // The user's own index entries, not a walk down the (at) index until one is theirs.
     const [row] = this.sql
-      .exec('SELECT *, (SELECT max(at) FROM events INDEXED BY events_user_key_at WHERE user_id = users.id) AS latest_event FROM users WHERE id = ?', id)
+      .exec(
+        'SELECT *, (SELECT max(at) FROM events INDEXED BY events_user_key_at WHERE user_id = users.id) AS latest_event FROM users WHERE id = ?',
+        id,
+      )
       .toArray();
     if (!row) return null;
-    const lastSeenAt = row.last_seen_at === null ? row.latest_event : row.latest_event === null ? row.last_seen_at : Math.max(row.last_seen_at, row.latest_event);
+    const lastSeenAt =
+      row.last_seen_at === null
+        ? row.latest_event
+        : row.latest_event === null
+          ? row.last_seen_at
+          : Math.max(row.last_seen_at, row.latest_event);
     const sends = this.sql
-      .exec('SELECT campaign, at FROM ledger WHERE user_id = ? AND control = 0 ORDER BY at DESC LIMIT ?', id, MAX_LISTED_SENDS)
+      .exec(
+        'SELECT campaign, at FROM ledger WHERE user_id = ? AND control = 0 ORDER BY at DESC LIMIT ?',
+        id,
+        MAX_LISTED_SENDS,
+      )
       .toArray()
       .reverse()
       .map((s) => ({ campaign: s.campaign, at: s.at }));
@@ -304,7 +365,8 @@ export class UserShard extends DurableObject {
          WHERE ?1 = '' OR substr(lower(id), 1, length(?1)) = ?1
             OR EXISTS (SELECT 1 FROM json_each(users.properties) j WHERE instr(lower(CAST(j.value AS TEXT)), ?1) > 0)
          ORDER BY id LIMIT ?2`,
-        q, limit,
+        q,
+        limit,
       )
       .toArray()
       .map((r) => ({ id: r.id, properties: JSON.parse(r.properties) }));
@@ -319,7 +381,9 @@ export class UserShard extends DurableObject {
     return this.ctx.storage.transactionSync(() => {
       const [row] = this.sql.exec('SELECT id FROM users WHERE id = ?', id).toArray();
       if (!row) return false;
-      const counts = this.sql.exec('SELECT key, count(*) AS n FROM events WHERE user_id = ? GROUP BY key', id).toArray();
+      const counts = this.sql
+        .exec('SELECT key, count(*) AS n FROM events WHERE user_id = ? GROUP BY key', id)
+        .toArray();
       this.dropEventCounts(counts);
       this.sql.exec('DELETE FROM events WHERE user_id = ?', id);
       this.sql.exec('DELETE FROM ledger WHERE user_id = ?', id);
@@ -336,9 +400,13 @@ export class UserShard extends DurableObject {
    * (examples as JSON text, or null).
    */
   async propertySummary() {
-    const user = this.sql.exec('SELECT name, type, example FROM summary_user_names').toArray().map((u) => ({ ...u }));
+    const user = this.sql
+      .exec('SELECT name, type, example FROM summary_user_names')
+      .toArray()
+      .map((u) => ({ ...u }));
     const events = new Map();
-    for (const { key, count } of this.sql.exec('SELECT key, count FROM summary_event_keys')) events.set(key, { key, count, properties: [] });
+    for (const { key, count } of this.sql.exec('SELECT key, count FROM summary_event_keys'))
+      events.set(key, { key, count, properties: [] });
     for (const p of this.sql.exec('SELECT key, name, type, example FROM summary_event_names')) {
       events.get(p.key)?.properties.push({ name: p.name, type: p.type, example: p.example });
     }
@@ -382,18 +450,23 @@ export class UserShard extends DurableObject {
         let matched;
         if (triage) {
           // In id order (sorted by SQLite) only while the sample is not full.
-          const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs, { events: false, ordered: sample.length < sampleSize });
+          const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs, {
+            events: false,
+            ordered: sample.length < sampleSize,
+          });
           if (chunk.n === 0) break;
           const decided = cohort.triageBatchJson(chunk.members, nowMs);
           ids = JSON.parse(chunk.ids);
           // The second phase: the undecided users, with their events, in full.
           const open = [];
-          for (let i = 0; i < decided.length; i++) if (decided.charCodeAt(i) === 0x65 /* 'e' */) open.push(ids[i]);
+          for (let i = 0; i < decided.length; i++)
+            if (decided.charCodeAt(i) === 0x65 /* 'e' */) open.push(ids[i]);
           const full = new Map();
           if (open.length > 0) {
             const rows = readMemberTextsOf(this.sql, JSON.stringify(open), needs, nowMs);
             // Both reads run in one synchronous turn: no user can come or go between them.
-            if (rows.n !== open.length) throw new Error(`estimate: ${open.length} undecided users, ${rows.n} read back`);
+            if (rows.n !== open.length)
+              throw new Error(`estimate: ${open.length} undecided users, ${rows.n} read back`);
             const answers = cohort.matchBatchJson(rows.members, nowMs);
             JSON.parse(rows.ids).forEach((id, i) => full.set(id, answers[i]));
           }
@@ -407,9 +480,18 @@ export class UserShard extends DurableObject {
           ids = sample.length < sampleSize ? JSON.parse(chunk.ids) : null;
           after = chunk.last;
         } else {
-          const rows = after === null
-            ? this.sql.exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK).toArray()
-            : this.sql.exec(`SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, ESTIMATE_CHUNK).toArray();
+          const rows =
+            after === null
+              ? this.sql
+                  .exec(`SELECT ${columns} FROM users ORDER BY id LIMIT ?`, ESTIMATE_CHUNK)
+                  .toArray()
+              : this.sql
+                  .exec(
+                    `SELECT ${columns} FROM users WHERE id > ? ORDER BY id LIMIT ?`,
+                    after,
+                    ESTIMATE_CHUNK,
+                  )
+                  .toArray();
           const members = readMembers(this.sql, rows, needs, nowMs, { range: true });
           if (members.length === 0) break;
           ids = members.map((m) => m.id);
@@ -433,7 +515,8 @@ export class UserShard extends DurableObject {
   /** Makes sure the pruning alarm is set (once per object lifetime it checks storage). */
   async armPruning(nowMs) {
     if (this.pruneArmed) return;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nowMs + PRUNE_EVERY_MS);
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(nowMs + PRUNE_EVERY_MS);
     this.pruneArmed = true;
   }
 
@@ -464,7 +547,9 @@ export class UserShard extends DurableObject {
     for (;;) {
       const deleted = this.ctx.storage.transactionSync(() => {
         const pick = 'SELECT seq FROM events WHERE at < ? ORDER BY at, seq LIMIT ?';
-        const rows = this.sql.exec(`SELECT user_id, key, at FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK).toArray();
+        const rows = this.sql
+          .exec(`SELECT user_id, key, at FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK)
+          .toArray();
         const counts = new Map();
         const latest = new Map();
         for (const { user_id: user, key, at } of rows) {
@@ -474,7 +559,12 @@ export class UserShard extends DurableObject {
         this.dropEventCounts([...counts].map(([key, n]) => ({ key, n })));
         // A user's last-seen time outlives the events it came from.
         for (const [user, at] of latest) {
-          this.sql.exec('UPDATE users SET last_seen_at = max(coalesce(last_seen_at, ?), ?) WHERE id = ?', at, at, user);
+          this.sql.exec(
+            'UPDATE users SET last_seen_at = max(coalesce(last_seen_at, ?), ?) WHERE id = ?',
+            at,
+            at,
+            user,
+          );
         }
         this.sql.exec(`DELETE FROM events WHERE seq IN (${pick})`, cutoff, PRUNE_CHUNK);
         return rows.length;
@@ -486,7 +576,12 @@ export class UserShard extends DurableObject {
 
   /** Lowers the kept-event counts by [{ key, n }]. */
   dropEventCounts(counts) {
-    for (const { key, n } of counts) this.sql.exec('UPDATE summary_event_keys SET count = max(0, count - ?) WHERE key = ?', n, key);
+    for (const { key, n } of counts)
+      this.sql.exec(
+        'UPDATE summary_event_keys SET count = max(0, count - ?) WHERE key = ?',
+        n,
+        key,
+      );
   }
 
   // ---- campaign sends (edge-dispatch: shards/sends.js) -------------------------

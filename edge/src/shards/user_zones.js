@@ -9,7 +9,11 @@ import { isTimeZone, userOccurrenceMs } from '../../../src/js/timezone.js';
 
 /** True when `snapshot`'s send is a schedule in each user's zone and `trigger` is one of its runs. */
 export function isUserZoneRun(snapshot, trigger) {
-  return snapshot.send?.type === 'schedule' && snapshot.send.timeZone === 'user' && Number.isFinite(trigger.occurrenceMs);
+  return (
+    snapshot.send?.type === 'schedule' &&
+    snapshot.send.timeZone === 'user' &&
+    Number.isFinite(trigger.occurrenceMs)
+  );
 }
 
 /** The zone a user's message is placed in: their `timezone` property, else the fallback. */

@@ -18,11 +18,17 @@ export const MAX_VARS = 90;
 export function insertMany(sql, verb, table, columns, rows) {
   if (rows.length === 0) return 0;
   const values = columns.map((_, i) => `value->>${i}`).join(', ');
-  return sql.exec(`${verb} INTO ${table} (${columns.join(',')}) SELECT ${values} FROM json_each(?) ORDER BY key`, JSON.stringify(rows)).rowsWritten;
+  return sql.exec(
+    `${verb} INTO ${table} (${columns.join(',')}) SELECT ${values} FROM json_each(?) ORDER BY key`,
+    JSON.stringify(rows),
+  ).rowsWritten;
 }
 
 /** Deletes the rows of `table` whose `column` is one of `values` (one statement, json_each). */
 export function deleteIn(sql, table, column, values) {
   if (values.length === 0) return 0;
-  return sql.exec(`DELETE FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(values)).rowsWritten;
+  return sql.exec(
+    `DELETE FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?))`,
+    JSON.stringify(values),
+  ).rowsWritten;
 }

@@ -29,7 +29,16 @@ import { getEngine, engineOptions, capabilitiesOf, statusesWhere } from '../engi
 import { DEFAULT_TIMEOUT_MS } from '../delivery/deliver.js';
 import { SHARD_COUNT } from '../constants.js';
 import { shardStub } from '../stubs.js';
-import { LAST_SCHEDULE_INSTANT_MS, LATEST_ZONE, EARLIEST_ZONE, USER_ZONE_SPAN_MS, nextOccurrenceMs, nextUserZoneRunMs, scheduleInstants, sendInZone } from '../../../src/js/timezone.js';
+import {
+  LAST_SCHEDULE_INSTANT_MS,
+  LATEST_ZONE,
+  EARLIEST_ZONE,
+  USER_ZONE_SPAN_MS,
+  nextOccurrenceMs,
+  nextUserZoneRunMs,
+  scheduleInstants,
+  sendInZone,
+} from '../../../src/js/timezone.js';
 import { randomBase32 } from '../base32.js';
 
 /** How long an Idempotency-Key answer is kept. */
@@ -43,7 +52,17 @@ const DEFAULT_FATIGUE = Object.freeze({ resend: null, frequencyCapping: false })
 const MAX_GOAL_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** The fields of a campaign a PATCH may carry, other than title/description. */
-export const CONTENT_FIELDS = ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'signingSecret', 'timeoutMs', 'experiment', 'quietHours'];
+export const CONTENT_FIELDS = [
+  'webhook',
+  'target',
+  'send',
+  'fatigue',
+  'rateLimit',
+  'signingSecret',
+  'timeoutMs',
+  'experiment',
+  'quietHours',
+];
 
 /** Creates the campaign tables (idempotent). */
 export function createCampaignTables(sql) {
@@ -98,7 +117,11 @@ function meta(sql, name, fallback = 0) {
 }
 
 function setMeta(sql, name, value) {
-  sql.exec('INSERT INTO campaign_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', name, value);
+  sql.exec(
+    'INSERT INTO campaign_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+    name,
+    value,
+  );
 }
 
 /** Bumps the workspace-wide change counter (event-campaign cache key). */
@@ -145,19 +168,35 @@ function recordOf(row) {
 }
 
 /** A campaign row with `last_run_at`: its latest schedule run's send time (null before the first). */
-const ROW = 'SELECT c.*, (SELECT max(send_at) FROM campaign_runs r WHERE r.campaign = c.key) AS last_run_at FROM campaigns c';
+const ROW =
+  'SELECT c.*, (SELECT max(send_at) FROM campaign_runs r WHERE r.campaign = c.key) AS last_run_at FROM campaigns c';
 
 function rowOf(sql, key) {
   const [row] = sql.exec(`${ROW} WHERE c.key = ?`, key).toArray();
   return row ?? null;
 }
 
-const refusal = (status, code, message, problems) => ({ ok: false, status, code, message, problems });
+const refusal = (status, code, message, problems) => ({
+  ok: false,
+  status,
+  code,
+  message,
+  problems,
+});
 
 /** Content fields of `fields` (a checked create/PATCH body) merged over `content`. */
 function mergeContent(content, fields) {
   const next = { ...content };
-  for (const name of ['webhook', 'target', 'send', 'fatigue', 'rateLimit', 'timeoutMs', 'experiment', 'quietHours']) {
+  for (const name of [
+    'webhook',
+    'target',
+    'send',
+    'fatigue',
+    'rateLimit',
+    'timeoutMs',
+    'experiment',
+    'quietHours',
+  ]) {
     if (fields[name] !== undefined) next[name] = fields[name];
   }
   if (next.fatigue === null) next.fatigue = { ...DEFAULT_FATIGUE };
@@ -180,7 +219,9 @@ function absentCohortRefusal(sql, target) {
   const id = target?.cohort;
   if (typeof id !== 'string' || cohortExists(sql, id)) return null;
   const message = `No cohort ${JSON.stringify(id.slice(0, 100))}; create it with POST /v1/cohorts first.`;
-  return refusal(400, 'unknown_cohort', message, [{ field: 'target.cohort', code: 'unknown_cohort', message, severity: 'error' }]);
+  return refusal(400, 'unknown_cohort', message, [
+    { field: 'target.cohort', code: 'unknown_cohort', message, severity: 'error' },
+  ]);
 }
 
 /**
@@ -198,7 +239,14 @@ export function createCampaign(ws, fields, nowMs) {
     sql.exec(
       `INSERT INTO campaigns (key, seq, title, description, status, content, signing_secret, version, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'ready', ?, ?, 1, ?, ?)`,
-      key, seq, fields.title, fields.description ?? '', JSON.stringify(content), fields.signingSecret ?? null, nowMs, nowMs,
+      key,
+      seq,
+      fields.title,
+      fields.description ?? '',
+      JSON.stringify(content),
+      fields.signingSecret ?? null,
+      nowMs,
+      nowMs,
     );
     touchWorkspace(sql);
     return { ok: true, campaign: recordOf(rowOf(sql, key)) };
@@ -239,12 +287,20 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     // same send, as a form saving every field does, changes nothing) runs at
     // its new time: a one-off at `at` (at resume if that has passed), a
     // repeat at its next occurrence from now.
-    const sendChanged = fields.send !== undefined && JSON.stringify(fields.send) !== JSON.stringify(JSON.parse(row.content).send ?? null);
+    const sendChanged =
+      fields.send !== undefined &&
+      JSON.stringify(fields.send) !== JSON.stringify(JSON.parse(row.content).send ?? null);
     if (sendChanged && row.status === 'paused') nextRun = nextRunOf(engine, content.send, nowMs);
     sql.exec(
       `UPDATE campaigns SET title = ?, description = ?, content = ?, signing_secret = ?, version = version + 1,
          updated_at = ?, next_run_at = ? WHERE key = ?`,
-      fields.title ?? row.title, fields.description ?? row.description, JSON.stringify(content), secret, nowMs, nextRun, key,
+      fields.title ?? row.title,
+      fields.description ?? row.description,
+      JSON.stringify(content),
+      secret,
+      nowMs,
+      nextRun,
+      key,
     );
     touchWorkspace(sql);
     return { ok: true, campaign: recordOf(rowOf(sql, key)) };
@@ -254,8 +310,14 @@ export async function updateCampaign(ws, key, fields, nowMs) {
 /** When an edited schedule send runs next: a one-off at its time, a repeat at its next occurrence from `nowMs`. */
 function nextRunOf(engine, send, nowMs) {
   if (!send || send.type !== 'schedule') return null;
-  if (send.timeZone === 'user') return nextUserZoneRunMs(engine, send, nowMs - 1) ?? scheduleInstants(engine, sendInZone(send, EARLIEST_ZONE)).firstMs;
-  return send.repeat ? nextOccurrenceMs(engine, send, nowMs - 1) : scheduleInstants(engine, send).firstMs;
+  if (send.timeZone === 'user')
+    return (
+      nextUserZoneRunMs(engine, send, nowMs - 1) ??
+      scheduleInstants(engine, sendInZone(send, EARLIEST_ZONE)).firstMs
+    );
+  return send.repeat
+    ? nextOccurrenceMs(engine, send, nowMs - 1)
+    : scheduleInstants(engine, send).firstMs;
 }
 
 /**
@@ -277,7 +339,12 @@ export async function transitionCampaign(ws, key, action, nowMs) {
       const problems = launchProblems(engine, ws, campaign, row, nowMs);
       if (problems.length > 0) {
         // Answered with error.code = the first problem's code (http/errors.js).
-        return refusal(400, null, 'The campaign cannot start yet; every missing piece is listed in problems.', problems);
+        return refusal(
+          400,
+          null,
+          'The campaign cannot start yet; every missing piece is listed in problems.',
+          problems,
+        );
       }
       // The first occurrence after now: `at` itself, or (a repeat whose
       // first days have passed) the next one.
@@ -293,7 +360,14 @@ export async function transitionCampaign(ws, key, action, nowMs) {
          started_at = CASE WHEN ? = 'start' THEN ? ELSE started_at END,
          ended_at = CASE WHEN ? = 'ended' THEN ? ELSE ended_at END
        WHERE key = ?`,
-      moved.status, nowMs, nextRun, action, nowMs, moved.status, nowMs, key,
+      moved.status,
+      nowMs,
+      nextRun,
+      action,
+      nowMs,
+      moved.status,
+      nowMs,
+      key,
     );
     touchWorkspace(sql);
     return { ok: true, campaign: recordOf(rowOf(sql, key)) };
@@ -312,7 +386,8 @@ function launchProblems(engine, ws, campaign, row, nowMs) {
   if (campaign.send?.type === 'schedule') {
     try {
       // "user": the launch check calls it past only when UTC-12's instant is.
-      const send = campaign.send.timeZone === 'user' ? sendInZone(campaign.send, LATEST_ZONE) : campaign.send;
+      const send =
+        campaign.send.timeZone === 'user' ? sendInZone(campaign.send, LATEST_ZONE) : campaign.send;
       schedule = scheduleInstants(engine, send);
     } catch (e) {
       // Local times a row stored before today's checks cannot place in its zone.
@@ -321,11 +396,19 @@ function launchProblems(engine, ws, campaign, row, nowMs) {
     }
   }
   const launch = engine.launchCheck(launchable(campaign, row), {
-    nowMs, scheduleAtMs: schedule?.firstMs ?? null, untilMs: schedule?.untilMs ?? null, ...engineOptions(ws.env),
+    nowMs,
+    scheduleAtMs: schedule?.firstMs ?? null,
+    untilMs: schedule?.untilMs ?? null,
+    ...engineOptions(ws.env),
   });
   const problems = launch.problems.filter((p) => p.severity === 'error');
   if (campaign.target?.cohort && !cohortExists(ws.sql, campaign.target.cohort)) {
-    problems.push({ field: 'target.cohort', code: 'unknown_cohort', message: `No cohort ${campaign.target.cohort}.`, severity: 'error' });
+    problems.push({
+      field: 'target.cohort',
+      code: 'unknown_cohort',
+      message: `No cohort ${campaign.target.cohort}.`,
+      severity: 'error',
+    });
   }
   return problems;
 }
@@ -348,9 +431,22 @@ export async function launchCheck(ws, key, nowMs) {
 
 /** The campaign as the engine's launch check reads it (a create/PATCH body's fields). */
 function launchable(campaign, row) {
-  const { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours } = campaign;
+  const { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, quietHours } =
+    campaign;
   const experiment = campaign.experiment ?? undefined;
-  return { title, description, webhook, target, send, fatigue, rateLimit, timeoutMs, experiment, quietHours, signingSecret: row.signing_secret ?? undefined };
+  return {
+    title,
+    description,
+    webhook,
+    target,
+    send,
+    fatigue,
+    rateLimit,
+    timeoutMs,
+    experiment,
+    quietHours,
+    signingSecret: row.signing_secret ?? undefined,
+  };
 }
 
 function cohortExists(sql, id) {
@@ -380,7 +476,9 @@ export function cohortChanged(ws, id) {
 
 /** The workspace's frequency-capping settings: { rules }. */
 export function frequencyCapping(ws) {
-  const [row] = ws.sql.exec("SELECT value FROM workspace_settings WHERE name = 'frequency_capping'").toArray();
+  const [row] = ws.sql
+    .exec("SELECT value FROM workspace_settings WHERE name = 'frequency_capping'")
+    .toArray();
   return row ? JSON.parse(row.value) : { rules: [] };
 }
 
@@ -403,7 +501,9 @@ export function setFrequencyCapping(ws, settings) {
 
 /** The workspace's quiet hours: { start, end, timeZone, fallbackTimeZone? }, or {} (off). */
 export function quietHours(ws) {
-  const [row] = ws.sql.exec("SELECT value FROM workspace_settings WHERE name = 'quiet_hours'").toArray();
+  const [row] = ws.sql
+    .exec("SELECT value FROM workspace_settings WHERE name = 'quiet_hours'")
+    .toArray();
   return row ? JSON.parse(row.value) : {};
 }
 
@@ -420,8 +520,13 @@ export function setQuietHours(ws, settings) {
     );
     ws.sql.exec('UPDATE campaigns SET version = version + 1');
     touchWorkspace(ws.sql);
-    const campaigns = ws.sql.exec("SELECT key, status, version FROM campaigns WHERE status != 'ended'").toArray();
-    return { quietHours: settings, campaigns: campaigns.map((r) => ({ key: r.key, status: r.status, version: r.version })) };
+    const campaigns = ws.sql
+      .exec("SELECT key, status, version FROM campaigns WHERE status != 'ended'")
+      .toArray();
+    return {
+      quietHours: settings,
+      campaigns: campaigns.map((r) => ({ key: r.key, status: r.status, version: r.version })),
+    };
   });
 }
 
@@ -429,7 +534,9 @@ function snapshotOfRow(ws, row) {
   const c = recordOf(row);
   let cohortRule = null;
   if (c.target?.cohort) {
-    const [cohort] = ws.sql.exec('SELECT rule FROM cohorts WHERE id = ?', c.target.cohort).toArray();
+    const [cohort] = ws.sql
+      .exec('SELECT rule FROM cohorts WHERE id = ?', c.target.cohort)
+      .toArray();
     cohortRule = cohort ? JSON.parse(cohort.rule) : null;
   }
   return {
@@ -477,9 +584,15 @@ export async function runningEventCampaigns(ws, knownVersion) {
   // The statuses in which events trigger a send: the engine's rule (running).
   const statuses = statusesWhere(engine, 'triggersOnEvents', 'event');
   const campaigns = [];
-  const rows = ws.sql.exec(`SELECT * FROM campaigns WHERE status IN (${statuses.map(() => '?').join(',') || 'NULL'})`, ...statuses).toArray();
+  const rows = ws.sql
+    .exec(
+      `SELECT * FROM campaigns WHERE status IN (${statuses.map(() => '?').join(',') || 'NULL'})`,
+      ...statuses,
+    )
+    .toArray();
   for (const row of rows) {
-    if (capabilitiesOf(engine, row.status, JSON.parse(row.content).send?.type).triggersOnEvents) campaigns.push(snapshotOfRow(ws, row));
+    if (capabilitiesOf(engine, row.status, JSON.parse(row.content).send?.type).triggersOnEvents)
+      campaigns.push(snapshotOfRow(ws, row));
   }
   return { version, campaigns, goals: goalCampaigns(ws) };
 }
@@ -494,7 +607,10 @@ export async function runningEventCampaigns(ws, knownVersion) {
 function goalCampaigns(ws) {
   const since = Date.now() - MAX_GOAL_WINDOW_MS;
   const goals = [];
-  const rows = ws.sql.exec("SELECT key, version, content FROM campaigns WHERE status IN ('running', 'paused') OR (status = 'ended' AND started_at IS NOT NULL AND ended_at >= ?)", since);
+  const rows = ws.sql.exec(
+    "SELECT key, version, content FROM campaigns WHERE status IN ('running', 'paused') OR (status = 'ended' AND started_at IS NOT NULL AND ended_at >= ?)",
+    since,
+  );
   for (const row of rows) {
     const goal = JSON.parse(row.content).experiment?.goal;
     if (goal) goals.push({ key: row.key, version: row.version, goal });
@@ -504,12 +620,19 @@ function goalCampaigns(ws) {
 
 /** Records that dispatch object slice `slice` holds messages of campaign `key`. */
 export function noteSlice(ws, key, slice) {
-  ws.sql.exec('INSERT OR IGNORE INTO campaign_slices (campaign, slice) VALUES (?, ?)', key, String(slice));
+  ws.sql.exec(
+    'INSERT OR IGNORE INTO campaign_slices (campaign, slice) VALUES (?, ?)',
+    key,
+    String(slice),
+  );
 }
 
 /** The dispatch slices campaign `key` has used. */
 export function campaignSlices(ws, key) {
-  return ws.sql.exec('SELECT slice FROM campaign_slices WHERE campaign = ? ORDER BY slice', key).toArray().map((r) => r.slice);
+  return ws.sql
+    .exec('SELECT slice FROM campaign_slices WHERE campaign = ? ORDER BY slice', key)
+    .toArray()
+    .map((r) => r.slice);
 }
 
 // ---- API sends: Idempotency-Key ---------------------------------------------------------
@@ -537,19 +660,33 @@ export async function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs
     sql.exec('DELETE FROM api_sends WHERE created_at < ?', nowMs - IDEMPOTENCY_TTL_MS);
     let resumed = null;
     if (idemKey !== null) {
-      const [rec] = sql.exec('SELECT * FROM api_sends WHERE campaign = ? AND idem_key = ?', key, idemKey).toArray();
+      const [rec] = sql
+        .exec('SELECT * FROM api_sends WHERE campaign = ? AND idem_key = ?', key, idemKey)
+        .toArray();
       if (rec && rec.body_hash !== bodyHash) return { state: 'mismatch' };
       if (rec && rec.answer !== null) return { state: 'done', answer: JSON.parse(rec.answer) };
       resumed = rec ?? null;
     }
     const sendType = JSON.parse(row.content).send?.type ?? null;
-    if (!capabilitiesOf(engine, row.status, sendType).acceptsApiSends) return { state: 'refused', status: row.status, sendType };
+    if (!capabilitiesOf(engine, row.status, sendType).acceptsApiSends)
+      return { state: 'refused', status: row.status, sendType };
     const snapshot = snapshotOfRow(ws, row);
-    if (resumed) return { state: 'resume', dispatchId: resumed.dispatch_id, sendAtMs: resumed.send_at, snapshot };
+    if (resumed)
+      return {
+        state: 'resume',
+        dispatchId: resumed.dispatch_id,
+        sendAtMs: resumed.send_at,
+        snapshot,
+      };
     if (idemKey !== null) {
       sql.exec(
         'INSERT INTO api_sends (campaign, idem_key, dispatch_id, body_hash, send_at, answer, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)',
-        key, idemKey, dispatchId, bodyHash, nowMs, nowMs,
+        key,
+        idemKey,
+        dispatchId,
+        bodyHash,
+        nowMs,
+        nowMs,
       );
     }
     return { state: 'new', dispatchId, sendAtMs: nowMs, snapshot };
@@ -558,7 +695,12 @@ export async function beginApiSend(ws, key, idemKey, bodyHash, dispatchId, nowMs
 
 /** Stores the answer of an API send begun with an idempotency key. */
 export function finishApiSend(ws, key, idemKey, answer) {
-  ws.sql.exec('UPDATE api_sends SET answer = ? WHERE campaign = ? AND idem_key = ?', JSON.stringify(answer), key, idemKey);
+  ws.sql.exec(
+    'UPDATE api_sends SET answer = ? WHERE campaign = ? AND idem_key = ?',
+    JSON.stringify(answer),
+    key,
+    idemKey,
+  );
 }
 
 // ---- schedules -------------------------------------------------------------------------
@@ -579,7 +721,9 @@ function scheduleStatuses(engine) {
  */
 export async function armScheduleAlarm(ws) {
   const running = scheduleStatuses(await getEngine());
-  const [open] = ws.sql.exec('SELECT count(*) AS n FROM campaign_runs WHERE finished_at IS NULL').toArray();
+  const [open] = ws.sql
+    .exec('SELECT count(*) AS n FROM campaign_runs WHERE finished_at IS NULL')
+    .toArray();
   const [next] = ws.sql
     .exec(
       `SELECT min(next_run_at) AS at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at < ?`,
@@ -620,7 +764,11 @@ async function runSchedulesOnce(ws) {
   const now = Date.now();
   ws.ctx.storage.transactionSync(() => {
     const due = sql
-      .exec(`SELECT key, content, next_run_at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at <= ?`, ...running.list, now)
+      .exec(
+        `SELECT key, content, next_run_at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at <= ?`,
+        ...running.list,
+        now,
+      )
       .toArray();
     for (const row of due) {
       const send = JSON.parse(row.content).send;
@@ -628,7 +776,10 @@ async function runSchedulesOnce(ws) {
       // occurrences collapse into this one run.
       sql.exec(
         'INSERT OR IGNORE INTO campaign_runs (run_id, campaign, due_at, send_at) VALUES (?, ?, ?, ?)',
-        `${row.key}@${row.next_run_at}`, row.key, row.next_run_at, Math.max(row.next_run_at, now),
+        `${row.key}@${row.next_run_at}`,
+        row.key,
+        row.next_run_at,
+        Math.max(row.next_run_at, now),
       );
       let next = null;
       if (send?.type === 'schedule' && send.repeat && send.timeZone === 'user') {
@@ -640,7 +791,9 @@ async function runSchedulesOnce(ws) {
       sql.exec('UPDATE campaigns SET next_run_at = ? WHERE key = ?', next, row.key);
     }
   });
-  const runs = sql.exec('SELECT * FROM campaign_runs WHERE finished_at IS NULL ORDER BY due_at').toArray();
+  const runs = sql
+    .exec('SELECT * FROM campaign_runs WHERE finished_at IS NULL ORDER BY due_at')
+    .toArray();
   if (runs.length > 0) await ws.ctx.storage.setAlarm(Date.now() + RUN_BACKSTOP_MS);
   let unfinished = 0;
   for (const run of runs) if (!(await executeRun(ws, run))) unfinished++;
@@ -663,7 +816,12 @@ async function executeRun(ws, run) {
   }
   const snapshot = snapshotOfRow(ws, row);
   // occurrenceMs: the occurrence's run instant ("user" schedules place each user from it).
-  const trigger = { kind: 'schedule', id: run.run_id, sendAtMs: run.send_at, occurrenceMs: run.due_at };
+  const trigger = {
+    kind: 'schedule',
+    id: run.run_id,
+    sendAtMs: run.send_at,
+    occurrenceMs: run.due_at,
+  };
   const pending = [];
   for (let i = 0; i < SHARD_COUNT; i++) if ((run.shards_done & (1 << i)) === 0) pending.push(i);
   const results = await Promise.allSettled(
@@ -672,13 +830,31 @@ async function executeRun(ws, run) {
       // A refusal (a stored rule the engine no longer compiles) would refuse
       // again: the run targets nobody in this shard, and the log says why
       // (docs/openapi.yaml: "A stored rule that no longer compiles").
-      if (answer?.code === 'invalid_rule') logStoredRuleInvalid(`target cohort of campaign ${row.key} (run ${run.run_id}, shard ${i})`, answer.problems);
-      else if (!answer?.ok) console.error('hookcast: schedule run refused by shard', i, run.run_id, JSON.stringify(answer).slice(0, 300));
-      sql.exec('UPDATE campaign_runs SET shards_done = shards_done | ? WHERE run_id = ?', 1 << i, run.run_id);
+      if (answer?.code === 'invalid_rule')
+        logStoredRuleInvalid(
+          `target cohort of campaign ${row.key} (run ${run.run_id}, shard ${i})`,
+          answer.problems,
+        );
+      else if (!answer?.ok)
+        console.error(
+          'hookcast: schedule run refused by shard',
+          i,
+          run.run_id,
+          JSON.stringify(answer).slice(0, 300),
+        );
+      sql.exec(
+        'UPDATE campaign_runs SET shards_done = shards_done | ? WHERE run_id = ?',
+        1 << i,
+        run.run_id,
+      );
     }),
   );
-  for (const r of results) if (r.status === 'rejected') console.error('hookcast: schedule run shard failed', run.run_id, r.reason?.stack ?? r.reason);
-  const [after] = sql.exec('SELECT shards_done FROM campaign_runs WHERE run_id = ?', run.run_id).toArray();
+  for (const r of results)
+    if (r.status === 'rejected')
+      console.error('hookcast: schedule run shard failed', run.run_id, r.reason?.stack ?? r.reason);
+  const [after] = sql
+    .exec('SELECT shards_done FROM campaign_runs WHERE run_id = ?', run.run_id)
+    .toArray();
   if (after.shards_done !== ALL_SHARDS) return false;
   sql.exec('UPDATE campaign_runs SET finished_at = ? WHERE run_id = ?', Date.now(), run.run_id);
   return true;

@@ -13,7 +13,13 @@ import * as campaigns from './campaigns.js';
 
 /** A stored cohort row as the RPC methods answer it (times in ms). */
 function cohortOf(row) {
-  return { id: row.id, name: row.name, rule: JSON.parse(row.rule), createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    name: row.name,
+    rule: JSON.parse(row.rule),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 export class Workspace extends DurableObject {
@@ -31,19 +37,28 @@ export class Workspace extends DurableObject {
     `);
     campaigns.createCampaignTables(this.sql);
     // Hosts the circuit breaker has counted a failure for (destinations/): what GET /v1/destinations lists.
-    this.sql.exec('CREATE TABLE IF NOT EXISTS destinations (host TEXT PRIMARY KEY, noted_at INTEGER NOT NULL)');
+    this.sql.exec(
+      'CREATE TABLE IF NOT EXISTS destinations (host TEXT PRIMARY KEY, noted_at INTEGER NOT NULL)',
+    );
   }
 
   // ---- destinations (destinations/destination_health.js) ----------------------------
 
   /** Lists `host` among the destinations (once; later calls change nothing). */
   async noteDestination(host) {
-    this.sql.exec('INSERT OR IGNORE INTO destinations (host, noted_at) VALUES (?, ?)', host, Date.now());
+    this.sql.exec(
+      'INSERT OR IGNORE INTO destinations (host, noted_at) VALUES (?, ?)',
+      host,
+      Date.now(),
+    );
   }
 
   /** Every listed host, in the order they were first noted. */
   async listDestinations() {
-    return this.sql.exec('SELECT host FROM destinations ORDER BY noted_at, host').toArray().map((r) => r.host);
+    return this.sql
+      .exec('SELECT host FROM destinations ORDER BY noted_at, host')
+      .toArray()
+      .map((r) => r.host);
   }
 
   // ---- cohorts ------------------------------------------------------------------
@@ -53,7 +68,11 @@ export class Workspace extends DurableObject {
     const id = `coh_${randomBase32(20)}`;
     this.sql.exec(
       'INSERT INTO cohorts (id, name, rule, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-      id, name, JSON.stringify(rule), nowMs, nowMs,
+      id,
+      name,
+      JSON.stringify(rule),
+      nowMs,
+      nowMs,
     );
     return this.getCohort(id);
   }
@@ -75,7 +94,10 @@ export class Workspace extends DurableObject {
     if (!cur) return null;
     this.sql.exec(
       'UPDATE cohorts SET name = ?, rule = ?, updated_at = ? WHERE id = ?',
-      name ?? cur.name, JSON.stringify(rule ?? cur.rule), nowMs, id,
+      name ?? cur.name,
+      JSON.stringify(rule ?? cur.rule),
+      nowMs,
+      id,
     );
     if (rule !== undefined) campaigns.cohortChanged(this, id);
     return this.getCohort(id);

@@ -7,8 +7,17 @@ import { liveCohorts } from '../../../src/js/engine.js';
 import { collectUntil, gcRound } from './gc.mjs';
 
 const engine = await createEngine();
-const rule = { all: [{ property: 'plan', op: 'eq', value: 'pro' }, { event: 'purchase', op: 'did' }] };
-const member = (i) => ({ id: `u${i}`, properties: { plan: 'pro' }, events: [{ key: 'purchase', at: i }] });
+const rule = {
+  all: [
+    { property: 'plan', op: 'eq', value: 'pro' },
+    { event: 'purchase', op: 'did' },
+  ],
+};
+const member = (i) => ({
+  id: `u${i}`,
+  properties: { plan: 'pro' },
+  events: [{ key: 'purchase', at: i }],
+});
 const report = { start: liveCohorts(engine) };
 
 /** Collects until every dropped handle is freed (or 50 GC rounds found no more). */
@@ -36,7 +45,9 @@ report.kept = liveCohorts(engine);
 // finalizers have run, and one that wrongly freed a handle would show.
 for (let i = 0; i < 5; i++) await gcRound();
 report.keptAfterGc = liveCohorts(engine);
-report.keptStillMatch = kept.every((c, i) => c.matchBatch([member(i), { properties: {} }], 1000).join() === 'true,false');
+report.keptStillMatch = kept.every(
+  (c, i) => c.matchBatch([member(i), { properties: {} }], 1000).join() === 'true,false',
+);
 for (const c of kept) c.dispose();
 report.end = liveCohorts(engine);
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -5,7 +5,11 @@ import { createEngine, liveHandles } from 'hookcast';
 import { collectUntil, gcRound } from './gc.mjs';
 
 const engine = await createEngine();
-const spec = { url: 'https://x.example.com/u/{{ user.id }}', method: 'POST', body: '{"n": "{{ user.name }}"}' };
+const spec = {
+  url: 'https://x.example.com/u/{{ user.id }}',
+  method: 'POST',
+  body: '{"n": "{{ user.name }}"}',
+};
 const report = { start: liveHandles(engine) };
 
 /** Collects until every dropped handle is freed (or 50 GC rounds found no more). */

@@ -57,9 +57,17 @@ export class KillableStart {
     const origin = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 300; i++) {
       try {
-        const r = await fetch(`${origin}/v1/campaigns`, { headers: { authorization: `Bearer ${this.key}` } });
+        const r = await fetch(`${origin}/v1/campaigns`, {
+          headers: { authorization: `Bearer ${this.key}` },
+        });
         if (r.status === 200) {
-          checkAnswer({ method: 'GET', path: '/v1/campaigns', status: r.status, contentType: r.headers.get('content-type'), text: await r.text() });
+          checkAnswer({
+            method: 'GET',
+            path: '/v1/campaigns',
+            status: r.status,
+            contentType: r.headers.get('content-type'),
+            text: await r.text(),
+          });
           return origin;
         }
       } catch {

@@ -21,7 +21,8 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats(ajv);
 ajv.addSchema(openApi, 'openapi');
 
-const pointer = (parts) => parts.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+const pointer = (parts) =>
+  parts.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 const validators = new Map();
 
 /** A validator for the schema at JSON pointer parts inside the document. */
@@ -35,7 +36,10 @@ function validatorAt(parts) {
 /** Resolves a local `$ref` ('#/components/...') to [pointer parts, value]. */
 function deref(parts, value) {
   while (value && typeof value.$ref === 'string') {
-    parts = value.$ref.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    parts = value.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     value = parts.reduce((v, k) => v?.[k], openApi);
   }
   return [parts, value];
@@ -59,21 +63,32 @@ export function pathItemFor(pathname) {
 const errorValidator = () => validatorAt(['components', 'schemas', 'Error']);
 
 function describe(errors) {
-  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`).join('; ');
+  return (errors ?? [])
+    .map(
+      (e) =>
+        `${e.instancePath || '(root)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
+    )
+    .join('; ');
 }
 
 /** Checks the error-shape rules the schema cannot say: error.code is the first error problem's code. */
 function checkErrorRules(body, where) {
   const first = body.problems.find((p) => p.severity === 'error') ?? body.problems[0];
   if (first.code !== body.error.code) {
-    throw new Error(`${where}: error.code ${body.error.code} is not the first error problem's code ${first.code}`);
+    throw new Error(
+      `${where}: error.code ${body.error.code} is not the first error problem's code ${first.code}`,
+    );
   }
 }
 
 function checkError(body, codes, where) {
   const validate = errorValidator();
-  if (!validate(body)) throw new Error(`${where}: not the documented error shape: ${describe(validate.errors)}\n${JSON.stringify(body).slice(0, 600)}`);
-  if (codes && !codes.includes(body.error.code)) throw new Error(`${where}: error code ${body.error.code} is not one of ${codes.join(', ')}`);
+  if (!validate(body))
+    throw new Error(
+      `${where}: not the documented error shape: ${describe(validate.errors)}\n${JSON.stringify(body).slice(0, 600)}`,
+    );
+  if (codes && !codes.includes(body.error.code))
+    throw new Error(`${where}: error code ${body.error.code} is not one of ${codes.join(', ')}`);
   checkErrorRules(body, where);
 }
 
@@ -106,25 +121,32 @@ export function checkAnswer({ method, path, status, contentType, text, request }
   } catch {
     throw new Error(`${where}: the answer is not JSON: ${String(text).slice(0, 200)}`);
   }
-  if (contentType !== undefined && !/^application\/json\b/.test(contentType ?? '')) throw new Error(`${where}: content-type ${contentType}`);
+  if (contentType !== undefined && !/^application\/json\b/.test(contentType ?? ''))
+    throw new Error(`${where}: content-type ${contentType}`);
   const found = pathItemFor(pathname);
   seen(method, found?.template ?? '(no route)', status);
   if (!found) {
-    if (status !== 404 && status !== 401 && status !== 503) throw new Error(`${where}: no documented path, and not a 404`);
+    if (status !== 404 && status !== 401 && status !== 503)
+      throw new Error(`${where}: no documented path, and not a 404`);
     return checkError(body, ['not_found', 'unauthorized', 'not_configured'], where);
   }
   const operation = found.item[method.toLowerCase()];
   if (!operation) {
-    if (status !== 405 && status !== 401 && status !== 503) throw new Error(`${where}: ${found.template} documents no ${method}, and this is not a 405`);
+    if (status !== 405 && status !== 401 && status !== 503)
+      throw new Error(`${where}: ${found.template} documents no ${method}, and this is not a 405`);
     return checkError(body, ['method_not_allowed', 'unauthorized', 'not_configured'], where);
   }
   const base = ['paths', found.template, method.toLowerCase(), 'responses', String(status)];
   const [parts, response] = deref(base, operation.responses?.[String(status)]);
-  if (!response) throw new Error(`${where}: status ${status} is not documented for ${method} ${found.template}`);
-  if (!response.content?.['application/json']?.schema) throw new Error(`${where}: the document gives no JSON schema for this answer`);
+  if (!response)
+    throw new Error(`${where}: status ${status} is not documented for ${method} ${found.template}`);
+  if (!response.content?.['application/json']?.schema)
+    throw new Error(`${where}: the document gives no JSON schema for this answer`);
   const validate = validatorAt([...parts, 'content', 'application/json', 'schema']);
   if (!validate(body)) {
-    throw new Error(`${where}: does not match ${found.template}: ${describe(validate.errors)}\n${JSON.stringify(body).slice(0, 800)}`);
+    throw new Error(
+      `${where}: does not match ${found.template}: ${describe(validate.errors)}\n${JSON.stringify(body).slice(0, 800)}`,
+    );
   }
   if (status >= 400) checkError(body, response['x-error-codes'], where);
   if (status < 300 && request !== undefined) checkRequest(found.template, method, request, where);
@@ -144,15 +166,31 @@ function checkRequest(template, method, request, where) {
   } else if (request instanceof Uint8Array) {
     return;
   }
-  const validate = validatorAt(['paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema']);
+  const validate = validatorAt([
+    'paths',
+    template,
+    method.toLowerCase(),
+    'requestBody',
+    'content',
+    'application/json',
+    'schema',
+  ]);
   if (!validate(value)) {
-    throw new Error(`${where}: the worker accepted a request body the document refuses: ${describe(validate.errors)}\n${JSON.stringify(value).slice(0, 600)}`);
+    throw new Error(
+      `${where}: the worker accepted a request body the document refuses: ${describe(validate.errors)}\n${JSON.stringify(value).slice(0, 600)}`,
+    );
   }
 }
 
 /** Reads a fetch Response of `method path`, checks it (checkAnswer) and answers { status, headers, text, json }. */
 export async function checkedResponse(method, path, res) {
   const text = await res.text();
-  checkAnswer({ method, path, status: res.status, contentType: res.headers.get('content-type'), text });
+  checkAnswer({
+    method,
+    path,
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    text,
+  });
   return { status: res.status, headers: res.headers, text, json: JSON.parse(text) };
 }

@@ -41,17 +41,31 @@ export const MIME_TYPES = Object.freeze({
  * @returns {Promise<{ url: string, origin: string, port: number, requests: string[], close: () => Promise<void> }>}
  *   `url` (= `origin`) has no trailing slash; `requests` logs "METHOD path status" lines.
  */
-export async function startStaticServer({ root = REPO_ROOT, pages = {}, only, host = '127.0.0.1', port = 0 } = {}) {
+export async function startStaticServer({
+  root = REPO_ROOT,
+  pages = {},
+  only,
+  host = '127.0.0.1',
+  port = 0,
+} = {}) {
   const base = resolve(root);
   const requests = [];
   const server = createServer(async (req, res) => {
     const reply = (status, headers, body) => {
       requests.push(`${req.method} ${req.url} ${status}`);
-      res.writeHead(status, { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+      res.writeHead(status, {
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        ...headers,
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return reply(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }, 'method not allowed\n');
+      return reply(
+        405,
+        { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' },
+        'method not allowed\n',
+      );
     }
     let pathname;
     try {
@@ -83,11 +97,15 @@ export async function startStaticServer({ root = REPO_ROOT, pages = {}, only, ho
       const type = MIME_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
       return reply(200, { 'Content-Type': type, 'Content-Length': body.length }, body);
     } catch (err) {
-      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return reply(404, { 'Content-Type': 'text/plain' }, 'not found\n');
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR')
+        return reply(404, { 'Content-Type': 'text/plain' }, 'not found\n');
       return reply(500, { 'Content-Type': 'text/plain' }, 'read error\n');
     }
   });
-  await new Promise((ok, fail) => { server.once('error', fail); server.listen(port, host, ok); });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, ok);
+  });
   const actual = server.address().port;
   const origin = `http://${host}:${actual}`;
   return {
@@ -95,6 +113,10 @@ export async function startStaticServer({ root = REPO_ROOT, pages = {}, only, ho
     origin,
     port: actual,
     requests,
-    close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => ok()); }),
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections?.();
+        server.close(() => ok());
+      }),
   };
 }

@@ -29,11 +29,19 @@ export function testClock(call) {
      * Moves the clock forward by `ms`; the alarms of the workspace, the
      * shards, `slices` ([[key, slice]]) and the breakers of `hosts` come as much sooner.
      */
-    advance: (ms, slices = [], hosts = []) => ok('POST', '/test/clock', { advanceMs: ms, slices, hosts }),
+    advance: (ms, slices = [], hosts = []) =>
+      ok('POST', '/test/clock', { advanceMs: ms, slices, hosts }),
     /** Moves the clock a second past `instantMs`. */
-    advancePast: async (instantMs) => clock.advance(Math.max(0, instantMs - (await clock.now())) + 1000),
+    advancePast: async (instantMs) =>
+      clock.advance(Math.max(0, instantMs - (await clock.now())) + 1000),
     /** How many messages a campaign's dispatch slice would start at the clock's now. */
-    dueNow: async (key, slice) => (await ok('GET', `/test/due?key=${encodeURIComponent(key)}&slice=${encodeURIComponent(slice)}`)).due,
+    dueNow: async (key, slice) =>
+      (
+        await ok(
+          'GET',
+          `/test/due?key=${encodeURIComponent(key)}&slice=${encodeURIComponent(slice)}`,
+        )
+      ).due,
     /** Polls until the workspace's alarm is not due at the clock's now: it ran, or there is none. */
     async workspaceAlarmDone() {
       for (let i = 0; i < 300; i++) {

@@ -3,7 +3,16 @@
 // an error: skipping it would let the suites pass with zero fixture cases.
 import { readFile } from 'node:fs/promises';
 
-const NAMES = ['urls', 'render', 'templates', 'cohorts', 'campaigns', 'fatigue', 'audience', 'uplift'];
+const NAMES = [
+  'urls',
+  'render',
+  'templates',
+  'cohorts',
+  'campaigns',
+  'fatigue',
+  'audience',
+  'uplift',
+];
 
 export async function loadFixtures() {
   const fixtures = {};
@@ -12,7 +21,8 @@ export async function loadFixtures() {
     const cases = JSON.parse(await readFile(url, 'utf8'));
     // A file is a list of cases, or an object of named lists (cohorts, campaigns, fatigue).
     const lists = Array.isArray(cases) ? [cases] : Object.values(cases ?? {}).filter(Array.isArray);
-    if (lists.length === 0 || lists.some((l) => l.length === 0)) throw new Error(`tests/fixtures/${name}.json holds no cases`);
+    if (lists.length === 0 || lists.some((l) => l.length === 0))
+      throw new Error(`tests/fixtures/${name}.json holds no cases`);
     fixtures[name] = cases;
   }
   return fixtures;

@@ -37,22 +37,26 @@ export const assert = {
     if (!value) fail(message, `expected a truthy value, got ${show(value)}`);
   },
   equal(actual, expected, message) {
-    if (!Object.is(actual, expected)) fail(message, `expected ${show(expected)}, got ${show(actual)}`);
+    if (!Object.is(actual, expected))
+      fail(message, `expected ${show(expected)}, got ${show(actual)}`);
   },
   notEqual(actual, expected, message) {
     if (Object.is(actual, expected)) fail(message, `expected anything but ${show(expected)}`);
   },
   deepEqual(actual, expected, message) {
-    if (!deepEqual(actual, expected)) fail(message, `expected ${show(expected)}, got ${show(actual)}`);
+    if (!deepEqual(actual, expected))
+      fail(message, `expected ${show(expected)}, got ${show(actual)}`);
   },
   notDeepEqual(actual, expected, message) {
     if (deepEqual(actual, expected)) fail(message, `expected a value other than ${show(expected)}`);
   },
   match(string, regexp, message) {
-    if (typeof string !== 'string' || !regexp.test(string)) fail(message, `expected ${show(string)} to match ${regexp}`);
+    if (typeof string !== 'string' || !regexp.test(string))
+      fail(message, `expected ${show(string)} to match ${regexp}`);
   },
   doesNotMatch(string, regexp, message) {
-    if (typeof string !== 'string' || regexp.test(string)) fail(message, `expected ${show(string)} not to match ${regexp}`);
+    if (typeof string !== 'string' || regexp.test(string))
+      fail(message, `expected ${show(string)} not to match ${regexp}`);
   },
   // Supports the forms the suites use: an expected-properties object, an
   // Error class, or a predicate.
@@ -66,18 +70,28 @@ export const assert = {
     if (!thrown) fail(message, 'expected the function to throw');
     const { error } = thrown;
     if (expected === undefined) return;
-    if (typeof expected === 'function' && (expected === Error || expected.prototype instanceof Error)) {
-      if (!(error instanceof expected)) fail(message, `expected a ${expected.name}, got ${show(String(error))}`);
+    if (
+      typeof expected === 'function' &&
+      (expected === Error || expected.prototype instanceof Error)
+    ) {
+      if (!(error instanceof expected))
+        fail(message, `expected a ${expected.name}, got ${show(String(error))}`);
       return;
     }
     if (typeof expected === 'function') {
-      if (expected(error) !== true) fail(message, `thrown ${show(String(error))} did not satisfy the predicate`);
+      if (expected(error) !== true)
+        fail(message, `thrown ${show(String(error))} did not satisfy the predicate`);
       return;
     }
     for (const [key, want] of Object.entries(expected)) {
       const got = error?.[key];
-      const ok = want instanceof RegExp ? typeof got === 'string' && want.test(got) : deepEqual(got, want);
-      if (!ok) fail(message, `thrown error's ${key} is ${show(got)}, expected ${want instanceof RegExp ? want : show(want)}`);
+      const ok =
+        want instanceof RegExp ? typeof got === 'string' && want.test(got) : deepEqual(got, want);
+      if (!ok)
+        fail(
+          message,
+          `thrown error's ${key} is ${show(got)}, expected ${want instanceof RegExp ? want : show(want)}`,
+        );
     }
   },
   fail(message) {

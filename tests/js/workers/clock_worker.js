@@ -24,8 +24,19 @@
 // HOOKCAST_TEST_CLOCK_OFFSET_MS (a binding) starts the clock that far ahead
 // of real time, so a test that restarts the worker never sees time go back.
 
-import worker, { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth } from '../../../edge/src/index.js';
-import { destinationStub, dispatchStub, shardStub, workspaceStub } from '../../../edge/src/stubs.js';
+import worker, {
+  DeliveryBatch,
+  UserShard,
+  Workspace,
+  CampaignDispatch,
+  DestinationHealth,
+} from '../../../edge/src/index.js';
+import {
+  destinationStub,
+  dispatchStub,
+  shardStub,
+  workspaceStub,
+} from '../../../edge/src/stubs.js';
 import { SHARD_COUNT } from '../../../edge/src/constants.js';
 
 const realNow = Date.now.bind(Date);
@@ -101,7 +112,10 @@ async function clockRoute(request, env) {
   if (advanceMs > 0) {
     if (clock.frozenAt !== null) clock.frozenAt += advanceMs;
     else clock.offset += advanceMs;
-    const stubs = [workspaceStub(env), ...Array.from({ length: SHARD_COUNT }, (_, i) => shardStub(env, i))];
+    const stubs = [
+      workspaceStub(env),
+      ...Array.from({ length: SHARD_COUNT }, (_, i) => shardStub(env, i)),
+    ];
     for (const [key, slice] of slices) stubs.push(dispatchStub(env, key, slice));
     for (const host of hosts) stubs.push(destinationStub(env, host));
     await Promise.all(stubs.map((s) => s.testShiftAlarm(advanceMs)));
@@ -114,9 +128,14 @@ export default {
     startClock(env);
     const url = new URL(request.url);
     if (url.pathname === '/test/clock') return clockRoute(request, env);
-    if (url.pathname === '/test/alarm') return Response.json({ alarm: await workspaceStub(env).testAlarm(), now: now() });
+    if (url.pathname === '/test/alarm')
+      return Response.json({ alarm: await workspaceStub(env).testAlarm(), now: now() });
     if (url.pathname === '/test/due') {
-      const due = await dispatchStub(env, url.searchParams.get('key'), url.searchParams.get('slice')).testDueNow();
+      const due = await dispatchStub(
+        env,
+        url.searchParams.get('key'),
+        url.searchParams.get('slice'),
+      ).testDueNow();
       return Response.json({ due });
     }
     return worker.fetch(request, env, ctx);

@@ -9,7 +9,14 @@
 //     the engine's check (as an older engine might have accepted it), to
 //     test the policy for a stored rule that no longer compiles.
 
-import worker, { CampaignDispatch, DeliveryBatch, DestinationHealth, ROUTES, UserShard, Workspace } from '../../../edge/src/index.js';
+import worker, {
+  CampaignDispatch,
+  DeliveryBatch,
+  DestinationHealth,
+  ROUTES,
+  UserShard,
+  Workspace,
+} from '../../../edge/src/index.js';
 import { shardIndexFor } from '../../../edge/src/shards/locate.js';
 import { shardStub, workspaceStub } from '../../../edge/src/stubs.js';
 
@@ -25,11 +32,15 @@ export default {
       return Response.json({ deleted: counts.reduce((a, b) => a + b, 0) });
     }
     if (url.pathname === '/test/routes') {
-      return Response.json(ROUTES.map((r) => ({ pattern: r.pattern.source, methods: Object.keys(r.methods) })));
+      return Response.json(
+        ROUTES.map((r) => ({ pattern: r.pattern.source, methods: Object.keys(r.methods) })),
+      );
     }
     if (url.pathname === '/test/store-cohort-rule') {
       const { id, rule } = await request.json();
-      return Response.json({ cohort: await workspaceStub(env).updateCohort(id, { rule }, Date.now()) });
+      return Response.json({
+        cohort: await workspaceStub(env).updateCohort(id, { rule }, Date.now()),
+      });
     }
     return worker.fetch(request, env, ctx);
   },

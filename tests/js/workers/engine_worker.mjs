@@ -10,8 +10,15 @@ export default {
     const engine = await createEngine();
     if (path === '/memo') {
       const again = await createEngine();
-      const explicit = await createEngine({ wasmModule: (await import('../../../dist/hookcast.wasm')).default });
-      return Response.json({ same: again === engine, explicitSame: explicit === engine, live: liveHandles(engine), finalizationRegistry: typeof FinalizationRegistry });
+      const explicit = await createEngine({
+        wasmModule: (await import('../../../dist/hookcast.wasm')).default,
+      });
+      return Response.json({
+        same: again === engine,
+        explicitSame: explicit === engine,
+        live: liveHandles(engine),
+        finalizationRegistry: typeof FinalizationRegistry,
+      });
     }
     const results = await runSuite(engineSuite, engine, env.FIXTURES);
     return Response.json(results);
