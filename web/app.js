@@ -56,26 +56,12 @@ function SignIn({ onDone, failed }) {
   };
   return html`<main class="signin card">
     <h1>Sign in to hookcast</h1>
-    <p>
-      Enter the workspace's API key (HOOKCAST_API_KEY). Every tab of this browser stays signed in
-      for 12 hours; the page does not keep the key itself.
-      <span class="muted"
-        >Started locally with <code>npm start</code>? Open the URL it printed instead: it signs you
-        in.</span
-      >
-    </p>
+    <p>Enter the workspace's API key (HOOKCAST_API_KEY). Every tab of this browser stays signed in for 12 hours; the page does not keep the key itself.
+      <span class="muted">Started locally with <code>npm start</code>? Open the URL it printed instead: it signs you in.</span></p>
     <form onSubmit=${submit}>
       <label for="signin-key">API key</label>
-      <input
-        id="signin-key"
-        type="password"
-        class="mono"
-        autocomplete="off"
-        value=${key}
-        onInput=${(e) => setValue(e.currentTarget.value)}
-        aria-invalid=${problem ? 'true' : undefined}
-        aria-describedby="signin-problem"
-      />
+      <input id="signin-key" type="password" class="mono" autocomplete="off" value=${key}
+        onInput=${(e) => setValue(e.currentTarget.value)} aria-invalid=${problem ? 'true' : undefined} aria-describedby="signin-problem" />
       <p id="signin-problem" class="problem-text" role="alert">${problem}</p>
       <button type="submit" class="primary">Sign in</button>
     </form>
@@ -127,23 +113,15 @@ function App() {
 
   if (signedIn === null) return html`<p class="loading">Signing in…</p>`;
   if (!signedIn)
-    return html`<${SignIn}
-      failed=${refused}
-      onDone=${() => {
-        setSignedIn(true);
-        setRefused(false);
-      }}
-    />`;
+    return html`<${SignIn} failed=${refused} onDone=${() => {
+      setSignedIn(true);
+      setRefused(false);
+    }} />`;
 
   const [section = 'campaigns', id, step] = route;
   let page;
   if (section === 'campaigns' && id)
-    page = html`<${CampaignPage}
-      key=${id}
-      campaignKey=${id}
-      step=${step ?? 'settings'}
-      engine=${engine}
-    />`;
+    page = html`<${CampaignPage} key=${id} campaignKey=${id} step=${step ?? 'settings'} engine=${engine} />`;
   else if (section === 'cohorts' && id)
     page = html`<${CohortPage} key=${id} id=${id} engine=${engine} />`;
   else if (section === 'cohorts') page = html`<${CohortsPage} />`;
@@ -154,15 +132,11 @@ function App() {
 
   const nav = (href, label, active) =>
     html`<a href=${href} aria-current=${active ? 'page' : undefined}>${label}</a>`;
-  return html` <a
-      class="skip-link"
-      href="#main"
-      onClick=${(e) => {
-        e.preventDefault();
-        document.getElementById('main')?.focus();
-      }}
-      >Skip to content</a
-    >
+  return html`
+    <a class="skip-link" href="#main" onClick=${(e) => {
+      e.preventDefault();
+      document.getElementById('main')?.focus();
+    }}>Skip to content</a>
     <header class="topbar">
       <a class="brand" href="#/campaigns">hookcast</a>
       <nav aria-label="Sections">
@@ -172,25 +146,13 @@ function App() {
         ${nav('#/settings/quiet-hours', 'Quiet hours', section === 'settings' && id === 'quiet-hours')}
         ${nav('#/destinations', 'Destinations', section === 'destinations')}
       </nav>
-      <p
-        class="engine-status"
-        role="status"
-        data-state=${engineError ? 'error' : engine ? 'ok' : 'loading'}
-      >
-        ${engineError ? `Engine failed to load: ${engineError}` : engine ? 'Engine ready' : 'Loading the engine…'}
-      </p>
-      <button
-        type="button"
-        class="link sign-out"
-        id="sign-out"
-        onClick=${async () => {
-          await signOut();
-          setRefused(false);
-          setSignedIn(false);
-        }}
-      >
-        Sign out
-      </button>
+      <p class="engine-status" role="status" data-state=${engineError ? 'error' : engine ? 'ok' : 'loading'}>
+        ${engineError ? `Engine failed to load: ${engineError}` : engine ? 'Engine ready' : 'Loading the engine…'}</p>
+      <button type="button" class="link sign-out" id="sign-out" onClick=${async () => {
+        await signOut();
+        setRefused(false);
+        setSignedIn(false);
+      }}>Sign out</button>
     </header>
     <main id="main" tabindex="-1">${page}</main>`;
 }

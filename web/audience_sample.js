@@ -83,33 +83,16 @@ export function AudiencePreview({ engine, spec, options, contexts, cohort }) {
     return () => clearTimeout(timer.current);
   }, [engine, spec, options, contexts]);
   if (!cohort)
-    return html`<p class="muted small-text" id="audience-sample">
-      Target a cohort to check the request against its users while you type.
-    </p>`;
+    return html`<p class="muted small-text" id="audience-sample">Target a cohort to check the request against its users while you type.</p>`;
   if (!contexts)
-    return html`<p class="muted small-text" id="audience-sample">
-      Loading a sample of the target's users…
-    </p>`;
+    return html`<p class="muted small-text" id="audience-sample">Loading a sample of the target's users…</p>`;
   if (contexts.length === 0)
-    return html`<p class="muted small-text" id="audience-sample">
-      The target cohort has no users yet.
-    </p>`;
+    return html`<p class="muted small-text" id="audience-sample">The target cohort has no users yet.</p>`;
   if (!result) return null;
   if (result.invalid)
-    return html`<p class="muted small-text" id="audience-sample">
-      Fix the problems to check the ${plural(contexts.length, 'sample user')}.
-    </p>`;
+    return html`<p class="muted small-text" id="audience-sample">Fix the problems to check the ${plural(contexts.length, 'sample user')}.</p>`;
   return html`<div id="audience-sample" data-total=${result.total} data-ok=${result.ok}>
-    <p class="small-text">
-      <strong>${result.ok} of ${plural(result.total, 'sample user')}</strong> of the target get this
-      request${result.refused.length ? '; refused:' : '.'}
-    </p>
-    ${
-      result.refused.length
-        ? html`<ul class="small-text">
-            ${result.refused.map(([code, ids]) => html`<li>${codeSummary(code) || 'Refused'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} <${Codes} codes=${[code]} /></li>`)}
-          </ul>`
-        : null
-    }
+    <p class="small-text"><strong>${result.ok} of ${plural(result.total, 'sample user')}</strong> of the target get this request${result.refused.length ? '; refused:' : '.'}</p>
+    ${result.refused.length ? html`<ul class="small-text">${result.refused.map(([code, ids]) => html`<li>${codeSummary(code) || 'Refused'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} <${Codes} codes=${[code]} /></li>`)}</ul>` : null}
   </div>`;
 }

@@ -71,10 +71,7 @@ export function CampaignPage({ campaignKey, step, engine }) {
   };
 
   if (error)
-    return html`<section class="page">
-      <p class="problem-text" role="alert">${error}</p>
-      <a href="#/campaigns">Back to campaigns</a>
-    </section>`;
+    return html`<section class="page"><p class="problem-text" role="alert">${error}</p><a href="#/campaigns">Back to campaigns</a></section>`;
   if (!campaign)
     return html`<section class="page"><p class="muted">Loading the campaign…</p></section>`;
 
@@ -90,23 +87,9 @@ export function CampaignPage({ campaignKey, step, engine }) {
   };
   return html`<section class="page campaign" data-status=${campaign.status}>
     <div class="page-head">
-      <div>
-        <a href="#/campaigns" class="back">← Campaigns</a>
-        <h1>
-          ${campaign.title || '(untitled)'}
-          <span class=${`status-pill ${campaign.status}`} id="campaign-status"
-            >${STATUS[campaign.status] ?? campaign.status}</span
-          >
-        </h1>
-        <p class="muted">
-          Key
-          <code>${campaign.key}</code
-          >${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}<span
-            id="run-times"
-            >${runTimes(campaign)}</span
-          >
-        </p>
-      </div>
+      <div><a href="#/campaigns" class="back">← Campaigns</a>
+        <h1>${campaign.title || '(untitled)'} <span class=${`status-pill ${campaign.status}`} id="campaign-status">${STATUS[campaign.status] ?? campaign.status}</span></h1>
+        <p class="muted">Key <code>${campaign.key}</code>${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}<span id="run-times">${runTimes(campaign)}</span></p></div>
     </div>
     <nav class="steps" aria-label="Campaign steps">
       ${STEPS.map((s) => html`<a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${s.id}`} aria-current=${s.id === step ? 'step' : undefined}>${s.label}</a>`)}

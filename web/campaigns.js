@@ -19,11 +19,7 @@ const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0),
 /** The stats summary of a list row (the list carries each campaign's stats). */
 function StatsCell({ stats }) {
   const suppressed = sum(stats.suppressed);
-  return html`<span class="stats-cell"
-    >${stats.sent} sent · ${stats.delivered} delivered ·
-    <span class=${stats.failed ? 'error-text' : ''}>${stats.failed} failed</span> · ${suppressed}
-    held back</span
-  >`;
+  return html`<span class="stats-cell">${stats.sent} sent · ${stats.delivered} delivered · <span class=${stats.failed ? 'error-text' : ''}>${stats.failed} failed</span> · ${suppressed} held back</span>`;
 }
 
 /** The campaign list page: search, + Create campaign, a row per campaign. */
@@ -51,61 +47,28 @@ export function CampaignList() {
   return html`<section class="page">
     <div class="page-head">
       <h1>Webhook campaigns</h1>
-      <button type="button" class="primary" id="create-campaign" onClick=${() => setCreating(true)}>
-        + Create campaign
-      </button>
+      <button type="button" class="primary" id="create-campaign" onClick=${() => setCreating(true)}>+ Create campaign</button>
     </div>
     ${creating ? html`<${CreateForm} onCancel=${() => setCreating(false)} />` : null}
-    <div class="field search">
-      <label for="campaign-search">Search by key or title</label>
-      <input
-        id="campaign-search"
-        type="search"
-        value=${query}
-        onInput=${(e) => setQuery(e.currentTarget.value)}
-      />
-    </div>
+    <div class="field search"><label for="campaign-search">Search by key or title</label>
+      <input id="campaign-search" type="search" value=${query} onInput=${(e) => setQuery(e.currentTarget.value)} /></div>
     ${error ? html`<p class="problem-text" role="alert">${error}</p>` : null}
     ${campaigns === null && !error ? html`<p class="muted">Loading…</p>` : null}
     ${campaigns && campaigns.length === 0 ? html`<p class="empty">No campaigns yet. Create one to send your first webhook.</p>` : null}
     ${
       shown.length > 0
-        ? html`<div class="table-wrap">
-            <table class="list" id="campaign-table">
-              <thead>
-                <tr>
-                  <th scope="col">Title</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Send type</th>
-                  <th scope="col">Latest results</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${shown.map(
-                  (c) =>
-                    html`<tr data-key=${c.key}>
-                      <td>
-                        <a href=${`#/campaigns/${encodeURIComponent(c.key)}/settings`}
-                          >${c.title || '(untitled)'}</a
-                        >
-                        ${c.errors > 0 && c.status !== 'ended' ? html`<br /><a class="small-text warning-link" href=${`#/campaigns/${encodeURIComponent(c.key)}/webhook`}>${plural(c.errors, 'problem')} in the webhook</a>` : null}
-                      </td>
-                      <td class="mono">${c.key}</td>
-                      <td>
-                        <span class=${`status-pill ${c.status}`}
-                          >${STATUS[c.status] ?? c.status}</span
-                        >
-                      </td>
-                      <td>
-                        ${SEND_TYPE[c.send.type] ?? html`<span class="muted">not chosen</span>`}
-                      </td>
-                      <td><${StatsCell} stats=${c.stats} /></td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
+        ? html`<div class="table-wrap"><table class="list" id="campaign-table">
+      <thead><tr><th scope="col">Title</th><th scope="col">Key</th><th scope="col">Status</th><th scope="col">Send type</th><th scope="col">Latest results</th></tr></thead>
+      <tbody>${shown.map(
+        (c) => html`<tr data-key=${c.key}>
+        <td><a href=${`#/campaigns/${encodeURIComponent(c.key)}/settings`}>${c.title || '(untitled)'}</a>
+          ${c.errors > 0 && c.status !== 'ended' ? html`<br /><a class="small-text warning-link" href=${`#/campaigns/${encodeURIComponent(c.key)}/webhook`}>${plural(c.errors, 'problem')} in the webhook</a>` : null}</td>
+        <td class="mono">${c.key}</td>
+        <td><span class=${`status-pill ${c.status}`}>${STATUS[c.status] ?? c.status}</span></td>
+        <td>${SEND_TYPE[c.send.type] ?? html`<span class="muted">not chosen</span>`}</td>
+        <td><${StatsCell} stats=${c.stats} /></td>
+      </tr>`,
+      )}</tbody></table></div>`
         : null
     }
     ${campaigns && campaigns.length > 0 && shown.length === 0 ? html`<p class="empty">No campaign matches “${query}”.</p>` : null}
@@ -134,33 +97,17 @@ function CreateForm({ onCancel }) {
   };
   return html`<form class="card create-form" onSubmit=${submit} aria-labelledby="create-title">
     <h2 id="create-title">New webhook campaign</h2>
-    <div class="field">
-      <label for="new-title">Title</label>
-      <input
-        id="new-title"
-        ref=${titleBox}
-        value=${title}
-        onInput=${(e) => {
-          setTitle(e.currentTarget.value);
-          setProblems([]);
-          setError('');
-        }}
-      />
-      <${Problems} list=${problemsFor(problems, 'title')} />
-    </div>
-    <div class="field">
-      <label for="new-description">Description <span class="hint">(optional)</span></label>
-      <textarea
-        id="new-description"
-        rows="2"
-        value=${description}
-        onInput=${(e) => setDescription(e.currentTarget.value)}
-      ></textarea>
-    </div>
+    <div class="field"><label for="new-title">Title</label>
+      <input id="new-title" ref=${titleBox} value=${title} onInput=${(e) => {
+        setTitle(e.currentTarget.value);
+        setProblems([]);
+        setError('');
+      }} />
+      <${Problems} list=${problemsFor(problems, 'title')} /></div>
+    <div class="field"><label for="new-description">Description <span class="hint">(optional)</span></label>
+      <textarea id="new-description" rows="2" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)}></textarea></div>
     ${error && problems.length === 0 ? html`<p class="problem-text" role="alert">${error}</p>` : null}
-    <div class="actions">
-      <button type="submit" class="primary">Create</button>
-      <button type="button" class="secondary" onClick=${onCancel}>Cancel</button>
-    </div>
+    <div class="actions"><button type="submit" class="primary">Create</button>
+      <button type="button" class="secondary" onClick=${onCancel}>Cancel</button></div>
   </form>`;
 }

@@ -22,39 +22,14 @@ export function CohortsPage() {
       .then((r) => (r.ok ? setCohorts(r.data?.cohorts ?? []) : setError(r.error.message)));
   }, []);
   return html`<section class="page">
-    <div class="page-head">
-      <h1>Cohorts</h1>
-      <a class="button primary" href="#/cohorts/new" id="new-cohort">+ Create cohort</a>
-    </div>
-    <p class="muted">
-      A cohort is a group of users described by their properties and what they did. Campaigns target
-      a cohort or all users.
-    </p>
+    <div class="page-head"><h1>Cohorts</h1><a class="button primary" href="#/cohorts/new" id="new-cohort">+ Create cohort</a></div>
+    <p class="muted">A cohort is a group of users described by their properties and what they did. Campaigns target a cohort or all users.</p>
     ${error ? html`<p class="problem-text" role="alert">${error}</p>` : null}
     ${cohorts && cohorts.length === 0 ? html`<p class="empty">No cohorts yet.</p>` : null}
     ${
       cohorts?.length
-        ? html`<div class="table-wrap">
-            <table class="list">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${cohorts.map(
-                  (c) =>
-                    html`<tr>
-                      <td>
-                        <a href=${`#/cohorts/${encodeURIComponent(c.id)}`}>${c.name || c.id}</a>
-                      </td>
-                      <td>${c.updatedAt ? new Date(c.updatedAt).toLocaleString() : ''}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
+        ? html`<div class="table-wrap"><table class="list"><thead><tr><th scope="col">Name</th><th scope="col">Updated</th></tr></thead>
+      <tbody>${cohorts.map((c) => html`<tr><td><a href=${`#/cohorts/${encodeURIComponent(c.id)}`}>${c.name || c.id}</a></td><td>${c.updatedAt ? new Date(c.updatedAt).toLocaleString() : ''}</td></tr>`)}</tbody></table></div>`
         : null
     }
   </section>`;
@@ -74,13 +49,9 @@ export function CohortPage({ id, engine }) {
   return html`<section class="page">
     <a href="#/cohorts" class="back">← Cohorts</a>
     <h1>${id === 'new' ? 'New cohort' : cohort.name || cohort.id}</h1>
-    <${CohortEditor}
-      cohort=${cohort}
-      engine=${engine}
-      onSaved=${(c) => {
-        if (id === 'new') location.hash = `#/cohorts/${encodeURIComponent(c.id)}`;
-      }}
-    />
+    <${CohortEditor} cohort=${cohort} engine=${engine} onSaved=${(c) => {
+      if (id === 'new') location.hash = `#/cohorts/${encodeURIComponent(c.id)}`;
+    }} />
   </section>`;
 }
 
@@ -163,25 +134,13 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
   };
   const errors = check.problems.filter((p) => p.severity !== 'warning').length;
   return html`<form class=${`card cohort-editor ${compact ? 'compact' : ''}`} onSubmit=${save}>
-    <div class="field">
-      <label for="cohort-name">Cohort name</label>
-      <input
-        id="cohort-name"
-        value=${name}
-        onInput=${(e) => setName(e.currentTarget.value)}
-      /><${Problems} list=${problems.filter((p) => p.field === 'name')} />
-    </div>
-    <${GroupEditor}
-      rule=${rule}
-      onChange=${(r) => {
-        setRule(r);
-        setServerProblems([]);
-        setEdited(true);
-      }}
-      props=${props}
-      engine=${engine}
-      problems=${problemsAt}
-    />
+    <div class="field"><label for="cohort-name">Cohort name</label>
+      <input id="cohort-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} /><${Problems} list=${problems.filter((p) => p.field === 'name')} /></div>
+    <${GroupEditor} rule=${rule} onChange=${(r) => {
+      setRule(r);
+      setServerProblems([]);
+      setEdited(true);
+    }} props=${props} engine=${engine} problems=${problemsAt} />
     <${Problems} list=${problems.filter((p) => /^rule(\.(all|any))?$/.test(p.field))} />
     <div class="estimate" role="status" id="cohort-estimate">
       ${
@@ -194,34 +153,18 @@ export function CohortEditor({ cohort, engine, onSaved, compact }) {
               : estimate?.error
                 ? html`<span class="problem-text">${estimate.error}</span>`
                 : estimate
-                  ? html`<strong data-users=${estimate.users}
-                        >${plural(estimate.users, 'user')}</strong
-                      >
-                      in this cohort
-                      now${estimate.sample?.length ? html`, for example <span class="mono">${estimate.sample.slice(0, 5).join(', ')}</span>` : ''}.`
+                  ? html`<strong data-users=${estimate.users}>${plural(estimate.users, 'user')}</strong> in this cohort now${estimate.sample?.length ? html`, for example <span class="mono">${estimate.sample.slice(0, 5).join(', ')}</span>` : ''}.`
                   : null
       }
     </div>
-    <div class="actions">
-      <button type="submit" class="primary" id="save-cohort" disabled=${errors > 0 || !dirty}>
-        ${saved?.id ? 'Save cohort' : 'Create cohort'}
-      </button>
+    <div class="actions"><button type="submit" class="primary" id="save-cohort" disabled=${errors > 0 || !dirty}>${saved?.id ? 'Save cohort' : 'Create cohort'}</button>
       ${saved?.id && !compact ? html`<button type="button" class="danger" onClick=${() => setConfirmDelete(true)}>Delete</button>` : null}
-      <span class="muted" role="status"
-        >${errors ? `${errors} problem${errors === 1 ? '' : 's'} in the rule.` : status}</span
-      >
-    </div>
+      <span class="muted" role="status">${errors ? `${errors} problem${errors === 1 ? '' : 's'} in the rule.` : status}</span></div>
     ${
       confirmDelete
         ? html`<${Modal} title="Delete this cohort?" onClose=${() => setConfirmDelete(false)}>
-            <p>Campaigns that are not ended and target it keep it from being deleted.</p>
-            <div class="actions">
-              <button type="button" class="danger" onClick=${remove}>Delete cohort</button
-              ><button type="button" class="secondary" onClick=${() => setConfirmDelete(false)}>
-                Keep it
-              </button>
-            </div><//
-          >`
+      <p>Campaigns that are not ended and target it keep it from being deleted.</p>
+      <div class="actions"><button type="button" class="danger" onClick=${remove}>Delete cohort</button><button type="button" class="secondary" onClick=${() => setConfirmDelete(false)}>Keep it</button></div><//>`
         : null
     }
   </form>`;

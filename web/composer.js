@@ -297,87 +297,36 @@ export function WebhookStep({ campaign, engine, patch }) {
       onInput: (e) => setField(path, e.currentTarget.value),
     };
     return html`<div class="with-var">
-        ${area ? html`<textarea rows="10" ...${attrs}></textarea>` : html`<input type="text" ...${attrs} />`}
-        <button
-          type="button"
-          class="var-button"
-          title=${`Add a personalization variable to ${labelOf(path)}`}
-          aria-label=${`Add personalization variable to ${labelOf(path)}`}
-          disabled=${readOnly || disabled}
-          data-var-for=${path}
-          onClick=${() => openModal(path)}
-        >
-          {…}
-        </button>
-      </div>
-      <${Problems} list=${list} id=${`${id}-problems`} />`;
+      ${area ? html`<textarea rows="10" ...${attrs}></textarea>` : html`<input type="text" ...${attrs} />`}
+      <button type="button" class="var-button" title=${`Add a personalization variable to ${labelOf(path)}`} aria-label=${`Add personalization variable to ${labelOf(path)}`}
+        disabled=${readOnly || disabled} data-var-for=${path} onClick=${() => openModal(path)}>{…}</button>
+    </div><${Problems} list=${list} id=${`${id}-problems`} />`;
   };
 
-  const rows = (kind) =>
-    html`<fieldset class="kv" id=${`${kind}-set`}>
-      <legend>${kind === 'params' ? 'Query parameters' : 'Headers'}</legend>
-      ${
-        kind === 'headers'
-          ? html`<div class="kv-row fixed">
-              <input
-                value="Content-Type"
-                readonly
-                tabindex="-1"
-                aria-label="Fixed header name"
-                class="mono"
-              />
-              <input
-                value="application/json"
-                readonly
-                tabindex="-1"
-                aria-label="Fixed header value"
-                class="mono"
-              />
-              <span
-                class="lock"
-                title="Every request is sent as JSON; this header cannot be changed"
-                >fixed</span
-              >
-            </div>`
-          : null
-      }
-      ${draft[kind].map(
-        (_, i) =>
-          html`<div
-            class="kv-row"
-            role="group"
-            aria-label=${`${kind === 'params' ? 'Parameter' : 'Header'} ${i + 1}`}
-          >
-            <div>
-              ${text(`${kind}[${i}].key`, { label: labelOf(`${kind}[${i}].key`), placeholder: 'name' })}
-            </div>
-            <div>
-              ${text(`${kind}[${i}].value`, { label: labelOf(`${kind}[${i}].value`), placeholder: 'value' })}
-            </div>
-            <button
-              type="button"
-              class="icon-button"
-              disabled=${readOnly}
-              aria-label=${`Remove ${labelOf(`${kind}[${i}].key`).replace(/ name$/, '')}`}
-              onClick=${() => removeRow(kind, i)}
-            >
-              ×
-            </button>
-          </div>`,
-      )}
-      <${Problems}
-        list=${problems.filter((p) => p.field === kind || new RegExp(`^${kind}\\[\\d+\\]$`).test(p.field))}
-      />
-      <button
-        type="button"
-        class="secondary small"
-        id=${`add-${kind}`}
-        disabled=${readOnly}
-        onClick=${() => addRow(kind)}
-      >
-        + Add ${kind === 'params' ? 'parameter' : 'header'}
-      </button>
-    </fieldset>`;
+  const rows = (kind) => html`<fieldset class="kv" id=${`${kind}-set`}>
+    <legend>${kind === 'params' ? 'Query parameters' : 'Headers'}</legend>
+    ${
+      kind === 'headers'
+        ? html`<div class="kv-row fixed"><input value="Content-Type" readOnly tabindex="-1" aria-label="Fixed header name" class="mono" />
+      <input value="application/json" readOnly tabindex="-1" aria-label="Fixed header value" class="mono" />
+      <span class="lock" title="Every request is sent as JSON; this header cannot be changed">fixed</span></div>`
+        : null
+    }
+    ${draft[kind].map(
+      (
+        _,
+        i,
+      ) => html`<div class="kv-row" role="group" aria-label=${`${kind === 'params' ? 'Parameter' : 'Header'} ${i + 1}`}>
+      <div>${text(`${kind}[${i}].key`, { label: labelOf(`${kind}[${i}].key`), placeholder: 'name' })}</div>
+      <div>${text(`${kind}[${i}].value`, { label: labelOf(`${kind}[${i}].value`), placeholder: 'value' })}</div>
+      <button type="button" class="icon-button" disabled=${readOnly} aria-label=${`Remove ${labelOf(`${kind}[${i}].key`).replace(/ name$/, '')}`}
+        onClick=${() => removeRow(kind, i)}>×</button>
+    </div>`,
+    )}
+    <${Problems} list=${problems.filter((p) => p.field === kind || new RegExp(`^${kind}\\[\\d+\\]$`).test(p.field))} />
+    <button type="button" class="secondary small" id=${`add-${kind}`} disabled=${readOnly}
+      onClick=${() => addRow(kind)}>+ Add ${kind === 'params' ? 'parameter' : 'header'}</button>
+  </fieldset>`;
 
   const shown = result?.ok ? result : lastGood.current;
   const stale = Boolean(result && !result.ok && shown);
@@ -385,87 +334,40 @@ export function WebhookStep({ campaign, engine, patch }) {
     (p) => p.severity === 'error' && !isFresh(p.field),
   ).length;
   return html`<div class="composer">
-    <form
-      class="card compose"
-      onSubmit=${(e) => {
-        e.preventDefault();
-        save();
-      }}
-      aria-labelledby="webhook-title"
-    >
+    <form class="card compose" onSubmit=${(e) => {
+      e.preventDefault();
+      save();
+    }} aria-labelledby="webhook-title">
       <h2 id="webhook-title">Webhook settings</h2>
       ${readOnly ? html`<p class="why" id="readonly-why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
       <div class="url-row">
-        <div class="field">
-          <label for="f-method">Method</label>
-          <select
-            id="f-method"
-            value=${draft.method}
-            disabled=${readOnly}
-            data-field="method"
-            onChange=${(e) => setField('method', e.currentTarget.value)}
-          >
-            ${methods.map((m) => html`<option>${m}</option>`)}
-          </select>
-        </div>
-        <div class="field grow">
-          <label for="f-url">URL <span class="hint">(required, HTTPS)</span></label
-          >${text('url', { placeholder: 'https://api.example.com/hooks/{{ user.id }}' })}
-        </div>
+        <div class="field"><label for="f-method">Method</label>
+          <select id="f-method" value=${draft.method} disabled=${readOnly} data-field="method" onChange=${(e) => setField('method', e.currentTarget.value)}>
+            ${methods.map((m) => html`<option>${m}</option>`)}</select></div>
+        <div class="field grow"><label for="f-url">URL <span class="hint">(required, HTTPS)</span></label>${text('url', { placeholder: 'https://api.example.com/hooks/{{ user.id }}' })}</div>
       </div>
       <${Problems} list=${at('method')} />
-      ${rows('params')} ${rows('headers')}
-      <div class="field">
-        <label for="f-body">JSON body <span class="hint">(UTF-8)</span></label>
+      ${rows('params')}
+      ${rows('headers')}
+      <div class="field"><label for="f-body">JSON body <span class="hint">(UTF-8)</span></label>
         ${draft.method === 'GET' ? html`<p class="note">GET requests have no body.${draft.body ? html` <button type="button" class="link" disabled=${readOnly} onClick=${() => setField('body', '')}>Clear the body</button>` : null}</p>` : null}
-        ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: "there" }}"}' })}
-      </div>
-      <div class="actions sticky-actions">
-        <button type="submit" class="primary" id="save-webhook" disabled=${readOnly || !dirty}>
-          Save webhook
-        </button>
-        <span role="status" class="muted" id="save-status"
-          >${dirty ? 'Unsaved changes.' : saved.text}</span
-        >
-      </div>
+        ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: "there" }}"}' })}</div>
+      <div class="actions sticky-actions"><button type="submit" class="primary" id="save-webhook" disabled=${readOnly || !dirty}>Save webhook</button>
+        <span role="status" class="muted" id="save-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
       ${!dirty ? html`<${ResendFailed} campaign=${campaign} failed=${failed} onResent=${loadFailed} />` : null}
     </form>
     <aside class="card preview" aria-labelledby="preview-title">
-      <div class="card-head">
-        <h2 id="preview-title">Preview</h2>
-        <${CopyButton} text=${shown?.curl ?? ''} label="Copy cURL" />
-      </div>
-      <p class="summary" data-state=${errors ? 'error' : 'ok'} role="status">
-        ${!result ? 'Loading the engine…' : errors ? `${errors} problem${errors === 1 ? '' : 's'} to fix before this can be sent.` : 'No problems: ready to send.'}
-      </p>
-      <p class="muted small-text">
-        For a sample user made from the example values this workspace has seen. Step 3 previews any
-        stored user.
-      </p>
+      <div class="card-head"><h2 id="preview-title">Preview</h2><${CopyButton} text=${shown?.curl ?? ''} label="Copy cURL" /></div>
+      <p class="summary" data-state=${errors ? 'error' : 'ok'} role="status">${!result ? 'Loading the engine…' : errors ? `${errors} problem${errors === 1 ? '' : 's'} to fix before this can be sent.` : 'No problems: ready to send.'}</p>
+      <p class="muted small-text">For a sample user made from the example values this workspace has seen. Step 3 previews any stored user.</p>
       ${stale ? html`<p class="stale-note" id="stale-note">Showing the last valid preview: it updates when the problems are fixed.</p>` : null}
       ${
         shown
-          ? html`<pre
-              class=${`mono curl ${stale ? 'stale' : ''}`}
-              id="curl"
-              tabindex="0"
-              aria-label="cURL command"
-            >
-${shown.curl}</pre>`
-          : html`<p class="empty">
-              ${draft.url.trim() ? 'No preview yet: fix the problems in the form first.' : 'No preview yet: fill in the URL.'}
-            </p>`
+          ? html`<pre class=${`mono curl ${stale ? 'stale' : ''}`} id="curl" tabindex="0" aria-label="cURL command">${shown.curl}</pre>`
+          : html`<p class="empty">${draft.url.trim() ? 'No preview yet: fix the problems in the form first.' : 'No preview yet: fill in the URL.'}</p>`
       }
-      <${AudiencePreview}
-        engine=${engine}
-        spec=${draft}
-        options=${options}
-        contexts=${audience.contexts}
-        cohort=${audience.cohort}
-      />
-      <p class="muted small-text" id="timing" data-pending=${String(pending)}>
-        ${result ? `Checked by the engine in ${formatMs(result.ms)}${pending ? ' · checking your latest change…' : ''}` : ''}
-      </p>
+      <${AudiencePreview} engine=${engine} spec=${draft} options=${options} contexts=${audience.contexts} cohort=${audience.cohort} />
+      <p class="muted small-text" id="timing" data-pending=${String(pending)}>${result ? `Checked by the engine in ${formatMs(result.ms)}${pending ? ' · checking your latest change…' : ''}` : ''}</p>
     </aside>
     ${modal ? html`<${PersonalizeModal} fieldLabel=${labelOf(modal.path)} eventKey=${eventKey} onInsert=${insert} onClose=${() => setModal(null)} returnFocus=${backToField} />` : null}
   </div>`;

@@ -47,43 +47,13 @@ function IntervalBar({ uplift }) {
   const [lo, hi] = uplift.ci95;
   const reach = Math.max(Math.abs(lo), Math.abs(hi), Math.abs(uplift.absolute), 0.001) * 1.2;
   const x = (v) => 50 + (v / reach) * 45; // percent of the width; 0 in the middle
-  return html`<svg
-      class="uplift-bar"
-      id="uplift-bar"
-      viewBox="0 0 100 16"
-      preserveAspectRatio="none"
-      role="img"
-      aria-label=${`Uplift ${points(uplift.absolute)} points, 95 % interval ${points(lo)} to ${points(hi)} points`}
-    >
-      <line
-        x1="50"
-        y1="0"
-        x2="50"
-        y2="16"
-        stroke="currentColor"
-        stroke-opacity=".4"
-        stroke-width=".3"
-      />
-      <rect
-        x=${x(lo)}
-        y="5"
-        width=${Math.max(0.3, x(hi) - x(lo))}
-        height="6"
-        fill="var(--accent, #2563eb)"
-        fill-opacity=".35"
-      />
-      <line
-        x1=${x(uplift.absolute)}
-        y1="2"
-        x2=${x(uplift.absolute)}
-        y2="14"
-        stroke="var(--accent, #2563eb)"
-        stroke-width=".8"
-      />
-    </svg>
-    <p class="muted small-text">
-      The bar is the 95 % interval, the line the estimate; the faint line is no change.
-    </p>`;
+  return html`<svg class="uplift-bar" id="uplift-bar" viewBox="0 0 100 16" preserveAspectRatio="none" role="img"
+      aria-label=${`Uplift ${points(uplift.absolute)} points, 95 % interval ${points(lo)} to ${points(hi)} points`}>
+    <line x1="50" y1="0" x2="50" y2="16" stroke="currentColor" stroke-opacity=".4" stroke-width=".3" />
+    <rect x=${x(lo)} y="5" width=${Math.max(0.3, x(hi) - x(lo))} height="6" fill="var(--accent, #2563eb)" fill-opacity=".35" />
+    <line x1=${x(uplift.absolute)} y1="2" x2=${x(uplift.absolute)} y2="14" stroke="var(--accent, #2563eb)" stroke-width=".8" />
+  </svg>
+  <p class="muted small-text">The bar is the 95 % interval, the line the estimate; the faint line is no change.</p>`;
 }
 
 /** Results' experiment card; refreshes with the counters (`tick`). */
@@ -106,43 +76,22 @@ export function ExperimentResults({ campaignKey, tick }) {
   if (!results && !error) return null;
   if (results && !results.goal && !(results.groups?.control?.users > 0)) return null; // no experiment: nothing to show
   const row = (name, label, g) =>
-    html`<tr data-group=${name}>
-      <th scope="row">${label}</th>
-      <td>${g?.users ?? 0}</td>
-      <td>${g?.converted ?? 0}</td>
-      <td>${percent(g?.rate)}</td>
-    </tr>`;
+    html`<tr data-group=${name}><th scope="row">${label}</th><td>${g?.users ?? 0}</td><td>${g?.converted ?? 0}</td><td>${percent(g?.rate)}</td></tr>`;
   const u = results?.uplift;
-  return html`<section class="card" id="experiment-results" aria-labelledby="experiment-title">
-    <h2 id="experiment-title">Did it work?</h2>
+  return html`<section class="card" id="experiment-results" aria-labelledby="experiment-title"><h2 id="experiment-title">Did it work?</h2>
     ${error ? html`<p class="problem-text" role="alert">${error}</p>` : null}
     ${
       results
-        ? html` <table class="kv-table" id="experiment-groups">
-              <thead>
-                <tr>
-                  <th></th>
-                  <th>Users</th>
-                  <th>Converted</th>
-                  <th>Rate</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${row('sent', 'Sent the campaign', results.groups.sent)}${row('control', 'Control group (sent nothing)', results.groups.control)}
-              </tbody>
-            </table>
-            <p id="uplift-words" aria-live="polite"><strong>${upliftWords(results)}</strong></p>
-            ${
-              u
-                ? html`<p class="muted">
-                      Uplift ${points(u.absolute)}
-                      points${u.relative === null ? '' : ` (${u.relative >= 0 ? '+' : ''}${(u.relative * 100).toFixed(0)} % relative)`},
-                      95 % interval ${points(u.ci95[0])} to ${points(u.ci95[1])} points, p =
-                      ${u.pValue < 0.0001 ? '< 0.0001' : u.pValue.toFixed(4)}.
-                    </p>
-                    <${IntervalBar} uplift=${u} />`
-                : null
-            }`
+        ? html`
+      <table class="kv-table" id="experiment-groups"><thead><tr><th></th><th>Users</th><th>Converted</th><th>Rate</th></tr></thead>
+        <tbody>${row('sent', 'Sent the campaign', results.groups.sent)}${row('control', 'Control group (sent nothing)', results.groups.control)}</tbody></table>
+      <p id="uplift-words" aria-live="polite"><strong>${upliftWords(results)}</strong></p>
+      ${
+        u
+          ? html`<p class="muted">Uplift ${points(u.absolute)} points${u.relative === null ? '' : ` (${u.relative >= 0 ? '+' : ''}${(u.relative * 100).toFixed(0)} % relative)`}, 95 % interval ${points(u.ci95[0])} to ${points(u.ci95[1])} points, p = ${u.pValue < 0.0001 ? '< 0.0001' : u.pValue.toFixed(4)}.</p>
+        <${IntervalBar} uplift=${u} />`
+          : null
+      }`
         : null
     }
   </section>`;

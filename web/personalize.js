@@ -77,113 +77,41 @@ export function PersonalizeModal({ fieldLabel, eventKey, onInsert, onClose, retu
     }
     onInsert(variableText(source, name.trim(), fallback));
   };
-  return html`<${Modal}
-    title="Add Personalization Variable"
-    onClose=${onClose}
-    returnFocus=${returnFocus}
-    wide
-  >
+  return html`<${Modal} title="Add Personalization Variable" onClose=${onClose} returnFocus=${returnFocus} wide>
     <form onSubmit=${insert} class="personalize">
       <p class="muted">Inserts at the cursor in <strong>${fieldLabel}</strong>.</p>
-      <fieldset class="segmented">
-        <legend>Property of</legend>
-        <label
-          ><input
-            type="radio"
-            name="pv-source"
-            value="user"
-            checked=${source === 'user'}
-            onChange=${() => {
-              setSource('user');
-              setName('');
-            }}
-          />
-          User</label
-        >
-        <label
-          ><input
-            type="radio"
-            name="pv-source"
-            value="event"
-            checked=${source === 'event'}
-            onChange=${() => {
-              setSource('event');
-              setName('');
-            }}
-          />
-          Event</label
-        >
+      <fieldset class="segmented"><legend>Property of</legend>
+        <label><input type="radio" name="pv-source" value="user" checked=${source === 'user'} onChange=${() => {
+          setSource('user');
+          setName('');
+        }} /> User</label>
+        <label><input type="radio" name="pv-source" value="event" checked=${source === 'event'} onChange=${() => {
+          setSource('event');
+          setName('');
+        }} /> Event</label>
       </fieldset>
       ${props === null ? html`<p class="muted">Loading the properties this workspace has seen…</p>` : null}
       ${props?.error ? html`<p class="problem-text">${props.error}</p>` : null}
-      <div class="table-wrap prop-list">
-        <table class="list" id="property-table">
-          <caption class="sr-only">
-            ${source === 'user' ? 'User properties' : 'Event properties'}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Property</th>
-              <th scope="col">Type</th>
-              <th scope="col">Example</th>
-              ${source === 'event' ? html`<th scope="col">Seen on</th>` : null}
-            </tr>
-          </thead>
-          <tbody>
-            ${list.map(
-              (p) =>
-                html`<tr class=${p.name === name ? 'selected' : ''}>
-                  <td>
-                    <button
-                      type="button"
-                      class="link mono"
-                      data-property=${p.name}
-                      aria-pressed=${p.name === name}
-                      onClick=${() => setName(p.name)}
-                    >
-                      ${p.name}
-                    </button>
-                  </td>
-                  <td>${p.type ?? ''}</td>
-                  <td class="mono value">${example(p.example)}</td>
-                  ${source === 'event' ? html`<td>${p.event || 'every event'}</td>` : null}
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
+      <div class="table-wrap prop-list"><table class="list" id="property-table">
+        <caption class="sr-only">${source === 'user' ? 'User properties' : 'Event properties'}</caption>
+        <thead><tr><th scope="col">Property</th><th scope="col">Type</th><th scope="col">Example</th>${source === 'event' ? html`<th scope="col">Seen on</th>` : null}</tr></thead>
+        <tbody>${list.map(
+          (p) => html`<tr class=${p.name === name ? 'selected' : ''}>
+          <td><button type="button" class="link mono" data-property=${p.name} aria-pressed=${p.name === name} onClick=${() => setName(p.name)}>${p.name}</button></td>
+          <td>${p.type ?? ''}</td><td class="mono value">${example(p.example)}</td>${source === 'event' ? html`<td>${p.event || 'every event'}</td>` : null}
+        </tr>`,
+        )}</tbody></table></div>
       ${props && list.length <= 1 ? html`<p class="muted small-text">No ${source} properties seen yet. Type a name below; it is filled in once users or events carry it.</p>` : null}
       <div class="row2">
-        <div class="field">
-          <label for="pv-name">Property name</label>
-          <input
-            id="pv-name"
-            class="mono"
-            value=${name}
-            autocomplete="off"
-            onInput=${(e) => setName(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="pv-fallback"
-            >Fallback text <span class="hint">(when the user has no value)</span></label
-          >
-          <input
-            id="pv-fallback"
-            value=${fallback}
-            autocomplete="off"
-            onInput=${(e) => setFallback(e.currentTarget.value)}
-          />
-        </div>
+        <div class="field"><label for="pv-name">Property name</label>
+          <input id="pv-name" class="mono" value=${name} autocomplete="off" onInput=${(e) => setName(e.currentTarget.value)} /></div>
+        <div class="field"><label for="pv-fallback">Fallback text <span class="hint">(when the user has no value)</span></label>
+          <input id="pv-fallback" value=${fallback} autocomplete="off" onInput=${(e) => setFallback(e.currentTarget.value)} /></div>
       </div>
-      <p class="muted small-text">
-        Inserts <code>${name ? variableText(source, name, fallback) : '{{ … }}'}</code>
-      </p>
+      <p class="muted small-text">Inserts <code>${name ? variableText(source, name, fallback) : '{{ … }}'}</code></p>
       <p class="problem-text" role="alert">${problem}</p>
-      <div class="actions">
-        <button type="submit" class="primary" id="pv-insert">Insert</button>
-        <button type="button" class="secondary" onClick=${onClose}>Cancel</button>
-      </div>
+      <div class="actions"><button type="submit" class="primary" id="pv-insert">Insert</button>
+        <button type="button" class="secondary" onClick=${onClose}>Cancel</button></div>
     </form>
   <//>`;
 }

@@ -163,127 +163,56 @@ export function RecipientPicker({ campaignKey, eventKey, onChange, idPrefix }) {
       });
   };
   const setForm = (form) => set({ form });
-  const box = (value, onInput, p, id) =>
-    html`<div class="field">
-      <label for=${id}
-        >${p.name}
-        <span class="hint"
-          >${p.type}${p.example !== undefined ? `, e.g. ${textOf(p.example)}` : ''}</span
-        ></label
-      >
-      <input id=${id} value=${value ?? ''} onInput=${(e) => onInput(e.currentTarget.value)} />
-    </div>`;
+  const box = (
+    value,
+    onInput,
+    p,
+    id,
+  ) => html`<div class="field"><label for=${id}>${p.name} <span class="hint">${p.type}${p.example !== undefined ? `, e.g. ${textOf(p.example)}` : ''}</span></label>
+    <input id=${id} value=${value ?? ''} onInput=${(e) => onInput(e.currentTarget.value)} /></div>`;
   const { profile, form } = state;
   return html`<div class="recipient">
-    <fieldset class="segmented">
-      <legend>Preview for</legend>
-      <label
-        ><input
-          type="radio"
-          name=${`${idPrefix}-mode`}
-          checked=${state.mode === 'user'}
-          id=${`${idPrefix}-mode-user`}
-          onChange=${() => set({ mode: 'user' })}
-        />
-        A stored user</label
-      >
-      <label
-        ><input
-          type="radio"
-          name=${`${idPrefix}-mode`}
-          checked=${state.mode === 'form'}
-          id=${`${idPrefix}-mode-form`}
-          onChange=${() => set({ mode: 'form' })}
-        />
-        Values I type</label
-      >
+    <fieldset class="segmented"><legend>Preview for</legend>
+      <label><input type="radio" name=${`${idPrefix}-mode`} checked=${state.mode === 'user'} id=${`${idPrefix}-mode-user`} onChange=${() => set({ mode: 'user' })} /> A stored user</label>
+      <label><input type="radio" name=${`${idPrefix}-mode`} checked=${state.mode === 'form'} id=${`${idPrefix}-mode-form`} onChange=${() => set({ mode: 'form' })} /> Values I type</label>
     </fieldset>
     ${
       state.mode === 'user'
         ? html`<form class="inline-form" onSubmit=${find}>
-              <label for=${`${idPrefix}-user`}>Find a user</label>
-              <input
-                id=${`${idPrefix}-user`}
-                class="mono"
-                value=${state.userId}
-                placeholder="id, name, email…"
-                onInput=${(e) => set({ userId: e.currentTarget.value })}
-              />
-              <button type="submit" class="secondary" id=${`${idPrefix}-find`}>Find</button>
-            </form>
-            ${profile?.error ? html`<p class="problem-text" role="alert">${profile.error}</p>` : null}
-            ${
-              state.found
-                ? html`<ul class="found-users" id=${`${idPrefix}-found`} aria-label="Users found">
-                    ${state.found.map(
-                      (u) =>
-                        html`<li>
-                          <button
-                            type="button"
-                            class="link"
-                            data-user-id=${u.id}
-                            aria-pressed=${profile?.id === u.id}
-                            onClick=${() => set({ profile: u })}
-                          >
-                            <span class="mono">${u.id}</span>
-                          </button>
-                          <span class="muted small-text">${summaryOf(u.properties)}</span>
-                        </li>`,
-                    )}
-                  </ul>`
-                : null
-            }
-            ${
-              profile && !profile.error
-                ? html`<details class="profile" open>
-                    <summary>
-                      User ${profile.id}: ${Object.keys(profile.properties ?? {}).length} properties
-                    </summary>
-                    <table class="kv-table">
-                      <tbody>
-                        ${Object.entries(profile.properties ?? {}).map(
-                          ([k, v]) =>
-                            html`<tr>
-                              <th scope="row" class="mono">${k}</th>
-                              <td class="mono value">${textOf(v)}</td>
-                            </tr>`,
-                        )}
-                      </tbody>
-                    </table>
-                  </details>`
-                : null
-            }`
+        <label for=${`${idPrefix}-user`}>Find a user</label>
+        <input id=${`${idPrefix}-user`} class="mono" value=${state.userId} placeholder="id, name, email…" onInput=${(e) => set({ userId: e.currentTarget.value })} />
+        <button type="submit" class="secondary" id=${`${idPrefix}-find`}>Find</button></form>
+      ${profile?.error ? html`<p class="problem-text" role="alert">${profile.error}</p>` : null}
+      ${
+        state.found
+          ? html`<ul class="found-users" id=${`${idPrefix}-found`} aria-label="Users found">${state.found.map(
+              (u) => html`<li>
+        <button type="button" class="link" data-user-id=${u.id} aria-pressed=${profile?.id === u.id} onClick=${() => set({ profile: u })}>
+          <span class="mono">${u.id}</span></button> <span class="muted small-text">${summaryOf(u.properties)}</span></li>`,
+            )}</ul>`
+          : null
+      }
+      ${
+        profile && !profile.error
+          ? html`<details class="profile" open><summary>User ${profile.id}: ${Object.keys(profile.properties ?? {}).length} properties</summary>
+        <table class="kv-table"><tbody>${Object.entries(profile.properties ?? {}).map(([k, v]) => html`<tr><th scope="row" class="mono">${k}</th><td class="mono value">${textOf(v)}</td></tr>`)}</tbody></table></details>`
+          : null
+      }`
         : html`<div class="form-grid">
-            <div class="field">
-              <label for=${`${idPrefix}-form-id`}>User id</label
-              ><input
-                id=${`${idPrefix}-form-id`}
-                class="mono"
-                value=${form.id}
-                onInput=${(e) => setForm({ ...form, id: e.currentTarget.value })}
-              />
-            </div>
-            ${userProps.map((p) => box(form.user[p.name], (v) => setForm({ ...form, user: { ...form.user, [p.name]: v } }), p, `${idPrefix}-user-${p.name}`))}
-            ${userProps.length === 0 ? html`<p class="muted small-text">No user properties seen yet: send users to the API first.</p>` : null}
-          </div>`
+        <div class="field"><label for=${`${idPrefix}-form-id`}>User id</label><input id=${`${idPrefix}-form-id`} class="mono" value=${form.id} onInput=${(e) => setForm({ ...form, id: e.currentTarget.value })} /></div>
+        ${userProps.map((p) => box(form.user[p.name], (v) => setForm({ ...form, user: { ...form.user, [p.name]: v } }), p, `${idPrefix}-user-${p.name}`))}
+        ${userProps.length === 0 ? html`<p class="muted small-text">No user properties seen yet: send users to the API first.</p>` : null}
+      </div>`
     }
     ${
       eventKey
-        ? html`<fieldset class="event-values">
-            <legend>The “${eventKey}” event that triggers it</legend>
-            ${
-              (ev?.properties ?? []).length
-                ? html`<p class="muted small-text">
-                      Prefilled with values from events seen; change them to preview another event.
-                    </p>
-                    <div class="form-grid">
-                      ${ev.properties.map((p) => box(state.event?.[p.name], (v) => set({ event: { ...(state.event ?? {}), [p.name]: v } }), p, `${idPrefix}-event-${p.name}`))}
-                    </div>`
-                : html`<p class="muted small-text">
-                    No “${eventKey}” event seen yet: its properties show their fallback text.
-                  </p>`
-            }
-          </fieldset>`
+        ? html`<fieldset class="event-values"><legend>The “${eventKey}” event that triggers it</legend>
+      ${
+        (ev?.properties ?? []).length
+          ? html`<p class="muted small-text">Prefilled with values from events seen; change them to preview another event.</p>
+        <div class="form-grid">${ev.properties.map((p) => box(state.event?.[p.name], (v) => set({ event: { ...(state.event ?? {}), [p.name]: v } }), p, `${idPrefix}-event-${p.name}`))}</div>`
+          : html`<p class="muted small-text">No “${eventKey}” event seen yet: its properties show their fallback text.</p>`
+      }</fieldset>`
         : null
     }
   </div>`;

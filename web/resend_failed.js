@@ -35,9 +35,7 @@ export function ResendFailed({ campaign, failed, fixHref, onResent }) {
     onResent?.(n);
   };
   return html`<section class="card recover" aria-labelledby="recover-title" id="resend-failed">
-    <h2 id="recover-title">
-      ${failed ? `${plural(failed, 'message')} failed` : 'Failed messages'}
-    </h2>
+    <h2 id="recover-title">${failed ? `${plural(failed, 'message')} failed` : 'Failed messages'}</h2>
     ${failed ? html`<p class="fatigue-note">${FAILURE_COUNTS}</p>` : null}
     ${failed && fixHref ? html`<p>Fix what made them fail (for example the URL), then resend them. <a href=${fixHref}>Fix the webhook</a>${campaign.status === 'running' ? ' (pause the campaign first to edit it)' : ''}.</p>` : null}
     ${failed ? html`<button type="button" class="secondary" id="resend-failed-button" disabled=${!can || busy} onClick=${resend}>Resend failed messages with the current webhook</button>` : null}

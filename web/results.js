@@ -64,44 +64,20 @@ export function ResultsPage({ campaign }) {
   }, [tick]);
   const s = stats ?? {};
   const counter = (id, label, n, cls = '') =>
-    html`<div class=${`counter ${cls}`}>
-      <span class="counter-n" id=${`stat-${id}`}>${n ?? 0}</span
-      ><span class="counter-label">${label}</span>
-    </div>`;
+    html`<div class=${`counter ${cls}`}><span class="counter-n" id=${`stat-${id}`}>${n ?? 0}</span><span class="counter-label">${label}</span></div>`;
   const suppressed = Object.entries(s.suppressed ?? {}).filter(([, n]) => n > 0);
   return html`<div class="results">
     ${error ? html`<p class="problem-text" role="alert">${error}</p>` : null}
-    <section class="card" aria-labelledby="counters-title">
-      <h2 id="counters-title">Results</h2>
+    <section class="card" aria-labelledby="counters-title"><h2 id="counters-title">Results</h2>
       <div class="counters" aria-live="polite">
         ${counter('targeted', 'Considered', s.targeted)}${counter('sent', 'Sent', s.sent)}${counter('delivered', 'Delivered', s.delivered, 'ok')}
         ${counter('failed', 'Failed', s.failed, s.failed ? 'bad' : '')}${counter('pending', 'Waiting', s.pending)}${counter('retried', 'Needed a retry', s.retried)}
       </div>
       <${WaitingCounts} campaignKey=${campaign.key} tick=${tick} />
       ${stats && suppressed.length === 0 ? html`<p class="muted small-text">Nobody was held back.</p>` : null}
-      ${
-        suppressed.length
-          ? html`<h3>Held back</h3>
-              <table class="kv-table" id="suppressed">
-                <tbody>
-                  ${suppressed.map(
-                    ([k, n]) =>
-                      html`<tr data-reason=${k}>
-                        <th scope="row">${SUPPRESSED[k] ?? k} <${Codes} codes=${[k]} /></th>
-                        <td>${n}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
-          : null
-      }
+      ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <${Codes} codes=${[k]} /></th><td>${n}</td></tr>`)}</tbody></table>` : null}
     </section>
-    <${ResendFailed}
-      campaign=${campaign}
-      failed=${s.failed ?? 0}
-      fixHref=${`#/campaigns/${encodeURIComponent(campaign.key)}/webhook`}
-      onResent=${() => setTick((n) => n + 1)}
-    />
+    <${ResendFailed} campaign=${campaign} failed=${s.failed ?? 0} fixHref=${`#/campaigns/${encodeURIComponent(campaign.key)}/webhook`} onResent=${() => setTick((n) => n + 1)} />
     <${ExperimentResults} campaignKey=${campaign.key} tick=${tick} />
     <${SendsChart} campaignKey=${campaign.key} tick=${tick} />
     <${DeliveryLog} campaign=${campaign} tick=${tick} />
@@ -177,11 +153,9 @@ function SendsChart({ campaignKey, tick }) {
     };
   }, [tick]);
   useEffect(() => () => chart.current?.destroy(), []);
-  return html`<section class="card" aria-labelledby="chart-title">
-    <h2 id="chart-title">Sends over time</h2>
+  return html`<section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Sends over time</h2>
     <div ref=${box} class="chart" role="img" aria-label="Messages sent over time"></div>
-    ${count === 0 ? html`<p class="empty">Nothing sent yet.</p>` : null}
-  </section>`;
+    ${count === 0 ? html`<p class="empty">Nothing sent yet.</p>` : null}</section>`;
 }
 
 /** A request as the lines sent: method and URL, headers, body. */
@@ -229,111 +203,56 @@ function DeliveryLog({ campaign, tick }) {
   };
   const canRetry = campaign.status !== 'ended';
   return html`<section class="card" aria-labelledby="log-title">
-    <div class="card-head">
-      <h2 id="log-title">Delivery log</h2>
-      <label class="inline"
-        >Show
-        <select id="log-state" value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
-          <option value="">all</option>
-          ${Object.entries(DELIVERY_STATE).map(([k, v]) => html`<option value=${k}>${v.toLowerCase()}</option>`)}
-        </select></label
-      >
-    </div>
+    <div class="card-head"><h2 id="log-title">Delivery log</h2>
+      <label class="inline">Show <select id="log-state" value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
+        <option value="">all</option>${Object.entries(DELIVERY_STATE).map(([k, v]) => html`<option value=${k}>${v.toLowerCase()}</option>`)}</select></label></div>
     ${pages.error ? html`<p class="problem-text">${pages.error}</p>` : null}
     <p role="status" class="muted small-text" id="log-status">${said}</p>
     ${pages.items.length === 0 && !pages.error ? html`<p class="empty">No deliveries${state ? ` ${DELIVERY_STATE[state].toLowerCase()}` : ''} yet.</p>` : null}
-    <ul class="deliveries" id="delivery-log">
-      ${pages.items.map(
-        (d) =>
-          html`<li class="delivery" data-state=${d.status} data-user=${d.userId}>
-            <details>
-              <summary>
-                <span class=${`status-pill ${d.status}`}
-                  >${DELIVERY_STATE[d.status] ?? d.status}</span
-                >
-                <span class="mono">${d.userId}</span>
-                <span class="muted">${plural(d.attempts?.length ?? 0, 'attempt')}</span>
-                ${d.request ? html` <span class="mono muted value">${d.request.method} ${d.request.url}</span>` : null}
-              </summary>
-              <${Attempts} list=${d.attempts} zone=${zone} />
-              ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt, zone)}.</p>` : null}
-              ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">${d.earlierRuns?.length ? 'Waits to be sent again' : 'Waits'}${campaign.status === 'paused' ? ' until the campaign is resumed' : ` until ${formatTime(d.notBefore, zone)}`}.</p>` : null}
-              ${d.status === 'failed' ? html`<p class="fatigue-note">${FAILURE_COUNTS}</p>` : null}
-              ${
-                d.request
-                  ? html`<details class="request-sent">
-                      <summary>Request sent</summary>
-                      <pre class="mono response-body">${requestText(d.request)}</pre>
-                    </details>`
-                  : null
-              }
-              ${(d.earlierRuns ?? []).map(
-                (run, i) =>
-                  html`<details class="earlier-run">
-                    <summary>
-                      Before replay ${i + 1}: ${plural(run.attempts.length, 'attempt')}
-                    </summary>
-                    <${Attempts} list=${run.attempts} zone=${zone} />
-                    ${
-                      run.request
-                        ? html`<details>
-                            <summary>Request sent then</summary>
-                            <pre class="mono response-body">${requestText(run.request)}</pre>
-                          </details>`
-                        : null
-                    }
-                  </details>`,
-              )}
-              <${Codes} codes=${[d.id, d.reason]} />
-            </details>
-            ${
-              d.status === 'failed' && canRetry
-                ? html`<span class="replay">
-                    <button
-                      type="button"
-                      class="secondary small"
-                      data-retry=${d.id}
-                      data-render="stored"
-                      onClick=${() => retry(d, 'stored')}
-                      title="The exact request again, to the same URL"
-                    >
-                      Replay as sent
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      data-retry=${d.id}
-                      data-render="current"
-                      onClick=${() => retry(d, 'current')}
-                      title="This user's message rendered again with the webhook as it is now"
-                    >
-                      Replay with current webhook
-                    </button></span
-                  >`
-                : null
-            }
-          </li>`,
-      )}
-    </ul>
+    <ul class="deliveries" id="delivery-log">${pages.items.map(
+      (d) => html`<li class="delivery" data-state=${d.status} data-user=${d.userId}>
+      <details><summary><span class=${`status-pill ${d.status}`}>${DELIVERY_STATE[d.status] ?? d.status}</span>
+        <span class="mono">${d.userId}</span> <span class="muted">${plural(d.attempts?.length ?? 0, 'attempt')}</span>
+        ${d.request ? html` <span class="mono muted value">${d.request.method} ${d.request.url}</span>` : null}</summary>
+        <${Attempts} list=${d.attempts} zone=${zone} />
+        ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt, zone)}.</p>` : null}
+        ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">${d.earlierRuns?.length ? 'Waits to be sent again' : 'Waits'}${campaign.status === 'paused' ? ' until the campaign is resumed' : ` until ${formatTime(d.notBefore, zone)}`}.</p>` : null}
+        ${d.status === 'failed' ? html`<p class="fatigue-note">${FAILURE_COUNTS}</p>` : null}
+        ${d.request ? html`<details class="request-sent"><summary>Request sent</summary><pre class="mono response-body">${requestText(d.request)}</pre></details>` : null}
+        ${(d.earlierRuns ?? []).map(
+          (
+            run,
+            i,
+          ) => html`<details class="earlier-run"><summary>Before replay ${i + 1}: ${plural(run.attempts.length, 'attempt')}</summary>
+          <${Attempts} list=${run.attempts} zone=${zone} />
+          ${run.request ? html`<details><summary>Request sent then</summary><pre class="mono response-body">${requestText(run.request)}</pre></details>` : null}</details>`,
+        )}
+        <${Codes} codes=${[d.id, d.reason]} />
+      </details>
+      ${
+        d.status === 'failed' && canRetry
+          ? html`<span class="replay">
+        <button type="button" class="secondary small" data-retry=${d.id} data-render="stored" onClick=${() => retry(d, 'stored')}
+          title="The exact request again, to the same URL">Replay as sent</button>
+        <button type="button" class="secondary small" data-retry=${d.id} data-render="current" onClick=${() => retry(d, 'current')}
+          title="This user's message rendered again with the webhook as it is now">Replay with current webhook</button></span>`
+          : null
+      }
+    </li>`,
+    )}</ul>
     ${pages.next ? html`<button type="button" class="secondary" onClick=${() => load(pages.next)}>Load more</button>` : null}
   </section>`;
 }
 
 /** One run's attempts in words: when, the answer or the error, how long, and what happened next (codes in Details). */
 function Attempts({ list, zone }) {
-  return html`<ol class="attempts">
-    ${(list ?? []).map(
-      (a) =>
-        html`<li>
-          <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt, zone)} ·
-          ${a.error ? html`<span class="error-text">${SEND_ERROR[a.error] ?? 'The request failed.'}</span>` : html`<span>answered ${a.status}</span>`}
-          · took ${formatMs(a.durationMs)}
-          ${a.reason && a.reason !== 'success' ? html` · <span class="muted">${a.retry ? `tried again ${formatMs(a.delayMs)} later` : 'not tried again'}${RETRY_REASON[a.reason] ? `: ${RETRY_REASON[a.reason]}` : ''}</span>` : null}
-          <${Codes} codes=${[a.error, a.reason]} />
-          ${a.response?.body ? html`<pre class="mono excerpt">${String(a.response.body).slice(0, 300)}</pre>` : null}
-        </li>`,
-    )}
-  </ol>`;
+  return html`<ol class="attempts">${(list ?? []).map(
+    (a) => html`<li>
+    <strong>Attempt ${a.attempt}</strong> · ${formatTime(a.startedAt, zone)} · ${a.error ? html`<span class="error-text">${SEND_ERROR[a.error] ?? 'The request failed.'}</span>` : html`<span>answered ${a.status}</span>`} · took ${formatMs(a.durationMs)}
+    ${a.reason && a.reason !== 'success' ? html` · <span class="muted">${a.retry ? `tried again ${formatMs(a.delayMs)} later` : 'not tried again'}${RETRY_REASON[a.reason] ? `: ${RETRY_REASON[a.reason]}` : ''}</span>` : null}
+    <${Codes} codes=${[a.error, a.reason]} />
+    ${a.response?.body ? html`<pre class="mono excerpt">${String(a.response.body).slice(0, 300)}</pre>` : null}</li>`,
+  )}</ol>`;
 }
 
 function ExposuresCsv({ campaignKey }) {
@@ -360,16 +279,7 @@ function ExposuresCsv({ campaignKey }) {
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
     setSaid(`${exposures.length} exposure${exposures.length === 1 ? '' : 's'} exported.`);
   };
-  return html`<section class="card" aria-labelledby="exp-title">
-    <h2 id="exp-title">Exposures</h2>
-    <p class="muted">
-      Who was sent this campaign and when, as a CSV file: one row per message, in time order, with
-      its delivery id and state, and its group (userId, at, deliveryId, status, group): a
-      control-group user's row has no delivery and the group <code class="code">control</code>.
-    </p>
-    <button type="button" class="secondary" id="export-csv" onClick=${download}>
-      Export exposures (CSV)
-    </button>
-    <span role="status" class="muted">${said}</span>
-  </section>`;
+  return html`<section class="card" aria-labelledby="exp-title"><h2 id="exp-title">Exposures</h2>
+    <p class="muted">Who was sent this campaign and when, as a CSV file: one row per message, in time order, with its delivery id and state, and its group (userId, at, deliveryId, status, group): a control-group user's row has no delivery and the group <code class="code">control</code>.</p>
+    <button type="button" class="secondary" id="export-csv" onClick=${download}>Export exposures (CSV)</button> <span role="status" class="muted">${said}</span></section>`;
 }

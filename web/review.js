@@ -15,12 +15,7 @@ export function ReviewStep({ campaign, engine }) {
     <section class="card" aria-labelledby="review-title">
       <h2 id="review-title">Review webhook content</h2>
       <p class="muted">The saved webhook, personalized for one user exactly as it will be sent.</p>
-      <${RecipientPicker}
-        idPrefix="review"
-        campaignKey=${campaign.key}
-        eventKey=${campaign.send?.type === 'event' ? campaign.send.event : undefined}
-        onChange=${setWho}
-      />
+      <${RecipientPicker} idPrefix="review" campaignKey=${campaign.key} eventKey=${campaign.send?.type === 'event' ? campaign.send.event : undefined} onChange=${setWho} />
     </section>
     <section class="card" aria-labelledby="review-request-title">
       <h2 id="review-request-title">Request${who ? ` for ${who.label}` : ''}</h2>

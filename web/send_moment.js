@@ -44,33 +44,14 @@ export function UserZoneChoice({ f, set, problems, props }) {
   }, [f.perUser, f.date, f.time, f.fallbackTimeZone]);
   const seen = (props?.user ?? []).find((p) => p.name === 'timezone');
   return html`<div class="user-zone">
-    <label class="inline"
-      ><input
-        type="checkbox"
-        id="send-per-user"
-        checked=${f.perUser}
-        onChange=${(e) => set({ perUser: e.currentTarget.checked })}
-      />
-      Each user's time zone (their <code>timezone</code> property)</label
-    >
+    <label class="inline"><input type="checkbox" id="send-per-user" checked=${f.perUser} onChange=${(e) => set({ perUser: e.currentTarget.checked })} /> Each user's time zone (their <code>timezone</code> property)</label>
     ${
       f.perUser
-        ? html`<div class="field">
-              <label for="send-fallback">For users without one</label
-              ><input
-                id="send-fallback"
-                list="zone-list"
-                value=${f.fallbackTimeZone}
-                onInput=${(e) => set({ fallbackTimeZone: e.currentTarget.value })}
-              />
-            </div>
-            <p class="muted small-text" id="user-zone-span" role="status">${span}</p>
-            <p class="muted small-text">
-              ${seen ? html`Users have a <code>timezone</code> property (for example <code>${String(seen.example)}</code>).` : 'No user has a timezone property yet: everyone gets it in the fallback zone.'}${' '}
-              Users whose time has already passed when the campaign starts are skipped (a repeat
-              reaches them next time).
-            </p>
-            <${Problems} list=${problemsFor(problems, 'send.fallbackTimeZone')} />`
+        ? html`<div class="field"><label for="send-fallback">For users without one</label><input id="send-fallback" list="zone-list" value=${f.fallbackTimeZone} onInput=${(e) => set({ fallbackTimeZone: e.currentTarget.value })} /></div>
+      <p class="muted small-text" id="user-zone-span" role="status">${span}</p>
+      <p class="muted small-text">${seen ? html`Users have a <code>timezone</code> property (for example <code>${String(seen.example)}</code>).` : 'No user has a timezone property yet: everyone gets it in the fallback zone.'}${' '}
+        Users whose time has already passed when the campaign starts are skipped (a repeat reaches them next time).</p>
+      <${Problems} list=${problemsFor(problems, 'send.fallbackTimeZone')} />`
         : null
     }
   </div>`;
@@ -86,17 +67,7 @@ export function QuietHoursOptIn({ f, set }) {
     quiet?.timeZone === 'user'
       ? `each user's time (else ${quiet.fallbackTimeZone})`
       : quiet?.timeZone;
-  return html`<label class="inline"
-      ><input
-        type="checkbox"
-        id="apply-quiet"
-        checked=${f.quietHours}
-        onChange=${(e) => set({ quietHours: e.currentTarget.checked })}
-      />
-      Hold messages during the workspace's quiet hours</label
-    >
-    <p class="muted small-text">
-      ${quiet === null ? '' : quiet.start ? `Quiet hours: ${quiet.start} to ${quiet.end}, ${zone}. A message due then waits and goes out when they end.` : 'The workspace has no quiet hours yet, so nothing waits.'}
-      <a href="#/settings/quiet-hours"> Quiet hours settings</a>
-    </p>`;
+  return html`<label class="inline"><input type="checkbox" id="apply-quiet" checked=${f.quietHours} onChange=${(e) => set({ quietHours: e.currentTarget.checked })} /> Hold messages during the workspace's quiet hours</label>
+    <p class="muted small-text">${quiet === null ? '' : quiet.start ? `Quiet hours: ${quiet.start} to ${quiet.end}, ${zone}. A message due then waits and goes out when they end.` : 'The workspace has no quiet hours yet, so nothing waits.'}
+      <a href="#/settings/quiet-hours"> Quiet hours settings</a></p>`;
 }

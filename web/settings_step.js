@@ -20,58 +20,29 @@ export function SettingsStep({ campaign, engine, patch, setNotice, reload }) {
   return html`<div class="step-grid">
     <form class="card" onSubmit=${save} aria-labelledby="settings-title">
       <h2 id="settings-title">Campaign settings</h2>
-      <div class="field">
-        <span class="label">Campaign key</span>
-        <p class="key-row">
-          <code id="campaign-key">${campaign.key}</code>
-          <${CopyButton} text=${campaign.key} label="Copy key" />
-        </p>
-        <p class="hint">
-          Unique in this workspace. Use it to find who was sent this campaign, and in the API.
-        </p>
-      </div>
-      <div class="field">
-        <label for="title">Title</label>
-        <input
-          id="title"
-          value=${title}
-          disabled=${ended}
-          onInput=${(e) => {
-            setTitle(e.currentTarget.value);
-            setProblems([]);
-            setSaid('');
-          }}
-        />
-        <${Problems} list=${problemsFor(problems, 'title')} />
-      </div>
-      <div class="field">
-        <label for="description">Description</label>
-        <textarea
-          id="description"
-          rows="3"
-          value=${description}
-          disabled=${ended}
-          onInput=${(e) => {
-            setDescription(e.currentTarget.value);
-            setProblems([]);
-            setSaid('');
-          }}
-        ></textarea>
-        <${Problems} list=${problemsFor(problems, 'description')} />
-      </div>
+      <div class="field"><span class="label">Campaign key</span>
+        <p class="key-row"><code id="campaign-key">${campaign.key}</code> <${CopyButton} text=${campaign.key} label="Copy key" /></p>
+        <p class="hint">Unique in this workspace. Use it to find who was sent this campaign, and in the API.</p></div>
+      <div class="field"><label for="title">Title</label>
+        <input id="title" value=${title} disabled=${ended} onInput=${(e) => {
+          setTitle(e.currentTarget.value);
+          setProblems([]);
+          setSaid('');
+        }} />
+        <${Problems} list=${problemsFor(problems, 'title')} /></div>
+      <div class="field"><label for="description">Description</label>
+        <textarea id="description" rows="3" value=${description} disabled=${ended} onInput=${(
+          e,
+        ) => {
+          setDescription(e.currentTarget.value);
+          setProblems([]);
+          setSaid('');
+        }}></textarea>
+        <${Problems} list=${problemsFor(problems, 'description')} /></div>
       ${ended ? html`<p class="why">An ended campaign cannot change.</p>` : null}
       ${blank ? html`<p class="hint" id="title-needed">A campaign needs a title.</p>` : null}
-      <div class="actions">
-        <button
-          type="submit"
-          class="primary"
-          id="save-settings"
-          disabled=${!dirty || ended || blank}
-        >
-          Save
-        </button>
-        <span role="status" class="muted">${said}</span>
-      </div>
+      <div class="actions"><button type="submit" class="primary" id="save-settings" disabled=${!dirty || ended || blank}>Save</button>
+        <span role="status" class="muted">${said}</span></div>
     </form>
     <${StatusCard} campaign=${campaign} engine=${engine} setNotice=${setNotice} reload=${reload} />
   </div>`;

@@ -231,323 +231,110 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
     <form class="card" onSubmit=${save} aria-labelledby="start-title">
       <h2 id="start-title">Send type</h2>
       ${readOnly ? html`<p class="why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
-      <fieldset class="choice" disabled=${readOnly}>
-        <legend>When does it go out?</legend>
-        <label
-          ><input
-            type="radio"
-            name="send-type"
-            id="type-schedule"
-            checked=${f.type === 'schedule'}
-            onChange=${() => set({ type: 'schedule' })}
-          />
-          <strong>Schedule-based</strong>: at a date and time</label
-        >
-        <label
-          ><input
-            type="radio"
-            name="send-type"
-            id="type-event"
-            checked=${f.type === 'event'}
-            onChange=${() => set({ type: 'event', event: f.event || events[0]?.key || '' })}
-          />
-          <strong>Event-based</strong>: when a user does something</label
-        >
-        <label
-          ><input
-            type="radio"
-            name="send-type"
-            id="type-api"
-            checked=${f.type === 'api'}
-            onChange=${() => set({ type: 'api' })}
-          />
-          <strong>API-based</strong>: when your server asks</label
-        >
+      <fieldset class="choice" disabled=${readOnly}><legend>When does it go out?</legend>
+        <label><input type="radio" name="send-type" id="type-schedule" checked=${f.type === 'schedule'} onChange=${() => set({ type: 'schedule' })} /> <strong>Schedule-based</strong>: at a date and time</label>
+        <label><input type="radio" name="send-type" id="type-event" checked=${f.type === 'event'} onChange=${() => set({ type: 'event', event: f.event || events[0]?.key || '' })} /> <strong>Event-based</strong>: when a user does something</label>
+        <label><input type="radio" name="send-type" id="type-api" checked=${f.type === 'api'} onChange=${() => set({ type: 'api' })} /> <strong>API-based</strong>: when your server asks</label>
       </fieldset>
       <${Problems} list=${problems.filter((p) => p.field === 'send' || p.field === 'send.type')} />
 
       ${
         f.type === 'schedule'
-          ? html`<fieldset disabled=${readOnly}>
-              <legend>Schedule</legend>
-              <div class="form-grid">
-                <div class="field">
-                  <label for="send-date">Date</label
-                  ><input
-                    id="send-date"
-                    type="date"
-                    value=${f.date}
-                    onInput=${(e) => set({ date: e.currentTarget.value })}
-                  />
-                </div>
-                <div class="field">
-                  <label for="send-time">Time</label
-                  ><input
-                    id="send-time"
-                    type="time"
-                    value=${f.time}
-                    onInput=${(e) => set({ time: e.currentTarget.value })}
-                  />
-                </div>
-                ${f.perUser ? null : html`<div class="field"><label for="send-zone">Time zone</label><input id="send-zone" list="zone-list" value=${f.timeZone} onInput=${(e) => set({ timeZone: e.currentTarget.value })} /></div>`}
-                <datalist id="zone-list">
-                  ${allZones.map((z) => html`<option value=${z} />`)}
-                </datalist>
-              </div>
-              <${UserZoneChoice} f=${f} set=${set} problems=${problems} props=${props} />
-              ${f.perUser ? null : html`<p class="muted small-text" role="status">${when}</p>`}
-              <${Problems}
-                list=${problemsFor(problems, 'send.at').concat(problemsFor(problems, 'send.timeZone'))}
-              />
-              <label class="inline"
-                ><input
-                  type="checkbox"
-                  checked=${Boolean(f.repeat)}
-                  onChange=${(e) => set({ repeat: e.currentTarget.checked ? { every: 1, unit: 'days', until: '' } : null })}
-                />
-                Repeat</label
-              >
-              ${
-                f.repeat
-                  ? html`<div class="inline-form">
-                      every
-                      <input
-                        type="number"
-                        min="1"
-                        aria-label="repeat every"
-                        value=${f.repeat.every}
-                        onInput=${(e) => set({ repeat: { ...f.repeat, every: e.currentTarget.value } })}
-                      />
-                      <select
-                        aria-label="repeat unit"
-                        value=${f.repeat.unit}
-                        onChange=${(e) => set({ repeat: { ...f.repeat, unit: e.currentTarget.value } })}
-                      >
-                        ${units.repeat.map((u) => html`<option>${u}</option>`)}
-                      </select>
-                      until
-                      <input
-                        type="date"
-                        aria-label="repeat until"
-                        value=${f.repeat.until}
-                        onInput=${(e) => set({ repeat: { ...f.repeat, until: e.currentTarget.value } })}
-                      />
-                      <span class="hint">(optional)</span>
-                    </div>`
-                  : null
-              }
-              <${Problems} list=${problemsFor(problems, 'send.repeat')} />
-            </fieldset>`
+          ? html`<fieldset disabled=${readOnly}><legend>Schedule</legend><div class="form-grid">
+        <div class="field"><label for="send-date">Date</label><input id="send-date" type="date" value=${f.date} onInput=${(e) => set({ date: e.currentTarget.value })} /></div>
+        <div class="field"><label for="send-time">Time</label><input id="send-time" type="time" value=${f.time} onInput=${(e) => set({ time: e.currentTarget.value })} /></div>
+        ${f.perUser ? null : html`<div class="field"><label for="send-zone">Time zone</label><input id="send-zone" list="zone-list" value=${f.timeZone} onInput=${(e) => set({ timeZone: e.currentTarget.value })} /></div>`}
+        <datalist id="zone-list">${allZones.map((z) => html`<option value=${z} />`)}</datalist>
+      </div>
+      <${UserZoneChoice} f=${f} set=${set} problems=${problems} props=${props} />
+      ${f.perUser ? null : html`<p class="muted small-text" role="status">${when}</p>`}
+      <${Problems} list=${problemsFor(problems, 'send.at').concat(problemsFor(problems, 'send.timeZone'))} />
+      <label class="inline"><input type="checkbox" checked=${Boolean(f.repeat)} onChange=${(e) => set({ repeat: e.currentTarget.checked ? { every: 1, unit: 'days', until: '' } : null })} /> Repeat</label>
+      ${
+        f.repeat
+          ? html`<div class="inline-form">every <input type="number" min="1" aria-label="repeat every" value=${f.repeat.every} onInput=${(e) => set({ repeat: { ...f.repeat, every: e.currentTarget.value } })} />
+        <select aria-label="repeat unit" value=${f.repeat.unit} onChange=${(e) => set({ repeat: { ...f.repeat, unit: e.currentTarget.value } })}>${units.repeat.map((u) => html`<option>${u}</option>`)}</select>
+        until <input type="date" aria-label="repeat until" value=${f.repeat.until} onInput=${(e) => set({ repeat: { ...f.repeat, until: e.currentTarget.value } })} /> <span class="hint">(optional)</span></div>`
           : null
       }
+      <${Problems} list=${problemsFor(problems, 'send.repeat')} /></fieldset>`
+          : null
+      }
+
       ${
         f.type === 'event'
-          ? html`<fieldset disabled=${readOnly}>
-              <legend>Trigger</legend>
-              <div class="field">
-                <label for="send-event">When a user does</label>
-                <select
-                  id="send-event"
-                  value=${f.event}
-                  onChange=${(e) => set({ event: e.currentTarget.value, where: [] })}
-                >
-                  <option value="">Choose an event…</option>
-                  ${events.map((x) => html`<option value=${x.key}>${x.key} (${x.count} seen)</option>`)}
-                  ${f.event && !ev ? html`<option value=${f.event}>${f.event}</option>` : null}
-                </select>
-              </div>
-              ${f.where.map(
-                (w, i) =>
-                  html`<div class="where-row">
-                    where
-                    <${PropertyCondition}
-                      label="Event property"
-                      cond=${w}
-                      props=${{ user: ev?.properties ?? [] }}
-                      ops=${operators(engine)}
-                      path=${`send.where[${i}]`}
-                      onChange=${(nw) => set({ where: f.where.map((x, j) => (j === i ? nw : x)) })}
-                      disabled=${readOnly}
-                    />
-                    <button
-                      type="button"
-                      class="icon-button"
-                      aria-label="Remove this filter"
-                      onClick=${() => set({ where: f.where.filter((_, j) => j !== i) })}
-                    >
-                      ×
-                    </button>
-                    <${Problems} list=${problemsFor(problems, `send.where[${i}]`)} />
-                  </div>`,
-              )}
-              <button
-                type="button"
-                class="link"
-                onClick=${() => set({ where: [...f.where, { property: ev?.properties?.[0]?.name ?? '', op: 'eq', value: '' }] })}
-              >
-                + only when the event's properties match
-              </button>
-              <p>
-                <label class="inline"
-                  ><input
-                    type="checkbox"
-                    checked=${Boolean(f.delay)}
-                    onChange=${(e) => set({ delay: e.currentTarget.checked ? { value: 10, unit: 'minutes' } : null })}
-                  />
-                  Wait before sending</label
-                >
-                ${
-                  f.delay
-                    ? html` <input
-                          type="number"
-                          min="1"
-                          aria-label="delay"
-                          value=${f.delay.value}
-                          onInput=${(e) => set({ delay: { ...f.delay, value: e.currentTarget.value } })}
-                        />
-                        <select
-                          aria-label="delay unit"
-                          value=${f.delay.unit}
-                          onChange=${(e) => set({ delay: { ...f.delay, unit: e.currentTarget.value } })}
-                        >
-                          ${units.delay.map((u) => html`<option>${u}</option>`)}
-                        </select>`
-                    : null
-                }
-              </p>
-              <${Problems}
-                list=${problemsFor(problems, 'send').filter((p) => p.field !== 'send' && p.field !== 'send.type' && !/^send\.where\[/.test(p.field))}
-              />
-            </fieldset>`
+          ? html`<fieldset disabled=${readOnly}><legend>Trigger</legend>
+        <div class="field"><label for="send-event">When a user does</label>
+          <select id="send-event" value=${f.event} onChange=${(e) => set({ event: e.currentTarget.value, where: [] })}>
+            <option value="">Choose an event…</option>${events.map((x) => html`<option value=${x.key}>${x.key} (${x.count} seen)</option>`)}
+            ${f.event && !ev ? html`<option value=${f.event}>${f.event}</option>` : null}</select></div>
+        ${f.where.map(
+          (
+            w,
+            i,
+          ) => html`<div class="where-row">where <${PropertyCondition} label="Event property" cond=${w} props=${{ user: ev?.properties ?? [] }} ops=${operators(engine)} path=${`send.where[${i}]`}
+            onChange=${(nw) => set({ where: f.where.map((x, j) => (j === i ? nw : x)) })} disabled=${readOnly} />
+          <button type="button" class="icon-button" aria-label="Remove this filter" onClick=${() => set({ where: f.where.filter((_, j) => j !== i) })}>×</button>
+          <${Problems} list=${problemsFor(problems, `send.where[${i}]`)} /></div>`,
+        )}
+        <button type="button" class="link" onClick=${() => set({ where: [...f.where, { property: ev?.properties?.[0]?.name ?? '', op: 'eq', value: '' }] })}>+ only when the event's properties match</button>
+        <p><label class="inline"><input type="checkbox" checked=${Boolean(f.delay)} onChange=${(e) => set({ delay: e.currentTarget.checked ? { value: 10, unit: 'minutes' } : null })} /> Wait before sending</label>
+        ${
+          f.delay
+            ? html` <input type="number" min="1" aria-label="delay" value=${f.delay.value} onInput=${(e) => set({ delay: { ...f.delay, value: e.currentTarget.value } })} />
+          <select aria-label="delay unit" value=${f.delay.unit} onChange=${(e) => set({ delay: { ...f.delay, unit: e.currentTarget.value } })}>${units.delay.map((u) => html`<option>${u}</option>`)}</select>`
+            : null
+        }</p>
+        <${Problems} list=${problemsFor(problems, 'send').filter((p) => p.field !== 'send' && p.field !== 'send.type' && !/^send\.where\[/.test(p.field))} /></fieldset>`
           : null
       }
+
       ${
         f.type === 'api'
-          ? html`<div class="field">
-              <span class="label">Your server sends it with</span>
-              <pre class="mono curl" id="api-curl">${apiCurl}</pre>
-              <${CopyButton} text=${apiCurl} label="Copy" />
-              ${
-                exampleUser
-                  ? html`<p class="muted small-text">
-                      The example sends to <code>${exampleUser}</code>, a user of this campaign's
-                      target.
-                    </p>`
-                  : html`<p class="muted small-text">
-                      No user is in the target yet: replace USER_ID with one who is.
-                    </p>`
-              }
-              <p class="muted small-text">
-                Up to 1000 recipients per call. Each recipient's properties are used for this
-                message only (nothing is stored). Repeating a call with the same Idempotency-Key
-                within 24 hours sends nothing more.
-              </p>
-            </div>`
+          ? html`<div class="field"><span class="label">Your server sends it with</span>
+        <pre class="mono curl" id="api-curl">${apiCurl}</pre><${CopyButton} text=${apiCurl} label="Copy" />
+        ${
+          exampleUser
+            ? html`<p class="muted small-text">The example sends to <code>${exampleUser}</code>, a user of this campaign's target.</p>`
+            : html`<p class="muted small-text">No user is in the target yet: replace USER_ID with one who is.</p>`
+        }
+        <p class="muted small-text">Up to 1000 recipients per call. Each recipient's properties are used for this message only (nothing is stored). Repeating a call with the same Idempotency-Key within 24 hours sends nothing more.</p></div>`
           : null
       }
 
       <h2>Customer fatigue</h2>
-      <fieldset class="choice" disabled=${readOnly}>
-        <legend>Duplicate send</legend>
-        <label
-          ><input
-            type="radio"
-            name="resend"
-            checked=${!f.resend}
-            onChange=${() => set({ resend: null })}
-          />
-          Send once per user</label
-        >
-        <label
-          ><input
-            type="radio"
-            name="resend"
-            checked=${Boolean(f.resend)}
-            onChange=${() => set({ resend: { every: 1, unit: 'days' } })}
-          />
-          Send again after</label
-        >
+      <fieldset class="choice" disabled=${readOnly}><legend>Duplicate send</legend>
+        <label><input type="radio" name="resend" checked=${!f.resend} onChange=${() => set({ resend: null })} /> Send once per user</label>
+        <label><input type="radio" name="resend" checked=${Boolean(f.resend)} onChange=${() => set({ resend: { every: 1, unit: 'days' } })} /> Send again after</label>
         ${
           f.resend
-            ? html`<span class="inline-form"
-                ><input
-                  type="number"
-                  min="1"
-                  aria-label="resend after"
-                  value=${f.resend.every}
-                  onInput=${(e) => set({ resend: { ...f.resend, every: e.currentTarget.value } })}
-                />
-                <select
-                  aria-label="resend unit"
-                  value=${f.resend.unit}
-                  onChange=${(e) => set({ resend: { ...f.resend, unit: e.currentTarget.value } })}
-                >
-                  ${units.resend.map((u) => html`<option>${u}</option>`)}
-                </select></span
-              >`
+            ? html`<span class="inline-form"><input type="number" min="1" aria-label="resend after" value=${f.resend.every} onInput=${(e) => set({ resend: { ...f.resend, every: e.currentTarget.value } })} />
+          <select aria-label="resend unit" value=${f.resend.unit} onChange=${(e) => set({ resend: { ...f.resend, unit: e.currentTarget.value } })}>${units.resend.map((u) => html`<option>${u}</option>`)}</select></span>`
             : null
         }
       </fieldset>
       <${Problems} list=${problemsFor(problems, 'fatigue.resend')} />
-      <fieldset disabled=${readOnly}>
-        <legend>Frequency capping</legend>
-        <label class="inline"
-          ><input
-            type="checkbox"
-            id="apply-capping"
-            checked=${f.frequencyCapping}
-            onChange=${(e) => set({ frequencyCapping: e.currentTarget.checked })}
-          />
-          Apply the workspace's frequency capping to this campaign</label
-        >
-        <p class="muted small-text">
-          ${
-            caps === null
-              ? ''
-              : caps.length === 0
-                ? 'The workspace has no frequency capping rules yet, so nothing is capped.'
-                : `Workspace rules: ${caps.map((r) => `at most ${r.limit} ${r.limit === 1 ? 'message' : 'messages'} per ${r.period.value === 1 ? r.period.unit.replace(/s$/, '') : `${r.period.value} ${r.period.unit}`}`).join(' and ')} (counted by send start time).`
-          } <a href="#/settings/frequency-capping"> Frequency capping settings</a>
-        </p>
-      </fieldset>
-      <fieldset disabled=${readOnly}>
-        <legend>Quiet hours</legend>
-        <${QuietHoursOptIn} f=${f} set=${set} />
-      </fieldset>
-      <fieldset disabled=${readOnly}>
-        <legend>Rate limit</legend>
-        <label class="inline"
-          ><input
-            type="checkbox"
-            checked=${Boolean(f.rateLimit)}
-            onChange=${(e) => set({ rateLimit: e.currentTarget.checked ? 60 : null })}
-          />
-          Pace the sends</label
-        >
+      <fieldset disabled=${readOnly}><legend>Frequency capping</legend>
+        <label class="inline"><input type="checkbox" id="apply-capping" checked=${f.frequencyCapping} onChange=${(e) => set({ frequencyCapping: e.currentTarget.checked })} /> Apply the workspace's frequency capping to this campaign</label>
+        <p class="muted small-text">${
+          caps === null
+            ? ''
+            : caps.length === 0
+              ? 'The workspace has no frequency capping rules yet, so nothing is capped.'
+              : `Workspace rules: ${caps.map((r) => `at most ${r.limit} ${r.limit === 1 ? 'message' : 'messages'} per ${r.period.value === 1 ? r.period.unit.replace(/s$/, '') : `${r.period.value} ${r.period.unit}`}`).join(' and ')} (counted by send start time).`
+        }
+          <a href="#/settings/frequency-capping"> Frequency capping settings</a></p></fieldset>
+      <fieldset disabled=${readOnly}><legend>Quiet hours</legend>
+        <${QuietHoursOptIn} f=${f} set=${set} /></fieldset>
+      <fieldset disabled=${readOnly}><legend>Rate limit</legend>
+        <label class="inline"><input type="checkbox" checked=${Boolean(f.rateLimit)} onChange=${(e) => set({ rateLimit: e.currentTarget.checked ? 60 : null })} /> Pace the sends</label>
         ${f.rateLimit ? html` at most <input type="number" min="1" aria-label="messages per minute" value=${f.rateLimit} onInput=${(e) => set({ rateLimit: e.currentTarget.value })} /> per minute` : null}
-        <p class="muted small-text">
-          For receivers with their own limit (an SMS or chat provider): messages go out evenly
-          spaced.
-        </p>
-        <${Problems} list=${problemsFor(problems, 'rateLimit')} />
-      </fieldset>
-      <div class="actions">
-        <button type="submit" class="primary" id="save-start" disabled=${readOnly || !dirty}>
-          Save
-        </button>
-        <span role="status" class="muted" id="start-status"
-          >${dirty ? 'Unsaved changes.' : saved.text}</span
-        >
-      </div>
+        <p class="muted small-text">For receivers with their own limit (an SMS or chat provider): messages go out evenly spaced.</p>
+        <${Problems} list=${problemsFor(problems, 'rateLimit')} /></fieldset>
+      <div class="actions"><button type="submit" class="primary" id="save-start" disabled=${readOnly || !dirty}>Save</button>
+        <span role="status" class="muted" id="start-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
     </form>
-    <div class="side-cards">
-      <${StatusCard}
-        campaign=${campaign}
-        engine=${engine}
-        setNotice=${setNotice}
-        reload=${reload}
-      />
-      <${MeasureCard} campaign=${campaign} engine=${engine} patch=${patch} />
-    </div>
+    <div class="side-cards"><${StatusCard} campaign=${campaign} engine=${engine} setNotice=${setNotice} reload=${reload} />
+      <${MeasureCard} campaign=${campaign} engine=${engine} patch=${patch} /></div>
   </div>`;
 }

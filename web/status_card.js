@@ -40,102 +40,51 @@ export function StatusCard({ campaign, engine, setNotice, reload }) {
     return { ...a, allowed: t ? t.ok : true, why: t && !t.ok ? t.message : '' };
   });
   return html`<section class="card" aria-labelledby="status-title">
-    <h2 id="status-title">
-      Status:
-      <span class=${`status-pill ${campaign.status}`}
-        >${STATUS[campaign.status] ?? campaign.status}</span
-      >
-    </h2>
-    <p class="muted small-text">
-      Ready → Running ⇄ Paused → Ended. To change a running campaign's content, pause it first.
-      Ended is final.
-    </p>
+    <h2 id="status-title">Status: <span class=${`status-pill ${campaign.status}`}>${STATUS[campaign.status] ?? campaign.status}</span></h2>
+    <p class="muted small-text">Ready → Running ⇄ Paused → Ended. To change a running campaign's content, pause it first. Ended is final.</p>
     <ul class="action-list">
       ${rows.map(
-        (r) =>
-          html`<li>
-            <button
-              type="button"
-              id=${`action-${r.action}`}
-              class=${r.action === 'end' ? 'danger' : r.action === 'start' ? 'primary' : 'secondary'}
-              disabled=${!r.allowed || busy}
-              aria-describedby=${r.why ? `why-${r.action}` : undefined}
-              onClick=${() => (r.action === 'end' ? setConfirmEnd(true) : run(r.action))}
-            >
-              ${r.label}
-            </button>
-            ${r.why ? html`<span class="why" id=${`why-${r.action}`}>${r.why}</span>` : null}
-          </li>`,
+        (r) => html`<li>
+        <button type="button" id=${`action-${r.action}`} class=${r.action === 'end' ? 'danger' : r.action === 'start' ? 'primary' : 'secondary'}
+          disabled=${!r.allowed || busy} aria-describedby=${r.why ? `why-${r.action}` : undefined}
+          onClick=${() => (r.action === 'end' ? setConfirmEnd(true) : run(r.action))}>${r.label}</button>
+        ${r.why ? html`<span class="why" id=${`why-${r.action}`}>${r.why}</span>` : null}
+      </li>`,
       )}
     </ul>
     ${
       missing && missing.length > 0 && !result
-        ? html`<div class="launch-needs" id="launch-needs">
-            <p class="why">Before it can start:</p>
-            <ul class="launch-problems">
-              ${missing.map(
-                (p) =>
-                  html`<li data-code=${p.code} data-field=${p.field}>
-                    <a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}
-                      >${p.message}</a
-                    >
-                    <${Codes} codes=${[p.code]} />
-                  </li>`,
-              )}
-            </ul>
-          </div>`
+        ? html`<div class="launch-needs" id="launch-needs"><p class="why">Before it can start:</p>
+      <ul class="launch-problems">${missing.map(
+        (p) => html`<li data-code=${p.code} data-field=${p.field}>
+        <a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}>${p.message}</a> <${Codes} codes=${[p.code]} /></li>`,
+      )}</ul></div>`
         : null
     }
     ${missing && missing.length === 0 && !result ? html`<p class="ok-text" id="launch-ready">Everything Start needs is in place.</p>` : null}
     ${
       result
-        ? html`<div class="refusal" role="alert" id="action-refusal">
-            <p class="problem-text">
-              ${result.problems.length ? 'It did not start. Fix these first:' : result.error.message}
-            </p>
-            ${
-              result.problems.length
-                ? html`<ul class="launch-problems">
-                    ${result.problems.map(
-                      (p) =>
-                        html`<li data-code=${p.code}>
-                          <a
-                            href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}
-                            >${p.message}</a
-                          >
-                          <${Codes} codes=${[p.code]} />
-                        </li>`,
-                    )}
-                  </ul>`
-                : null
-            }
-          </div>`
+        ? html`<div class="refusal" role="alert" id="action-refusal"><p class="problem-text">${result.problems.length ? 'It did not start. Fix these first:' : result.error.message}</p>
+      ${
+        result.problems.length
+          ? html`<ul class="launch-problems">${result.problems.map(
+              (p) => html`<li data-code=${p.code}>
+        <a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${stepOf(p.field)}`}>${p.message}</a> <${Codes} codes=${[p.code]} /></li>`,
+            )}</ul>`
+          : null
+      }</div>`
         : null
     }
     ${
       confirmEnd
         ? html`<${Modal} title="End this campaign?" onClose=${() => setConfirmEnd(false)}>
-            <p>
-              Ending is final: nothing more is sent, messages not yet sent are cancelled, and the
-              campaign cannot be started again.
-            </p>
-            <div class="actions">
-              <button
-                type="button"
-                class="danger"
-                id="confirm-end"
-                onClick=${() => {
-                  setConfirmEnd(false);
-                  run('end');
-                }}
-              >
-                End campaign
-              </button>
-              <button type="button" class="secondary" onClick=${() => setConfirmEnd(false)}>
-                Keep it
-              </button>
-            </div>
-          <//>`
+      <p>Ending is final: nothing more is sent, messages not yet sent are cancelled, and the campaign cannot be started again.</p>
+      <div class="actions"><button type="button" class="danger" id="confirm-end" onClick=${() => {
+        setConfirmEnd(false);
+        run('end');
+      }}>End campaign</button>
+        <button type="button" class="secondary" onClick=${() => setConfirmEnd(false)}>Keep it</button></div>
+    <//>`
         : null
     }
   </section>`;

@@ -51,86 +51,35 @@ export function TargetStep({ campaign, engine, patch, setNotice }) {
     <form class="card" onSubmit=${save} aria-labelledby="target-title">
       <h2 id="target-title">Target</h2>
       ${readOnly ? html`<p class="why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
-      <fieldset class="choice" disabled=${readOnly}>
-        <legend>Who can receive this campaign</legend>
-        <label
-          ><input
-            type="radio"
-            name="target"
-            value="cohort"
-            checked=${mode === 'cohort'}
-            onChange=${() => setMode('cohort')}
-          />
-          Users in a cohort</label
-        >
-        <label
-          ><input
-            type="radio"
-            name="target"
-            value="all"
-            checked=${mode === 'all'}
-            id="target-all"
-            onChange=${() => setMode('all')}
-          />
-          All users</label
-        >
+      <fieldset class="choice" disabled=${readOnly}><legend>Who can receive this campaign</legend>
+        <label><input type="radio" name="target" value="cohort" checked=${mode === 'cohort'} onChange=${() => setMode('cohort')} /> Users in a cohort</label>
+        <label><input type="radio" name="target" value="all" checked=${mode === 'all'} id="target-all" onChange=${() => setMode('all')} /> All users</label>
       </fieldset>
       ${
         mode === 'cohort'
-          ? html`<div class="field">
-              <label for="target-cohort">Cohort</label>
-              <select
-                id="target-cohort"
-                value=${cohortId}
-                disabled=${readOnly}
-                onChange=${(e) => setCohortId(e.currentTarget.value)}
-              >
-                <option value="">Choose a cohort…</option>
-                ${(cohorts ?? []).map((c) => html`<option value=${c.id}>${c.name || c.id}</option>`)}
-              </select>
-              <p class="estimate" role="status" id="target-estimate">
-                ${estimate?.error ? estimate.error : estimate ? html`<strong>${plural(estimate.users, 'user')}</strong> in it now.` : ''}
-              </p>
-              <button
-                type="button"
-                class="secondary small"
-                id="build-cohort"
-                disabled=${readOnly}
-                onClick=${() => setBuilding(true)}
-              >
-                + Build a new cohort
-              </button>
-              ${cohortId ? html` <a href=${`#/cohorts/${encodeURIComponent(cohortId)}`}>Edit this cohort</a>` : null}
-            </div>`
-          : html`<p class="muted">
-              Every user this workspace knows, as of the moment each message goes out.
-            </p>`
+          ? html`<div class="field"><label for="target-cohort">Cohort</label>
+        <select id="target-cohort" value=${cohortId} disabled=${readOnly} onChange=${(e) => setCohortId(e.currentTarget.value)}>
+          <option value="">Choose a cohort…</option>
+          ${(cohorts ?? []).map((c) => html`<option value=${c.id}>${c.name || c.id}</option>`)}</select>
+        <p class="estimate" role="status" id="target-estimate">${estimate?.error ? estimate.error : estimate ? html`<strong>${plural(estimate.users, 'user')}</strong> in it now.` : ''}</p>
+        <button type="button" class="secondary small" id="build-cohort" disabled=${readOnly} onClick=${() => setBuilding(true)}>+ Build a new cohort</button>
+        ${cohortId ? html` <a href=${`#/cohorts/${encodeURIComponent(cohortId)}`}>Edit this cohort</a>` : null}
+      </div>`
+          : html`<p class="muted">Every user this workspace knows, as of the moment each message goes out.</p>`
       }
       <${Problems} list=${problemsFor(result.problems, 'target')} />
-      <div class="actions">
-        <button type="submit" class="primary" id="save-target" disabled=${readOnly || !dirty}>
-          Save target
-        </button>
-        <span role="status" class="muted" id="target-status"
-          >${dirty ? 'Unsaved changes.' : result.text}</span
-        >
-      </div>
+      <div class="actions"><button type="submit" class="primary" id="save-target" disabled=${readOnly || !dirty}>Save target</button>
+        <span role="status" class="muted" id="target-status">${dirty ? 'Unsaved changes.' : result.text}</span></div>
     </form>
     ${
       building
-        ? html`<section aria-labelledby="builder-title">
-            <h2 id="builder-title">New cohort</h2>
-            <${CohortEditor}
-              compact
-              cohort=${{ name: `${campaign.title || campaign.key} audience`, rule: { all: [] } }}
-              engine=${engine}
-              onSaved=${(c) => {
-                loadCohorts();
-                setCohortId(c.id);
-                setMode('cohort');
-              }}
-            />
-          </section>`
+        ? html`<section aria-labelledby="builder-title"><h2 id="builder-title">New cohort</h2>
+      <${CohortEditor} compact cohort=${{ name: `${campaign.title || campaign.key} audience`, rule: { all: [] } }} engine=${engine}
+        onSaved=${(c) => {
+          loadCohorts();
+          setCohortId(c.id);
+          setMode('cohort');
+        }} /></section>`
         : null
     }
   </div>`;

@@ -27,28 +27,10 @@ export function TestStep({ campaign, engine }) {
     <section class="card" aria-labelledby="ump-title">
       <h2 id="ump-title">User Message Preview</h2>
       <p class="muted">Choose who the test is personalized for.</p>
-      <${RecipientPicker}
-        idPrefix="test"
-        campaignKey=${campaign.key}
-        eventKey=${campaign.send?.type === 'event' ? campaign.send.event : undefined}
-        onChange=${setWho}
-      />
-      <div class="actions">
-        <button
-          type="button"
-          class="primary"
-          id="send-test"
-          disabled=${!who || sending}
-          onClick=${send}
-        >
-          ${sending ? 'Sending…' : 'Send Test Message'}
-        </button>
-        ${!who ? html`<span class="muted small-text">Choose a user or type values first.</span>` : null}
-      </div>
-      <p class="muted small-text">
-        A test is one real request to the webhook URL. It is not retried and counts nowhere (not in
-        results, not in frequency capping).
-      </p>
+      <${RecipientPicker} idPrefix="test" campaignKey=${campaign.key} eventKey=${campaign.send?.type === 'event' ? campaign.send.event : undefined} onChange=${setWho} />
+      <div class="actions"><button type="button" class="primary" id="send-test" disabled=${!who || sending} onClick=${send}>${sending ? 'Sending…' : 'Send Test Message'}</button>
+        ${!who ? html`<span class="muted small-text">Choose a user or type values first.</span>` : null}</div>
+      <p class="muted small-text">A test is one real request to the webhook URL. It is not retried and counts nowhere (not in results, not in frequency capping).</p>
     </section>
     <section class="card" aria-labelledby="test-preview-title">
       <h2 id="test-preview-title">Message${who ? ` for ${who.label}` : ''}</h2>
@@ -69,9 +51,7 @@ export function TestStep({ campaign, engine }) {
 function TestResultModal({ result, onClose }) {
   if (!result.ok) {
     return html`<${Modal} title="Test message not sent" onClose=${onClose}>
-      <p class="problem-text" id="test-refusal">${result.error.message}</p>
-      <${Problems} list=${result.problems}
-    /><//>`;
+      <p class="problem-text" id="test-refusal">${result.error.message}</p><${Problems} list=${result.problems} /><//>`;
   }
   const d = result.data;
   const o = d.outcome ?? {};
@@ -91,70 +71,29 @@ function TestResultModal({ result, onClose }) {
       : `A live send would not retry${why ? `: ${why}` : ''}, and would count it as failed.`;
   return html`<${Modal} title="Send Test Message" onClose=${onClose} wide>
     <dl class="facts" id="test-result" data-ok=${String(ok)}>
-      <dt>Send status</dt>
-      <dd>
-        <span class=${`status-pill ${ok ? 'delivered' : 'failed'}`} id="test-send-status"
-          >${ok ? 'Sent' : 'Failed'}</span
-        >
-      </dd>
+      <dt>Send status</dt><dd><span class=${`status-pill ${ok ? 'delivered' : 'failed'}`} id="test-send-status">${ok ? 'Sent' : 'Failed'}</span></dd>
       ${
         o.error
-          ? html`<dt>Error</dt>
-              <dd class="error-text" data-error=${o.error}>
-                ${SEND_ERROR[o.error] ?? o.error} <${Codes} codes=${[o.error, o.errorMessage]} />
-              </dd>`
-          : html`<dt>Response status</dt>
-              <dd id="test-response-status" data-status=${o.status}>
-                ${o.status}${o.redirect ? html` <span class="muted">redirect to ${o.redirect}, not followed</span>` : null}
-              </dd>`
+          ? html`<dt>Error</dt><dd class="error-text" data-error=${o.error}>${SEND_ERROR[o.error] ?? o.error} <${Codes} codes=${[o.error, o.errorMessage]} /></dd>`
+          : html`<dt>Response status</dt><dd id="test-response-status" data-status=${o.status}>${o.status}${o.redirect ? html` <span class="muted">redirect to ${o.redirect}, not followed</span>` : null}</dd>`
       }
-      <dt>Duration</dt>
-      <dd>${formatMs(o.durationMs)}</dd>
-      <dt>What a live send would do</dt>
-      <dd id="test-live">${live}</dd>
-      ${
-        d.id
-          ? html`<dt>Message id</dt>
-              <dd class="mono">${d.id}</dd>`
-          : null
-      }
+      <dt>Duration</dt><dd>${formatMs(o.durationMs)}</dd>
+      <dt>What a live send would do</dt><dd id="test-live">${live}</dd>
+      ${d.id ? html`<dt>Message id</dt><dd class="mono">${d.id}</dd>` : null}
     </dl>
     ${
       headers.length
-        ? html`<details open>
-            <summary>Response headers (${headers.length})</summary>
-            <table class="kv-table">
-              <tbody>
-                ${headers.map(
-                  ([k, v]) =>
-                    html`<tr>
-                      <th scope="row" class="mono">${k}</th>
-                      <td class="mono value">${v}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </details>`
+        ? html`<details open><summary>Response headers (${headers.length})</summary><table class="kv-table"><tbody>
+      ${headers.map(([k, v]) => html`<tr><th scope="row" class="mono">${k}</th><td class="mono value">${v}</td></tr>`)}</tbody></table></details>`
         : null
     }
     ${
       o.error
         ? null
-        : html`<h3>
-              Response body
-              ${o.bodyTruncated ? html`<span class="badge warning">only the start is kept</span>` : null}
-            </h3>
-            ${o.body ? html`<pre class="mono response-body" id="test-response-body">${o.body}</pre>` : html`<p class="muted">(empty body)</p>`}`
+        : html`<h3>Response body ${o.bodyTruncated ? html`<span class="badge warning">only the start is kept</span>` : null}</h3>
+      ${o.body ? html`<pre class="mono response-body" id="test-response-body">${o.body}</pre>` : html`<p class="muted">(empty body)</p>`}`
     }
-    ${
-      d.request
-        ? html`<details>
-            <summary>Request as sent</summary>
-            <pre class="mono response-body">
-${[`${d.request.method} ${d.request.url}`, ...(d.request.headers ?? []).map(([k, v]) => `${k}: ${v}`), '', d.request.body ?? ''].join('\n')}</pre>
-          </details>`
-        : null
-    }
+    ${d.request ? html`<details><summary>Request as sent</summary><pre class="mono response-body">${[`${d.request.method} ${d.request.url}`, ...(d.request.headers ?? []).map(([k, v]) => `${k}: ${v}`), '', d.request.body ?? ''].join('\n')}</pre></details>` : null}
   <//>`;
 }
 
@@ -170,56 +109,25 @@ function AudienceCheck({ campaignKey }) {
   const d = res?.ok ? res.data : null;
   return html`<section class="card" aria-labelledby="audience-title">
     <h2 id="audience-title">Audience check</h2>
-    <p class="muted">
-      Before starting: how many users would get this message now, how many would get a fallback
-      text, and who would be held back and why. Nothing is sent.
-    </p>
-    <button type="button" class="secondary" id="audience-check" disabled=${busy} onClick=${run}>
-      ${busy ? 'Checking…' : 'Check the audience'}
-    </button>
-    ${
-      res && !res.ok
-        ? html`<p class="problem-text" role="alert">${res.error.message}</p>
-            <${Problems} list=${res.problems} />`
-        : null
-    }
+    <p class="muted">Before starting: how many users would get this message now, how many would get a fallback text, and who would be held back and why. Nothing is sent.</p>
+    <button type="button" class="secondary" id="audience-check" disabled=${busy} onClick=${run}>${busy ? 'Checking…' : 'Check the audience'}</button>
+    ${res && !res.ok ? html`<p class="problem-text" role="alert">${res.error.message}</p><${Problems} list=${res.problems} />` : null}
     ${
       d
         ? html`<div id="audience-result">
-            <p>
-              <strong>${plural(d.wouldSend ?? 0, 'user')}</strong> would be sent the message, of
-              ${plural(d.candidates ?? 0, 'candidate')}.
-            </p>
-            ${
-              Object.keys(d.fallbacks ?? {}).length
-                ? html`<h3>Fallback text used</h3>
-                    <ul>
-                      ${Object.entries(d.fallbacks).map(([v, n]) => html`<li><code>${v}</code>: ${plural(n, 'user')}</li>`)}
-                    </ul>`
-                : null
-            }
-            ${
-              Object.keys(d.refused ?? {}).length
-                ? html`<h3>Refused by personalization</h3>
-                    <ul>
-                      ${Object.entries(d.refused).map(([code, r]) => html`<li>${codeSummary(code) || 'Refused'}: ${plural(r.count, 'user')}${r.sample?.length ? `, e.g. ${r.sample.join(', ')}` : ''} <${Codes} codes=${[code]} /></li>`)}
-                    </ul>`
-                : null
-            }
-            ${
-              Object.values(d.suppressed ?? {}).some((n) => n > 0)
-                ? html`<h3>Held back</h3>
-                    <ul>
-                      ${Object.entries(d.suppressed)
-                        .filter(([, n]) => n > 0)
-                        .map(
-                          ([k, n]) =>
-                            html`<li>${SUPPRESSED[k] ?? k}: ${n} <${Codes} codes=${[k]} /></li>`,
-                        )}
-                    </ul>`
-                : null
-            }
-          </div>`
+      <p><strong>${plural(d.wouldSend ?? 0, 'user')}</strong> would be sent the message, of ${plural(d.candidates ?? 0, 'candidate')}.</p>
+      ${Object.keys(d.fallbacks ?? {}).length ? html`<h3>Fallback text used</h3><ul>${Object.entries(d.fallbacks).map(([v, n]) => html`<li><code>${v}</code>: ${plural(n, 'user')}</li>`)}</ul>` : null}
+      ${Object.keys(d.refused ?? {}).length ? html`<h3>Refused by personalization</h3><ul>${Object.entries(d.refused).map(([code, r]) => html`<li>${codeSummary(code) || 'Refused'}: ${plural(r.count, 'user')}${r.sample?.length ? `, e.g. ${r.sample.join(', ')}` : ''} <${Codes} codes=${[code]} /></li>`)}</ul>` : null}
+      ${
+        Object.values(d.suppressed ?? {}).some((n) => n > 0)
+          ? html`<h3>Held back</h3><ul>${Object.entries(d.suppressed)
+              .filter(([, n]) => n > 0)
+              .map(
+                ([k, n]) => html`<li>${SUPPRESSED[k] ?? k}: ${n} <${Codes} codes=${[k]} /></li>`,
+              )}</ul>`
+          : null
+      }
+    </div>`
         : null
     }
   </section>`;

@@ -93,10 +93,7 @@ export function problemsFor(problems, field) {
 export function Codes({ codes }) {
   const list = (codes ?? []).filter(Boolean);
   if (list.length === 0) return null;
-  return html`<details class="codes">
-    <summary>Details</summary>
-    ${list.map((c) => html`<code class="code" title=${codeSummary(c) || 'code'}>${c}</code> `)}
-  </details>`;
+  return html`<details class="codes"><summary>Details</summary>${list.map((c) => html`<code class="code" title=${codeSummary(c) || 'code'}>${c}</code> `)}</details>`;
 }
 
 /** Problems listed next to their field: the sentence first, the code in a Details disclosure. */
@@ -104,16 +101,13 @@ export function Problems({ list, id }) {
   if (!list || list.length === 0) return null;
   return html`<ul class="problems" id=${id}>
     ${list.map(
-      (p) =>
-        html`<li
-          class=${`problem ${p.severity === 'warning' ? 'warning' : 'error'}`}
-          data-code=${p.code}
-          data-field=${p.field ?? ''}
-        >
-          <span class="badge">${p.severity === 'warning' ? 'Warning' : 'Problem'}</span>
-          <span class="message">${p.message}</span>
-          <${Codes} codes=${[p.code]} />
-        </li>`,
+      (
+        p,
+      ) => html`<li class=${`problem ${p.severity === 'warning' ? 'warning' : 'error'}`} data-code=${p.code} data-field=${p.field ?? ''}>
+      <span class="badge">${p.severity === 'warning' ? 'Warning' : 'Problem'}</span>
+      <span class="message">${p.message}</span>
+      <${Codes} codes=${[p.code]} />
+    </li>`,
     )}
   </ul>`;
 }
@@ -141,15 +135,9 @@ export function Modal({ title, onClose, children, wide, returnFocus }) {
       if (target && target.isConnected) target.focus();
     };
   }, []);
-  return html`<dialog
-    ref=${ref}
-    class=${`modal ${wide ? 'wide' : ''}`}
-    aria-labelledby="modal-title"
-  >
-    <div class="modal-head">
-      <h2 id="modal-title">${title}</h2>
-      <button type="button" class="icon-button" aria-label="Close" onClick=${onClose}>×</button>
-    </div>
+  return html`<dialog ref=${ref} class=${`modal ${wide ? 'wide' : ''}`} aria-labelledby="modal-title">
+    <div class="modal-head"><h2 id="modal-title">${title}</h2>
+      <button type="button" class="icon-button" aria-label="Close" onClick=${onClose}>×</button></div>
     <div class="modal-body">${children}</div>
   </dialog>`;
 }
@@ -157,15 +145,7 @@ export function Modal({ title, onClose, children, wide, returnFocus }) {
 /** A button that copies `text` and says so. */
 export function CopyButton({ text, label = 'Copy', target }) {
   const [said, setSaid] = useState('');
-  return html`<span class="copy"
-    ><button
-      type="button"
-      class="secondary small"
-      disabled=${!text}
-      onClick=${async () => setSaid(await copyText(text, target?.current))}
-    >
-      ${label}
-    </button>
-    <span class="muted small-text" role="status">${said}</span></span
-  >`;
+  return html`<span class="copy"><button type="button" class="secondary small" disabled=${!text}
+      onClick=${async () => setSaid(await copyText(text, target?.current))}>${label}</button>
+    <span class="muted small-text" role="status">${said}</span></span>`;
 }

@@ -28,15 +28,5 @@ export function WaitingCounts({ campaignKey, tick }) {
       html` <a href="#/destinations">Destinations</a>`,
     ]);
   if (rows.length === 0) return null;
-  return html`<h3>Waiting on purpose</h3>
-    <table class="kv-table" id="waiting">
-      <tbody>
-        ${rows.map(
-          ([id, label, n, link]) =>
-            html`<tr data-waiting=${id}>
-              <td>${label}: <strong>${n}</strong>${link}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+  return html`<h3>Waiting on purpose</h3><table class="kv-table" id="waiting"><tbody>${rows.map(([id, label, n, link]) => html`<tr data-waiting=${id}><td>${label}: <strong>${n}</strong>${link}</td></tr>`)}</tbody></table>`;
 }

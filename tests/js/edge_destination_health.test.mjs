@@ -14,6 +14,7 @@ import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
+import { apiClient, until } from './helpers/api_client.mjs';
 import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
 
 const KEY = 'destinations-key-0123456789';
@@ -34,31 +35,9 @@ const start = async () =>
     HOOKCAST_TEST_CLOCK_OFFSET_MS: String(clockAhead),
   }));
 
-async function call(method, p, body) {
-  const r = await fetch(`${origin}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
-}
-async function api(method, p, body) {
-  const r = await call(method, p, body);
-  assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json;
-}
+const { call, api } = apiClient(() => origin, KEY);
 const clock = testClock(call);
 const waitingOf = async (key) => (await api('GET', `/v1/campaigns/${key}/waiting`)).waiting;
-
-async function until(what, probe, tries = 600) {
-  for (let i = 0; i < tries; i++) {
-    const v = await probe();
-    if (v) return v;
-    await sleep(50);
-  }
-  assert.fail(`never: ${what}`);
-}
 
 async function destination(host) {
   const { destinations } = await api('GET', '/v1/destinations');
