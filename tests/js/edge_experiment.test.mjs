@@ -19,7 +19,7 @@ import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
-import { checkAnswer } from './helpers/openapi_check.mjs';
+import { apiClient } from './helpers/api_client.mjs';
 import { createEngine } from '../../src/js/node.js';
 
 const KEY = 'experiment-key-0123456789abcdef';
@@ -34,24 +34,8 @@ after(async () => {
   await sink?.close();
 });
 
-async function api(origin, method, p, body) {
-  const r = await fetch(`${origin}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  // Every answer as docs/openapi.yaml writes it (results, exposures' group, suppressed.control).
-  checkAnswer({
-    method,
-    path: p,
-    status: r.status,
-    contentType: r.headers.get('content-type'),
-    text,
-    request: body,
-  });
-  return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
-}
+/** One call to the worker at `origin`, its answer held to docs/openapi.yaml. */
+const api = (origin, method, p, body) => apiClient(() => origin, KEY).call(method, p, body);
 
 /** Every exposure of campaign `key`: Map userId → group. */
 async function exposures(origin, key) {

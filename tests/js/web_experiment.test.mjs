@@ -14,7 +14,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startSink } from './edge_helpers.mjs';
 import { KillableStart } from './helpers/npm_start.mjs';
-import { checkAnswer } from './helpers/openapi_check.mjs';
+import { apiClient } from './helpers/api_client.mjs';
 
 const KEY = 'web-experiment-key-0123456789ab';
 const server = new KillableStart({ key: KEY, prefix: 'hookcast-web-experiment-' });
@@ -25,24 +25,7 @@ let context;
 let page;
 const offLoopback = [];
 
-async function api(method, p, body) {
-  const r = await fetch(`${origin}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  // Every answer as docs/openapi.yaml writes it (results, exposures' group, suppressed.control).
-  checkAnswer({
-    method,
-    path: p,
-    status: r.status,
-    contentType: r.headers.get('content-type'),
-    text,
-    request: body,
-  });
-  return { status: r.status, json: text ? JSON.parse(text) : undefined, text };
-}
+const { call: api } = apiClient(() => origin, KEY);
 
 before(async () => {
   sink = await startSink((req, res) => {

@@ -8,7 +8,7 @@ import { checkAnswer } from './openapi_check.mjs';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * `call(method, path, body)` answers { status, json } for any status;
+ * `call(method, path, body)` answers { status, json, text } for any status;
  * `api(...)` asserts a success and answers the JSON. `originOf()` names the
  * worker's current origin (it changes when a suite restarts the worker).
  */
@@ -28,7 +28,7 @@ export function apiClient(originOf, key) {
       text,
       request: body,
     });
-    return { status: r.status, json: text ? JSON.parse(text) : null };
+    return { status: r.status, json: text ? JSON.parse(text) : null, text };
   }
   async function api(method, path, body) {
     const r = await call(method, path, body);
