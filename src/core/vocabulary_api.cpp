@@ -191,6 +191,10 @@ std::string campaign_capabilities(std::string_view status_name, std::string_view
   append_flag(out, "holdsPending", c.holds_pending);
   append_flag(out, "cancelsPending", c.cancels_pending);
   append_flag(out, "final", c.final);
+  append_flag(out, "waitsForResume", c.waits_for_resume);
+  append_flag(out, "mayHaveSent", c.may_have_sent);
+  append_flag(out, "resendsFailed", c.resends_failed);
+  append_flag(out, "retriesDeliveries", c.retries_deliveries);
   out.push_back('}');
   return out;
 }

@@ -129,6 +129,27 @@ TEST(Capabilities, TransitionsAgreeWithTheStatusMachine) {
   }
 }
 
+// The flags the edge and the console read instead of status names agree with
+// the status machine they stand for: waiting for resume is where resume is
+// legal, a final status has no transition, resending needs a started
+// campaign that is not final.
+TEST(Capabilities, FlagsAgreeWithEachOther) {
+  for (const char* status : {"ready", "running", "paused", "ended"}) {
+    const json caps = parse(api::campaign_capabilities(status, ""));
+    const bool final = caps["final"].get<bool>();
+    EXPECT_EQ(caps["waitsForResume"].get<bool>(), caps["transitions"].contains("resume")) << status;
+    EXPECT_EQ(final, caps["transitions"].empty()) << status;
+    EXPECT_EQ(caps["retriesDeliveries"].get<bool>(), !final) << status;
+    EXPECT_EQ(caps["mayHaveSent"].get<bool>(), !caps["transitions"].contains("start")) << status;
+    if (caps["resendsFailed"].get<bool>()) {
+      EXPECT_TRUE(caps["mayHaveSent"].get<bool>() && !final) << status;
+    }
+    if (caps["waitsForResume"].get<bool>()) {
+      EXPECT_TRUE(caps["holdsPending"].get<bool>()) << status;
+    }
+  }
+}
+
 TEST(Capabilities, UnknownStatusOrSendTypeIsRefused) {
   const json cases = load_fixture(
       "campaigns.json")["capabilitiesRefused"];  // owned: a temporary's member dies before the loop
