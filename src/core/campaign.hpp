@@ -36,6 +36,10 @@ namespace hookcast {
 /// Where a campaign is in its life.
 enum class CampaignStatus { kReady, kRunning, kPaused, kEnded };
 
+/// The status a new campaign is stored in, and the one a dispatch object
+/// assumes before it hears of its campaign (it holds messages, as paused).
+inline constexpr CampaignStatus kInitialCampaignStatus = CampaignStatus::kReady;
+
 /// What a caller asks a campaign to do.
 enum class CampaignAction { kStart, kPause, kResume, kEnd };
 

@@ -82,6 +82,8 @@ std::string vocabulary() {
   append_names(out, kFatigueReasons, fatigue_reason_name);
   out.append(",\"campaignStatuses\":");
   append_names(out, kCampaignStatuses, campaign_status_name);
+  out.append(",\"initialStatus\":");
+  append_json_string(out, campaign_status_name(kInitialCampaignStatus));
   out.append(",\"campaignActions\":");
   append_names(out, kCampaignActions, campaign_action_name);
   out.append(",\"sendTypes\":");

@@ -13,7 +13,7 @@ namespace hookcast::api {
 /// {"units":{"delay":[...],"repeat":[...],"resend":[...],"capPeriod":[...],
 ///  "within":[...]},"suppressionReasons":[...],"candidateChecks":[...],
 ///  "fatigueReasons":["ok",...],
-///  "campaignStatuses":[...],"campaignActions":[...],"sendTypes":[...],
+///  "campaignStatuses":[...],"initialStatus":"ready","campaignActions":[...],"sendTypes":[...],
 ///  "methods":[...],"operators":{"property":[...],"event":[...],"count":[...]},
 ///  "limits":{"name":N,...}}
 std::string vocabulary();

@@ -94,6 +94,15 @@ TEST(Vocabulary, EachSettingsUnitsAreExactlyWhatItsCheckAccepts) {
   }
 }
 
+TEST(Vocabulary, ANewCampaignIsReadyAndHoldsItsMessages) {
+  const json v = parse(api::vocabulary());
+  EXPECT_EQ(v["initialStatus"], "ready");
+  const json caps = parse(api::campaign_capabilities(v["initialStatus"].get<std::string>(), ""));
+  EXPECT_TRUE(caps["holdsPending"].get<bool>());
+  EXPECT_TRUE(caps["contentEditable"].get<bool>());
+  EXPECT_FALSE(caps["mayHaveSent"].get<bool>());
+}
+
 TEST(Vocabulary, LimitsAreTheChecksLimits) {
   const json limits = parse(api::vocabulary())["limits"];
   EXPECT_EQ(limits["titleChars"], hookcast::kMaxTitleChars);

@@ -195,9 +195,14 @@ export async function createCampaign(request, env) {
 export async function listCampaigns(env) {
   const engine = await getEngine();
   const campaigns = await workspaceStub(env).listCampaigns();
-  // A campaign still in "ready" has sent nothing (test sends count nowhere).
+  // A campaign not yet started (the engine's mayHaveSent) has sent nothing
+  // (test sends count nowhere): its stats are zero without asking.
   const stats = await Promise.all(
-    campaigns.map((c) => (c.status === 'ready' ? emptyStats(engine) : campaignStats(env, c.key))),
+    campaigns.map((c) =>
+      engine.campaignCapabilities(c.status).mayHaveSent
+        ? campaignStats(env, c.key)
+        : emptyStats(engine),
+    ),
   );
   return json({
     campaigns: campaigns.map((c, i) => ({

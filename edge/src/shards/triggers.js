@@ -18,6 +18,7 @@ import * as sends from './sends.js';
 import { workspaceStub } from '../stubs.js';
 import { armNoLaterThan } from '../storage/alarm.js';
 import { nextTurn } from './turns.js';
+import { getEngine } from '../engine.js';
 
 /** A trigger whose run failed is tried again this much later, by the alarm. */
 const RETRY_MS = 2_000;
@@ -115,8 +116,10 @@ function triggerRows(sql, seqs) {
 async function runOne(shard, row, snapshotOf) {
   const snapshot = await snapshotOf(row.campaign);
   let accepted = 0;
-  // The event is gone (user deleted) or the campaign ended meanwhile: nothing to send.
-  if (row.user_id !== null && snapshot && snapshot.status !== 'ended') {
+  // The event is gone (user deleted) or the campaign ended meanwhile (its
+  // status is final, the engine's word): nothing to send.
+  const final = snapshot && (await getEngine()).campaignCapabilities(snapshot.status).final;
+  if (row.user_id !== null && snapshot && !final) {
     const event = {
       key: row.key,
       properties: row.properties ? JSON.parse(row.properties) : {},
