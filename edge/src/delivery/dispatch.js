@@ -556,6 +556,7 @@ export class CampaignDispatch extends DeliveryObject {
         // Compile applied the destination rule to this render; retries and
         // replays are checked again.
         checked: rendered !== null,
+        pool: this.connections,
       });
       if (!probe) await this.gate.after(host, result);
       return { ...base, rendered, ...result };
@@ -892,6 +893,7 @@ export class CampaignDispatch extends DeliveryObject {
     this.compiled = null;
     this.snapshot = null;
     this.signing = null;
+    this.connections.closeAll();
   }
 
   /** The delivery status the API shows: a render refused at dispatch is `cancelled` (reason personalization). */
