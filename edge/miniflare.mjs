@@ -47,11 +47,17 @@ export const COMPATIBILITY_DATE = readWranglerConfig().compatibility_date;
  * addresses only, plus loopback (127.0.0.0/8, ::1) while allowLocalHttp.
  * The second wall under the engine's destination check: workerd applies it
  * when it connects, after DNS, so a public-looking name that resolves to an
- * internal address (127.0.0.1.nip.io, localtest.me) is refused there. (miniflare's
+ * internal address (127.0.0.1.nip.io, localtest.me) is refused there, for
+ * fetch() and connect() alike. (miniflare's
  * default "internet" service allows public, private and 240.0.0.0/4.)
  */
 export function outboundNetwork({ allowLocalHttp = false } = {}) {
-  return { allow: allowLocalHttp ? ['public', '127.0.0.0/8', '::1/128'] : ['public'] };
+  return {
+    allow: allowLocalHttp ? ['public', '127.0.0.0/8', '::1/128'] : ['public'],
+    // TLS for the sockets webhooks are sent on (edge/src/delivery/http1.js):
+    // without tlsOptions a network service opens plain TCP only.
+    tlsOptions: { trustBrowserCas: true },
+  };
 }
 
 /**

@@ -56,8 +56,8 @@ const FRESH_WINDOW = 256;
 const FLUSH_MS = 500;
 /** Rows rendered ahead of their dispatch in one engine call (renderFresh). */
 const RENDER_AHEAD = 63;
-/** Results per UPDATE statement in write(): 8 bound values each, under the 100 a statement takes. */
-const UPDATE_ROWS = 12;
+/** Results per UPDATE statement in write(): 9 bound values each, under the 100 a statement takes. */
+const UPDATE_ROWS = 11;
 
 // Column meanings: `request` is null until the first attempt renders it
 // (`dispatched` = request is not null, in the index, so picking the next
@@ -121,6 +121,16 @@ export class CampaignDispatch extends DeliveryObject {
       this.sql.exec('UPDATE deliveries SET sent_at = created_at');
     }
     this.sql.exec('CREATE INDEX IF NOT EXISTS deliveries_sent ON deliveries (sent_at, idx)');
+    // `first_attempt`: the record of run 0's attempt 1, kept in the row (one
+    // write with the row's new state instead of an insert into `attempts`,
+    // which holds every other attempt); added later.
+    if (
+      !this.sql
+        .exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'first_attempt'")
+        .toArray().length
+    ) {
+      this.sql.exec('ALTER TABLE deliveries ADD COLUMN first_attempt TEXT');
+    }
     // What the campaign's status allows (dispatch, hold, cancel) is the
     // engine's word (capabilities()): it is loaded before the first event.
     this.engine = null;
@@ -512,9 +522,10 @@ export class CampaignDispatch extends DeliveryObject {
     try {
       let request;
       let rendered = null;
+      let webhook = null;
       if (row.request === null) {
         // The cached webhook without an await when it is current (most sends).
-        const webhook = this.currentWebhook() ?? (await this.webhook());
+        webhook = this.currentWebhook() ?? (await this.webhook());
         if (!webhook)
           return {
             ...base,
@@ -542,7 +553,8 @@ export class CampaignDispatch extends DeliveryObject {
       }
       // One webhook per campaign, and the engine keeps placeholders out of a
       // URL's host: the slice's destination is its latest render's host.
-      const host = hostOf(request.url);
+      const host =
+        rendered !== null ? this.renderedHost(webhook, request.url) : hostOf(request.url);
       if (host !== null && this.meta('host') !== host) this.setMeta('host', host);
       if (!probe) {
         // Never waits: a paced slice's sends must not bunch up behind an RPC.
@@ -560,6 +572,7 @@ export class CampaignDispatch extends DeliveryObject {
         // Compile applied the destination rule to this render; retries and
         // replays are checked again.
         checked: rendered !== null,
+        pool: this.connections,
       });
       if (!probe) await this.gate.after(host, result);
       return { ...base, rendered, ...result };
@@ -632,13 +645,14 @@ export class CampaignDispatch extends DeliveryObject {
           );
       results = results.filter((r) => !r.held);
     }
+    const first = (r) => r.run === 0 && r.attempt === 1;
     insertMany(
       this.sql,
       'INSERT OR REPLACE',
       'attempts',
       ['idx', 'run', 'attempt', 'record'],
       results
-        .filter((r) => r.record)
+        .filter((r) => r.record && !first(r))
         .map((r) => [r.idx, r.run, r.attempt, JSON.stringify(r.record)]),
     );
     const updates = [];
@@ -666,6 +680,7 @@ export class CampaignDispatch extends DeliveryObject {
         pending ? r.nextAt : null,
         pending ? null : r.at,
         r.rendered ?? null,
+        r.record && first(r) ? JSON.stringify(r.record) : null,
       ]);
     }
     for (let i = 0; i < updates.length; i += UPDATE_ROWS) {
@@ -673,10 +688,11 @@ export class CampaignDispatch extends DeliveryObject {
       // A pending result keeps state pending and sets the next retry's time;
       // a final one sets finished_at. Either marks a rendered row dispatched.
       this.sql.exec(
-        `WITH v (idx, state, reason, attempts, added, next_at, finished_at, request) AS (VALUES ${part.map(() => '(?,?,?,?,?,?,?,?)').join(',')})
+        `WITH v (idx, state, reason, attempts, added, next_at, finished_at, request, first_attempt) AS (VALUES ${part.map(() => '(?,?,?,?,?,?,?,?,?)').join(',')})
          UPDATE deliveries SET state = v.state, reason = v.reason, attempts = v.attempts,
            total_attempts = total_attempts + v.added, next_at = coalesce(v.next_at, deliveries.next_at),
            finished_at = v.finished_at, request = coalesce(v.request, deliveries.request), waiting = NULL,
+           first_attempt = coalesce(v.first_attempt, deliveries.first_attempt),
            dispatched = (deliveries.dispatched OR v.state = 'pending' OR v.request IS NOT NULL)
          FROM v WHERE deliveries.idx = v.idx`,
         ...part.flat(),
@@ -765,6 +781,15 @@ export class CampaignDispatch extends DeliveryObject {
     // alarm to be delivered.
     await this.armAlarm(Date.now() + 1_000);
     this.pump.poke().catch((e) => console.error('hookcast: dispatch pump stopped', e));
+  }
+
+  /**
+   * The host of a URL `webhook` rendered: the same for every render of one
+   * compiled webhook (placeholders never reach a URL's host), so parsed once.
+   */
+  renderedHost(webhook, url) {
+    if (this.hostOfRender?.webhook !== webhook) this.hostOfRender = { webhook, host: hostOf(url) };
+    return this.hostOfRender.host;
   }
 
   /** When the next paced dispatch may go (ms). */
@@ -896,6 +921,7 @@ export class CampaignDispatch extends DeliveryObject {
     this.compiled = null;
     this.snapshot = null;
     this.signing = null;
+    this.connections.closeAll();
   }
 
   /** The delivery status the API shows: a render refused at dispatch is `cancelled` (reason personalization). */
@@ -913,6 +939,12 @@ export class CampaignDispatch extends DeliveryObject {
       // Stored as the sender's record (epoch ms); answered in ISO 8601 as every campaign time is.
       const record = JSON.parse(a.record);
       runs.get(a.run).push({ ...record, startedAt: iso(record.startedAt) });
+    }
+    if (row.first_attempt) {
+      const record = JSON.parse(row.first_attempt);
+      const run0 = runs.get(0) ?? [];
+      if (!run0.some((a) => a.attempt === 1))
+        runs.set(0, [{ ...record, startedAt: iso(record.startedAt) }, ...run0]);
     }
     const requests = new Map();
     if (row.run > 0)
