@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { createEngine } from '../../src/js/node.js';
 
 const dts = fs.readFileSync(new URL('../../index.d.ts', import.meta.url), 'utf8');
@@ -105,4 +106,27 @@ test('fatigue verdicts carry the names of fatigueReasons, read from the core', (
   const seen = engine.fatigueBatch(policy, [[], [{ campaign: 'c1', at: 0 }]], 1000);
   assert.deepEqual(seen, ['ok', 'already_sent']);
   for (const r of seen) assert.ok(vocabulary.fatigueReasons.includes(r), r);
+});
+
+/** Every .js file under `dir` (a path from the repository root). */
+function jsFiles(dir) {
+  const root = new URL('../../', import.meta.url).pathname;
+  return fs
+    .readdirSync(path.join(root, dir), { recursive: true })
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join(dir, f))
+    .map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]);
+}
+
+test('edge/src and web/ spell no campaign status: they ask campaignCapabilities', () => {
+  const quoted = new RegExp(`['"\`](${vocabulary.campaignStatuses.join('|')})['"\`]`);
+  const found = [];
+  for (const [file, text] of [...jsFiles('edge/src'), ...jsFiles('web')]) {
+    text.split('\n').forEach((line, i) => {
+      // The console's engine-loading flag (body[data-engine="ready"]) is no campaign status.
+      if (quoted.test(line) && !/dataset\.engine = 'ready'/.test(line))
+        found.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(found, []);
 });

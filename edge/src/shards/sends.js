@@ -334,7 +334,9 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
   const decisions = [];
   const ledger = [];
   const outbox = [];
-  const status = snapshot.status ?? 'running';
+  // The campaign's status as the snapshot has it (snapshotOfRow always
+  // sets it): the dispatch object reads what it allows from the engine.
+  const status = snapshot.status;
   const version = snapshot.version ?? 0;
   for (const d of decided) {
     tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
