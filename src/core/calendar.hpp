@@ -109,10 +109,11 @@ Iso8601Reading read_iso8601(std::string_view text, Iso8601Syntax syntax);
 std::optional<DateTimeParts> parse_iso8601_parts(std::string_view text);
 
 /// What a field says about a UTC offset in its time text. Every field that
-/// reads time text names its rule, and parse_iso8601_parts is the one
-/// parser behind all of them:
+/// reads time text names its rule, and read_iso8601 is the one reader
+/// behind all of them:
 enum class OffsetRule {
-  kRequired,     ///< an instant: an event's `at` ("2026-11-30T09:15:00Z")
+  kRequired,     ///< an instant ("2026-11-30T09:15:00Z"); an event's `at` also
+                 ///< keeps to RFC 3339's syntax (parse_event_time, event_time.hpp)
   kUtcIfAbsent,  ///< no offset reads as UTC: cohort before/after, member event times
   kForbidden,    ///< a wall-clock time placed in a named zone: `send.at`, `send.repeat.until`
 };
