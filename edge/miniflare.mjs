@@ -61,6 +61,20 @@ export function outboundNetwork({ allowLocalHttp = false } = {}) {
 }
 
 /**
+ * The slice settings of one machine (edge/src/delivery/slices.js): a
+ * campaign spreads over at most 8 dispatch objects (one per 12,500
+ * messages), 32 attempts in flight each. workerd runs every object on one
+ * thread here, so more objects add memory, not speed.
+ * edge/wrangler.jsonc sets the Cloudflare values. Each can be overridden
+ * through the environment of `npm start` (scripts/start.mjs).
+ */
+export const LOCAL_SLICE_SETTINGS = Object.freeze({
+  HOOKCAST_SLICE_USERS: '12500',
+  HOOKCAST_MAX_SLICES: '8',
+  HOOKCAST_SLICE_CONCURRENCY: '32',
+});
+
+/**
  * Creates a Miniflare running edge/src/index.js.
  *
  * options:
@@ -129,6 +143,7 @@ export function createEdgeMiniflare(options = {}) {
       HOOKCAST_API_KEY: apiKey,
       HOOKCAST_ALLOW_LOCAL_HTTP: allowLocalHttp ? '1' : '0',
       HOOKCAST_CORS_ORIGINS: corsOrigins.join(','),
+      ...LOCAL_SLICE_SETTINGS,
       ...bindings,
     },
     outboundService: outbound ?? { network: outboundNetwork({ allowLocalHttp }) },

@@ -1,8 +1,9 @@
 // CampaignDispatch: a SQLite-backed Durable Object that sends one bounded
 // slice of one campaign's messages. Named `${campaignKey}/${slice}`: slice is
-// the user shard the messages came from (16 slices per campaign, so no one
-// object sends everything), or `paced` when the campaign has a rateLimit
-// (one object, one clock, so consecutive dispatches are 60/N s apart).
+// a number chosen by a stable hash of the user id, as many slices as the
+// audience asks (delivery/slices.js), so no one object sends everything;
+// or `paced` when the campaign has a rateLimit (one object, one clock, so
+// consecutive dispatches are 60/N s apart).
 //
 // A delivery is stored with the message context (the user's profile at
 // fan-out, the triggering event) and `not before`; it is rendered when it is
@@ -38,6 +39,7 @@ import { insertMany } from '../storage/sql_batch.js';
 import { createUnsentTable, forwardUnsent, hasUnsent, noteUnsent } from './dispatch_unsent.js';
 import { isoTime as iso } from '../http/iso_time.js';
 import { PACED_SLICE } from '../constants.js';
+import { sliceSettings } from './slices.js';
 import { workspaceStub } from '../stubs.js';
 import { hostOf } from '../destinations/gate.js';
 import { PROBE_INTERVAL_MS } from '../destinations/destination_health.js';
@@ -100,7 +102,10 @@ const SCHEMA = `
 
 export class CampaignDispatch extends DeliveryObject {
   constructor(ctx, env) {
-    super(ctx, env, { schema: SCHEMA, pump: { flushMs: FLUSH_MS } });
+    super(ctx, env, {
+      schema: SCHEMA,
+      pump: { flushMs: FLUSH_MS, concurrency: sliceSettings(env).concurrency },
+    });
     // `waiting`: why a pending message not yet dispatched waits ('quiet_hours'); added later.
     if (
       !this.sql
