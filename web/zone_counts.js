@@ -7,7 +7,7 @@ import { html, useEffect, useState, formatTime } from './ui.js';
 import { client } from './client.js';
 import { loadTimezone } from './engine.js';
 
-/** "Asia/Seoul" → "2026-12-09T09:00" for the form's date and time in that zone, with the instant. */
+/** Each zone's row with `at`, the instant the form's date and time come there, and `local`, that time as its clocks show it. */
 function rowsWithInstants(m, zones, date, time) {
   // The form's date and time as a wall clock (its fields as UTC ms), placed in each zone.
   const wall = Date.parse(`${date}T${time}:00Z`);
@@ -20,32 +20,39 @@ function rowsWithInstants(m, zones, date, time) {
 
 /** The table of users per zone for `target` ({ cohort } | { allUsers }), with each zone's send instant. */
 export function ZoneCounts({ f, target }) {
+  const [m, setM] = useState(undefined); // the time-zone module; null when this build does not serve it
   const [counts, setCounts] = useState(null); // the worker's answer, or { error }
-  const [m, setM] = useState(null);
   const cohort = target?.cohort;
   const fallback = f.fallbackTimeZone;
+  const named = m === null || Boolean(m?.isTimeZone(fallback));
   useEffect(() => {
     let live = true;
-    loadTimezone().then((mod) => {
-      if (!live) return;
-      setM(mod);
-      // The worker refuses an unknown fallback zone: ask once it names one.
-      if (!mod?.isTimeZone(fallback)) return;
-      client.timeZones({ cohort, fallbackTimeZone: fallback }).then((r) => {
-        if (live) setCounts(r.ok ? r.data : { error: r.error.message });
-      });
-    });
+    loadTimezone().then((mod) => live && setM(mod));
     return () => {
       live = false;
     };
-  }, [cohort, fallback]);
+  }, []);
+  useEffect(() => {
+    let live = true;
+    setCounts(null);
+    // The worker refuses an unknown fallback zone: ask once the field names one.
+    if (m !== undefined && target && named)
+      client.timeZones({ cohort, fallbackTimeZone: fallback }).then((r) => {
+        if (live) setCounts(r.ok ? r.data : { error: r.error.message });
+      });
+    return () => {
+      live = false;
+    };
+  }, [m, Boolean(target), cohort, fallback]);
   if (!target)
-    return html`<p class="muted small-text">Choose who gets it (step 3) to see their time zones.</p>`;
-  if (counts === null || !m)
+    return html`<p class="muted small-text" id="zone-counts-status">Choose who gets it (Target) to see how many users are in each time zone.</p>`;
+  if (!named)
+    return html`<p class="muted small-text" id="zone-counts-status">Name a known fallback zone to count the users in each time zone.</p>`;
+  if (counts === null)
     return html`<p class="muted small-text" id="zone-counts-status">Counting users per time zone…</p>`;
   if (counts.error)
     return html`<p class="problem-text" id="zone-counts-status" role="alert">${counts.error}</p>`;
-  const rows = f.date && f.time ? rowsWithInstants(m, counts.zones, f.date, f.time) : null;
+  const rows = m && f.date && f.time ? rowsWithInstants(m, counts.zones, f.date, f.time) : null;
   const ats = (rows ?? []).map((r) => r.at);
   const first = ats.length ? Math.min(...ats) : null;
   const last = ats.length ? Math.max(...ats) : null;

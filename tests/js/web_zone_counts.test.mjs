@@ -198,6 +198,9 @@ it("Step 5 shows the users per zone, each zone's UTC instant, and the first and 
     await page.fill('#send-date', '2030-01-15');
     await page.fill('#send-time', '09:00');
     await page.check('#send-per-user');
+    // An unknown fallback zone: the page says so and asks the worker nothing.
+    await page.fill('#send-fallback', 'Mars/Olympus');
+    await page.locator('#zone-counts-status', { hasText: 'Name a known fallback zone' }).waitFor();
     await page.fill('#send-fallback', 'Europe/Berlin');
     await page.waitForFunction(
       () =>
