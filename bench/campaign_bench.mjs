@@ -1,43 +1,57 @@
-// Campaign scale against a local sink (127.0.0.1 only), through the API of
-// the real worker in workerd with its state on disk (as `npm start`):
+// Campaign scale, measured the way a user measures it: the product started as
+// `npm start` starts it (scripts/start.mjs in its own process group: node,
+// and workerd with its state on disk), driven only through its public HTTP
+// API, against a keep-alive sink on 127.0.0.1 in its own thread.
 //
-//   1. a scheduled campaign to N users (BENCH_CAMPAIGN_USERS, default
-//      100,000; also a 10,000 run for the memory comparison), the users
-//      ingested through POST /v1/users: time from the scheduled instant to
-//      the first and the last message at the sink, sends/s, beside a bare
-//      fetch loop inside the same workerd at the same concurrency (16 slices
-//      × 32 attempts in flight), and workerd's RSS (peak over the run, and
-//      after it) for 10k vs N;
-//   2. event-triggered sends: latency from the POST /v1/events answer to the
-//      sink receiving that user's request, p50/p99 over BENCH_EVENTS (1000)
-//      events sent one after another.
+// For each audience size (BENCH_CAMPAIGN_SIZES, default "10000,100000";
+// BENCH_MILLION=1 adds 1,000,000, which takes several minutes):
+//   1. N users through POST /v1/users (1000 per call, 4 calls in flight);
+//   2. one scheduled campaign to all of them: time from the scheduled
+//      instant to the first and the last message at the sink, sends/s
+//      (first to last), every user's message counted exactly once (the sink
+//      keeps a bit per user and counts duplicates), workerd's RSS sampled
+//      every 250 ms (peak: all, anonymous, file-backed) and after;
+//   3. the baselines, in the same run, to the same sink with the same
+//      bodies and the same number of requests in flight (BENCH_IN_FLIGHT,
+//      512): a Node undici loop (a Pool of that many connections: what a
+//      user's own script would do), and a bare fetch loop inside one
+//      workerd (the ceiling of one workerd thread).
+// Then event-triggered sends: POST /v1/events answer → the sink receiving
+// that user's request, p50/p99 over BENCH_EVENTS (300) events sent one
+// after another.
 //
-// Run: node bench/campaign_bench.mjs   (needs dist/: bash scripts/build.sh wasm)
+// Run: node bench/campaign_bench.mjs   (npm run bench runs it; needs dist/:
+// bash scripts/build.sh wasm)
 
 import { Worker } from 'node:worker_threads';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { KillableStart } from '../tests/js/helpers/npm_start.mjs';
 import { cpuMs, rssMiB, workerdPids } from './workerd_proc.mjs';
-/** Attempts in flight per delivery object (edge/src/delivery/attempts.js CONCURRENCY). */
-const CONCURRENCY = 32;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const KEY = 'bench-key';
-const BIG = Number(process.env.BENCH_CAMPAIGN_USERS ?? 100_000);
-const SMALL = Math.min(10_000, BIG);
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
-const SLICES = 16;
+const env = process.env;
+const KEY = 'bench-key-0123456789';
+const SIZES = (env.BENCH_CAMPAIGN_SIZES ?? '10000,100000')
+  .split(',')
+  .map(Number)
+  .concat(env.BENCH_MILLION === '1' ? [1_000_000] : []);
+const IN_FLIGHT = Number(env.BENCH_IN_FLIGHT ?? 512);
+const EVENTS = Number(env.BENCH_EVENTS ?? 300);
+const MAX_USERS = Math.max(...SIZES);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// ---- the sink: its own thread, records arrival times ----------------------------------
+// ---- the sink: its own thread ---------------------------------------------------------
+// Paths: /s/u<i> (the campaign: a bit per user, duplicates counted),
+// /e/u<i> (event sends: arrival times posted back), anything else counted.
 const sinkThread = new Worker(
   `const http = require('node:http');
-   const { parentPort } = require('node:worker_threads');
-   let count = 0, first = null, last = null;
-   const watched = new Map();
+   const { parentPort, workerData } = require('node:worker_threads');
+   let seen = new Uint8Array(workerData.maxUsers);
+   let count = 0, dup = 0, first = null, last = null;
    const server = http.createServer((req, res) => {
      req.resume();
      req.on('end', () => {
@@ -45,21 +59,32 @@ const sinkThread = new Worker(
        count++;
        if (first === null) first = now;
        last = now;
-       if (req.url.startsWith('/event/')) parentPort.postMessage({ event: req.url.slice(7), at: now });
+       const url = req.url;
+       if (url.startsWith('/s/u')) {
+         const i = Number(url.slice(4));
+         if (seen[i]) dup++; else seen[i] = 1;
+       } else if (url.startsWith('/e/')) parentPort.postMessage({ event: url.slice(3), at: now });
        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
        res.end('{"ok":true}');
      });
    });
-   server.keepAliveTimeout = 30000;
+   server.keepAliveTimeout = 60000;
    server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
    parentPort.on('message', (m) => {
      if (m === 'stop') server.close(() => process.exit(0));
-     else if (m === 'reset') { count = 0; first = null; last = null; parentPort.postMessage({ reset: true }); }
-     else if (m === 'read') parentPort.postMessage({ count, first, last });
+     else if (m === 'reset') {
+       count = 0; dup = 0; first = null; last = null; seen.fill(0);
+       parentPort.postMessage({ reset: true });
+     } else if (m === 'read') {
+       let distinct = 0;
+       for (let i = 0; i < seen.length; i++) distinct += seen[i];
+       parentPort.postMessage({ count, dup, distinct, first, last });
+     }
    });`,
-  { eval: true },
+  { eval: true, workerData: { maxUsers: MAX_USERS } },
 );
 const sinkPort = await new Promise((resolve) => sinkThread.once('message', (m) => resolve(m.port)));
+const sinkOrigin = `http://127.0.0.1:${sinkPort}`;
 const eventArrivals = new Map();
 const replies = [];
 sinkThread.on('message', (m) => {
@@ -72,21 +97,14 @@ const askSink = (msg) =>
     sinkThread.postMessage(msg);
   });
 
-// ---- workerd -----------------------------------------------------------------------------
+// ---- the product, as npm start runs it ------------------------------------------------------
 
-async function startWorker() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-bench-'));
-  const before = new Set(workerdPids());
-  const mf = createEdgeMiniflare({
-    apiKey: KEY,
-    allowLocalHttp: true,
-    persistDir: process.env.BENCH_PERSIST === '0' ? undefined : dir,
-    scriptPath: path.join(here, 'edge_bench_worker.js'),
-  });
-  await mf.ready;
-  const pids = workerdPids().filter((p) => !before.has(p));
+async function startProduct() {
+  const product = new KillableStart({ key: KEY, prefix: 'hookcast-campaign-bench-' });
+  const origin = await product.start();
+  const pids = () => workerdPids(product.pid);
   async function api(method, p, body) {
-    const res = await mf.dispatchFetch(`http://bench${p}`, {
+    const res = await fetch(`${origin}${p}`, {
       method,
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -95,26 +113,20 @@ async function startWorker() {
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
     return JSON.parse(text);
   }
-  return {
-    mf,
-    api,
-    pids,
-    async close() {
-      await mf.dispose();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { product, api, pids };
 }
 
-const spec = (kind) => ({
-  url: `http://127.0.0.1:${sinkPort}/${kind}/{{ user.id }}`,
+const webhook = (kind) => ({
+  url: `${sinkOrigin}/${kind}/{{ user.id }}`,
   method: 'POST',
   headers: [{ key: 'X-Plan', value: '{{ user.plan | default: "free" }}' }],
   body: '{"user": "{{ user.id }}", "name": "{{ user.name | default: "there" }}", "n": {{ user.n }}}',
 });
+/** The body the webhook renders for user i (the baselines send the same bytes). */
+const bodyOf = (i) => `{"user": "u${i}", "name": "User ${i}", "n": ${i}}`;
 
-/** Ingests `n` users through POST /v1/users, 1000 per call, 4 calls at once. */
-async function ingest(w, n) {
+/** Ingests users u0 … u(n-1) through POST /v1/users, 1000 per call, 4 calls at once. */
+async function ingest(api, n) {
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -128,7 +140,7 @@ async function ingest(w, n) {
             id: `u${i}`,
             properties: { name: `User ${i}`, plan: i % 2 ? 'pro' : 'free', n: i },
           });
-        await w.api('POST', '/v1/users', { users });
+        await api('POST', '/v1/users', { users });
       }
     }),
   );
@@ -140,53 +152,61 @@ function utcLocal(ms) {
   return new Date(Math.ceil(ms / 1000) * 1000).toISOString().slice(0, 19);
 }
 
-/** One scheduled campaign to `n` users: timings, rate, RSS. */
+/** Peak and latest workerd RSS (MiB) of `pids()`, sampled by sample(). */
+function rssWatch(pids) {
+  const peak = { VmRSS: 0, RssAnon: 0, RssFile: 0 };
+  return {
+    peak,
+    sample() {
+      const p = pids();
+      for (const field of Object.keys(peak)) peak[field] = Math.max(peak[field], rssMiB(p, field));
+    },
+  };
+}
+
+/** One scheduled campaign to `n` users through the product's API. */
 async function scheduledRun(n) {
-  const w = await startWorker();
+  const { product, api, pids } = await startProduct();
   try {
-    const ingestMs = await ingest(w, n);
-    const rssIngested = rssMiB(w.pids);
+    const ingestMs = await ingest(api, n);
+    const rssIngested = rssMiB(pids());
     await askSink('reset');
     const at = utcLocal(Date.now() + 3000);
     const scheduledMs = Date.parse(`${at}Z`);
-    const { campaign } = await w.api('POST', '/v1/campaigns', {
+    const { campaign } = await api('POST', '/v1/campaigns', {
       title: `bench ${n}`,
-      webhook: spec('s'),
+      webhook: webhook('s'),
       target: { allUsers: true },
       send: { type: 'schedule', at, timeZone: 'UTC' },
     });
-    await w.api('POST', `/v1/campaigns/${campaign.key}/start`);
-    while (Date.now() < scheduledMs - 200) await sleep(20);
-    const cpu0 = cpuMs(w.pids);
-    let peak = 0;
-    let sink;
-    const deadline = Date.now() + 30 * 60_000;
-    for (;;) {
-      peak = Math.max(peak, rssMiB(w.pids));
+    await api('POST', `/v1/campaigns/${campaign.key}/start`);
+    const rss = rssWatch(pids);
+    while (Date.now() < scheduledMs - 100) {
+      rss.sample();
+      await sleep(50);
+    }
+    const cpu0 = cpuMs(pids());
+    let sink = await askSink('read');
+    let lastProgress = Date.now();
+    for (let seen = 0; sink.count < n && Date.now() - lastProgress < 120_000;) {
+      rss.sample();
+      await sleep(250);
       sink = await askSink('read');
-      if (sink.count >= n || Date.now() > deadline) break;
+      if (sink.count > seen) {
+        seen = sink.count;
+        lastProgress = Date.now();
+      }
+    }
+    const cpuCampaign = cpuMs(pids()) - cpu0;
+    let stats;
+    for (let i = 0; i < 200; i++) {
+      rss.sample();
+      stats = await api('GET', `/v1/campaigns/${campaign.key}/stats`);
+      if (stats.delivered + stats.failed >= n) break;
       await sleep(250);
     }
-    // The last result flush lands within FLUSH_MS of the last send.
-    await sleep(300);
-    const cpuCampaign = cpuMs(w.pids) - cpu0;
-    const stats = await w.api('GET', `/v1/campaigns/${campaign.key}/stats`);
     await sleep(2000);
-    const rssAfter = rssMiB(w.pids);
-    // The baseline: a bare fetch loop in the same workerd, same concurrency.
-    const bareN = Math.min(n, 20_000);
-    const cpuBare0 = cpuMs(w.pids);
-    const res = await w.mf.dispatchFetch('http://bench/bench', {
-      method: 'POST',
-      body: JSON.stringify({
-        mode: 'bare',
-        target: `http://127.0.0.1:${sinkPort}/bare`,
-        n: bareN,
-        concurrency: SLICES * CONCURRENCY,
-      }),
-    });
-    const bare = await res.json();
-    const cpuBare = cpuMs(w.pids) - cpuBare0;
+    const rssAfter = rssMiB(pids());
     return {
       n,
       ingestMs,
@@ -194,95 +214,140 @@ async function scheduledRun(n) {
       lastMs: sink.last - scheduledMs,
       rate: (sink.count - 1) / ((sink.last - sink.first) / 1000),
       received: sink.count,
-      bareRate: (bareN / bare.ms) * 1000,
-      cpuUs: (cpuCampaign * 1000) / sink.count,
-      bareCpuUs: (cpuBare * 1000) / bareN,
+      distinct: sink.distinct,
+      duplicates: sink.dup,
+      cpuUs: (cpuCampaign * 1000) / Math.max(1, sink.count),
       stats,
       rssIngested,
-      peak,
+      peak: rss.peak,
       rssAfter,
     };
   } finally {
-    await w.close();
+    product.dispose();
+  }
+}
+
+/** Requests/s (first to last arrival at the sink) of `send` run `n` times, `IN_FLIGHT` at once. */
+async function sinkRate(n, send) {
+  await askSink('reset');
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < n) await send(next++);
+    }),
+  );
+  const sink = await askSink('read');
+  return (sink.count - 1) / ((sink.last - sink.first) / 1000);
+}
+
+/** The user's own script: undici on a Pool of IN_FLIGHT keep-alive connections, same bodies. */
+async function undiciLoop(n) {
+  const pool = new Pool(sinkOrigin, { connections: IN_FLIGHT });
+  try {
+    return await sinkRate(n, async (i) => {
+      const res = await pool.request({
+        path: `/u/u${i}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-plan': i % 2 ? 'pro' : 'free' },
+        body: bodyOf(i),
+      });
+      await res.body.text();
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** A bare fetch loop inside one workerd (its own, idle otherwise): IN_FLIGHT at once. */
+async function bareWorkerdLoop(n) {
+  const mf = createEdgeMiniflare({
+    apiKey: KEY,
+    allowLocalHttp: true,
+    scriptPath: path.join(here, 'edge_bench_worker.js'),
+  });
+  try {
+    await mf.ready;
+    await askSink('reset');
+    const res = await mf.dispatchFetch('http://bench/bench', {
+      method: 'POST',
+      body: JSON.stringify({
+        mode: 'bare',
+        target: `${sinkOrigin}/bare`,
+        n,
+        concurrency: IN_FLIGHT,
+      }),
+    });
+    await res.json();
+    const sink = await askSink('read');
+    return (sink.count - 1) / ((sink.last - sink.first) / 1000);
+  } finally {
+    await mf.dispose();
   }
 }
 
 /** Event-triggered latency: POST /v1/events answer → sink receipt. */
 async function eventRun() {
-  const w = await startWorker();
+  const { product, api } = await startProduct();
   try {
-    await ingest(w, 1000);
-    const { campaign } = await w.api('POST', '/v1/campaigns', {
+    await ingest(api, 1000);
+    const { campaign } = await api('POST', '/v1/campaigns', {
       title: 'bench events',
-      webhook: spec('event'),
+      webhook: webhook('e'),
       target: { allUsers: true },
       send: { type: 'event', event: 'ping' },
       fatigue: { resend: { every: 1, unit: 'minutes' }, frequencyCapping: false },
     });
-    await w.api('POST', `/v1/campaigns/${campaign.key}/start`);
+    await api('POST', `/v1/campaigns/${campaign.key}/start`);
     const lat = [];
-    const fromPost = [];
     let triggered = 0;
     for (let i = 0; i < EVENTS; i++) {
       const user = `u${i % 1000}`;
-      const tag = `${user}`;
-      eventArrivals.delete(tag);
-      const postedAt = Date.now();
-      const answer = await w.api('POST', '/v1/events', {
+      eventArrivals.delete(user);
+      const answer = await api('POST', '/v1/events', {
         events: [{ userId: user, key: 'ping', properties: { i } }],
       });
       const answeredAt = Date.now();
       triggered += answer.triggered;
       if (answer.triggered === 0) continue;
-      for (let k = 0; k < 2000 && !eventArrivals.has(tag); k++) await sleep(1);
-      if (eventArrivals.has(tag)) {
-        lat.push(eventArrivals.get(tag) - answeredAt);
-        fromPost.push(eventArrivals.get(tag) - postedAt);
-      }
+      for (let k = 0; k < 2000 && !eventArrivals.has(user); k++) await sleep(1);
+      if (eventArrivals.has(user)) lat.push(eventArrivals.get(user) - answeredAt);
     }
-    const pct = (list, p) => {
-      const sorted = [...list].sort((a, b) => a - b);
-      return sorted.length
-        ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-        : NaN;
-    };
-    return {
-      triggered,
-      measured: lat.length,
-      p50: pct(lat, 50),
-      p99: pct(lat, 99),
-      postP50: pct(fromPost, 50),
-      postP99: pct(fromPost, 99),
-    };
+    lat.sort((a, b) => a - b);
+    const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
+    return { triggered, measured: lat.length, p50: pct(50), p99: pct(99) };
   } finally {
-    await w.close();
+    product.dispose();
   }
 }
 
-// BENCH_ONLY=events|schedule runs one part.
-const only = process.env.BENCH_ONLY ?? '';
-const small = only !== 'events' && SMALL < BIG ? await scheduledRun(SMALL) : null;
-const big = only !== 'events' ? await scheduledRun(BIG) : null;
+const only = env.BENCH_ONLY ?? '';
+const load = os.loadavg()[0];
+const rows = [];
+if (only !== 'events')
+  for (const n of SIZES) {
+    const run = await scheduledRun(n);
+    const base = Math.min(n, 100_000);
+    run.undici = await undiciLoop(base);
+    run.bare = await bareWorkerdLoop(Math.min(n, 50_000));
+    rows.push(run);
+    console.error(`campaign bench: ${n} users done`);
+  }
 const events = only !== 'schedule' ? await eventRun() : null;
 sinkThread.postMessage('stop');
 
 console.log(
-  `\nhookcast campaign benchmark — scheduled campaign through the API, sink on 127.0.0.1 (node ${process.version})\n`,
+  `\nhookcast campaign benchmark — npm start's API, a scheduled campaign to every user, sink on 127.0.0.1 in its own thread (node ${process.version}, load ${load.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}, ${IN_FLIGHT} in flight for the baselines)\n`,
 );
-const row = (r) =>
-  `  ${String(r.n).padStart(7)} users  ingest ${(r.ingestMs / 1000).toFixed(1)} s   first ${(r.firstMs / 1000).toFixed(2)} s, last ${(r.lastMs / 1000).toFixed(2)} s after the scheduled instant   ` +
-  `${r.rate.toFixed(0)} sends/s   bare fetch ${r.bareRate.toFixed(0)}/s  → ${(r.rate / r.bareRate).toFixed(2)}x   ` +
-  `workerd CPU ${r.cpuUs.toFixed(0)} µs per message (bare fetch ${r.bareCpuUs.toFixed(0)})   ` +
-  `workerd RSS ${r.rssIngested.toFixed(0)} MiB ingested, peak ${r.peak.toFixed(0)}, after ${r.rssAfter.toFixed(0)} MiB   ` +
-  `(received ${r.received}; stats sent ${r.stats.sent}, delivered ${r.stats.delivered})`;
-if (small) console.log(row(small));
-if (big) console.log(row(big));
-if (small && big)
+const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+for (const r of rows)
   console.log(
-    `  RSS peak ${BIG} vs ${SMALL} users: ${(big.peak / small.peak).toFixed(2)}x for ${(BIG / SMALL).toFixed(0)}x the users`,
+    `  ${String(r.n).padStart(8)} users  ingest ${Math.round(r.n / (r.ingestMs / 1000))} users/s   first ${s(r.firstMs)}, last ${s(r.lastMs)} after the scheduled instant   ` +
+      `${Math.round(r.rate)} sends/s   undici loop ${Math.round(r.undici)}/s → ${(r.rate / r.undici).toFixed(2)}x   ` +
+      `bare workerd fetch ${Math.round(r.bare)}/s → ${(r.rate / r.bare).toFixed(2)}x   workerd CPU ${Math.round(r.cpuUs)} µs/message   ` +
+      `RSS ingested ${Math.round(r.rssIngested)} MiB, peak ${Math.round(r.peak.VmRSS)} (anon ${Math.round(r.peak.RssAnon)}, file ${Math.round(r.peak.RssFile)}), after ${Math.round(r.rssAfter)} MiB   ` +
+      `received ${r.received} (${r.distinct} users, ${r.duplicates} duplicates); stats sent ${r.stats.sent}, delivered ${r.stats.delivered}`,
   );
 if (events)
   console.log(
-    `\nevent-triggered: POST /v1/events answer → sink receipt over ${events.measured} of ${EVENTS} events (triggered ${events.triggered}): p50 ${events.p50} ms, p99 ${events.p99} ms` +
-      ` (negative: the request reached the sink before the answer reached the client); from the POST being sent: p50 ${events.postP50} ms, p99 ${events.postP99} ms`,
+    `\nevent-triggered: POST /v1/events answer → sink receipt over ${events.measured} of ${EVENTS} events (triggered ${events.triggered}): p50 ${events.p50} ms, p99 ${events.p99} ms (negative: the request reached the sink before the answer reached the client)`,
   );

@@ -31,6 +31,7 @@ import {
   retryDecisionFor,
 } from '../edge/src/engine.js';
 import { sendOnce } from '../edge/src/delivery/deliver.js';
+import { ConnectionPool } from '../edge/src/delivery/http1.js';
 
 export { DeliveryBatch, UserShard, Workspace, CampaignDispatch, DestinationHealth };
 
@@ -114,6 +115,7 @@ export default {
       ready[chunk][i % RENDER_CHUNK] = null;
       return r;
     };
+    const pool = new ConnectionPool();
     const result = await run(n, concurrency, async (i) => {
       const rendered = fixed ?? renderedFor(i);
       if (!rendered.ok) return false;
@@ -123,6 +125,7 @@ export default {
         request: rendered.request,
         msgId: `msg_bench_${i}`,
         timeoutMs: 15_000,
+        pool,
       });
       if (!decide) return sent.status === 200;
       const decision = retryDecisionFor(engine, sent, recheck ? 2 : 1);

@@ -8,10 +8,12 @@ const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
 
 /**
  * Pids of the workerd processes whose parent is this process (miniflare runs
- * one per instance); [] off Linux.
+ * one per instance), or, with `group`, those in process group `group` (the
+ * workerd of an `npm start` child spawned detached); [] off Linux.
+ * @param {number} [group]
  * @returns {string[]}
  */
-export function workerdPids() {
+export function workerdPids(group) {
   let entries;
   try {
     entries = fs.readdirSync('/proc');
@@ -22,10 +24,10 @@ export function workerdPids() {
     if (!/^\d+$/.test(d)) return false;
     try {
       const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      return (
-        stat.includes('(workerd)') &&
-        Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid
-      );
+      if (!stat.includes('(workerd)')) return false;
+      // After the name: state, ppid, pgrp, …
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return group === undefined ? Number(fields[1]) === process.pid : Number(fields[2]) === group;
     } catch {
       return false;
     }

@@ -47,12 +47,32 @@ export const COMPATIBILITY_DATE = readWranglerConfig().compatibility_date;
  * addresses only, plus loopback (127.0.0.0/8, ::1) while allowLocalHttp.
  * The second wall under the engine's destination check: workerd applies it
  * when it connects, after DNS, so a public-looking name that resolves to an
- * internal address (127.0.0.1.nip.io, localtest.me) is refused there. (miniflare's
+ * internal address (127.0.0.1.nip.io, localtest.me) is refused there, for
+ * fetch() and connect() alike. (miniflare's
  * default "internet" service allows public, private and 240.0.0.0/4.)
  */
 export function outboundNetwork({ allowLocalHttp = false } = {}) {
-  return { allow: allowLocalHttp ? ['public', '127.0.0.0/8', '::1/128'] : ['public'] };
+  return {
+    allow: allowLocalHttp ? ['public', '127.0.0.0/8', '::1/128'] : ['public'],
+    // TLS for the sockets webhooks are sent on (edge/src/delivery/http1.js):
+    // without tlsOptions a network service opens plain TCP only.
+    tlsOptions: { trustBrowserCas: true },
+  };
 }
+
+/**
+ * The slice settings of one machine (edge/src/delivery/slices.js): a
+ * campaign spreads over at most 8 dispatch objects (one per 12,500
+ * messages), 32 attempts in flight each. workerd runs every object on one
+ * thread here, so more objects add memory, not speed.
+ * edge/wrangler.jsonc sets the Cloudflare values. Each can be overridden
+ * through the environment of `npm start` (scripts/start.mjs).
+ */
+export const LOCAL_SLICE_SETTINGS = Object.freeze({
+  HOOKCAST_SLICE_USERS: '12500',
+  HOOKCAST_MAX_SLICES: '8',
+  HOOKCAST_SLICE_CONCURRENCY: '32',
+});
 
 /**
  * Creates a Miniflare running edge/src/index.js.
@@ -123,6 +143,7 @@ export function createEdgeMiniflare(options = {}) {
       HOOKCAST_API_KEY: apiKey,
       HOOKCAST_ALLOW_LOCAL_HTTP: allowLocalHttp ? '1' : '0',
       HOOKCAST_CORS_ORIGINS: corsOrigins.join(','),
+      ...LOCAL_SLICE_SETTINGS,
       ...bindings,
     },
     outboundService: outbound ?? { network: outboundNetwork({ allowLocalHttp }) },

@@ -10,7 +10,10 @@
 // Environment: HOOKCAST_API_KEY (generated and printed when unset),
 // HOOKCAST_PORT (8787), HOOKCAST_HOST (127.0.0.1), HOOKCAST_ALLOW_LOCAL_HTTP
 // (this local run turns it on unless set to 0, so the demo sink is reachable),
-// HOOKCAST_SINK_PORT (8788), HOOKCAST_STATE_DIR (.hookcast/).
+// HOOKCAST_SINK_PORT (8788), HOOKCAST_STATE_DIR (.hookcast/), and the
+// dispatch slice settings HOOKCAST_SLICE_USERS, HOOKCAST_MAX_SLICES and
+// HOOKCAST_SLICE_CONCURRENCY (edge/src/delivery/slices.js; defaults in
+// edge/miniflare.mjs).
 // A port of 0 picks a free one (tests use it); the printed URLs say which.
 // For tests only: HOOKCAST_TEST_WORKER runs another worker entry in place of
 // edge/src/index.js (tests/js/workers/clock_worker.js: the worker with a test
@@ -174,6 +177,15 @@ mf = createEdgeMiniflare({
   assetsDir: assets.dir,
   runtimeStdio: watchRuntime,
   ...testWorker,
+  // The slice settings (edge/src/delivery/slices.js) when set in the environment.
+  bindings: {
+    ...testWorker.bindings,
+    ...Object.fromEntries(
+      ['HOOKCAST_SLICE_USERS', 'HOOKCAST_MAX_SLICES', 'HOOKCAST_SLICE_CONCURRENCY']
+        .filter((name) => env[name])
+        .map((name) => [name, env[name]]),
+    ),
+  },
 });
 
 let ready;

@@ -61,6 +61,9 @@ export function destinationProblems(engine, url, options) {
   return engine.checkDestination(url, options).problems;
 }
 
+/** Retry decisions without a Retry-After, by engine, then `${status or error}/${attempt}`. */
+const decisionMemo = new WeakMap();
+
 /** The Retry-After header of a captured response, if any. */
 function retryAfterOf(headers) {
   for (const [name, value] of headers) if (name.toLowerCase() === 'retry-after') return value;
@@ -82,11 +85,20 @@ export function retryDecisionFor(engine, result, attempt, nowMs = Date.now()) {
   } else {
     outcome = { error: result.error === 'timeout' ? 'timeout' : 'network' };
   }
-  let decision;
-  try {
-    decision = engine.retryDecision(outcome, attempt, nowMs);
-  } catch {
-    decision = null;
+  // Without a Retry-After the engine's answer depends only on the outcome
+  // and the attempt number (never on the clock): asked once per pair.
+  const key =
+    outcome.retryAfter === undefined ? `${outcome.status ?? outcome.error}/${attempt}` : null;
+  let memo = decisionMemo.get(engine);
+  if (!memo) decisionMemo.set(engine, (memo = new Map()));
+  let decision = key === null ? undefined : memo.get(key);
+  if (decision === undefined) {
+    try {
+      decision = engine.retryDecision(outcome, attempt, nowMs);
+    } catch {
+      decision = null;
+    }
+    if (key !== null && memo.size < 4096) memo.set(key, decision);
   }
   if (!decision || typeof decision.retry !== 'boolean') {
     return { retry: false, delayMs: 0, reason: 'invalid_outcome', verdict: 'failed' };

@@ -20,9 +20,10 @@ import { json } from '../http/json.js';
 import { HttpError, fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { readJsonBody } from '../http/plumbing.js';
-import { ALL_SLICES, slicesOf } from '../delivery/dispatch_control.js';
+import { slicesOf } from '../delivery/dispatch_control.js';
+import { isSliceName, MAX_SLICE_LIMIT } from '../delivery/slices.js';
 import { batchStub, dispatchStub, shardStub, workspaceStub } from '../stubs.js';
-import { SHARD_COUNT } from '../constants.js';
+import { PACED_SLICE, SHARD_COUNT } from '../constants.js';
 import { forEachShard } from '../shards/locate.js';
 import { parseCampaignMessageId, parseMessageId } from '../delivery/ids.js';
 import { isoTime as iso } from '../http/iso_time.js';
@@ -142,7 +143,13 @@ export async function listCampaignDeliveries(key, env, url) {
 /** Exposure sources besides the dispatch slices: each user shard's control records. */
 const CONTROL_PREFIX = 'control:';
 const CONTROL_SOURCES = Array.from({ length: SHARD_COUNT }, (_, i) => `${CONTROL_PREFIX}${i}`);
-const SOURCES = [...ALL_SLICES, ...CONTROL_SOURCES];
+
+/** A source's place in the exposure order: numbered slices, then `paced`, then the shards' control records. */
+function order(source) {
+  if (source.startsWith(CONTROL_PREFIX))
+    return MAX_SLICE_LIMIT + 1 + Number(source.slice(CONTROL_PREFIX.length));
+  return source === PACED_SLICE ? MAX_SLICE_LIMIT : Number(source);
+}
 
 /**
  * GET /v1/campaigns/:key/exposures: who was sent it, in time order. Each
@@ -153,12 +160,15 @@ export async function listExposures(key, env, url) {
   const limit = limitOf(url);
   const cursor = decodeCursor(
     url.searchParams.get('cursor'),
-    (v) => Number.isInteger(v.a) && SOURCES.includes(v.s) && Number.isInteger(v.i),
+    (v) =>
+      Number.isInteger(v.a) &&
+      typeof v.s === 'string' &&
+      (isSliceName(v.s) || CONTROL_SOURCES.includes(v.s)) &&
+      Number.isInteger(v.i),
   );
   const snapshot = await snapshotOf(env, key);
   // The dispatch slices' sent messages, and the shards' control records when the campaign has an experiment.
   const sources = [...(await slicesOf(env, key)), ...(snapshot.experiment ? CONTROL_SOURCES : [])];
-  const order = (source) => SOURCES.indexOf(source);
   const parts = await Promise.all(
     sources.map(async (source) => {
       let after = null;

@@ -52,6 +52,7 @@ export const MAX_ATTEMPTS_PER_RUN = 5_000;
  * ago (compile/render refuse a bad destination), so the guard is skipped;
  * every other attempt (a retry, any attempt after a restart) is re-checked,
  * so turning HOOKCAST_ALLOW_LOCAL_HTTP off stops pending retries to loopback.
+ * `pool`: the object's kept-alive connections (delivery/http1.js).
  *
  * Never throws. Returns { state: 'pending'|'delivered'|'failed', reason,
  * attempts (attempts made so far), record (the attempt's history entry, or
@@ -65,13 +66,14 @@ export async function attemptOnce({
   signingKey = null,
   timeoutMs,
   checked = false,
+  pool = null,
 }) {
   try {
     const engine = await getEngine();
     const blocked = checked ? [] : destinationProblems(engine, request.url, engineOptions(env));
     if (blocked.length > 0)
       return { state: 'failed', reason: blocked[0].code, attempts: attempt - 1, at: Date.now() };
-    const result = await sendOnce({ request, msgId, signingKey, timeoutMs });
+    const result = await sendOnce({ request, msgId, signingKey, timeoutMs, pool });
     const decision = retryDecisionFor(engine, result, attempt, Date.now());
     const record = attemptRecord(attempt, result, decision);
     const at = Date.now();

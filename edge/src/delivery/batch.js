@@ -204,6 +204,7 @@ export class DeliveryBatch extends DeliveryObject {
         signingKey: await this.signingKey(this.meta('signingSecret')),
         timeoutMs: Number(this.meta('timeoutMs') ?? DEFAULT_TIMEOUT_MS),
         checked,
+        pool: this.connections,
       });
       if (!probe) await this.gate.after(host, result);
     } catch (e) {

@@ -9,6 +9,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { AttemptPump } from './attempts.js';
 import { importSigningKey } from './signing.js';
+import { ConnectionPool } from './http1.js';
 import { DestinationGate, errorText, healthOutcome } from '../destinations/gate.js';
 
 export class DeliveryObject extends DurableObject {
@@ -25,6 +26,8 @@ export class DeliveryObject extends DurableObject {
     );
     this.metaCache = new Map();
     this.signing = null; // { secret, key }
+    /** Kept-alive connections to the destinations (a socket belongs to the object that opened it). */
+    this.connections = new ConnectionPool();
     this.pump = new AttemptPump(ctx.storage, this, pump);
     this.gate = new DestinationGate(
       this,

@@ -1,8 +1,9 @@
 // CampaignDispatch: a SQLite-backed Durable Object that sends one bounded
 // slice of one campaign's messages. Named `${campaignKey}/${slice}`: slice is
-// the user shard the messages came from (16 slices per campaign, so no one
-// object sends everything), or `paced` when the campaign has a rateLimit
-// (one object, one clock, so consecutive dispatches are 60/N s apart).
+// a number chosen by a stable hash of the user id, as many slices as the
+// audience asks (delivery/slices.js), so no one object sends everything;
+// or `paced` when the campaign has a rateLimit (one object, one clock, so
+// consecutive dispatches are 60/N s apart).
 //
 // A delivery is stored with the message context (the user's profile at
 // fan-out, the triggering event) and `not before`; it is rendered when it is
@@ -38,6 +39,7 @@ import { insertMany } from '../storage/sql_batch.js';
 import { createUnsentTable, forwardUnsent, hasUnsent, noteUnsent } from './dispatch_unsent.js';
 import { isoTime as iso } from '../http/iso_time.js';
 import { PACED_SLICE } from '../constants.js';
+import { sliceSettings } from './slices.js';
 import { workspaceStub } from '../stubs.js';
 import { hostOf } from '../destinations/gate.js';
 import { PROBE_INTERVAL_MS } from '../destinations/destination_health.js';
@@ -56,8 +58,8 @@ const FRESH_WINDOW = 256;
 const FLUSH_MS = 500;
 /** Rows rendered ahead of their dispatch in one engine call (renderFresh). */
 const RENDER_AHEAD = 63;
-/** Results per UPDATE statement in write(): 8 bound values each, under the 100 a statement takes. */
-const UPDATE_ROWS = 12;
+/** Results per UPDATE statement in write(): 9 bound values each, under the 100 a statement takes. */
+const UPDATE_ROWS = 11;
 
 // Column meanings: `request` is null until the first attempt renders it
 // (`dispatched` = request is not null, in the index, so picking the next
@@ -82,7 +84,6 @@ const SCHEMA = `
     created_at INTEGER NOT NULL,
     finished_at INTEGER
   );
-  CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, dispatched, next_at);
   CREATE TABLE IF NOT EXISTS attempts (
     idx INTEGER NOT NULL,
     run INTEGER NOT NULL,
@@ -100,7 +101,10 @@ const SCHEMA = `
 
 export class CampaignDispatch extends DeliveryObject {
   constructor(ctx, env) {
-    super(ctx, env, { schema: SCHEMA, pump: { flushMs: FLUSH_MS } });
+    super(ctx, env, {
+      schema: SCHEMA,
+      pump: { flushMs: FLUSH_MS, concurrency: sliceSettings(env).concurrency },
+    });
     // `waiting`: why a pending message not yet dispatched waits ('quiet_hours'); added later.
     if (
       !this.sql
@@ -121,6 +125,26 @@ export class CampaignDispatch extends DeliveryObject {
       this.sql.exec('UPDATE deliveries SET sent_at = created_at');
     }
     this.sql.exec('CREATE INDEX IF NOT EXISTS deliveries_sent ON deliveries (sent_at, idx)');
+    // Pending rows only: a message that ends leaves the index rather than
+    // moving in it (one index write less per result). Objects made before
+    // had the full index: it is rebuilt once.
+    const due = this.sql
+      .exec("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_due'")
+      .toArray()[0];
+    if (due && !/WHERE/i.test(due.sql)) this.sql.exec('DROP INDEX deliveries_due');
+    this.sql.exec(
+      "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (dispatched, next_at) WHERE state = 'pending'",
+    );
+    // `first_attempt`: the record of run 0's attempt 1, kept in the row (one
+    // write with the row's new state instead of an insert into `attempts`,
+    // which holds every other attempt); added later.
+    if (
+      !this.sql
+        .exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'first_attempt'")
+        .toArray().length
+    ) {
+      this.sql.exec('ALTER TABLE deliveries ADD COLUMN first_attempt TEXT');
+    }
     // What the campaign's status allows (dispatch, hold, cancel) is the
     // engine's word (capabilities()): it is loaded before the first event.
     this.engine = null;
@@ -425,6 +449,9 @@ export class CampaignDispatch extends DeliveryObject {
    * in-memory window read FRESH_WINDOW rows at a time (one query per window
    * rather than per message: with 32 in flight, a query per pick re-read
    * the 32 each time). The window is dropped on any control change.
+   * NOT INDEXED: walked in row order from the window's end, it reads about
+   * the rows it returns; through deliveries_due SQLite sorted every due
+   * row of the slice by idx for each window (quadratic in the slice).
    */
   takeFresh(now, n, inflight) {
     const out = [];
@@ -433,7 +460,7 @@ export class CampaignDispatch extends DeliveryObject {
         if (this.freshDrained) break;
         const rows = this.sql
           .exec(
-            "SELECT idx, user_id, context, request, attempts, run, next_at FROM deliveries WHERE state = 'pending' AND dispatched = 0 AND next_at <= ? AND idx > ? ORDER BY idx LIMIT ?",
+            "SELECT idx, user_id, context, request, attempts, run, next_at FROM deliveries NOT INDEXED WHERE state = 'pending' AND dispatched = 0 AND next_at <= ? AND idx > ? ORDER BY idx LIMIT ?",
             now,
             this.freshAfter,
             FRESH_WINDOW,
@@ -508,9 +535,10 @@ export class CampaignDispatch extends DeliveryObject {
     try {
       let request;
       let rendered = null;
+      let webhook = null;
       if (row.request === null) {
         // The cached webhook without an await when it is current (most sends).
-        const webhook = this.currentWebhook() ?? (await this.webhook());
+        webhook = this.currentWebhook() ?? (await this.webhook());
         if (!webhook)
           return {
             ...base,
@@ -538,7 +566,8 @@ export class CampaignDispatch extends DeliveryObject {
       }
       // One webhook per campaign, and the engine keeps placeholders out of a
       // URL's host: the slice's destination is its latest render's host.
-      const host = hostOf(request.url);
+      const host =
+        rendered !== null ? this.renderedHost(webhook, request.url) : hostOf(request.url);
       if (host !== null && this.meta('host') !== host) this.setMeta('host', host);
       if (!probe) {
         // Never waits: a paced slice's sends must not bunch up behind an RPC.
@@ -556,6 +585,7 @@ export class CampaignDispatch extends DeliveryObject {
         // Compile applied the destination rule to this render; retries and
         // replays are checked again.
         checked: rendered !== null,
+        pool: this.connections,
       });
       if (!probe) await this.gate.after(host, result);
       return { ...base, rendered, ...result };
@@ -628,13 +658,14 @@ export class CampaignDispatch extends DeliveryObject {
           );
       results = results.filter((r) => !r.held);
     }
+    const first = (r) => r.run === 0 && r.attempt === 1;
     insertMany(
       this.sql,
       'INSERT OR REPLACE',
       'attempts',
       ['idx', 'run', 'attempt', 'record'],
       results
-        .filter((r) => r.record)
+        .filter((r) => r.record && !first(r))
         .map((r) => [r.idx, r.run, r.attempt, JSON.stringify(r.record)]),
     );
     const updates = [];
@@ -662,6 +693,7 @@ export class CampaignDispatch extends DeliveryObject {
         pending ? r.nextAt : null,
         pending ? null : r.at,
         r.rendered ?? null,
+        r.record && first(r) ? JSON.stringify(r.record) : null,
       ]);
     }
     for (let i = 0; i < updates.length; i += UPDATE_ROWS) {
@@ -669,10 +701,11 @@ export class CampaignDispatch extends DeliveryObject {
       // A pending result keeps state pending and sets the next retry's time;
       // a final one sets finished_at. Either marks a rendered row dispatched.
       this.sql.exec(
-        `WITH v (idx, state, reason, attempts, added, next_at, finished_at, request) AS (VALUES ${part.map(() => '(?,?,?,?,?,?,?,?)').join(',')})
+        `WITH v (idx, state, reason, attempts, added, next_at, finished_at, request, first_attempt) AS (VALUES ${part.map(() => '(?,?,?,?,?,?,?,?,?)').join(',')})
          UPDATE deliveries SET state = v.state, reason = v.reason, attempts = v.attempts,
            total_attempts = total_attempts + v.added, next_at = coalesce(v.next_at, deliveries.next_at),
            finished_at = v.finished_at, request = coalesce(v.request, deliveries.request), waiting = NULL,
+           first_attempt = coalesce(v.first_attempt, deliveries.first_attempt),
            dispatched = (deliveries.dispatched OR v.state = 'pending' OR v.request IS NOT NULL)
          FROM v WHERE deliveries.idx = v.idx`,
         ...part.flat(),
@@ -761,6 +794,15 @@ export class CampaignDispatch extends DeliveryObject {
     // alarm to be delivered.
     await this.armAlarm(Date.now() + 1_000);
     this.pump.poke().catch((e) => console.error('hookcast: dispatch pump stopped', e));
+  }
+
+  /**
+   * The host of a URL `webhook` rendered: the same for every render of one
+   * compiled webhook (placeholders never reach a URL's host), so parsed once.
+   */
+  renderedHost(webhook, url) {
+    if (this.hostOfRender?.webhook !== webhook) this.hostOfRender = { webhook, host: hostOf(url) };
+    return this.hostOfRender.host;
   }
 
   /** When the next paced dispatch may go (ms). */
@@ -892,6 +934,7 @@ export class CampaignDispatch extends DeliveryObject {
     this.compiled = null;
     this.snapshot = null;
     this.signing = null;
+    this.connections.closeAll();
   }
 
   /** The delivery status the API shows: a render refused at dispatch is `cancelled` (reason personalization). */
@@ -909,6 +952,12 @@ export class CampaignDispatch extends DeliveryObject {
       // Stored as the sender's record (epoch ms); answered in ISO 8601 as every campaign time is.
       const record = JSON.parse(a.record);
       runs.get(a.run).push({ ...record, startedAt: iso(record.startedAt) });
+    }
+    if (row.first_attempt) {
+      const record = JSON.parse(row.first_attempt);
+      const run0 = runs.get(0) ?? [];
+      if (!run0.some((a) => a.attempt === 1))
+        runs.set(0, [{ ...record, startedAt: iso(record.startedAt) }, ...run0]);
     }
     const requests = new Map();
     if (row.run > 0)

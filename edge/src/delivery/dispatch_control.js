@@ -4,23 +4,17 @@
 // through workspace.noteSlice), and notifyCampaign, which the campaign
 // routes call after every transition or edit.
 
-import { PACED_SLICE, SHARD_COUNT } from '../constants.js';
 import { dispatchStub, workspaceStub } from '../stubs.js';
-
-/** Every slice name a campaign can have, in the order pages walk them. */
-export const ALL_SLICES = [
-  ...Array.from({ length: SHARD_COUNT }, (_, i) => String(i)),
-  PACED_SLICE,
-];
+import { isSliceName, sliceOrder } from './slices.js';
 
 /**
- * The slices `key` has used, in ALL_SLICES order (the order deliveries are
- * paged in). Asks the workspace (campaignSlices); slice names it lists
- * that are not ours are ignored.
+ * The slices `key` has used, in sliceOrder (the order deliveries are paged
+ * in). Asks the workspace (campaignSlices); names it lists that are not
+ * slice names are ignored.
  */
 export async function slicesOf(env, key) {
-  const listed = new Set((await workspaceStub(env).campaignSlices(key)).map(String));
-  return ALL_SLICES.filter((s) => listed.has(s));
+  const listed = (await workspaceStub(env).campaignSlices(key)).map(String);
+  return sliceOrder(listed.filter(isSliceName));
 }
 
 /**

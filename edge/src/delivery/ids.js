@@ -28,10 +28,10 @@ export function parseMessageId(id) {
 }
 
 // Campaign deliveries live in CampaignDispatch objects named
-// `${campaignKey}/${slice}` (slice: a shard index, or "paced"):
+// `${campaignKey}/${slice}` (slice: a number, or "paced"; delivery/slices.js):
 //   cmsg_<campaignKey>_<slice>_<index>
 // The key may itself hold "_": the slice and index are read from the right.
-const CAMPAIGN_ID_RE = /^cmsg_(.+)_(\d{1,3}|paced)_(0|[1-9]\d{0,11})$/;
+const CAMPAIGN_ID_RE = /^cmsg_(.+)_(\d{1,4}|paced)_(0|[1-9]\d{0,11})$/;
 
 /** The message id of delivery `index` in campaign `key`'s slice `slice`. */
 export function campaignMessageId(key, slice, index) {

@@ -35,7 +35,7 @@
 import { isUserZoneRun, placeUser } from './user_zones.js';
 import { getEngine, engineOptions } from '../engine.js';
 import { readMembers } from './members.js';
-import { shardIndexFor } from './locate.js';
+import { audienceOf, sliceCount, sliceFor, sliceSettings } from '../delivery/slices.js';
 import { dispatchStub, workspaceStub } from '../stubs.js';
 import { PACED_SLICE } from '../constants.js';
 import { insertMany, deleteIn, MAX_VARS } from '../storage/sql_batch.js';
@@ -326,7 +326,7 @@ function bump(sql, campaign, reason, n) {
  * row with control = 1, no outbox row), counts. `triggerKey`
  * names the trigger (and the round of a repeated recipient).
  */
-function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore) {
+function record(shard, snapshot, trigger, triggerKey, decided, sliceOf, notBefore) {
   const { sql } = shard;
   const key = snapshot.key;
   const tally = {};
@@ -347,7 +347,7 @@ function record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore)
     // The item's JSON built around the context's text (see decideChunk).
     outbox.push([
       key,
-      slice,
+      sliceOf(d.id),
       status,
       version,
       `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)},"at":${JSON.stringify(trigger.sendAtMs ?? null)}}`,
@@ -443,12 +443,15 @@ export async function campaignCandidates(
     if (dryRun) return await audienceCheck(shard, prep, snapshot, { ...trigger, kind: 'schedule' });
     const notBefore = notBeforeOf(prep.engine, snapshot, trigger);
     const paced = Number(snapshot.rateLimit?.perMinute ?? 0) > 0;
+    const rounds = candidateRounds(trigger);
+    const sliceOf = paced
+      ? () => PACED_SLICE
+      : sliceChooser(shard, rounds === null ? 0 : Math.max(...rounds.map((r) => r.length), 0));
     const answer = { ok: true, accepted: 0, suppressed: {} };
     const count = (outcome) => {
       if (outcome === 'ok') answer.accepted++;
       else answer.suppressed[outcome] = (answer.suppressed[outcome] ?? 0) + 1;
     };
-    const rounds = candidateRounds(trigger);
     if (rounds === null) {
       // A schedule: every user of this shard, in id order, chunk by chunk,
       // each its own transaction, other requests served between them
@@ -463,10 +466,13 @@ export async function campaignCandidates(
         first = false;
         decideAndRecord(shard, prep, snapshot, trigger, String(trigger.id), rows, {
           scheduled: true,
-          paced,
+          sliceOf,
           notBefore,
           count,
         });
+        // Hand over what this chunk accepted while the next is decided: the
+        // first messages leave seconds earlier, and the outbox stays small.
+        if (forward) forwardOutbox(shard);
       }
     } else {
       rounds.forEach((round, k) => {
@@ -493,7 +499,7 @@ export async function campaignCandidates(
             const rows = part.map((c) => ({ ...byId.get(c.userId), override: c.properties }));
             decideAndRecord(shard, prep, snapshot, trigger, triggerKey, rows, {
               scheduled: false,
-              paced,
+              sliceOf,
               notBefore,
               count,
               inTransaction: true,
@@ -511,6 +517,25 @@ export async function campaignCandidates(
   }
 }
 
+/** How long a shard's user count is trusted for choosing slice counts. */
+const USER_COUNT_TTL_MS = 10_000;
+
+/**
+ * The slice of each accepted message of a non-paced send: a stable hash of
+ * the user id over as many slices as the audience asks (delivery/slices.js).
+ * The audience is estimated from this shard's share: its user count (kept
+ * 10 s), or the recipients this call names when they are more (an API send
+ * to users not stored yet).
+ */
+function sliceChooser(shard, recipients) {
+  const now = Date.now();
+  if (!shard.userCount || now - shard.userCount.at > USER_COUNT_TTL_MS)
+    shard.userCount = { n: shard.sql.exec('SELECT count(*) AS n FROM users').one().n, at: now };
+  const share = Math.max(shard.userCount.n, recipients);
+  const count = sliceCount(audienceOf(share), sliceSettings(shard.env));
+  return (userId) => String(sliceFor(userId, count));
+}
+
 /** One chunk: skip users already decided for this trigger, decide the rest, record, count. */
 function decideAndRecord(
   shard,
@@ -519,7 +544,7 @@ function decideAndRecord(
   trigger,
   triggerKey,
   rows,
-  { scheduled, paced, notBefore, count, inTransaction = false },
+  { scheduled, sliceOf, notBefore, count, inTransaction = false },
 ) {
   const work = () => {
     const stored = storedOutcomes(
@@ -533,8 +558,7 @@ function decideAndRecord(
     const fresh = rows.filter((r) => !stored.has(r.id));
     if (fresh.length === 0) return;
     const decided = decideChunk(shard, prep, snapshot, trigger, fresh, { scheduled });
-    const slice = paced ? PACED_SLICE : String(shardIndexFor(fresh[0].id));
-    record(shard, snapshot, trigger, triggerKey, decided, slice, notBefore);
+    record(shard, snapshot, trigger, triggerKey, decided, sliceOf, notBefore);
     for (const d of decided) count(d.outcome);
   };
   if (inTransaction) work();

@@ -78,6 +78,11 @@ export class KillableStart {
     throw new Error(`npm start did not come up:\n${out}`);
   }
 
+  /** The running child's pid (its process group's id: workerd runs in that group), or null. */
+  get pid() {
+    return this.#child?.pid ?? null;
+  }
+
   /** SIGKILLs the running child's whole process group (node and its workerd); nothing when none runs. */
   kill() {
     if (!this.#child) return;
