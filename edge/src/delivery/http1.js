@@ -23,6 +23,7 @@
 import { connect } from 'cloudflare:sockets';
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
 const CRLF2 = [13, 10, 13, 10];
 /** A response head (status line and headers) larger than this is refused. */
 const HEAD_LIMIT = 64 * 1024;
@@ -199,15 +200,8 @@ function indexOfCrlf2(buf, from) {
  * body broke off.
  */
 export async function send(request, headers, { pool = null, timeoutMs, bodyLimit }) {
-  const url = new URL(request.url);
-  const tls = url.protocol === 'https:';
-  if (!tls && url.protocol !== 'http:')
-    throw new SendError('network', `unsupported protocol ${url.protocol}`);
-  const port = Number(url.port || (tls ? 443 : 80));
-  // An IPv6 literal keeps its brackets: workerd's connect() parses "host:port".
-  const hostname = url.hostname;
-  const key = `${url.protocol}//${url.host}`;
-  const bytes = requestBytes(request, url, headers);
+  const { tls, hostname, port, host, path, key } = targetOf(request.url);
+  const bytes = requestBytes(request, host, path, headers);
   const reused = pool?.take(key) ?? null;
   // The deadline closes the connection in use, which ends any pending write or read.
   const run = {
@@ -237,10 +231,52 @@ export async function send(request, headers, { pool = null, timeoutMs, bodyLimit
   }
 }
 
+// Most URLs a webhook renders differ only in their path: the part before
+// the path (scheme and authority) is parsed by new URL() once and kept, and
+// a path made only of characters the URL parser leaves as they are, with
+// no dot segment, is taken as it is. Anything else goes through new URL().
+const SPLIT_URL = /^(https?:\/\/[^/?#\\]*)(\/[A-Za-z0-9\-._~!$&()*+,;=:@/%?]*)$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+/** Parsed origins by the text before the path (bounded). */
+const origins = new Map();
+
+/**
+ * { tls, hostname, port, host (the Host header), path (path and query),
+ * key (the pool's) } of a URL. An IPv6 literal keeps its brackets:
+ * workerd's connect() parses "host:port".
+ */
+function targetOf(raw) {
+  const m = SPLIT_URL.exec(raw);
+  if (m && !DOT_SEGMENT.test(m[2])) {
+    let origin = origins.get(m[1]);
+    if (origin === undefined) {
+      origin = originOf(new URL(`${m[1]}/`));
+      if (origins.size >= 256) origins.clear();
+      origins.set(m[1], origin);
+    }
+    return { ...origin, path: m[2] };
+  }
+  const url = new URL(raw);
+  return { ...originOf(url), path: `${url.pathname}${url.search}` };
+}
+
+function originOf(url) {
+  const tls = url.protocol === 'https:';
+  if (!tls && url.protocol !== 'http:')
+    throw new SendError('network', `unsupported protocol ${url.protocol}`);
+  return {
+    tls,
+    hostname: url.hostname,
+    port: Number(url.port || (tls ? 443 : 80)),
+    host: url.host,
+    key: `${url.protocol}//${url.host}`,
+  };
+}
+
 /** The request's bytes: request line, headers, body. Throws a SendError on a header that cannot be sent. */
-function requestBytes(request, url, headers) {
+function requestBytes(request, host, path, headers) {
   const body = request.body ?? null;
-  let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  let head = `${request.method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
   for (const [name, value] of headers) {
     if (!TOKEN.test(name))
       throw new SendError('network', `invalid header name ${JSON.stringify(name)}`);
@@ -265,9 +301,16 @@ async function exchange(run, bytes, method, bodyLimit, pool, key, tls) {
   let head = null;
   let collector = null;
   let reusable = false;
+  let written = null;
+  let writeError = null;
   try {
     conn.received = 0;
-    await conn.writer.write(bytes);
+    // Not awaited: a write that fails closes the connection, which ends the
+    // read below; its error is the one that names the failure.
+    written = conn.writer.write(bytes).catch((e) => {
+      writeError = e;
+      conn.close();
+    });
     do head = await readHead(conn);
     while (head.status >= 100 && head.status < 200 && head.status !== 101);
     const framing = framingOf(method, head);
@@ -285,7 +328,9 @@ async function exchange(run, bytes, method, bodyLimit, pool, key, tls) {
       bodyTruncated: truncated || !complete,
       bodyError: null,
     };
-  } catch (e) {
+  } catch (thrown) {
+    await written;
+    const e = writeError ?? thrown;
     const code = run.timedOut ? 'timeout' : await errorCode(e, conn, tls);
     if (head !== null) {
       // The status stands; the body broke off.
@@ -474,28 +519,39 @@ function bodyCollector(head, limit) {
         ? 'deflate'
         : null;
   if (format) return unpackingCollector(format, limit, head.headers);
-  const decoder = new TextDecoder('utf-8');
+  // The kept bytes are views into the connection's buffers (never written
+  // again), decoded once at the end by one shared decoder.
+  const parts = [];
   let kept = 0;
-  let text = '';
   let truncated = false;
+  let text = null;
   return {
     headers: head.headers,
     push(bytes) {
       const room = limit - kept;
       if (bytes.length > room) {
-        text += decoder.decode(bytes.subarray(0, room), { stream: true });
+        parts.push(bytes.subarray(0, room));
         kept = limit;
         truncated = true;
         return false;
       }
       kept += bytes.length;
-      text += decoder.decode(bytes, { stream: true });
+      if (bytes.length > 0) parts.push(bytes);
       return true;
     },
     async finish() {
-      const out = { text: text + decoder.decode(), truncated };
-      text = out.text;
-      return out;
+      if (text === null) {
+        let all = parts.length === 1 ? parts[0] : new Uint8Array(kept);
+        if (parts.length !== 1) {
+          let at = 0;
+          for (const p of parts) {
+            all.set(p, at);
+            at += p.length;
+          }
+        }
+        text = parts.length === 0 ? '' : utf8Decoder.decode(all);
+      }
+      return { text, truncated };
     },
   };
 }
