@@ -200,7 +200,10 @@ function rssWatch(pids) {
  * (0…1): SIGKILL the product once that share of the users got their message,
  * start it again on the same state, and wait for every user.
  */
-async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } = {}) {
+async function scheduledRun(
+  n,
+  { environment = {}, delayMs = 0, killAt = null, streamEvents = 0 } = {},
+) {
   const { product, api, pids, restart } = await startProduct(environment);
   try {
     const ingestMs = await ingest(api, n);
@@ -261,6 +264,7 @@ async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } 
       );
     }
     if (twice.length) console.error(`campaign bench: sent twice:\n  ${twice.join('\n  ')}`);
+    const stream = streamEvents > 0 ? await eventStream(api, pids, streamEvents) : null;
     return {
       n,
       ingestMs,
@@ -273,6 +277,7 @@ async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } 
       distinct: sink.distinct,
       duplicates: sink.dup,
       killedAt,
+      stream,
       cpuUs: (cpuCampaign * 1000) / Math.max(1, sink.count),
       stats,
       rssIngested,
@@ -282,6 +287,57 @@ async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } 
   } finally {
     product.dispose();
   }
+}
+
+/**
+ * After the scheduled campaign, on the same audience: an event campaign
+ * (every event of key "ping" sends, resend allowed after a minute) under a
+ * stream of `count` events (1000 per call, 4 calls in flight) for the first
+ * users; events/s accepted, how many arrived at the sink, workerd's RSS peak.
+ */
+async function eventStream(api, pids, count) {
+  const { campaign } = await api('POST', '/v1/campaigns', {
+    title: 'bench event stream',
+    webhook: webhook('x'),
+    target: { allUsers: true },
+    send: { type: 'event', event: 'ping' },
+    fatigue: { resend: { every: 1, unit: 'minutes' }, frequencyCapping: false },
+  });
+  await api('POST', `/v1/campaigns/${campaign.key}/start`);
+  await askSink({ reset: true });
+  const rss = rssWatch(pids);
+  const t0 = performance.now();
+  let next = 0;
+  let triggered = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < count) {
+        const from = next;
+        next += 1000;
+        const events = [];
+        for (let i = from; i < Math.min(count, from + 1000); i++)
+          events.push({ userId: `u${i}`, key: 'ping', properties: { i } });
+        triggered += (await api('POST', '/v1/events', { events })).triggered;
+        rss.sample();
+      }
+    }),
+  );
+  const acceptMs = performance.now() - t0;
+  let sink = await askSink('read');
+  for (let quiet = 0; sink.count < triggered && quiet < 240; quiet++) {
+    rss.sample();
+    await sleep(250);
+    const now = await askSink('read');
+    if (now.count > sink.count) quiet = 0;
+    sink = now;
+  }
+  return {
+    count,
+    triggered,
+    eventsPerSecond: count / (acceptMs / 1000),
+    received: sink.count,
+    peak: rss.peak.VmRSS,
+  };
 }
 
 /** Requests/s (first to last arrival at the sink) of `send` run `n` times, `inFlight` at once. */
@@ -382,7 +438,10 @@ const load = os.loadavg()[0];
 const rows = [];
 if (only === '' || only === 'schedule')
   for (const n of SIZES) {
-    const run = await scheduledRun(n);
+    // The largest audience also gets an event campaign under a stream of events.
+    const run = await scheduledRun(n, {
+      streamEvents: n === MAX_USERS ? Number(env.BENCH_EVENT_STREAM ?? Math.min(n, 100_000)) : 0,
+    });
     const base = Math.min(n, 100_000);
     run.inFlight = Number(env.BENCH_IN_FLIGHT ?? run.slices * PER_SLICE);
     run.undici = await undiciLoop(base, run.inFlight);
@@ -428,6 +487,11 @@ for (const r of rows)
       `RSS ingested ${Math.round(r.rssIngested)} MiB, peak ${Math.round(r.peak.VmRSS)} (anon ${Math.round(r.peak.RssAnon)}, file ${Math.round(r.peak.RssFile)}), after ${Math.round(r.rssAfter)} MiB   ` +
       `received ${r.received} (${r.distinct} users, ${r.duplicates} duplicates, ${r.slices} slices); stats sent ${r.stats.sent}, delivered ${r.stats.delivered}`,
   );
+for (const r of rows)
+  if (r.stream)
+    console.log(
+      `  ${String(r.n).padStart(8)} users, then an event campaign: ${r.stream.count} events (every one sending) accepted at ${Math.round(r.stream.eventsPerSecond)} events/s, ${r.stream.received} of ${r.stream.triggered} messages arrived; workerd RSS peak ${Math.round(r.stream.peak)} MiB`,
+    );
 if (killed)
   console.log(
     `\nSIGKILL of npm start (node and workerd) after ${killed.killedAt} of ${killed.n} users got their message, then npm start again on the same state: ` +
