@@ -402,6 +402,7 @@ async function bareWorkerdLoop(n, inFlight) {
 async function eventRun() {
   const { product, api } = await startProduct();
   try {
+    await askSink({ reset: true }); // a sink answering at once (the Cloudflare part slows it)
     await ingest(api, 1000);
     const { campaign } = await api('POST', '/v1/campaigns', {
       title: 'bench events',
