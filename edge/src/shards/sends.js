@@ -636,28 +636,17 @@ export async function eventSender(shard, snapshot, recipients) {
             fresh.map((c) => c.userId),
           ).map((r) => [r.id, r]),
         );
-        // A user deleted since the event (rare: deletion takes the events too) is created again, as an API send does.
-        const now = Date.now();
-        const missing = fresh.filter((c) => !byId.has(c.userId)).map((c) => c.userId);
-        insertMany(
-          sql,
-          'INSERT OR IGNORE',
-          'users',
-          ['id', 'properties', 'created_at', 'updated_at'],
-          missing.map((id) => [id, '{}', now, now]),
-        );
         const byAt = new Map();
         for (const c of fresh) {
+          // The user was deleted since the event (with their events): nothing to send.
+          if (!byId.has(c.userId)) continue;
           if (!byAt.has(c.event.at)) byAt.set(c.event.at, []);
           byAt.get(c.event.at).push(c);
         }
         const decided = [];
         for (const [at, group] of byAt) {
           const { prep: atPrep, trigger, notBefore } = instant(at);
-          const rows = group.map((c) => ({
-            ...(byId.get(c.userId) ?? { id: c.userId, properties: '{}' }),
-            event: c.event,
-          }));
+          const rows = group.map((c) => ({ ...byId.get(c.userId), event: c.event }));
           const keyOf = new Map(group.map((c) => [c.userId, c.triggerKey]));
           for (const d of decideChunk(shard, atPrep, snapshot, trigger, rows, {
             scheduled: false,

@@ -24,6 +24,7 @@ import * as sends from './sends.js';
 import { workspaceStub } from '../stubs.js';
 import { armNoLaterThan } from '../storage/alarm.js';
 import { nextTurn } from './turns.js';
+import { insertMany } from '../storage/sql_batch.js';
 
 /** A trigger whose run failed is tried again this much later, by the alarm. */
 const RETRY_MS = 2_000;
@@ -35,15 +36,24 @@ export function createTriggerTables(sql) {
   );
 }
 
-/** Records that event `seq` triggers `campaigns` (keys); inside the caller's transaction. */
-export function recordTriggers(sql, seq, campaigns) {
-  for (const key of campaigns)
-    sql.exec('INSERT OR IGNORE INTO event_triggers (seq, campaign) VALUES (?, ?)', seq, key);
+/**
+ * Records trigger rows [{ seq, campaign }] (an event `seq` triggers campaign
+ * `campaign`), one statement, inside the caller's transaction.
+ */
+export function recordTriggers(sql, rows) {
+  insertMany(
+    sql,
+    'INSERT OR IGNORE',
+    'event_triggers',
+    ['seq', 'campaign'],
+    rows.map((r) => [r.seq, r.campaign]),
+  );
 }
 
 /**
- * Runs the trigger rows of events `seqs` (all leftovers when `seqs` is
- * null), with `snapshots` ({ key: snapshot }, from the caller) or the
+ * Runs trigger rows: `given` [{ seq, campaign, user_id, key, properties
+ * (JSON text or null), at }] (just recorded, with their events: nothing is
+ * read back), or every row of the table (null: crash leftovers), with `snapshots` ({ key: snapshot }, from the caller) or the
  * workspace's current snapshot, in batches: per campaign one prepare
  * (sends.eventSender), then its candidates in chunks, each chunk ONE
  * transaction (checks, record, deletion of its trigger rows) and one engine
@@ -55,8 +65,8 @@ export function recordTriggers(sql, seq, campaigns) {
  * that fails stays in the table (with every later round) and the alarm runs
  * it again soon. Resolves to the number of messages accepted.
  */
-export async function runTriggers(shard, seqs, snapshots = {}) {
-  const rows = triggerRows(shard.sql, seqs);
+export async function runTriggers(shard, given, snapshots = {}) {
+  const rows = given ?? leftoverRows(shard.sql);
   if (rows.length === 0) return 0;
   const known = new Map(Object.entries(snapshots ?? {}));
   const recipients = new Map();
@@ -146,15 +156,11 @@ export async function runTriggers(shard, seqs, snapshots = {}) {
   return triggered;
 }
 
-/** Trigger rows with their events, in event order: of `seqs`, or all of them (null). */
-function triggerRows(sql, seqs) {
-  const select =
-    'SELECT t.seq, t.campaign, e.user_id, e.key, e.properties, e.at FROM event_triggers t LEFT JOIN events e ON e.seq = t.seq';
-  if (seqs === null) return sql.exec(`${select} ORDER BY t.seq, t.campaign`).toArray();
+/** Every trigger row with its event (user_id null: the event is gone, its user deleted), in event order. */
+function leftoverRows(sql) {
   return sql
     .exec(
-      `${select} WHERE t.seq IN (SELECT value FROM json_each(?)) ORDER BY t.seq, t.campaign`,
-      JSON.stringify(seqs),
+      'SELECT t.seq, t.campaign, e.user_id, e.key, e.properties, e.at FROM event_triggers t LEFT JOIN events e ON e.seq = t.seq ORDER BY t.seq, t.campaign',
     )
     .toArray();
 }

@@ -216,7 +216,7 @@ export class UserShard extends DurableObject {
     await this.armPruning(nowMs);
     const withGoals = events.filter((e) => e.goals?.length);
     const engine = withGoals.length ? await getEngine() : null;
-    const triggerSeqs = [];
+    const triggerRows = [];
     const created = [];
     const result = this.transaction(() => {
       // Users known to exist are skipped without a statement: an insert
@@ -244,8 +244,15 @@ export class UserShard extends DurableObject {
               e.at,
             )
             .one();
-          triggers.recordTriggers(this.sql, seq, e.campaigns);
-          triggerSeqs.push(seq);
+          for (const campaign of e.campaigns)
+            triggerRows.push({
+              seq,
+              campaign,
+              user_id: e.userId,
+              key: e.key,
+              properties: e.properties,
+              at: e.at,
+            });
         } else {
           this.sql.exec(
             'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)',
@@ -256,6 +263,7 @@ export class UserShard extends DurableObject {
           );
         }
       }
+      triggers.recordTriggers(this.sql, triggerRows);
       if (withGoals.length)
         experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
       for (const [key, count] of summary.keys) {
@@ -279,7 +287,7 @@ export class UserShard extends DurableObject {
     });
     // Only once committed: a rolled-back insert must not be remembered.
     for (const id of created) this.rememberUser(id);
-    const triggered = await triggers.runTriggers(this, triggerSeqs, snapshots ?? {});
+    const triggered = await triggers.runTriggers(this, triggerRows, snapshots ?? {});
     return { ...result, triggered };
   }
 
