@@ -28,7 +28,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { createEdgeMiniflare, readWranglerConfig } from '../edge/miniflare.mjs';
+import { MAX_ATTEMPTS_PER_RUN } from '../edge/src/constants.js';
 import { KillableStart } from '../tests/js/helpers/npm_start.mjs';
 import { cpuMs, rssMiB, workerdPids } from './workerd_proc.mjs';
 
@@ -52,33 +53,50 @@ const sinkThread = new Worker(
    const { parentPort, workerData } = require('node:worker_threads');
    let seen = new Uint8Array(workerData.maxUsers);
    let count = 0, dup = 0, first = null, last = null;
+   // The receiver's answer time (Cloudflare part), and requests in flight per dispatch slice (from webhook-id).
+   let delayMs = 0;
+   const inflight = new Map();
+   let maxInflight = 0;
    const server = http.createServer((req, res) => {
+     const id = req.headers['webhook-id'] ?? '';
+     const slice = id.startsWith('cmsg_') ? id.split('_').slice(-2, -1)[0] : null;
+     if (slice !== null) {
+       const n = (inflight.get(slice) ?? 0) + 1;
+       inflight.set(slice, n);
+       if (n > maxInflight) maxInflight = n;
+     }
      req.resume();
      req.on('end', () => {
-       const now = Date.now();
-       count++;
-       if (first === null) first = now;
-       last = now;
-       const url = req.url;
-       if (url.startsWith('/s/u')) {
-         const i = Number(url.slice(4));
-         if (seen[i]) dup++; else seen[i] = 1;
-       } else if (url.startsWith('/e/')) parentPort.postMessage({ event: url.slice(3), at: now });
-       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
-       res.end('{"ok":true}');
+       const answer = () => {
+         const now = Date.now();
+         count++;
+         if (first === null) first = now;
+         last = now;
+         const url = req.url;
+         if (url.startsWith('/s/u')) {
+           const i = Number(url.slice(4));
+           if (seen[i]) dup++; else seen[i] = 1;
+         } else if (url.startsWith('/e/')) parentPort.postMessage({ event: url.slice(3), at: now });
+         if (slice !== null) inflight.set(slice, inflight.get(slice) - 1);
+         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
+         res.end('{"ok":true}');
+       };
+       if (delayMs > 0) setTimeout(answer, delayMs);
+       else answer();
      });
    });
    server.keepAliveTimeout = 60000;
    server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
    parentPort.on('message', (m) => {
      if (m === 'stop') server.close(() => process.exit(0));
-     else if (m === 'reset') {
+     else if (m === 'reset' || m.reset) {
        count = 0; dup = 0; first = null; last = null; seen.fill(0);
+       delayMs = m.delayMs ?? 0; inflight.clear(); maxInflight = 0;
        parentPort.postMessage({ reset: true });
      } else if (m === 'read') {
        let distinct = 0;
        for (let i = 0; i < seen.length; i++) distinct += seen[i];
-       parentPort.postMessage({ count, dup, distinct, first, last });
+       parentPort.postMessage({ count, dup, distinct, first, last, slices: inflight.size, maxInflight });
      }
    });`,
   { eval: true, workerData: { maxUsers: MAX_USERS } },
@@ -99,9 +117,9 @@ const askSink = (msg) =>
 
 // ---- the product, as npm start runs it ------------------------------------------------------
 
-async function startProduct() {
+async function startProduct(environment = {}) {
   const product = new KillableStart({ key: KEY, prefix: 'hookcast-campaign-bench-' });
-  const origin = await product.start();
+  const origin = await product.start(environment);
   const pids = () => workerdPids(product.pid);
   async function api(method, p, body) {
     const res = await fetch(`${origin}${p}`, {
@@ -164,13 +182,16 @@ function rssWatch(pids) {
   };
 }
 
-/** One scheduled campaign to `n` users through the product's API. */
-async function scheduledRun(n) {
-  const { product, api, pids } = await startProduct();
+/**
+ * One scheduled campaign to `n` users through the product's API; `environment`
+ * for npm start (slice settings), `delayMs` the sink's answer time.
+ */
+async function scheduledRun(n, { environment = {}, delayMs = 0 } = {}) {
+  const { product, api, pids } = await startProduct(environment);
   try {
     const ingestMs = await ingest(api, n);
     const rssIngested = rssMiB(pids());
-    await askSink('reset');
+    await askSink({ reset: true, delayMs });
     const at = utcLocal(Date.now() + 3000);
     const scheduledMs = Date.parse(`${at}Z`);
     const { campaign } = await api('POST', '/v1/campaigns', {
@@ -214,6 +235,8 @@ async function scheduledRun(n) {
       lastMs: sink.last - scheduledMs,
       rate: (sink.count - 1) / ((sink.last - sink.first) / 1000),
       received: sink.count,
+      slices: sink.slices,
+      maxInflight: sink.maxInflight,
       distinct: sink.distinct,
       duplicates: sink.dup,
       cpuUs: (cpuCampaign * 1000) / Math.max(1, sink.count),
@@ -229,7 +252,7 @@ async function scheduledRun(n) {
 
 /** Requests/s (first to last arrival at the sink) of `send` run `n` times, `IN_FLIGHT` at once. */
 async function sinkRate(n, send) {
-  await askSink('reset');
+  await askSink({ reset: true });
   let next = 0;
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -267,7 +290,7 @@ async function bareWorkerdLoop(n) {
   });
   try {
     await mf.ready;
-    await askSink('reset');
+    await askSink({ reset: true });
     const res = await mf.dispatchFetch('http://bench/bench', {
       method: 'POST',
       body: JSON.stringify({
@@ -323,7 +346,7 @@ async function eventRun() {
 const only = env.BENCH_ONLY ?? '';
 const load = os.loadavg()[0];
 const rows = [];
-if (only !== 'events')
+if (only === '' || only === 'schedule')
   for (const n of SIZES) {
     const run = await scheduledRun(n);
     const base = Math.min(n, 100_000);
@@ -332,7 +355,24 @@ if (only !== 'events')
     rows.push(run);
     console.error(`campaign bench: ${n} users done`);
   }
-const events = only !== 'schedule' ? await eventRun() : null;
+// The Cloudflare shape (edge/wrangler.jsonc's slice settings: 6 attempts in
+// flight per slice, as an invocation opens at most 6 connections) with a
+// receiver that answers in CF_DELAY_MS: the per-slice rate those limits
+// allow, measured, from which the 1M-user figures are derived.
+const CF_USERS = Number(env.BENCH_CLOUDFLARE_USERS ?? 50_000);
+const CF_DELAY_MS = Number(env.BENCH_CLOUDFLARE_DELAY_MS ?? 50);
+const cfVars = readWranglerConfig().vars;
+const cfEnvironment = Object.fromEntries(
+  ['HOOKCAST_SLICE_USERS', 'HOOKCAST_MAX_SLICES', 'HOOKCAST_SLICE_CONCURRENCY'].map((k) => [
+    k,
+    String(cfVars[k]),
+  ]),
+);
+const cloudflare =
+  only === '' || only === 'cloudflare'
+    ? await scheduledRun(CF_USERS, { environment: cfEnvironment, delayMs: CF_DELAY_MS })
+    : null;
+const events = only === '' || only === 'events' ? await eventRun() : null;
 sinkThread.postMessage('stop');
 
 console.log(
@@ -345,8 +385,29 @@ for (const r of rows)
       `${Math.round(r.rate)} sends/s   undici loop ${Math.round(r.undici)}/s → ${(r.rate / r.undici).toFixed(2)}x   ` +
       `bare workerd fetch ${Math.round(r.bare)}/s → ${(r.rate / r.bare).toFixed(2)}x   workerd CPU ${Math.round(r.cpuUs)} µs/message   ` +
       `RSS ingested ${Math.round(r.rssIngested)} MiB, peak ${Math.round(r.peak.VmRSS)} (anon ${Math.round(r.peak.RssAnon)}, file ${Math.round(r.peak.RssFile)}), after ${Math.round(r.rssAfter)} MiB   ` +
-      `received ${r.received} (${r.distinct} users, ${r.duplicates} duplicates); stats sent ${r.stats.sent}, delivered ${r.stats.delivered}`,
+      `received ${r.received} (${r.distinct} users, ${r.duplicates} duplicates, ${r.slices} slices); stats sent ${r.stats.sent}, delivered ${r.stats.delivered}`,
   );
+if (cloudflare) {
+  const c = cloudflare;
+  const perSlice = c.rate / c.slices;
+  const concurrency = Number(cfEnvironment.HOOKCAST_SLICE_CONCURRENCY);
+  const sliceUsers = Number(cfEnvironment.HOOKCAST_SLICE_USERS);
+  const maxSlices = Number(cfEnvironment.HOOKCAST_MAX_SLICES);
+  console.log(
+    `\nCloudflare shape (${JSON.stringify(cfEnvironment)}), receiver answering in ${CF_DELAY_MS} ms: ${c.n} users over ${c.slices} slices, ` +
+      `at most ${c.maxInflight} requests in flight per slice (limit ${concurrency}), ${Math.round(c.rate)} sends/s = ${perSlice.toFixed(1)}/s per slice ` +
+      `(${((perSlice / (concurrency / (CF_DELAY_MS / 1000))) * 100).toFixed(0)} % of ${concurrency} connections / ${CF_DELAY_MS} ms), every user once: ${c.distinct === c.n && c.duplicates === 0}; workerd CPU ${Math.round(c.cpuUs)} µs/message`,
+  );
+  const slices = Math.min(maxSlices, Math.ceil(1_000_000 / sliceUsers));
+  for (const latency of [CF_DELAY_MS, 100, 250]) {
+    // The per-slice rate scales with the receiver's answer time (connections are the limit).
+    const rate = perSlice * (CF_DELAY_MS / latency) * slices;
+    console.log(
+      `  derived: 1,000,000 users on Cloudflare, receiver at ${latency} ms: ${slices} slices × ${(rate / slices).toFixed(1)}/s = ${Math.round(rate)} sends/s, last message after ~${Math.round(1_000_000 / rate)} s;` +
+        ` CPU per object ${(((rate / slices) * c.cpuUs) / 1000).toFixed(0)} ms/s, per invocation of ${MAX_ATTEMPTS_PER_RUN} attempts ~${((MAX_ATTEMPTS_PER_RUN * c.cpuUs) / 1e6).toFixed(1)} s (limit 30 s)`,
+    );
+  }
+}
 if (events)
   console.log(
     `\nevent-triggered: POST /v1/events answer → sink receipt over ${events.measured} of ${EVENTS} events (triggered ${events.triggered}): p50 ${events.p50} ms, p99 ${events.p99} ms (negative: the request reached the sink before the answer reached the client)`,

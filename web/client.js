@@ -46,6 +46,9 @@ export const client = {
   /** Users whose id starts with `q` or one of whose property values holds it. */
   findUsers: (q, limit) => api('GET', `/v1/users${query({ q, limit })}`),
   properties: () => api('GET', '/v1/properties'),
+  /** Users per time zone ({ cohort } id, else every user), those without one in `fallbackTimeZone`. */
+  timeZones: ({ cohort, fallbackTimeZone } = {}) =>
+    api('GET', `/v1/time-zones${query({ cohort, fallbackTimeZone })}`),
 
   // Cohorts
   cohorts: () => api('GET', '/v1/cohorts'),

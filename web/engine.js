@@ -16,6 +16,13 @@ export function loadEngine() {
   return pending;
 }
 
+let timezone = null;
+/** src/js/timezone.js (the one place for time-zone arithmetic), or null when this build does not serve it. */
+export function loadTimezone() {
+  timezone ??= import('../src/js/timezone.js').catch(() => null);
+  return timezone;
+}
+
 /** What a problem code means, from the engine's registry ('' for a code only the worker uses). */
 export function codeSummary(code) {
   return summaries.get(code) ?? '';

@@ -1,22 +1,17 @@
 // Step 5 pieces about the moment a message arrives: a schedule in each
 // user's time zone (send.timeZone "user" with a fallback zone, when the
-// first and last messages leave, what is known of the users' `timezone`
-// property) and the opt-in to the workspace's quiet hours.
+// first and last messages leave, how many users fall in each zone:
+// zone_counts.js) and the opt-in to the workspace's quiet hours.
 import { html, useEffect, useState, Problems, problemsFor } from './ui.js';
 import { client } from './client.js';
-
-let tz = null;
-/** src/js/timezone.js (the one place for time-zone arithmetic), when this build serves it. */
-function loadTimezone() {
-  tz ??= import('../src/js/timezone.js').catch(() => null);
-  return tz;
-}
+import { loadTimezone } from './engine.js';
+import { ZoneCounts } from './zone_counts.js';
 
 /**
  * "Each user's time zone" for a schedule: the toggle, the fallback zone,
  * and when the messages leave (UTC+14 first, UTC−12 last, the fallback's).
  */
-export function UserZoneChoice({ f, set, problems, props }) {
+export function UserZoneChoice({ f, set, problems, target }) {
   const [span, setSpan] = useState('');
   useEffect(() => {
     let live = true;
@@ -42,15 +37,14 @@ export function UserZoneChoice({ f, set, problems, props }) {
       live = false;
     };
   }, [f.perUser, f.date, f.time, f.fallbackTimeZone]);
-  const seen = (props?.user ?? []).find((p) => p.name === 'timezone');
   return html`<div class="user-zone">
     <label class="inline"><input type="checkbox" id="send-per-user" checked=${f.perUser} onChange=${(e) => set({ perUser: e.currentTarget.checked })} /> Each user's time zone (their <code>timezone</code> property)</label>
     ${
       f.perUser
         ? html`<div class="field"><label for="send-fallback">For users without one</label><input id="send-fallback" list="zone-list" value=${f.fallbackTimeZone} onInput=${(e) => set({ fallbackTimeZone: e.currentTarget.value })} /></div>
       <p class="muted small-text" id="user-zone-span" role="status">${span}</p>
-      <p class="muted small-text">${seen ? html`Users have a <code>timezone</code> property (for example <code>${String(seen.example)}</code>).` : 'No user has a timezone property yet: everyone gets it in the fallback zone.'}${' '}
-        Users whose time has already passed when the campaign starts are skipped (a repeat reaches them next time).</p>
+      <${ZoneCounts} f=${f} target=${target} />
+      <p class="muted small-text">Users whose time has already passed when the campaign starts are skipped (a repeat reaches them next time).</p>
       <${Problems} list=${problemsFor(problems, 'send.fallbackTimeZone')} />`
         : null
     }

@@ -15,7 +15,7 @@ import {
   problemsFor,
 } from './ui.js';
 import { client } from './client.js';
-import { vocabulary } from './engine.js';
+import { loadTimezone, vocabulary } from './engine.js';
 import { editability } from './editability.js';
 import { StatusCard } from './status_card.js';
 import { PropertyCondition, operators } from './cohort_builder.js';
@@ -45,13 +45,6 @@ const zones = () => {
     return ['UTC'];
   }
 };
-
-let tz = null;
-/** src/js/timezone.js (the one place for time-zone arithmetic), when this build serves it. */
-function loadTimezone() {
-  tz ??= import('../src/js/timezone.js').catch(() => null);
-  return tz;
-}
 
 /** The form's state from a stored campaign. */
 function formOf(c) {
@@ -246,7 +239,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
         ${f.perUser ? null : html`<div class="field"><label for="send-zone">Time zone</label><input id="send-zone" list="zone-list" value=${f.timeZone} onInput=${(e) => set({ timeZone: e.currentTarget.value })} /></div>`}
         <datalist id="zone-list">${allZones.map((z) => html`<option value=${z} />`)}</datalist>
       </div>
-      <${UserZoneChoice} f=${f} set=${set} problems=${problems} props=${props} />
+      <${UserZoneChoice} f=${f} set=${set} problems=${problems} target=${campaign.target} />
       ${f.perUser ? null : html`<p class="muted small-text" role="status">${when}</p>`}
       <${Problems} list=${problemsFor(problems, 'send.at').concat(problemsFor(problems, 'send.timeZone'))} />
       <label class="inline"><input type="checkbox" checked=${Boolean(f.repeat)} onChange=${(e) => set({ repeat: e.currentTarget.checked ? { every: 1, unit: 'days', until: '' } : null })} /> Repeat</label>

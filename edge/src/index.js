@@ -6,6 +6,7 @@
 //   GET  /v1/deliveries/:id   -> the delivery, its attempts and its state
 //   GET  /v1/batches/:batch   -> every delivery of one POST /v1/deliveries, with counts
 //   POST|GET /v1/users, GET|DELETE /v1/users/:id, POST /v1/events, GET /v1/properties   (audiences/routes.js)
+//   GET /v1/time-zones?cohort=&fallbackTimeZone=   users per time zone   (audiences/time_zones.js)
 //   POST|GET /v1/cohorts, GET|PUT|DELETE /v1/cohorts/:id, POST /v1/cohorts/:id/estimate   (audiences/cohorts.js)
 //   POST|GET /v1/campaigns, GET|PATCH /v1/campaigns/:key, POST …/start|pause|resume|end|preview|test-send|send,
 //   GET …/stats, GET|PUT /v1/settings/frequency-capping   (campaigns/routes.js)
@@ -36,6 +37,7 @@ import {
   addEvents,
   listProperties,
 } from './audiences/routes.js';
+import { countTimeZones } from './audiences/time_zones.js';
 import {
   checkSessionOrigin,
   createSession,
@@ -128,6 +130,10 @@ export const ROUTES = [
   },
   { pattern: /^\/v1\/events$/, methods: { POST: (req, env) => addEvents(req, env) } },
   { pattern: /^\/v1\/properties$/, methods: { GET: (req, env) => listProperties(env) } },
+  {
+    pattern: /^\/v1\/time-zones$/,
+    methods: { GET: (req, env, url) => countTimeZones(env, url) },
+  },
   {
     pattern: /^\/v1\/cohorts$/,
     methods: { POST: (req, env) => createCohort(req, env), GET: (req, env) => listCohorts(env) },

@@ -24,7 +24,7 @@ async function sink(status = 200) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  // One dispatch slice per 5 messages (delivery/slices.js), so a few dozen
+  // One dispatch slice per 5 messages (edge/src/delivery/slices.js), so a few dozen
   // messages spread over several slices, as a big send's do.
   edge = await startEdge({ allowLocalHttp: true, bindings: { HOOKCAST_SLICE_USERS: '5' } });
 });

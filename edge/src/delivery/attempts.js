@@ -28,6 +28,7 @@ import {
   isDelivered,
 } from '../engine.js';
 import { attemptRecord } from './outcome.js';
+import { MAX_ATTEMPTS_PER_RUN } from '../constants.js';
 
 /** Attempts in flight at once inside one object. */
 export const CONCURRENCY = 32;
@@ -39,12 +40,7 @@ const WATCHDOG_MS = 60_000;
 const ALARM_AHEAD_MS = 1_000;
 /** Attempt results are written together at most this often. */
 const FLUSH_MS = 25;
-/**
- * Attempts one pump run starts before it hands over to a fresh alarm
- * invocation: Cloudflare counts subrequests per invocation (10,000), and a
- * campaign slice can hold far more messages than that.
- */
-export const MAX_ATTEMPTS_PER_RUN = 5_000;
+export { MAX_ATTEMPTS_PER_RUN };
 
 /**
  * Sends attempt number `attempt` (1 = first) of `request` as message `msgId`.

@@ -40,6 +40,7 @@ import * as triggers from './triggers.js';
 import * as experiments from './experiments.js';
 import { insertMany } from '../storage/sql_batch.js';
 import { nextTurn } from './turns.js';
+import { ZoneTally } from './zone_counts.js';
 
 /** How often the pruning alarm runs. */
 export const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -434,6 +435,38 @@ export class UserShard extends DurableObject {
    * the count equals a single-phase evaluation (tests/js/cohort_triage.test.mjs).
    */
   async estimate(rule, nowMs, sampleSize = 10) {
+    return this.scanCohort(rule, nowMs, sampleSize, null);
+  }
+
+  /**
+   * This shard's part of GET /v1/time-zones: how many users (of `rule`'s
+   * members at `nowMs`, or every user when `rule` is null) fall in each
+   * time zone (zone_counts.js). Answers ZoneTally.toPlain(), or
+   * { ok: false, problems } when the rule does not compile.
+   */
+  async timeZones(rule, nowMs) {
+    const tally = new ZoneTally();
+    if (rule === null) {
+      for (let turn = 0, after = null; ; turn++) {
+        if (turn > 0) await nextTurn();
+        after = tally.addChunk(this.sql, after);
+        if (after === null) break;
+      }
+      return tally.toPlain();
+    }
+    const scanned = await this.scanCohort(rule, nowMs, 0, (ids, matched) => {
+      const members = ids.filter((_, i) => matched[i]);
+      if (members.length) tally.addIds(this.sql, JSON.stringify(members));
+    });
+    return scanned.ok ? tally.toPlain() : scanned;
+  }
+
+  /**
+   * The members of `rule` chunk by chunk, as estimate() describes; `visit`
+   * (or null) is called with each chunk's ids and matched flags in the same
+   * synchronous turn as the chunk's read.
+   */
+  async scanCohort(rule, nowMs, sampleSize, visit) {
     const engine = await getEngine();
     const compiled = engine.compileCohort(rule);
     if (!compiled.ok) return { ok: false, problems: compiled.problems };
@@ -484,8 +517,8 @@ export class UserShard extends DurableObject {
           const chunk = readMemberTexts(this.sql, after, ESTIMATE_CHUNK, needs, nowMs);
           if (chunk.n === 0) break;
           matched = cohort.matchBatchJson(chunk.members, nowMs);
-          // Ids are only read while the sample is not full.
-          ids = sample.length < sampleSize ? JSON.parse(chunk.ids) : null;
+          // Ids are only read while the sample is not full or a visitor wants them.
+          ids = visit || sample.length < sampleSize ? JSON.parse(chunk.ids) : null;
           after = chunk.last;
         } else {
           const rows =
@@ -506,6 +539,7 @@ export class UserShard extends DurableObject {
           matched = cohort.matchBatch(members, nowMs);
           after = ids[ids.length - 1];
         }
+        visit?.(ids, matched);
         for (let i = 0; i < matched.length; i++) {
           if (!matched[i]) continue;
           users++;
