@@ -614,7 +614,7 @@ export async function eventSender(shard, snapshot, recipients) {
     }
     return found;
   };
-  const decide = (candidates, also) => {
+  const decide = (candidates, also, { fresh: unseen = false } = {}) => {
     const answer = { accepted: 0, suppressed: {} };
     const count = (outcome) => {
       if (outcome === 'ok') answer.accepted++;
@@ -622,7 +622,7 @@ export async function eventSender(shard, snapshot, recipients) {
     };
     shard.ctx.storage.transactionSync(() => {
       const { sql } = shard;
-      const stored = storedTriggerOutcomes(sql, snapshot.key, candidates);
+      const stored = unseen ? new Map() : storedTriggerOutcomes(sql, snapshot.key, candidates);
       const fresh = [];
       for (const c of candidates) {
         const outcome = stored.get(`${c.triggerKey}\u0000${c.userId}`);

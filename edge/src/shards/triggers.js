@@ -50,62 +50,145 @@ export function recordTriggers(sql, rows) {
   );
 }
 
+/** Trigger rows decided inside the events transaction at most (more go through runTriggers, with turns between chunks). */
+export const INLINE_MAX = 2000;
+
+/**
+ * The senders of the campaigns that trigger rows `rows` name (sends.eventSender:
+ * one prepare per campaign and call), with `snapshots` ({ key: snapshot },
+ * from the caller) or the workspace's current snapshot: Map campaign →
+ * sender, null (its rows send nothing: the campaign ended or is gone, or its
+ * stored cohort no longer compiles, logged) or absent (its preparation
+ * failed, logged: its rows stay for the alarm). `failures` counts those.
+ */
+export async function prepareSenders(shard, rows, snapshots = {}) {
+  const recipients = new Map();
+  for (const r of rows) recipients.set(r.campaign, (recipients.get(r.campaign) ?? 0) + 1);
+  const senders = new Map();
+  let failures = 0;
+  for (const campaign of recipients.keys()) {
+    try {
+      let snapshot = snapshots?.[campaign];
+      if (snapshot === undefined) snapshot = await workspaceStub(shard.env).getSnapshot(campaign);
+      // The campaign ended meanwhile (or is gone): its triggers send nothing.
+      if (!snapshot || snapshot.status === 'ended') {
+        senders.set(campaign, null);
+        continue;
+      }
+      const sender = await sends.eventSender(shard, snapshot, recipients.get(campaign));
+      if (sender.ok) senders.set(campaign, sender);
+      else if (sender.code === 'invalid_rule') {
+        // A stored rule this engine no longer compiles triggers nobody (docs/openapi.yaml); running again would not help.
+        logStoredRuleInvalid(
+          `target cohort of campaign ${campaign} (event triggers ${describeSeqs(rows, campaign)})`,
+          sender.problems,
+        );
+        senders.set(campaign, null);
+      } else
+        throw new Error(
+          `event triggers of ${campaign} refused: ${JSON.stringify(sender).slice(0, 300)}`,
+        );
+    } catch (e) {
+      failures++;
+      logFailure(`event triggers of ${campaign}`, e);
+    }
+  }
+  return { senders, failures };
+}
+
+/** Frees what prepareSenders compiled. */
+export function disposeSenders(senders) {
+  for (const sender of senders.values()) sender?.dispose();
+}
+
+/**
+ * Decides the triggers of events just inserted, INSIDE the caller's events
+ * transaction: accepting an event and deciding its sends is then one
+ * commit, and no trigger row is written nor deleted. `rows` as runTriggers
+ * takes them, `senders` from prepareSenders (before the transaction).
+ * Each chunk runs in a nested transaction (a savepoint): a chunk that
+ * throws is rolled back alone, and its rows, with every later round's and
+ * those of a campaign whose preparation failed, are recorded as trigger
+ * rows for the alarm. Returns { triggered, failures }.
+ */
+export function decideInTransaction(shard, rows, senders) {
+  let triggered = 0;
+  let failures = 0;
+  const left = [];
+  let stopped = false;
+  for (const round of userRounds(rows.filter((r) => senders.get(r.campaign) !== null))) {
+    for (const [campaign, list] of byCampaign(round)) {
+      const sender = senders.get(campaign);
+      if (!sender || stopped) {
+        left.push(...list);
+        continue;
+      }
+      for (let i = 0; i < list.length; i += sender.chunkSize) {
+        const part = list.slice(i, i + sender.chunkSize);
+        if (stopped) {
+          left.push(...part);
+          continue;
+        }
+        try {
+          // Fresh events: no decision of theirs can be stored yet.
+          triggered += sender.decide(part.map(candidateOf), null, { fresh: true }).accepted;
+        } catch (e) {
+          failures++;
+          logFailure(`event triggers of ${campaign} (${describeSeqs(part, campaign)})`, e);
+          // Later rounds wait for this one: the alarm runs them all, in order.
+          stopped = true;
+          left.push(...part);
+        }
+      }
+    }
+  }
+  recordTriggers(shard.sql, left);
+  return { triggered, failures };
+}
+
+/**
+ * After trigger decisions committed: the alarm re-armed for failures, and
+ * one forward of the outbox for the accepted messages.
+ */
+export async function afterDecisions(shard, { triggered, failures }) {
+  if (failures > 0) await armNoLaterThan(shard.ctx.storage, Date.now() + RETRY_MS);
+  if (triggered > 0) {
+    // One hand-off for the whole call, not awaited: the events answer needs
+    // the decisions (committed), not the dispatch objects' acknowledgement,
+    // and awaiting it made concurrent calls queue behind each other's
+    // forwards. The accepted messages are in the outbox: the alarm (armed
+    // here as a backstop) forwards whatever this forward does not.
+    await armNoLaterThan(shard.ctx.storage, Date.now() + sends.FORWARD_RETRY_MS);
+    sends
+      .forwardOutbox(shard)
+      .catch((e) =>
+        console.error('hookcast: outbox forward after event triggers failed', e?.stack ?? e),
+      );
+  }
+}
+
 /**
  * Runs trigger rows: `given` [{ seq, campaign, user_id, key, properties
- * (JSON text or null), at }] (just recorded, with their events: nothing is
- * read back), or every row of the table (null: crash leftovers), with `snapshots` ({ key: snapshot }, from the caller) or the
- * workspace's current snapshot, in batches: per campaign one prepare
- * (sends.eventSender), then its candidates in chunks, each chunk ONE
- * transaction (checks, record, deletion of its trigger rows) and one engine
- * batch. A user's triggers are decided in event order: round k holds each
- * user's k-th trigger row, and a round is decided only after the previous
- * one committed, so a second event sees the first one's ledger row
- * (resend, once per user, caps). Then one forward of the outbox hands
- * every accepted message to the dispatch objects. Never throws: a chunk
- * that fails stays in the table (with every later round) and the alarm runs
- * it again soon. Resolves to the number of messages accepted.
+ * (JSON text or null), at }] (just recorded with their events, too many to
+ * decide inside the events transaction: nothing is read back), or every
+ * row of the table (null: crash leftovers and failed chunks), with
+ * `snapshots` as prepareSenders, in batches: each chunk of a campaign ONE
+ * transaction (checks, record, deletion of its trigger rows) and one
+ * engine batch, other requests served between chunks. A user's triggers
+ * are decided in event order: round k holds each user's k-th trigger row,
+ * and a round is decided only after the previous one committed, so a
+ * second event sees the first one's ledger row (resend, once per user,
+ * caps). Then one forward of the outbox. Never throws: a chunk that fails
+ * stays in the table (with every later round) and the alarm runs it again
+ * soon. Resolves to the number of messages accepted.
  */
 export async function runTriggers(shard, given, snapshots = {}) {
   const rows = given ?? leftoverRows(shard.sql);
   if (rows.length === 0) return 0;
-  const known = new Map(Object.entries(snapshots ?? {}));
-  const recipients = new Map();
-  for (const r of rows) recipients.set(r.campaign, (recipients.get(r.campaign) ?? 0) + 1);
   let triggered = 0;
-  let failed = 0;
-  const fail = (what, e) => {
-    failed++;
-    console.error(`hookcast: ${what} failed; the alarm runs it again`, e?.stack ?? e);
-  };
-  // campaign → its sender, null (its rows are dropped) or undefined (its rows stay: retried).
-  const senders = new Map();
+  const { senders, failures: prepared } = await prepareSenders(shard, rows, snapshots);
+  let failures = prepared;
   try {
-    for (const campaign of recipients.keys()) {
-      try {
-        let snapshot = known.get(campaign);
-        if (snapshot === undefined) snapshot = await workspaceStub(shard.env).getSnapshot(campaign);
-        // The campaign ended meanwhile (or is gone): its leftovers send nothing.
-        if (!snapshot || snapshot.status === 'ended') {
-          senders.set(campaign, null);
-          continue;
-        }
-        const sender = await sends.eventSender(shard, snapshot, recipients.get(campaign));
-        if (sender.ok) senders.set(campaign, sender);
-        else if (sender.code === 'invalid_rule') {
-          // A stored rule this engine no longer compiles triggers nobody (docs/openapi.yaml); running again would not help.
-          logStoredRuleInvalid(
-            `target cohort of campaign ${campaign} (event triggers ${describeSeqs(rows, campaign)})`,
-            sender.problems,
-          );
-          senders.set(campaign, null);
-        } else
-          throw new Error(
-            `event triggers of ${campaign} refused: ${JSON.stringify(sender).slice(0, 300)}`,
-          );
-      } catch (e) {
-        fail(`event triggers of ${campaign}`, e);
-      }
-    }
     // Nothing to decide: the event is gone (user deleted) or the campaign's rows are dropped.
     const dropped = rows.filter((r) => r.user_id === null || senders.get(r.campaign) === null);
     if (dropped.length > 0)
@@ -129,31 +212,23 @@ export async function runTriggers(shard, given, snapshots = {}) {
               deleteTriggers(shard.sql, campaign, part),
             ).accepted;
           } catch (e) {
+            failures++;
+            logFailure(`event triggers of ${campaign} (${describeSeqs(part, campaign)})`, e);
             // Later rounds wait for this one: the alarm runs them all, in order.
-            fail(`event triggers of ${campaign} (${describeSeqs(part, campaign)})`, e);
             break rounds;
           }
         }
       }
     }
   } finally {
-    for (const sender of senders.values()) sender?.dispose();
+    disposeSenders(senders);
   }
-  if (failed > 0) await armNoLaterThan(shard.ctx.storage, Date.now() + RETRY_MS);
-  if (triggered > 0) {
-    // One hand-off for the whole call, not awaited: the events answer needs
-    // the decisions (committed), not the dispatch objects' acknowledgement,
-    // and awaiting it made concurrent calls queue behind each other's
-    // forwards. The accepted messages are in the outbox: the alarm (armed
-    // here as a backstop) forwards whatever this forward does not.
-    await armNoLaterThan(shard.ctx.storage, Date.now() + sends.FORWARD_RETRY_MS);
-    sends
-      .forwardOutbox(shard)
-      .catch((e) =>
-        console.error('hookcast: outbox forward after event triggers failed', e?.stack ?? e),
-      );
-  }
+  await afterDecisions(shard, { triggered, failures });
   return triggered;
+}
+
+function logFailure(what, e) {
+  console.error(`hookcast: ${what} failed; the alarm runs it again`, e?.stack ?? e);
 }
 
 /** Every trigger row with its event (user_id null: the event is gone, its user deleted), in event order. */
@@ -211,7 +286,10 @@ function deleteTriggers(sql, campaign, rows) {
 
 /** The trigger ids of `campaign` among `rows`, for a log line (the first few). */
 function describeSeqs(rows, campaign) {
-  const ids = rows.filter((r) => r.campaign === campaign).map((r) => `ev${r.seq}`);
+  const mine = rows.filter((r) => r.campaign === campaign);
+  // Before the events are stored (prepareSenders of the inline path) they have no seq yet.
+  if (mine.some((r) => r.seq === undefined)) return `of ${mine.length} events of this call`;
+  const ids = mine.map((r) => `ev${r.seq}`);
   return ids.length > 5
     ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`
     : ids.join(', ');

@@ -219,76 +219,102 @@ export class UserShard extends DurableObject {
     const engine = withGoals.length ? await getEngine() : null;
     const triggerRows = [];
     const created = [];
-    const result = this.transaction(() => {
-      // Users known to exist are skipped without a statement: an insert
-      // probe per event was a fifth of the ingestion's CPU (bench/audience_bench.mjs).
-      const fresh = new Set();
-      for (const e of events) if (!this.knownUsers.has(e.userId)) fresh.add(e.userId);
-      const rows = [];
-      for (const id of fresh) rows.push([id, '{}', nowMs, nowMs]);
-      insertMany(
-        this.sql,
-        'INSERT OR IGNORE',
-        'users',
-        ['id', 'properties', 'created_at', 'updated_at'],
-        rows,
-      );
-      created.push(...fresh);
-      for (const e of events) {
-        if (e.campaigns?.length) {
-          const { seq } = this.sql
-            .exec(
-              'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq',
+    // Up to INLINE_MAX triggers are decided inside the events transaction
+    // (shards/triggers.js): their senders are prepared before it.
+    let planned = 0;
+    for (const e of events) planned += e.campaigns?.length ?? 0;
+    const inline = planned > 0 && planned <= triggers.INLINE_MAX;
+    const prepared = inline
+      ? await triggers.prepareSenders(
+          this,
+          events.flatMap((e) => (e.campaigns ?? []).map((campaign) => ({ campaign }))),
+          snapshots ?? {},
+        )
+      : null;
+    let decided = null;
+    let result;
+    try {
+      result = this.transaction(() => {
+        // Users known to exist are skipped without a statement: an insert
+        // probe per event was a fifth of the ingestion's CPU (bench/audience_bench.mjs).
+        const fresh = new Set();
+        for (const e of events) if (!this.knownUsers.has(e.userId)) fresh.add(e.userId);
+        const rows = [];
+        for (const id of fresh) rows.push([id, '{}', nowMs, nowMs]);
+        insertMany(
+          this.sql,
+          'INSERT OR IGNORE',
+          'users',
+          ['id', 'properties', 'created_at', 'updated_at'],
+          rows,
+        );
+        created.push(...fresh);
+        for (const e of events) {
+          if (e.campaigns?.length) {
+            const { seq } = this.sql
+              .exec(
+                'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq',
+                e.userId,
+                e.key,
+                e.properties,
+                e.at,
+              )
+              .one();
+            for (const campaign of e.campaigns)
+              triggerRows.push({
+                seq,
+                campaign,
+                user_id: e.userId,
+                key: e.key,
+                properties: e.properties,
+                at: e.at,
+              });
+          } else {
+            this.sql.exec(
+              'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)',
               e.userId,
               e.key,
               e.properties,
               e.at,
-            )
-            .one();
-          for (const campaign of e.campaigns)
-            triggerRows.push({
-              seq,
-              campaign,
-              user_id: e.userId,
-              key: e.key,
-              properties: e.properties,
-              at: e.at,
-            });
-        } else {
+            );
+          }
+        }
+        if (inline) decided = triggers.decideInTransaction(this, triggerRows, prepared.senders);
+        else triggers.recordTriggers(this.sql, triggerRows);
+        if (withGoals.length)
+          experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
+        for (const [key, count] of summary.keys) {
           this.sql.exec(
-            'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)',
-            e.userId,
-            e.key,
-            e.properties,
-            e.at,
+            'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
+            key,
+            count,
           );
         }
-      }
-      triggers.recordTriggers(this.sql, triggerRows);
-      if (withGoals.length)
-        experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
-      for (const [key, count] of summary.keys) {
-        this.sql.exec(
-          'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
-          key,
-          count,
-        );
-      }
-      for (const [key, name, type, example] of summary.names) {
-        this.storeName(
-          `e\u0000${key}\u0000${name}\u0000${type}`,
-          'INSERT OR IGNORE INTO summary_event_names (key, name, type, example) VALUES (?, ?, ?, ?)',
-          key,
-          name,
-          type,
-          example,
-        );
-      }
-      return { accepted: events.length };
-    });
+        for (const [key, name, type, example] of summary.names) {
+          this.storeName(
+            `e\u0000${key}\u0000${name}\u0000${type}`,
+            'INSERT OR IGNORE INTO summary_event_names (key, name, type, example) VALUES (?, ?, ?, ?)',
+            key,
+            name,
+            type,
+            example,
+          );
+        }
+        return { accepted: events.length };
+      });
+    } finally {
+      if (prepared) triggers.disposeSenders(prepared.senders);
+    }
     // Only once committed: a rolled-back insert must not be remembered.
     for (const id of created) this.rememberUser(id);
-    const triggered = await triggers.runTriggers(this, triggerRows, snapshots ?? {});
+    let triggered;
+    if (inline) {
+      triggered = decided.triggered;
+      await triggers.afterDecisions(this, {
+        triggered,
+        failures: decided.failures + prepared.failures,
+      });
+    } else triggered = await triggers.runTriggers(this, triggerRows, snapshots ?? {});
     return { ...result, triggered };
   }
 
