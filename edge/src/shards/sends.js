@@ -22,7 +22,9 @@
 //   campaign_decisions(campaign, trigger, user_id, outcome, at)
 //       idempotency: a trigger (run, event, API dispatch) repeated after a
 //       crash answers the stored outcome and sends nothing more; kept
-//       DECISIONS_KEPT_MS (longer than the API's 24 h idempotency window)
+//       DECISIONS_KEPT_MS (longer than the API's 24 h idempotency window);
+//       an event trigger decided in its event's own transaction has none
+//       (it cannot be repeated), one decided from a trigger row has one
 //   campaign_outbox(seq, campaign, slice, status, version, item JSON)
 //       accepted messages not yet acknowledged by their CampaignDispatch;
 //       forwarded after the commit, and by the shard's alarm after a crash
@@ -327,9 +329,21 @@ function bump(sql, campaign, reason, n) {
  * Records decided candidates (inside the caller's transaction): decision
  * rows, ledger and outbox rows for the accepted, control records (a ledger
  * row with control = 1, no outbox row), counts. `triggerKey`
- * names the trigger (and the round of a repeated recipient).
+ * names the trigger (and the round of a repeated recipient). `decisions:
+ * false` writes no decision rows: a trigger decided in the same
+ * transaction that stored it can never run again (eventSender's fresh
+ * events), so it needs no idempotency record.
  */
-function record(shard, snapshot, trigger, triggerKey, decided, sliceOf, notBefore) {
+function record(
+  shard,
+  snapshot,
+  trigger,
+  triggerKey,
+  decided,
+  sliceOf,
+  notBefore,
+  { decisions: keepDecisions = true } = {},
+) {
   const { sql } = shard;
   const key = snapshot.key;
   const tally = {};
@@ -344,7 +358,7 @@ function record(shard, snapshot, trigger, triggerKey, decided, sliceOf, notBefor
     const tk = d.triggerKey ?? triggerKey;
     const at = d.at ?? trigger.sendAtMs;
     tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
-    decisions.push([key, tk, d.id, d.outcome, now]);
+    if (keepDecisions) decisions.push([key, tk, d.id, d.outcome, now]);
     if (d.outcome === 'control') ledger.push([d.id, key, at, `${tk}/${d.id}`, 1]);
     if (d.outcome !== 'ok') continue;
     const dedupe = `${tk}/${d.id}`;
@@ -585,6 +599,10 @@ function decideAndRecord(
  * user's second event of the call goes in a later chunk, so it sees the
  * first one's ledger row. `decide` returns { accepted, suppressed } and
  * throws when its transaction failed (nothing of the chunk recorded).
+ * `{ fresh: true }`: the candidates' events are being stored in the
+ * enclosing transaction (shards/triggers.js decideInTransaction), so no
+ * outcome of theirs can be stored yet and none is recorded (the commit
+ * that stores an event stores its decisions: it is never decided twice).
  * `recipients`: the candidates of the call (slice choice, as
  * campaignCandidates). Resolves to { ok: true, chunkSize, decide, dispose },
  * or { ok: false, code: 'invalid_rule', problems } for a stored cohort the
@@ -657,7 +675,9 @@ export async function eventSender(shard, snapshot, recipients) {
             decided.push(d);
           }
         }
-        record(shard, snapshot, { kind: 'event' }, null, decided, sliceOf, null);
+        record(shard, snapshot, { kind: 'event' }, null, decided, sliceOf, null, {
+          decisions: !unseen,
+        });
         for (const d of decided) count(d.outcome);
       }
       also?.();
