@@ -6,7 +6,7 @@
 // deliveries to a local sink, all in the one workerd. Prints self time per function
 // (µs per event), most first, and per source file, and workerd's CPU per
 // event from /proc. BENCH_PROFILE_CAMPAIGN=0: no campaign started (plain
-// ingestion); BENCH_CALLERS=1: each function named with its caller. A diagnosis tool beside event_trigger_bench.mjs.
+// ingestion); BENCH_PROFILE_WHERE=1: 10 % of the events trigger; BENCH_CALLERS=1: each function named with its caller. A diagnosis tool beside event_trigger_bench.mjs.
 //
 // Run: node bench/event_trigger_profile.mjs   (needs dist/: bash scripts/build.sh wasm)
 
@@ -24,6 +24,8 @@ const KEY = 'bench-key';
 const CALLS = Number(process.env.BENCH_TRIGGER_CALLS ?? 10);
 // 0: no campaign at all (plain ingestion, the baseline).
 const CAMPAIGN = (process.env.BENCH_PROFILE_CAMPAIGN ?? '1') === '1';
+// 1: the campaign's `where` (amount >= 90) matches about 10 % of the events.
+const WHERE = process.env.BENCH_PROFILE_WHERE === '1';
 // 1: every function named with its caller.
 const CALLERS = process.env.BENCH_CALLERS === '1';
 const TOP = Number(process.env.BENCH_TOP ?? 40);
@@ -98,7 +100,11 @@ try {
       body: '{"sku": "{{ event.sku }}"}',
     },
     target: { allUsers: true },
-    send: { type: 'event', event: 'purchase' },
+    send: {
+      type: 'event',
+      event: 'purchase',
+      ...(WHERE ? { where: [{ property: 'amount', op: 'gte', value: 90 }] } : {}),
+    },
   });
   if (CAMPAIGN) await api('POST', `/v1/campaigns/${campaign.key}/start`);
   await round(); // warm-up
@@ -167,7 +173,7 @@ try {
   }
   const per = (us) => (us / N).toFixed(1).padStart(7);
   console.log(
-    `\nevent trigger profile (${CAMPAIGN ? 'every event triggers' : 'no campaign'}): ${N} events, ${wall.toFixed(0)} ms wall (${Math.round(N / (wall / 1000))} events/s);` +
+    `\nevent trigger profile (${!CAMPAIGN ? 'no campaign' : WHERE ? 'where matches 10 %' : 'every event triggers'}): ${N} events, ${wall.toFixed(0)} ms wall (${Math.round(N / (wall / 1000))} events/s);` +
       ` workerd CPU ${(((cpu1 - cpu0) * 1000) / N).toFixed(0)} µs per event (/proc); JS samples ${(total / N).toFixed(0)} µs per event (+ ${(idle / N).toFixed(0)} idle/program)\n`,
   );
   console.log('  µs/evt  function (self time)');
