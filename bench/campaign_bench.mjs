@@ -119,7 +119,7 @@ const askSink = (msg) =>
 
 async function startProduct(environment = {}) {
   const product = new KillableStart({ key: KEY, prefix: 'hookcast-campaign-bench-' });
-  const origin = await product.start(environment);
+  let origin = await product.start(environment);
   const pids = () => workerdPids(product.pid);
   async function api(method, p, body) {
     const res = await fetch(`${origin}${p}`, {
@@ -131,7 +131,12 @@ async function startProduct(environment = {}) {
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
     return JSON.parse(text);
   }
-  return { product, api, pids };
+  /** SIGKILL (node and workerd), then npm start again on the same state folder. */
+  async function restart() {
+    product.kill();
+    origin = await product.start(environment);
+  }
+  return { product, api, pids, restart };
 }
 
 const webhook = (kind) => ({
@@ -184,10 +189,12 @@ function rssWatch(pids) {
 
 /**
  * One scheduled campaign to `n` users through the product's API; `environment`
- * for npm start (slice settings), `delayMs` the sink's answer time.
+ * for npm start (slice settings), `delayMs` the sink's answer time; `killAt`
+ * (0…1): SIGKILL the product once that share of the users got their message,
+ * start it again on the same state, and wait for every user.
  */
-async function scheduledRun(n, { environment = {}, delayMs = 0 } = {}) {
-  const { product, api, pids } = await startProduct(environment);
+async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } = {}) {
+  const { product, api, pids, restart } = await startProduct(environment);
   try {
     const ingestMs = await ingest(api, n);
     const rssIngested = rssMiB(pids());
@@ -209,7 +216,8 @@ async function scheduledRun(n, { environment = {}, delayMs = 0 } = {}) {
     const cpu0 = cpuMs(pids());
     let sink = await askSink('read');
     let lastProgress = Date.now();
-    for (let seen = 0; sink.count < n && Date.now() - lastProgress < 120_000;) {
+    let killedAt = null;
+    for (let seen = 0; sink.distinct < n && Date.now() - lastProgress < 120_000;) {
       rss.sample();
       await sleep(250);
       sink = await askSink('read');
@@ -217,8 +225,17 @@ async function scheduledRun(n, { environment = {}, delayMs = 0 } = {}) {
         seen = sink.count;
         lastProgress = Date.now();
       }
+      if (killAt !== null && killedAt === null && sink.distinct >= killAt * n) {
+        killedAt = sink.distinct;
+        await restart();
+        lastProgress = Date.now();
+      }
     }
-    const cpuCampaign = cpuMs(pids()) - cpu0;
+    const cpuCampaign = killedAt === null ? cpuMs(pids()) - cpu0 : NaN;
+    if (sink.distinct < n)
+      console.error(
+        `campaign bench: ${n - sink.distinct} users got nothing for 120 s; npm start printed:\n${product.output().slice(-8000)}`,
+      );
     let stats;
     for (let i = 0; i < 200; i++) {
       rss.sample();
@@ -239,6 +256,7 @@ async function scheduledRun(n, { environment = {}, delayMs = 0 } = {}) {
       maxInflight: sink.maxInflight,
       distinct: sink.distinct,
       duplicates: sink.dup,
+      killedAt,
       cpuUs: (cpuCampaign * 1000) / Math.max(1, sink.count),
       stats,
       rssIngested,
@@ -368,6 +386,12 @@ const cfEnvironment = Object.fromEntries(
     String(cfVars[k]),
   ]),
 );
+// SIGKILL mid-send (BENCH_KILL_AT, e.g. 0.5): nothing lost, duplicates counted.
+const KILL_AT = env.BENCH_KILL_AT ? Number(env.BENCH_KILL_AT) : null;
+const killed =
+  KILL_AT !== null && (only === '' || only === 'kill')
+    ? await scheduledRun(Number(env.BENCH_KILL_USERS ?? 100_000), { killAt: KILL_AT })
+    : null;
 const cloudflare =
   only === '' || only === 'cloudflare'
     ? await scheduledRun(CF_USERS, { environment: cfEnvironment, delayMs: CF_DELAY_MS })
@@ -386,6 +410,11 @@ for (const r of rows)
       `bare workerd fetch ${Math.round(r.bare)}/s → ${(r.rate / r.bare).toFixed(2)}x   workerd CPU ${Math.round(r.cpuUs)} µs/message   ` +
       `RSS ingested ${Math.round(r.rssIngested)} MiB, peak ${Math.round(r.peak.VmRSS)} (anon ${Math.round(r.peak.RssAnon)}, file ${Math.round(r.peak.RssFile)}), after ${Math.round(r.rssAfter)} MiB   ` +
       `received ${r.received} (${r.distinct} users, ${r.duplicates} duplicates, ${r.slices} slices); stats sent ${r.stats.sent}, delivered ${r.stats.delivered}`,
+  );
+if (killed)
+  console.log(
+    `\nSIGKILL of npm start (node and workerd) after ${killed.killedAt} of ${killed.n} users got their message, then npm start again on the same state: ` +
+      `${killed.distinct} of ${killed.n} users received it (${killed.duplicates} duplicates: attempts whose result was not yet written, sent again with the same webhook-id); last message ${s(killed.lastMs)} after the scheduled instant; stats sent ${killed.stats.sent}, delivered ${killed.stats.delivered}`,
   );
 if (cloudflare) {
   const c = cloudflare;

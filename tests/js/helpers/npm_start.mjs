@@ -16,6 +16,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** `npm start` on one fresh state folder, started and SIGKILLed as often as a test likes. */
 export class KillableStart {
   #child = null;
+  #output = '';
+
+  /** The last 64 KiB npm start printed (every start, both streams). */
+  output() {
+    return this.#output;
+  }
 
   /**
    * @param {{ key: string, prefix: string }} options the API key, and the
@@ -52,8 +58,13 @@ export class KillableStart {
     });
     this.#child = child;
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    const keep = (d) => {
+      out += d;
+      // The last 64 KiB of what it printed (output()), whatever the run's length.
+      this.#output = (this.#output + d).slice(-65_536);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     const origin = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 300; i++) {
       try {
