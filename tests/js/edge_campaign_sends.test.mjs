@@ -1,8 +1,8 @@
 // The three send types end to end in workerd, against a sink on 127.0.0.1:
 // a schedule (the workspace alarm fires a few seconds ahead; a paused
 // schedule whose time passed runs at resume), an event trigger (an events
-// call's triggers decided in its events transaction and, past INLINE_MAX,
-// after it; each with its own event, a user's events in order), an API
+// call's triggers decided in its events transaction and, past
+// INLINE_CHUNKS, after it; each with its own event, a user's events in order), an API
 // send with Idempotency-Key (also across a restart), once-per-user and
 // resend fatigue, and a frequency cap shared by two campaigns. No timed
 // assertion and no wait for wall time: the worker runs with a test clock
@@ -339,10 +339,10 @@ describe('event', () => {
     assert.deepEqual(bodies, { 'rd-1': 'A', 'rd-2': 'B' });
   });
 
-  it('more triggers in one shard than its events transaction decides: decided after the commit, in order', async () => {
-    // 750 events of users of ONE shard x 3 campaigns = 2250 trigger rows,
-    // above INLINE_MAX (2000, shards/triggers.js): recorded with the events,
-    // then decided in chunks after the commit.
+  it('more trigger chunks in one shard than its events transaction decides: decided after the commit, in order', async () => {
+    // 750 events of users of ONE shard x 3 campaigns: 3 chunks of up to
+    // 1000, above INLINE_CHUNKS (2, shards/triggers.js): recorded with the
+    // events, then decided in chunks after the commit.
     const ids = [];
     const shard = shardIndexFor('bulk-0');
     for (let i = 0; ids.length < 700; i++)

@@ -50,8 +50,25 @@ export function recordTriggers(sql, rows) {
   );
 }
 
-/** Trigger rows decided inside the events transaction at most (more go through runTriggers, with turns between chunks). */
-export const INLINE_MAX = 2000;
+/**
+ * Chunks decided inside the events transaction at most (a chunk is sized by
+ * the webhook's placeholders, turns.js): more go through runTriggers, with
+ * turns between chunks, so a call that triggers much work never holds the
+ * thread for more than a chunk.
+ */
+export const INLINE_CHUNKS = 2;
+
+/** Whether trigger rows `rows` ({ campaign }) with `senders` fit in INLINE_CHUNKS chunks. */
+export function fitsInline(rows, senders) {
+  const counts = new Map();
+  for (const r of rows) counts.set(r.campaign, (counts.get(r.campaign) ?? 0) + 1);
+  let chunks = 0;
+  for (const [campaign, n] of counts) {
+    const sender = senders.get(campaign);
+    if (sender) chunks += Math.ceil(n / sender.chunkSize);
+  }
+  return chunks <= INLINE_CHUNKS;
+}
 
 /**
  * The senders of the campaigns that trigger rows `rows` name (sends.eventSender:
@@ -169,10 +186,11 @@ export async function afterDecisions(shard, { triggered, failures }) {
 
 /**
  * Runs trigger rows: `given` [{ seq, campaign, user_id, key, properties
- * (JSON text or null), at }] (just recorded with their events, too many to
- * decide inside the events transaction: nothing is read back), or every
+ * (JSON text or null), at }] (just recorded with their events, more than
+ * INLINE_CHUNKS to decide: nothing is read back), or every
  * row of the table (null: crash leftovers and failed chunks), with
- * `snapshots` as prepareSenders, in batches: each chunk of a campaign ONE
+ * `snapshots` as prepareSenders (or the caller's `prepared`, which it
+ * frees), in batches: each chunk of a campaign ONE
  * transaction (checks, record, deletion of its trigger rows) and one
  * engine batch, other requests served between chunks. A user's triggers
  * are decided in event order: round k holds each user's k-th trigger row,
@@ -182,12 +200,13 @@ export async function afterDecisions(shard, { triggered, failures }) {
  * stays in the table (with every later round) and the alarm runs it again
  * soon. Resolves to the number of messages accepted.
  */
-export async function runTriggers(shard, given, snapshots = {}) {
+export async function runTriggers(shard, given, snapshots = {}, prepared = null) {
   const rows = given ?? leftoverRows(shard.sql);
   if (rows.length === 0) return 0;
   let triggered = 0;
-  const { senders, failures: prepared } = await prepareSenders(shard, rows, snapshots);
-  let failures = prepared;
+  const { senders, failures: unprepared } =
+    prepared ?? (await prepareSenders(shard, rows, snapshots));
+  let failures = unprepared;
   try {
     // Nothing to decide: the event is gone (user deleted) or the campaign's rows are dropped.
     const dropped = rows.filter((r) => r.user_id === null || senders.get(r.campaign) === null);
@@ -221,7 +240,8 @@ export async function runTriggers(shard, given, snapshots = {}) {
       }
     }
   } finally {
-    disposeSenders(senders);
+    // Senders the caller prepared are the caller's to free.
+    if (prepared === null) disposeSenders(senders);
   }
   await afterDecisions(shard, { triggered, failures });
   return triggered;

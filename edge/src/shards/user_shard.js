@@ -219,18 +219,14 @@ export class UserShard extends DurableObject {
     const engine = withGoals.length ? await getEngine() : null;
     const triggerRows = [];
     const created = [];
-    // Up to INLINE_MAX triggers are decided inside the events transaction
-    // (shards/triggers.js): their senders are prepared before it.
-    let planned = 0;
-    for (const e of events) planned += e.campaigns?.length ?? 0;
-    const inline = planned > 0 && planned <= triggers.INLINE_MAX;
-    const prepared = inline
-      ? await triggers.prepareSenders(
-          this,
-          events.flatMap((e) => (e.campaigns ?? []).map((campaign) => ({ campaign }))),
-          snapshots ?? {},
-        )
+    // Triggers that fit in INLINE_CHUNKS chunks are decided inside the
+    // events transaction (shards/triggers.js): their senders are prepared
+    // before it. More are recorded with the events and decided after.
+    const planned = events.flatMap((e) => (e.campaigns ?? []).map((campaign) => ({ campaign })));
+    const prepared = planned.length
+      ? await triggers.prepareSenders(this, planned, snapshots ?? {})
       : null;
+    const inline = prepared !== null && triggers.fitsInline(planned, prepared.senders);
     let decided = null;
     let result;
     try {
@@ -302,20 +298,21 @@ export class UserShard extends DurableObject {
         }
         return { accepted: events.length };
       });
+      // Only once committed: a rolled-back insert must not be remembered.
+      for (const id of created) this.rememberUser(id);
+      let triggered = 0;
+      if (inline) {
+        triggered = decided.triggered;
+        await triggers.afterDecisions(this, {
+          triggered,
+          failures: decided.failures + prepared.failures,
+        });
+      } else if (prepared)
+        triggered = await triggers.runTriggers(this, triggerRows, snapshots ?? {}, prepared);
+      return { ...result, triggered };
     } finally {
       if (prepared) triggers.disposeSenders(prepared.senders);
     }
-    // Only once committed: a rolled-back insert must not be remembered.
-    for (const id of created) this.rememberUser(id);
-    let triggered;
-    if (inline) {
-      triggered = decided.triggered;
-      await triggers.afterDecisions(this, {
-        triggered,
-        failures: decided.failures + prepared.failures,
-      });
-    } else triggered = await triggers.runTriggers(this, triggerRows, snapshots ?? {});
-    return { ...result, triggered };
   }
 
   /** transactionSync(fn), then the summary rows it stored are remembered (only once committed). */
