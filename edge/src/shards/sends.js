@@ -225,10 +225,14 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
     toRender.push(e);
     // An event trigger's candidates each carry their own event (eventSender).
     const event = e.row.event ?? trigger.event;
-    if (!isObject(e.row.override) && !event) {
-      // The stored properties text as is (a schedule's usual case): no
-      // parse here, no stringify for the engine nor for the outbox.
-      e.contextJson = `{"user":{"id":${JSON.stringify(e.id)},"properties":${e.row.properties || '{}'}}}`;
+    if (!isObject(e.row.override) && (!event || event.propertiesJson !== undefined)) {
+      // The stored properties text as is (a schedule's usual case, and an
+      // event trigger's event): no parse here, no stringify for the engine
+      // nor for the outbox.
+      const eventPart = event
+        ? `,"event":{"key":${JSON.stringify(event.key)},"properties":${event.propertiesJson || '{}'}}`
+        : '';
+      e.contextJson = `{"user":{"id":${JSON.stringify(e.id)},"properties":${e.row.properties || '{}'}}${eventPart}}`;
       return;
     }
     const stored = e.row.properties ? JSON.parse(e.row.properties) : {};
@@ -359,16 +363,13 @@ function record(
     const at = d.at ?? trigger.sendAtMs;
     tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
     if (keepDecisions) decisions.push([key, tk, d.id, d.outcome, now]);
-    if (d.outcome === 'control') ledger.push([d.id, key, at, `${tk}/${d.id}`, 1]);
+    if (d.outcome === 'control') ledger.push([d.id, at, `${tk}/${d.id}`, 1]);
     if (d.outcome !== 'ok') continue;
     const dedupe = `${tk}/${d.id}`;
-    ledger.push([d.id, key, at, dedupe, 0]);
+    ledger.push([d.id, at, dedupe, 0]);
     // The item's JSON built around the context's text (see decideChunk).
     outbox.push([
-      key,
       sliceOf(d.id),
-      status,
-      version,
       `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)},"at":${JSON.stringify(at ?? null)}}`,
     ]);
   }
@@ -379,20 +380,22 @@ function record(
     ['campaign', 'trigger', 'user_id', 'outcome', 'at'],
     decisions,
   );
-  insertMany(
-    sql,
-    'INSERT',
-    'ledger',
-    ['user_id', 'campaign', 'at', 'delivery_id', 'control'],
-    ledger,
-  );
-  insertMany(
-    sql,
-    'INSERT',
-    'campaign_outbox',
-    ['campaign', 'slice', 'status', 'version', 'item'],
-    outbox,
-  );
+  // The values every row shares are bound once, not repeated in each
+  // row's JSON (json_each's extractions were most of these inserts' cost).
+  if (ledger.length > 0)
+    sql.exec(
+      'INSERT INTO ledger (user_id, campaign, at, delivery_id, control) SELECT value->>0, ?1, value->>1, value->>2, value->>3 FROM json_each(?2) ORDER BY key',
+      key,
+      JSON.stringify(ledger),
+    );
+  if (outbox.length > 0)
+    sql.exec(
+      'INSERT INTO campaign_outbox (campaign, slice, status, version, item) SELECT ?1, value->>0, ?2, ?3, value->>1 FROM json_each(?4) ORDER BY key',
+      key,
+      status,
+      version,
+      JSON.stringify(outbox),
+    );
   bump(sql, key, 'targeted', decided.length);
   for (const [outcome, n] of Object.entries(tally))
     bump(sql, key, outcome === 'ok' ? 'accepted' : outcome, n);
@@ -589,7 +592,7 @@ function decideAndRecord(
  * at a time (shards/triggers.js): one prepare (cohort, webhook, fatigue
  * policy, slice choice) for the whole call, then `decide(candidates, also)`
  * per chunk of up to `chunkSize` candidates [{ triggerKey, userId, event:
- * { key, properties, at } }]: ONE transaction (stored outcomes, cohort,
+ * { key, propertiesJson (stored text), at } }]: ONE transaction (stored outcomes, cohort,
  * fatigue, render, control group, record, then `also()`, the caller's
  * deletion of the chunk's trigger rows) and one engine batch per distinct
  * event instant. Each candidate keeps its own event (its render context and

@@ -287,11 +287,8 @@ function candidateOf(row) {
   return {
     triggerKey: `ev${row.seq}`,
     userId: row.user_id,
-    event: {
-      key: row.key,
-      properties: row.properties ? JSON.parse(row.properties) : {},
-      at: row.at,
-    },
+    // The stored properties text goes into the render context as is.
+    event: { key: row.key, propertiesJson: row.properties, at: row.at },
   };
 }
 
