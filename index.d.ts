@@ -808,6 +808,8 @@ export type Vocabulary = {
   /** What the fatigue decision answers: `ok`, then its suppression reasons. */
   fatigueReasons: FatigueReason[];
   campaignStatuses: CampaignStatus[];
+  /** The status a new campaign is stored in (`ready`). */
+  initialStatus: CampaignStatus;
   campaignActions: CampaignAction[];
   sendTypes: SendType[];
   methods: Method[];
@@ -850,6 +852,14 @@ export type CampaignCapabilities = {
   cancelsPending: boolean;
   /** No further transition or edit (ended). */
   final: boolean;
+  /** Pending messages wait for `resume` (paused); a changed schedule there has its next run placed again. */
+  waitsForResume: boolean;
+  /** Messages may have been sent, so there are stats to read (every status but ready). */
+  mayHaveSent: boolean;
+  /** `POST /v1/campaigns/:key/resend-failed` is accepted (running and paused). */
+  resendsFailed: boolean;
+  /** `POST /v1/deliveries/:id/retry` is accepted for the campaign's deliveries (every status but ended). */
+  retriesDeliveries: boolean;
 };
 
 export interface Engine {

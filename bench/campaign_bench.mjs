@@ -234,7 +234,7 @@ async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } 
     const cpuCampaign = killedAt === null ? cpuMs(pids()) - cpu0 : NaN;
     if (sink.distinct < n)
       console.error(
-        `campaign bench: ${n - sink.distinct} users got nothing for 120 s; npm start printed:\n${product.output().slice(-8000)}`,
+        `campaign bench: ${n - sink.distinct} users got nothing for 120 s; stats ${JSON.stringify(await api('GET', `/v1/campaigns/${campaign.key}/stats`))}; destinations ${JSON.stringify(await api('GET', '/v1/destinations'))}; npm start printed:\n${product.output().slice(-8000)}`,
       );
     let stats;
     for (let i = 0; i < 200; i++) {

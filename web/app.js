@@ -128,7 +128,7 @@ function App() {
   else if (section === 'settings' && id === 'quiet-hours') page = html`<${QuietHoursPage} />`;
   else if (section === 'settings') page = html`<${CappingPage} engine=${engine} />`;
   else if (section === 'destinations') page = html`<${DestinationsPage} />`;
-  else page = html`<${CampaignList} />`;
+  else page = html`<${CampaignList} engine=${engine} />`;
 
   const nav = (href, label, active) =>
     html`<a href=${href} aria-current=${active ? 'page' : undefined}>${label}</a>`;

@@ -5,6 +5,7 @@
 import { html, useEffect, useState, campaignZone, formatTime } from './ui.js';
 import { client } from './client.js';
 import { SEND_TYPE, STATUS } from './words.js';
+import { capabilities } from './engine.js';
 import { SettingsStep } from './settings_step.js';
 import { WebhookStep } from './composer.js';
 import { TargetStep } from './target.js';
@@ -29,13 +30,16 @@ const STEPS = [
  * scheduled. A one-time schedule that has run stays running (its failed
  * messages can still be resent) until someone ends it.
  */
-function runTimes(campaign) {
-  if (campaign.send?.type !== 'schedule' || campaign.status === 'ready') return '';
+function runTimes(campaign, engine) {
+  const caps = capabilities(engine, campaign);
+  // Nothing to tell before the engine says what the status allows, or
+  // before the campaign has started (it may still be started).
+  if (campaign.send?.type !== 'schedule' || !caps || caps.transitions.start) return '';
   const zone = campaignZone(campaign);
-  if (campaign.nextRunAt && campaign.status !== 'ended') {
+  if (campaign.nextRunAt && !caps.final) {
     // A time that passed while paused runs at resume; while running, it is going out now.
     if (Date.parse(campaign.nextRunAt) <= Date.now()) {
-      return campaign.status === 'paused'
+      return caps.waitsForResume
         ? ` · due since ${formatTime(campaign.nextRunAt, zone)}: it sends when you resume`
         : ' · sending now';
     }
@@ -89,7 +93,7 @@ export function CampaignPage({ campaignKey, step, engine }) {
     <div class="page-head">
       <div><a href="#/campaigns" class="back">← Campaigns</a>
         <h1>${campaign.title || '(untitled)'} <span class=${`status-pill ${campaign.status}`} id="campaign-status">${STATUS[campaign.status] ?? campaign.status}</span></h1>
-        <p class="muted">Key <code>${campaign.key}</code>${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}<span id="run-times">${runTimes(campaign)}</span></p></div>
+        <p class="muted">Key <code>${campaign.key}</code>${campaign.send?.type ? ` · ${SEND_TYPE[campaign.send.type]} send` : ''}<span id="run-times">${runTimes(campaign, engine)}</span></p></div>
     </div>
     <nav class="steps" aria-label="Campaign steps">
       ${STEPS.map((s) => html`<a href=${`#/campaigns/${encodeURIComponent(campaign.key)}/${s.id}`} aria-current=${s.id === step ? 'step' : undefined}>${s.label}</a>`)}

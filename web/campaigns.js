@@ -12,6 +12,7 @@ import {
   problemsFor,
 } from './ui.js';
 import { client } from './client.js';
+import { capabilities } from './engine.js';
 import { SEND_TYPE, STATUS } from './words.js';
 
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
@@ -23,7 +24,7 @@ function StatsCell({ stats }) {
 }
 
 /** The campaign list page: search, + Create campaign, a row per campaign. */
-export function CampaignList() {
+export function CampaignList({ engine }) {
   const [campaigns, setCampaigns] = useState(null);
   const [error, setError] = useState('');
   const [query, setQuery] = useState('');
@@ -62,7 +63,7 @@ export function CampaignList() {
       <tbody>${shown.map(
         (c) => html`<tr data-key=${c.key}>
         <td><a href=${`#/campaigns/${encodeURIComponent(c.key)}/settings`}>${c.title || '(untitled)'}</a>
-          ${c.errors > 0 && c.status !== 'ended' ? html`<br /><a class="small-text warning-link" href=${`#/campaigns/${encodeURIComponent(c.key)}/webhook`}>${plural(c.errors, 'problem')} in the webhook</a>` : null}</td>
+          ${c.errors > 0 && capabilities(engine, c)?.final === false ? html`<br /><a class="small-text warning-link" href=${`#/campaigns/${encodeURIComponent(c.key)}/webhook`}>${plural(c.errors, 'problem')} in the webhook</a>` : null}</td>
         <td class="mono">${c.key}</td>
         <td><span class=${`status-pill ${c.status}`}>${STATUS[c.status] ?? c.status}</span></td>
         <td>${SEND_TYPE[c.send.type] ?? html`<span class="muted">not chosen</span>`}</td>

@@ -25,7 +25,7 @@ import { AudiencePreview, useAudienceSample } from './audience_sample.js';
 import { ResendFailed } from './resend_failed.js';
 import { unknownPropertyHints } from './property_hints.js';
 import { client } from './client.js';
-import { vocabulary } from './engine.js';
+import { capabilities, vocabulary } from './engine.js';
 
 /** The campaign's webhook as an editable draft (every field a string). */
 export function draftOf(webhook) {
@@ -154,13 +154,15 @@ export function WebhookStep({ campaign, engine, patch }) {
   }, []);
   // Messages that failed with the webhook as it was: offered again once an edit is saved.
   const [failed, setFailed] = useState(0);
+  // Only where the engine says failed messages can be resent.
+  const resends = Boolean(capabilities(engine, campaign)?.resendsFailed);
   const loadFailed = () => {
-    if (campaign.status === 'running' || campaign.status === 'paused')
-      client.stats(campaign.key).then((r) => r.ok && setFailed(r.data.failed));
+    if (resends) client.stats(campaign.key).then((r) => r.ok && setFailed(r.data.failed));
   };
-  useEffect(loadFailed, [campaign.key, campaign.status]);
+  useEffect(loadFailed, [campaign.key, resends]);
   const edit = editability(engine, campaign.status, ['webhook']);
-  const readOnly = edit ? !edit.ok : campaign.status === 'ended';
+  // While the engine loads no rule is known: nothing is offered for editing yet.
+  const readOnly = !edit?.ok;
   const eventKey = campaign.send?.type === 'event' ? campaign.send.event : undefined;
   const context = useMemo(() => sampleContext(props, eventKey), [props, eventKey]);
 
@@ -339,7 +341,7 @@ export function WebhookStep({ campaign, engine, patch }) {
       save();
     }} aria-labelledby="webhook-title">
       <h2 id="webhook-title">Webhook settings</h2>
-      ${readOnly ? html`<p class="why" id="readonly-why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
+      ${edit && !edit.ok ? html`<p class="why" id="readonly-why">${edit.message}</p>` : null}
       <div class="url-row">
         <div class="field"><label for="f-method">Method</label>
           <select id="f-method" value=${draft.method} disabled=${readOnly} data-field="method" onChange=${(e) => setField('method', e.currentTarget.value)}>
@@ -354,7 +356,7 @@ export function WebhookStep({ campaign, engine, patch }) {
         ${text('body', { area: true, disabled: draft.method === 'GET', placeholder: '{"name": "{{ user.first_name | default: "there" }}"}' })}</div>
       <div class="actions sticky-actions"><button type="submit" class="primary" id="save-webhook" disabled=${readOnly || !dirty}>Save webhook</button>
         <span role="status" class="muted" id="save-status">${dirty ? 'Unsaved changes.' : saved.text}</span></div>
-      ${!dirty ? html`<${ResendFailed} campaign=${campaign} failed=${failed} onResent=${loadFailed} />` : null}
+      ${!dirty ? html`<${ResendFailed} campaign=${campaign} engine=${engine} failed=${failed} onResent=${loadFailed} />` : null}
     </form>
     <aside class="card preview" aria-labelledby="preview-title">
       <div class="card-head"><h2 id="preview-title">Preview</h2><${CopyButton} text=${shown?.curl ?? ''} label="Copy cURL" /></div>

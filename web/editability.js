@@ -2,7 +2,8 @@
 // (engine.campaignEditable): every step that edits content reads it.
 /**
  * Whether content `fields` may change in this status, from the engine
- * (engine.campaignEditable). `null` while the engine loads.
+ * (engine.campaignEditable). `null` while the engine loads (a step is then
+ * read-only: no rule is known yet).
  */
 export function editability(engine, status, fields) {
   return engine ? engine.campaignEditable(status, fields) : null;

@@ -36,6 +36,7 @@ const LOADING = Object.freeze({
   candidateChecks: [],
   fatigueReasons: [],
   campaignStatuses: [],
+  initialStatus: null,
   campaignActions: [],
   sendTypes: [],
   methods: [],
@@ -53,4 +54,24 @@ export function vocabulary(engine) {
   let v = vocabularies.get(engine);
   if (!v) vocabularies.set(engine, (v = engine.vocabulary()));
   return v;
+}
+
+/**
+ * What `campaign`'s status allows with its send type
+ * (engine.campaignCapabilities: editable, final, resends failed messages,
+ * waits for resume, ...). Pages read a status's rules here and never compare
+ * status names. null while the engine loads.
+ */
+export function capabilities(engine, campaign) {
+  if (!engine) return null;
+  const type = campaign.send?.type;
+  const sendType = vocabulary(engine).sendTypes.includes(type) ? type : null;
+  return engine.campaignCapabilities(campaign.status, sendType);
+}
+
+/** The statuses in which capability `flag` holds, in the engine's order ([] while it loads). */
+export function statusesWith(engine, flag) {
+  return vocabulary(engine).campaignStatuses.filter(
+    (s) => engine.campaignCapabilities(s)[flag] === true,
+  );
 }

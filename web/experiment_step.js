@@ -44,7 +44,8 @@ export function MeasureCard({ campaign, engine, patch }) {
   }, []);
   useEffect(() => setF(formOf(campaign.experiment)), [JSON.stringify(campaign.experiment ?? null)]);
   const edit = editability(engine, campaign.status, ['experiment']);
-  const readOnly = edit ? !edit.ok : campaign.status === 'ended';
+  // While the engine loads no rule is known: nothing is offered for editing yet.
+  const readOnly = !edit?.ok;
   const set = (p) => setF((old) => ({ ...old, ...p }));
   const experiment = experimentOf(f);
   const shape = engine?.checkCampaign({ experiment }, { partial: true }) ?? { problems: [] };
@@ -59,7 +60,7 @@ export function MeasureCard({ campaign, engine, patch }) {
   };
   return html`<form class="card" id="measure" onSubmit=${save} aria-labelledby="measure-title">
     <h2 id="measure-title">Measure the effect</h2>
-    ${readOnly ? html`<p class="why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
+    ${edit && !edit.ok ? html`<p class="why">${edit.message}</p>` : null}
     <label class="inline"><input type="checkbox" id="experiment-on" disabled=${readOnly} checked=${f.on} onChange=${(e) => set({ on: e.currentTarget.checked })} /> Keep a control group and measure a goal</label>
     ${
       f.on

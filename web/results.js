@@ -16,6 +16,7 @@ import {
   plural,
 } from './ui.js';
 import { client } from './client.js';
+import { capabilities } from './engine.js';
 import { DELIVERY_STATE, RETRY_REASON, SEND_ERROR, SUPPRESSED } from './words.js';
 import { FAILURE_COUNTS, ResendFailed } from './resend_failed.js';
 import { csvText } from './csv.js';
@@ -40,7 +41,7 @@ async function allExposures(campaignKey, maxPages = Infinity) {
 }
 
 /** Campaign results: counters, chart, suppression reasons, delivery log, exposures. */
-export function ResultsPage({ campaign }) {
+export function ResultsPage({ campaign, engine }) {
   const [stats, setStats] = useState(null);
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
@@ -77,10 +78,10 @@ export function ResultsPage({ campaign }) {
       ${stats && suppressed.length === 0 ? html`<p class="muted small-text">Nobody was held back.</p>` : null}
       ${suppressed.length ? html`<h3>Held back</h3><table class="kv-table" id="suppressed"><tbody>${suppressed.map(([k, n]) => html`<tr data-reason=${k}><th scope="row">${SUPPRESSED[k] ?? k} <${Codes} codes=${[k]} /></th><td>${n}</td></tr>`)}</tbody></table>` : null}
     </section>
-    <${ResendFailed} campaign=${campaign} failed=${s.failed ?? 0} fixHref=${`#/campaigns/${encodeURIComponent(campaign.key)}/webhook`} onResent=${() => setTick((n) => n + 1)} />
+    <${ResendFailed} campaign=${campaign} engine=${engine} failed=${s.failed ?? 0} fixHref=${`#/campaigns/${encodeURIComponent(campaign.key)}/webhook`} onResent=${() => setTick((n) => n + 1)} />
     <${ExperimentResults} campaignKey=${campaign.key} tick=${tick} />
     <${SendsChart} campaignKey=${campaign.key} tick=${tick} />
-    <${DeliveryLog} campaign=${campaign} tick=${tick} />
+    <${DeliveryLog} campaign=${campaign} engine=${engine} tick=${tick} />
     <${ExposuresCsv} campaignKey=${campaign.key} />
   </div>`;
 }
@@ -167,8 +168,10 @@ const requestText = (r) =>
     r.body ?? '',
   ].join('\n');
 
-function DeliveryLog({ campaign, tick }) {
+function DeliveryLog({ campaign, engine, tick }) {
   const campaignKey = campaign.key;
+  // What the status allows (the engine's capabilities; null while it loads).
+  const caps = capabilities(engine, campaign);
   const zone = campaignZone(campaign);
   const [state, setState] = useState('');
   const [pages, setPages] = useState({ items: [], next: null, error: '' });
@@ -196,12 +199,12 @@ function DeliveryLog({ campaign, tick }) {
       !r.ok
         ? r.error.message
         : render === 'current'
-          ? `Sending the message for ${d.userId} again, rendered with the webhook as it is now (same webhook-id).${campaign.status === 'paused' ? ' It waits until you resume the campaign.' : ''}`
+          ? `Sending the message for ${d.userId} again, rendered with the webhook as it is now (same webhook-id).${caps?.waitsForResume ? ' It waits until you resume the campaign.' : ''}`
           : `Replaying the message for ${d.userId}: the same request (same webhook-id) is sent again.`,
     );
     load();
   };
-  const canRetry = campaign.status !== 'ended';
+  const canRetry = Boolean(caps?.retriesDeliveries);
   return html`<section class="card" aria-labelledby="log-title">
     <div class="card-head"><h2 id="log-title">Delivery log</h2>
       <label class="inline">Show <select id="log-state" value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
@@ -216,7 +219,7 @@ function DeliveryLog({ campaign, tick }) {
         ${d.request ? html` <span class="mono muted value">${d.request.method} ${d.request.url}</span>` : null}</summary>
         <${Attempts} list=${d.attempts} zone=${zone} />
         ${d.status === 'pending' && d.nextAttemptAt ? html`<p class="muted small-text">Next attempt ${formatTime(d.nextAttemptAt, zone)}.</p>` : null}
-        ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">${d.earlierRuns?.length ? 'Waits to be sent again' : 'Waits'}${campaign.status === 'paused' ? ' until the campaign is resumed' : ` until ${formatTime(d.notBefore, zone)}`}.</p>` : null}
+        ${d.status === 'pending' && d.notBefore ? html`<p class="muted small-text">${d.earlierRuns?.length ? 'Waits to be sent again' : 'Waits'}${caps?.waitsForResume ? ' until the campaign is resumed' : ` until ${formatTime(d.notBefore, zone)}`}.</p>` : null}
         ${d.status === 'failed' ? html`<p class="fatigue-note">${FAILURE_COUNTS}</p>` : null}
         ${d.request ? html`<details class="request-sent"><summary>Request sent</summary><pre class="mono response-body">${requestText(d.request)}</pre></details>` : null}
         ${(d.earlierRuns ?? []).map(

@@ -138,7 +138,8 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
     client.frequencyCapping().then((r) => setCaps(r.ok ? (r.data?.rules ?? []) : null));
   }, []);
   const edit = editability(engine, campaign.status, ['send', 'fatigue', 'rateLimit']);
-  const readOnly = edit ? !edit.ok : campaign.status === 'ended';
+  // While the engine loads no rule is known: nothing is offered for editing yet.
+  const readOnly = !edit?.ok;
   // Problems show for fields the person has changed (or after a save), never for one not touched yet.
   const [touched, setTouched] = useState(() => new Set());
   const set = (patchF) => {
@@ -223,7 +224,7 @@ export function StartStep({ campaign, engine, patch, reload, setNotice }) {
   return html`<div class="step-grid">
     <form class="card" onSubmit=${save} aria-labelledby="start-title">
       <h2 id="start-title">Send type</h2>
-      ${readOnly ? html`<p class="why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
+      ${edit && !edit.ok ? html`<p class="why">${edit.message}</p>` : null}
       <fieldset class="choice" disabled=${readOnly}><legend>When does it go out?</legend>
         <label><input type="radio" name="send-type" id="type-schedule" checked=${f.type === 'schedule'} onChange=${() => set({ type: 'schedule' })} /> <strong>Schedule-based</strong>: at a date and time</label>
         <label><input type="radio" name="send-type" id="type-event" checked=${f.type === 'event'} onChange=${() => set({ type: 'event', event: f.event || events[0]?.key || '' })} /> <strong>Event-based</strong>: when a user does something</label>

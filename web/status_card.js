@@ -34,7 +34,7 @@ export function StatusCard({ campaign, engine, setNotice, reload }) {
       await reload();
     }
   };
-  const missing = useLaunchCheck(campaign);
+  const missing = useLaunchCheck(campaign, engine);
   const rows = ACTIONS.map((a) => {
     const t = engine ? engine.campaignTransition(campaign.status, a.action) : null;
     return { ...a, allowed: t ? t.ok : true, why: t && !t.ok ? t.message : '' };

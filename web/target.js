@@ -16,7 +16,8 @@ export function TargetStep({ campaign, engine, patch, setNotice }) {
   const [result, setResult] = useState({ text: '', problems: [] });
   const [estimate, setEstimate] = useState(null);
   const edit = editability(engine, campaign.status, ['target']);
-  const readOnly = edit ? !edit.ok : campaign.status === 'ended';
+  // While the engine loads no rule is known: nothing is offered for editing yet.
+  const readOnly = !edit?.ok;
 
   const loadCohorts = () =>
     client.cohorts().then((r) => setCohorts(r.ok ? (r.data?.cohorts ?? []) : []));
@@ -50,7 +51,7 @@ export function TargetStep({ campaign, engine, patch, setNotice }) {
   return html`<div class="step-grid wide">
     <form class="card" onSubmit=${save} aria-labelledby="target-title">
       <h2 id="target-title">Target</h2>
-      ${readOnly ? html`<p class="why">${edit?.message ?? 'An ended campaign cannot change.'}</p>` : null}
+      ${edit && !edit.ok ? html`<p class="why">${edit.message}</p>` : null}
       <fieldset class="choice" disabled=${readOnly}><legend>Who can receive this campaign</legend>
         <label><input type="radio" name="target" value="cohort" checked=${mode === 'cohort'} onChange=${() => setMode('cohort')} /> Users in a cohort</label>
         <label><input type="radio" name="target" value="all" checked=${mode === 'all'} id="target-all" onChange=${() => setMode('all')} /> All users</label>

@@ -20,14 +20,15 @@ export function getEngine() {
 
 /**
  * The campaign statuses in which `capability` (a flag of
- * engine.campaignCapabilities, e.g. 'triggersOnEvents') holds for send type
- * `sendType`: for a storage query, so "only while running" is the engine's
- * word, not a literal here.
+ * engine.campaignCapabilities, e.g. 'triggersOnEvents') is `value` (true
+ * unless told) for send type `sendType`: for a storage query, so "only while
+ * running" or "not ended" (`'final', null, false`) is the engine's word, not
+ * a literal here.
  */
-export function statusesWhere(engine, capability, sendType = null) {
+export function statusesWhere(engine, capability, sendType = null, value = true) {
   return engine
     .vocabulary()
-    .campaignStatuses.filter((s) => engine.campaignCapabilities(s, sendType)[capability] === true);
+    .campaignStatuses.filter((s) => engine.campaignCapabilities(s, sendType)[capability] === value);
 }
 
 /** The capabilities of a stored campaign's status; a send type that is not one (never stored) counts as none. */

@@ -48,24 +48,28 @@ struct Cursor {
   }
 };
 
-bool parse_offset(Cursor& c, DateTimeParts& p) {
+// The offset after a time, if any: `Z`/`z`, `±HH:MM`, and in ISO 8601's
+// wider syntax `±HHMM` and `±HH`. `real` tells whether it is at most ±23:59.
+bool parse_offset(Cursor& c, DateTimeParts& p, Iso8601Syntax syntax, bool& real) {
   if (c.lit('Z') || c.lit('z')) {
     p.has_offset = true;
     return true;
   }
-  if (!c.peek('+') && !c.peek('-')) return true;  // no offset: UTC
+  if (!c.peek('+') && !c.peek('-')) return true;  // no offset
   const int sign = c.s[c.i] == '-' ? -1 : 1;
   ++c.i;
   int h = 0, m = 0;
   if (!c.digits(2, h)) return false;
   if (c.lit(':')) {
     if (!c.digits(2, m)) return false;
+  } else if (syntax == Iso8601Syntax::kRfc3339) {
+    return false;
   } else if (!c.done() && !c.digits(2, m)) {
     return false;
   }
-  if (h > 23 || m > 59) return false;
   p.has_offset = true;
   p.offset_minutes = sign * (h * 60 + m);
+  real = h <= 23 && m <= 59;
   return true;
 }
 
@@ -137,36 +141,46 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
   return m == 2 && leap ? 29 : kDays[(m - 1) % 12];
 }
 
-std::optional<DateTimeParts> parse_iso8601_parts(std::string_view text) {
+Iso8601Reading read_iso8601(std::string_view text, Iso8601Syntax syntax) {
+  const bool rfc = syntax == Iso8601Syntax::kRfc3339;
   Cursor c{text};
-  DateTimeParts p;
+  Iso8601Reading r;
+  DateTimeParts& p = r.parts;
+  bool real_offset = true;
   if (!(c.digits(4, p.year) && c.lit('-') && c.digits(2, p.month) && c.lit('-') &&
         c.digits(2, p.day)))
-    return std::nullopt;
-  if (p.month < 1 || p.month > 12 || p.day < 1 ||
-      static_cast<unsigned>(p.day) > days_in_month(p.year, static_cast<unsigned>(p.month)))
-    return std::nullopt;
-  if (c.done()) return p;
-  if (!(c.lit('T') || c.lit('t') || c.lit(' '))) return std::nullopt;
-  p.has_time = true;
-  if (!(c.digits(2, p.hour) && c.lit(':') && c.digits(2, p.minute))) return std::nullopt;
-  if (c.lit(':')) {
-    if (!c.digits(2, p.second)) return std::nullopt;
-    p.has_seconds = true;
-    if (c.lit('.') || c.lit(',')) {
-      int digits = 0;
-      while (!c.done() && c.s[c.i] >= '0' && c.s[c.i] <= '9') {
-        if (digits < 3) p.millisecond = p.millisecond * 10 + (c.s[c.i] - '0');
-        ++digits;
-        ++c.i;
+    return r;
+  if (!c.done()) {
+    if (!(c.lit('T') || c.lit('t') || (!rfc && c.lit(' ')))) return r;
+    p.has_time = true;
+    if (!(c.digits(2, p.hour) && c.lit(':') && c.digits(2, p.minute))) return r;
+    if (c.lit(':')) {
+      if (!c.digits(2, p.second)) return r;
+      p.has_seconds = true;
+      if (c.lit('.') || (!rfc && c.lit(','))) {
+        int digits = 0;
+        while (!c.done() && c.s[c.i] >= '0' && c.s[c.i] <= '9') {
+          if (digits < 3) p.millisecond = p.millisecond * 10 + (c.s[c.i] - '0');
+          ++digits;
+          ++c.i;
+        }
+        if (digits == 0 || (rfc && digits > 9)) return r;
+        for (int k = digits; k < 3; ++k) p.millisecond *= 10;
       }
-      if (digits == 0) return std::nullopt;
-      for (int k = digits; k < 3; ++k) p.millisecond *= 10;
     }
+    if (!parse_offset(c, p, syntax, real_offset) || !c.done()) return r;
   }
-  if (p.hour > 23 || p.minute > 59 || p.second > 59) return std::nullopt;
-  if (!parse_offset(c, p) || !c.done()) return std::nullopt;
-  return p;
+  r.shaped = true;
+  r.real = p.month >= 1 && p.month <= 12 && p.day >= 1 &&
+           static_cast<unsigned>(p.day) <= days_in_month(p.year, static_cast<unsigned>(p.month)) &&
+           p.hour <= 23 && p.minute <= 59 && p.second <= 59 && real_offset;
+  return r;
+}
+
+std::optional<DateTimeParts> parse_iso8601_parts(std::string_view text) {
+  const Iso8601Reading r = read_iso8601(text, Iso8601Syntax::kIso8601);
+  if (!r.shaped || !r.real) return std::nullopt;
+  return r.parts;
 }
 
 std::int64_t to_epoch_ms(const DateTimeParts& p) {

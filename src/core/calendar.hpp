@@ -74,20 +74,46 @@ struct DateTimeParts {
   int offset_minutes = 0;    ///< east of UTC: "+09:00" is 540, "Z" is 0
 };
 
-/// Reads ISO 8601 / RFC 3339 text: `YYYY-MM-DD`, optionally followed by
-/// `THH:mm`, `:ss`, a fraction `.f…` (any number of digits, cut to
-/// milliseconds), and an offset `Z` or `±HH:MM` (also `±HHMM`, `±HH`). The
-/// separator may be `T`, `t` or one space; `z` is `Z`. An offset needs a
-/// time. Dates are checked against the calendar (no Feb 30, Feb 29 only in
-/// leap years); hour 24 and leap second 60 are refused, as JavaScript's Date
-/// refuses them. nullopt when the text is anything else (no exceptions).
+/// Which spellings of ISO 8601 a reader takes.
+enum class Iso8601Syntax {
+  /// `YYYY-MM-DD`, optionally followed by `THH:mm`, `:ss`, a fraction `.f…`
+  /// or `,f…` (any number of digits), and an offset `Z` or `±HH:MM` (also
+  /// `±HHMM`, `±HH`). The separator may be `T`, `t` or one space.
+  kIso8601,
+  /// RFC 3339's profile: the separator `T` or `t` only, a fraction `.f…` of
+  /// 1 to 9 digits, an offset `Z` or `±HH:MM` only.
+  kRfc3339,
+};
+
+/// What the one ISO 8601 reader found: `parts` as written when the text has
+/// the shape (`shaped`), and whether they name a real date and time
+/// (`real`: no Feb 30, Feb 29 only in leap years, hours 0..23, no minute or
+/// leap second 60, offsets up to ±23:59).
+struct Iso8601Reading {
+  DateTimeParts parts;
+  bool shaped = false;
+  bool real = false;
+};
+
+/// The one ISO 8601 reader every time text in hookcast goes through
+/// (parse_iso8601_parts, parse_date_time, parse_iso8601 and event times,
+/// event_time.hpp). In either syntax `z` is `Z`, an offset needs a time and
+/// fraction digits past the third are dropped (cut to milliseconds). Tells a
+/// text of the wrong shape from one that names no real date, so callers can
+/// say which; no exceptions.
+Iso8601Reading read_iso8601(std::string_view text, Iso8601Syntax syntax);
+
+/// read_iso8601(text, Iso8601Syntax::kIso8601)'s parts when the text is
+/// shaped and real (hour 24 and leap second 60 are refused, as JavaScript's
+/// Date refuses them); nullopt otherwise. Any offset, or none.
 std::optional<DateTimeParts> parse_iso8601_parts(std::string_view text);
 
 /// What a field says about a UTC offset in its time text. Every field that
-/// reads time text names its rule, and parse_iso8601_parts is the one
-/// parser behind all of them:
+/// reads time text names its rule, and read_iso8601 is the one reader
+/// behind all of them:
 enum class OffsetRule {
-  kRequired,     ///< an instant: an event's `at` ("2026-11-30T09:15:00Z")
+  kRequired,     ///< an instant ("2026-11-30T09:15:00Z"); an event's `at` also
+                 ///< keeps to RFC 3339's syntax (parse_event_time, event_time.hpp)
   kUtcIfAbsent,  ///< no offset reads as UTC: cohort before/after, member event times
   kForbidden,    ///< a wall-clock time placed in a named zone: `send.at`, `send.repeat.until`
 };

@@ -586,6 +586,10 @@ CampaignCapabilities campaign_capabilities(CampaignStatus status,
   c.holds_pending = status == CampaignStatus::kReady || status == CampaignStatus::kPaused;
   c.cancels_pending = status == CampaignStatus::kEnded;
   c.final = status == CampaignStatus::kEnded;
+  c.waits_for_resume = status == CampaignStatus::kPaused;
+  c.may_have_sent = status != CampaignStatus::kReady;
+  c.resends_failed = running || status == CampaignStatus::kPaused;
+  c.retries_deliveries = status != CampaignStatus::kEnded;
   return c;
 }
 

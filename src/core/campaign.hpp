@@ -36,6 +36,10 @@ namespace hookcast {
 /// Where a campaign is in its life.
 enum class CampaignStatus { kReady, kRunning, kPaused, kEnded };
 
+/// The status a new campaign is stored in, and the one a dispatch object
+/// assumes before it hears of its campaign (it holds messages, as paused).
+inline constexpr CampaignStatus kInitialCampaignStatus = CampaignStatus::kReady;
+
 /// What a caller asks a campaign to do.
 enum class CampaignAction { kStart, kPause, kResume, kEnd };
 
@@ -90,6 +94,18 @@ struct CampaignCapabilities {
   bool cancels_pending = false;
   /// No further transition or edit (ended).
   bool final = false;
+  /// Pending messages wait for `resume` (paused): the console says so, and
+  /// a paused schedule whose send changes has its next run placed again.
+  bool waits_for_resume = false;
+  /// Messages may have been sent, so the campaign has stats to read (every
+  /// status but ready; a ready campaign's stats are all zero).
+  bool may_have_sent = false;
+  /// POST /v1/campaigns/:key/resend-failed is accepted (running and paused;
+  /// paused: the messages wait like any other pending message).
+  bool resends_failed = false;
+  /// POST /v1/deliveries/:id/retry is accepted for the campaign's deliveries
+  /// (every status but ended).
+  bool retries_deliveries = false;
 };
 
 /// The capabilities of `status` for a campaign sending by `send_type`

@@ -238,6 +238,19 @@ std::string add_period(double ms, double n, std::string_view unit) {
          std::to_string(hookcast::add_period(from, static_cast<std::int64_t>(n), *u)) + "}";
 }
 
+std::string fatigue_reason_letters() {
+  std::string out = "{";
+  for (const FatigueReason reason : kFatigueReasons) {
+    if (out.size() > 1) out.push_back(',');
+    const char letter = fatigue_reason_letter(reason);
+    append_json_string(out, std::string_view(&letter, 1));
+    out.push_back(':');
+    append_json_string(out, fatigue_reason_name(reason));
+  }
+  out.push_back('}');
+  return out;
+}
+
 std::string fatigue_batch(std::string_view policy_json, std::string_view ledgers_json,
                           double send_at_ms) {
   FatiguePolicy policy;

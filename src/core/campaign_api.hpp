@@ -65,6 +65,12 @@ std::string add_period(double ms, double n, std::string_view unit);
 std::string fatigue_batch(std::string_view policy_json, std::string_view ledgers_json,
                           double send_at_ms);
 
+/// {"o":"ok","a":"already_sent","r":"resend_period","f":"frequency_cap"}:
+/// each letter of a fatigue_batch() answer with the reason it stands for,
+/// every reason of kFatigueReasons, so a binding reads the table instead of
+/// keeping a copy.
+std::string fatigue_reason_letters();
+
 /// fatigue_batch() without JSON for the ledgers, for the wasm binding: the
 /// campaign keys once, as a JSON array of distinct strings (`keys_json`),
 /// and the ledgers as `count` doubles, per candidate

@@ -5,6 +5,9 @@
 //   * Shape: `YYYY-MM-DDTHH:mm`, optional `:ss` and fraction (1 to 9 digits,
 //     cut to milliseconds), then `Z` or `±HH:MM`; `T` and `Z` in either case.
 //     An offset is required: an event's time is an instant, not a wall clock.
+//     Read by calendar.hpp's one ISO 8601 reader (read_iso8601) in its RFC
+//     3339 syntax; the wider ISO 8601 spellings other fields take (a space
+//     separator, `,` fractions, `±HHMM`, `±HH`) are refused here.
 //   * Calendar: a real date (no Feb 30), hours 0..23, no leap second.
 //   * Range: years 1970..2099, as a schedule's dates (campaign.hpp): an
 //     event's time plus a campaign's delay (≤ 365 days) is an instant the

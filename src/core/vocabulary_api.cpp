@@ -82,6 +82,8 @@ std::string vocabulary() {
   append_names(out, kFatigueReasons, fatigue_reason_name);
   out.append(",\"campaignStatuses\":");
   append_names(out, kCampaignStatuses, campaign_status_name);
+  out.append(",\"initialStatus\":");
+  append_json_string(out, campaign_status_name(kInitialCampaignStatus));
   out.append(",\"campaignActions\":");
   append_names(out, kCampaignActions, campaign_action_name);
   out.append(",\"sendTypes\":");
@@ -191,6 +193,10 @@ std::string campaign_capabilities(std::string_view status_name, std::string_view
   append_flag(out, "holdsPending", c.holds_pending);
   append_flag(out, "cancelsPending", c.cancels_pending);
   append_flag(out, "final", c.final);
+  append_flag(out, "waitsForResume", c.waits_for_resume);
+  append_flag(out, "mayHaveSent", c.may_have_sent);
+  append_flag(out, "resendsFailed", c.resends_failed);
+  append_flag(out, "retriesDeliveries", c.retries_deliveries);
   out.push_back('}');
   return out;
 }

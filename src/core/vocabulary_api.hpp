@@ -13,7 +13,7 @@ namespace hookcast::api {
 /// {"units":{"delay":[...],"repeat":[...],"resend":[...],"capPeriod":[...],
 ///  "within":[...]},"suppressionReasons":[...],"candidateChecks":[...],
 ///  "fatigueReasons":["ok",...],
-///  "campaignStatuses":[...],"campaignActions":[...],"sendTypes":[...],
+///  "campaignStatuses":[...],"initialStatus":"ready","campaignActions":[...],"sendTypes":[...],
 ///  "methods":[...],"operators":{"property":[...],"event":[...],"count":[...]},
 ///  "limits":{"name":N,...}}
 std::string vocabulary();
@@ -22,7 +22,9 @@ std::string vocabulary();
 /// send chosen) allows and does:
 /// {"ok":true,"status","sendType":text|null,"transitions":{"start":"running",...},
 ///  "labelsEditable","contentEditable","acceptsApiSends","triggersOnEvents",
-///  "runsSchedules","dispatches","holdsPending","cancelsPending","final"} (booleans),
+///  "runsSchedules","dispatches","holdsPending","cancelsPending","final",
+///  "waitsForResume","mayHaveSent","resendsFailed","retriesDeliveries"} (booleans:
+///  CampaignCapabilities in campaign.hpp says what each means),
 /// or {"ok":false,"code":"invalid_status"|"invalid_send_type","message"}.
 std::string campaign_capabilities(std::string_view status, std::string_view send_type);
 

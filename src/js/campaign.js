@@ -8,7 +8,7 @@ import { HookcastError } from './errors.js';
 import {
   describe,
   encode,
-  FATIGUE_REASONS,
+  fatigueReasonLetters,
   outputText,
   unserialisable,
   writeLedgers,
@@ -201,7 +201,8 @@ export function campaignMethods(Module) {
           'invalid_ledger',
           'fatigueDecision: ledger must be an array of { campaign, at }',
         );
-      const reason = FATIGUE_REASONS[batch('fatigueDecision', policy, [ledger], sendAtMs)[0]];
+      const letter = batch('fatigueDecision', policy, [ledger], sendAtMs)[0];
+      const reason = fatigueReasonLetters(Module)[letter];
       return { send: reason === 'ok', reason };
     },
 
@@ -212,8 +213,9 @@ export function campaignMethods(Module) {
           'fatigueBatch: ledgers must be an array, one ledger per candidate',
         );
       const codes = batch('fatigueBatch', policy, ledgers, sendAtMs);
+      const names = fatigueReasonLetters(Module);
       const reasons = new Array(codes.length);
-      for (let i = 0; i < codes.length; i++) reasons[i] = FATIGUE_REASONS[codes[i]];
+      for (let i = 0; i < codes.length; i++) reasons[i] = names[codes[i]];
       return reasons;
     },
 

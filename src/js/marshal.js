@@ -1,7 +1,8 @@
 // Marshalling, all of it: JS values to JSON text, text into the core's input
 // buffer in wasm memory, the core's answers (JSON, the packed render format,
-// one byte per cohort member, fatigue tags) back into JS values. Every tag
-// and byte the core writes is named here once; the other files call these.
+// one byte per cohort member, fatigue letters) back into JS values. Every tag
+// and byte the core writes is named here once (the fatigue letters' reasons
+// are read from the core's own table); the other files call these.
 
 import { HookcastError } from './errors.js';
 
@@ -182,13 +183,21 @@ export const COHORT_BYTE = Object.freeze({
 
 // ---- fatigue: ledgers as float64 triples -------------------------------------------------
 
-/** The core's one-letter fatigue verdicts. */
-export const FATIGUE_REASONS = Object.freeze({
-  o: 'ok',
-  a: 'already_sent',
-  r: 'resend_period',
-  f: 'frequency_cap',
-});
+const fatigueLetters = new WeakMap();
+
+/**
+ * The core's one-letter fatigue verdicts and the reason each stands for
+ * ({ o: 'ok', ... }), read from the core (fatigue_reason_letters in
+ * src/core/campaign_api.hpp) once per Module: no copy of the table here.
+ */
+export function fatigueReasonLetters(Module) {
+  let table = fatigueLetters.get(Module);
+  if (!table) {
+    table = Object.freeze(JSON.parse(Module.fatigue_reason_letters()));
+    fatigueLetters.set(Module, table);
+  }
+  return table;
+}
 
 /**
  * Writes `ledgers` into the core's input buffer as interned campaign keys

@@ -198,6 +198,8 @@ std::string event_time(const std::string& text, const std::string& field) {
   return hookcast::api::event_time(text, field);
 }
 
+std::string fatigue_reason_letters() { return hookcast::api::fatigue_reason_letters(); }
+
 }  // namespace
 
 extern "C" {
@@ -231,6 +233,7 @@ EMSCRIPTEN_BINDINGS(hookcast_campaign) {
   emscripten::function("schedule_occurrences", &schedule_occurrences);
   emscripten::function("local_wall_ms", &local_wall_ms);
   emscripten::function("event_time", &event_time);
+  emscripten::function("fatigue_reason_letters", &fatigue_reason_letters);
 }
 
 // ---- cohorts (cohort_api.hpp) ---------------------------------------------------

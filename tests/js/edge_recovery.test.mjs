@@ -231,6 +231,8 @@ describe('recovering failed messages', () => {
     const r = await edge.api('POST', `/v1/campaigns/${campaign.key}/resend-failed`);
     assert.equal(r.status, 409);
     assert.equal(r.json.error.code, 'invalid_transition');
+    // The statuses named are those the engine's capabilities resend in.
+    assert.match(r.json.error.message, /is ready: .* only while it is running or paused\./);
     assert.equal((await edge.api('POST', '/v1/campaigns/c_1_nope/resend-failed')).status, 404);
   });
 

@@ -150,17 +150,20 @@ describe(
 );
 
 describe('the trap', () => {
-  it('was never called by a refused destination, and does catch a permitted send', async () => {
+  it('was never called by a refused destination, and a permitted send cannot leave either', async () => {
     assert.deepEqual(trapHits, []);
-    // Proves the trap is wired: a permitted loopback send lands in it, not on the network.
+    // Webhooks go out over sockets (edge/src/delivery/http1.js), which a
+    // worker-service outbound like the trap does not carry: with the trap in
+    // place even a permitted loopback send reaches nothing, so nothing the
+    // guard let through could have left unseen.
     const res = await onTrapped.api('POST', '/v1/test-send', {
       spec: postSpec(`http://127.0.0.1:${v4.port}/ok`),
       context: {},
     });
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.json.outcome.status, 599);
     assert.equal(res.json.allowLocalHttp, true);
-    assert.equal(trapHits.length, 1);
+    assert.equal(res.json.outcome.status, null, 'nothing answered');
+    assert.ok(res.json.outcome.error, 'the send failed inside the worker');
     assert.equal(v4.connections, 0);
   });
 });
@@ -188,8 +191,8 @@ describe("the runtime's outbound wall (workerd network allow list)", () => {
   after(async () => {
     await Promise.all([rawOff, rawOn, sink4, sink6].map((x) => x?.close()));
   });
-  const rawFetch = async (edge, url) => {
-    const res = await edge.mf.dispatchFetch('http://hookcast.test/raw-fetch', {
+  const rawFetch = async (edge, url, route = 'raw-fetch') => {
+    const res = await edge.mf.dispatchFetch(`http://hookcast.test/${route}`, {
       method: 'POST',
       body: JSON.stringify({ url }),
     });
@@ -217,5 +220,26 @@ describe("the runtime's outbound wall (workerd network allow list)", () => {
     assert.deepEqual(r6, { ok: true, status: 200 });
     assert.equal(sink4.hits.length, 1);
     assert.equal(sink6.hits.length, 1);
+  });
+
+  it('refuses the socket client (how webhooks are sent) to loopback while the setting is off, not while on', async () => {
+    const [connections4, connections6, hits4, hits6] = [
+      sink4.connections,
+      sink6.connections,
+      sink4.hits.length,
+      sink6.hits.length,
+    ];
+    for (const url of [`http://127.0.0.1:${sink4.port}/raw`, `http://[::1]:${sink6.port}/raw`]) {
+      const r = await rawFetch(rawOff, url, 'raw-send');
+      assert.equal(r.ok, false, `${url}: ${JSON.stringify(r)}`);
+    }
+    assert.equal(sink4.connections, connections4, 'no connection while off');
+    assert.equal(sink6.connections, connections6, 'no connection while off');
+    const r4 = await rawFetch(rawOn, `http://127.0.0.1:${sink4.port}/raw`, 'raw-send');
+    assert.deepEqual(r4, { ok: true, status: 200 });
+    const r6 = await rawFetch(rawOn, `http://[::1]:${sink6.port}/raw`, 'raw-send');
+    assert.deepEqual(r6, { ok: true, status: 200 });
+    assert.equal(sink4.hits.length, hits4 + 1);
+    assert.equal(sink6.hits.length, hits6 + 1);
   });
 });

@@ -73,6 +73,38 @@ TEST(Calendar, PartsTellLocalFromOffsetTimes) {
   EXPECT_FALSE(date->has_time);
 }
 
+// One reader (read_iso8601) serves every time text: the wider ISO 8601
+// syntax that parse_iso8601_parts (cohort times, send.at) reads, and RFC
+// 3339's that event times read (event_time_test.cpp holds their refusals).
+TEST(Calendar, OneReaderTwoSyntaxes) {
+  using hookcast::Iso8601Syntax;
+  using hookcast::read_iso8601;
+  for (const char* wider :
+       {"2026-12-01 09:00:00Z", "2026-12-01T09:00:00,5Z", "2026-12-01T09:00:00+0900",
+        "2026-12-01T09:00:00+09", "2026-12-01T09:00:00.1234567890Z"}) {
+    EXPECT_TRUE(read_iso8601(wider, Iso8601Syntax::kIso8601).shaped) << wider;
+    EXPECT_TRUE(parse_iso8601_parts(wider).has_value()) << wider;
+    EXPECT_FALSE(read_iso8601(wider, Iso8601Syntax::kRfc3339).shaped) << wider;
+  }
+  for (const char* both : {"2026-12-01", "2026-12-01T09:00", "2026-12-01t09:00:00.5z",
+                           "2026-12-01T09:00:00.123456789-05:30"}) {
+    const auto iso = read_iso8601(both, Iso8601Syntax::kIso8601);
+    const auto rfc = read_iso8601(both, Iso8601Syntax::kRfc3339);
+    EXPECT_TRUE(iso.shaped && iso.real && rfc.shaped && rfc.real) << both;
+    EXPECT_EQ(hookcast::to_epoch_ms(iso.parts), hookcast::to_epoch_ms(rfc.parts)) << both;
+  }
+  // Shaped but not real: the reader says which, so a caller can too.
+  for (const char* unreal : {"2026-02-30T00:00Z", "2026-12-01T24:00Z", "2026-12-01T09:00+24:00",
+                             "2026-12-01T09:00:60Z", "2025-02-29"}) {
+    for (const auto syntax : {Iso8601Syntax::kIso8601, Iso8601Syntax::kRfc3339}) {
+      const auto r = read_iso8601(unreal, syntax);
+      EXPECT_TRUE(r.shaped) << unreal;
+      EXPECT_FALSE(r.real) << unreal;
+    }
+    EXPECT_FALSE(parse_iso8601_parts(unreal).has_value()) << unreal;
+  }
+}
+
 TEST(Calendar, LeapYearsDecideFebruary29) {
   EXPECT_TRUE(parse_iso8601("2024-02-29").has_value());
   EXPECT_TRUE(parse_iso8601("2000-02-29").has_value());  // divisible by 400

@@ -44,6 +44,26 @@ TEST(EventTime, RefusesOtherShapesAndUnrealDates) {
   }
 }
 
+// The shape and the calendar are told apart in the message, and the wider
+// ISO 8601 spellings other fields accept (calendar.hpp) stay refused here.
+TEST(EventTime, SaysWhetherTheShapeOrTheDateIsWrong) {
+  for (const char* shape :
+       {"2026-11-30 09:15:00Z", "2026-11-30T09:15:00,5Z", "2026-11-30T09:15:00+0900",
+        "2026-11-30T09:15:00+09", "2026-11-30T09:15", "2026-11-30"}) {
+    const auto t = parse_event_time(shape, "at");
+    EXPECT_FALSE(t.ok) << shape;
+    EXPECT_NE(t.message.find("is not an ISO 8601 date and time with an offset"), std::string::npos)
+        << t.message;
+    EXPECT_TRUE(hookcast::parse_iso8601(shape).has_value()) << shape << " (other fields take it)";
+  }
+  for (const char* unreal : {"2026-02-30T00:00:00Z", "2026-11-30T24:00:00Z",
+                             "2026-11-30T09:15:00+24:00", "2025-02-29T00:00:00Z"}) {
+    const auto t = parse_event_time(unreal, "at");
+    EXPECT_FALSE(t.ok) << unreal;
+    EXPECT_NE(t.message.find("is not a real date and time"), std::string::npos) << t.message;
+  }
+}
+
 // Regression (issue 15, case 1): an event in 9999 plus a delay was an alarm
 // workerd cannot hold. Years 1970..2099, as a schedule's dates.
 TEST(EventTime, YearsAre1970To2099) {

@@ -18,6 +18,7 @@
 #include "campaign_api.hpp"
 #include "fixtures.hpp"
 #include "frequency_capping.hpp"
+#include "vocabulary_api.hpp"
 
 namespace api = hookcast::api;
 using hookcast::FatiguePolicy;
@@ -38,11 +39,13 @@ json ledger_ms(const json& ledger) {
   return out;
 }
 
-const char* kLetters = "oarf";
-
+// The reason a batch answer's letter stands for, read from the core's own
+// table (api::fatigue_reason_letters), as the JS binding reads it: the
+// fixture cases below check the table and the letters together.
 std::string reason_of(char letter) {
-  const std::size_t i = std::string(kLetters).find(letter);
-  return std::string(hookcast::fatigue_reason_name(static_cast<FatigueReason>(i)));
+  static const json table = json::parse(api::fatigue_reason_letters());
+  const std::string key(1, letter);
+  return table.contains(key) ? table[key].get<std::string>() : "(no reason for " + key + ")";
 }
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
@@ -98,6 +101,20 @@ TEST(Fatigue, BatchAnswersEveryFixtureCaseInOrder) {
     batched += group.size();
   }
   EXPECT_EQ(batched, cases.size());
+}
+
+TEST(Fatigue, LetterTableNamesEveryReasonOnce) {
+  const json table = json::parse(api::fatigue_reason_letters());
+  const json expected = {
+      {"o", "ok"}, {"a", "already_sent"}, {"r", "resend_period"}, {"f", "frequency_cap"}};
+  EXPECT_EQ(table, expected);
+  const json vocabulary_reasons = json::parse(api::vocabulary())["fatigueReasons"];
+  ASSERT_EQ(table.size(), vocabulary_reasons.size());
+  for (const json& name : vocabulary_reasons) {
+    std::size_t seen = 0;
+    for (const auto& [letter, reason] : table.items()) seen += reason == name ? 1 : 0;
+    EXPECT_EQ(seen, 1u) << name;
+  }
 }
 
 TEST(Fatigue, AddPeriodMatchesTheFixture) {

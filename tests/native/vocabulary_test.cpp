@@ -94,6 +94,15 @@ TEST(Vocabulary, EachSettingsUnitsAreExactlyWhatItsCheckAccepts) {
   }
 }
 
+TEST(Vocabulary, ANewCampaignIsReadyAndHoldsItsMessages) {
+  const json v = parse(api::vocabulary());
+  EXPECT_EQ(v["initialStatus"], "ready");
+  const json caps = parse(api::campaign_capabilities(v["initialStatus"].get<std::string>(), ""));
+  EXPECT_TRUE(caps["holdsPending"].get<bool>());
+  EXPECT_TRUE(caps["contentEditable"].get<bool>());
+  EXPECT_FALSE(caps["mayHaveSent"].get<bool>());
+}
+
 TEST(Vocabulary, LimitsAreTheChecksLimits) {
   const json limits = parse(api::vocabulary())["limits"];
   EXPECT_EQ(limits["titleChars"], hookcast::kMaxTitleChars);
@@ -125,6 +134,27 @@ TEST(Capabilities, TransitionsAgreeWithTheStatusMachine) {
       if (t["ok"].get<bool>()) {
         EXPECT_EQ(caps["transitions"][action], t["status"]);
       }
+    }
+  }
+}
+
+// The flags the edge and the console read instead of status names agree with
+// the status machine they stand for: waiting for resume is where resume is
+// legal, a final status has no transition, resending needs a started
+// campaign that is not final.
+TEST(Capabilities, FlagsAgreeWithEachOther) {
+  for (const char* status : {"ready", "running", "paused", "ended"}) {
+    const json caps = parse(api::campaign_capabilities(status, ""));
+    const bool final = caps["final"].get<bool>();
+    EXPECT_EQ(caps["waitsForResume"].get<bool>(), caps["transitions"].contains("resume")) << status;
+    EXPECT_EQ(final, caps["transitions"].empty()) << status;
+    EXPECT_EQ(caps["retriesDeliveries"].get<bool>(), !final) << status;
+    EXPECT_EQ(caps["mayHaveSent"].get<bool>(), !caps["transitions"].contains("start")) << status;
+    if (caps["resendsFailed"].get<bool>()) {
+      EXPECT_TRUE(caps["mayHaveSent"].get<bool>() && !final) << status;
+    }
+    if (caps["waitsForResume"].get<bool>()) {
+      EXPECT_TRUE(caps["holdsPending"].get<bool>()) << status;
     }
   }
 }

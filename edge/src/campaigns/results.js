@@ -18,7 +18,7 @@
 
 import { json } from '../http/json.js';
 import { HttpError, fail, notFound as noSuch, storedRuleInvalid } from '../http/errors.js';
-import { getEngine, engineOptions } from '../engine.js';
+import { getEngine, engineOptions, statusesWhere } from '../engine.js';
 import { readJsonBody } from '../http/plumbing.js';
 import { slicesOf } from '../delivery/dispatch_control.js';
 import { isSliceName, MAX_SLICE_LIMIT } from '../delivery/slices.js';
@@ -363,7 +363,9 @@ export async function retryDelivery(id, request, env) {
   }
   if (campaign) {
     const snap = await workspaceStub(env).getSnapshot(campaign.key);
-    if (snap?.status === 'ended') throw campaignEnded(campaign.key);
+    const engine = await getEngine();
+    if (snap && !engine.campaignCapabilities(snap.status).retriesDeliveries)
+      throw campaignEnded(campaign.key);
   }
   const out = campaign
     ? await dispatchStub(env, campaign.key, campaign.slice).retry(campaign.index, { render })
@@ -390,12 +392,14 @@ export async function retryDelivery(id, request, env) {
  */
 export async function resendFailed(key, env) {
   const snap = await snapshotOf(env, key);
-  if (snap.status !== 'running' && snap.status !== 'paused') {
+  const engine = await getEngine();
+  if (!engine.campaignCapabilities(snap.status).resendsFailed) {
+    const allowed = statusesWhere(engine, 'resendsFailed').join(' or ');
     throw fail(
       409,
       'status',
       'invalid_transition',
-      `Campaign ${key} is ${snap.status}: failed messages are resent only while it is running or paused.`,
+      `Campaign ${key} is ${snap.status}: failed messages are resent only while it is ${allowed}.`,
     );
   }
   const slices = await slicesOf(env, key);

@@ -26,7 +26,7 @@ import {
   problem,
   storedRuleInvalid,
 } from '../http/errors.js';
-import { getEngine, engineOptions } from '../engine.js';
+import { getEngine, engineOptions, statusesWhere } from '../engine.js';
 import { shardStub, workspaceStub } from '../stubs.js';
 import { forEachShard, groupByShard, shardIndexFor } from '../shards/locate.js';
 import { MAX_AUDIENCE_BODY_BYTES } from '../audiences/bounds.js';
@@ -195,9 +195,14 @@ export async function createCampaign(request, env) {
 export async function listCampaigns(env) {
   const engine = await getEngine();
   const campaigns = await workspaceStub(env).listCampaigns();
-  // A campaign still in "ready" has sent nothing (test sends count nowhere).
+  // A campaign not yet started (the engine's mayHaveSent) has sent nothing
+  // (test sends count nowhere): its stats are zero without asking.
   const stats = await Promise.all(
-    campaigns.map((c) => (c.status === 'ready' ? emptyStats(engine) : campaignStats(env, c.key))),
+    campaigns.map((c) =>
+      engine.campaignCapabilities(c.status).mayHaveSent
+        ? campaignStats(env, c.key)
+        : emptyStats(engine),
+    ),
   );
   return json({
     campaigns: campaigns.map((c, i) => ({
@@ -389,10 +394,12 @@ export async function sendCampaign(key, request, env) {
     );
   }
   if (begun.state === 'refused') {
+    // The statuses that take API sends: the engine's acceptsApiSends (running).
+    const accepting = statusesWhere(await getEngine(), 'acceptsApiSends', 'api').join(' or ');
     const why =
       begun.sendType !== 'api'
         ? `it sends on ${begun.sendType === null ? 'no trigger yet' : `type "${begun.sendType}"`}, not "api"`
-        : `it is ${begun.status}, not running`;
+        : `it is ${begun.status}, not ${accepting}`;
     const [field, code] =
       begun.sendType !== 'api'
         ? ['send.type', 'not_api_campaign']
@@ -401,7 +408,7 @@ export async function sendCampaign(key, request, env) {
       409,
       field,
       code,
-      `Campaign ${key} cannot take API sends: ${why}; it must be running with send type "api".`,
+      `Campaign ${key} cannot take API sends: ${why}; it must be ${accepting} with send type "api".`,
     );
   }
   const { snapshot, sendAtMs } = begun;

@@ -149,9 +149,12 @@ export class CampaignDispatch extends DeliveryObject {
     // engine's word (capabilities()): it is loaded before the first event.
     this.engine = null;
     this.statuses = null;
+    this.initialStatus = null;
     ctx.blockConcurrencyWhile(async () => {
       this.engine = await getEngine();
-      this.statuses = new Set(this.engine.vocabulary().campaignStatuses);
+      const vocabulary = this.engine.vocabulary();
+      this.statuses = new Set(vocabulary.campaignStatuses);
+      this.initialStatus = vocabulary.initialStatus;
     });
     this.resetFresh();
     // Rows pending a retry or a replay (state pending, dispatched): kept in
@@ -305,7 +308,8 @@ export class CampaignDispatch extends DeliveryObject {
     if (rows.length === 0) return { ok: false, code: 'not_found' };
     if (rows[0].state !== 'failed')
       return { ok: false, code: 'not_failed', status: this.publicState(rows[0].state) };
-    if (this.capabilities().final) return { ok: false, code: 'campaign_ended', status: 'failed' };
+    if (!this.capabilities().retriesDeliveries)
+      return { ok: false, code: 'campaign_ended', status: 'failed' };
     const now = Date.now();
     if (render === 'current') {
       this.ctx.storage.transactionSync(() => this.renderAgain('idx = ?', now, idx));
@@ -812,12 +816,12 @@ export class CampaignDispatch extends DeliveryObject {
 
   /**
    * What the campaign's status, as last heard, allows: the engine's
-   * campaignCapabilities. A status not yet heard counts as ready (which
-   * holds every message, as paused does).
+   * campaignCapabilities. A status not yet heard counts as the engine's
+   * initialStatus (ready, which holds every message, as paused does).
    */
   capabilities() {
     const s = this.meta('status');
-    return this.engine.campaignCapabilities(this.statuses.has(s) ? s : 'ready');
+    return this.engine.campaignCapabilities(this.statuses.has(s) ? s : this.initialStatus);
   }
 
   /** Records news of the campaign if it is newer than what we know; true when taken. */

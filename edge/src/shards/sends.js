@@ -355,7 +355,9 @@ function record(
   const decisions = [];
   const ledger = [];
   const outbox = [];
-  const status = snapshot.status ?? 'running';
+  // The campaign's status as the snapshot has it (snapshotOfRow always
+  // sets it): the dispatch object reads what it allows from the engine.
+  const status = snapshot.status;
   const version = snapshot.version ?? 0;
   for (const d of decided) {
     // An event trigger's candidates each name their own trigger and instant (eventSender).

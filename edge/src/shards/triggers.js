@@ -25,6 +25,7 @@ import { workspaceStub } from '../stubs.js';
 import { armNoLaterThan } from '../storage/alarm.js';
 import { nextTurn } from './turns.js';
 import { insertMany } from '../storage/sql_batch.js';
+import { getEngine } from '../engine.js';
 
 /** A trigger whose run failed is tried again this much later, by the alarm. */
 const RETRY_MS = 2_000;
@@ -87,8 +88,9 @@ export async function prepareSenders(shard, rows, snapshots = {}) {
     try {
       let snapshot = snapshots?.[campaign];
       if (snapshot === undefined) snapshot = await workspaceStub(shard.env).getSnapshot(campaign);
-      // The campaign ended meanwhile (or is gone): its triggers send nothing.
-      if (!snapshot || snapshot.status === 'ended') {
+      // The campaign ended meanwhile (its status is final, the engine's
+      // word) or is gone: its triggers send nothing.
+      if (!snapshot || (await getEngine()).campaignCapabilities(snapshot.status).final) {
         senders.set(campaign, null);
         continue;
       }

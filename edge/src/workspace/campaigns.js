@@ -47,6 +47,15 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const RUN_BACKSTOP_MS = 5_000;
 const ALL_SHARDS = 2 ** SHARD_COUNT - 1;
 
+/**
+ * A storage filter `status IN (…)` over `statuses` (a list from the
+ * engine's capabilities, statusesWhere), with its values: SQL never spells a
+ * status. An empty list matches nothing.
+ */
+function statusIn(statuses) {
+  return { sql: `status IN (${statuses.map(() => '?').join(',') || 'NULL'})`, values: statuses };
+}
+
 const DEFAULT_FATIGUE = Object.freeze({ resend: null, frequencyCapping: false });
 /** The longest goal window (experiment.goal.within ≤ 30 days, the engine's check). */
 const MAX_GOAL_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
@@ -225,11 +234,12 @@ function absentCohortRefusal(sql, target) {
 }
 
 /**
- * Stores a new campaign (status "ready") from a body the route has checked
- * (engine.checkCampaign + time zone). Returns { ok: true, campaign } or a
- * refusal (its target cohort does not exist).
+ * Stores a new campaign (in the engine's initialStatus, ready) from a body
+ * the route has checked (engine.checkCampaign + time zone). Returns
+ * { ok: true, campaign } or a refusal (its target cohort does not exist).
  */
-export function createCampaign(ws, fields, nowMs) {
+export async function createCampaign(ws, fields, nowMs) {
+  const { initialStatus } = (await getEngine()).vocabulary();
   const { sql } = ws;
   return ws.ctx.storage.transactionSync(() => {
     const missing = absentCohortRefusal(sql, fields.target);
@@ -238,11 +248,12 @@ export function createCampaign(ws, fields, nowMs) {
     const content = mergeContent({}, fields);
     sql.exec(
       `INSERT INTO campaigns (key, seq, title, description, status, content, signing_secret, version, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'ready', ?, ?, 1, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
       key,
       seq,
       fields.title,
       fields.description ?? '',
+      initialStatus,
       JSON.stringify(content),
       fields.signingSecret ?? null,
       nowMs,
@@ -290,7 +301,8 @@ export async function updateCampaign(ws, key, fields, nowMs) {
     const sendChanged =
       fields.send !== undefined &&
       JSON.stringify(fields.send) !== JSON.stringify(JSON.parse(row.content).send ?? null);
-    if (sendChanged && row.status === 'paused') nextRun = nextRunOf(engine, content.send, nowMs);
+    if (sendChanged && engine.campaignCapabilities(row.status).waitsForResume)
+      nextRun = nextRunOf(engine, content.send, nowMs);
     sql.exec(
       `UPDATE campaigns SET title = ?, description = ?, content = ?, signing_secret = ?, version = version + 1,
          updated_at = ?, next_run_at = ? WHERE key = ?`,
@@ -358,14 +370,15 @@ export async function transitionCampaign(ws, key, action, nowMs) {
     sql.exec(
       `UPDATE campaigns SET status = ?, version = version + 1, updated_at = ?, next_run_at = ?,
          started_at = CASE WHEN ? = 'start' THEN ? ELSE started_at END,
-         ended_at = CASE WHEN ? = 'ended' THEN ? ELSE ended_at END
+         ended_at = CASE WHEN ? THEN ? ELSE ended_at END
        WHERE key = ?`,
       moved.status,
       nowMs,
       nextRun,
       action,
       nowMs,
-      moved.status,
+      // Ended is final: the engine's word (capabilities.final), stored as 0/1.
+      engine.campaignCapabilities(moved.status).final ? 1 : 0,
       nowMs,
       key,
     );
@@ -453,9 +466,13 @@ function cohortExists(sql, id) {
   return sql.exec('SELECT 1 FROM cohorts WHERE id = ?', id).toArray().length > 0;
 }
 
-/** True while a campaign that is not ended targets cohort `id`. */
-export function cohortInUse(ws, id) {
-  for (const row of ws.sql.exec("SELECT content FROM campaigns WHERE status != 'ended'")) {
+/** True while a campaign whose status is not final (not ended) targets cohort `id`. */
+export function cohortInUse(ws, engine, id) {
+  const open = statusIn(statusesWhere(engine, 'final', null, false));
+  for (const row of ws.sql.exec(
+    `SELECT content FROM campaigns WHERE ${open.sql}`,
+    ...open.values,
+  )) {
     if (JSON.parse(row.content).target?.cohort === id) return true;
   }
   return false;
@@ -512,7 +529,8 @@ export function quietHours(ws) {
  * snapshot changes with them; answers the stored value and the campaigns
  * to tell ({ key, status, version } of those not ended).
  */
-export function setQuietHours(ws, settings) {
+export async function setQuietHours(ws, settings) {
+  const open = statusIn(statusesWhere(await getEngine(), 'final', null, false));
   return ws.ctx.storage.transactionSync(() => {
     ws.sql.exec(
       "INSERT INTO workspace_settings (name, value) VALUES ('quiet_hours', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -521,7 +539,7 @@ export function setQuietHours(ws, settings) {
     ws.sql.exec('UPDATE campaigns SET version = version + 1');
     touchWorkspace(ws.sql);
     const campaigns = ws.sql
-      .exec("SELECT key, status, version FROM campaigns WHERE status != 'ended'")
+      .exec(`SELECT key, status, version FROM campaigns WHERE ${open.sql}`, ...open.values)
       .toArray();
     return {
       quietHours: settings,
@@ -584,17 +602,15 @@ export async function runningEventCampaigns(ws, knownVersion) {
   // The statuses in which events trigger a send: the engine's rule (running).
   const statuses = statusesWhere(engine, 'triggersOnEvents', 'event');
   const campaigns = [];
+  const triggering = statusIn(statuses);
   const rows = ws.sql
-    .exec(
-      `SELECT * FROM campaigns WHERE status IN (${statuses.map(() => '?').join(',') || 'NULL'})`,
-      ...statuses,
-    )
+    .exec(`SELECT * FROM campaigns WHERE ${triggering.sql}`, ...triggering.values)
     .toArray();
   for (const row of rows) {
     if (capabilitiesOf(engine, row.status, JSON.parse(row.content).send?.type).triggersOnEvents)
       campaigns.push(snapshotOfRow(ws, row));
   }
-  return { version, campaigns, goals: goalCampaigns(ws) };
+  return { version, campaigns, goals: goalCampaigns(ws, engine) };
 }
 
 /**
@@ -604,11 +620,15 @@ export async function runningEventCampaigns(ws, knownVersion) {
  * convert). [{ key, version, goal }]. Which conversions count is the
  * shard's decision (the window from the user's send start).
  */
-function goalCampaigns(ws) {
+function goalCampaigns(ws, engine) {
   const since = Date.now() - MAX_GOAL_WINDOW_MS;
   const goals = [];
+  // Started (a ready campaign has no started_at) and either not final yet,
+  // or ended within the window: the statuses are the engine's (final).
+  const open = statusIn(statusesWhere(engine, 'final', null, false));
   const rows = ws.sql.exec(
-    "SELECT key, version, content FROM campaigns WHERE status IN ('running', 'paused') OR (status = 'ended' AND started_at IS NOT NULL AND ended_at >= ?)",
+    `SELECT key, version, content FROM campaigns WHERE started_at IS NOT NULL AND (${open.sql} OR ended_at >= ?)`,
+    ...open.values,
     since,
   );
   for (const row of rows) {
@@ -705,10 +725,9 @@ export function finishApiSend(ws, key, idemKey, answer) {
 
 // ---- schedules -------------------------------------------------------------------------
 
-/** The statuses in which schedules run (the engine's rule: running), as SQL placeholders and values. */
+/** `status IN (…)` over the statuses in which schedules run (the engine's rule: running). */
 function scheduleStatuses(engine) {
-  const list = statusesWhere(engine, 'runsSchedules', 'schedule');
-  return { list, marks: list.map(() => '?').join(',') || 'NULL' };
+  return statusIn(statusesWhere(engine, 'runsSchedules', 'schedule'));
 }
 
 /**
@@ -726,8 +745,8 @@ export async function armScheduleAlarm(ws) {
     .toArray();
   const [next] = ws.sql
     .exec(
-      `SELECT min(next_run_at) AS at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at < ?`,
-      ...running.list,
+      `SELECT min(next_run_at) AS at FROM campaigns WHERE ${running.sql} AND next_run_at IS NOT NULL AND next_run_at < ?`,
+      ...running.values,
       LAST_SCHEDULE_INSTANT_MS,
     )
     .toArray();
@@ -765,8 +784,8 @@ async function runSchedulesOnce(ws) {
   ws.ctx.storage.transactionSync(() => {
     const due = sql
       .exec(
-        `SELECT key, content, next_run_at FROM campaigns WHERE status IN (${running.marks}) AND next_run_at IS NOT NULL AND next_run_at <= ?`,
-        ...running.list,
+        `SELECT key, content, next_run_at FROM campaigns WHERE ${running.sql} AND next_run_at IS NOT NULL AND next_run_at <= ?`,
+        ...running.values,
         now,
       )
       .toArray();
@@ -809,7 +828,7 @@ async function runSchedulesOnce(ws) {
 async function executeRun(ws, run) {
   const { sql } = ws;
   const row = rowOf(sql, run.campaign);
-  if (!row || row.status === 'ended') {
+  if (!row || (await getEngine()).campaignCapabilities(row.status).final) {
     // Ended before (or during) the run: nothing more is asked for.
     sql.exec('UPDATE campaign_runs SET finished_at = ? WHERE run_id = ?', Date.now(), run.run_id);
     return true;

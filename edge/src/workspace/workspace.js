@@ -10,6 +10,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { randomBase32 } from '../base32.js';
 import * as campaigns from './campaigns.js';
+import { getEngine } from '../engine.js';
 
 /** A stored cohort row as the RPC methods answer it (times in ms). */
 function cohortOf(row) {
@@ -108,18 +109,14 @@ export class Workspace extends DurableObject {
    * Returns { ok: true } or { ok: false, code: 'not_found' | 'cohort_in_use' }.
    */
   async deleteCohort(id) {
+    const engine = await getEngine();
     return this.ctx.storage.transactionSync(() => {
       const [row] = this.sql.exec('SELECT id FROM cohorts WHERE id = ?', id).toArray();
       if (!row) return { ok: false, code: 'not_found' };
-      if (this.cohortInUse(id)) return { ok: false, code: 'cohort_in_use' };
+      if (campaigns.cohortInUse(this, engine, id)) return { ok: false, code: 'cohort_in_use' };
       this.sql.exec('DELETE FROM cohorts WHERE id = ?', id);
       return { ok: true };
     });
-  }
-
-  /** True while a campaign that is not ended targets cohort `id`. */
-  cohortInUse(id) {
-    return campaigns.cohortInUse(this, id);
   }
 
   // ---- campaigns (workspace/campaigns.js) ------------------------------------------
