@@ -2,20 +2,35 @@
 // addEvents that matches running event campaigns (matched by the worker, see
 // campaigns/events.js) becomes a send trigger for its user.
 //
-// Why a table: the trigger rows are written in the SAME transaction as the
-// event, so accepting the event and accepting its triggers is one commit.
-// Right after the commit the shard runs them in batches (sends.eventSender:
-// per campaign one prepare, then per chunk of candidates one transaction
-// holding the cohort, fatigue, caps, personalization, ledger + outbox and
-// the deletion of the chunk's rows, with one engine batch), each candidate
-// with its own event and its own trigger id. A crash in between leaves rows
-// that the shard's alarm runs later, with the campaign's snapshot of that
-// moment (an ended campaign's leftovers are dropped). The trigger id is the
-// event's seq, so a trigger run twice sends once.
+// An events call's triggers are decided in batches (sends.eventSender): per
+// campaign one prepare, then per chunk of candidates one transaction holding
+// the cohort, fatigue, caps, personalization, ledger + outbox, with one
+// engine batch; each candidate keeps its own event (render context, instant)
+// and its own trigger id `ev<seq>`; a user's second event of the call is in
+// a later round, decided after the first committed (resend, once per user,
+// caps see it).
 //
-// Batching is what makes an event that sends cost about what ingesting it
-// costs: one transaction and one engine call per event was 0.13x of plain
-// ingestion (docs/benchmarks.md, "Event-campaign triggers").
+// Two ways, by size:
+//   inline       the triggers fit in INLINE_CHUNKS chunks: decided INSIDE the
+//                events transaction (each chunk a savepoint), so accepting
+//                the event and deciding its sends is one commit; no trigger
+//                row, no decision row (it can never be decided twice)
+//   after commit more: recorded as trigger rows in the events transaction,
+//                decided right after it with turns between chunks (a call
+//                that triggers much work never holds the thread for more
+//                than a chunk), each chunk deleting its rows in its own
+//                transaction
+// A chunk that fails, a campaign whose preparation failed, or a crash
+// leaves trigger rows that the shard's alarm runs later, in event order,
+// with the campaign's snapshot of that moment (an ended campaign's
+// leftovers are dropped). The trigger id is the event's seq and a decision
+// row is kept per (trigger, user) on that path, so a trigger run twice
+// sends once.
+//
+// Batching is what makes an event that sends cost a few times what
+// ingesting it costs rather than ten: one transaction and one engine call
+// per event was 0.08-0.13x of plain ingestion (docs/benchmarks.md,
+// "Event-campaign triggers").
 //
 //   event_triggers(seq, campaign)   seq = events.seq
 

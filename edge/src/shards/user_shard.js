@@ -207,8 +207,9 @@ export class UserShard extends DurableObject {
    * An unknown user is created with no properties. One transaction.
    * Returns { accepted, triggered }. An event may carry `campaigns`: the
    * keys of running event campaigns it triggers (`snapshots` holds theirs);
-   * the triggers are recorded in the same transaction and run right after
-   * it (shards/triggers.js); `triggered` counts the messages they accepted.
+   * the triggers are decided in the same transaction when they fit in
+   * INLINE_CHUNKS chunks, else recorded in it and decided right after it
+   * (shards/triggers.js); `triggered` counts the messages they accepted.
    * An event may carry `goals`: the keys of campaigns whose experiment goal
    * it matches (`goalOf` holds their goals); its conversions are decided in
    * the same transaction (shards/experiments.js).
