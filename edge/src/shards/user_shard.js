@@ -276,10 +276,12 @@ export class UserShard extends DurableObject {
             );
           }
         }
-        if (inline) decided = triggers.decideInTransaction(this, triggerRows, prepared.senders);
-        else triggers.recordTriggers(this.sql, triggerRows);
         if (withGoals.length)
           experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
+        // After the conversions: an event that is a campaign's goal and
+        // triggers it does not convert the send it triggers itself.
+        if (inline) decided = triggers.decideInTransaction(this, triggerRows, prepared.senders);
+        else triggers.recordTriggers(this.sql, triggerRows);
         for (const [key, count] of summary.keys) {
           this.sql.exec(
             'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
