@@ -57,6 +57,7 @@ const sinkThread = new Worker(
    let delayMs = 0;
    const inflight = new Map();
    let maxInflight = 0;
+   const dupIds = [];
    const server = http.createServer((req, res) => {
      const id = req.headers['webhook-id'] ?? '';
      const slice = id.startsWith('cmsg_') ? id.split('_').slice(-2, -1)[0] : null;
@@ -75,7 +76,7 @@ const sinkThread = new Worker(
          const url = req.url;
          if (url.startsWith('/s/u')) {
            const i = Number(url.slice(4));
-           if (seen[i]) dup++; else seen[i] = 1;
+           if (seen[i]) { dup++; if (dupIds.length < 10) dupIds.push(id); } else seen[i] = 1;
          } else if (url.startsWith('/e/')) parentPort.postMessage({ event: url.slice(3), at: now });
          if (slice !== null) inflight.set(slice, inflight.get(slice) - 1);
          res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 });
@@ -91,12 +92,12 @@ const sinkThread = new Worker(
      if (m === 'stop') server.close(() => process.exit(0));
      else if (m === 'reset' || m.reset) {
        count = 0; dup = 0; first = null; last = null; seen.fill(0);
-       delayMs = m.delayMs ?? 0; inflight.clear(); maxInflight = 0;
+       delayMs = m.delayMs ?? 0; inflight.clear(); maxInflight = 0; dupIds.length = 0;
        parentPort.postMessage({ reset: true });
      } else if (m === 'read') {
        let distinct = 0;
        for (let i = 0; i < seen.length; i++) distinct += seen[i];
-       parentPort.postMessage({ count, dup, distinct, first, last, slices: inflight.size, maxInflight });
+       parentPort.postMessage({ count, dup, distinct, first, last, slices: inflight.size, maxInflight, dupIds });
      }
    });`,
   { eval: true, workerData: { maxUsers: MAX_USERS } },
@@ -245,6 +246,15 @@ async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } 
     }
     await sleep(2000);
     const rssAfter = rssMiB(pids());
+    // Why a user got a message twice: the attempts of a few such deliveries.
+    const twice = [];
+    for (const id of sink.dupIds) {
+      const d = await api('GET', `/v1/deliveries/${id}`);
+      twice.push(
+        `${id}: ${d.attempts.map((a) => `${a.status ?? a.error}@${a.startedAt}`).join(' ')}`,
+      );
+    }
+    if (twice.length) console.error(`campaign bench: sent twice:\n  ${twice.join('\n  ')}`);
     return {
       n,
       ingestMs,

@@ -838,13 +838,17 @@ export class CampaignDispatch extends DeliveryObject {
 
   /** Ends every message not yet dispatched (not in flight): state cancelled, handed back to the ledgers. */
   cancelUndispatched() {
-    const inflight = [...this.pump.inflight];
-    const where = `state = 'pending' AND dispatched = 0${inflight.length ? ` AND idx NOT IN (${inflight.map(() => '?').join(',')})` : ''}`;
-    noteUnsent(this.sql, where, ...inflight);
+    // The rows in flight (attempts under way, and results not yet written:
+    // thousands at a fast send) as one JSON list, not one bound value each
+    // (a statement takes at most 100).
+    const inflight = JSON.stringify([...this.pump.inflight]);
+    const where =
+      "state = 'pending' AND dispatched = 0 AND idx NOT IN (SELECT value FROM json_each(?))";
+    noteUnsent(this.sql, where, inflight);
     const r = this.sql.exec(
       `UPDATE deliveries SET state = 'cancelled', reason = 'campaign_ended', finished_at = ? WHERE ${where}`,
       Date.now(),
-      ...inflight,
+      inflight,
     );
     return r.rowsWritten;
   }
