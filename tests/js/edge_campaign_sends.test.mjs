@@ -341,8 +341,8 @@ describe('event', () => {
 
   it('more trigger chunks in one shard than its events transaction decides: decided after the commit, in order', async () => {
     // 750 events of users of ONE shard x 3 campaigns: 3 chunks of up to
-    // 1000, above INLINE_CHUNKS (2, shards/triggers.js): recorded with the
-    // events, then decided in chunks after the commit.
+    // 1000, above INLINE_CHUNKS (2, edge/src/shards/triggers.js): recorded
+    // with the events, then decided in chunks after the commit.
     const ids = [];
     const shard = shardIndexFor('bulk-0');
     for (let i = 0; ids.length < 700; i++)
