@@ -74,16 +74,21 @@ export function recordTriggers(sql, rows) {
  */
 export const INLINE_CHUNKS = 2;
 
-/** Whether trigger rows `rows` ({ campaign }) with `senders` fit in INLINE_CHUNKS chunks. */
+/**
+ * Whether trigger rows `rows` ({ campaign, user_id }, in event order) with
+ * `senders` are decided in INLINE_CHUNKS chunks at most (rounds and
+ * campaigns counted as decideInTransaction splits them).
+ */
 export function fitsInline(rows, senders) {
-  const counts = new Map();
-  for (const r of rows) counts.set(r.campaign, (counts.get(r.campaign) ?? 0) + 1);
   let chunks = 0;
-  for (const [campaign, n] of counts) {
-    const sender = senders.get(campaign);
-    if (sender) chunks += Math.ceil(n / sender.chunkSize);
+  for (const round of userRounds(rows)) {
+    for (const [campaign, list] of byCampaign(round)) {
+      const sender = senders.get(campaign);
+      if (sender) chunks += Math.ceil(list.length / sender.chunkSize);
+      if (chunks > INLINE_CHUNKS) return false;
+    }
   }
-  return chunks <= INLINE_CHUNKS;
+  return true;
 }
 
 /**

@@ -223,7 +223,9 @@ export class UserShard extends DurableObject {
     // Triggers that fit in INLINE_CHUNKS chunks are decided inside the
     // events transaction (shards/triggers.js): their senders are prepared
     // before it. More are recorded with the events and decided after.
-    const planned = events.flatMap((e) => (e.campaigns ?? []).map((campaign) => ({ campaign })));
+    const planned = events.flatMap((e) =>
+      (e.campaigns ?? []).map((campaign) => ({ campaign, user_id: e.userId })),
+    );
     const prepared = planned.length
       ? await triggers.prepareSenders(this, planned, snapshots ?? {})
       : null;
