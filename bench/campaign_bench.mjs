@@ -12,8 +12,9 @@
 //      keeps a bit per user and counts duplicates), workerd's RSS sampled
 //      every 250 ms (peak: all, anonymous, file-backed) and after;
 //   3. the baselines, in the same run, to the same sink with the same
-//      bodies and the same number of requests in flight (BENCH_IN_FLIGHT,
-//      512): a Node undici loop (a Pool of that many connections: what a
+//      bodies and the same number of requests in flight as the campaign had
+//      (its slices × the attempts each keeps in flight; BENCH_IN_FLIGHT
+//      overrides): a Node undici loop (a Pool of that many connections: what a
 //      user's own script would do), and a bare fetch loop inside one
 //      workerd (the ceiling of one workerd thread).
 // Then event-triggered sends: POST /v1/events answer → the sink receiving
@@ -28,7 +29,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { createEdgeMiniflare, readWranglerConfig } from '../edge/miniflare.mjs';
+import {
+  createEdgeMiniflare,
+  LOCAL_SLICE_SETTINGS,
+  readWranglerConfig,
+} from '../edge/miniflare.mjs';
 import { MAX_ATTEMPTS_PER_RUN } from '../edge/src/constants.js';
 import { KillableStart } from '../tests/js/helpers/npm_start.mjs';
 import { cpuMs, rssMiB, workerdPids } from './workerd_proc.mjs';
@@ -40,7 +45,8 @@ const SIZES = (env.BENCH_CAMPAIGN_SIZES ?? '10000,100000')
   .split(',')
   .map(Number)
   .concat(env.BENCH_MILLION === '1' ? [1_000_000] : []);
-const IN_FLIGHT = Number(env.BENCH_IN_FLIGHT ?? 512);
+/** Attempts in flight per slice with npm start's settings. */
+const PER_SLICE = Number(LOCAL_SLICE_SETTINGS.HOOKCAST_SLICE_CONCURRENCY);
 const EVENTS = Number(env.BENCH_EVENTS ?? 300);
 const MAX_USERS = Math.max(...SIZES);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -278,12 +284,12 @@ async function scheduledRun(n, { environment = {}, delayMs = 0, killAt = null } 
   }
 }
 
-/** Requests/s (first to last arrival at the sink) of `send` run `n` times, `IN_FLIGHT` at once. */
-async function sinkRate(n, send) {
+/** Requests/s (first to last arrival at the sink) of `send` run `n` times, `inFlight` at once. */
+async function sinkRate(n, inFlight, send) {
   await askSink({ reset: true });
   let next = 0;
   await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
+    Array.from({ length: inFlight }, async () => {
       while (next < n) await send(next++);
     }),
   );
@@ -291,11 +297,11 @@ async function sinkRate(n, send) {
   return (sink.count - 1) / ((sink.last - sink.first) / 1000);
 }
 
-/** The user's own script: undici on a Pool of IN_FLIGHT keep-alive connections, same bodies. */
-async function undiciLoop(n) {
-  const pool = new Pool(sinkOrigin, { connections: IN_FLIGHT });
+/** The user's own script: undici on a Pool of `inFlight` keep-alive connections, same bodies. */
+async function undiciLoop(n, inFlight) {
+  const pool = new Pool(sinkOrigin, { connections: inFlight });
   try {
-    return await sinkRate(n, async (i) => {
+    return await sinkRate(n, inFlight, async (i) => {
       const res = await pool.request({
         path: `/u/u${i}`,
         method: 'POST',
@@ -309,8 +315,8 @@ async function undiciLoop(n) {
   }
 }
 
-/** A bare fetch loop inside one workerd (its own, idle otherwise): IN_FLIGHT at once. */
-async function bareWorkerdLoop(n) {
+/** A bare fetch loop inside one workerd (its own, idle otherwise): `inFlight` at once. */
+async function bareWorkerdLoop(n, inFlight) {
   const mf = createEdgeMiniflare({
     apiKey: KEY,
     allowLocalHttp: true,
@@ -325,7 +331,7 @@ async function bareWorkerdLoop(n) {
         mode: 'bare',
         target: `${sinkOrigin}/bare`,
         n,
-        concurrency: IN_FLIGHT,
+        concurrency: inFlight,
       }),
     });
     await res.json();
@@ -378,8 +384,9 @@ if (only === '' || only === 'schedule')
   for (const n of SIZES) {
     const run = await scheduledRun(n);
     const base = Math.min(n, 100_000);
-    run.undici = await undiciLoop(base);
-    run.bare = await bareWorkerdLoop(Math.min(n, 50_000));
+    run.inFlight = Number(env.BENCH_IN_FLIGHT ?? run.slices * PER_SLICE);
+    run.undici = await undiciLoop(base, run.inFlight);
+    run.bare = await bareWorkerdLoop(Math.min(n, 50_000), run.inFlight);
     rows.push(run);
     console.error(`campaign bench: ${n} users done`);
   }
@@ -410,13 +417,13 @@ const events = only === '' || only === 'events' ? await eventRun() : null;
 sinkThread.postMessage('stop');
 
 console.log(
-  `\nhookcast campaign benchmark — npm start's API, a scheduled campaign to every user, sink on 127.0.0.1 in its own thread (node ${process.version}, load ${load.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}, ${IN_FLIGHT} in flight for the baselines)\n`,
+  `\nhookcast campaign benchmark — npm start's API, a scheduled campaign to every user, sink on 127.0.0.1 in its own thread (node ${process.version}, load ${load.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}); the baselines keep as many requests in flight as the campaign did\n`,
 );
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
 for (const r of rows)
   console.log(
     `  ${String(r.n).padStart(8)} users  ingest ${Math.round(r.n / (r.ingestMs / 1000))} users/s   first ${s(r.firstMs)}, last ${s(r.lastMs)} after the scheduled instant   ` +
-      `${Math.round(r.rate)} sends/s   undici loop ${Math.round(r.undici)}/s → ${(r.rate / r.undici).toFixed(2)}x   ` +
+      `${Math.round(r.rate)} sends/s   (${r.inFlight} in flight) undici loop ${Math.round(r.undici)}/s → ${(r.rate / r.undici).toFixed(2)}x   ` +
       `bare workerd fetch ${Math.round(r.bare)}/s → ${(r.rate / r.bare).toFixed(2)}x   workerd CPU ${Math.round(r.cpuUs)} µs/message   ` +
       `RSS ingested ${Math.round(r.rssIngested)} MiB, peak ${Math.round(r.peak.VmRSS)} (anon ${Math.round(r.peak.RssAnon)}, file ${Math.round(r.peak.RssFile)}), after ${Math.round(r.rssAfter)} MiB   ` +
       `received ${r.received} (${r.distinct} users, ${r.duplicates} duplicates, ${r.slices} slices); stats sent ${r.stats.sent}, delivered ${r.stats.delivered}`,
