@@ -1,6 +1,8 @@
 // The three send types end to end in workerd, against a sink on 127.0.0.1:
 // a schedule (the workspace alarm fires a few seconds ahead; a paused
-// schedule whose time passed runs at resume), an event trigger, an API
+// schedule whose time passed runs at resume), an event trigger (an events
+// call's triggers decided in its events transaction and, past
+// INLINE_CHUNKS, after it; each with its own event, a user's events in order), an API
 // send with Idempotency-Key (also across a restart), once-per-user and
 // resend fatigue, and a frequency cap shared by two campaigns. No timed
 // assertion and no wait for wall time: the worker runs with a test clock
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { startSink, startEdge, postSpec } from './edge_helpers.mjs';
 import { toLocalText } from '../../src/js/timezone.js';
 import { CLOCK_WORKER, testClock } from './helpers/test_clock.mjs';
+import { shardIndexFor } from '../../edge/src/shards/locate.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-sends-'));
@@ -308,6 +311,68 @@ describe('event', () => {
     r = await api('POST', '/v1/events', { events: [{ userId: 'ev-3', key: 'purchase' }] });
     assert.equal(r.json.triggered, 0);
     assert.equal((await stats(key)).targeted, s.targeted);
+  });
+
+  it("one call: each trigger renders its own event; a user's second event is judged after the first", async () => {
+    const { key, t } = await campaign({ send: { type: 'event', event: 'buy' } });
+    await api('PATCH', `/v1/campaigns/${key}`, {
+      webhook: webhookFor(t, '{"sku": "{{ event.sku }}"}'),
+    });
+    await start(key);
+    const r = await api('POST', '/v1/events', {
+      events: [
+        { userId: 'rd-1', key: 'buy', properties: { sku: 'A' } },
+        { userId: 'rd-2', key: 'buy', properties: { sku: 'B' } },
+        { userId: 'rd-1', key: 'buy', properties: { sku: 'C' } },
+      ],
+    });
+    assert.equal(r.status, 200, r.text);
+    // Once per user: rd-1's second event sees the first one's ledger row.
+    assert.equal(r.json.triggered, 2);
+    const s = await statsWhen(key, (x) => x.delivered === 2);
+    assert.equal(s.targeted, 3);
+    assert.equal(s.suppressed.already_sent, 1);
+    assertAddsUp(s);
+    const bodies = Object.fromEntries(
+      hitsOf(t).map((h) => [h.path.split('/').pop(), JSON.parse(h.body).sku]),
+    );
+    assert.deepEqual(bodies, { 'rd-1': 'A', 'rd-2': 'B' });
+  });
+
+  it('more trigger chunks in one shard than its events transaction decides: decided after the commit, in order', async () => {
+    // 750 events of users of ONE shard x 3 campaigns: 3 chunks of up to
+    // 1000, above INLINE_CHUNKS (2, edge/src/shards/triggers.js): recorded
+    // with the events, then decided in chunks after the commit.
+    const ids = [];
+    const shard = shardIndexFor('bulk-0');
+    for (let i = 0; ids.length < 700; i++)
+      if (shardIndexFor(`bulk-${i}`) === shard) ids.push(`bulk-${i}`);
+    const events = ids.map((userId, n) => ({ userId, key: 'bulk', properties: { n } }));
+    // 50 users buy twice: the second is judged after the first (once per user).
+    for (let n = 0; n < 50; n++)
+      events.push({ userId: ids[n], key: 'bulk', properties: { n: -1 } });
+    const made = [];
+    for (let c = 0; c < 3; c++) {
+      const m = await campaign({ send: { type: 'event', event: 'bulk' } });
+      await api('PATCH', `/v1/campaigns/${m.key}`, {
+        webhook: webhookFor(m.t, '{"n": {{ event.n }}}'),
+      });
+      await start(m.key);
+      made.push(m);
+    }
+    const r = await api('POST', '/v1/events', { events });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.triggered, 3 * 700);
+    for (const { key, t } of made) {
+      const s = await statsWhen(key, (x) => x.delivered === 700);
+      assert.equal(s.targeted, 750);
+      assert.equal(s.suppressed.already_sent, 50);
+      assertAddsUp(s);
+      // Each message carries its own event: the user's first one.
+      const got = new Map(hitsOf(t).map((h) => [h.path.split('/').pop(), JSON.parse(h.body).n]));
+      assert.equal(got.size, 700);
+      ids.forEach((id, n) => assert.equal(got.get(id), n, id));
+    }
   });
 });
 

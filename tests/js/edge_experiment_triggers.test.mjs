@@ -5,7 +5,8 @@
 //   carry the groups; goal events inside the window convert, ones after it
 //   (the clock moved 3 days on a 2-day window) do not;
 // * an event campaign draws each triggered user: `triggered` counts the
-//   sent group only; a goal event before the trigger does not count.
+//   sent group only; a goal event before the trigger does not count, nor
+//   the triggering event itself when it is also the goal.
 
 import { it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -198,4 +199,38 @@ it('an event campaign draws each triggered user; triggered counts the sent group
     converted: ids.length - sent.length,
     rate: 1,
   });
+});
+
+it('an event that triggers a campaign and is its goal does not convert the send it triggers', async () => {
+  const key = await created({
+    title: 'on trial',
+    webhook: postSpec(`${sink.origin}/tr/{{ user.id }}`),
+    target: { allUsers: true },
+    send: { type: 'event', event: 'trial' },
+    experiment: {
+      controlPercent: 50,
+      goal: { event: 'trial', within: { value: 1, unit: 'days' } },
+    },
+  });
+  const ids = Array.from({ length: 40 }, (_, i) => `tr-${i}`);
+  const drawn = engine.controlGroups(key, ids, 50);
+  const sent = ids.filter((_, i) => !drawn[i]);
+  let r = await api('POST', '/v1/events', {
+    events: ids.map((userId) => ({ userId, key: 'trial' })),
+  });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.triggered, sent.length);
+  let results = (await api('GET', `/v1/campaigns/${key}/results`)).json;
+  assert.equal(
+    results.groups.sent.converted + results.groups.control.converted,
+    0,
+    'the triggering event is not its own conversion',
+  );
+  // A later one converts (and triggers nothing more: once per user).
+  r = await api('POST', '/v1/events', { events: ids.map((userId) => ({ userId, key: 'trial' })) });
+  assert.equal(r.json.triggered, 0);
+  results = (await api('GET', `/v1/campaigns/${key}/results`)).json;
+  assert.equal(results.groups.sent.converted, sent.length);
+  assert.equal(results.groups.control.converted, ids.length - sent.length);
+  await statsWhen(key, (x) => x.delivered === sent.length && x.pending === 0);
 });

@@ -22,7 +22,9 @@
 //   campaign_decisions(campaign, trigger, user_id, outcome, at)
 //       idempotency: a trigger (run, event, API dispatch) repeated after a
 //       crash answers the stored outcome and sends nothing more; kept
-//       DECISIONS_KEPT_MS (longer than the API's 24 h idempotency window)
+//       DECISIONS_KEPT_MS (longer than the API's 24 h idempotency window);
+//       an event trigger decided in its event's own transaction has none
+//       (it cannot be repeated), one decided from a trigger row has one
 //   campaign_outbox(seq, campaign, slice, status, version, item JSON)
 //       accepted messages not yet acknowledged by their CampaignDispatch;
 //       forwarded after the commit, and by the shard's alarm after a crash
@@ -30,7 +32,10 @@
 // Candidates are processed CANDIDATE_CHUNK users per transaction (memory
 // stays bounded for a big shard); idempotency per (trigger, user) makes the
 // chunks as safe as one transaction: a crash between two re-runs only the
-// users not yet decided.
+// users not yet decided. Event triggers (shards/triggers.js) go through
+// eventSender: many events of one campaign per chunk, each candidate with
+// its own event and trigger id, one transaction and one engine batch per
+// chunk instead of per event.
 
 import { isUserZoneRun, placeUser } from './user_zones.js';
 import { getEngine, engineOptions } from '../engine.js';
@@ -218,23 +223,27 @@ function decideChunk(shard, prep, snapshot, trigger, rows, { scheduled }) {
       return;
     }
     toRender.push(e);
-    if (!isObject(e.row.override) && !trigger.event) {
-      // The stored properties text as is (a schedule's usual case): no
-      // parse here, no stringify for the engine nor for the outbox.
-      e.contextJson = `{"user":{"id":${JSON.stringify(e.id)},"properties":${e.row.properties || '{}'}}}`;
+    // An event trigger's candidates each carry their own event (eventSender).
+    const event = e.row.event ?? trigger.event;
+    if (!isObject(e.row.override) && (!event || event.propertiesJson !== undefined)) {
+      // The stored properties text as is (a schedule's usual case, and an
+      // event trigger's event): no parse here, no stringify for the engine
+      // nor for the outbox.
+      const eventPart = event
+        ? `,"event":{"key":${JSON.stringify(event.key)},"properties":${event.propertiesJson || '{}'}}`
+        : '';
+      e.contextJson = `{"user":{"id":${JSON.stringify(e.id)},"properties":${e.row.properties || '{}'}}${eventPart}}`;
       return;
     }
     const stored = e.row.properties ? JSON.parse(e.row.properties) : {};
     const properties = isObject(e.row.override) ? { ...stored, ...e.row.override } : stored;
     const context = { user: { id: e.id, properties } };
-    if (trigger.event) {
+    if (event) {
       // API sends: the call's properties, overridden by the recipient's.
       const own = trigger.kind === 'api' && isObject(e.row.override) ? e.row.override : null;
       context.event = {
-        key: trigger.event.key,
-        properties: own
-          ? { ...(trigger.event.properties ?? {}), ...own }
-          : (trigger.event.properties ?? {}),
+        key: event.key,
+        properties: own ? { ...(event.properties ?? {}), ...own } : (event.properties ?? {}),
       };
     }
     e.contextJson = JSON.stringify(context);
@@ -324,9 +333,21 @@ function bump(sql, campaign, reason, n) {
  * Records decided candidates (inside the caller's transaction): decision
  * rows, ledger and outbox rows for the accepted, control records (a ledger
  * row with control = 1, no outbox row), counts. `triggerKey`
- * names the trigger (and the round of a repeated recipient).
+ * names the trigger (and the round of a repeated recipient). `decisions:
+ * false` writes no decision rows: a trigger decided in the same
+ * transaction that stored it can never run again (eventSender's fresh
+ * events), so it needs no idempotency record.
  */
-function record(shard, snapshot, trigger, triggerKey, decided, sliceOf, notBefore) {
+function record(
+  shard,
+  snapshot,
+  trigger,
+  triggerKey,
+  decided,
+  sliceOf,
+  notBefore,
+  { decisions: keepDecisions = true } = {},
+) {
   const { sql } = shard;
   const key = snapshot.key;
   const tally = {};
@@ -339,20 +360,19 @@ function record(shard, snapshot, trigger, triggerKey, decided, sliceOf, notBefor
   const status = snapshot.status;
   const version = snapshot.version ?? 0;
   for (const d of decided) {
+    // An event trigger's candidates each name their own trigger and instant (eventSender).
+    const tk = d.triggerKey ?? triggerKey;
+    const at = d.at ?? trigger.sendAtMs;
     tally[d.outcome] = (tally[d.outcome] ?? 0) + 1;
-    decisions.push([key, triggerKey, d.id, d.outcome, now]);
-    if (d.outcome === 'control')
-      ledger.push([d.id, key, trigger.sendAtMs, `${triggerKey}/${d.id}`, 1]);
+    if (keepDecisions) decisions.push([key, tk, d.id, d.outcome, now]);
+    if (d.outcome === 'control') ledger.push([d.id, at, `${tk}/${d.id}`, 1]);
     if (d.outcome !== 'ok') continue;
-    const dedupe = `${triggerKey}/${d.id}`;
-    ledger.push([d.id, key, trigger.sendAtMs, dedupe, 0]);
+    const dedupe = `${tk}/${d.id}`;
+    ledger.push([d.id, at, dedupe, 0]);
     // The item's JSON built around the context's text (see decideChunk).
     outbox.push([
-      key,
       sliceOf(d.id),
-      status,
-      version,
-      `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)},"at":${JSON.stringify(trigger.sendAtMs ?? null)}}`,
+      `{"dedupe":${JSON.stringify(dedupe)},"userId":${JSON.stringify(d.id)},"context":${d.contextJson},"notBefore":${JSON.stringify(d.notBefore ?? notBefore ?? null)},"at":${JSON.stringify(at ?? null)}}`,
     ]);
   }
   insertMany(
@@ -362,20 +382,22 @@ function record(shard, snapshot, trigger, triggerKey, decided, sliceOf, notBefor
     ['campaign', 'trigger', 'user_id', 'outcome', 'at'],
     decisions,
   );
-  insertMany(
-    sql,
-    'INSERT',
-    'ledger',
-    ['user_id', 'campaign', 'at', 'delivery_id', 'control'],
-    ledger,
-  );
-  insertMany(
-    sql,
-    'INSERT',
-    'campaign_outbox',
-    ['campaign', 'slice', 'status', 'version', 'item'],
-    outbox,
-  );
+  // The values every row shares are bound once, not repeated in each
+  // row's JSON (json_each's extractions were most of these inserts' cost).
+  if (ledger.length > 0)
+    sql.exec(
+      'INSERT INTO ledger (user_id, campaign, at, delivery_id, control) SELECT value->>0, ?1, value->>1, value->>2, value->>3 FROM json_each(?2) ORDER BY key',
+      key,
+      JSON.stringify(ledger),
+    );
+  if (outbox.length > 0)
+    sql.exec(
+      'INSERT INTO campaign_outbox (campaign, slice, status, version, item) SELECT ?1, value->>0, ?2, ?3, value->>1 FROM json_each(?4) ORDER BY key',
+      key,
+      status,
+      version,
+      JSON.stringify(outbox),
+    );
   bump(sql, key, 'targeted', decided.length);
   for (const [outcome, n] of Object.entries(tally))
     bump(sql, key, outcome === 'ok' ? 'accepted' : outcome, n);
@@ -565,6 +587,130 @@ function decideAndRecord(
   };
   if (inTransaction) work();
   else shard.ctx.storage.transactionSync(work);
+}
+
+/**
+ * The event triggers of campaign `snapshot` in one events call, decided many
+ * at a time (shards/triggers.js): one prepare (cohort, webhook, fatigue
+ * policy, slice choice) for the whole call, then `decide(candidates, also)`
+ * per chunk of up to `chunkSize` candidates [{ triggerKey, userId, event:
+ * { key, propertiesJson (stored text), at } }]: ONE transaction (stored outcomes, cohort,
+ * fatigue, render, control group, record, then `also()`, the caller's
+ * deletion of the chunk's trigger rows) and one engine batch per distinct
+ * event instant. Each candidate keeps its own event (its render context and
+ * its instant: cohort `now`, fatigue `now`, ledger `at`, send delay) and its
+ * own trigger key (decisions per (trigger, user), dedupe
+ * `${triggerKey}/${userId}`). The user ids of one chunk are distinct: a
+ * user's second event of the call goes in a later chunk, so it sees the
+ * first one's ledger row. `decide` returns { accepted, suppressed } and
+ * throws when its transaction failed (nothing of the chunk recorded).
+ * `{ fresh: true }`: the candidates' events are being stored in the
+ * enclosing transaction (shards/triggers.js decideInTransaction), so no
+ * outcome of theirs can be stored yet and none is recorded (the commit
+ * that stores an event stores its decisions: it is never decided twice).
+ * `recipients`: the candidates of the call (slice choice, as
+ * campaignCandidates). Resolves to { ok: true, chunkSize, decide, dispose },
+ * or { ok: false, code: 'invalid_rule', problems } for a stored cohort the
+ * engine no longer compiles.
+ */
+export async function eventSender(shard, snapshot, recipients) {
+  const prep = await prepare(shard, snapshot, {
+    kind: 'event',
+    sendAtMs: Date.now(),
+    rules: snapshot.frequencyRules,
+  });
+  if (prep.error) return prep.error;
+  const paced = Number(snapshot.rateLimit?.perMinute ?? 0) > 0;
+  const sliceOf = paced ? () => PACED_SLICE : sliceChooser(shard, recipients);
+  // Per event instant: the cohort's needs, the trigger decideChunk reads, the send delay.
+  const instants = new Map();
+  const instant = (at) => {
+    let found = instants.get(at);
+    if (!found) {
+      const trigger = { kind: 'event', sendAtMs: at };
+      found = {
+        prep: prep.cohort ? { ...prep, needs: prep.cohort.needs(at) } : prep,
+        trigger,
+        notBefore: notBeforeOf(prep.engine, snapshot, trigger),
+      };
+      instants.set(at, found);
+    }
+    return found;
+  };
+  const decide = (candidates, also, { fresh: unseen = false } = {}) => {
+    const answer = { accepted: 0, suppressed: {} };
+    const count = (outcome) => {
+      if (outcome === 'ok') answer.accepted++;
+      else answer.suppressed[outcome] = (answer.suppressed[outcome] ?? 0) + 1;
+    };
+    shard.ctx.storage.transactionSync(() => {
+      const { sql } = shard;
+      const stored = unseen ? new Map() : storedTriggerOutcomes(sql, snapshot.key, candidates);
+      const fresh = [];
+      for (const c of candidates) {
+        const outcome = stored.get(`${c.triggerKey}\u0000${c.userId}`);
+        if (outcome === undefined) fresh.push(c);
+        else count(outcome);
+      }
+      if (fresh.length > 0) {
+        const byId = new Map(
+          userRows(
+            sql,
+            fresh.map((c) => c.userId),
+          ).map((r) => [r.id, r]),
+        );
+        const byAt = new Map();
+        for (const c of fresh) {
+          // The user was deleted since the event (with their events): nothing to send.
+          if (!byId.has(c.userId)) continue;
+          if (!byAt.has(c.event.at)) byAt.set(c.event.at, []);
+          byAt.get(c.event.at).push(c);
+        }
+        const decided = [];
+        for (const [at, group] of byAt) {
+          const { prep: atPrep, trigger, notBefore } = instant(at);
+          const rows = group.map((c) => ({ ...byId.get(c.userId), event: c.event }));
+          const keyOf = new Map(group.map((c) => [c.userId, c.triggerKey]));
+          for (const d of decideChunk(shard, atPrep, snapshot, trigger, rows, {
+            scheduled: false,
+          })) {
+            d.triggerKey = keyOf.get(d.id);
+            d.at = at;
+            d.notBefore ??= notBefore;
+            decided.push(d);
+          }
+        }
+        record(shard, snapshot, { kind: 'event' }, null, decided, sliceOf, null, {
+          decisions: !unseen,
+        });
+        for (const d of decided) count(d.outcome);
+      }
+      also?.();
+    });
+    return answer;
+  };
+  return {
+    ok: true,
+    chunkSize: chunkSize(
+      1 + (prep.webhook ? prep.engine.variables(snapshot.webhook).length : 0),
+      CANDIDATE_CHUNK,
+    ),
+    decide,
+    dispose: () => prep.dispose(),
+  };
+}
+
+/** Outcomes stored earlier for campaign `campaign` among candidates [{ triggerKey, userId }]: Map `${triggerKey}\0${userId}` → outcome. */
+function storedTriggerOutcomes(sql, campaign, candidates) {
+  const found = new Map();
+  const keys = [...new Set(candidates.map((c) => c.triggerKey))];
+  for (const r of sql.exec(
+    'SELECT trigger, user_id, outcome FROM campaign_decisions WHERE campaign = ? AND trigger IN (SELECT value FROM json_each(?))',
+    campaign,
+    JSON.stringify(keys),
+  ))
+    found.set(`${r.trigger}\u0000${r.user_id}`, r.outcome);
+  return found;
 }
 
 /**

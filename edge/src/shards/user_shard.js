@@ -207,8 +207,9 @@ export class UserShard extends DurableObject {
    * An unknown user is created with no properties. One transaction.
    * Returns { accepted, triggered }. An event may carry `campaigns`: the
    * keys of running event campaigns it triggers (`snapshots` holds theirs);
-   * the triggers are recorded in the same transaction and run right after
-   * it (shards/triggers.js); `triggered` counts the messages they accepted.
+   * the triggers are decided in the same transaction when they fit in
+   * INLINE_CHUNKS chunks, else recorded in it and decided right after it
+   * (shards/triggers.js); `triggered` counts the messages they accepted.
    * An event may carry `goals`: the keys of campaigns whose experiment goal
    * it matches (`goalOf` holds their goals); its conversions are decided in
    * the same transaction (shards/experiments.js).
@@ -217,71 +218,106 @@ export class UserShard extends DurableObject {
     await this.armPruning(nowMs);
     const withGoals = events.filter((e) => e.goals?.length);
     const engine = withGoals.length ? await getEngine() : null;
-    const triggerSeqs = [];
+    const triggerRows = [];
     const created = [];
-    const result = this.transaction(() => {
-      // Users known to exist are skipped without a statement: an insert
-      // probe per event was a fifth of the ingestion's CPU (bench/audience_bench.mjs).
-      const fresh = new Set();
-      for (const e of events) if (!this.knownUsers.has(e.userId)) fresh.add(e.userId);
-      const rows = [];
-      for (const id of fresh) rows.push([id, '{}', nowMs, nowMs]);
-      insertMany(
-        this.sql,
-        'INSERT OR IGNORE',
-        'users',
-        ['id', 'properties', 'created_at', 'updated_at'],
-        rows,
-      );
-      created.push(...fresh);
-      for (const e of events) {
-        if (e.campaigns?.length) {
-          const { seq } = this.sql
-            .exec(
-              'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq',
+    // Triggers that fit in INLINE_CHUNKS chunks are decided inside the
+    // events transaction (shards/triggers.js): their senders are prepared
+    // before it. More are recorded with the events and decided after.
+    const planned = events.flatMap((e) =>
+      (e.campaigns ?? []).map((campaign) => ({ campaign, user_id: e.userId })),
+    );
+    const prepared = planned.length
+      ? await triggers.prepareSenders(this, planned, snapshots ?? {})
+      : null;
+    const inline = prepared !== null && triggers.fitsInline(planned, prepared.senders);
+    let decided = null;
+    let result;
+    try {
+      result = this.transaction(() => {
+        // Users known to exist are skipped without a statement: an insert
+        // probe per event was a fifth of the ingestion's CPU (bench/audience_bench.mjs).
+        const fresh = new Set();
+        for (const e of events) if (!this.knownUsers.has(e.userId)) fresh.add(e.userId);
+        const rows = [];
+        for (const id of fresh) rows.push([id, '{}', nowMs, nowMs]);
+        insertMany(
+          this.sql,
+          'INSERT OR IGNORE',
+          'users',
+          ['id', 'properties', 'created_at', 'updated_at'],
+          rows,
+        );
+        created.push(...fresh);
+        for (const e of events) {
+          if (e.campaigns?.length) {
+            const { seq } = this.sql
+              .exec(
+                'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?) RETURNING seq',
+                e.userId,
+                e.key,
+                e.properties,
+                e.at,
+              )
+              .one();
+            for (const campaign of e.campaigns)
+              triggerRows.push({
+                seq,
+                campaign,
+                user_id: e.userId,
+                key: e.key,
+                properties: e.properties,
+                at: e.at,
+              });
+          } else {
+            this.sql.exec(
+              'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)',
               e.userId,
               e.key,
               e.properties,
               e.at,
-            )
-            .one();
-          triggers.recordTriggers(this.sql, seq, e.campaigns);
-          triggerSeqs.push(seq);
-        } else {
+            );
+          }
+        }
+        if (withGoals.length)
+          experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
+        // After the conversions: an event that is a campaign's goal and
+        // triggers it does not convert the send it triggers itself.
+        if (inline) decided = triggers.decideInTransaction(this, triggerRows, prepared.senders);
+        else triggers.recordTriggers(this.sql, triggerRows);
+        for (const [key, count] of summary.keys) {
           this.sql.exec(
-            'INSERT INTO events (user_id, key, properties, at) VALUES (?, ?, ?, ?)',
-            e.userId,
-            e.key,
-            e.properties,
-            e.at,
+            'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
+            key,
+            count,
           );
         }
-      }
-      if (withGoals.length)
-        experiments.recordConversions(this.sql, engine, withGoals, goalOf ?? {});
-      for (const [key, count] of summary.keys) {
-        this.sql.exec(
-          'INSERT INTO summary_event_keys (key, count) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count',
-          key,
-          count,
-        );
-      }
-      for (const [key, name, type, example] of summary.names) {
-        this.storeName(
-          `e\u0000${key}\u0000${name}\u0000${type}`,
-          'INSERT OR IGNORE INTO summary_event_names (key, name, type, example) VALUES (?, ?, ?, ?)',
-          key,
-          name,
-          type,
-          example,
-        );
-      }
-      return { accepted: events.length };
-    });
-    // Only once committed: a rolled-back insert must not be remembered.
-    for (const id of created) this.rememberUser(id);
-    const triggered = await triggers.runTriggers(this, triggerSeqs, snapshots ?? {});
-    return { ...result, triggered };
+        for (const [key, name, type, example] of summary.names) {
+          this.storeName(
+            `e\u0000${key}\u0000${name}\u0000${type}`,
+            'INSERT OR IGNORE INTO summary_event_names (key, name, type, example) VALUES (?, ?, ?, ?)',
+            key,
+            name,
+            type,
+            example,
+          );
+        }
+        return { accepted: events.length };
+      });
+      // Only once committed: a rolled-back insert must not be remembered.
+      for (const id of created) this.rememberUser(id);
+      let triggered = 0;
+      if (inline) {
+        triggered = decided.triggered;
+        await triggers.afterDecisions(this, {
+          triggered,
+          failures: decided.failures + prepared.failures,
+        });
+      } else if (prepared)
+        triggered = await triggers.runTriggers(this, triggerRows, snapshots ?? {}, prepared);
+      return { ...result, triggered };
+    } finally {
+      if (prepared) triggers.disposeSenders(prepared.senders);
+    }
   }
 
   /** transactionSync(fn), then the summary rows it stored are remembered (only once committed). */
