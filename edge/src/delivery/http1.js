@@ -37,6 +37,8 @@ const IDLE_MS = 4_000;
  * cost workerd ~15 µs per request. A timeout strikes up to this late.
  */
 const SWEEP_MS = 50;
+/** Idle connections kept per origin (one per attempt in flight is enough). */
+const MAX_IDLE = 64;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 const NON_ASCII = /[^\0-\x7f]/;
@@ -51,7 +53,13 @@ export class SendError extends Error {
   }
 }
 
-/** Kept-alive connections of one Durable Object, by origin. */
+/**
+ * Kept-alive connections of one Durable Object, by origin, and the deadlines
+ * of its exchanges. One interval runs while either exists: it times out
+ * exchanges past their deadline and closes connections idle for IDLE_MS, so
+ * an object that has finished sending (a delivery batch) holds no socket
+ * for long. At most MAX_IDLE connections per origin are kept.
+ */
 export class ConnectionPool {
   constructor() {
     /** @type {Map<string, Connection[]>} */
@@ -64,15 +72,15 @@ export class ConnectionPool {
   /** Times `run` out at `run.deadline` (ms): its connection is closed. */
   watch(run) {
     this.running.add(run);
-    if (this.sweeper === null) this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.arm();
   }
 
   unwatch(run) {
     this.running.delete(run);
-    if (this.running.size === 0 && this.sweeper !== null) {
-      clearInterval(this.sweeper);
-      this.sweeper = null;
-    }
+  }
+
+  arm() {
+    if (this.sweeper === null) this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
   }
 
   sweep() {
@@ -83,9 +91,20 @@ export class ConnectionPool {
         run.conn.close();
         this.running.delete(run);
       }
+    for (const [key, list] of this.idle) {
+      // Oldest first (give() appends): drop from the front while too old.
+      let old = 0;
+      while (old < list.length && now - list[old].idleSince >= IDLE_MS) list[old++].close();
+      if (old === list.length) this.idle.delete(key);
+      else if (old > 0) list.splice(0, old);
+    }
+    if (this.running.size === 0 && this.idle.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
   }
 
-  /** An idle connection to `key` young enough to reuse, or null. */
+  /** The most recently used idle connection to `key` young enough to reuse, or null. */
   take(key) {
     const list = this.idle.get(key);
     while (list?.length) {
@@ -101,6 +120,8 @@ export class ConnectionPool {
     let list = this.idle.get(key);
     if (!list) this.idle.set(key, (list = []));
     list.push(conn);
+    if (list.length > MAX_IDLE) list.shift().close();
+    this.arm();
   }
 
   /** Closes every idle connection (an object going idle). */
