@@ -317,23 +317,28 @@ async function eventStream(api, pids, count) {
         const events = [];
         for (let i = from; i < Math.min(count, from + 1000); i++)
           events.push({ userId: `u${i}`, key: 'ping', properties: { i } });
-        triggered += (await api('POST', '/v1/events', { events })).triggered;
+        // Not `triggered += await …`: that reads `triggered` before the await.
+        const answer = await api('POST', '/v1/events', { events });
+        triggered += answer.triggered;
         rss.sample();
       }
     }),
   );
   const acceptMs = performance.now() - t0;
   let sink = await askSink('read');
-  for (let quiet = 0; sink.count < triggered && quiet < 240; quiet++) {
+  // Every event sends (a fresh user for this campaign each): wait for `count`.
+  for (let quiet = 0; sink.count < count && quiet < 240; quiet++) {
     rss.sample();
     await sleep(250);
     const now = await askSink('read');
     if (now.count > sink.count) quiet = 0;
     sink = now;
   }
+  const stats = await api('GET', `/v1/campaigns/${campaign.key}/stats`);
   return {
     count,
     triggered,
+    sent: stats.sent,
     eventsPerSecond: count / (acceptMs / 1000),
     received: sink.count,
     peak: rss.peak.VmRSS,
@@ -491,7 +496,7 @@ for (const r of rows)
 for (const r of rows)
   if (r.stream)
     console.log(
-      `  ${String(r.n).padStart(8)} users, then an event campaign: ${r.stream.count} events (every one sending) accepted at ${Math.round(r.stream.eventsPerSecond)} events/s, ${r.stream.received} of ${r.stream.triggered} messages arrived; workerd RSS peak ${Math.round(r.stream.peak)} MiB`,
+      `  ${String(r.n).padStart(8)} users, then an event campaign: ${r.stream.count} events (every one sending) accepted at ${Math.round(r.stream.eventsPerSecond)} events/s (answers: ${r.stream.triggered} triggered), ${r.stream.received} messages arrived, stats sent ${r.stream.sent}; workerd RSS peak ${Math.round(r.stream.peak)} MiB`,
     );
 if (killed)
   console.log(
