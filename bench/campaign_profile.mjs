@@ -13,12 +13,10 @@ import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
 import { cpuMs, workerdPids } from './workerd_proc.mjs';
+import { connectProfiler, printSelfTimes, selfTimes } from './v8_profile.mjs';
 
-// miniflare's own dependency (Node 20 has no WebSocket client of its own).
-const WebSocket = createRequire(createRequire(import.meta.url).resolve('miniflare'))('ws');
 const KEY = 'bench-key';
 const N = Number(process.env.BENCH_CAMPAIGN_USERS ?? 10_000);
 const TOP = Number(process.env.BENCH_TOP ?? 40);
@@ -76,33 +74,7 @@ try {
       });
     await api('POST', '/v1/users', { users });
   }
-  // The worker's isolate (the one target that is not an internal service).
-  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
-  const target =
-    targets.find((t) => /core:user/.test(t.id ?? '') || /core:user/.test(t.title ?? '')) ??
-    targets[0];
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  let nextId = 1;
-  const pending = new Map();
-  ws.on('message', (data) => {
-    const m = JSON.parse(data);
-    if (m.id && pending.has(m.id)) {
-      pending.get(m.id)(m);
-      pending.delete(m.id);
-    }
-  });
-  const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  await send('Profiler.enable');
-  await send('Profiler.setSamplingInterval', { interval: 200 });
+  const profiler = await connectProfiler(inspectorPort);
 
   const at = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000).toISOString().slice(0, 19);
   const { campaign } = await api('POST', '/v1/campaigns', {
@@ -118,59 +90,23 @@ try {
   });
   await api('POST', `/v1/campaigns/${campaign.key}/start`);
   while (Date.now() < Date.parse(`${at}Z`) - 300) await sleep(20);
-  await send('Profiler.start');
+  await profiler.start();
   const cpu0 = cpuMs(pids);
   const t0 = Date.now();
   while (received < N) await sleep(50);
   // The last result flush.
   await sleep(300);
   const cpu1 = cpuMs(pids);
-  const { result } = await send('Profiler.stop');
-  ws.close();
+  const profile = await profiler.stop();
+  profiler.close();
   const wall = Date.now() - t0;
 
-  // Self time per node, summed by function (name + file:line) and by file.
-  const { nodes, samples, timeDeltas } = result.profile;
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const parentOf = new Map();
-  for (const n of nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-  const selfUs = new Map();
-  for (let i = 0; i < samples.length; i++)
-    selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
-  const fnUs = new Map();
-  const fileUs = new Map();
-  let total = 0;
-  let idle = 0;
-  for (const [id, us] of selfUs) {
-    const cf = byId.get(id).callFrame;
-    const file = cf.url
-      ? cf.url.replace(/^.*\/(edge|src|dist)\//, '$1/')
-      : `(${cf.functionName || 'native'})`;
-    if (cf.functionName === '(idle)' || cf.functionName === '(program)') {
-      idle += us;
-      continue;
-    }
-    total += us;
-    let name = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
-    if (!cf.url && parentOf.has(id)) {
-      // A runtime function (exec, transactionSync, text, …): name its JS caller too.
-      const p = byId.get(parentOf.get(id)).callFrame;
-      name = `${cf.functionName || '(native)'} ← ${p.functionName || '(anonymous)'} ${p.url.replace(/^.*\/(edge|src|dist)\//, '$1/')}:${p.lineNumber + 1}`;
-    }
-    fnUs.set(name, (fnUs.get(name) ?? 0) + us);
-    fileUs.set(file, (fileUs.get(file) ?? 0) + us);
-  }
-  const per = (us) => (us / N).toFixed(1).padStart(7);
+  const times = selfTimes(profile);
   console.log(
     `\ncampaign profile: ${N} users, ${wall} ms wall; workerd CPU ${(((cpu1 - cpu0) * 1000) / N).toFixed(0)} µs per message (/proc);` +
-      ` JS samples ${(total / N).toFixed(0)} µs per message (+ ${(idle / N).toFixed(0)} idle/program)\n`,
+      ` JS samples ${(times.total / N).toFixed(0)} µs per message (+ ${(times.idle / N).toFixed(0)} idle/program)\n`,
   );
-  console.log('  µs/msg  function (self time)');
-  for (const [name, us] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, TOP))
-    console.log(`  ${per(us)}  ${name}`);
-  console.log('\n  µs/msg  file (self time)');
-  for (const [file, us] of [...fileUs].sort((a, b) => b[1] - a[1]).slice(0, 20))
-    console.log(`  ${per(us)}  ${file}`);
+  printSelfTimes(times, N, 'msg', TOP);
 } finally {
   await mf.dispose();
   sink.close();

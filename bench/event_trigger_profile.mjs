@@ -15,11 +15,10 @@ import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { createEdgeMiniflare } from '../edge/miniflare.mjs';
 import { cpuMs, workerdPids } from './workerd_proc.mjs';
+import { connectProfiler, printSelfTimes, selfTimes } from './v8_profile.mjs';
 
-const WebSocket = createRequire(createRequire(import.meta.url).resolve('miniflare'))('ws');
 const KEY = 'bench-key';
 const CALLS = Number(process.env.BENCH_TRIGGER_CALLS ?? 10);
 // 0: no campaign at all (plain ingestion, the baseline).
@@ -108,80 +107,22 @@ try {
   });
   if (CAMPAIGN) await api('POST', `/v1/campaigns/${campaign.key}/start`);
   await round(); // warm-up
-  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
-  const target =
-    targets.find((t) => /core:user/.test(t.id ?? '') || /core:user/.test(t.title ?? '')) ??
-    targets[0];
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  let nextId = 1;
-  const pending = new Map();
-  ws.on('message', (data) => {
-    const m = JSON.parse(data);
-    if (m.id && pending.has(m.id)) {
-      pending.get(m.id)(m);
-      pending.delete(m.id);
-    }
-  });
-  const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  await send('Profiler.enable');
-  await send('Profiler.setSamplingInterval', { interval: 200 });
-  await send('Profiler.start');
+  const profiler = await connectProfiler(inspectorPort);
+  await profiler.start();
   const cpu0 = cpuMs(pids);
   const t0 = performance.now();
   await round();
   const wall = performance.now() - t0;
   const cpu1 = cpuMs(pids);
-  const { result } = await send('Profiler.stop');
-  ws.close();
+  const profile = await profiler.stop();
+  profiler.close();
   const N = CALLS * PER_CALL;
-  const { nodes, samples, timeDeltas } = result.profile;
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const parentOf = new Map();
-  for (const n of nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-  const selfUs = new Map();
-  for (let i = 0; i < samples.length; i++)
-    selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
-  const fnUs = new Map();
-  const fileUs = new Map();
-  let total = 0;
-  let idle = 0;
-  const short = (url) => url.replace(/^.*\/(edge|src|dist)\//, '$1/');
-  for (const [id, us] of selfUs) {
-    const cf = byId.get(id).callFrame;
-    const file = cf.url ? short(cf.url) : `(${cf.functionName || 'native'})`;
-    if (cf.functionName === '(idle)' || cf.functionName === '(program)') {
-      idle += us;
-      continue;
-    }
-    total += us;
-    let name = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
-    if ((CALLERS || !cf.url) && parentOf.has(id)) {
-      const p = byId.get(parentOf.get(id)).callFrame;
-      name = `${cf.functionName || '(native)'} ← ${p.functionName || '(anonymous)'} ${short(p.url)}:${p.lineNumber + 1}`;
-    }
-    fnUs.set(name, (fnUs.get(name) ?? 0) + us);
-    fileUs.set(file, (fileUs.get(file) ?? 0) + us);
-  }
-  const per = (us) => (us / N).toFixed(1).padStart(7);
+  const times = selfTimes(profile, { callers: CALLERS });
   console.log(
     `\nevent trigger profile (${!CAMPAIGN ? 'no campaign' : WHERE ? 'where matches 10 %' : 'every event triggers'}): ${N} events, ${wall.toFixed(0)} ms wall (${Math.round(N / (wall / 1000))} events/s);` +
-      ` workerd CPU ${(((cpu1 - cpu0) * 1000) / N).toFixed(0)} µs per event (/proc); JS samples ${(total / N).toFixed(0)} µs per event (+ ${(idle / N).toFixed(0)} idle/program)\n`,
+      ` workerd CPU ${(((cpu1 - cpu0) * 1000) / N).toFixed(0)} µs per event (/proc); JS samples ${(times.total / N).toFixed(0)} µs per event (+ ${(times.idle / N).toFixed(0)} idle/program)\n`,
   );
-  console.log('  µs/evt  function (self time)');
-  for (const [name, us] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, TOP))
-    console.log(`  ${per(us)}  ${name}`);
-  console.log('\n  µs/evt  file (self time)');
-  for (const [file, us] of [...fileUs].sort((a, b) => b[1] - a[1]).slice(0, 20))
-    console.log(`  ${per(us)}  ${file}`);
+  printSelfTimes(times, N, 'evt', TOP);
 } finally {
   await mf.dispose();
   sink.closeAllConnections?.();
