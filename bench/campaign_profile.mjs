@@ -9,13 +9,8 @@
 // Run: node bench/campaign_profile.mjs   (needs dist/: bash scripts/build.sh wasm)
 
 import http from 'node:http';
-import net from 'node:net';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createEdgeMiniflare } from '../edge/miniflare.mjs';
-import { cpuMs, workerdPids } from './workerd_proc.mjs';
-import { connectProfiler, printSelfTimes, selfTimes } from './v8_profile.mjs';
+import { cpuMs } from './workerd_proc.mjs';
+import { connectProfiler, printSelfTimes, selfTimes, startProfiledWorker } from './v8_profile.mjs';
 
 const KEY = 'bench-key';
 const N = Number(process.env.BENCH_CAMPAIGN_USERS ?? 10_000);
@@ -35,34 +30,10 @@ const sink = http.createServer((req, res) => {
 sink.keepAliveTimeout = 30000;
 await new Promise((r) => sink.listen(0, '127.0.0.1', r));
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookcast-campaign-profile-'));
-const inspectorPort = await freePort();
-const mf = createEdgeMiniflare({
-  apiKey: KEY,
-  allowLocalHttp: true,
-  persistDir: dir,
-  inspectorPort,
-});
-await mf.ready;
-const pids = workerdPids();
-const api = async (method, p, body) => {
-  const res = await mf.dispatchFetch(`http://bench${p}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-};
+const { api, pids, inspectorPort, dispose } = await startProfiledWorker(
+  'hookcast-campaign-profile-',
+  KEY,
+);
 
 try {
   for (let from = 0; from < N; from += 1000) {
@@ -108,7 +79,6 @@ try {
   );
   printSelfTimes(times, N, 'msg', TOP);
 } finally {
-  await mf.dispose();
+  await dispose();
   sink.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 }

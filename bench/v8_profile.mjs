@@ -2,10 +2,64 @@
 // 127.0.0.1, and the self time of a profile summed per function and per
 // file. Shared by bench/campaign_profile.mjs and bench/event_trigger_profile.mjs.
 
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { createRequire } from 'node:module';
+import { createEdgeMiniflare } from '../edge/miniflare.mjs';
+import { workerdPids } from './workerd_proc.mjs';
 
 // miniflare's own dependency (Node 20 has no WebSocket client of its own).
 const WebSocket = createRequire(createRequire(import.meta.url).resolve('miniflare'))('ws');
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/**
+ * The edge worker in its own workerd, state on disk in a fresh folder named
+ * from `prefix`, loopback http allowed, its V8 inspector on a free port:
+ * { mf, api(method, path, body), pids, inspectorPort, dispose() }. `body`
+ * may be JSON text already.
+ */
+export async function startProfiledWorker(prefix, key) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const inspectorPort = await freePort();
+  const before = new Set(workerdPids());
+  const mf = createEdgeMiniflare({
+    apiKey: key,
+    allowLocalHttp: true,
+    persistDir: dir,
+    inspectorPort,
+  });
+  await mf.ready;
+  const pids = workerdPids().filter((p) => !before.has(p));
+  const api = async (method, p, body) => {
+    const res = await mf.dispatchFetch(`http://bench${p}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text);
+  };
+  return {
+    mf,
+    api,
+    pids,
+    inspectorPort,
+    async dispose() {
+      await mf.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /**
  * Connects to the worker's isolate (the one inspector target that is not an
