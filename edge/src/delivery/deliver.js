@@ -10,12 +10,12 @@ import { send, SendError } from './http1.js';
 /** Used when a request names no timeoutMs (its range, 1..30000 ms, is the core's rule). */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 /** Bytes of a response body kept; the rest is not read (the connection is closed). */
-export const BODY_LIMIT_BYTES = 64 * 1024;
+const BODY_LIMIT_BYTES = 64 * 1024;
 
 const utf8 = new TextEncoder();
 
 /** The exact bytes of a rendered request's body (empty when it has none). */
-export function bodyBytesOf(request) {
+function bodyBytesOf(request) {
   return request.body == null ? new Uint8Array(0) : utf8.encode(request.body);
 }
 
@@ -36,7 +36,7 @@ function headersOf(request, msgId, signed = null) {
 }
 
 /** headersOf plus, with a signing key, the Standard Webhooks signature headers. */
-export async function outgoingHeaders(request, msgId, signingKey, nowMs) {
+async function outgoingHeaders(request, msgId, signingKey, nowMs) {
   if (!signingKey) return headersOf(request, msgId);
   const signed = await signAttempt(
     signingKey,
